@@ -1,0 +1,222 @@
+//! The `static-files` component: serves the read-only `static/` folder that the manifest
+//! mounts at `/` in the guest (`files = [{ source = "static", destination = "/" }]`).
+//!
+//! - `/static/<path>` -> file `/<path>`, cached for an hour by browsers and proxies;
+//! - `/admin`, `/admin/` -> `/admin/index.html`, `/admin/<path>` -> `/admin/<path>`, the staff
+//!   console, revalidated on every load (`no-cache`) so a deploy shows at once.
+//!
+//! GET and HEAD only; `ETag` / `If-None-Match` answer 304. Paths are percent-decoded once and
+//! every segment checked, so `..`, `%2e%2e`, backslashes, NUL and hidden files are a 404.
+//! Routing is by hand: two prefixes do not need a router.
+
+use kiosque_spin::serve::{method_not_allowed, not_found};
+use spin_sdk::http::{IncomingRequest, Method, Request, Response};
+use spin_sdk::http_component;
+
+#[http_component]
+async fn handle(req: IncomingRequest) -> Response {
+    kiosque_spin::serve_fn(req, serve_file).await
+}
+
+/// Where a URL path lives in the mounted folder and how long it may be cached.
+#[derive(Debug, PartialEq, Eq)]
+struct Target {
+    file: String,
+    cache_control: &'static str,
+}
+
+fn serve_file(req: Request) -> Response {
+    let path = req.path();
+    let Some(target) = resolve(path) else {
+        return not_found(path);
+    };
+    if !matches!(req.method(), Method::Get | Method::Head) {
+        let mut response = method_not_allowed(path);
+        response.set_header("allow", "GET, HEAD");
+        return response;
+    }
+    // Directories and missing files are both "not here" to the visitor.
+    let bytes = match std::fs::metadata(&target.file) {
+        Ok(meta) if meta.is_file() => match std::fs::read(&target.file) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                eprintln!("failed to read {}: {e}", target.file);
+                return not_found(path);
+            }
+        },
+        _ => return not_found(path),
+    };
+
+    let etag = etag(&bytes);
+    let if_none_match = req.header("if-none-match").and_then(|v| v.as_str());
+    let fresh = if_none_match.is_some_and(|header| etag_matches(header, &etag));
+    let content_type = content_type(&target.file);
+
+    let mut builder = Response::builder();
+    builder
+        .status(if fresh { 304 } else { 200 })
+        .header("etag", etag.as_str())
+        .header("cache-control", target.cache_control)
+        .header("x-content-type-options", "nosniff");
+    if !fresh {
+        builder.header("content-type", content_type);
+    }
+    if content_type.starts_with("text/html") {
+        // The staff console may load its own scripts and styles, nothing from elsewhere.
+        builder
+            .header(
+                "content-security-policy",
+                "default-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+            )
+            .header("referrer-policy", "strict-origin-when-cross-origin");
+    }
+    if !fresh {
+        builder.body(bytes);
+    }
+    builder.build()
+}
+
+fn resolve(path: &str) -> Option<Target> {
+    if path == "/admin" || path == "/admin/" {
+        return Some(Target {
+            file: "/admin/index.html".to_owned(),
+            cache_control: "no-cache",
+        });
+    }
+    if let Some(rest) = path.strip_prefix("/static/") {
+        return Some(Target {
+            file: format!("/{}", safe_relative_path(rest)?),
+            cache_control: "public, max-age=3600",
+        });
+    }
+    if let Some(rest) = path.strip_prefix("/admin/") {
+        return Some(Target {
+            file: format!("/admin/{}", safe_relative_path(rest)?),
+            cache_control: "no-cache",
+        });
+    }
+    None
+}
+
+/// Decodes the URL path once and accepts it only if every segment is a plain name: not
+/// empty, not `.` or `..`, not hidden, without backslash or control characters. Decoding
+/// before checking is what catches `%2e%2e` and `%2f`.
+fn safe_relative_path(raw: &str) -> Option<String> {
+    let decoded = kiosque_spin::form::percent_decode(raw.as_bytes(), false);
+    let decoded = String::from_utf8(decoded).ok()?;
+    let safe = decoded.split('/').all(|segment| {
+        !segment.is_empty()
+            && !segment.starts_with('.')
+            && !segment.chars().any(|c| c == '\\' || c.is_control())
+    });
+    safe.then_some(decoded)
+}
+
+fn content_type(file: &str) -> &'static str {
+    let extension = file
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .unwrap_or_default();
+    match extension.as_str() {
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "html" => "text/html; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "json" => "application/json",
+        "woff2" => "font/woff2",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// A strong validator from the bytes (64-bit FNV-1a): cheap, stable across instances and
+/// deploys, and it changes whenever the file does.
+fn etag(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("\"{hash:016x}\"")
+}
+
+/// `If-None-Match` uses the weak comparison: `W/` prefixes are ignored, `*` matches.
+fn etag_matches(header: &str, etag: &str) -> bool {
+    header.split(',').map(str::trim).any(|candidate| {
+        candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == etag
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str) -> Option<String> {
+        resolve(path).map(|t| t.file)
+    }
+
+    #[test]
+    fn maps_urls_to_mounted_files() {
+        assert_eq!(
+            file("/static/css/kiosque.css").as_deref(),
+            Some("/css/kiosque.css")
+        );
+        assert_eq!(
+            file("/static/img/a%20b.png").as_deref(),
+            Some("/img/a b.png")
+        );
+        assert_eq!(file("/admin").as_deref(), Some("/admin/index.html"));
+        assert_eq!(file("/admin/").as_deref(), Some("/admin/index.html"));
+        assert_eq!(file("/admin/app.js").as_deref(), Some("/admin/app.js"));
+        assert_eq!(
+            resolve("/static/x.css").unwrap().cache_control,
+            "public, max-age=3600"
+        );
+        assert_eq!(resolve("/admin/app.js").unwrap().cache_control, "no-cache");
+        assert_eq!(file("/elsewhere/x.css"), None);
+        assert_eq!(file("/administration"), None);
+    }
+
+    #[test]
+    fn rejects_traversal_and_odd_names() {
+        for path in [
+            "/static/../etc/passwd",
+            "/static/css/../../secret",
+            "/static/%2e%2e/secret",
+            "/static/%2E%2E%2Fsecret",
+            "/static/css%2f..%2f..%2fsecret",
+            "/static/..%5csecret",
+            "/static/css\\kiosque.css",
+            "/static/a%00.css",
+            "/static/.env",
+            "/static/css//kiosque.css",
+            "/static/css/",
+            "/static/",
+            "/static/%ff.css",
+            "/admin/../static/x",
+        ] {
+            assert_eq!(file(path), None, "{path}");
+        }
+    }
+
+    #[test]
+    fn types_and_validators() {
+        assert_eq!(content_type("/css/kiosque.css"), "text/css; charset=utf-8");
+        assert_eq!(
+            content_type("/admin/app.MJS"),
+            "text/javascript; charset=utf-8"
+        );
+        assert_eq!(content_type("/favicon.svg"), "image/svg+xml");
+        assert_eq!(content_type("/README"), "application/octet-stream");
+
+        let tag = etag(b"body { color: black }");
+        assert_eq!(tag.len(), 18);
+        assert_ne!(tag, etag(b"body { color: white }"));
+        assert!(etag_matches(&tag, &tag));
+        assert!(etag_matches(&format!("\"other\", W/{tag}"), &tag));
+        assert!(etag_matches("*", &tag));
+        assert!(!etag_matches("\"other\"", &tag));
+    }
+}

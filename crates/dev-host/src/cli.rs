@@ -1,0 +1,95 @@
+//! The `dev-host` command line, shared by the binary and `cargo xtask up`:
+//!
+//! ```text
+//! dev-host [--from spin.toml] [--listen 127.0.0.1:3000] [--data-dir .spin]
+//!          [--variable name=value]... [--build] [--quiet]
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::{DevHostConfig, spin_build, variables};
+use anyhow::{Context, Result, bail};
+
+fn parse_args(args: Vec<String>) -> Result<(DevHostConfig, bool)> {
+    let mut config = DevHostConfig::new("spin.toml");
+    let mut build = false;
+    let mut cli_variables = BTreeMap::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--from" | "-f" => config.manifest_path = PathBuf::from(value("--from")?),
+            "--listen" => {
+                let listen = value("--listen")?;
+                config.listen = listen.parse().with_context(|| {
+                    format!("--listen {listen}: expected an address like 127.0.0.1:3000")
+                })?;
+            }
+            "--data-dir" => config.data_dir = Some(PathBuf::from(value("--data-dir")?)),
+            "--variable" => {
+                let pair = value("--variable")?;
+                let Some((name, val)) = pair.split_once('=') else {
+                    bail!("--variable {pair}: expected name=value");
+                };
+                cli_variables.insert(name.to_ascii_lowercase(), val.to_string());
+            }
+            "--build" => build = true,
+            "--quiet" => config.log_requests = false,
+            "--help" | "-h" => {
+                println!(
+                    "dev-host [--from spin.toml] [--listen 127.0.0.1:3000] [--data-dir DIR] [--variable name=value]... [--build] [--quiet]\n\n\
+                     Serves a Spin application locally for development and tests. Production runs on Spin."
+                );
+                std::process::exit(0);
+            }
+            other => bail!("unknown argument `{other}` (see --help)"),
+        }
+    }
+    // As with `spin up`: --variable wins over SPIN_VARIABLE_*.
+    config.variables = variables::overrides_from_env();
+    config.variables.extend(cli_variables);
+    Ok((config, build))
+}
+
+/// Runs the command line with `args` (without the program name) until
+/// Ctrl-C; start-up errors are printed as one line.
+pub fn main(args: Vec<String>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: what failed and why.
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Vec<String>) -> Result<()> {
+    let (config, build) = parse_args(args)?;
+    if build {
+        spin_build::build(&config.manifest_path, false)?;
+    }
+    let host = crate::start(config).await?;
+    println!("Serving http://{}", host.addr);
+    println!("Available routes:");
+    for (route, component) in &host.routes {
+        println!("  {component}: http://{}{route}", host.addr);
+    }
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot wait for Ctrl-C")?;
+    host.stop().await;
+    Ok(())
+}

@@ -1,0 +1,363 @@
+//! The key-value stores, persisted in one SQLite file like Spin's default
+//! store (`.spin/sqlite_key_value.db`, same table, counters as i64
+//! little-endian), so data survives a restart and the file is the one
+//! `spin up` would read.
+//!
+//! One connection behind a mutex, as in Spin: every operation is serialised,
+//! which is what makes `increment` and compare-and-swap atomic across
+//! concurrent requests. WAL journal with `synchronous = FULL`: a write is on
+//! disk when the call returns.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use anyhow::{Context, Result};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Spin guarantees keys up to 256 bytes and values up to 1 MB; the dev host
+/// enforces exactly that, so code that works here works on every Spin store.
+pub const MAX_KEY_BYTES: usize = 256;
+pub const MAX_VALUE_BYTES: usize = 1024 * 1024;
+
+/// The file name Spin uses for its default store in the data folder.
+pub const DB_FILE: &str = "sqlite_key_value.db";
+
+/// Errors a guest sees; mapped onto each interface's own error variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KvError {
+    /// An implementation-specific failure, with a message for the guest.
+    Other(String),
+}
+
+impl KvError {
+    fn from_sqlite(e: rusqlite::Error) -> Self {
+        // The detail stays in the host log; the guest gets a stable message.
+        eprintln!("dev-host: key-value store error: {e}");
+        KvError::Other("key-value store error".to_string())
+    }
+}
+
+pub type KvResult<T> = std::result::Result<T, KvError>;
+
+fn check_key(key: &str) -> KvResult<()> {
+    if key.len() > MAX_KEY_BYTES {
+        return Err(KvError::Other(format!(
+            "key is {} bytes, over the {MAX_KEY_BYTES}-byte limit",
+            key.len()
+        )));
+    }
+    Ok(())
+}
+
+fn check_value(value: &[u8]) -> KvResult<()> {
+    if value.len() > MAX_VALUE_BYTES {
+        return Err(KvError::Other(format!(
+            "value is {} bytes, over the {MAX_VALUE_BYTES}-byte limit",
+            value.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The SQLite database behind every store of the application.
+pub struct KvDatabase {
+    connection: Mutex<Connection>,
+}
+
+impl KvDatabase {
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
+        let path = data_dir.join(DB_FILE);
+        let connection = Connection::open(&path)
+            .with_context(|| format!("cannot open key-value database {}", path.display()))?;
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .and_then(|()| connection.pragma_update(None, "synchronous", "FULL"))
+            .and_then(|()| connection.busy_timeout(std::time::Duration::from_secs(5)))
+            .and_then(|()| {
+                connection.execute(
+                    "CREATE TABLE IF NOT EXISTS spin_key_value (
+                        store TEXT NOT NULL,
+                        key   TEXT NOT NULL,
+                        value BLOB NOT NULL,
+                        PRIMARY KEY (store, key)
+                    )",
+                    [],
+                )
+            })
+            .with_context(|| format!("cannot prepare key-value database {}", path.display()))?;
+        Ok(Self {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> KvResult<T> {
+        // A poisoned lock only means another request panicked mid-call; the
+        // connection itself is still consistent (SQLite rolled back).
+        let mut connection = self.connection.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut connection).map_err(KvError::from_sqlite)
+    }
+
+    pub fn get(&self, store: &str, key: &str) -> KvResult<Option<Vec<u8>>> {
+        check_key(key)?;
+        self.with(|c| {
+            c.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+                .query_row(params![store, key], |row| row.get(0))
+                .optional()
+        })
+    }
+
+    pub fn set(&self, store: &str, key: &str, value: &[u8]) -> KvResult<()> {
+        check_key(key)?;
+        check_value(value)?;
+        self.with(|c| {
+            c.prepare_cached(
+                "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute(params![store, key, value])
+            .map(drop)
+        })
+    }
+
+    pub fn delete(&self, store: &str, key: &str) -> KvResult<()> {
+        check_key(key)?;
+        self.with(|c| {
+            c.prepare_cached("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+                .execute(params![store, key])
+                .map(drop)
+        })
+    }
+
+    pub fn exists(&self, store: &str, key: &str) -> KvResult<bool> {
+        check_key(key)?;
+        self.with(|c| {
+            c.prepare_cached("SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+                .exists(params![store, key])
+        })
+    }
+
+    pub fn get_keys(&self, store: &str) -> KvResult<Vec<String>> {
+        self.with(|c| {
+            c.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?1 ORDER BY key")?
+                .query_map(params![store], |row| row.get(0))?
+                .collect()
+        })
+    }
+
+    pub fn get_many(
+        &self,
+        store: &str,
+        keys: &[String],
+    ) -> KvResult<Vec<(String, Option<Vec<u8>>)>> {
+        keys.iter().try_for_each(|k| check_key(k))?;
+        self.with(|c| {
+            let mut statement =
+                c.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?;
+            keys.iter()
+                .map(|key| {
+                    let value = statement
+                        .query_row(params![store, key], |row| row.get(0))
+                        .optional()?;
+                    Ok((key.clone(), value))
+                })
+                .collect()
+        })
+    }
+
+    pub fn set_many(&self, store: &str, entries: &[(String, Vec<u8>)]) -> KvResult<()> {
+        for (key, value) in entries {
+            check_key(key)?;
+            check_value(value)?;
+        }
+        self.with(|c| {
+            let tx = c.transaction()?;
+            {
+                let mut statement = tx.prepare_cached(
+                    "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+                )?;
+                for (key, value) in entries {
+                    statement.execute(params![store, key, value])?;
+                }
+            }
+            tx.commit()
+        })
+    }
+
+    pub fn delete_many(&self, store: &str, keys: &[String]) -> KvResult<()> {
+        keys.iter().try_for_each(|k| check_key(k))?;
+        self.with(|c| {
+            let tx = c.transaction()?;
+            {
+                let mut statement =
+                    tx.prepare_cached("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2")?;
+                for key in keys {
+                    statement.execute(params![store, key])?;
+                }
+            }
+            tx.commit()
+        })
+    }
+
+    /// Adds `delta` to the counter at `key` (absent counts as 0) and returns
+    /// the new value. The counter is stored as 8 bytes, i64 little-endian,
+    /// as Spin's SQLite store does; any other value is an error, not a reset.
+    pub fn increment(&self, store: &str, key: &str, delta: i64) -> KvResult<i64> {
+        check_key(key)?;
+        let mut outcome: KvResult<i64> = Ok(0);
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let current: Option<Vec<u8>> = tx
+                .prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+                .query_row(params![store, key], |row| row.get(0))
+                .optional()?;
+            let current = match current {
+                None => 0,
+                Some(bytes) => match <[u8; 8]>::try_from(bytes.as_slice()) {
+                    Ok(le) => i64::from_le_bytes(le),
+                    Err(_) => {
+                        outcome = Err(KvError::Other(format!(
+                            "value at `{key}` is not a counter (8-byte little-endian integer)"
+                        )));
+                        return Ok(());
+                    }
+                },
+            };
+            let Some(next) = current.checked_add(delta) else {
+                outcome = Err(KvError::Other(format!("counter `{key}` would overflow")));
+                return Ok(());
+            };
+            tx.prepare_cached(
+                "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute(params![store, key, next.to_le_bytes().as_slice()])?;
+            tx.commit()?;
+            outcome = Ok(next);
+            Ok(())
+        })?;
+        outcome
+    }
+
+    /// Writes `new` only if the value is still `expected`, and returns
+    /// whether it wrote.
+    ///
+    /// With `expected = None` (the guest saw no value, or never read one)
+    /// this is an upsert that always succeeds, exactly as Spin's SQLite store
+    /// does: two concurrent "create if absent" swaps both win there, so the
+    /// dev host must not promise more. Exclusive claims use `increment`.
+    pub fn compare_and_swap(
+        &self,
+        store: &str,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: &[u8],
+    ) -> KvResult<bool> {
+        check_key(key)?;
+        check_value(new)?;
+        self.with(|c| {
+            let changed = match expected {
+                Some(old) => c
+                    .prepare_cached(
+                        "UPDATE spin_key_value SET value = ?3
+                         WHERE store = ?1 AND key = ?2 AND value = ?4",
+                    )?
+                    .execute(params![store, key, new, old])?,
+                None => c
+                    .prepare_cached(
+                        "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+                    )?
+                    .execute(params![store, key, new])?,
+            };
+            Ok(changed == 1)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn db() -> (tempfile::TempDir, KvDatabase) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = KvDatabase::open(dir.path()).unwrap();
+        (dir, db)
+    }
+
+    #[test]
+    fn stores_are_separate_and_persist() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let db = KvDatabase::open(dir.path()).unwrap();
+            db.set("default", "k", b"v").unwrap();
+            db.set("other", "k", b"w").unwrap();
+        }
+        let db = KvDatabase::open(dir.path()).unwrap();
+        assert_eq!(db.get("default", "k").unwrap(), Some(b"v".to_vec()));
+        assert_eq!(db.get("other", "k").unwrap(), Some(b"w".to_vec()));
+        assert_eq!(db.get_keys("default").unwrap(), vec!["k".to_string()]);
+        db.delete("default", "k").unwrap();
+        assert!(!db.exists("default", "k").unwrap());
+    }
+
+    #[test]
+    fn limits_are_spins() {
+        let (_dir, db) = db();
+        let key = "k".repeat(MAX_KEY_BYTES);
+        db.set("default", &key, b"v").unwrap();
+        assert!(db.set("default", &format!("{key}k"), b"v").is_err());
+        db.set("default", "big", &vec![0; MAX_VALUE_BYTES]).unwrap();
+        assert!(
+            db.set("default", "big", &vec![0; MAX_VALUE_BYTES + 1])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn counters_are_little_endian_and_atomic() {
+        let (_dir, db) = db();
+        let db = Arc::new(db);
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let db = db.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..50 {
+                        db.increment("default", "n", 1).unwrap();
+                    }
+                })
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        assert_eq!(db.increment("default", "n", 0).unwrap(), 400);
+        assert_eq!(
+            db.get("default", "n").unwrap(),
+            Some(400i64.to_le_bytes().to_vec())
+        );
+        db.set("default", "text", b"hello").unwrap();
+        assert!(db.increment("default", "text", 1).is_err());
+        assert_eq!(db.get("default", "text").unwrap(), Some(b"hello".to_vec()));
+    }
+
+    #[test]
+    fn compare_and_swap_writes_only_over_the_expected_value() {
+        let (_dir, db) = db();
+        assert!(db.compare_and_swap("default", "k", None, b"a").unwrap());
+        assert!(
+            !db.compare_and_swap("default", "k", Some(b"x"), b"b")
+                .unwrap()
+        );
+        assert_eq!(db.get("default", "k").unwrap(), Some(b"a".to_vec()));
+        assert!(
+            db.compare_and_swap("default", "k", Some(b"a"), b"b")
+                .unwrap()
+        );
+        assert_eq!(db.get("default", "k").unwrap(), Some(b"b".to_vec()));
+        // Spin's swap from "absent" is an upsert: it wins even over a value.
+        assert!(db.compare_and_swap("default", "k", None, b"c").unwrap());
+        assert_eq!(db.get("default", "k").unwrap(), Some(b"c".to_vec()));
+    }
+}

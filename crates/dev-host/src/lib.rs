@@ -1,0 +1,22 @@
+//! A small Wasmtime host that runs Kiosque's `spin.toml` the way `spin up`
+//! does, for development and tests on machines where the Spin CLI cannot be
+//! installed.
+//!
+//! It is development and test infrastructure: production runs on Spin
+//! (`spin up`, SpinKube, hosted Spin platforms). It implements what Kiosque's
+//! components use, faithfully: Spin's routes and `spin-*` headers, a fresh
+//! instance per request, the key-value store (SQLite, Spin's file format),
+//! variables, `allowed_outbound_hosts` and read-only `files` mounts.
+
+pub mod cli;
+pub mod host;
+pub mod kv;
+pub mod manifest;
+pub mod outbound;
+mod outbound_hooks;
+pub mod routes;
+mod server;
+pub mod spin_build;
+pub mod variables;
+
+pub use server::{App, BackgroundHost, DevHostConfig, MAX_REQUEST_BODY_BYTES, RunningHost, start};

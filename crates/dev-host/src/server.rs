@@ -1,0 +1,645 @@
+//! Loading the application and serving HTTP like `spin up`: one compiled,
+//! pre-instantiated component per manifest component, a fresh instance per
+//! request, Spin's routing and `spin-*` headers.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, oneshot};
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+use wasmtime_wasi_http::WasiHttpCtx;
+use wasmtime_wasi_http::WasiHttpView;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+
+use crate::host::{self, ComponentConfig, RequestState};
+use crate::kv::KvDatabase;
+use crate::manifest::{FileMount, Manifest};
+use crate::outbound::{AllowedHost, OutboundPolicy};
+use crate::outbound_hooks::OutboundHooks;
+use crate::routes::{Route, RouteMatch, Router};
+use crate::variables;
+
+/// Requests served at once; more wait for a free slot. Every pool limit
+/// below derives from this one figure.
+const MAX_CONCURRENT_INSTANCES: u32 = 64;
+/// A Rust wasip2 component is one main core module plus a few small
+/// adapter shims, each a core instance with its own table.
+const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
+const TABLES_PER_COMPONENT: u32 = 16;
+const MEMORIES_PER_COMPONENT: u32 = 2;
+/// A guest's linear memory may not grow past this.
+const MAX_GUEST_MEMORY_BYTES: usize = 128 * 1024 * 1024;
+/// Request bodies over this answer 413 before the guest runs.
+pub const MAX_REQUEST_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// A request whose guest runs longer than this is stopped with a trap.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const EPOCH_TICK: Duration = Duration::from_millis(100);
+
+/// What to serve and how.
+#[derive(Debug, Clone)]
+pub struct DevHostConfig {
+    pub manifest_path: PathBuf,
+    /// Where the key-value store lives; `.spin/` beside the manifest when
+    /// `None`, as with `spin up`.
+    pub data_dir: Option<PathBuf>,
+    pub listen: SocketAddr,
+    /// Variable values (`--variable`, `SPIN_VARIABLE_*`), by lowercase name.
+    pub variables: BTreeMap<String, String>,
+    /// One log line per request on stderr.
+    pub log_requests: bool,
+}
+
+impl DevHostConfig {
+    pub fn new(manifest_path: impl Into<PathBuf>) -> Self {
+        Self {
+            manifest_path: manifest_path.into(),
+            data_dir: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            variables: BTreeMap::new(),
+            log_requests: true,
+        }
+    }
+}
+
+struct LoadedComponent {
+    config: Arc<ComponentConfig>,
+    pre: ProxyPre<RequestState>,
+    files: Vec<FileMount>,
+    environment: Vec<(String, String)>,
+    policy: Arc<OutboundPolicy>,
+}
+
+/// The loaded application, shared by every connection.
+pub struct App {
+    engine: Engine,
+    router: Router<Arc<LoadedComponent>>,
+    kv: Arc<KvDatabase>,
+    slots: Semaphore,
+    log_requests: bool,
+}
+
+/// A running host; dropping `stop` ends it.
+pub struct RunningHost {
+    pub addr: SocketAddr,
+    pub routes: Vec<(String, String)>,
+    shutdown: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningHost {
+    /// Stops accepting connections and waits for the server task.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.task.await;
+    }
+}
+
+fn engine() -> Result<Engine> {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    config.memory_init_cow(true);
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(MAX_CONCURRENT_INSTANCES)
+        .total_core_instances(MAX_CONCURRENT_INSTANCES * CORE_INSTANCES_PER_COMPONENT)
+        .max_core_instances_per_component(CORE_INSTANCES_PER_COMPONENT)
+        .total_memories(MAX_CONCURRENT_INSTANCES * MEMORIES_PER_COMPONENT)
+        .max_memories_per_component(MEMORIES_PER_COMPONENT)
+        .total_tables(MAX_CONCURRENT_INSTANCES * TABLES_PER_COMPONENT)
+        .max_tables_per_component(TABLES_PER_COMPONENT)
+        .total_stacks(MAX_CONCURRENT_INSTANCES)
+        .max_memory_size(MAX_GUEST_MEMORY_BYTES);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    match Engine::new(&config) {
+        Ok(engine) => Ok(engine),
+        Err(e) => {
+            // Some sandboxes refuse the pool's large virtual reservation:
+            // instances then get their memory on demand, slower but correct.
+            eprintln!("dev-host: pooling allocator unavailable ({e}); allocating on demand");
+            config.allocation_strategy(InstanceAllocationStrategy::OnDemand);
+            Engine::new(&config).map_err(anyhow::Error::from)
+        }
+    }
+}
+
+impl App {
+    /// Reads the manifest, resolves variables, compiles and links every
+    /// component. Any problem is one error naming what is wrong.
+    pub fn load(config: &DevHostConfig) -> Result<Self> {
+        let manifest = Manifest::from_file(&config.manifest_path)?;
+        let values =
+            variables::resolve_application_variables(&manifest.variables, &config.variables)?;
+        let data_dir = config
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| manifest.root.join(".spin"));
+
+        let engine = engine()?;
+        let mut linker: Linker<RequestState> = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        host::add_to_linker(&mut linker)?;
+
+        let mut loaded = BTreeMap::new();
+        // Several components may share one .wasm: compile it once.
+        let mut compiled: BTreeMap<PathBuf, Component> = BTreeMap::new();
+        for (id, decl) in &manifest.components {
+            for label in &decl.key_value_stores {
+                if label != "default" {
+                    bail!(
+                        "component `{id}` uses key-value store `{label}`, but only `default` is defined (named stores need a runtime config, which the dev host does not read)"
+                    );
+                }
+            }
+            for mount in &decl.files {
+                if !mount.source.exists() {
+                    bail!(
+                        "component `{id}` mounts {}, which does not exist",
+                        mount.source.display()
+                    );
+                }
+            }
+            let mut component_variables = BTreeMap::new();
+            for (name, template) in &decl.variables {
+                component_variables.insert(name.to_string(), template.render(&values)?);
+            }
+            let mut allowed = Vec::new();
+            for template in &decl.allowed_outbound_hosts {
+                let rendered = template.render(&values)?;
+                allowed.push(
+                    AllowedHost::parse(&rendered).with_context(|| format!("component `{id}`"))?,
+                );
+            }
+            let component = match compiled.get(&decl.source) {
+                Some(component) => component.clone(),
+                None => {
+                    let bytes = std::fs::read(&decl.source).with_context(|| {
+                        format!(
+                            "component `{id}`: cannot read {} (build it first: `cargo xtask build`)",
+                            decl.source.display()
+                        )
+                    })?;
+                    let component = Component::new(&engine, &bytes)
+                        .map_err(anyhow::Error::from)
+                        .with_context(|| {
+                            format!(
+                                "component `{id}`: {} is not a valid component",
+                                decl.source.display()
+                            )
+                        })?;
+                    compiled.insert(decl.source.clone(), component.clone());
+                    component
+                }
+            };
+            let pre = linker
+                .instantiate_pre(&component)
+                .map_err(anyhow::Error::from)
+                .and_then(|pre| ProxyPre::new(pre).map_err(anyhow::Error::from))
+                .with_context(|| format!("component `{id}` cannot run on the dev host"))?;
+            loaded.insert(
+                id.clone(),
+                Arc::new(LoadedComponent {
+                    config: Arc::new(ComponentConfig {
+                        id: id.clone(),
+                        allowed_stores: decl
+                            .key_value_stores
+                            .iter()
+                            .cloned()
+                            .collect::<BTreeSet<_>>(),
+                        variables: component_variables,
+                    }),
+                    pre,
+                    files: decl.files.clone(),
+                    environment: decl.environment.clone().into_iter().collect(),
+                    policy: Arc::new(OutboundPolicy::new(allowed)),
+                }),
+            );
+        }
+
+        let routes = manifest
+            .triggers
+            .iter()
+            .map(|t| (t.route.clone(), loaded[&t.component].clone()))
+            .collect();
+        let kv = Arc::new(KvDatabase::open(&data_dir)?);
+        Ok(Self {
+            engine,
+            router: Router::new(routes),
+            kv,
+            slots: Semaphore::new(MAX_CONCURRENT_INSTANCES as usize),
+            log_requests: config.log_requests,
+        })
+    }
+
+    /// `(route, component)` pairs in manifest order, for the start-up banner.
+    pub fn route_table(&self) -> Vec<(String, String)> {
+        self.router
+            .entries()
+            .iter()
+            .map(|(r, c)| (r.as_str().to_string(), c.config.id.clone()))
+            .collect()
+    }
+
+    /// Serves one request end to end, never failing: errors become 4xx/5xx.
+    async fn serve(
+        self: Arc<Self>,
+        request: Request<Incoming>,
+        client: SocketAddr,
+    ) -> Response<HyperOutgoingBody> {
+        let started = Instant::now();
+        let method = request.method().clone();
+        let path = request.uri().path().to_string();
+        let (component, response) = match self.router.route(&path) {
+            None => (None, plain(StatusCode::NOT_FOUND, "Not Found")),
+            Some((route, component, matched)) => {
+                let id = component.config.id.clone();
+                let response = match self
+                    .clone()
+                    .invoke(component.clone(), route.clone(), matched, request, client)
+                    .await
+                {
+                    Ok(response) => response,
+                    Err(failure) => failure.into_response(&id),
+                };
+                (Some(id), response)
+            }
+        };
+        if self.log_requests {
+            eprintln!(
+                "{method} {path} -> {} {} {:.1}ms",
+                component.as_deref().unwrap_or("(no route)"),
+                response.status().as_u16(),
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+        response
+    }
+
+    async fn invoke(
+        self: Arc<Self>,
+        component: Arc<LoadedComponent>,
+        route: Route,
+        matched: RouteMatch,
+        request: Request<Incoming>,
+        client: SocketAddr,
+    ) -> std::result::Result<Response<HyperOutgoingBody>, Failure> {
+        let (mut parts, body) = request.into_parts();
+        if let Some(length) = parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            && length > MAX_REQUEST_BODY_BYTES as u64
+        {
+            drain(body).await;
+            return Err(Failure::TooLarge);
+        }
+        let mut body = body;
+        let mut buffer = bytes::BytesMut::new();
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return Err(Failure::BadRequest("could not read the request body"));
+            };
+            if let Ok(data) = frame.into_data() {
+                if buffer.len() + data.len() > MAX_REQUEST_BODY_BYTES {
+                    drain(body).await;
+                    return Err(Failure::TooLarge);
+                }
+                buffer.extend_from_slice(&data);
+            }
+        }
+        let body = buffer.freeze();
+        add_spin_headers(&mut parts, &route, &matched, client)?;
+        let request = Request::from_parts(
+            parts,
+            Full::new(body)
+                .map_err(|never: Infallible| -> wasmtime_wasi_http::Error { match never {} }),
+        );
+
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| Failure::ShuttingDown)?;
+        let mut store = self.new_store(&component)?;
+        let (sender, receiver) = oneshot::channel();
+        let incoming = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, request)
+            .map_err(|_| Failure::BadRequest("the request has no Host header"))?;
+        let outparam = store
+            .data_mut()
+            .http()
+            .new_response_outparam(sender)
+            .map_err(|e| Failure::Host(e.into()))?;
+        let pre = component.pre.clone();
+        // The guest runs in its own task so it may keep streaming the body
+        // after the headers have gone out.
+        let task = tokio::spawn(async move {
+            let proxy = pre.instantiate_async(&mut store).await?;
+            proxy
+                .wasi_http_incoming_handler()
+                .call_handle(&mut store, incoming, outparam)
+                .await
+        });
+        match receiver.await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(code)) => Err(Failure::Guest(format!(
+                "the guest answered with error {code:?}"
+            ))),
+            Err(_) => match task.await {
+                Ok(Ok(())) => Err(Failure::Guest("the guest never set a response".to_string())),
+                Ok(Err(trap)) => Err(Failure::Guest(format!("{trap:?}"))),
+                Err(join) => Err(Failure::Guest(format!("guest task failed: {join}"))),
+            },
+        }
+    }
+
+    fn new_store(
+        &self,
+        component: &LoadedComponent,
+    ) -> std::result::Result<Store<RequestState>, Failure> {
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.inherit_stdout().inherit_stderr();
+        wasi.envs(&component.environment);
+        for mount in &component.files {
+            wasi.preopened_dir(&mount.source, &mount.destination, FsPerms::ReadOnly)
+                .map_err(|e| {
+                    Failure::Host(
+                        anyhow::Error::from(e)
+                            .context(format!("cannot mount {}", mount.source.display())),
+                    )
+                })?;
+        }
+        let state = RequestState {
+            table: ResourceTable::new(),
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            hooks: OutboundHooks {
+                component: component.config.id.clone(),
+                policy: component.policy.clone(),
+            },
+            component: component.config.clone(),
+            kv: self.kv.clone(),
+            limits: wasmtime::StoreLimitsBuilder::new()
+                .memory_size(MAX_GUEST_MEMORY_BYTES)
+                .build(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limits);
+        store
+            .set_epoch_deadline(REQUEST_TIMEOUT.as_millis() as u64 / EPOCH_TICK.as_millis() as u64);
+        store.epoch_deadline_trap();
+        Ok(store)
+    }
+}
+
+/// Why a request did not reach a guest answer.
+enum Failure {
+    TooLarge,
+    BadRequest(&'static str),
+    ShuttingDown,
+    Host(anyhow::Error),
+    Guest(String),
+}
+
+impl Failure {
+    fn into_response(self, component: &str) -> Response<HyperOutgoingBody> {
+        match self {
+            Failure::TooLarge => plain(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large"),
+            Failure::BadRequest(why) => plain(StatusCode::BAD_REQUEST, why),
+            Failure::ShuttingDown => plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
+            Failure::Host(e) => {
+                eprintln!("dev-host: component `{component}`: host error: {e:#}");
+                plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            }
+            Failure::Guest(detail) => {
+                eprintln!("dev-host: component `{component}` failed: {detail}");
+                plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            }
+        }
+    }
+}
+
+/// Reads and discards what is left of an oversized body (up to a bound), so
+/// the client finishes sending and reads the 413 instead of a broken pipe.
+async fn drain(mut body: Incoming) {
+    const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+    let mut drained = 0;
+    while drained < DRAIN_LIMIT {
+        match body.frame().await {
+            Some(Ok(frame)) => drained += frame.data_ref().map_or(0, |d| d.len()),
+            _ => break,
+        }
+    }
+}
+
+fn plain(status: StatusCode, text: &str) -> Response<HyperOutgoingBody> {
+    let body = Full::new(Bytes::from(text.to_string()))
+        .map_err(|never: Infallible| match never {})
+        .boxed_unsync();
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// The headers Spin adds to every request it routes. Any `spin-*` header
+/// the client sent is dropped first: a client must not be able to pose as
+/// the runtime.
+fn add_spin_headers(
+    parts: &mut http::request::Parts,
+    route: &Route,
+    matched: &RouteMatch,
+    client: SocketAddr,
+) -> std::result::Result<(), Failure> {
+    let spoofed: Vec<HeaderName> = parts
+        .headers
+        .keys()
+        .filter(|name| name.as_str().starts_with("spin-"))
+        .cloned()
+        .collect();
+    for name in spoofed {
+        parts.headers.remove(name);
+    }
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .ok_or(Failure::BadRequest("the request has no Host header"))?
+        .to_string();
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".to_string());
+    let mut set = |name: &str, value: &str| -> std::result::Result<(), Failure> {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Failure::BadRequest("invalid route parameter name"))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|_| Failure::BadRequest("invalid characters in the request path"))?;
+        parts.headers.insert(name, value);
+        Ok(())
+    };
+    set("spin-full-url", &format!("http://{host}{path_and_query}"))?;
+    set("spin-path-info", &matched.path_info)?;
+    set("spin-matched-route", route.as_str())?;
+    set("spin-raw-component-route", route.as_str())?;
+    set("spin-component-route", route.component_route())?;
+    set("spin-base-path", "/")?;
+    set("spin-client-addr", &client.to_string())?;
+    for (name, value) in &matched.params {
+        set(
+            &format!("spin-path-match-{}", name.to_ascii_lowercase()),
+            value,
+        )?;
+    }
+    Ok(())
+}
+
+/// Loads the application and serves it until `stop`.
+pub async fn start(config: DevHostConfig) -> Result<RunningHost> {
+    let app = tokio::task::block_in_place(|| App::load(&config))?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let routes = app.route_table();
+    let app = Arc::new(app);
+
+    let engine = app.engine.clone();
+    let ticker = tokio::spawn(async move {
+        let mut interval = tokio::time::interval(EPOCH_TICK);
+        loop {
+            interval.tick().await;
+            engine.increment_epoch();
+        }
+    });
+
+    let (shutdown, mut stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = &mut stopped => break,
+                accepted = listener.accept() => {
+                    let (stream, client) = match accepted {
+                        Ok(accepted) => accepted,
+                        Err(e) => {
+                            eprintln!("dev-host: accept failed: {e}");
+                            continue;
+                        }
+                    };
+                    let app = app.clone();
+                    tokio::spawn(async move {
+                        let service = hyper::service::service_fn(move |request| {
+                            let app = app.clone();
+                            async move { Ok::<_, Infallible>(app.serve(request, client).await) }
+                        });
+                        // Errors here are clients going away mid-response.
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .keep_alive(true)
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            }
+        }
+        ticker.abort();
+    });
+    Ok(RunningHost {
+        addr,
+        routes,
+        shutdown,
+        task,
+    })
+}
+
+/// A host on its own runtime thread, for blocking callers (tests, xtask).
+pub struct BackgroundHost {
+    pub addr: SocketAddr,
+    pub routes: Vec<(String, String)>,
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BackgroundHost {
+    pub fn start(config: DevHostConfig) -> Result<Self> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("dev-host".to_string())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(anyhow::Error::from(e)));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    match start(config).await {
+                        Ok(host) => {
+                            let _ = ready_tx.send(Ok((host.addr, host.routes.clone())));
+                            let _ = tokio::task::spawn_blocking(move || stop_rx.recv()).await;
+                            host.stop().await;
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                        }
+                    }
+                });
+            })?;
+        let (addr, routes) = ready_rx
+            .recv()
+            .context("the dev host thread ended before starting")??;
+        Ok(Self {
+            addr,
+            routes,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops the host and waits until its store is closed, so another host
+    /// can open the same data folder.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for BackgroundHost {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

@@ -1,0 +1,63 @@
+//! Staff authentication: `Authorization: Bearer <admin_token>`.
+
+use spin_sdk::http::Request;
+
+use crate::config;
+use crate::error::ApiError;
+
+/// Succeeds when the request carries the `admin_token` variable as a bearer token. A missing
+/// or wrong token, or an unset token variable (the admin API is then closed), is a 401. The
+/// token is never logged or echoed.
+pub fn require_admin(req: &Request) -> Result<(), ApiError> {
+    let Some(expected) = config::variable("admin_token") else {
+        eprintln!("admin request refused: the admin_token variable is empty");
+        return Err(ApiError::unauthorized());
+    };
+    let presented = req
+        .header("authorization")
+        .and_then(|v| v.as_str())
+        .and_then(bearer_token);
+    match presented {
+        Some(token) if constant_time_eq(token.as_bytes(), expected.trim().as_bytes()) => Ok(()),
+        _ => Err(ApiError::unauthorized()),
+    }
+}
+
+fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// Compares without stopping at the first difference, so response times do not reveal how
+/// much of a guess was right. Only the length can leak, which a random token tolerates.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_bearer_tokens() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer  abc "), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer "), None);
+        assert_eq!(bearer_token("Bearer"), None);
+    }
+
+    #[test]
+    fn compares_whole_tokens() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret2"));
+        assert!(!constant_time_eq(b"", b"x"));
+    }
+}

@@ -1,0 +1,73 @@
+//! Reading the `cookie` header and writing `Set-Cookie`.
+
+use spin_sdk::http::Request;
+
+/// The value of cookie `name`, if the browser sent it.
+pub fn get(req: &Request, name: &str) -> Option<String> {
+    let header = req.header("cookie")?.as_str()?;
+    find(header, name).map(str::to_owned)
+}
+
+fn find<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header.split(';').find_map(|pair| {
+        let (n, v) = pair.split_once('=')?;
+        (n.trim() == name).then(|| v.trim().trim_matches('"'))
+    })
+}
+
+/// A `Set-Cookie` value: HttpOnly (no script needs it), SameSite=Lax (sent on top-level
+/// navigation, not on cross-site posts), whole site, `max_age_secs` long, and `Secure` except
+/// on plain-http localhost during development, where browsers would drop it.
+pub fn set_cookie(req: &Request, name: &str, value: &str, max_age_secs: u64) -> String {
+    let full_url = req
+        .header("spin-full-url")
+        .and_then(|v| v.as_str())
+        .unwrap_or_else(|| req.uri());
+    build(name, value, max_age_secs, !is_local_http(full_url))
+}
+
+fn build(name: &str, value: &str, max_age_secs: u64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Max-Age={max_age_secs}; Path=/; HttpOnly; SameSite=Lax{secure}")
+}
+
+fn is_local_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    matches!(host, "localhost" | "127.0.0.1" | "::1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_cookie_among_others() {
+        let header = "theme=dark; kiosque_voter=abc_DEF-123; other=\"q\"";
+        assert_eq!(find(header, "kiosque_voter"), Some("abc_DEF-123"));
+        assert_eq!(find(header, "other"), Some("q"));
+        assert_eq!(find(header, "voter"), None);
+        assert_eq!(find("", "x"), None);
+    }
+
+    #[test]
+    fn secure_except_on_local_http() {
+        assert!(is_local_http("http://localhost:3000/polls/x"));
+        assert!(is_local_http("http://127.0.0.1/"));
+        assert!(is_local_http("http://[::1]:3000/"));
+        assert!(!is_local_http("https://localhost/"));
+        assert!(!is_local_http("http://localhost.evil.example/"));
+        assert!(!is_local_http("http://mediatheque.example/"));
+        assert_eq!(
+            build("v", "tok", 60, true),
+            "v=tok; Max-Age=60; Path=/; HttpOnly; SameSite=Lax; Secure"
+        );
+        assert!(!build("v", "tok", 60, false).contains("Secure"));
+    }
+}

@@ -1,0 +1,348 @@
+//! Errors as HTTP answers. [`status_for`] is the one mapping from domain error kinds to
+//! statuses; [`ApiError`] renders it as JSON for `/api/...`, [`PageError`] as an HTML page.
+//!
+//! Malformed JSON (`invalid_json`) and rule violations (`invalid_poll`, `invalid_option`, ...)
+//! both answer 400: clients tell them apart by `code`, not by status.
+
+use std::fmt::Display;
+
+use kiosque_domain::{DomainError, ErrorKind};
+use serde::Serialize;
+use spin_sdk::http::{IntoResponse, Response};
+
+use crate::html::escape;
+use crate::html::layout::{self, PageContext, PageMeta};
+use crate::response;
+
+/// The HTTP status for each kind of domain error.
+pub fn status_for(kind: ErrorKind) -> u16 {
+    match kind {
+        ErrorKind::Invalid => 400,
+        ErrorKind::Unauthorized => 401,
+        ErrorKind::Forbidden => 403,
+        ErrorKind::NotFound => 404,
+        ErrorKind::Conflict => 409,
+        ErrorKind::PayloadTooLarge => 413,
+        ErrorKind::Storage => 500,
+    }
+}
+
+/// A JSON error: `{"error":{"code":"...","message":"..."}}` with `content-type: application/json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 500 that tells the client nothing; `detail` goes to stderr only.
+    pub fn internal(detail: impl Display) -> Self {
+        eprintln!("internal error: {detail}");
+        ApiError::new(500, "internal_error", "internal error")
+    }
+
+    pub fn unauthorized() -> Self {
+        ApiError::new(
+            401,
+            "unauthorized",
+            "a valid admin token is required in the authorization header",
+        )
+    }
+
+    pub fn not_found() -> Self {
+        ApiError::new(404, "not_found", "nothing here")
+    }
+
+    pub fn method_not_allowed() -> Self {
+        ApiError::new(
+            405,
+            "method_not_allowed",
+            "this method is not allowed on this path",
+        )
+    }
+
+    pub fn payload_too_large(limit_bytes: usize) -> Self {
+        ApiError::new(
+            413,
+            "payload_too_large",
+            format!(
+                "the request body must be at most {} KiB",
+                limit_bytes / 1024
+            ),
+        )
+    }
+
+    pub fn invalid_json(message: impl Into<String>) -> Self {
+        ApiError::new(400, "invalid_json", message)
+    }
+}
+
+impl<E: DomainError> From<E> for ApiError {
+    fn from(error: E) -> Self {
+        match error.kind() {
+            ErrorKind::Storage => ApiError::internal(format!("{}: {error}", error.code())),
+            kind => ApiError::new(status_for(kind), error.code(), error.to_string()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: &self.message,
+            },
+        };
+        let mut response = response::json(self.status, &body);
+        if self.status == 401 {
+            response.set_header("www-authenticate", "Bearer realm=\"kiosque\"");
+        }
+        response
+    }
+}
+
+/// One language's wording of an error page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageText {
+    pub title: String,
+    pub message: String,
+    /// Label of [`PageError::link`] in this language.
+    pub link_label: String,
+}
+
+/// An HTML error page with the site layout, French first then English, and the right status.
+///
+/// It needs no request to render, so handlers can return it with `?`; it is bilingual because
+/// the negotiated language is not known at that point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageError {
+    pub status: u16,
+    pub code: &'static str,
+    /// Boxed so that `Result<Response, PageError>` stays small on the happy path.
+    pub content: Box<PageContent>,
+}
+
+/// The words of an error page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageContent {
+    pub fr: PageText,
+    pub en: PageText,
+    /// Where the visitor can go next; the home page by default.
+    pub link: String,
+}
+
+impl PageError {
+    pub fn new(status: u16, code: &'static str, fr: [&str; 2], en: [&str; 2]) -> Self {
+        PageError {
+            status,
+            code,
+            content: Box::new(PageContent {
+                fr: PageText {
+                    title: fr[0].to_owned(),
+                    message: fr[1].to_owned(),
+                    link_label: "Retour à l’accueil".to_owned(),
+                },
+                en: PageText {
+                    title: en[0].to_owned(),
+                    message: en[1].to_owned(),
+                    link_label: "Back to the home page".to_owned(),
+                },
+                link: "/".to_owned(),
+            }),
+        }
+    }
+
+    /// Points the page's link somewhere more useful than the home page.
+    pub fn with_link(mut self, href: impl Into<String>, fr_label: &str, en_label: &str) -> Self {
+        self.content.link = href.into();
+        self.content.fr.link_label = fr_label.to_owned();
+        self.content.en.link_label = en_label.to_owned();
+        self
+    }
+
+    pub fn not_found() -> Self {
+        PageError::new(
+            404,
+            "not_found",
+            [
+                "Page introuvable",
+                "Cette page n’existe pas ou n’existe plus.",
+            ],
+            [
+                "Page not found",
+                "This page does not exist or no longer exists.",
+            ],
+        )
+    }
+
+    pub fn method_not_allowed() -> Self {
+        PageError::new(
+            405,
+            "method_not_allowed",
+            [
+                "Action impossible",
+                "Cette page ne permet pas cette action.",
+            ],
+            [
+                "Action not allowed",
+                "This page does not allow this action.",
+            ],
+        )
+    }
+
+    pub fn internal(detail: impl Display) -> Self {
+        eprintln!("internal error: {detail}");
+        PageError::new(
+            500,
+            "internal_error",
+            [
+                "Erreur interne",
+                "Un problème technique nous empêche de répondre. Réessayez dans un moment.",
+            ],
+            [
+                "Internal error",
+                "A technical problem prevents us from answering. Please try again later.",
+            ],
+        )
+    }
+
+    /// The page's HTML document.
+    pub fn render(&self) -> String {
+        let PageContent { fr, en, link } = &*self.content;
+        let ctx = PageContext::without_request();
+        let meta = PageMeta {
+            title: format!("{} · {}", fr.title, en.title),
+            description: fr.message.clone(),
+            indexable: false,
+            ..PageMeta::default()
+        };
+        let link = escape(link);
+        let body = format!(
+            "<h1>{fr_title}</h1>\n<p>{fr_message}</p>\n<p><a href=\"{link}\">{fr_link}</a></p>\n\
+             <div lang=\"en\" class=\"translation\">\n<h2>{en_title}</h2>\n<p>{en_message}</p>\n\
+             <p><a href=\"{link}\">{en_link}</a></p>\n</div>\n",
+            fr_title = escape(&fr.title),
+            fr_message = escape(&fr.message),
+            fr_link = escape(&fr.link_label),
+            en_title = escape(&en.title),
+            en_message = escape(&en.message),
+            en_link = escape(&en.link_label),
+        );
+        layout::page(&ctx, &meta, &body)
+    }
+}
+
+impl<E: DomainError> From<E> for PageError {
+    fn from(error: E) -> Self {
+        let status = status_for(error.kind());
+        match error.kind() {
+            ErrorKind::Storage => PageError::internal(format!("{}: {error}", error.code())),
+            ErrorKind::NotFound => PageError {
+                status,
+                code: error.code(),
+                ..PageError::not_found()
+            },
+            ErrorKind::Unauthorized | ErrorKind::Forbidden => PageError::new(
+                status,
+                error.code(),
+                ["Accès refusé", "Vous n’avez pas accès à cette page."],
+                ["Access denied", "You do not have access to this page."],
+            ),
+            ErrorKind::Conflict => PageError::new(
+                status,
+                error.code(),
+                [
+                    "Action impossible",
+                    "Cette action entre en conflit avec l’état actuel.",
+                ],
+                ["Action not possible", &error.to_string()],
+            ),
+            ErrorKind::PayloadTooLarge => PageError::new(
+                status,
+                error.code(),
+                [
+                    "Envoi trop volumineux",
+                    "Les données envoyées sont trop grandes.",
+                ],
+                ["Request too large", "The data sent is too large."],
+            ),
+            ErrorKind::Invalid => PageError::new(
+                status,
+                error.code(),
+                [
+                    "Demande invalide",
+                    "Votre demande n’a pas pu être traitée : vérifiez le formulaire.",
+                ],
+                ["Invalid request", &error.to_string()],
+            ),
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        response::html(self.status, self.render())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kiosque_domain::polls::PollError;
+    use kiosque_domain::store::StoreError;
+
+    #[test]
+    fn domain_errors_map_to_statuses_and_codes() {
+        let check = |error: PollError, status: u16, code: &str| {
+            let api = ApiError::from(error);
+            assert_eq!((api.status, api.code), (status, code));
+        };
+        check(PollError::NotFound, 404, "poll_not_found");
+        check(PollError::AlreadyVoted, 409, "already_voted");
+        check(
+            PollError::InvalidOption { options: 2 },
+            400,
+            "invalid_option",
+        );
+        check(
+            PollError::Invalid("question: x".into()),
+            400,
+            "invalid_poll",
+        );
+        check(PollError::Conflict, 409, "poll_exists");
+    }
+
+    #[test]
+    fn storage_failures_never_reach_the_client() {
+        let secret = "sqlite: disk I/O error at /var/lib/spin/db";
+        let api = ApiError::from(PollError::Storage(StoreError::Backend(secret.into())));
+        assert_eq!(api.status, 500);
+        assert_eq!(api.code, "internal_error");
+        assert_eq!(api.message, "internal error");
+
+        let page = PageError::from(StoreError::Backend(secret.into()));
+        assert_eq!(page.status, 500);
+        assert!(!format!("{page:?}").contains("sqlite"));
+    }
+}

@@ -1,0 +1,59 @@
+//! HTML output: escaping, and the shared page [`layout`].
+
+pub mod layout;
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Serialises JSON-LD for a `<script type="application/ld+json">` block. `<`, `>` and `&`
+/// only occur inside JSON strings, where `\u003c` etc. mean the same, so a value containing
+/// `</script>` cannot end the block early.
+pub fn json_ld(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            escape(r#"<a href="x" title='y'>Tom & Jerry</a>"#),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;Tom &amp; Jerry&lt;/a&gt;"
+        );
+        assert_eq!(escape("Médiathèque"), "Médiathèque");
+    }
+
+    #[test]
+    fn json_ld_cannot_close_its_script() {
+        let value = serde_json::json!({"name": "</script><script>alert(1)</script>"});
+        let text = json_ld(&value);
+        assert!(!text.contains('<'));
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
+    }
+}

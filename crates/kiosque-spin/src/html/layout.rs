@@ -1,0 +1,320 @@
+//! The layout shared by every public page: accessible skeleton (skip link, landmarks), the
+//! stylesheet, canonical and language links, Open Graph card and schema.org JSON-LD.
+
+use spin_sdk::http::Request;
+
+use super::{escape, json_ld};
+use crate::config;
+use crate::lang::Lang;
+
+/// What a page needs to know about the request it answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageContext {
+    pub lang: Lang,
+    /// The visitor chose the language with `?lang=`: internal links carry it along.
+    pub lang_explicit: bool,
+    /// Scheme and authority of the public site, without trailing slash; empty when unknown.
+    pub base_url: String,
+    /// The page's path without query; empty for pages that have no address of their own
+    /// (error pages).
+    pub path: String,
+    pub library_name: String,
+}
+
+impl PageContext {
+    pub fn from_request(req: &Request) -> Self {
+        let (lang, lang_explicit) = Lang::negotiate(req);
+        PageContext {
+            lang,
+            lang_explicit,
+            base_url: base_url(req),
+            path: req.path().to_owned(),
+            library_name: config::library_name(),
+        }
+    }
+
+    /// For error pages rendered without the request: French, no canonical address.
+    pub fn without_request() -> Self {
+        PageContext {
+            lang: Lang::Fr,
+            lang_explicit: false,
+            base_url: String::new(),
+            path: String::new(),
+            library_name: config::library_name(),
+        }
+    }
+
+    pub fn t<'a>(&self, fr: &'a str, en: &'a str) -> &'a str {
+        self.lang.t(fr, en)
+    }
+
+    /// The absolute URL of a site path, e.g. for Open Graph and API answers.
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// An internal link that keeps a language the visitor chose explicitly.
+    pub fn link(&self, path: &str) -> String {
+        if self.lang_explicit {
+            with_lang(path, self.lang)
+        } else {
+            path.to_owned()
+        }
+    }
+
+    /// French pages are canonical at their bare path (crawlers send no `Accept-Language`),
+    /// English ones at `?lang=en`.
+    pub fn canonical_url(&self) -> String {
+        self.lang_url(self.lang)
+    }
+
+    fn lang_url(&self, lang: Lang) -> String {
+        match lang {
+            Lang::Fr => self.absolute(&self.path),
+            Lang::En => self.absolute(&with_lang(&self.path, Lang::En)),
+        }
+    }
+}
+
+fn with_lang(path: &str, lang: Lang) -> String {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{separator}lang={}", lang.code())
+}
+
+/// The public origin: the `public_base_url` variable when set, else the scheme and authority
+/// of the URL Spin reports for this request (`spin-full-url`), else the `host` header.
+pub fn base_url(req: &Request) -> String {
+    if let Some(configured) = config::public_base_url() {
+        return configured;
+    }
+    let header = |name: &str| req.header(name).and_then(|v| v.as_str());
+    header("spin-full-url")
+        .and_then(origin)
+        .or_else(|| origin(req.uri()))
+        .or_else(|| {
+            header("host")
+                .filter(|h| is_authority(h))
+                .map(|h| format!("http://{h}"))
+        })
+        .unwrap_or_default()
+}
+
+/// `https://host:port` of an absolute http(s) URL, if its authority looks sane.
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    is_authority(authority).then(|| format!("{}://{authority}", scheme.to_ascii_lowercase()))
+}
+
+fn is_authority(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+}
+
+/// What a page says about itself in `<head>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageMeta {
+    pub title: String,
+    pub description: String,
+    /// Open Graph type: `website`, `article`...
+    pub og_type: &'static str,
+    /// Absolute URL, or a site path made absolute with the base URL.
+    pub og_image: Option<String>,
+    pub json_ld: Option<serde_json::Value>,
+    /// `false` adds `noindex` (error pages).
+    pub indexable: bool,
+}
+
+impl Default for PageMeta {
+    fn default() -> Self {
+        PageMeta {
+            title: String::new(),
+            description: String::new(),
+            og_type: "website",
+            og_image: None,
+            json_ld: None,
+            indexable: true,
+        }
+    }
+}
+
+/// The full HTML document around `body` (which must already be escaped HTML).
+pub fn page(ctx: &PageContext, meta: &PageMeta, body: &str) -> String {
+    let lang = ctx.lang;
+    let site = escape(&ctx.library_name);
+    let title = if meta.title.is_empty() || meta.title == ctx.library_name {
+        site.clone()
+    } else {
+        format!("{} · {site}", escape(&meta.title))
+    };
+    let description = escape(&meta.description);
+
+    let mut head = String::with_capacity(2048);
+    head.push_str(&format!(
+        "<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n\
+         <meta name=\"description\" content=\"{description}\">\n\
+         <link rel=\"stylesheet\" href=\"/static/css/kiosque.css\">\n\
+         <link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">\n"
+    ));
+    if !meta.indexable {
+        head.push_str("<meta name=\"robots\" content=\"noindex\">\n");
+    }
+    let has_address = !ctx.path.is_empty() && !ctx.base_url.is_empty();
+    if has_address {
+        let canonical = escape(&ctx.canonical_url());
+        let fr = escape(&ctx.lang_url(Lang::Fr));
+        let en = escape(&ctx.lang_url(Lang::En));
+        head.push_str(&format!(
+            "<link rel=\"canonical\" href=\"{canonical}\">\n\
+             <link rel=\"alternate\" hreflang=\"fr\" href=\"{fr}\">\n\
+             <link rel=\"alternate\" hreflang=\"en\" href=\"{en}\">\n\
+             <link rel=\"alternate\" hreflang=\"x-default\" href=\"{fr}\">\n\
+             <meta property=\"og:url\" content=\"{canonical}\">\n"
+        ));
+    }
+    head.push_str(&format!(
+        "<meta property=\"og:title\" content=\"{og_title}\">\n\
+         <meta property=\"og:description\" content=\"{description}\">\n\
+         <meta property=\"og:type\" content=\"{og_type}\">\n\
+         <meta property=\"og:locale\" content=\"{locale}\">\n\
+         <meta property=\"og:locale:alternate\" content=\"{alternate}\">\n\
+         <meta property=\"og:site_name\" content=\"{site}\">\n",
+        og_title = escape(if meta.title.is_empty() {
+            &ctx.library_name
+        } else {
+            &meta.title
+        }),
+        og_type = escape(meta.og_type),
+        locale = lang.og_locale(),
+        alternate = lang.other().og_locale(),
+    ));
+    if let Some(image) = &meta.og_image {
+        let image = if image.starts_with('/') {
+            ctx.absolute(image)
+        } else {
+            image.clone()
+        };
+        head.push_str(&format!(
+            "<meta property=\"og:image\" content=\"{}\">\n",
+            escape(&image)
+        ));
+    }
+    if let Some(data) = &meta.json_ld {
+        head.push_str(&format!(
+            "<script type=\"application/ld+json\">{}</script>\n",
+            json_ld(data)
+        ));
+    }
+
+    let switch = if ctx.path.is_empty() {
+        String::new()
+    } else {
+        let other = lang.other();
+        format!(
+            "<p><a href=\"{href}\" hreflang=\"{code}\" lang=\"{code}\">{label}</a></p>\n",
+            href = escape(&with_lang(&ctx.path, other)),
+            code = other.code(),
+            label = other.t("Version française", "English version"),
+        )
+    };
+
+    format!(
+        "<!doctype html>\n<html lang=\"{code}\">\n<head>\n{head}</head>\n<body>\n\
+         <a class=\"skip-link\" href=\"#contenu\">{skip}</a>\n\
+         <header role=\"banner\" class=\"site-header\">\n\
+         <p class=\"site-name\"><a href=\"{home}\">{site}</a></p>\n</header>\n\
+         <main id=\"contenu\" tabindex=\"-1\">\n{body}</main>\n\
+         <footer role=\"contentinfo\" class=\"site-footer\">\n{switch}\
+         <p>{site}</p>\n</footer>\n</body>\n</html>\n",
+        code = lang.code(),
+        skip = lang.t("Aller au contenu", "Skip to content"),
+        home = escape(&ctx.link("/")),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(lang: Lang, explicit: bool) -> PageContext {
+        PageContext {
+            lang,
+            lang_explicit: explicit,
+            base_url: "https://bib.example".into(),
+            path: "/polls/abc".into(),
+            library_name: "Médiathèque <Jules Verne>".into(),
+        }
+    }
+
+    #[test]
+    fn origins_come_only_from_sane_absolute_urls() {
+        assert_eq!(
+            origin("https://bib.example:8443/polls/x?lang=en").as_deref(),
+            Some("https://bib.example:8443")
+        );
+        assert_eq!(
+            origin("http://127.0.0.1:3000").as_deref(),
+            Some("http://127.0.0.1:3000")
+        );
+        assert_eq!(origin("/polls/x"), None);
+        assert_eq!(origin("ftp://bib.example/"), None);
+        assert_eq!(origin("https://bad\"host/"), None);
+    }
+
+    #[test]
+    fn links_keep_an_explicit_language() {
+        assert_eq!(
+            ctx(Lang::En, true).link("/polls/abc/results"),
+            "/polls/abc/results?lang=en"
+        );
+        assert_eq!(ctx(Lang::En, false).link("/"), "/");
+        assert_eq!(ctx(Lang::Fr, true).link("/a?x=1"), "/a?x=1&lang=fr");
+        assert_eq!(
+            ctx(Lang::Fr, false).canonical_url(),
+            "https://bib.example/polls/abc"
+        );
+        assert_eq!(
+            ctx(Lang::En, false).canonical_url(),
+            "https://bib.example/polls/abc?lang=en"
+        );
+    }
+
+    #[test]
+    fn page_has_the_accessible_skeleton_and_social_card() {
+        let meta = PageMeta {
+            title: "Quel \"livre\" ?".into(),
+            description: "Votez".into(),
+            og_image: Some("/static/img/card.png".into()),
+            json_ld: Some(serde_json::json!({"@type": "Question", "name": "</script>"})),
+            ..PageMeta::default()
+        };
+        let html = page(&ctx(Lang::Fr, false), &meta, "<h1>Q</h1>\n");
+        for expected in [
+            "<!doctype html>",
+            "<html lang=\"fr\">",
+            "<title>Quel &quot;livre&quot; ? · Médiathèque &lt;Jules Verne&gt;</title>",
+            "<a class=\"skip-link\" href=\"#contenu\">Aller au contenu</a>",
+            "<header role=\"banner\"",
+            "<main id=\"contenu\"",
+            "<link rel=\"stylesheet\" href=\"/static/css/kiosque.css\">",
+            "<link rel=\"canonical\" href=\"https://bib.example/polls/abc\">",
+            "<meta property=\"og:url\" content=\"https://bib.example/polls/abc\">",
+            "<meta property=\"og:locale\" content=\"fr_FR\">",
+            "<meta property=\"og:image\" content=\"https://bib.example/static/img/card.png\">",
+            "<meta property=\"og:site_name\" content=\"Médiathèque &lt;Jules Verne&gt;\">",
+            "<a href=\"/polls/abc?lang=en\" hreflang=\"en\" lang=\"en\">English version</a>",
+            "\\u003c/script\\u003e",
+        ] {
+            assert!(html.contains(expected), "missing {expected} in\n{html}");
+        }
+        assert!(!html.contains("noindex"));
+        assert!(!html.contains("<Jules"));
+    }
+}

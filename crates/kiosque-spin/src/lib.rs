@@ -1,0 +1,35 @@
+//! The Spin adapter shared by Kiosque's components: everything that touches `spin_sdk`
+//! besides the route tables themselves.
+//!
+//! - [`store::SpinStore`]: the domain's `KvStore` over Spin's key-value store `default`;
+//! - [`clock::SystemClock`] and [`ids`]: time and randomness from the host;
+//! - [`error::ApiError`] / [`error::PageError`]: the one mapping from domain error kinds to
+//!   HTTP statuses, as JSON or as an HTML page;
+//! - [`auth`], [`json`], [`form`], [`cookies`], [`lang`], [`html`], [`response`]: request
+//!   parsing and response building;
+//! - [`serve`]: the entry point every component calls, which reads the body with a size cap,
+//!   routes, and turns the router's bare 404/405 into friendly answers.
+//!
+//! Handlers return `Result<Response, ApiError>` (or `PageError`), never `anyhow::Error`, whose
+//! spin-sdk conversion would send internal error text to the client.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod cookies;
+pub mod error;
+pub mod form;
+pub mod html;
+pub mod ids;
+pub mod json;
+pub mod lang;
+pub mod response;
+pub mod serve;
+pub mod store;
+
+pub use clock::SystemClock;
+pub use error::{ApiError, PageError};
+pub use html::layout::{PageContext, PageMeta};
+pub use lang::Lang;
+pub use serve::{respond, serve, serve_fn};
+pub use store::SpinStore;

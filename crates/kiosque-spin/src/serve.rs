@@ -1,0 +1,184 @@
+//! The components' entry point: read the request (with a body cap), route it, and replace the
+//! router's bare answers with friendly ones.
+
+use futures::StreamExt;
+use spin_sdk::http::{IncomingRequest, IntoResponse, Method, Request, Response, Router};
+
+use crate::error::{ApiError, PageError};
+
+/// The largest request body any component reads: forms and JSON are small, and reading stops
+/// there instead of buffering whatever a client sends into the guest's memory.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Reads `incoming` and answers it with `router` (see [`respond`]).
+pub async fn serve(router: &Router, incoming: IncomingRequest) -> Response {
+    serve_fn(incoming, |req| respond(router, req)).await
+}
+
+/// Reads `incoming` and answers it with `handler`, for components that route by hand.
+/// The body of a `HEAD` answer is dropped here, once for all handlers.
+pub async fn serve_fn(
+    incoming: IncomingRequest,
+    handler: impl FnOnce(Request) -> Response,
+) -> Response {
+    let request = match read_request(incoming).await {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let is_head = *request.method() == Method::Head;
+    let mut response = handler(request);
+    if is_head {
+        response.body_mut().clear();
+    }
+    response
+}
+
+/// Routes `req` through `router`, then turns the router's empty-bodied 404 and 405 into a
+/// JSON error under `/api/` and `/webhooks/`, or an HTML page elsewhere.
+pub fn respond(router: &Router, req: Request) -> Response {
+    let path = req.path().to_owned();
+    let response = router.handle(req);
+    // Our handlers always set a content type; the router's fallbacks never do.
+    let from_router = response.header("content-type").is_none();
+    match *response.status() {
+        404 if from_router => not_found(&path),
+        405 if from_router => method_not_allowed(&path),
+        _ => response,
+    }
+}
+
+/// Whether `path` belongs to a machine-facing URL space, answered in JSON.
+pub fn is_api_path(path: &str) -> bool {
+    ["/api", "/webhooks"].iter().any(|prefix| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
+/// The friendly 404 for `path`: JSON `not_found` or the "Page introuvable" page.
+pub fn not_found(path: &str) -> Response {
+    if is_api_path(path) {
+        ApiError::not_found().into_response()
+    } else {
+        PageError::not_found().into_response()
+    }
+}
+
+/// The friendly 405 for `path`.
+pub fn method_not_allowed(path: &str) -> Response {
+    if is_api_path(path) {
+        ApiError::method_not_allowed().into_response()
+    } else {
+        PageError::method_not_allowed().into_response()
+    }
+}
+
+fn error_for(path: &str, error: ApiError, page: PageError) -> Response {
+    if is_api_path(path) {
+        error.into_response()
+    } else {
+        page.into_response()
+    }
+}
+
+/// Builds a [`Request`] from the host's request, reading at most [`MAX_BODY_BYTES`].
+async fn read_request(incoming: IncomingRequest) -> Result<Request, Response> {
+    let method = incoming.method();
+    let uri = incoming.uri();
+    let headers = incoming.headers();
+    let path = uri_path(&uri).to_owned();
+
+    let too_large = || {
+        error_for(
+            &path,
+            ApiError::payload_too_large(MAX_BODY_BYTES),
+            PageError::new(
+                413,
+                "payload_too_large",
+                [
+                    "Envoi trop volumineux",
+                    "Les données envoyées sont trop grandes.",
+                ],
+                ["Request too large", "The data sent is too large."],
+            ),
+        )
+    };
+    let declared = headers
+        .get("content-length")
+        .first()
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+
+    let mut body = Vec::new();
+    let mut stream = incoming.into_body_stream();
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(chunk) => {
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Err(e) => {
+                eprintln!("failed to read a request body: {}", e.to_debug_string());
+                return Err(error_for(
+                    &path,
+                    ApiError::new(400, "unreadable_body", "the request body could not be read"),
+                    PageError::new(
+                        400,
+                        "unreadable_body",
+                        [
+                            "Demande incomplète",
+                            "Les données envoyées n’ont pas pu être lues.",
+                        ],
+                        ["Incomplete request", "The data sent could not be read."],
+                    ),
+                ));
+            }
+        }
+    }
+
+    Ok(Request::builder()
+        .method(method)
+        .uri(uri)
+        .headers(headers)
+        .body(body)
+        .build())
+}
+
+/// The path of a request URI, absolute (`https://host/p?q`) or origin-form (`/p?q`).
+fn uri_path(uri: &str) -> &str {
+    let after_authority = match uri.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => uri,
+    };
+    after_authority
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(after_authority)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_and_webhook_paths_answer_in_json() {
+        for path in ["/api", "/api/polls/x", "/webhooks/mastodon", "/webhooks"] {
+            assert!(is_api_path(path), "{path}");
+        }
+        for path in ["/", "/apiary", "/polls/x", "/webhooksx", "/static/api/x"] {
+            assert!(!is_api_path(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn extracts_paths_from_request_uris() {
+        assert_eq!(uri_path("https://bib.example/api/polls?x=1"), "/api/polls");
+        assert_eq!(uri_path("http://localhost:3000"), "/");
+        assert_eq!(uri_path("/polls/a#frag"), "/polls/a");
+    }
+}

@@ -1,0 +1,247 @@
+//! `cargo xtask bench`: builds the app, boots the dev host in-process on the
+//! real `spin.toml` (fresh data folder, free port) and prints figures:
+//! component sizes, start-up time, throughput and latency per scenario, the
+//! host's peak memory, and a correctness check of the vote tally.
+//!
+//! The load comes from this process over loopback (bounded in count), with
+//! one keep-alive connection per client thread.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use dev_host::{BackgroundHost, DevHostConfig};
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+const CONCURRENCY: usize = 16;
+const ADMIN_TOKEN: &str = "bench-admin-token-0123456789";
+
+struct Scenario<'a> {
+    name: &'a str,
+    requests: usize,
+    /// Builds and sends request `i`; returns the HTTP status.
+    send: Box<dyn Fn(&Client, usize) -> reqwest::Result<u16> + Sync + 'a>,
+    expected_status: u16,
+}
+
+struct Figures {
+    requests_per_second: f64,
+    p50: Duration,
+    p99: Duration,
+    max: Duration,
+    unexpected: usize,
+}
+
+fn run_scenario(scenario: &Scenario) -> Figures {
+    let next = AtomicUsize::new(0);
+    let latencies = Mutex::new(Vec::with_capacity(scenario.requests));
+    let unexpected = AtomicUsize::new(0);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..CONCURRENCY {
+            scope.spawn(|| {
+                let client = Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .expect("HTTP client");
+                let mut mine = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= scenario.requests {
+                        break;
+                    }
+                    let sent = Instant::now();
+                    match (scenario.send)(&client, i) {
+                        Ok(status) if status == scenario.expected_status => {}
+                        _ => {
+                            unexpected.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    mine.push(sent.elapsed());
+                }
+                latencies
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend(mine);
+            });
+        }
+    });
+    let elapsed = started.elapsed();
+    let mut latencies = latencies.into_inner().unwrap_or_else(|p| p.into_inner());
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    Figures {
+        requests_per_second: scenario.requests as f64 / elapsed.as_secs_f64(),
+        p50: at(0.50),
+        p99: at(0.99),
+        max: *latencies.last().expect("at least one request"),
+        unexpected: unexpected.into_inner(),
+    }
+}
+
+/// Peak and current resident memory of this process (host included), KiB.
+fn memory_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+pub fn run(manifest: &Path) -> Result<()> {
+    crate::build()?;
+    let root = manifest.parent().context("manifest folder")?;
+    println!("Component sizes (release, wasm32-wasip2):");
+    for name in [
+        "scheduler",
+        "polls",
+        "showcases",
+        "tutorials",
+        "static_files",
+    ] {
+        let path = root.join(format!("target/wasm32-wasip2/release/{name}.wasm"));
+        let size = std::fs::metadata(&path)
+            .with_context(|| format!("{} is missing", path.display()))?
+            .len();
+        println!("  {name:<14} {:>7.1} KiB", size as f64 / 1024.0);
+    }
+
+    let data_dir = tempfile::tempdir()?;
+    let mut config = DevHostConfig::new(manifest);
+    config.data_dir = Some(data_dir.path().to_path_buf());
+    config.listen = "127.0.0.1:0".parse()?;
+    config.log_requests = false;
+    config
+        .variables
+        .insert("admin_token".to_string(), ADMIN_TOKEN.to_string());
+    let started = Instant::now();
+    let host = BackgroundHost::start(config)?;
+    let startup = started.elapsed();
+    let base = format!("http://{}", host.addr);
+    println!(
+        "\nDev host start-up (compile 5 components, link, open store): {:.0} ms",
+        startup.as_secs_f64() * 1000.0
+    );
+
+    let admin = Client::new();
+    let created: Value = admin
+        .post(format!("{base}/api/polls"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({
+            "question": "Quel genre aimeriez-vous voir davantage à la médiathèque ?",
+            "options": ["Romans graphiques", "Polars", "Science-fiction", "Documentaires"]
+        }))
+        .send()?
+        .error_for_status()?
+        .json()?;
+    let poll_id = created["id"].as_str().context("poll id")?.to_string();
+
+    let votes = 2000;
+    let scenarios: Vec<Scenario> = vec![
+        Scenario {
+            name: "GET /static/css/kiosque.css",
+            requests: 4000,
+            send: Box::new(|c, _| {
+                Ok(c.get(format!("{base}/static/css/kiosque.css"))
+                    .send()?
+                    .status()
+                    .as_u16())
+            }),
+            expected_status: 200,
+        },
+        Scenario {
+            name: "GET / (home page)",
+            requests: 3000,
+            send: Box::new(|c, _| Ok(c.get(format!("{base}/")).send()?.status().as_u16())),
+            expected_status: 200,
+        },
+        Scenario {
+            name: "GET /polls/:id (poll page)",
+            requests: 3000,
+            send: Box::new(|c, _| {
+                Ok(c.get(format!("{base}/polls/{poll_id}"))
+                    .send()?
+                    .status()
+                    .as_u16())
+            }),
+            expected_status: 200,
+        },
+        Scenario {
+            name: "GET /api/polls/:id/results",
+            requests: 3000,
+            send: Box::new(|c, _| {
+                Ok(c.get(format!("{base}/api/polls/{poll_id}/results"))
+                    .send()?
+                    .status()
+                    .as_u16())
+            }),
+            expected_status: 200,
+        },
+        Scenario {
+            name: "POST /api/polls/:id/votes (distinct voters)",
+            requests: votes,
+            send: Box::new(|c, i| {
+                Ok(c.post(format!("{base}/api/polls/{poll_id}/votes"))
+                    .header("cookie", format!("kiosque_voter=bench-voter-{i:012}"))
+                    .json(&json!({ "option": i % 4 }))
+                    .send()?
+                    .status()
+                    .as_u16())
+            }),
+            expected_status: 201,
+        },
+    ];
+
+    println!(
+        "\n{CONCURRENCY} concurrent keep-alive clients on loopback, fresh instance per request:\n"
+    );
+    println!(
+        "{:<44} {:>8} {:>9} {:>9} {:>9} {:>9} {:>6}",
+        "scenario", "requests", "req/s", "p50 ms", "p99 ms", "max ms", "errors"
+    );
+    let mut failed = false;
+    for scenario in &scenarios {
+        let f = run_scenario(scenario);
+        failed |= f.unexpected > 0;
+        println!(
+            "{:<44} {:>8} {:>9.0} {:>9.2} {:>9.2} {:>9.2} {:>6}",
+            scenario.name,
+            scenario.requests,
+            f.requests_per_second,
+            f.p50.as_secs_f64() * 1000.0,
+            f.p99.as_secs_f64() * 1000.0,
+            f.max.as_secs_f64() * 1000.0,
+            f.unexpected
+        );
+    }
+
+    let results: Value = admin
+        .get(format!("{base}/api/polls/{poll_id}/results"))
+        .send()?
+        .json()?;
+    let total = results["total"].as_u64().unwrap_or(0);
+    println!(
+        "\nVote tally after {votes} concurrent votes: {total} (exact: {})",
+        total == votes as u64
+    );
+    let (peak, current) = memory_kib();
+    println!(
+        "Memory of the bench process (host, clients, {CONCURRENCY} threads): peak RSS {:.1} MiB, now {:.1} MiB",
+        peak as f64 / 1024.0,
+        current as f64 / 1024.0
+    );
+    host.stop();
+    ensure!(total == votes as u64, "the tally lost or invented votes");
+    if failed {
+        bail!("some requests got an unexpected status");
+    }
+    Ok(())
+}

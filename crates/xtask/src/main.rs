@@ -1,0 +1,118 @@
+//! The project's commands, run as `cargo xtask <command>` (an alias in
+//! `.cargo/config.toml`), so a fresh machine needs only rustup and cargo.
+//!
+//! - `up`: build the components and serve the app on http://127.0.0.1:3000
+//! - `build`: build the components (`spin build`)
+//! - `test`: build the components, then run every test
+//! - `bench`: build, then measure the app on the dev host and print figures
+
+mod bench;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+
+const WASM_TARGET: &str = "wasm32-wasip2";
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/xtask sits two levels below the workspace root")
+        .to_path_buf()
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("up") => up(&args[1..]),
+        Some("build") => build(),
+        Some("test") => test(&args[1..]),
+        Some("bench") => bench::run(&workspace_root().join("spin.toml")),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n  up [dev-host options]  build and serve on http://127.0.0.1:3000\n  build                   build the components\n  test [cargo test args]  build, then run every test\n  bench                   measure the app on the dev host"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Adds the wasm32-wasip2 target when rustup lacks it.
+fn ensure_wasm_target() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("cannot run rustup (the components need the wasm32-wasip2 target)")?;
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|line| line.trim() == WASM_TARGET)
+    {
+        return Ok(());
+    }
+    eprintln!("Adding the {WASM_TARGET} target with rustup");
+    let status = Command::new("rustup")
+        .args(["target", "add", WASM_TARGET])
+        .status()?;
+    if !status.success() {
+        bail!("`rustup target add {WASM_TARGET}` failed");
+    }
+    Ok(())
+}
+
+fn build() -> Result<()> {
+    ensure_wasm_target()?;
+    dev_host::spin_build::build(&workspace_root().join("spin.toml"), false)
+}
+
+fn up(extra: &[String]) -> Result<()> {
+    build()?;
+    let root = workspace_root();
+    let has_token = std::env::var_os("SPIN_VARIABLE_ADMIN_TOKEN").is_some()
+        || extra.iter().any(|a| a.starts_with("admin_token="));
+    let mut args = vec![
+        "--from".to_string(),
+        root.join("spin.toml").display().to_string(),
+    ];
+    if !has_token {
+        // The app refuses to start without an admin token; a local session
+        // gets a fresh random one, shown once, rather than a known default.
+        let mut bytes = [0u8; 18];
+        getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        eprintln!(
+            "No SPIN_VARIABLE_ADMIN_TOKEN set: this session's admin token is {token}\n(set SPIN_VARIABLE_ADMIN_TOKEN to choose your own)"
+        );
+        args.extend(["--variable".to_string(), format!("admin_token={token}")]);
+    }
+    args.extend(extra.iter().cloned());
+    match dev_host::cli::main(args) {
+        code if code == ExitCode::SUCCESS => Ok(()),
+        _ => bail!("the dev host stopped with an error"),
+    }
+}
+
+fn test(extra: &[String]) -> Result<()> {
+    build()?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    // The workspace's default members are the crates that run natively; the
+    // components were just built for wasm32-wasip2 and are tested through
+    // the end-to-end suite.
+    let status = Command::new(cargo)
+        .arg("test")
+        .args(extra)
+        .current_dir(workspace_root())
+        .status()?;
+    if !status.success() {
+        bail!("tests failed");
+    }
+    Ok(())
+}

@@ -1,0 +1,385 @@
+//! The dev host's own behaviour, checked through the probe component
+//! (`crates/host-probe`) under `tests/fixtures/probe/spin.toml`: Spin's route
+//! precedence and headers, key-value limits and atomics, variables, outbound
+//! hosts, files, and failures that must stay contained.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+use dev_host::{App, DevHostConfig};
+use serde_json::Value;
+use tests::{TestApp, workspace_root};
+
+fn probe_manifest() -> PathBuf {
+    workspace_root().join("tests/fixtures/probe/spin.toml")
+}
+
+fn probe_with(extra: &[(&str, &str)]) -> TestApp {
+    let mut variables = BTreeMap::from([("probe_secret".to_string(), "chut".to_string())]);
+    for (name, value) in extra {
+        variables.insert(name.to_string(), value.to_string());
+    }
+    TestApp::spawn_manifest(&probe_manifest(), variables)
+}
+
+fn probe() -> TestApp {
+    probe_with(&[])
+}
+
+fn headers_at(app: &TestApp, path: &str) -> BTreeMap<String, String> {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let response = app.get(&format!("{path}{separator}do=headers"));
+    assert_eq!(response.status(), 200, "{path}");
+    serde_json::from_str(&response.text().unwrap()).unwrap()
+}
+
+fn body(response: reqwest::blocking::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    (status, response.text().unwrap())
+}
+
+#[test]
+fn routes_follow_spin_precedence() {
+    let app = probe();
+    let matched = |path: &str| headers_at(&app, path)["spin-matched-route"].clone();
+    assert_eq!(matched("/"), "/");
+    assert_eq!(matched("/anything/else"), "/...");
+    assert_eq!(matched("/items"), "/items/...");
+    assert_eq!(matched("/items/42"), "/items/:id");
+    assert_eq!(matched("/items/special"), "/items/special");
+    assert_eq!(matched("/items/42/reviews"), "/items/...");
+    assert_eq!(matched("/users/ana/books/7"), "/users/:user/books/...");
+}
+
+#[test]
+fn requests_carry_spins_headers() {
+    let app = probe();
+    let h = headers_at(&app, "/items/42");
+    assert_eq!(h["spin-full-url"], app.url("/items/42?do=headers"));
+    assert_eq!(h["spin-path-match-id"], "42");
+    assert_eq!(h["spin-raw-component-route"], "/items/:id");
+    assert_eq!(h["spin-component-route"], "/items/:id");
+    assert!(h["spin-client-addr"].starts_with("127.0.0.1:"), "{h:?}");
+
+    let h = headers_at(&app, "/users/ana/books/7/pages");
+    assert_eq!(h["spin-path-match-user"], "ana");
+    assert_eq!(h["spin-path-info"], "/7/pages");
+    assert_eq!(h["spin-component-route"], "/users/:user/books");
+
+    let h = headers_at(&app, "/items");
+    assert_eq!(h["spin-path-info"], "");
+    assert_eq!(h["spin-component-route"], "/items");
+
+    // A client cannot pose as the runtime.
+    let response = app
+        .client
+        .get(app.url("/items/42?do=headers"))
+        .header("spin-full-url", "https://evil.example/")
+        .header("spin-path-match-admin", "yes")
+        .send()
+        .unwrap();
+    let h: BTreeMap<String, String> = serde_json::from_str(&response.text().unwrap()).unwrap();
+    assert_eq!(h["spin-full-url"], app.url("/items/42?do=headers"));
+    assert!(!h.contains_key("spin-path-match-admin"));
+}
+
+#[test]
+fn key_value_store_keeps_spins_limits_and_permissions() {
+    let app = probe();
+    assert_eq!(
+        body(app.post_raw("/kv?do=kv-set&key=livre", "text/plain", "Les Misérables")),
+        (200, "ok".into())
+    );
+    assert_eq!(
+        body(app.get("/kv?do=kv-get&key=livre")),
+        (200, "Les Misérables".into())
+    );
+    assert_eq!(
+        body(app.get("/kv?do=kv-get&key=absent")),
+        (404, "absent".into())
+    );
+
+    let longest = "k".repeat(256);
+    assert_eq!(
+        body(app.post_raw(&format!("/kv?do=kv-set&key={longest}"), "text/plain", "v")).0,
+        200
+    );
+    let (status, text) =
+        body(app.post_raw(&format!("/kv?do=kv-set&key={longest}k"), "text/plain", "v"));
+    assert_eq!(status, 500);
+    assert!(
+        text.contains("257 bytes, over the 256-byte limit"),
+        "{text}"
+    );
+
+    assert_eq!(
+        body(app.post_raw("/kv?do=kv-set&key=big&len=1048576", "text/plain", "")).0,
+        200
+    );
+    let (status, text) = body(app.post_raw("/kv?do=kv-set&key=big&len=1048577", "text/plain", ""));
+    assert_eq!(status, 500);
+    assert!(text.contains("over the 1048576-byte limit"), "{text}");
+
+    // Only the stores the manifest lists, through either interface.
+    assert_eq!(
+        body(app.get("/kv?do=kv-open&label=archive")),
+        (500, "Error::AccessDenied".into())
+    );
+    assert_eq!(
+        body(app.get("/items/1/x?do=kv-open&label=default")),
+        (500, "Error::AccessDenied".into())
+    );
+    assert_eq!(
+        body(app.get("/items/1/x?do=wasi-open&label=default")),
+        (500, "Error::AccessDenied".into())
+    );
+    assert_eq!(
+        body(app.get("/kv?do=wasi-open&label=default")),
+        (200, "ok".into())
+    );
+}
+
+#[test]
+fn increments_are_atomic_and_stored_like_spins_sqlite() {
+    let app = probe();
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                for _ in 0..25 {
+                    assert_eq!(
+                        app.post_raw("/kv?do=incr&key=votes&delta=1", "text/plain", "")
+                            .status(),
+                        200
+                    );
+                }
+            });
+        }
+    });
+    assert_eq!(
+        body(app.post_raw("/kv?do=incr&key=votes&delta=0", "text/plain", "")),
+        (200, "200".into())
+    );
+    let raw = app.get("/kv?do=kv-get&key=votes").bytes().unwrap();
+    assert_eq!(raw.as_ref(), 200i64.to_le_bytes());
+    // A value that is not a counter is refused, not reset.
+    app.post_raw("/kv?do=kv-set&key=titre", "text/plain", "Les Misérables");
+    assert_eq!(
+        app.post_raw("/kv?do=incr&key=titre&delta=1", "text/plain", "")
+            .status(),
+        500
+    );
+    assert_eq!(
+        body(app.get("/kv?do=kv-get&key=titre")),
+        (200, "Les Misérables".into())
+    );
+}
+
+#[test]
+fn compare_and_swap_only_writes_over_what_was_read() {
+    let app = probe();
+    assert_eq!(
+        body(app.post_raw("/kv?do=cas&key=k&new=a", "text/plain", "")),
+        (200, "swapped over None".into())
+    );
+    assert_eq!(
+        body(app.post_raw("/kv?do=cas&key=k&new=b", "text/plain", "")),
+        (200, "swapped over Some(\"a\")".into())
+    );
+    // A swap over a value another request changed in between fails.
+    let (status, _) = body(app.post_raw("/kv?do=cas-race&key=k&new=c", "text/plain", ""));
+    assert_eq!(status, 409);
+    assert_eq!(
+        body(app.get("/kv?do=kv-get&key=k")),
+        (200, "changed".into())
+    );
+    // Without a read, the swap is an upsert, as on Spin's SQLite store: the
+    // reason exclusive claims use `increment` instead.
+    assert_eq!(
+        body(app.post_raw("/kv?do=cas&key=k&new=d&read=no", "text/plain", "")).0,
+        200
+    );
+    assert_eq!(body(app.get("/kv?do=kv-get&key=k")), (200, "d".into()));
+}
+
+#[test]
+fn variables_come_from_the_manifest_and_overrides() {
+    let app = probe_with(&[("greeting", "salut")]);
+    assert_eq!(
+        body(app.get("/v?do=var&name=greeting")),
+        (200, "salut, chut".into())
+    );
+    let (status, text) = body(app.get("/v?do=var&name=missing"));
+    assert_eq!(status, 500);
+    assert!(text.starts_with("Error::Undefined"), "{text}");
+    // A component sees only the variables it maps.
+    assert!(
+        body(app.get("/items/1/v?do=var&name=greeting"))
+            .1
+            .starts_with("Error::Undefined")
+    );
+    assert!(
+        body(app.get("/v?do=var&name=Bad-Name"))
+            .1
+            .starts_with("Error::InvalidName")
+    );
+}
+
+#[test]
+fn missing_required_variable_refuses_to_start() {
+    let mut config = DevHostConfig::new(probe_manifest());
+    config.data_dir = Some(tempfile::tempdir().unwrap().path().to_path_buf());
+    tests::build_once(&probe_manifest());
+    let error = App::load(&config).err().expect("start-up must fail");
+    assert_eq!(
+        format!("{error:#}"),
+        "missing required variable `probe_secret`: set SPIN_VARIABLE_PROBE_SECRET or pass --variable probe_secret=..."
+    );
+}
+
+/// A one-shot HTTP server on loopback that answers 204.
+fn upstream() -> (String, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let thread = std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer);
+            let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n");
+        }
+    });
+    (addr, thread)
+}
+
+#[test]
+fn outbound_requests_only_reach_allowed_hosts() {
+    let (allowed, server) = upstream();
+    let app = probe_with(&[("upstream", allowed.as_str())]);
+    assert_eq!(
+        body(app.get(&format!("/o?do=fetch&url=http://{allowed}/ping"))),
+        (200, "status 204".into())
+    );
+    server.join().unwrap();
+
+    let (other, _server) = upstream();
+    let (status, text) = body(app.get(&format!("/o?do=fetch&url=http://{other}/ping")));
+    assert_eq!(status, 502);
+    assert!(text.contains("HttpRequestDenied"), "{text}");
+    // A component without allowed_outbound_hosts may call nothing.
+    let (status, text) = body(app.get(&format!("/items/1/o?do=fetch&url=http://{allowed}/ping")));
+    assert_eq!(status, 502);
+    assert!(text.contains("HttpRequestDenied"), "{text}");
+}
+
+#[test]
+fn files_are_mounted_read_only() {
+    let app = probe();
+    assert_eq!(
+        body(app.get("/f?do=file&path=/data/hello.txt")),
+        (200, "Bonjour depuis un fichier monté.\n".into())
+    );
+    assert_eq!(app.get("/f?do=write-file&path=/data/new.txt").status(), 403);
+    assert!(
+        !workspace_root()
+            .join("tests/fixtures/probe/files/new.txt")
+            .exists()
+    );
+    assert_eq!(
+        app.get("/items/1/f?do=file&path=/data/hello.txt").status(),
+        404
+    );
+}
+
+#[test]
+fn a_trap_or_an_oversized_body_fails_only_that_request() {
+    let app = probe();
+    assert_eq!(app.get("/t?do=trap").status(), 500);
+    assert_eq!(
+        body(app.post_raw("/b?do=body-len", "text/plain", vec![b'x'; 1000])),
+        (200, "1000".into())
+    );
+    let too_big = vec![b'x'; dev_host::MAX_REQUEST_BODY_BYTES + 1];
+    assert_eq!(
+        app.post_raw("/b?do=body-len", "application/octet-stream", too_big)
+            .status(),
+        413
+    );
+    assert_eq!(app.get("/t?do=headers").status(), 200);
+    let unrouted: Value = serde_json::from_str(&app.get("/t?do=headers").text().unwrap()).unwrap();
+    assert_eq!(unrouted["spin-matched-route"], "/...");
+}
+
+fn write_manifest(dir: &std::path::Path, component_source: &str) -> PathBuf {
+    let manifest = dir.join("spin.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "spin_manifest_version = 2\n[application]\nname = \"x\"\n[[trigger.http]]\nroute = \"/...\"\ncomponent = \"web\"\n[component.web]\nsource = \"{component_source}\"\n"
+        ),
+    )
+    .unwrap();
+    manifest
+}
+
+fn load_error(manifest: PathBuf) -> String {
+    let mut config = DevHostConfig::new(manifest);
+    config.data_dir = Some(tempfile::tempdir().unwrap().path().to_path_buf());
+    format!(
+        "{:#}",
+        App::load(&config).err().expect("start-up must fail")
+    )
+}
+
+#[test]
+fn start_up_failures_are_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let error = load_error(write_manifest(dir.path(), "missing.wasm"));
+    assert!(
+        error.contains("component `web`: cannot read") && error.contains("missing.wasm"),
+        "{error}"
+    );
+    assert!(!error.contains('\n'));
+
+    std::fs::write(
+        dir.path().join("spin.toml"),
+        "spin_manifest_version = 2\n[application]\nname = 1\n",
+    )
+    .unwrap();
+    let error = load_error(dir.path().join("spin.toml"));
+    assert!(
+        error.starts_with("invalid manifest") && error.contains("line 3"),
+        "{error}"
+    );
+
+    // A component that imports an interface the host does not provide.
+    let wasm = wat::parse_str(
+        r#"(component (import "fermyon:spin/llm@2.0.0" (instance (export "infer" (func)))))"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("llm.wasm"), wasm).unwrap();
+    let error = load_error(write_manifest(dir.path(), "llm.wasm"));
+    assert!(
+        error.contains("component `web` cannot run on the dev host"),
+        "{error}"
+    );
+    assert!(error.contains("fermyon:spin/llm@2.0.0"), "{error}");
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut config = DevHostConfig::new(probe_manifest());
+    config.listen = taken.local_addr().unwrap();
+    config.data_dir = Some(tempfile::tempdir().unwrap().path().to_path_buf());
+    config.variables.insert("probe_secret".into(), "x".into());
+    tests::build_once(&probe_manifest());
+    let error = dev_host::BackgroundHost::start(config)
+        .err()
+        .expect("must fail");
+    assert!(
+        format!("{error:#}")
+            .starts_with(&format!("cannot listen on {}", taken.local_addr().unwrap()))
+    );
+}

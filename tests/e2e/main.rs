@@ -1,0 +1,9 @@
+//! The end-to-end suite: real `.wasm` components on the dev host, booted
+//! in-process on the real `spin.toml` with a temporary data folder and a free
+//! port, driven over HTTP. With `KIOSQUE_BASE_URL` (and `KIOSQUE_ADMIN_TOKEN`)
+//! the app tests run against that running instance instead (for example
+//! `spin up`); the dev host's own tests always run in-process.
+
+mod host;
+mod polls;
+mod site;

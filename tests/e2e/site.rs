@@ -1,0 +1,97 @@
+//! The rest of the site: home page, friendly 404s of every component,
+//! static files.
+
+use tests::TestApp;
+
+fn content_type(response: &reqwest::blocking::Response) -> String {
+    response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn the_home_page_is_french_first_with_english() {
+    let app = TestApp::spawn();
+    let home = app.get("/");
+    assert_eq!(home.status(), 200);
+    assert!(content_type(&home).starts_with("text/html"));
+    let html = home.text().unwrap();
+    assert!(html.contains("<html lang=\"fr\""));
+    assert!(html.contains("property=\"og:title\""));
+    assert!(html.contains("href=\"/static/css/kiosque.css\""));
+    let english = app.get("/?lang=en").text().unwrap();
+    assert!(english.contains("<html lang=\"en\""));
+}
+
+#[test]
+fn every_component_answers_a_friendly_404() {
+    let app = TestApp::spawn();
+    for path in [
+        "/nowhere",
+        "/campaigns/unknown",
+        "/tutorials/unknown",
+        "/showcases/none",
+        "/events/none",
+    ] {
+        let response = app.get(path);
+        assert_eq!(response.status(), 404, "{path}");
+        assert!(content_type(&response).starts_with("text/html"), "{path}");
+        let html = response.text().unwrap();
+        assert!(
+            html.contains("<html lang=\"fr\"") && html.contains("href=\"/\""),
+            "{path}: {html}"
+        );
+    }
+    for path in [
+        "/api/posts/1",
+        "/api/scheduler/tick",
+        "/webhooks/meta",
+        "/api/tutorials/x",
+        "/api/showcases/x",
+    ] {
+        let response = app.get(path);
+        assert_eq!(response.status(), 404, "{path}");
+        assert!(
+            content_type(&response).starts_with("application/json"),
+            "{path}"
+        );
+        let body: serde_json::Value = response.json().unwrap();
+        assert_eq!(body["error"]["code"], "not_found", "{path}");
+    }
+}
+
+#[test]
+fn static_files_are_served_with_caching() {
+    let app = TestApp::spawn();
+    let css = app.get("/static/css/kiosque.css");
+    assert_eq!(css.status(), 200);
+    assert!(content_type(&css).starts_with("text/css"));
+    let etag = css.headers()["etag"].to_str().unwrap().to_string();
+    assert!(
+        css.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    let expected = std::fs::read(tests::workspace_root().join("static/css/kiosque.css")).unwrap();
+    assert_eq!(css.bytes().unwrap().as_ref(), expected.as_slice());
+
+    let revalidated = app
+        .client
+        .get(app.url("/static/css/kiosque.css"))
+        .header("if-none-match", &etag)
+        .send()
+        .unwrap();
+    assert_eq!(revalidated.status(), 304);
+
+    for path in [
+        "/static/../spin.toml",
+        "/static/%2e%2e/spin.toml",
+        "/static/css/missing.css",
+    ] {
+        assert_eq!(app.get(path).status(), 404, "{path}");
+    }
+    let post = app.post_raw("/static/css/kiosque.css", "text/plain", "x");
+    assert_eq!(post.status(), 405);
+}

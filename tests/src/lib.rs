@@ -1,0 +1,205 @@
+//! Support for the end-to-end suite and the benchmarks: builds the
+//! components once, boots the dev host in-process on the real `spin.toml`
+//! with a fresh data folder and a free port, and offers request helpers.
+//!
+//! Set `KIOSQUE_BASE_URL` (and `KIOSQUE_ADMIN_TOKEN`) to run the same suite
+//! against an instance that is already running, such as `spin up`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use dev_host::{BackgroundHost, DevHostConfig};
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
+
+/// The admin token of in-process hosts.
+pub const TEST_ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .to_path_buf()
+}
+
+/// Runs `spin build` for a manifest once per test process (cargo itself
+/// skips what is up to date).
+pub fn build_once(manifest: &Path) {
+    static BUILT: OnceLock<std::sync::Mutex<Vec<PathBuf>>> = OnceLock::new();
+    let built = BUILT.get_or_init(Default::default);
+    let mut built = built.lock().unwrap_or_else(|p| p.into_inner());
+    if built.iter().any(|m| m == manifest) {
+        return;
+    }
+    if let Err(e) = dev_host::spin_build::build(manifest, true) {
+        panic!(
+            "cannot build the components of {}: {e:#}",
+            manifest.display()
+        );
+    }
+    built.push(manifest.to_path_buf());
+}
+
+/// An application under test: in-process on the dev host, or external.
+pub struct TestApp {
+    pub base_url: String,
+    pub admin_token: String,
+    pub client: Client,
+    manifest: PathBuf,
+    variables: BTreeMap<String, String>,
+    host: Option<BackgroundHost>,
+    data_dir: Option<tempfile::TempDir>,
+}
+
+impl TestApp {
+    /// The real application: `spin.toml` at the workspace root.
+    pub fn spawn() -> Self {
+        if let Ok(base_url) = std::env::var("KIOSQUE_BASE_URL") {
+            return Self {
+                base_url: base_url.trim_end_matches('/').to_string(),
+                admin_token: std::env::var("KIOSQUE_ADMIN_TOKEN").unwrap_or_default(),
+                client: client(),
+                manifest: PathBuf::new(),
+                variables: BTreeMap::new(),
+                host: None,
+                data_dir: None,
+            };
+        }
+        let variables = BTreeMap::from([("admin_token".to_string(), TEST_ADMIN_TOKEN.to_string())]);
+        Self::spawn_manifest(&workspace_root().join("spin.toml"), variables)
+    }
+
+    /// Any manifest, always in-process.
+    pub fn spawn_manifest(manifest: &Path, variables: BTreeMap<String, String>) -> Self {
+        build_once(manifest);
+        let data_dir = tempfile::tempdir().expect("temporary data folder");
+        let host = start_host(manifest, data_dir.path(), &variables);
+        Self {
+            base_url: format!("http://{}", host.addr),
+            admin_token: variables.get("admin_token").cloned().unwrap_or_default(),
+            client: client(),
+            manifest: manifest.to_path_buf(),
+            variables,
+            host: Some(host),
+            data_dir: Some(data_dir),
+        }
+    }
+
+    pub fn is_external(&self) -> bool {
+        self.host.is_none()
+    }
+
+    /// Stops the host and starts a new one on the same data folder (the
+    /// port may change). `false` for an external instance.
+    pub fn restart(&mut self) -> bool {
+        let Some(host) = self.host.take() else {
+            return false;
+        };
+        host.stop();
+        let data_dir = self
+            .data_dir
+            .as_ref()
+            .expect("in-process app has a data folder");
+        let host = start_host(&self.manifest, data_dir.path(), &self.variables);
+        self.base_url = format!("http://{}", host.addr);
+        self.host = Some(host);
+        true
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        send(self.client.get(self.url(path)))
+    }
+
+    pub fn get_with_cookie(&self, path: &str, cookie: &str) -> Response {
+        send(self.client.get(self.url(path)).header(COOKIE, cookie))
+    }
+
+    pub fn post_json(&self, path: &str, body: &serde_json::Value) -> Response {
+        send(self.client.post(self.url(path)).json(body))
+    }
+
+    pub fn post_json_with_cookie(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        cookie: &str,
+    ) -> Response {
+        send(
+            self.client
+                .post(self.url(path))
+                .json(body)
+                .header(COOKIE, cookie),
+        )
+    }
+
+    pub fn post_raw(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
+        send(
+            self.client
+                .post(self.url(path))
+                .header(CONTENT_TYPE, content_type)
+                .body(body.into()),
+        )
+    }
+
+    pub fn post_form_with_cookie(&self, path: &str, form: &str, cookie: Option<&str>) -> Response {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form.to_string());
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        send(request)
+    }
+
+    pub fn post_json_as_admin(&self, path: &str, body: &serde_json::Value) -> Response {
+        send(
+            self.client
+                .post(self.url(path))
+                .header(AUTHORIZATION, format!("Bearer {}", self.admin_token))
+                .json(body),
+        )
+    }
+}
+
+/// The `name=value` part of a response's `Set-Cookie` for `name`.
+pub fn cookie_from(response: &Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .find(|pair| pair.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+fn client() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client")
+}
+
+fn send(request: RequestBuilder) -> Response {
+    request.send().expect("the app answers")
+}
+
+fn start_host(
+    manifest: &Path,
+    data_dir: &Path,
+    variables: &BTreeMap<String, String>,
+) -> BackgroundHost {
+    let mut config = DevHostConfig::new(manifest);
+    config.data_dir = Some(data_dir.to_path_buf());
+    config.listen = "127.0.0.1:0".parse().expect("address");
+    config.variables = variables.clone();
+    config.log_requests = std::env::var_os("KIOSQUE_TEST_LOG").is_some();
+    BackgroundHost::start(config).unwrap_or_else(|e| panic!("the dev host starts: {e:#}"))
+}

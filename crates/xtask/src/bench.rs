@@ -19,11 +19,13 @@ use serde_json::{Value, json};
 const CONCURRENCY: usize = 16;
 const ADMIN_TOKEN: &str = "bench-admin-token-0123456789";
 
+/// Builds and sends request number `i` of a scenario; returns the status.
+type SendRequest<'a> = Box<dyn Fn(&Client, usize) -> reqwest::Result<u16> + Sync + 'a>;
+
 struct Scenario<'a> {
     name: &'a str,
     requests: usize,
-    /// Builds and sends request `i`; returns the HTTP status.
-    send: Box<dyn Fn(&Client, usize) -> reqwest::Result<u16> + Sync + 'a>,
+    send: SendRequest<'a>,
     expected_status: u16,
 }
 

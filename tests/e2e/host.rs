@@ -9,7 +9,6 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 
 use dev_host::{App, DevHostConfig};
-use serde_json::Value;
 use tests::{TestApp, workspace_root};
 
 fn probe_manifest() -> PathBuf {
@@ -44,13 +43,17 @@ fn body(response: reqwest::blocking::Response) -> (u16, String) {
 fn routes_follow_spin_precedence() {
     let app = probe();
     let matched = |path: &str| headers_at(&app, path)["spin-matched-route"].clone();
-    assert_eq!(matched("/"), "/");
+    // Spin reports the root route without its slash.
+    assert_eq!(matched("/"), "");
     assert_eq!(matched("/anything/else"), "/...");
     assert_eq!(matched("/items"), "/items/...");
     assert_eq!(matched("/items/42"), "/items/:id");
     assert_eq!(matched("/items/special"), "/items/special");
     assert_eq!(matched("/items/42/reviews"), "/items/...");
     assert_eq!(matched("/users/ana/books/7"), "/users/:user/books/...");
+    // One trailing slash does not change the route.
+    assert_eq!(matched("/items/42/"), "/items/:id");
+    assert_eq!(matched("/items/special/"), "/items/special");
 }
 
 #[test]
@@ -59,8 +62,11 @@ fn requests_carry_spins_headers() {
     let h = headers_at(&app, "/items/42");
     assert_eq!(h["spin-full-url"], app.url("/items/42?do=headers"));
     assert_eq!(h["spin-path-match-id"], "42");
+    assert_eq!(h["spin-path-info"], "");
+    assert_eq!(h["spin-matched-route"], "/items/:id");
     assert_eq!(h["spin-raw-component-route"], "/items/:id");
     assert_eq!(h["spin-component-route"], "/items/:id");
+    assert_eq!(h["spin-base-path"], "/");
     assert!(h["spin-client-addr"].starts_with("127.0.0.1:"), "{h:?}");
 
     let h = headers_at(&app, "/users/ana/books/7/pages");
@@ -71,8 +77,21 @@ fn requests_carry_spins_headers() {
     let h = headers_at(&app, "/items");
     assert_eq!(h["spin-path-info"], "");
     assert_eq!(h["spin-component-route"], "/items");
+    assert_eq!(headers_at(&app, "/items/a/b/")["spin-path-info"], "/a/b/");
+    assert_eq!(headers_at(&app, "/special/")["spin-path-info"], "/special/");
 
-    // A client cannot pose as the runtime.
+    // Spin turns `_` in a parameter name into `-` in the header name.
+    assert_eq!(
+        headers_at(&app, "/shelves/poesie")["spin-path-match-shelf-id"],
+        "poesie"
+    );
+
+    let h = headers_at(&app, "/");
+    assert_eq!(h["spin-raw-component-route"], "/");
+    assert_eq!(h["spin-component-route"], "/");
+
+    // As on Spin, the runtime's headers replace a client's of the same name;
+    // other `spin-*` headers a client sends pass through untouched.
     let response = app
         .client
         .get(app.url("/items/42?do=headers"))
@@ -82,7 +101,7 @@ fn requests_carry_spins_headers() {
         .unwrap();
     let h: BTreeMap<String, String> = serde_json::from_str(&response.text().unwrap()).unwrap();
     assert_eq!(h["spin-full-url"], app.url("/items/42?do=headers"));
-    assert!(!h.contains_key("spin-path-match-admin"));
+    assert_eq!(h["spin-path-match-admin"], "yes");
 }
 
 #[test]
@@ -121,6 +140,13 @@ fn key_value_store_keeps_spins_limits_and_permissions() {
     let (status, text) = body(app.post_raw("/kv?do=kv-set&key=big&len=1048577", "text/plain", ""));
     assert_eq!(status, 500);
     assert!(text.contains("over the 1048576-byte limit"), "{text}");
+
+    // Batch reads answer like Spin's SQLite store: present keys only, in key order.
+    app.post_raw("/kv?do=kv-set&key=auteur", "text/plain", "Zola");
+    assert_eq!(
+        body(app.get("/kv?do=many&keys=livre,absent,auteur")),
+        (200, "auteur,livre".into())
+    );
 
     // Only the stores the manifest lists, through either interface.
     assert_eq!(
@@ -163,7 +189,8 @@ fn increments_are_atomic_and_stored_like_spins_sqlite() {
     );
     let raw = app.get("/kv?do=kv-get&key=votes").bytes().unwrap();
     assert_eq!(raw.as_ref(), 200i64.to_le_bytes());
-    // A value that is not a counter is refused, not reset.
+    // Spin's SQLite store panics on a value that is not a counter; the dev
+    // host traps that request (500) and keeps the value.
     app.post_raw("/kv?do=kv-set&key=titre", "text/plain", "Les Misérables");
     assert_eq!(
         app.post_raw("/kv?do=incr&key=titre&delta=1", "text/plain", "")
@@ -228,8 +255,9 @@ fn variables_come_from_the_manifest_and_overrides() {
 
 #[test]
 fn missing_required_variable_refuses_to_start() {
+    let data = tempfile::tempdir().unwrap();
     let mut config = DevHostConfig::new(probe_manifest());
-    config.data_dir = Some(tempfile::tempdir().unwrap().path().to_path_buf());
+    config.data_dir = Some(data.path().to_path_buf());
     tests::build_once(&probe_manifest());
     let error = App::load(&config).err().expect("start-up must fail");
     assert_eq!(
@@ -291,6 +319,16 @@ fn files_are_mounted_read_only() {
     );
 }
 
+/// Sends raw bytes and returns the status line of the answer.
+fn raw_status_line(app: &TestApp, request: &str) -> String {
+    let address = app.base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer.lines().next().unwrap_or_default().to_string()
+}
+
 #[test]
 fn a_trap_or_an_oversized_body_fails_only_that_request() {
     let app = probe();
@@ -299,15 +337,78 @@ fn a_trap_or_an_oversized_body_fails_only_that_request() {
         body(app.post_raw("/b?do=body-len", "text/plain", vec![b'x'; 1000])),
         (200, "1000".into())
     );
-    let too_big = vec![b'x'; dev_host::MAX_REQUEST_BODY_BYTES + 1];
-    assert_eq!(
-        app.post_raw("/b?do=body-len", "application/octet-stream", too_big)
-            .status(),
-        413
+
+    // Over the dev host's body limit: 413 before the guest runs, and the
+    // connection is closed since the body was not read. (Spin itself sets
+    // no limit; components cap their own bodies.)
+    let too_big = dev_host::MAX_REQUEST_BODY_BYTES + 1;
+    let status = raw_status_line(
+        &app,
+        &format!("POST /b?do=body-len HTTP/1.1\r\nhost: x\r\ncontent-length: {too_big}\r\n\r\n"),
     );
+    assert_eq!(status, "HTTP/1.1 413 Payload Too Large");
+    // The same without a length: the host counts while reading.
+    let chunk = "x".repeat(1 << 20);
+    let mut chunked = String::from(
+        "POST /b?do=body-len HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n",
+    );
+    for _ in 0..5 {
+        chunked.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+    }
+    chunked.push_str("0\r\n\r\n");
+    assert_eq!(
+        raw_status_line(&app, &chunked),
+        "HTTP/1.1 413 Payload Too Large"
+    );
+
     assert_eq!(app.get("/t?do=headers").status(), 200);
-    let unrouted: Value = serde_json::from_str(&app.get("/t?do=headers").text().unwrap()).unwrap();
-    assert_eq!(unrouted["spin-matched-route"], "/...");
+}
+
+#[test]
+fn a_busy_guest_does_not_stop_the_others() {
+    let app = probe();
+    let finished = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        // More computing guests than the machine has cores.
+        for n in 0..4 {
+            let (app, finished) = (&app, &finished);
+            scope.spawn(move || {
+                assert_eq!(app.get("/busy?do=busy&ms=2500").status(), 200);
+                finished.lock().unwrap().push(format!("busy {n}"));
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert_eq!(app.get("/quick?do=headers").status(), 200);
+        finished.lock().unwrap().push("quick".to_string());
+    });
+    assert_eq!(
+        finished.into_inner().unwrap()[0],
+        "quick",
+        "the quick request waited for the busy ones"
+    );
+}
+
+#[test]
+fn a_guest_past_its_deadline_is_stopped() {
+    tests::build_once(&probe_manifest());
+    let data = tempfile::tempdir().unwrap();
+    let mut config = DevHostConfig::new(probe_manifest());
+    config.data_dir = Some(data.path().to_path_buf());
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.variables.insert("probe_secret".into(), "x".into());
+    config.request_timeout = std::time::Duration::from_millis(500);
+    config.log_requests = false;
+    let host = dev_host::BackgroundHost::start(config).unwrap();
+    let client = reqwest::blocking::Client::new();
+    let status = |path: &str| {
+        client
+            .get(format!("http://{}{path}", host.addr))
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(status("/slow?do=busy&ms=5000"), 500);
+    assert_eq!(status("/after?do=headers"), 200);
 }
 
 fn write_manifest(dir: &std::path::Path, component_source: &str) -> PathBuf {
@@ -323,8 +424,9 @@ fn write_manifest(dir: &std::path::Path, component_source: &str) -> PathBuf {
 }
 
 fn load_error(manifest: PathBuf) -> String {
+    let data = tempfile::tempdir().unwrap();
     let mut config = DevHostConfig::new(manifest);
-    config.data_dir = Some(tempfile::tempdir().unwrap().path().to_path_buf());
+    config.data_dir = Some(data.path().to_path_buf());
     format!(
         "{:#}",
         App::load(&config).err().expect("start-up must fail")
@@ -370,9 +472,10 @@ fn start_up_failures_are_one_clear_line() {
 #[test]
 fn a_port_in_use_is_a_clear_error() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let data = tempfile::tempdir().unwrap();
     let mut config = DevHostConfig::new(probe_manifest());
     config.listen = taken.local_addr().unwrap();
-    config.data_dir = Some(tempfile::tempdir().unwrap().path().to_path_buf());
+    config.data_dir = Some(data.path().to_path_buf());
     config.variables.insert("probe_secret".into(), "x".into());
     tests::build_once(&probe_manifest());
     let error = dev_host::BackgroundHost::start(config)

@@ -12,7 +12,12 @@ use std::process::ExitCode;
 use crate::{DevHostConfig, spin_build, variables};
 use anyhow::{Context, Result, bail};
 
-fn parse_args(args: Vec<String>) -> Result<(DevHostConfig, bool)> {
+/// Parses the command line; `env_overrides` are the `SPIN_VARIABLE_*`
+/// values, which `--variable` beats, as with `spin up`.
+fn parse_args(
+    args: Vec<String>,
+    env_overrides: BTreeMap<String, String>,
+) -> Result<(DevHostConfig, bool)> {
     let mut config = DevHostConfig::new("spin.toml");
     let mut build = false;
     let mut cli_variables = BTreeMap::new();
@@ -47,8 +52,7 @@ fn parse_args(args: Vec<String>) -> Result<(DevHostConfig, bool)> {
             other => bail!("unknown argument `{other}` (see --help)"),
         }
     }
-    // As with `spin up`: --variable wins over SPIN_VARIABLE_*.
-    config.variables = variables::overrides_from_env();
+    config.variables = env_overrides;
     config.variables.extend(cli_variables);
     Ok((config, build))
 }
@@ -77,7 +81,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
 }
 
 async fn run(args: Vec<String>) -> Result<()> {
-    let (config, build) = parse_args(args)?;
+    let (config, build) = parse_args(args, variables::overrides_from_env())?;
     if build {
         spin_build::build(&config.manifest_path, false)?;
     }
@@ -92,4 +96,48 @@ async fn run(args: Vec<String>) -> Result<()> {
         .context("cannot wait for Ctrl-C")?;
     host.stop().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn command_line_variables_beat_the_environment() {
+        let env = BTreeMap::from([
+            ("admin_token".to_string(), "from-env".to_string()),
+            ("library_name".to_string(), "Env".to_string()),
+        ]);
+        let (config, build) = parse_args(
+            args(&[
+                "--variable",
+                "admin_token=from-cli",
+                "--listen",
+                "127.0.0.1:0",
+                "--build",
+            ]),
+            env,
+        )
+        .unwrap();
+        assert_eq!(config.variables["admin_token"], "from-cli");
+        assert_eq!(config.variables["library_name"], "Env");
+        assert_eq!(config.listen.port(), 0);
+        assert!(build);
+    }
+
+    #[test]
+    fn bad_arguments_are_named() {
+        let error = |list: &[&str]| {
+            parse_args(args(list), BTreeMap::new())
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(error(&["--variable", "oops"]).contains("expected name=value"));
+        assert!(error(&["--listen", "nowhere"]).contains("--listen nowhere"));
+        assert!(error(&["--frobnicate"]).contains("--frobnicate"));
+    }
 }

@@ -100,13 +100,13 @@ impl RequestState {
 
 fn spin_error(e: KvError) -> key_value::Error {
     match e {
-        KvError::Other(message) => key_value::Error::Other(message),
+        KvError::Other(message) | KvError::NotACounter(message) => key_value::Error::Other(message),
     }
 }
 
 fn wasi_error(e: KvError) -> store::Error {
     match e {
-        KvError::Other(message) => store::Error::Other(message),
+        KvError::Other(message) | KvError::NotACounter(message) => store::Error::Other(message),
     }
 }
 
@@ -286,7 +286,14 @@ impl atomics::Host for RequestState {
         delta: i64,
     ) -> wasmtime::Result<Result<i64, store::Error>> {
         let label = self.label_of(&bucket)?;
-        Ok(blocking(|| self.kv.increment(&label, &key, delta)).map_err(wasi_error))
+        match blocking(|| self.kv.increment(&label, &key, delta)) {
+            Ok(value) => Ok(Ok(value)),
+            Err(KvError::NotACounter(message)) => {
+                eprintln!("dev-host: component `{}`: {message}", self.component.id);
+                Err(wasmtime::format_err!("{message}"))
+            }
+            Err(e) => Ok(Err(wasi_error(e))),
+        }
     }
 
     async fn swap(

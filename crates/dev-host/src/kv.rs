@@ -27,6 +27,11 @@ pub const DB_FILE: &str = "sqlite_key_value.db";
 pub enum KvError {
     /// An implementation-specific failure, with a message for the guest.
     Other(String),
+    /// `increment` on a value that is not a counter. Spin's SQLite store
+    /// panics there while holding its connection lock, which breaks every
+    /// later store call of the process; the host turns it into a trap of
+    /// the calling request so the bug is as visible as on Spin.
+    NotACounter(String),
 }
 
 impl KvError {
@@ -146,24 +151,31 @@ impl KvDatabase {
         })
     }
 
+    /// Like Spin's SQLite store: only the keys that exist, in the store's
+    /// key order rather than the order asked, so callers must match by key.
     pub fn get_many(
         &self,
         store: &str,
         keys: &[String],
     ) -> KvResult<Vec<(String, Option<Vec<u8>>)>> {
         keys.iter().try_for_each(|k| check_key(k))?;
-        self.with(|c| {
+        let mut found = self.with(|c| {
             let mut statement =
                 c.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?;
-            keys.iter()
-                .map(|key| {
-                    let value = statement
-                        .query_row(params![store, key], |row| row.get(0))
-                        .optional()?;
-                    Ok((key.clone(), value))
-                })
-                .collect()
-        })
+            let mut found = Vec::new();
+            for key in keys {
+                if let Some(value) = statement
+                    .query_row(params![store, key], |row| row.get::<_, Vec<u8>>(0))
+                    .optional()?
+                {
+                    found.push((key.clone(), Some(value)));
+                }
+            }
+            Ok(found)
+        })?;
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found.dedup_by(|a, b| a.0 == b.0);
+        Ok(found)
     }
 
     pub fn set_many(&self, store: &str, entries: &[(String, Vec<u8>)]) -> KvResult<()> {
@@ -218,8 +230,8 @@ impl KvDatabase {
                 Some(bytes) => match <[u8; 8]>::try_from(bytes.as_slice()) {
                     Ok(le) => i64::from_le_bytes(le),
                     Err(_) => {
-                        outcome = Err(KvError::Other(format!(
-                            "value at `{key}` is not a counter (8-byte little-endian integer)"
+                        outcome = Err(KvError::NotACounter(format!(
+                            "increment on `{key}`, whose value is not a counter (8-byte little-endian integer); Spin's SQLite store would panic here"
                         )));
                         return Ok(());
                     }
@@ -338,8 +350,26 @@ mod tests {
             Some(400i64.to_le_bytes().to_vec())
         );
         db.set("default", "text", b"hello").unwrap();
-        assert!(db.increment("default", "text", 1).is_err());
+        assert!(matches!(
+            db.increment("default", "text", 1),
+            Err(KvError::NotACounter(_))
+        ));
         assert_eq!(db.get("default", "text").unwrap(), Some(b"hello".to_vec()));
+    }
+
+    #[test]
+    fn get_many_returns_present_keys_in_key_order() {
+        let (_dir, db) = db();
+        db.set("default", "b", b"2").unwrap();
+        db.set("default", "a", b"1").unwrap();
+        let keys = ["b", "missing", "a"].map(String::from);
+        assert_eq!(
+            db.get_many("default", &keys).unwrap(),
+            vec![
+                ("a".to_string(), Some(b"1".to_vec())),
+                ("b".to_string(), Some(b"2".to_vec()))
+            ]
+        );
     }
 
     #[test]

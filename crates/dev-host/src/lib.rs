@@ -19,4 +19,7 @@ mod server;
 pub mod spin_build;
 pub mod variables;
 
-pub use server::{App, BackgroundHost, DevHostConfig, MAX_REQUEST_BODY_BYTES, RunningHost, start};
+pub use server::{
+    App, BackgroundHost, DEFAULT_REQUEST_TIMEOUT, DevHostConfig, MAX_REQUEST_BODY_BYTES,
+    RunningHost, start,
+};

@@ -6,6 +6,8 @@
 //! else on the real `spin up`.
 
 use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -23,7 +25,8 @@ pub struct Manifest {
     pub variables: BTreeMap<VariableName, VariableDecl>,
     /// HTTP triggers in manifest order.
     pub triggers: Vec<HttpTrigger>,
-    pub components: BTreeMap<String, ComponentDecl>,
+    /// In manifest order, which is the order `spin build` builds them.
+    pub components: IndexMap<String, ComponentDecl>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,23 +117,18 @@ impl Manifest {
             );
         }
 
-        let mut components = BTreeMap::new();
+        let mut components = IndexMap::new();
         for (id, c) in raw.component {
             validate_component_id(&id)?;
             let mut files = Vec::new();
             for f in c.files {
                 files.push(match f {
-                    RawFile::Path(p) => {
-                        if p.contains('*') {
-                            bail!(
-                                "component `{id}`: glob file patterns are not supported by the dev host; mount a folder with {{ source, destination }}"
-                            );
-                        }
-                        FileMount {
-                            source: root.join(&p),
-                            destination: format!("/{}", p.trim_start_matches('/')),
-                        }
-                    }
+                    // Spin also takes glob patterns of single files; the dev
+                    // host mounts folders only, and says so rather than
+                    // failing on every request.
+                    RawFile::Path(p) => bail!(
+                        "component `{id}`: file entry `{p}` is not supported by the dev host; mount a folder with {{ source = \"...\", destination = \"/...\" }}"
+                    ),
                     RawFile::Mapping {
                         source,
                         destination,
@@ -205,15 +203,16 @@ impl Manifest {
                     t.component
                 );
             }
-            if let Some(other) = triggers
+            // As in Spin, a route given twice goes to the later trigger, with
+            // a warning.
+            if let Some(position) = triggers
                 .iter()
-                .find(|other: &&HttpTrigger| other.route.as_str() == t.route)
+                .position(|other: &HttpTrigger| other.route.as_str() == t.route)
             {
-                bail!(
-                    "route `{}` is claimed by both `{}` and `{}`",
-                    t.route,
-                    other.component,
-                    t.component
+                let replaced = triggers.remove(position);
+                eprintln!(
+                    "warning: route `{}` is given twice; `{}` wins over `{}`",
+                    t.route, t.component, replaced.component
                 );
             }
             triggers.push(HttpTrigger {
@@ -270,7 +269,7 @@ struct RawManifest {
     variables: BTreeMap<String, RawVariable>,
     trigger: RawTriggers,
     #[serde(default)]
-    component: BTreeMap<String, RawComponent>,
+    component: IndexMap<String, RawComponent>,
 }
 
 #[derive(Deserialize)]

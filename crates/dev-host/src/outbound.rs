@@ -40,6 +40,12 @@ impl AllowedHost {
             other => bail!("allowed outbound host `{text}`: scheme `{other}` is not http(s)"),
         };
         let rest = rest.trim_end_matches('/');
+        let bare_host = rest.split(':').next().unwrap_or_default();
+        if bare_host == "self" || bare_host == "self.alt" || bare_host.ends_with(".spin.internal") {
+            bail!(
+                "allowed outbound host `{text}`: calls to the application itself (service chaining) are not supported by the dev host"
+            );
+        }
         if rest.contains('/') {
             bail!("allowed outbound host `{text}` must not have a path");
         }
@@ -66,9 +72,10 @@ impl AllowedHost {
             Some(p) => bail!("allowed outbound host `{text}`: invalid port `{p}`"),
             None => match &scheme {
                 Pattern::Exactly(s) => Pattern::Exactly(default_port(s).to_string()),
-                // `*://host` has no single default port: allow the default of
-                // whichever scheme the request uses.
-                Pattern::Any => Pattern::Exactly("default".to_string()),
+                // As Spin says: `*` has no default port, so one must be given.
+                Pattern::Any => bail!(
+                    "allowed outbound host `{text}`: no port was given and the scheme `*` has no default port (write `*://host:*` or a port)"
+                ),
             },
         };
         Ok(Self { scheme, host, port })
@@ -90,7 +97,6 @@ impl AllowedHost {
         let actual_port = port.unwrap_or_else(|| default_port(scheme));
         let port_ok = match &self.port {
             Pattern::Any => true,
-            Pattern::Exactly(p) if p == "default" => actual_port == default_port(scheme),
             Pattern::Exactly(p) => *p == actual_port.to_string(),
         };
         scheme_ok && host_ok && port_ok
@@ -148,10 +154,10 @@ mod tests {
         assert!(!p.allows("https", "evilbsky.social", None));
         assert!(p.allows("http", "127.0.0.1", Some(9000)));
         assert!(policy(&["*://*:*"]).allows("http", "anything", Some(1)));
-        let any_scheme = policy(&["*://example.org"]);
-        assert!(any_scheme.allows("http", "example.org", Some(80)));
-        assert!(any_scheme.allows("https", "example.org", None));
-        assert!(!any_scheme.allows("https", "example.org", Some(80)));
+        let any_scheme = policy(&["*://example.org:8080"]);
+        assert!(any_scheme.allows("http", "example.org", Some(8080)));
+        assert!(any_scheme.allows("https", "example.org", Some(8080)));
+        assert!(!any_scheme.allows("https", "example.org", None));
         assert!(!OutboundPolicy::default().allows("https", "example.org", None));
     }
 

@@ -72,26 +72,36 @@ impl Route {
         })
     }
 
-    /// The route as written (`spin-matched-route`, `spin-raw-component-route`).
+    /// The route as written (`spin-raw-component-route`).
     pub fn as_str(&self) -> &str {
         &self.text
     }
 
-    /// The route without its trailing wildcard (`spin-component-route`).
-    pub fn component_route(&self) -> &str {
-        if self.trailing_wildcard {
-            self.text.strip_suffix("/...").unwrap_or("")
-        } else {
-            &self.text
-        }
+    /// The route as Spin reports it in `spin-matched-route`: one trailing
+    /// slash removed, so `/` becomes the empty string.
+    pub fn matched_route(&self) -> &str {
+        self.text.strip_suffix('/').unwrap_or(&self.text)
     }
 
-    /// Matches a request path (without query), or `None`.
+    /// The route without its trailing wildcard (`spin-component-route`).
+    pub fn component_route(&self) -> &str {
+        self.text.strip_suffix("/...").unwrap_or(&self.text)
+    }
+
+    /// Matches a request path (without query), or `None`. As in Spin, one
+    /// trailing slash does not change which route matches (`/cart/` is
+    /// `/cart`), but it is kept in `spin-path-info`.
     pub fn matches(&self, path: &str) -> Option<RouteMatch> {
-        let path_segments: Vec<&str> = if path == "/" || path.is_empty() {
+        let trailing_slash = path.len() > 1 && path.ends_with('/');
+        let trimmed = if trailing_slash {
+            &path[..path.len() - 1]
+        } else {
+            path
+        };
+        let path_segments: Vec<&str> = if trimmed == "/" || trimmed.is_empty() {
             Vec::new()
         } else {
-            path.trim_start_matches('/').split('/').collect()
+            trimmed.trim_start_matches('/').split('/').collect()
         };
         if path_segments.len() < self.segments.len()
             || (!self.trailing_wildcard && path_segments.len() != self.segments.len())
@@ -118,10 +128,11 @@ impl Route {
         let rest = &path_segments[self.segments.len()..];
         let path_info = if self.trailing_wildcard {
             specificity.push(Specificity::Wildcard);
+            let slash = if trailing_slash { "/" } else { "" };
             if rest.is_empty() {
-                String::new()
+                slash.to_string()
             } else {
-                format!("/{}", rest.join("/"))
+                format!("/{}{slash}", rest.join("/"))
             }
         } else {
             specificity.push(Specificity::Exact);
@@ -196,7 +207,8 @@ mod tests {
         check(&all, "/nowhere/at/all", Some("/..."));
         check(&["/", "/..."], "/", Some("/"));
         check(&["/cart"], "/cart/checkout", None);
-        check(&["/cart"], "/cart/", None);
+        check(&["/cart"], "/cart/", Some("/cart"));
+        check(&all, "/polls/abc/", Some("/polls/:id"));
         check(&["/users/:id"], "/users/", None);
     }
 
@@ -205,7 +217,19 @@ mod tests {
         let route = Route::parse("/polls/...").unwrap();
         assert_eq!(route.matches("/polls/a/b").unwrap().path_info, "/a/b");
         assert_eq!(route.matches("/polls").unwrap().path_info, "");
+        assert_eq!(route.matches("/polls/").unwrap().path_info, "/");
+        assert_eq!(route.matches("/polls/a/").unwrap().path_info, "/a/");
         assert_eq!(route.component_route(), "/polls");
+        assert_eq!(route.matched_route(), "/polls/...");
+        assert_eq!(Route::parse("/").unwrap().matched_route(), "");
+        assert_eq!(
+            Route::parse("/polls/:id")
+                .unwrap()
+                .matches("/polls/1")
+                .unwrap()
+                .path_info,
+            ""
+        );
         let route = Route::parse("/users/:id/...").unwrap();
         let m = route.matches("/users/42/books").unwrap();
         assert_eq!(m.params, vec![("id".to_string(), "42".to_string())]);

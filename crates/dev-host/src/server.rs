@@ -46,9 +46,11 @@ const MEMORIES_PER_COMPONENT: u32 = 2;
 const MAX_GUEST_MEMORY_BYTES: usize = 128 * 1024 * 1024;
 /// Request bodies over this answer 413 before the guest runs.
 pub const MAX_REQUEST_BODY_BYTES: usize = 4 * 1024 * 1024;
-/// A request whose guest runs longer than this is stopped with a trap.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-const EPOCH_TICK: Duration = Duration::from_millis(100);
+/// A request whose guest runs longer than this is stopped (500), unless
+/// the configuration says otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often a computing guest yields to other requests.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// What to serve and how.
 #[derive(Debug, Clone)]
@@ -62,6 +64,8 @@ pub struct DevHostConfig {
     pub variables: BTreeMap<String, String>,
     /// One log line per request on stderr.
     pub log_requests: bool,
+    /// How long a guest may take to answer, waiting included.
+    pub request_timeout: Duration,
 }
 
 impl DevHostConfig {
@@ -72,6 +76,7 @@ impl DevHostConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
             variables: BTreeMap::new(),
             log_requests: true,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
     }
 }
@@ -89,11 +94,13 @@ pub struct App {
     engine: Engine,
     router: Router<Arc<LoadedComponent>>,
     kv: Arc<KvDatabase>,
-    slots: Semaphore,
+    slots: Arc<Semaphore>,
     log_requests: bool,
+    request_timeout: Duration,
 }
 
-/// A running host; dropping `stop` ends it.
+/// A running host. `stop` ends it; dropping it also stops accepting
+/// connections (connections already open finish their requests).
 pub struct RunningHost {
     pub addr: SocketAddr,
     pub routes: Vec<(String, String)>,
@@ -167,9 +174,9 @@ impl App {
                 }
             }
             for mount in &decl.files {
-                if !mount.source.exists() {
+                if !mount.source.is_dir() {
                     bail!(
-                        "component `{id}` mounts {}, which does not exist",
+                        "component `{id}` mounts {}, which is not a folder",
                         mount.source.display()
                     );
                 }
@@ -241,8 +248,9 @@ impl App {
             engine,
             router: Router::new(routes),
             kv,
-            slots: Semaphore::new(MAX_CONCURRENT_INSTANCES as usize),
+            slots: Arc::new(Semaphore::new(MAX_CONCURRENT_INSTANCES as usize)),
             log_requests: config.log_requests,
+            request_timeout: config.request_timeout,
         })
     }
 
@@ -306,7 +314,6 @@ impl App {
             .and_then(|v| v.parse::<u64>().ok())
             && length > MAX_REQUEST_BODY_BYTES as u64
         {
-            drain(body).await;
             return Err(Failure::TooLarge);
         }
         let mut body = body;
@@ -317,7 +324,6 @@ impl App {
             };
             if let Ok(data) = frame.into_data() {
                 if buffer.len() + data.len() > MAX_REQUEST_BODY_BYTES {
-                    drain(body).await;
                     return Err(Failure::TooLarge);
                 }
                 buffer.extend_from_slice(&data);
@@ -331,9 +337,12 @@ impl App {
                 .map_err(|never: Infallible| -> wasmtime_wasi_http::Error { match never {} }),
         );
 
-        let _slot = self
+        // The slot is held by the guest task until the instance is gone,
+        // body streaming included, so the instance pool is never exceeded.
+        let slot = self
             .slots
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| Failure::ShuttingDown)?;
         let mut store = self.new_store(&component)?;
@@ -349,14 +358,27 @@ impl App {
             .new_response_outparam(sender)
             .map_err(|e| Failure::Host(e.into()))?;
         let pre = component.pre.clone();
+        let timeout = self.request_timeout;
         // The guest runs in its own task so it may keep streaming the body
         // after the headers have gone out.
         let task = tokio::spawn(async move {
-            let proxy = pre.instantiate_async(&mut store).await?;
-            proxy
-                .wasi_http_incoming_handler()
-                .call_handle(&mut store, incoming, outparam)
-                .await
+            let _slot = slot;
+            let run = async {
+                let proxy = pre.instantiate_async(&mut store).await?;
+                proxy
+                    .wasi_http_incoming_handler()
+                    .call_handle(&mut store, incoming, outparam)
+                    .await
+            };
+            // Epochs stop a guest that computes; this stops one that waits
+            // (on an outgoing request, a sleep) past the deadline too.
+            match tokio::time::timeout(timeout, run).await {
+                Ok(result) => result,
+                Err(_) => Err(wasmtime::format_err!(
+                    "the guest ran past the {}s request deadline",
+                    timeout.as_secs_f64()
+                )),
+            }
         });
         match receiver.await {
             Ok(Ok(response)) => Ok(response),
@@ -403,9 +425,11 @@ impl App {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
-        store
-            .set_epoch_deadline(REQUEST_TIMEOUT.as_millis() as u64 / EPOCH_TICK.as_millis() as u64);
-        store.epoch_deadline_trap();
+        // A guest that computes yields to the other requests at every tick
+        // instead of holding a runtime thread; the deadline itself is the
+        // timeout around the whole call (see `invoke`).
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_async_yield_and_update(1);
         Ok(store)
     }
 }
@@ -422,7 +446,15 @@ enum Failure {
 impl Failure {
     fn into_response(self, component: &str) -> Response<HyperOutgoingBody> {
         match self {
-            Failure::TooLarge => plain(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large"),
+            Failure::TooLarge => {
+                // The rest of the body is not read: close the connection
+                // rather than leave it in an unknown state.
+                let mut response = plain(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large");
+                response
+                    .headers_mut()
+                    .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+                response
+            }
             Failure::BadRequest(why) => plain(StatusCode::BAD_REQUEST, why),
             Failure::ShuttingDown => plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
             Failure::Host(e) => {
@@ -433,19 +465,6 @@ impl Failure {
                 eprintln!("dev-host: component `{component}` failed: {detail}");
                 plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
             }
-        }
-    }
-}
-
-/// Reads and discards what is left of an oversized body (up to a bound), so
-/// the client finishes sending and reads the 413 instead of a broken pipe.
-async fn drain(mut body: Incoming) {
-    const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
-    let mut drained = 0;
-    while drained < DRAIN_LIMIT {
-        match body.frame().await {
-            Some(Ok(frame)) => drained += frame.data_ref().map_or(0, |d| d.len()),
-            _ => break,
         }
     }
 }
@@ -463,30 +482,23 @@ fn plain(status: StatusCode, text: &str) -> Response<HyperOutgoingBody> {
     response
 }
 
-/// The headers Spin adds to every request it routes. Any `spin-*` header
-/// the client sent is dropped first: a client must not be able to pose as
-/// the runtime.
+/// The headers Spin adds to every request it routes, with Spin's values.
+/// As in Spin they replace any header of the same name the client sent;
+/// other client headers, `spin-*` ones included, pass through, so a
+/// component must not trust a `spin-*` header its route does not produce.
 fn add_spin_headers(
     parts: &mut http::request::Parts,
     route: &Route,
     matched: &RouteMatch,
     client: SocketAddr,
 ) -> std::result::Result<(), Failure> {
-    let spoofed: Vec<HeaderName> = parts
-        .headers
-        .keys()
-        .filter(|name| name.as_str().starts_with("spin-"))
-        .cloned()
-        .collect();
-    for name in spoofed {
-        parts.headers.remove(name);
-    }
     let host = parts
         .headers
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
-        .ok_or(Failure::BadRequest("the request has no Host header"))?
+        .unwrap_or("localhost")
         .to_string();
+    let scheme = parts.uri.scheme_str().unwrap_or("http").to_string();
     let path_and_query = parts
         .uri
         .path_and_query()
@@ -500,18 +512,23 @@ fn add_spin_headers(
         parts.headers.insert(name, value);
         Ok(())
     };
-    set("spin-full-url", &format!("http://{host}{path_and_query}"))?;
     set("spin-path-info", &matched.path_info)?;
-    set("spin-matched-route", route.as_str())?;
+    set(
+        "spin-full-url",
+        &format!("{scheme}://{host}{path_and_query}"),
+    )?;
+    set("spin-matched-route", route.matched_route())?;
+    set("spin-base-path", "/")?;
     set("spin-raw-component-route", route.as_str())?;
     set("spin-component-route", route.component_route())?;
-    set("spin-base-path", "/")?;
     set("spin-client-addr", &client.to_string())?;
     for (name, value) in &matched.params {
-        set(
-            &format!("spin-path-match-{}", name.to_ascii_lowercase()),
-            value,
-        )?;
+        // Spin builds SPIN_PATH_MATCH_<NAME> and then turns `_` into `-`.
+        let header = format!(
+            "spin-path-match-{}",
+            name.to_ascii_lowercase().replace('_', "-")
+        );
+        set(&header, value)?;
     }
     Ok(())
 }
@@ -526,14 +543,20 @@ pub async fn start(config: DevHostConfig) -> Result<RunningHost> {
     let routes = app.route_table();
     let app = Arc::new(app);
 
-    let engine = app.engine.clone();
-    let ticker = tokio::spawn(async move {
-        let mut interval = tokio::time::interval(EPOCH_TICK);
-        loop {
-            interval.tick().await;
-            engine.increment_epoch();
-        }
-    });
+    // The epoch ticks on its own thread: on the async runtime, guests busy
+    // on every worker would stop the very clock meant to interrupt them.
+    let ticking = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    {
+        let (engine, ticking) = (app.engine.clone(), ticking.clone());
+        std::thread::Builder::new()
+            .name("dev-host-epoch".to_string())
+            .spawn(move || {
+                while ticking.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            })?;
+    }
 
     let (shutdown, mut stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -563,7 +586,7 @@ pub async fn start(config: DevHostConfig) -> Result<RunningHost> {
                 }
             }
         }
-        ticker.abort();
+        ticking.store(false, std::sync::atomic::Ordering::Relaxed);
     });
     Ok(RunningHost {
         addr,

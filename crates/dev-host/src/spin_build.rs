@@ -1,5 +1,6 @@
 //! `spin build`: runs each component's `[component.<id>.build]` command in
-//! its working folder, in manifest order, stopping at the first failure.
+//! its working folder, in manifest order (as `spin build` does), stopping at
+//! the first failure.
 
 use std::path::Path;
 use std::process::Command;

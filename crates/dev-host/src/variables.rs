@@ -131,14 +131,21 @@ pub fn resolve_application_variables(
     Ok(values)
 }
 
-/// Collects `SPIN_VARIABLE_*` overrides from the process environment.
+/// Collects `SPIN_VARIABLE_<NAME>` overrides from the process environment.
+/// Like Spin, only the upper-case spelling counts.
 pub fn overrides_from_env() -> BTreeMap<String, String> {
-    std::env::vars()
-        .filter_map(|(key, value)| {
-            key.strip_prefix("SPIN_VARIABLE_")
-                .map(|name| (name.to_ascii_lowercase(), value))
-        })
-        .collect()
+    overrides_from(std::env::vars())
+}
+
+fn overrides_from(vars: impl Iterator<Item = (String, String)>) -> BTreeMap<String, String> {
+    vars.filter_map(|(key, value)| {
+        let name = key.strip_prefix("SPIN_VARIABLE_")?;
+        let upper = name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        upper.then(|| (name.to_ascii_lowercase(), value))
+    })
+    .collect()
 }
 
 #[cfg(test)]
@@ -156,6 +163,21 @@ mod tests {
             assert!(VariableName::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(name("admin_token").env_var(), "SPIN_VARIABLE_ADMIN_TOKEN");
+    }
+
+    #[test]
+    fn only_upper_case_environment_names_count() {
+        let vars = [
+            ("SPIN_VARIABLE_ADMIN_TOKEN", "a"),
+            ("SPIN_VARIABLE_library_name", "b"),
+            ("HOME", "/root"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()));
+        let overrides = overrides_from(vars.into_iter());
+        assert_eq!(
+            overrides,
+            BTreeMap::from([("admin_token".to_string(), "a".to_string())])
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use spin_sdk::http::{IntoResponse, Method, Request, Response};
 use spin_sdk::http_component;
 use spin_sdk::key_value::Store;
-use spin_sdk::wit::wasi::keyvalue::{atomics, store as wasi_store};
+use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store as wasi_store};
 
 fn query(req: &Request) -> BTreeMap<String, String> {
     req.query()
@@ -122,6 +122,27 @@ async fn handle(req: Request) -> impl IntoResponse {
                 Ok(Err(atomics::CasError::CasFailed(_))) => text(409, "cas failed"),
                 Ok(Err(atomics::CasError::StoreError(e))) | Err(e) => text(500, format!("{e:?}")),
             }
+        }
+        // wasi:keyvalue batch get-many, answered as the list of keys found.
+        "many" => {
+            let keys: Vec<String> = param(&q, "keys").split(',').map(String::from).collect();
+            match wasi_store::open("default").and_then(|b| batch::get_many(&b, &keys)) {
+                Ok(found) => {
+                    let found: Vec<&str> = found.iter().map(|(k, _)| k.as_str()).collect();
+                    text(200, found.join(","))
+                }
+                Err(e) => text(500, format!("{e:?}")),
+            }
+        }
+        // Computes without yielding for `ms` milliseconds.
+        "busy" => {
+            let ms: u64 = param(&q, "ms").parse().unwrap_or(0);
+            let started = std::time::Instant::now();
+            let mut spins: u64 = 0;
+            while started.elapsed().as_millis() < u128::from(ms) {
+                spins = std::hint::black_box(spins.wrapping_add(1));
+            }
+            text(200, "done")
         }
         "var" => match spin_sdk::variables::get(param(&q, "name")) {
             Ok(value) => text(200, value),

@@ -16,6 +16,9 @@ pub enum ErrorKind {
     Conflict,
     /// The input is larger than we accept (HTTP 413).
     PayloadTooLarge,
+    /// The input comes in a format we do not read, e.g. a form where JSON is expected
+    /// (HTTP 415).
+    UnsupportedMediaType,
     /// The store failed: not the caller's fault (HTTP 500, details only in the logs).
     Storage,
 }

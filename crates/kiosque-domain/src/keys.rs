@@ -4,9 +4,15 @@
 //! |-----------------------------------|----------------------------------------------------|
 //! | `poll/{poll_id}`                  | JSON [`Poll`](crate::polls::Poll), written once    |
 //! | `poll/{poll_id}/count/{index}`    | counter: votes for option `index` (0-based)        |
-//! | `poll/{poll_id}/voter/{voter_id}` | counter used as a claim: 1 after the first vote    |
+//! | `poll/{poll_id}/voter/{voter_id}` | counter used as a claim: at least 1 once voted     |
 //!
-//! Counters are only touched through `KvStore::increment` (see `store`). The longest key is
+//! The voter claim is not a flag: the first vote moves it from 0 to 1 and only that request
+//! counts; every refused retry increments it again (so it counts attempts), and a count that
+//! failed gives the claim back (`-1`). "Has voted" therefore means "claim >= 1", not "key
+//! exists".
+//!
+//! Counters are written only through `KvStore::increment` and read through
+//! `store::read_counters` (see `store`). The longest key is
 //! `poll/` + 40 + `/voter/` + 64 = 116 bytes, well under Spin's 256-byte guarantee, because
 //! the ids are parsed types with bounded lengths.
 

@@ -1,12 +1,17 @@
 //! Polls: staff ask a question with 2 to 20 answers, patrons vote once each, everyone sees the
 //! results.
 //!
-//! Cost model (see `PLATFORMS.md`: each durable write is expensive and serialised on Spin's
-//! SQLite store): creating a poll is 1 store operation, showing it 1, a vote at most
-//! 3 + options, the results 1 + options. Nothing here lists the store.
+//! Cost model. The figures count calls to [`KvStore`] methods, not host calls: on Spin a
+//! `compare_and_swap` is three host calls (open the CAS handle, read `current`, `swap`), the
+//! others one each, plus opening the store once per request. Durable writes matter most: Spin's
+//! SQLite store serialises them through one connection. Creating a poll is 1 call (a
+//! compare-and-swap), showing it 1 read, checking whether a visitor voted 1 read, recording a
+//! vote 1 read + 2 increments, the results 1 read + 1 batch read whatever the number of
+//! options. Nothing here lists the store.
 //!
 //! Invariant: a vote first claims the voter marker, then counts. A crash between the two loses
-//! that vote but can never count one twice.
+//! that vote but can never count one twice; a count that fails is undone by giving the claim
+//! back (best effort, see [`record_vote`]).
 
 use std::fmt;
 
@@ -251,7 +256,11 @@ pub struct Tally {
 
 impl Tally {
     fn from_counts(counts: Vec<u64>) -> Self {
-        let total = counts.iter().sum();
+        // Saturating: counts come from the store, and a corrupted or hand-edited counter near
+        // u64::MAX must give a wrong total on a page rather than an overflow panic.
+        let total = counts
+            .iter()
+            .fold(0u64, |sum, &count| sum.saturating_add(count));
         Tally { counts, total }
     }
 
@@ -272,7 +281,7 @@ impl Tally {
 }
 
 /// Stores a new poll under a fresh id. Never overwrites: an existing id is a `Conflict`.
-/// Costs 1 store operation; counters need no initialisation since absent counts as 0.
+/// Costs 1 store call (a compare-and-swap); counters need no initialisation since absent counts as 0.
 pub fn create_poll(
     store: &dyn KvStore,
     clock: &dyn Clock,
@@ -287,32 +296,69 @@ pub fn create_poll(
     };
     let key = keys::poll(&poll.id);
     let bytes = store::to_json(&key, &poll)?;
-    // Ids are 80 random bits, so a clash is a bug or an attack, not bad luck; compare-and-swap
-    // from "absent" refuses to overwrite a poll that exists.
+    // Ids are 80 random bits, so a clash is a bug, not bad luck. The compare-and-swap from
+    // "absent" refuses to overwrite a poll that already exists; it does not arbitrate two
+    // *concurrent* creations of the same id, which Spin's SQLite store would both accept (see
+    // the caveat on `KvStore::compare_and_swap`). Random ids make that race moot.
     if !store.compare_and_swap(&key, None, &bytes)? {
         return Err(PollError::Conflict);
     }
     Ok(poll)
 }
 
-/// Costs 1 store operation.
+/// Costs 1 store call.
 pub fn get_poll(store: &dyn KvStore, id: &PollId) -> Result<Poll, PollError> {
     store.get_json(&keys::poll(id))?.ok_or(PollError::NotFound)
 }
 
-/// Whether this visitor already voted. Costs 1 store operation.
+/// Whether this visitor already voted: their claim counter is at least 1. Costs 1 store call.
+///
+/// The counter is read, not merely tested for existence: a claim given back after a failed
+/// count (see [`record_vote`]) leaves the key in place at 0.
 pub fn has_voted(store: &dyn KvStore, id: &PollId, voter: &VoterId) -> Result<bool, PollError> {
-    Ok(store.exists(&keys::poll_voter(id, voter))?)
+    let claims = store::read_counters(store, &[keys::poll_voter(id, voter)])?;
+    Ok(claims.first().is_some_and(|&claims| claims > 0))
 }
 
-/// Records one vote for `option` (0-based) and returns the tally including it.
-/// Costs at most 3 + options store operations (here 2 + options).
+/// Records one vote for `option` (0-based). Costs 3 store calls: 1 read, 2 increments.
+pub fn record_vote(
+    store: &dyn KvStore,
+    id: &PollId,
+    voter: &VoterId,
+    option: usize,
+) -> Result<(), PollError> {
+    record(store, id, voter, option).map(|_| ())
+}
+
+/// Records one vote for `option` (0-based) and returns the tally including it, for the API.
+/// Costs 4 store calls: [`record_vote`]'s 3 and one batch read.
 pub fn cast_vote(
     store: &dyn KvStore,
     id: &PollId,
     voter: &VoterId,
     option: usize,
 ) -> Result<Tally, PollError> {
+    let (poll, counted) = record(store, id, voter, option)?;
+    let mut tally = tally(store, &poll)?;
+    // Counters only grow, so the count our own increment returned is a lower bound: keep it if
+    // a backend's batch read lags behind, so the answer always includes this vote.
+    if let Some(count) = tally.counts.get_mut(option) {
+        let counted = non_negative(counted);
+        if counted > *count {
+            *count = counted;
+            tally = Tally::from_counts(tally.counts);
+        }
+    }
+    Ok(tally)
+}
+
+/// Checks the option, claims the voter, counts; returns the poll and the option's new count.
+fn record(
+    store: &dyn KvStore,
+    id: &PollId,
+    voter: &VoterId,
+    option: usize,
+) -> Result<(Poll, i64), PollError> {
     let poll = get_poll(store, id)?;
     if option >= poll.options.len() {
         return Err(PollError::InvalidOption {
@@ -325,40 +371,45 @@ pub fn cast_vote(
     // "absent": Spin's SQLite store turns that swap into an upsert, which would let two
     // simultaneous submissions of the same visitor (a double click) both pass. Only the
     // request that moves the marker from 0 to 1 may count.
-    let claim = store.increment(&keys::poll_voter(id, voter), 1)?;
+    let voter_key = keys::poll_voter(id, voter);
+    let claim = store.increment(&voter_key, 1)?;
     if claim != 1 {
         return Err(PollError::AlreadyVoted);
     }
-    let counted = store.increment(&keys::poll_count(id, option), 1)?;
-
-    let mut counts = Vec::with_capacity(poll.options.len());
-    for index in 0..poll.options.len() {
-        let count = if index == option {
-            counted
-        } else {
-            store.increment(&keys::poll_count(id, index), 0)?
-        };
-        counts.push(non_negative(count));
+    match store.increment(&keys::poll_count(id, option), 1) {
+        Ok(counted) => Ok((poll, counted)),
+        Err(count_error) => {
+            // The vote was not counted: give the claim back so the patron can try again
+            // instead of being told forever that they voted. Best effort: if this fails too,
+            // the vote is lost, which the invariant allows (never counted twice). Should a
+            // backend report a failure for an increment it did apply, the retry could count a
+            // second vote; a patron locked out by a transient error seems the worse outcome.
+            if let Err(undo_error) = store.increment(&voter_key, -1) {
+                eprintln!(
+                    "failed to give back the voter claim {voter_key} after a failed count: \
+                     {undo_error}"
+                );
+            }
+            Err(count_error.into())
+        }
     }
-    Ok(Tally::from_counts(counts))
 }
 
-/// Reads every option's counter. Costs one operation per option, at most 20.
+/// Reads every option's counter in one batch read, whatever the number of options: 1 store
+/// call (plus one `increment(key, 0)` per counter in an encoding `read_counters` does not know).
 pub fn tally(store: &dyn KvStore, poll: &Poll) -> Result<Tally, PollError> {
-    let counts = (0..poll.options.len())
-        .map(|index| {
-            // Counters are read through `increment(key, 0)`: Spin's stores encode them
-            // differently (little-endian i64 in SQLite, decimal text in Redis).
-            store
-                .increment(&keys::poll_count(&poll.id, index), 0)
-                .map(non_negative)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let keys: Vec<String> = (0..poll.options.len())
+        .map(|index| keys::poll_count(&poll.id, index))
+        .collect();
+    let counts = store::read_counters(store, &keys)?
+        .into_iter()
+        .map(non_negative)
+        .collect();
     Ok(Tally::from_counts(counts))
 }
 
 fn non_negative(count: i64) -> u64 {
-    // Only `cast_vote` writes counters and it only adds 1, so a negative count would mean
+    // Only `record` writes count counters and it only adds 1, so a negative count would mean
     // someone edited the store by hand; show it as 0 rather than fail the page.
     u64::try_from(count).unwrap_or(0)
 }
@@ -565,7 +616,7 @@ mod tests {
     }
 
     #[test]
-    fn store_costs_are_bounded_by_the_option_count() {
+    fn store_costs_do_not_grow_with_the_option_count() {
         let store = MemoryStore::new();
         let options: Vec<String> = (0..20).map(|i| format!("o{i}")).collect();
         let options: Vec<&str> = options.iter().map(String::as_str).collect();
@@ -579,21 +630,117 @@ mod tests {
         assert_eq!(store.ops().total(), 1);
 
         store.reset_ops();
-        cast_vote(&store, &poll.id, &voter(1), 3).unwrap();
+        record_vote(&store, &poll.id, &voter(1), 3).unwrap();
         let ops = store.ops();
-        assert!(ops.total() <= 3 + 20, "{ops:?}");
-        assert_eq!(ops.get_keys, 0);
-        assert_eq!(ops.set, 0);
+        assert_eq!((ops.get, ops.increment, ops.total()), (1, 2, 3), "{ops:?}");
 
         store.reset_ops();
-        tally(&store, &poll).unwrap();
-        assert_eq!(store.ops().increment, 20);
-        assert_eq!(store.ops().total(), 20);
+        cast_vote(&store, &poll.id, &voter(2), 3).unwrap();
+        let ops = store.ops();
+        assert_eq!((ops.get, ops.increment, ops.get_many), (1, 2, 1), "{ops:?}");
+        assert_eq!(ops.total(), 4);
+
+        // Reading the results writes nothing: one batch read for all 20 counters.
+        store.reset_ops();
+        let tally = tally(&store, &poll).unwrap();
+        assert_eq!(tally.counts[3], 2);
+        assert_eq!(store.ops().get_many, 1);
+        assert_eq!(store.ops().total(), 1);
 
         store.reset_ops();
         has_voted(&store, &poll.id, &voter(1)).unwrap();
         get_poll(&store, &poll.id).unwrap();
         assert_eq!(store.ops().total(), 2);
+        assert_eq!(store.ops().increment, 0);
+    }
+
+    #[test]
+    fn record_vote_counts_without_reading_the_tally() {
+        let store = MemoryStore::new();
+        let poll = created(&store, "p", &["a", "b"]);
+        record_vote(&store, &poll.id, &voter(1), 1).unwrap();
+        assert!(matches!(
+            record_vote(&store, &poll.id, &voter(1), 0),
+            Err(PollError::AlreadyVoted)
+        ));
+        assert_eq!(tally(&store, &poll).unwrap().counts, vec![0, 1]);
+    }
+
+    /// A store whose count increments fail, and optionally the claim's undo too.
+    struct FailingCounts {
+        inner: MemoryStore,
+        undo_fails: bool,
+    }
+
+    impl KvStore for FailingCounts {
+        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+            self.inner.get(key)
+        }
+        fn get_many(&self, keys: &[String]) -> Result<Vec<(String, Option<Vec<u8>>)>, StoreError> {
+            self.inner.get_many(keys)
+        }
+        fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+            self.inner.set(key, value)
+        }
+        fn delete(&self, key: &str) -> Result<(), StoreError> {
+            self.inner.delete(key)
+        }
+        fn exists(&self, key: &str) -> Result<bool, StoreError> {
+            self.inner.exists(key)
+        }
+        fn get_keys(&self) -> Result<Vec<String>, StoreError> {
+            self.inner.get_keys()
+        }
+        fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+            if key.contains("/count/") || (self.undo_fails && delta < 0) {
+                return Err(StoreError::Backend("disk full".to_owned()));
+            }
+            self.inner.increment(key, delta)
+        }
+        fn compare_and_swap(
+            &self,
+            key: &str,
+            expected: Option<&[u8]>,
+            new: &[u8],
+        ) -> Result<bool, StoreError> {
+            self.inner.compare_and_swap(key, expected, new)
+        }
+    }
+
+    #[test]
+    fn a_failed_count_gives_the_claim_back() {
+        let store = FailingCounts {
+            inner: MemoryStore::new(),
+            undo_fails: false,
+        };
+        let poll = created(&store.inner, "p", &["a", "b"]);
+        let err = record_vote(&store, &poll.id, &voter(1), 0).unwrap_err();
+        assert!(matches!(err, PollError::Storage(_)), "{err:?}");
+        assert!(!has_voted(&store, &poll.id, &voter(1)).unwrap());
+        // Once the store recovers, the same patron can vote.
+        record_vote(&store.inner, &poll.id, &voter(1), 0).unwrap();
+        assert_eq!(tally(&store.inner, &poll).unwrap().counts, vec![1, 0]);
+
+        // If giving the claim back fails as well, the storage error is still the answer and
+        // the vote is lost, never counted twice.
+        let store = FailingCounts {
+            inner: MemoryStore::new(),
+            undo_fails: true,
+        };
+        let poll = created(&store.inner, "p", &["a", "b"]);
+        let err = record_vote(&store, &poll.id, &voter(1), 0).unwrap_err();
+        assert!(matches!(err, PollError::Storage(_)), "{err:?}");
+        assert!(matches!(
+            record_vote(&store.inner, &poll.id, &voter(1), 0),
+            Err(PollError::AlreadyVoted)
+        ));
+    }
+
+    #[test]
+    fn a_huge_tally_saturates_instead_of_panicking() {
+        let tally = Tally::from_counts(vec![u64::MAX, 1, 2]);
+        assert_eq!(tally.total, u64::MAX);
+        assert_eq!(tally.percentages().len(), 3);
     }
 
     #[test]

@@ -1,10 +1,15 @@
 //! The key-value store as the domain sees it: a trait that mirrors Spin's key-value API, and an
 //! in-memory implementation for tests.
 //!
-//! Spin guarantees keys up to 256 bytes and values up to 1 MB; both implementations enforce
-//! those limits (see [`check_key`], [`check_value`]) so a test fails where production would.
+//! Spin guarantees keys up to 256 bytes and values up to 1,000,000 bytes; both implementations
+//! enforce those limits (see [`check_key`], [`check_value`]) so a test fails where production
+//! would.
+//!
+//! Counters are read with [`read_counters`]: one batch read for any number of them, decoded
+//! from whichever encoding the Spin backend uses, instead of one `increment(key, 0)` each,
+//! which Spin's SQLite store runs as a durable write transaction.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -15,14 +20,15 @@ use crate::error::{DomainError, ErrorKind};
 
 /// The longest key Spin guarantees to store, in bytes.
 pub const MAX_KEY_BYTES: usize = 256;
-/// The largest value we write, in bytes (Spin guarantees 1 MB; we stay at 1 MiB like its docs).
-pub const MAX_VALUE_BYTES: usize = 1024 * 1024;
+/// The largest value we write, in bytes: Spin guarantees 1 MB, that is 1,000,000 bytes (not
+/// 1 MiB), on every backend; larger values may work on one store and fail on another.
+pub const MAX_VALUE_BYTES: usize = 1_000_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("key is {0} bytes long, the limit is 256")]
     KeyTooLong(usize),
-    #[error("value is {0} bytes long, the limit is 1 MiB")]
+    #[error("value is {0} bytes long, the limit is 1000000 bytes")]
     ValueTooLarge(usize),
     #[error("value under {key} is not a counter")]
     NotACounter { key: String },
@@ -62,11 +68,16 @@ pub fn check_value(value: &[u8]) -> Result<(), StoreError> {
 
 /// A key-value store with Spin's semantics. Object-safe: domain functions take `&dyn KvStore`.
 ///
-/// Counters written by [`KvStore::increment`] are opaque: Spin's SQLite store encodes them as
-/// 8-byte little-endian i64, its Redis store as decimal text. Read them with `increment(key, 0)`,
-/// never with `get`, and never touch a counter key with `set` or `compare_and_swap`.
+/// Counters written by [`KvStore::increment`] are stored in the backend's own encoding: Spin's
+/// SQLite store as 8-byte little-endian i64, its Redis store as decimal text. Read them with
+/// [`read_counters`], which decodes both (and falls back to `increment(key, 0)` for anything
+/// else), never with a bare `get`; never touch a counter key with `set` or `compare_and_swap`.
 pub trait KvStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Reads several keys in one call (`wasi:keyvalue/batch.get-many`). Like Spin, the answer
+    /// may omit absent keys (or list them with `None`) and may come in any order: callers match
+    /// the pairs by key, never by position.
+    fn get_many(&self, keys: &[String]) -> Result<Vec<(String, Option<Vec<u8>>)>, StoreError>;
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
     fn delete(&self, key: &str) -> Result<(), StoreError>;
     fn exists(&self, key: &str) -> Result<bool, StoreError>;
@@ -74,7 +85,8 @@ pub trait KvStore {
     /// maintenance tools only, never on a request path.
     fn get_keys(&self) -> Result<Vec<String>, StoreError>;
     /// Atomically adds `delta` to the counter under `key` (absent counts as 0) and returns the
-    /// new value. `increment(key, 0)` reads a counter.
+    /// new value. `increment(key, 0)` also reads a counter, but Spin's SQLite store runs it as a
+    /// read-and-upsert transaction, a durable write: prefer [`read_counters`].
     fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError>;
     /// Replaces the value under `key` with `new` if it currently equals `expected` (`None`:
     /// absent). Returns `Ok(false)`, writing nothing, when the current value differs.
@@ -120,11 +132,55 @@ pub fn to_json<T: Serialize>(key: &str, value: &T) -> Result<Vec<u8>, StoreError
     })
 }
 
+/// Reads the counters under `keys` and returns their values in the order of `keys`, with
+/// one [`KvStore::get_many`] call. Absent counters are 0.
+///
+/// Reading through `get_many` rather than `increment(key, 0)` matters on Spin's SQLite store,
+/// where every `increment` is a durable write transaction serialised with all other writes: a
+/// results page would otherwise cost one write per option. The price is decoding the backend's
+/// encoding here (see [`decode_counter`]); a value in an encoding we do not recognise is read
+/// again through `increment(key, 0)`, which every backend understands, for that key only.
+pub fn read_counters(store: &dyn KvStore, keys: &[String]) -> Result<Vec<i64>, StoreError> {
+    let mut found: HashMap<String, Vec<u8>> = store
+        .get_many(keys)?
+        .into_iter()
+        .filter_map(|(key, value)| Some((key, value?)))
+        .collect();
+    keys.iter()
+        .map(|key| match found.remove(key) {
+            None => Ok(0),
+            Some(bytes) => match decode_counter(&bytes) {
+                Some(value) => Ok(value),
+                None => store.increment(key, 0),
+            },
+        })
+        .collect()
+}
+
+/// Decodes a counter as Spin's stores write it: exactly 8 bytes with at least one NUL byte is
+/// Spin's SQLite encoding (i64 little-endian; every count below 2^56 has a zero high byte);
+/// otherwise ASCII decimal is its Redis encoding (decimal text never contains NUL, so the two
+/// cannot be confused). `None` for anything else.
+pub fn decode_counter(bytes: &[u8]) -> Option<i64> {
+    if let Ok(le) = <[u8; 8]>::try_from(bytes)
+        && le.contains(&0)
+    {
+        return Some(i64::from_le_bytes(le));
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
 /// How many operations of each kind a [`MemoryStore`] served, so tests can assert that a
 /// request costs a bounded number of store round trips.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct OpCounts {
     pub get: u64,
+    pub get_many: u64,
     pub set: u64,
     pub delete: u64,
     pub exists: u64,
@@ -136,6 +192,7 @@ pub struct OpCounts {
 impl OpCounts {
     pub fn total(&self) -> u64 {
         self.get
+            + self.get_many
             + self.set
             + self.delete
             + self.exists
@@ -148,6 +205,7 @@ impl OpCounts {
 #[derive(Default)]
 struct Counters {
     get: AtomicU64,
+    get_many: AtomicU64,
     set: AtomicU64,
     delete: AtomicU64,
     exists: AtomicU64,
@@ -161,7 +219,9 @@ fn bump(counter: &AtomicU64) {
 }
 
 /// An in-memory [`KvStore`] for tests: Spin's limits, Spin's SQLite counter encoding (i64
-/// little-endian, 8 bytes), and an operation count per kind.
+/// little-endian, 8 bytes), and an operation count per kind. Its `get_many` answers only the
+/// keys that exist, in reverse key order, so code that relies on Spin answering in request
+/// order fails here first.
 #[derive(Default)]
 pub struct MemoryStore {
     entries: Mutex<BTreeMap<String, Vec<u8>>>,
@@ -179,6 +239,7 @@ impl MemoryStore {
         let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
         OpCounts {
             get: load(&c.get),
+            get_many: load(&c.get_many),
             set: load(&c.set),
             delete: load(&c.delete),
             exists: load(&c.exists),
@@ -192,6 +253,7 @@ impl MemoryStore {
         let c = &self.counters;
         for a in [
             &c.get,
+            &c.get_many,
             &c.set,
             &c.delete,
             &c.exists,
@@ -217,6 +279,21 @@ impl KvStore for MemoryStore {
         bump(&self.counters.get);
         check_key(key)?;
         Ok(self.entries()?.get(key).cloned())
+    }
+
+    fn get_many(&self, keys: &[String]) -> Result<Vec<(String, Option<Vec<u8>>)>, StoreError> {
+        bump(&self.counters.get_many);
+        keys.iter().try_for_each(|key| check_key(key))?;
+        let entries = self.entries()?;
+        let found: BTreeMap<&String, &Vec<u8>> = keys
+            .iter()
+            .filter_map(|key| entries.get_key_value(key.as_str()))
+            .collect();
+        Ok(found
+            .into_iter()
+            .rev()
+            .map(|(key, value)| (key.clone(), Some(value.clone())))
+            .collect())
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
@@ -328,6 +405,96 @@ mod tests {
         ));
     }
 
+    /// Reads `stored` (key, raw bytes as a backend left them) back through `read_counters`
+    /// for `wanted` keys, and checks the values and the store calls it cost.
+    fn check_counters(stored: &[(&str, &[u8])], wanted: &[&str], expected: &[i64], calls: u64) {
+        let store = MemoryStore::new();
+        for (key, bytes) in stored {
+            store.set(key, bytes).unwrap();
+        }
+        store.reset_ops();
+        let keys: Vec<String> = wanted.iter().map(|k| k.to_string()).collect();
+        assert_eq!(
+            read_counters(&store, &keys).unwrap(),
+            expected,
+            "{stored:?}"
+        );
+        assert_eq!(store.ops().get_many, 1);
+        assert_eq!(store.ops().total(), calls, "{:?}", store.ops());
+    }
+
+    #[test]
+    fn counters_are_read_in_request_order_from_both_spin_encodings() {
+        // Spin's SQLite encoding, including 0 (all NUL) and a negative value with a NUL byte.
+        check_counters(
+            &[
+                ("c/0", &7i64.to_le_bytes()),
+                ("c/1", &0i64.to_le_bytes()),
+                ("c/2", &(-256i64).to_le_bytes()),
+            ],
+            &["c/0", "c/1", "c/2"],
+            &[7, 0, -256],
+            1,
+        );
+        // Spin's Redis encoding: decimal text, even when it is 8 bytes long.
+        check_counters(
+            &[("c/0", b"42"), ("c/1", b"-3"), ("c/2", b"12345678")],
+            &["c/0", "c/1", "c/2"],
+            &[42, -3, 12_345_678],
+            1,
+        );
+        // Absent counters are 0, and the answer order (MemoryStore reverses it) is irrelevant.
+        check_counters(
+            &[("c/9", &5i64.to_le_bytes()), ("c/10", b"6")],
+            &["c/9", "absent", "c/10"],
+            &[5, 0, 6],
+            1,
+        );
+        check_counters(&[], &[], &[], 1);
+    }
+
+    #[test]
+    fn unknown_counter_encodings_fall_back_to_increment_for_that_key_only() {
+        // 8 bytes without NUL is neither a small little-endian count nor decimal text: only
+        // the backend knows, so `increment(key, 0)` reads it (here the memory store's i64 LE).
+        let huge = i64::from_le_bytes([1; 8]);
+        check_counters(
+            &[("c/0", &[1; 8]), ("c/1", b"2")],
+            &["c/0", "c/1"],
+            &[huge, 2],
+            2,
+        );
+        // When the backend does not understand it either, the error surfaces.
+        let store = MemoryStore::new();
+        store.set("c", b"not a number").unwrap();
+        assert!(matches!(
+            read_counters(&store, &["c".to_owned()]),
+            Err(StoreError::NotACounter { .. })
+        ));
+        for bad in [&b""[..], b"-", b"+1", b" 1", b"1.5", b"\xff"] {
+            assert_eq!(decode_counter(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn get_many_answers_present_keys_only_in_its_own_order() {
+        let store = MemoryStore::new();
+        store.set("a", b"1").unwrap();
+        store.set("b", b"2").unwrap();
+        let keys = ["a", "missing", "b"].map(str::to_owned);
+        assert_eq!(
+            store.get_many(&keys).unwrap(),
+            vec![
+                ("b".to_owned(), Some(b"2".to_vec())),
+                ("a".to_owned(), Some(b"1".to_vec())),
+            ]
+        );
+        assert!(matches!(
+            store.get_many(&["k".repeat(MAX_KEY_BYTES + 1)]),
+            Err(StoreError::KeyTooLong(_))
+        ));
+    }
+
     #[test]
     fn compare_and_swap_only_writes_when_current_matches() {
         let store = MemoryStore::new();
@@ -362,6 +529,7 @@ mod tests {
         store.set("a", b"1").unwrap();
         store.get("a").unwrap();
         store.get("b").unwrap();
+        store.get_many(&["a".to_owned(), "b".to_owned()]).unwrap();
         store.exists("a").unwrap();
         store.increment("n", 1).unwrap();
         store.compare_and_swap("a", None, b"2").unwrap();
@@ -372,6 +540,7 @@ mod tests {
             ops,
             OpCounts {
                 get: 2,
+                get_many: 1,
                 set: 1,
                 delete: 1,
                 exists: 1,
@@ -380,7 +549,7 @@ mod tests {
                 compare_and_swap: 1,
             }
         );
-        assert_eq!(ops.total(), 8);
+        assert_eq!(ops.total(), 9);
         store.reset_ops();
         assert_eq!(store.ops().total(), 0);
     }

@@ -23,7 +23,45 @@ pub fn status_for(kind: ErrorKind) -> u16 {
         ErrorKind::NotFound => 404,
         ErrorKind::Conflict => 409,
         ErrorKind::PayloadTooLarge => 413,
+        ErrorKind::UnsupportedMediaType => 415,
         ErrorKind::Storage => 500,
+    }
+}
+
+/// A request refused for how it was sent rather than for what it asks: the transport's own
+/// failures, mapped to statuses by [`status_for`] like every domain error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestError {
+    /// A state-changing request sent from another site's page (see [`crate::same_site`]).
+    CrossSite,
+    /// A JSON endpoint received a body declared as something else.
+    UnsupportedMediaType,
+}
+
+impl std::fmt::Display for RequestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RequestError::CrossSite => "requests sent from other sites are not accepted",
+            RequestError::UnsupportedMediaType => "the content-type must be application/json",
+        })
+    }
+}
+
+impl std::error::Error for RequestError {}
+
+impl DomainError for RequestError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            RequestError::CrossSite => ErrorKind::Forbidden,
+            RequestError::UnsupportedMediaType => ErrorKind::UnsupportedMediaType,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            RequestError::CrossSite => "forbidden",
+            RequestError::UnsupportedMediaType => "unsupported_media_type",
+        }
     }
 }
 
@@ -227,6 +265,26 @@ impl PageError {
         )
     }
 
+    /// The page for a form posted from another site's page: nothing was recorded, and the
+    /// visitor can act from our own page instead.
+    pub fn cross_site() -> Self {
+        let error = RequestError::CrossSite;
+        PageError::new(
+            status_for(error.kind()),
+            error.code(),
+            [
+                "Action refusée",
+                "Cette demande a été envoyée depuis un autre site : rien n’a été enregistré. \
+                 Utilisez le formulaire de notre site.",
+            ],
+            [
+                "Action refused",
+                "This request was sent from another site: nothing was recorded. Please use \
+                 the form on our site.",
+            ],
+        )
+    }
+
     /// The page's HTML document.
     pub fn render(&self) -> String {
         let PageContent { fr, en, link } = &*self.content;
@@ -287,6 +345,18 @@ impl<E: DomainError> From<E> for PageError {
                 ],
                 ["Request too large", "The data sent is too large."],
             ),
+            ErrorKind::UnsupportedMediaType => PageError::new(
+                status,
+                error.code(),
+                [
+                    "Format non pris en charge",
+                    "Les données envoyées ne sont pas dans un format que nous lisons.",
+                ],
+                [
+                    "Unsupported format",
+                    "The data sent is not in a format we read.",
+                ],
+            ),
             ErrorKind::Invalid => PageError::new(
                 status,
                 error.code(),
@@ -331,6 +401,12 @@ mod tests {
             "invalid_poll",
         );
         check(PollError::Conflict, 409, "poll_exists");
+
+        let api = ApiError::from(RequestError::CrossSite);
+        assert_eq!((api.status, api.code), (403, "forbidden"));
+        let api = ApiError::from(RequestError::UnsupportedMediaType);
+        assert_eq!((api.status, api.code), (415, "unsupported_media_type"));
+        assert_eq!(PageError::cross_site().status, 403);
     }
 
     #[test]

@@ -3,15 +3,32 @@
 use serde::de::DeserializeOwned;
 use spin_sdk::http::Request;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, RequestError};
 
 /// The largest JSON body we accept; every API body is a few hundred bytes.
 pub const MAX_JSON_BYTES: usize = 64 * 1024;
 
-/// Decodes the body: over 64 KiB is a 413 `payload_too_large`, anything serde rejects a 400
-/// `invalid_json` with serde's message (it names the field and position, nothing internal).
+/// Decodes the body: a `content-type` other than `application/json` is a 415
+/// `unsupported_media_type`, over 64 KiB a 413 `payload_too_large`, anything serde rejects a
+/// 400 `invalid_json` with serde's message (it names the field and position, nothing
+/// internal).
+///
+/// Insisting on the JSON content type is also a defence against cross-site posts: an HTML
+/// form cannot send it, and a script on another site cannot send it without a CORS preflight,
+/// which we never grant.
 pub fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let content_type = req.header("content-type").and_then(|v| v.as_str());
+    if !is_json(content_type) {
+        return Err(RequestError::UnsupportedMediaType.into());
+    }
     parse_bytes(req.body())
+}
+
+/// Whether a `content-type` says `application/json`, with any parameters (`; charset=utf-8`).
+fn is_json(content_type: Option<&str>) -> bool {
+    content_type
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case("application/json"))
 }
 
 fn parse_bytes<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
@@ -29,6 +46,29 @@ mod tests {
     #[serde(deny_unknown_fields)]
     struct Vote {
         option: i64,
+    }
+
+    #[test]
+    fn only_json_content_types_are_read() {
+        for ok in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON;charset=UTF-8",
+            " application/json ",
+        ] {
+            assert!(is_json(Some(ok)), "{ok}");
+        }
+        for bad in [
+            None,
+            Some(""),
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+            Some("multipart/form-data; boundary=x"),
+            Some("application/jsonp"),
+            Some("text/plain; application/json"),
+        ] {
+            assert!(!is_json(bad), "{bad:?}");
+        }
     }
 
     #[test]

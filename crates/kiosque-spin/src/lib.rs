@@ -7,6 +7,7 @@
 //!   HTTP statuses, as JSON or as an HTML page;
 //! - [`auth`], [`json`], [`form`], [`cookies`], [`lang`], [`html`], [`response`]: request
 //!   parsing and response building;
+//! - [`same_site`]: refusing state-changing requests sent from other sites;
 //! - [`serve`]: the entry point every component calls, which reads the body with a size cap,
 //!   routes, and turns the router's bare 404/405 into friendly answers.
 //!
@@ -24,11 +25,12 @@ pub mod ids;
 pub mod json;
 pub mod lang;
 pub mod response;
+pub mod same_site;
 pub mod serve;
 pub mod store;
 
 pub use clock::SystemClock;
-pub use error::{ApiError, PageError};
+pub use error::{ApiError, PageError, RequestError};
 pub use html::layout::{PageContext, PageMeta};
 pub use lang::Lang;
 pub use serve::{respond, serve, serve_fn};

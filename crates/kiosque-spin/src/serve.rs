@@ -144,9 +144,27 @@ async fn read_request(incoming: IncomingRequest) -> Result<Request, Response> {
     Ok(Request::builder()
         .method(method)
         .uri(uri)
-        .headers(headers)
+        .headers(join_cookie_headers(headers.entries()))
         .body(body)
         .build())
+}
+
+/// Folds every `cookie` field into one, joined with "; " as RFC 6265 writes them. HTTP/2 and
+/// HTTP/3 clients may send each cookie in its own field, and spin-sdk's `Request` keeps one
+/// value per header name (the last), so without this the voter cookie could silently vanish.
+fn join_cookie_headers(entries: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+    let (cookies, mut others): (Vec<_>, Vec<_>) = entries
+        .into_iter()
+        .partition(|(name, _)| name.eq_ignore_ascii_case("cookie"));
+    let values: Vec<Vec<u8>> = cookies
+        .into_iter()
+        .map(|(_, value)| value)
+        .filter(|value| !value.is_empty())
+        .collect();
+    if !values.is_empty() {
+        others.push(("cookie".to_owned(), values.join(&b"; "[..])));
+    }
+    others
 }
 
 /// The path of a request URI, absolute (`https://host/p?q`) or origin-form (`/p?q`).
@@ -173,6 +191,28 @@ mod tests {
         for path in ["/", "/apiary", "/polls/x", "/webhooksx", "/static/api/x"] {
             assert!(!is_api_path(path), "{path}");
         }
+    }
+
+    #[test]
+    fn split_cookie_fields_are_joined_into_one() {
+        let field = |name: &str, value: &str| (name.to_owned(), value.as_bytes().to_vec());
+        let joined = join_cookie_headers(vec![
+            field("cookie", "theme=dark"),
+            field("accept", "text/html"),
+            field("Cookie", "kiosque_voter=abc"),
+            field("cookie", ""),
+        ]);
+        assert_eq!(
+            joined,
+            vec![
+                field("accept", "text/html"),
+                field("cookie", "theme=dark; kiosque_voter=abc"),
+            ]
+        );
+        assert_eq!(
+            join_cookie_headers(vec![field("accept", "*/*")]),
+            vec![field("accept", "*/*")]
+        );
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! The domain's [`KvStore`] over Spin's key-value store.
 //!
 //! Plain operations go through `fermyon:spin/key-value@2.0.0` (`spin_sdk::key_value`); the
-//! atomics through `wasi:keyvalue@0.2.0-draft2` (`spin_sdk::wit::wasi::keyvalue`), whose
-//! bucket is opened lazily, on the first atomic operation of the request.
+//! atomics and the batch read through `wasi:keyvalue@0.2.0-draft2`
+//! (`spin_sdk::wit::wasi::keyvalue`), whose bucket is opened lazily, on the first such
+//! operation of the request.
 
 use std::cell::OnceCell;
 
 use kiosque_domain::store::{KvStore, StoreError, check_key, check_value};
 use spin_sdk::key_value::Store;
-use spin_sdk::wit::wasi::keyvalue::{atomics, store as wasi_store};
+use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store as wasi_store};
 
 /// One request's handle on a Spin key-value store. Open it once per request.
 pub struct SpinStore {
@@ -50,6 +51,12 @@ impl KvStore for SpinStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         check_key(key)?;
         self.store.get(key).map_err(|e| backend("get", key, e))
+    }
+
+    fn get_many(&self, keys: &[String]) -> Result<Vec<(String, Option<Vec<u8>>)>, StoreError> {
+        keys.iter().try_for_each(|key| check_key(key))?;
+        batch::get_many(self.bucket()?, keys)
+            .map_err(|e| backend("get_many", &format!("{} keys", keys.len()), e))
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {

@@ -22,6 +22,13 @@ const ADMIN_TOKEN: &str = "bench-admin-token-0123456789";
 /// Builds and sends request number `i` of a scenario; returns the status.
 type SendRequest<'a> = Box<dyn Fn(&Client, usize) -> reqwest::Result<u16> + Sync + 'a>;
 
+/// Reads the whole answer, as a browser does, so the connection is reused.
+fn status_of(response: reqwest::blocking::Response) -> reqwest::Result<u16> {
+    let status = response.status().as_u16();
+    response.bytes()?;
+    Ok(status)
+}
+
 struct Scenario<'a> {
     name: &'a str,
     requests: usize,
@@ -152,38 +159,30 @@ pub fn run(manifest: &Path) -> Result<()> {
             name: "GET /static/css/kiosque.css",
             requests: 4000,
             send: Box::new(|c, _| {
-                Ok(c.get(format!("{base}/static/css/kiosque.css"))
-                    .send()?
-                    .status()
-                    .as_u16())
+                status_of(c.get(format!("{base}/static/css/kiosque.css")).send()?)
             }),
             expected_status: 200,
         },
         Scenario {
             name: "GET / (home page)",
             requests: 3000,
-            send: Box::new(|c, _| Ok(c.get(format!("{base}/")).send()?.status().as_u16())),
+            send: Box::new(|c, _| status_of(c.get(format!("{base}/")).send()?)),
             expected_status: 200,
         },
         Scenario {
             name: "GET /polls/:id (poll page)",
             requests: 3000,
-            send: Box::new(|c, _| {
-                Ok(c.get(format!("{base}/polls/{poll_id}"))
-                    .send()?
-                    .status()
-                    .as_u16())
-            }),
+            send: Box::new(|c, _| status_of(c.get(format!("{base}/polls/{poll_id}")).send()?)),
             expected_status: 200,
         },
         Scenario {
             name: "GET /api/polls/:id/results",
             requests: 3000,
             send: Box::new(|c, _| {
-                Ok(c.get(format!("{base}/api/polls/{poll_id}/results"))
-                    .send()?
-                    .status()
-                    .as_u16())
+                status_of(
+                    c.get(format!("{base}/api/polls/{poll_id}/results"))
+                        .send()?,
+                )
             }),
             expected_status: 200,
         },
@@ -191,12 +190,12 @@ pub fn run(manifest: &Path) -> Result<()> {
             name: "POST /api/polls/:id/votes (distinct voters)",
             requests: votes,
             send: Box::new(|c, i| {
-                Ok(c.post(format!("{base}/api/polls/{poll_id}/votes"))
-                    .header("cookie", format!("kiosque_voter=bench-voter-{i:012}"))
-                    .json(&json!({ "option": i % 4 }))
-                    .send()?
-                    .status()
-                    .as_u16())
+                status_of(
+                    c.post(format!("{base}/api/polls/{poll_id}/votes"))
+                        .header("cookie", format!("kiosque_voter=bench-voter-{i:012}"))
+                        .json(&json!({ "option": i % 4 }))
+                        .send()?,
+                )
             }),
             expected_status: 201,
         },

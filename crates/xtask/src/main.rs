@@ -107,7 +107,16 @@ fn bench_optimised() -> Result<()> {
     build()?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let status = Command::new(cargo)
-        .args(["run", "--quiet", "--profile", "bench", "--package", "xtask", "--", "bench-here"])
+        .args([
+            "run",
+            "--quiet",
+            "--profile",
+            "bench",
+            "--package",
+            "xtask",
+            "--",
+            "bench-here",
+        ])
         .current_dir(workspace_root())
         .status()?;
     if !status.success() {

@@ -5,7 +5,7 @@ use kiosque_domain::polls::{self, CreatePollRequest, NewPoll, Poll, PollError, P
 use kiosque_spin::html::layout::base_url;
 use kiosque_spin::json::parse_body;
 use kiosque_spin::response::json;
-use kiosque_spin::{ApiError, SpinStore, SystemClock, auth, ids};
+use kiosque_spin::{ApiError, SpinStore, SystemClock, auth, ids, same_site};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Params, Request, Response};
 
@@ -69,8 +69,9 @@ fn poll_id(params: &Params) -> Result<PollId, ApiError> {
         .ok_or_else(|| PollError::NotFound.into())
 }
 
-/// `POST /api/polls` (admin): 201 with the poll and its public URL.
+/// `POST /api/polls` (admin, JSON): 201 with the poll and its public URL.
 pub fn create_poll(req: Request, _params: Params) -> Result<Response, ApiError> {
+    same_site::check(&req)?;
     auth::require_admin(&req)?;
     let new = NewPoll::parse(parse_body::<CreatePollRequest>(&req)?)?;
     let store = SpinStore::open_default()?;
@@ -89,8 +90,10 @@ pub fn show_poll(req: Request, params: Params) -> Result<Response, ApiError> {
     Ok(json(200, &PollResponse::new(&poll, &base_url(&req))))
 }
 
-/// `POST /api/polls/:id/votes` `{"option": i}`: 201 with the results including this vote.
+/// `POST /api/polls/:id/votes` `{"option": i}` (JSON): 201 with the results including this
+/// vote.
 pub fn cast_vote(req: Request, params: Params) -> Result<Response, ApiError> {
+    same_site::check(&req)?;
     let id = poll_id(&params)?;
     let body: VoteRequest = parse_body(&req)?;
     // Out of range either way: the domain reports it with the poll's option count.

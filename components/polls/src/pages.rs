@@ -1,15 +1,32 @@
 //! The HTML pages patrons reach from social networks: `/polls/...`. They work without
 //! JavaScript: a plain form posts the vote, and the results are an SVG chart plus a table.
+//!
+//! Staff write polls in French: the API takes no language yet, so [`POLL_LANG`] is a
+//! constant. On a page in another language the staff text (question, answers) is marked
+//! `lang="fr"` so screen readers pronounce it as French. When polls get a language of their
+//! own, it becomes a field of `Poll` and replaces the constant.
 
 use kiosque_domain::polls::{self, Poll, PollError, PollId, Tally};
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta};
 use kiosque_spin::response::{html, see_other};
-use kiosque_spin::{Lang, PageError, SpinStore, form};
+use kiosque_spin::{Lang, PageError, SpinStore, form, same_site};
 use serde_json::json;
 use spin_sdk::http::{Params, Request, Response};
 
 use crate::voter;
+
+/// The language staff write polls in (see the module documentation).
+const POLL_LANG: Lang = Lang::Fr;
+
+/// ` lang="fr"` on elements holding staff text when the page is in another language.
+fn poll_lang(ctx: &PageContext) -> String {
+    if ctx.lang == POLL_LANG {
+        String::new()
+    } else {
+        format!(" lang=\"{}\"", POLL_LANG.code())
+    }
+}
 
 fn poll_id(params: &Params) -> Result<PollId, PageError> {
     params
@@ -34,31 +51,35 @@ pub fn poll(req: Request, params: Params) -> Result<Response, PageError> {
         None => false,
     };
     let results_href = escape(&ctx.link(&format!("/polls/{id}/results")));
+    let lang = poll_lang(&ctx);
+    let question = escape(&poll.question);
+    let see = ctx.t("Voir les résultats", "See the results");
 
-    let mut body = format!(
-        "<p class=\"kicker\">{kicker}</p>\n<h1 id=\"question\">{question}</h1>\n",
-        kicker = ctx.t("Sondage", "Poll"),
-        question = escape(&poll.question),
-    );
+    let mut body = format!("<p class=\"kicker\">{}</p>\n", ctx.t("Sondage", "Poll"));
     if voted {
         body.push_str(&format!(
-            "<p class=\"notice\" role=\"status\">{already} \
+            "<h1 id=\"question\"{lang}>{question}</h1>\n\
+             <p class=\"notice\" role=\"status\">{already} \
              <a href=\"{results_href}\">{see}</a></p>\n",
             already = ctx.t("Vous avez déjà voté.", "You have already voted."),
-            see = ctx.t("Voir les résultats", "See the results"),
         ));
     } else {
+        // The question is the heading of the page and the legend of the radio group (a
+        // heading inside `<legend>` is valid HTML), so screen readers announce it with every
+        // answer; the instruction is the group's description.
         body.push_str(&format!(
             "<form method=\"post\" action=\"{action}\" class=\"poll-form\">\n\
-             <fieldset>\n<legend>{legend}</legend>\n",
+             <fieldset aria-describedby=\"choice-hint\">\n\
+             <legend><h1 id=\"question\"{lang}>{question}</h1></legend>\n\
+             <p id=\"choice-hint\" class=\"hint\">{hint}</p>\n",
             action = escape(&ctx.link(&format!("/polls/{id}/vote"))),
-            legend = ctx.t("Choisissez une réponse", "Choose an answer"),
+            hint = ctx.t("Choisissez une réponse.", "Choose an answer."),
         ));
         for (index, option) in poll.options.iter().enumerate() {
             // `required` on a radio group makes the browser ask for a choice before posting.
             body.push_str(&format!(
                 "<div class=\"choice\"><input type=\"radio\" name=\"option\" id=\"option-{index}\" \
-                 value=\"{index}\" required><label for=\"option-{index}\">{text}</label></div>\n",
+                 value=\"{index}\" required><label for=\"option-{index}\"{lang}>{text}</label></div>\n",
                 text = escape(option),
             ));
         }
@@ -66,7 +87,6 @@ pub fn poll(req: Request, params: Params) -> Result<Response, PageError> {
             "</fieldset>\n<button type=\"submit\">{vote}</button>\n</form>\n\
              <p><a href=\"{results_href}\">{see}</a></p>\n",
             vote = ctx.t("Voter", "Vote"),
-            see = ctx.t("Voir les résultats", "See the results"),
         ));
     }
 
@@ -79,8 +99,10 @@ pub fn poll(req: Request, params: Params) -> Result<Response, PageError> {
     Ok(html(200, layout::page(&ctx, &meta, &body)))
 }
 
-/// `POST /polls/:id/vote` with `option=<i>`: records the vote, then 303 to the results.
+/// `POST /polls/:id/vote` with `option=<i>`: records the vote, then 303 to the results,
+/// which thank the patron (`?vote=ok`).
 pub fn vote(req: Request, params: Params) -> Result<Response, PageError> {
+    same_site::check(&req).map_err(|_| PageError::cross_site())?;
     let ctx = PageContext::from_request(&req);
     let id = poll_id(&params)?;
     let poll_href = ctx.link(&format!("/polls/{id}"));
@@ -96,22 +118,28 @@ pub fn vote(req: Request, params: Params) -> Result<Response, PageError> {
     let (voter, set_cookie) =
         voter::identify(&req).map_err(|_| PageError::internal("no voter token"))?;
     let store = SpinStore::open_default()?;
-    match polls::cast_vote(&store, &id, &voter, option) {
-        Ok(_) => {
-            let mut response = see_other(&results_href);
+    // The form shows no figures, so it only records: the results page reads the tally.
+    match polls::record_vote(&store, &id, &voter, option) {
+        Ok(()) => {
+            // `results` thanks the patron when it sees exactly this marker.
+            let thanked = ctx.link(&format!("/polls/{id}/results?vote=ok"));
+            let mut response = see_other(&thanked);
             voter::attach(&mut response, set_cookie);
             Ok(response)
         }
+        // The claim says a vote was attempted from this browser, not that it was counted (a
+        // crash between claim and count loses the vote), so the page does not promise it.
         Err(PollError::AlreadyVoted) => Err(PageError::new(
             409,
             "already_voted",
             [
                 "Vous avez déjà voté",
-                "Un seul vote par personne : le vôtre est bien compté.",
+                "Un seul vote par personne : vous avez déjà voté à ce sondage depuis ce \
+                 navigateur.",
             ],
             [
                 "You have already voted",
-                "One vote per person: yours has been counted.",
+                "One vote per person: you have already voted in this poll from this browser.",
             ],
         )
         .with_link(results_href, "Voir les résultats", "See the results")),
@@ -142,13 +170,26 @@ pub fn results(req: Request, params: Params) -> Result<Response, PageError> {
     let id = poll_id(&params)?;
     let (store, poll) = load(&id)?;
     let tally = polls::tally(&store, &poll)?;
+    // Only the exact marker `vote` redirects with; any other value is ignored, never echoed.
+    let just_voted = form::query_param(req.query(), "vote").as_deref() == Some("ok");
 
-    let mut body = format!(
-        "<p class=\"kicker\">{kicker}</p>\n<h1>{question}</h1>\n<p class=\"total\">{total}</p>\n",
+    let mut body = String::new();
+    if just_voted {
+        body.push_str(&format!(
+            "<p class=\"notice\" role=\"status\">{}</p>\n",
+            ctx.t(
+                "Merci, votre vote est enregistré.",
+                "Thank you, your vote has been recorded."
+            ),
+        ));
+    }
+    body.push_str(&format!(
+        "<p class=\"kicker\">{kicker}</p>\n<h1{lang}>{question}</h1>\n<p class=\"total\">{total}</p>\n",
         kicker = ctx.t("Résultats du sondage", "Poll results"),
+        lang = poll_lang(&ctx),
         question = escape(&poll.question),
         total = votes_label(ctx.lang, tally.total),
-    );
+    ));
     body.push_str(&chart(&ctx, &poll, &tally));
     body.push_str(&table(&ctx, &poll, &tally));
     body.push_str(&format!(
@@ -216,54 +257,45 @@ fn percent_label(lang: Lang, percent: f64) -> String {
     }
 }
 
-/// A horizontal bar chart. `role="img"` with a title and description makes screen readers
-/// announce it as one image; the table below carries the same figures as text.
+/// A horizontal bar chart: per answer, a line of text ("33,3 % — Polar") above a bar.
+///
+/// `role="img"` makes screen readers announce it as one image named by its title only; its
+/// `<desc>` points to the table below, which carries the same figures as text.
+///
+/// There is no `viewBox`: one SVG unit is one CSS pixel, so the text keeps its size on a 320px
+/// phone instead of shrinking with the chart, and the bars are percentages of the width.
+/// Colours are repeated as attributes so the chart still reads without the stylesheet.
 fn chart(ctx: &PageContext, poll: &Poll, tally: &Tally) -> String {
-    const WIDTH: f64 = 640.0;
-    const BAR_MAX: f64 = 540.0;
-    const ROW: usize = 56;
-    let percentages = tally.percentages();
-    let height = ROW * poll.options.len() + 8;
-
-    let summary: Vec<String> = poll
-        .options
-        .iter()
-        .zip(&tally.counts)
-        .zip(&percentages)
-        .map(|((option, &count), &percent)| {
-            format!(
-                "{option} : {} ({})",
-                votes_label(ctx.lang, count),
-                percent_label(ctx.lang, percent)
-            )
-        })
-        .collect();
+    /// Pixels per answer: a text line and a bar, with a gap.
+    const ROW: usize = 52;
+    /// SVG text does not wrap: at 15px, about 40 characters fit a phone's column, minus the
+    /// figure in front.
+    const LABEL_CHARS: usize = 30;
+    let height = ROW * poll.options.len();
 
     let mut svg = format!(
-        "<figure class=\"chart\">\n<svg role=\"img\" aria-labelledby=\"chart-title chart-desc\" \
-         viewBox=\"0 0 {WIDTH} {height}\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\">\n\
-         <title id=\"chart-title\">{title}</title>\n<desc id=\"chart-desc\">{desc}</desc>\n",
-        title = escape(&format!(
-            "{} : {}",
-            ctx.t("Répartition des votes", "Vote breakdown"),
-            poll.question
-        )),
-        desc = escape(&summary.join(" ; ")),
+        "<figure class=\"chart\">\n<svg role=\"img\" aria-labelledby=\"chart-title\" \
+         width=\"100%\" height=\"{height}\">\n\
+         <title id=\"chart-title\">{title}</title>\n<desc>{desc}</desc>\n",
+        title = ctx.t("Répartition des votes", "Vote breakdown"),
+        desc = ctx.t(
+            "Les chiffres détaillés sont dans le tableau « Détail des votes » ci-dessous.",
+            "The detailed figures are in the “Votes in detail” table below.",
+        ),
     );
-    for (index, (option, &percent)) in poll.options.iter().zip(&percentages).enumerate() {
+    for (index, (option, percent)) in poll.options.iter().zip(tally.percentages()).enumerate() {
         let y = index * ROW;
-        let bar = (percent / 100.0 * BAR_MAX).max(if percent > 0.0 { 2.0 } else { 0.0 });
+        // A sliver for any vote at all, so "a few votes" never looks like "none".
+        let bar = if percent > 0.0 { percent.max(0.5) } else { 0.0 };
         svg.push_str(&format!(
-            "<text class=\"chart-label\" x=\"0\" y=\"{label_y}\" fill=\"#1a1a1a\">{label}</text>\n\
-             <rect class=\"chart-track\" x=\"0\" y=\"{bar_y}\" width=\"{BAR_MAX}\" height=\"20\" fill=\"#e8e8e8\"/>\n\
-             <rect class=\"chart-bar\" x=\"0\" y=\"{bar_y}\" width=\"{bar:.1}\" height=\"20\" fill=\"#0b5394\"/>\n\
-             <text class=\"chart-value\" x=\"{value_x}\" y=\"{value_y}\" fill=\"#1a1a1a\">{value}</text>\n",
-            label_y = y + 18,
-            label = escape(&shorten(option, 70)),
-            bar_y = y + 26,
-            value_x = BAR_MAX + 8.0,
-            value_y = y + 41,
+            "<text class=\"chart-label\" x=\"0\" y=\"{text_y}\" fill=\"#1a1a1a\" font-size=\"15\">\
+             <tspan class=\"chart-value\" font-weight=\"700\">{value}</tspan> — {label}</text>\n\
+             <rect class=\"chart-track\" x=\"0\" y=\"{bar_y}\" width=\"100%\" height=\"18\" fill=\"#e8e8e8\"/>\n\
+             <rect class=\"chart-bar\" x=\"0\" y=\"{bar_y}\" width=\"{bar:.1}%\" height=\"18\" fill=\"#0b5394\"/>\n",
+            text_y = y + 17,
             value = escape(&percent_label(ctx.lang, percent)),
+            label = escape(&shorten(option, LABEL_CHARS)),
+            bar_y = y + 25,
         ));
     }
     svg.push_str("</svg>\n</figure>\n");
@@ -280,6 +312,7 @@ fn shorten(text: &str, max_chars: usize) -> String {
 }
 
 fn table(ctx: &PageContext, poll: &Poll, tally: &Tally) -> String {
+    let lang = poll_lang(ctx);
     let mut rows = String::new();
     for ((option, &count), percent) in poll
         .options
@@ -288,7 +321,7 @@ fn table(ctx: &PageContext, poll: &Poll, tally: &Tally) -> String {
         .zip(tally.percentages())
     {
         rows.push_str(&format!(
-            "<tr><th scope=\"row\">{}</th><td>{count}</td><td>{}</td></tr>\n",
+            "<tr><th scope=\"row\"{lang}>{}</th><td>{count}</td><td>{}</td></tr>\n",
             escape(option),
             escape(&percent_label(ctx.lang, percent)),
         ));

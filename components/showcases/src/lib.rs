@@ -24,14 +24,16 @@ async fn handle(req: IncomingRequest) -> Response {
 
 /// One section of the site, as announced on the home page.
 struct Section {
-    href: &'static str,
+    /// The section's page, once it exists; until then the home page says "soon" instead of
+    /// linking to a 404.
+    href: Option<&'static str>,
     fr: [&'static str; 2],
     en: [&'static str; 2],
 }
 
 const SECTIONS: &[Section] = &[
     Section {
-        href: "/showcases",
+        href: None, // Some("/showcases") once the page exists
         fr: [
             "Vitrines",
             "Des sélections de livres, de films et de musiques préparées par l’équipe.",
@@ -42,7 +44,7 @@ const SECTIONS: &[Section] = &[
         ],
     },
     Section {
-        href: "/events",
+        href: None, // Some("/events") once the page exists
         fr: [
             "Rendez-vous",
             "Les animations, rencontres et ateliers proposés par la médiathèque.",
@@ -53,7 +55,7 @@ const SECTIONS: &[Section] = &[
         ],
     },
     Section {
-        href: "/tutorials",
+        href: None, // Some("/tutorials") once the page exists
         fr: [
             "Tutoriels",
             "Des pas-à-pas pour profiter des services numériques de la médiathèque.",
@@ -79,8 +81,8 @@ fn home(req: Request, _params: Params) -> Result<Response, PageError> {
             "Donnez votre avis sur les questions posées par les bibliothécaires. Chaque \
              sondage a sa propre adresse, partagée sur nos réseaux ; un vote par personne, \
              et les résultats sont visibles de tous.",
-            "Ces rubriques ouvrent au fur et à mesure : si une page n’est pas encore en \
-             ligne, revenez bientôt.",
+            "Les rubriques marquées « bientôt » ouvrent au fur et à mesure : revenez nous \
+             voir.",
         ),
         Lang::En => (
             format!("Welcome to the {library}"),
@@ -91,8 +93,7 @@ fn home(req: Request, _params: Params) -> Result<Response, PageError> {
             "Give your opinion on the questions our librarians ask. Each poll has its own \
              address, shared on our social networks; one vote per person, and everyone can \
              see the results.",
-            "These sections open one by one: if a page is not online yet, please come back \
-             soon.",
+            "Sections marked “coming soon” open one by one: please come back and see.",
         ),
     };
 
@@ -105,10 +106,14 @@ fn home(req: Request, _params: Params) -> Result<Response, PageError> {
             Lang::Fr => section.fr,
             Lang::En => section.en,
         };
-        body.push_str(&format!(
-            "<li><h3><a href=\"{href}\">{title}</a></h3>\n<p>{text}</p></li>\n",
-            href = escape(&ctx.link(section.href)),
-        ));
+        let heading = match section.href {
+            Some(href) => format!("<a href=\"{}\">{title}</a>", escape(&ctx.link(href))),
+            None => format!(
+                "{title} <span class=\"soon\">({})</span>",
+                ctx.t("bientôt", "coming soon")
+            ),
+        };
+        body.push_str(&format!("<li><h3>{heading}</h3>\n<p>{text}</p></li>\n"));
     }
     body.push_str(&format!("</ul>\n<p>{soon}</p>\n"));
 

@@ -3,11 +3,12 @@
 //!
 //! Cost model. The figures count calls to [`KvStore`] methods, not host calls: on Spin a
 //! `compare_and_swap` is three host calls (open the CAS handle, read `current`, `swap`), the
-//! others one each, plus opening the store once per request. Durable writes matter most: Spin's
-//! SQLite store serialises them through one connection. Creating a poll is 1 call (a
-//! compare-and-swap), showing it 1 read, checking whether a visitor voted 1 read, recording a
-//! vote 1 read + 2 increments, the results 1 read + 1 batch read whatever the number of
-//! options. Nothing here lists the store.
+//! others one each, plus opening the store (and the `wasi:keyvalue` bucket) once per request.
+//! Durable writes matter most: Spin's SQLite store serialises them through one connection.
+//! Creating a poll is 1 call (a compare-and-swap), showing it 1 read, checking whether a
+//! visitor voted 1 batch read, recording a vote 1 read + 2 increments, the results 1 read +
+//! 1 batch read whatever the number of options (no writes: see `store::read_counters`).
+//! Nothing here lists the store.
 //!
 //! Invariant: a vote first claims the voter marker, then counts. A crash between the two loses
 //! that vote but can never count one twice; a count that fails is undone by giving the claim
@@ -418,7 +419,7 @@ fn non_negative(count: i64) -> u64 {
 mod tests {
     use super::*;
     use crate::clock::FixedClock;
-    use crate::store::MemoryStore;
+    use crate::store::{KeyValues, MemoryStore};
 
     fn clock() -> FixedClock {
         FixedClock(Timestamp::from_unix_seconds(1_795_964_400).unwrap())
@@ -676,7 +677,7 @@ mod tests {
         fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
             self.inner.get(key)
         }
-        fn get_many(&self, keys: &[String]) -> Result<Vec<(String, Option<Vec<u8>>)>, StoreError> {
+        fn get_many(&self, keys: &[String]) -> Result<KeyValues, StoreError> {
             self.inner.get_many(keys)
         }
         fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {

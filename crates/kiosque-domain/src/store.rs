@@ -66,6 +66,9 @@ pub fn check_value(value: &[u8]) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The answer of [`KvStore::get_many`]: `(key, value)` pairs, `None` (or no pair) when absent.
+pub type KeyValues = Vec<(String, Option<Vec<u8>>)>;
+
 /// A key-value store with Spin's semantics. Object-safe: domain functions take `&dyn KvStore`.
 ///
 /// Counters written by [`KvStore::increment`] are stored in the backend's own encoding: Spin's
@@ -77,7 +80,7 @@ pub trait KvStore {
     /// Reads several keys in one call (`wasi:keyvalue/batch.get-many`). Like Spin, the answer
     /// may omit absent keys (or list them with `None`) and may come in any order: callers match
     /// the pairs by key, never by position.
-    fn get_many(&self, keys: &[String]) -> Result<Vec<(String, Option<Vec<u8>>)>, StoreError>;
+    fn get_many(&self, keys: &[String]) -> Result<KeyValues, StoreError>;
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
     fn delete(&self, key: &str) -> Result<(), StoreError>;
     fn exists(&self, key: &str) -> Result<bool, StoreError>;
@@ -138,8 +141,9 @@ pub fn to_json<T: Serialize>(key: &str, value: &T) -> Result<Vec<u8>, StoreError
 /// Reading through `get_many` rather than `increment(key, 0)` matters on Spin's SQLite store,
 /// where every `increment` is a durable write transaction serialised with all other writes: a
 /// results page would otherwise cost one write per option. The price is decoding the backend's
-/// encoding here (see [`decode_counter`]); a value in an encoding we do not recognise is read
-/// again through `increment(key, 0)`, which every backend understands, for that key only.
+/// encoding here (see [`decode_counter`]); a value in an encoding we do not recognise is left
+/// to the backend's own `increment(key, 0)`, for that key only. On Spin's SQLite store only an
+/// extreme counter gets there (8 bytes without NUL: at least 2^56, or a large negative one).
 pub fn read_counters(store: &dyn KvStore, keys: &[String]) -> Result<Vec<i64>, StoreError> {
     let mut found: HashMap<String, Vec<u8>> = store
         .get_many(keys)?
@@ -281,7 +285,7 @@ impl KvStore for MemoryStore {
         Ok(self.entries()?.get(key).cloned())
     }
 
-    fn get_many(&self, keys: &[String]) -> Result<Vec<(String, Option<Vec<u8>>)>, StoreError> {
+    fn get_many(&self, keys: &[String]) -> Result<KeyValues, StoreError> {
         bump(&self.counters.get_many);
         keys.iter().try_for_each(|key| check_key(key))?;
         let entries = self.entries()?;

@@ -7,7 +7,7 @@
 
 use std::cell::OnceCell;
 
-use kiosque_domain::store::{KvStore, StoreError, check_key, check_value};
+use kiosque_domain::store::{KeyValues, KvStore, StoreError, check_key, check_value};
 use spin_sdk::key_value::Store;
 use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store as wasi_store};
 
@@ -53,7 +53,7 @@ impl KvStore for SpinStore {
         self.store.get(key).map_err(|e| backend("get", key, e))
     }
 
-    fn get_many(&self, keys: &[String]) -> Result<Vec<(String, Option<Vec<u8>>)>, StoreError> {
+    fn get_many(&self, keys: &[String]) -> Result<KeyValues, StoreError> {
         keys.iter().try_for_each(|key| check_key(key))?;
         batch::get_many(self.bucket()?, keys)
             .map_err(|e| backend("get_many", &format!("{} keys", keys.len()), e))

@@ -128,11 +128,10 @@ fn bench_optimised() -> Result<()> {
 fn test(extra: &[String]) -> Result<()> {
     build()?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    // The workspace's default members are the crates that run natively; the
-    // components were just built for wasm32-wasip2 and are tested through
-    // the end-to-end suite.
+    // Every crate's unit tests run natively (the components compile for the
+    // host too); the end-to-end suite then drives the wasm32-wasip2 builds.
     let status = Command::new(cargo)
-        .arg("test")
+        .args(["test", "--workspace"])
         .args(extra)
         .current_dir(workspace_root())
         .status()?;

@@ -19,6 +19,8 @@ pub enum ErrorKind {
     /// The input comes in a format we do not read, e.g. a form where JSON is expected
     /// (HTTP 415).
     UnsupportedMediaType,
+    /// The caller sent too many requests in a short time (HTTP 429).
+    TooManyRequests,
     /// The store failed: not the caller's fault (HTTP 500, details only in the logs).
     Storage,
 }

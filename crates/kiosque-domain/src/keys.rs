@@ -5,6 +5,7 @@
 //! | `poll/{poll_id}`                  | JSON [`Poll`](crate::polls::Poll), written once    |
 //! | `poll/{poll_id}/count/{index}`    | counter: votes for option `index` (0-based)        |
 //! | `poll/{poll_id}/voter/{voter_id}` | counter used as a claim: at least 1 once voted     |
+//! | `ratelimit/{scope}/{bucket}`      | JSON `{window, count}`: requests of the clients hashed into `bucket` (0..1024) in the current window |
 //!
 //! The voter claim is not a flag: the first vote moves it from 0 to 1 and only that request
 //! counts; every refused retry increments it again (so it counts attempts), and a count that
@@ -17,6 +18,11 @@
 //! the ids are parsed types with bounded lengths.
 
 use crate::polls::{PollId, VoterId};
+
+/// One of the fixed buckets of a rate-limit scope (see `ratelimit`).
+pub fn rate_limit_bucket(scope: &str, bucket: u64) -> String {
+    format!("ratelimit/{scope}/{bucket}")
+}
 
 pub fn poll(id: &PollId) -> String {
     format!("poll/{id}")

@@ -17,6 +17,7 @@ pub mod error;
 pub mod ids;
 pub mod keys;
 pub mod polls;
+pub mod ratelimit;
 pub mod store;
 
 pub use clock::{Clock, FixedClock, Timestamp};

@@ -253,6 +253,15 @@ impl MemoryStore {
         }
     }
 
+    /// How many keys the store holds (tests of bounded storage).
+    pub fn len(&self) -> usize {
+        self.entries.lock().map(|e| e.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn reset_ops(&self) {
         let c = &self.counters;
         for a in [

@@ -24,6 +24,7 @@ pub fn status_for(kind: ErrorKind) -> u16 {
         ErrorKind::Conflict => 409,
         ErrorKind::PayloadTooLarge => 413,
         ErrorKind::UnsupportedMediaType => 415,
+        ErrorKind::TooManyRequests => 429,
         ErrorKind::Storage => 500,
     }
 }

@@ -15,6 +15,7 @@
 //! spin-sdk conversion would send internal error text to the client.
 
 pub mod auth;
+pub mod client;
 pub mod clock;
 pub mod config;
 pub mod cookies;

@@ -337,6 +337,18 @@ impl<E: DomainError> From<E> for PageError {
                 ],
                 ["Action not possible", &error.to_string()],
             ),
+            ErrorKind::TooManyRequests => PageError::new(
+                status,
+                error.code(),
+                [
+                    "Trop de demandes",
+                    "Trop de demandes sont arrivées de votre connexion. Réessayez dans quelques minutes.",
+                ],
+                [
+                    "Too many requests",
+                    "Too many requests came from your connection. Please try again in a few minutes.",
+                ],
+            ),
             ErrorKind::PayloadTooLarge => PageError::new(
                 status,
                 error.code(),

@@ -93,6 +93,17 @@ impl RequestState {
         Ok(self.table.get(handle)?.label.clone())
     }
 
+    /// Runs one operation on the store behind `handle`; an unknown handle
+    /// traps, a store failure is returned for the guest.
+    fn on_store<T>(
+        &self,
+        handle: &Resource<StoreHandle>,
+        operation: impl FnOnce(&KvDatabase, &str) -> crate::kv::KvResult<T>,
+    ) -> wasmtime::Result<crate::kv::KvResult<T>> {
+        let label = self.label_of(handle)?;
+        Ok(blocking(|| operation(&self.kv, &label)))
+    }
+
     fn may_open(&self, label: &str) -> bool {
         self.component.allowed_stores.contains(label)
     }
@@ -135,8 +146,9 @@ impl key_value::HostStore for RequestState {
         handle: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, key_value::Error>> {
-        let label = self.label_of(&handle)?;
-        Ok(blocking(|| self.kv.get(&label, &key)).map_err(spin_error))
+        Ok(self
+            .on_store(&handle, |kv, label| kv.get(label, &key))?
+            .map_err(spin_error))
     }
 
     async fn set(
@@ -145,8 +157,9 @@ impl key_value::HostStore for RequestState {
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), key_value::Error>> {
-        let label = self.label_of(&handle)?;
-        Ok(blocking(|| self.kv.set(&label, &key, &value)).map_err(spin_error))
+        Ok(self
+            .on_store(&handle, |kv, label| kv.set(label, &key, &value))?
+            .map_err(spin_error))
     }
 
     async fn delete(
@@ -154,8 +167,9 @@ impl key_value::HostStore for RequestState {
         handle: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<(), key_value::Error>> {
-        let label = self.label_of(&handle)?;
-        Ok(blocking(|| self.kv.delete(&label, &key)).map_err(spin_error))
+        Ok(self
+            .on_store(&handle, |kv, label| kv.delete(label, &key))?
+            .map_err(spin_error))
     }
 
     async fn exists(
@@ -163,16 +177,18 @@ impl key_value::HostStore for RequestState {
         handle: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<bool, key_value::Error>> {
-        let label = self.label_of(&handle)?;
-        Ok(blocking(|| self.kv.exists(&label, &key)).map_err(spin_error))
+        Ok(self
+            .on_store(&handle, |kv, label| kv.exists(label, &key))?
+            .map_err(spin_error))
     }
 
     async fn get_keys(
         &mut self,
         handle: Resource<StoreHandle>,
     ) -> wasmtime::Result<Result<Vec<String>, key_value::Error>> {
-        let label = self.label_of(&handle)?;
-        Ok(blocking(|| self.kv.get_keys(&label)).map_err(spin_error))
+        Ok(self
+            .on_store(&handle, |kv, label| kv.get_keys(label))?
+            .map_err(spin_error))
     }
 
     async fn drop(&mut self, handle: Resource<StoreHandle>) -> wasmtime::Result<()> {
@@ -221,8 +237,9 @@ impl store::HostBucket for RequestState {
         bucket: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
-        let label = self.label_of(&bucket)?;
-        Ok(blocking(|| self.kv.get(&label, &key)).map_err(wasi_error))
+        Ok(self
+            .on_store(&bucket, |kv, label| kv.get(label, &key))?
+            .map_err(wasi_error))
     }
 
     async fn set(
@@ -231,8 +248,9 @@ impl store::HostBucket for RequestState {
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), store::Error>> {
-        let label = self.label_of(&bucket)?;
-        Ok(blocking(|| self.kv.set(&label, &key, &value)).map_err(wasi_error))
+        Ok(self
+            .on_store(&bucket, |kv, label| kv.set(label, &key, &value))?
+            .map_err(wasi_error))
     }
 
     async fn delete(
@@ -240,8 +258,9 @@ impl store::HostBucket for RequestState {
         bucket: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<(), store::Error>> {
-        let label = self.label_of(&bucket)?;
-        Ok(blocking(|| self.kv.delete(&label, &key)).map_err(wasi_error))
+        Ok(self
+            .on_store(&bucket, |kv, label| kv.delete(label, &key))?
+            .map_err(wasi_error))
     }
 
     async fn exists(
@@ -249,8 +268,9 @@ impl store::HostBucket for RequestState {
         bucket: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<bool, store::Error>> {
-        let label = self.label_of(&bucket)?;
-        Ok(blocking(|| self.kv.exists(&label, &key)).map_err(wasi_error))
+        Ok(self
+            .on_store(&bucket, |kv, label| kv.exists(label, &key))?
+            .map_err(wasi_error))
     }
 
     async fn list_keys(
@@ -378,8 +398,9 @@ impl batch::Host for RequestState {
         bucket: Resource<StoreHandle>,
         keys: Vec<String>,
     ) -> wasmtime::Result<Result<Vec<(String, Option<Vec<u8>>)>, store::Error>> {
-        let label = self.label_of(&bucket)?;
-        Ok(blocking(|| self.kv.get_many(&label, &keys)).map_err(wasi_error))
+        Ok(self
+            .on_store(&bucket, |kv, label| kv.get_many(label, &keys))?
+            .map_err(wasi_error))
     }
 
     async fn set_many(
@@ -387,8 +408,9 @@ impl batch::Host for RequestState {
         bucket: Resource<StoreHandle>,
         key_values: Vec<(String, Vec<u8>)>,
     ) -> wasmtime::Result<Result<(), store::Error>> {
-        let label = self.label_of(&bucket)?;
-        Ok(blocking(|| self.kv.set_many(&label, &key_values)).map_err(wasi_error))
+        Ok(self
+            .on_store(&bucket, |kv, label| kv.set_many(label, &key_values))?
+            .map_err(wasi_error))
     }
 
     async fn delete_many(
@@ -396,8 +418,9 @@ impl batch::Host for RequestState {
         bucket: Resource<StoreHandle>,
         keys: Vec<String>,
     ) -> wasmtime::Result<Result<(), store::Error>> {
-        let label = self.label_of(&bucket)?;
-        Ok(blocking(|| self.kv.delete_many(&label, &keys)).map_err(wasi_error))
+        Ok(self
+            .on_store(&bucket, |kv, label| kv.delete_many(label, &keys))?
+            .map_err(wasi_error))
     }
 }
 

@@ -149,29 +149,20 @@ impl Manifest {
             for (name, value) in c.variables {
                 let name = VariableName::parse(&name)
                     .with_context(|| format!("component `{id}` variables"))?;
-                let template = Template::parse(&value)
-                    .with_context(|| format!("component `{id}` variable `{name}`"))?;
-                for reference in template.references() {
-                    if !variables.contains_key(reference) {
-                        bail!(
-                            "component `{id}` variable `{name}` refers to undefined application variable `{reference}`"
-                        );
-                    }
-                }
+                let template = parse_template(
+                    &value,
+                    &variables,
+                    &format!("component `{id}` variable `{name}`"),
+                )?;
                 component_variables.insert(name, template);
             }
             let mut outbound = Vec::new();
             for host in c.allowed_outbound_hosts {
-                let template = Template::parse(&host)
-                    .with_context(|| format!("component `{id}` allowed_outbound_hosts"))?;
-                for reference in template.references() {
-                    if !variables.contains_key(reference) {
-                        bail!(
-                            "component `{id}` allowed_outbound_hosts refers to undefined application variable `{reference}`"
-                        );
-                    }
-                }
-                outbound.push(template);
+                outbound.push(parse_template(
+                    &host,
+                    &variables,
+                    &format!("component `{id}` allowed_outbound_hosts"),
+                )?);
             }
             let build = c.build.map(|b| BuildDecl {
                 command: b.command,
@@ -232,6 +223,20 @@ impl Manifest {
             components,
         })
     }
+}
+
+/// Parses a `{{ variable }}` template whose references must all be
+/// application variables; `what` names where it was found.
+fn parse_template(
+    text: &str,
+    variables: &BTreeMap<VariableName, VariableDecl>,
+    what: &str,
+) -> Result<Template> {
+    let template = Template::parse(text).with_context(|| what.to_string())?;
+    if let Some(missing) = template.references().find(|r| !variables.contains_key(*r)) {
+        bail!("{what} refers to undefined application variable `{missing}`");
+    }
+    Ok(template)
 }
 
 fn validate_component_id(id: &str) -> Result<()> {

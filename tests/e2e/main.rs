@@ -4,6 +4,8 @@
 //! the app tests run against that running instance instead (for example
 //! `spin up`); the dev host's own tests always run in-process.
 
+mod contests;
 mod host;
 mod polls;
+mod questions;
 mod site;

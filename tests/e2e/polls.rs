@@ -4,7 +4,7 @@
 use reqwest::blocking::Response;
 use reqwest::header::{CONTENT_TYPE, COOKIE, ORIGIN, SET_COOKIE};
 use serde_json::{Value, json};
-use tests::{TestApp, cookie_from};
+use tests::{TEST_ADMIN_TOKEN, TestApp, cookie_from, workspace_root};
 
 fn new_poll(app: &TestApp, question: &str, options: &[&str]) -> Value {
     let response = app.post_json_as_admin(
@@ -55,7 +55,15 @@ fn staff_create_a_poll_and_patrons_vote() {
     let id = poll["id"].as_str().unwrap();
     assert_eq!(
         poll["options"],
-        json!(["Germinal", "Les Misérables", "Madame Bovary"])
+        json!([{"text": "Germinal"}, {"text": "Les Misérables"}, {"text": "Madame Bovary"}])
+    );
+    assert_eq!(poll["kind"], "single");
+    assert_eq!(poll["status"], "open");
+    assert!(
+        poll["embed_html"]
+            .as_str()
+            .unwrap()
+            .starts_with("<iframe src=\"")
     );
     assert_eq!(poll["url"], app.url(&format!("/polls/{id}")));
 
@@ -67,7 +75,13 @@ fn staff_create_a_poll_and_patrons_vote() {
     assert_eq!(response.status(), 201);
     let cookie = cookie_from(&response, "kiosque_voter").expect("a voter cookie is set");
     let vote: Value = response.json().unwrap();
-    assert_eq!(vote["results"]["counts"], json!([0, 1, 0]));
+    let votes: Vec<&Value> = vote["results"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| &o["votes"])
+        .collect();
+    assert_eq!(votes, [&json!(0), &json!(1), &json!(0)]);
 
     // The same patron cannot vote twice, with any option.
     let again = app.post_json_with_cookie(
@@ -215,14 +229,16 @@ fn unknown_polls_and_routes_are_404() {
 
 #[test]
 fn concurrent_votes_from_distinct_voters_are_all_counted() {
-    let app = TestApp::spawn();
+    // All the votes come from one address: without the limit they would be refused as
+    // scripted voting, which is the limiter's job, tested on its own below.
+    let app = app_with(&[("rate_limit_votes", "0/0")]);
     let poll = new_poll(
         &app,
         "Votre horaire préféré ?",
         &["Matin", "Midi", "Soir", "Nuit"],
     );
     let id = poll["id"].as_str().unwrap().to_string();
-    const VOTES: usize = 200;
+    const VOTES: usize = 500;
     const CLIENTS: usize = 20;
     std::thread::scope(|scope| {
         for client in 0..CLIENTS {
@@ -577,4 +593,696 @@ fn other_sites_cannot_vote_for_a_patron() {
     assert_eq!(form.status(), 303);
     let results: Value = app.get(&format!("/api/polls/{id}/results")).json().unwrap();
     assert_eq!(results["total"], 2);
+}
+
+/// An in-process app with extra Spin variables.
+fn app_with(variables: &[(&str, &str)]) -> TestApp {
+    let mut all = std::collections::BTreeMap::from([(
+        "admin_token".to_string(),
+        TEST_ADMIN_TOKEN.to_string(),
+    )]);
+    for (name, value) in variables {
+        all.insert(name.to_string(), value.to_string());
+    }
+    TestApp::spawn_manifest(&workspace_root().join("spin.toml"), all)
+}
+
+fn create(app: &TestApp, body: Value) -> Value {
+    let response = app.post_json_as_admin("/api/polls", &body);
+    assert_eq!(response.status(), 201, "{body}");
+    response.json().unwrap()
+}
+
+fn admin(app: &TestApp, method: reqwest::Method, path: &str) -> Response {
+    app.client
+        .request(method, app.url(path))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .unwrap()
+}
+
+fn vote_json(app: &TestApp, id: &str, n: usize, body: Value) -> Response {
+    app.post_json_with_cookie(&format!("/api/polls/{id}/votes"), &body, &voter(n))
+}
+
+#[test]
+fn every_kind_is_voted_and_counted() {
+    let app = TestApp::spawn();
+    let multiple = create(
+        &app,
+        json!({"question": "Quels genres ?", "options": ["Polar", "BD", "Poésie"],
+        "kind": "multiple", "min_choices": 1, "max_choices": 2}),
+    );
+    let id = multiple["id"].as_str().unwrap();
+    assert_eq!(
+        (
+            multiple["min_choices"].as_u64(),
+            multiple["max_choices"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    assert_eq!(
+        vote_json(&app, id, 1, json!({"options": [0, 2]})).status(),
+        201
+    );
+    assert_eq!(
+        vote_json(&app, id, 2, json!({"options": [0]})).status(),
+        201
+    );
+    assert_eq!(
+        error_code(vote_json(&app, id, 3, json!({"options": [0, 1, 2]}))),
+        (400, "invalid_ballot".into())
+    );
+    assert_eq!(
+        error_code(vote_json(&app, id, 3, json!({"option": 0}))),
+        (400, "invalid_ballot".into())
+    );
+    let results: Value = app.get(&format!("/api/polls/{id}/results")).json().unwrap();
+    assert_eq!(results["method"], "approval");
+    assert_eq!(results["ballots"], 2);
+    assert_eq!(results["options"][0]["votes"], 2);
+    assert_eq!(results["options"][0]["percent"], 100.0);
+
+    let ranked = create(
+        &app,
+        json!({"question": "Classez", "options": ["A", "B", "C"], "kind": "ranked"}),
+    );
+    let id = ranked["id"].as_str().unwrap();
+    assert_eq!(
+        vote_json(&app, id, 1, json!({"ranking": [2, 0, 1]})).status(),
+        201
+    );
+    assert_eq!(
+        vote_json(&app, id, 2, json!({"ranking": [0]})).status(),
+        201
+    );
+    let results: Value = app.get(&format!("/api/polls/{id}/results")).json().unwrap();
+    assert_eq!(results["method"], "borda");
+    let points: Vec<u64> = (0..3)
+        .map(|i| results["options"][i]["points"].as_u64().unwrap())
+        .collect();
+    assert_eq!(points, [2 + 1, 1, 3]);
+    assert_eq!(results["options"][2]["rank"], 1);
+    let page = app.get(&format!("/polls/{id}/results")).text().unwrap();
+    assert!(page.contains("méthode de Borda"), "{page}");
+    let form = app.get(&format!("/polls/{id}")).text().unwrap();
+    assert!(form.contains("<select name=\"rank-0\" id=\"rank-0\">"));
+    // The ranked form: ranks 2 and 1, one answer left out.
+    let response = app.post_form_with_cookie(
+        &format!("/polls/{id}/vote"),
+        "rank-0=2&rank-1=1&rank-2=",
+        Some(&voter(3)),
+    );
+    assert_eq!(response.status(), 303);
+    let response = app.post_form_with_cookie(
+        &format!("/polls/{id}/vote"),
+        "rank-0=1&rank-1=1",
+        Some(&voter(4)),
+    );
+    assert_eq!(response.status(), 400);
+    let html = response.text().unwrap();
+    assert!(
+        html.contains("aria-describedby=\"choice-hint vote-error\""),
+        "{html}"
+    );
+    assert!(html.contains("<p id=\"vote-error\" class=\"error\">"));
+
+    let mj = create(
+        &app,
+        json!({"question": "Jugez", "options": ["Conte", "Atelier"], "kind": "majority"}),
+    );
+    let id = mj["id"].as_str().unwrap();
+    for (n, grades) in [[3, 4], [3, 1], [4, 3], [2, 3]].iter().enumerate() {
+        assert_eq!(
+            vote_json(&app, id, n, json!({ "grades": grades })).status(),
+            201
+        );
+    }
+    assert_eq!(
+        error_code(vote_json(&app, id, 9, json!({"grades": [6, 0]}))),
+        (400, "invalid_ballot".into())
+    );
+    let results: Value = app.get(&format!("/api/polls/{id}/results")).json().unwrap();
+    assert_eq!(results["method"], "majority_judgment");
+    assert_eq!(results["options"][0]["grades"], json!([0, 0, 1, 2, 1, 0]));
+    assert_eq!(results["options"][0]["majority_grade_fr"], "Assez bien");
+    assert_eq!(results["options"][0]["rank"], 1);
+    assert_eq!(results["options"][1]["rank"], 2);
+    let form = app.get(&format!("/polls/{id}")).text().unwrap();
+    assert!(
+        form.contains("<fieldset class=\"grades\">\n<legend>Conte</legend>"),
+        "{form}"
+    );
+    assert!(form.contains("<label for=\"grade-1-5\">Très bien</label>"));
+    let response = app.post_form_with_cookie(
+        &format!("/polls/{id}/vote"),
+        "grade-0=5&grade-1=0",
+        Some(&voter(5)),
+    );
+    assert_eq!(response.status(), 303);
+    let page = app
+        .get(&format!("/polls/{id}/results?lang=en"))
+        .text()
+        .unwrap();
+    assert!(page.contains("Majority judgment"), "{page}");
+    assert!(page.contains("<th scope=\"col\">Majority grade</th>"));
+}
+
+#[test]
+fn staff_manage_a_poll_from_draft_to_deletion() {
+    let app = TestApp::spawn();
+    let poll = create(
+        &app,
+        json!({"question": "Brouillon ?", "options": ["a", "b"], "draft": true}),
+    );
+    let id = poll["id"].as_str().unwrap();
+    assert_eq!(poll["status"], "draft");
+    // Drafts are invisible to the public.
+    assert_eq!(app.get(&format!("/polls/{id}")).status(), 404);
+    assert_eq!(error_code(app.get(&format!("/api/polls/{id}"))).0, 404);
+    let listed = |status: &str| -> Vec<String> {
+        let list: Value = admin(
+            &app,
+            reqwest::Method::GET,
+            &format!("/api/polls?status={status}"),
+        )
+        .json()
+        .unwrap();
+        list["polls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(listed("draft"), [id]);
+    assert!(listed("open").is_empty());
+    assert_eq!(error_code(app.get("/api/polls")).0, 401);
+    assert_eq!(
+        error_code(admin(&app, reqwest::Method::GET, "/api/polls?status=nope")),
+        (400, "invalid_poll".into())
+    );
+
+    // Edit before any vote.
+    let edited = app
+        .client
+        .put(app.url(&format!("/api/polls/{id}")))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"question": "Vraie question ?", "options": ["x", "y", "z"], "draft": true}))
+        .send()
+        .unwrap();
+    assert_eq!(edited.status(), 200);
+    let opened: Value = admin(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/polls/{id}/open"),
+    )
+    .json()
+    .unwrap();
+    assert_eq!(opened["status"], "open");
+    assert_eq!(listed("open"), [id]);
+    assert_eq!(vote_json(&app, id, 1, json!({"option": 2})).status(), 201);
+    let again = app
+        .client
+        .put(app.url(&format!("/api/polls/{id}")))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"question": "Trop tard ?", "options": ["x", "y"]}))
+        .send()
+        .unwrap();
+    assert_eq!(error_code(again), (409, "poll_has_votes".into()));
+
+    let closed: Value = admin(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/polls/{id}/close"),
+    )
+    .json()
+    .unwrap();
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(
+        error_code(vote_json(&app, id, 2, json!({"option": 0}))),
+        (409, "poll_closed".into())
+    );
+    assert!(
+        app.get(&format!("/polls/{id}"))
+            .text()
+            .unwrap()
+            .contains("Ce sondage est clos.")
+    );
+    assert_eq!(listed("closed"), [id]);
+
+    assert_eq!(
+        admin(&app, reqwest::Method::DELETE, &format!("/api/polls/{id}")).status(),
+        204
+    );
+    assert_eq!(app.get(&format!("/polls/{id}")).status(), 404);
+    assert_eq!(app.get(&format!("/polls/{id}/results")).status(), 404);
+    assert_eq!(
+        error_code(app.get(&format!("/api/polls/{id}/results"))).0,
+        404
+    );
+    assert!(listed("closed").is_empty());
+    assert_eq!(
+        error_code(admin(
+            &app,
+            reqwest::Method::DELETE,
+            &format!("/api/polls/{id}")
+        ))
+        .0,
+        404
+    );
+}
+
+#[test]
+fn an_upcoming_poll_says_when_it_opens_in_paris_time() {
+    let app = TestApp::spawn();
+    let poll = create(
+        &app,
+        json!({"question": "Bientôt ?", "options": ["a", "b"],
+        "opens_at": "2099-07-14T08:30:00Z"}),
+    );
+    let id = poll["id"].as_str().unwrap();
+    assert_eq!(poll["status"], "upcoming");
+    let html = app.get(&format!("/polls/{id}")).text().unwrap();
+    assert!(
+        html.contains("Ce sondage ouvrira le 14 juillet 2099 à 10 h 30 (heure de Paris)."),
+        "{html}"
+    );
+    assert!(!html.contains("<form method=\"post\""));
+    assert_eq!(
+        error_code(vote_json(&app, id, 1, json!({"option": 0}))),
+        (409, "poll_not_open".into())
+    );
+}
+
+#[test]
+fn invitation_codes_work_once() {
+    let app = TestApp::spawn();
+    let poll = create(
+        &app,
+        json!({"question": "Atelier ?", "options": ["a", "b"], "voter_method": "codes"}),
+    );
+    let id = poll["id"].as_str().unwrap();
+    let response = app.post_json_as_admin(&format!("/api/polls/{id}/codes"), &json!({"count": 3}));
+    assert_eq!(response.status(), 201);
+    let codes: Value = response.json().unwrap();
+    let codes: Vec<String> = codes["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(codes.len(), 3);
+    assert_eq!(
+        error_code(app.post_json_as_admin(&format!("/api/polls/{id}/codes"), &json!({"count": 0})))
+            .0,
+        400
+    );
+    assert_eq!(
+        error_code(app.post_json(&format!("/api/polls/{id}/codes"), &json!({"count": 1}))).0,
+        401
+    );
+
+    // Two patrons on one tablet: the codes, not the cookie, tell them apart.
+    assert_eq!(
+        vote_json(
+            &app,
+            id,
+            1,
+            json!({"option": 0, "code": codes[0].to_lowercase()})
+        )
+        .status(),
+        201
+    );
+    assert_eq!(
+        vote_json(&app, id, 1, json!({"option": 1, "code": codes[1]})).status(),
+        201
+    );
+    assert_eq!(
+        error_code(vote_json(
+            &app,
+            id,
+            2,
+            json!({"option": 1, "code": codes[0]})
+        )),
+        (409, "already_voted".into())
+    );
+    assert_eq!(
+        error_code(vote_json(
+            &app,
+            id,
+            2,
+            json!({"option": 1, "code": "ZZZZZ-ZZZZZ"})
+        )),
+        (403, "invalid_code".into())
+    );
+    assert_eq!(
+        error_code(vote_json(&app, id, 2, json!({"option": 1}))),
+        (403, "invalid_code".into())
+    );
+    // The form ties a bad code to its field.
+    let response = app.post_form_with_cookie(
+        &format!("/polls/{id}/vote"),
+        "option=0&code=nope",
+        Some(&voter(3)),
+    );
+    assert_eq!(response.status(), 400);
+    let html = response.text().unwrap();
+    assert!(
+        html.contains("aria-describedby=\"code-hint code-error\" aria-invalid=\"true\""),
+        "{html}"
+    );
+    let response = app.post_form_with_cookie(
+        &format!("/polls/{id}/vote"),
+        &format!("option=0&code={}", codes[2]),
+        Some(&voter(3)),
+    );
+    assert_eq!(response.status(), 303);
+    let results: Value = app.get(&format!("/api/polls/{id}/results")).json().unwrap();
+    assert_eq!(results["ballots"], 3);
+
+    let cookie_poll = new_poll(&app, "Cookie ?", &["a", "b"]);
+    let other = cookie_poll["id"].as_str().unwrap();
+    assert_eq!(
+        error_code(
+            app.post_json_as_admin(&format!("/api/polls/{other}/codes"), &json!({"count": 1}))
+        ),
+        (409, "wrong_voter_method".into())
+    );
+}
+
+#[test]
+fn card_numbers_need_the_key_and_vote_once() {
+    let without_key = TestApp::spawn();
+    let refused = without_key.post_json_as_admin(
+        "/api/polls",
+        &json!({"question": "Carte ?", "options": ["a", "b"], "voter_method": "card"}),
+    );
+    assert_eq!(error_code(refused), (400, "card_hash_key_missing".into()));
+
+    let app = app_with(&[("card_hash_key", "a-long-random-secret-for-tests")]);
+    let poll = create(
+        &app,
+        json!({"question": "Carte ?", "options": ["a", "b"], "voter_method": "card",
+        "card_format": {"min_length": 8, "max_length": 8, "charset": "digits"}}),
+    );
+    let id = poll["id"].as_str().unwrap();
+    assert_eq!(
+        vote_json(&app, id, 1, json!({"option": 0, "card": "1234 5678"})).status(),
+        201
+    );
+    assert_eq!(
+        error_code(vote_json(
+            &app,
+            id,
+            2,
+            json!({"option": 1, "card": "1234-5678"})
+        )),
+        (409, "already_voted".into())
+    );
+    assert_eq!(
+        error_code(vote_json(
+            &app,
+            id,
+            2,
+            json!({"option": 1, "card": "12345"})
+        )),
+        (400, "invalid_card".into())
+    );
+    let html = app.get(&format!("/polls/{id}")).text().unwrap();
+    assert!(
+        html.contains("<label for=\"card\">Numéro de votre carte de bibliothèque</label>"),
+        "{html}"
+    );
+}
+
+#[test]
+fn results_visibility_and_the_staff_csv() {
+    let app = TestApp::spawn();
+    let poll = create(
+        &app,
+        json!({"question": "Secret, \"vraiment\" ?", "options": ["=1+1", "Oui, bien sûr"],
+        "results_visibility": "after_close"}),
+    );
+    let id = poll["id"].as_str().unwrap();
+    let response = vote_json(&app, id, 1, json!({"option": 1}));
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.json::<Value>().unwrap()["results"], Value::Null);
+    assert_eq!(
+        error_code(app.get(&format!("/api/polls/{id}/results"))),
+        (403, "results_hidden".into())
+    );
+    assert!(
+        app.get(&format!("/polls/{id}/results"))
+            .text()
+            .unwrap()
+            .contains("Les résultats seront publiés à la clôture")
+    );
+    // Staff see them with the admin token, and export them.
+    let staff: Value = admin(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/polls/{id}/results"),
+    )
+    .json()
+    .unwrap();
+    assert_eq!(staff["ballots"], 1);
+    assert_eq!(
+        error_code(app.get(&format!("/api/polls/{id}/results.csv"))).0,
+        401
+    );
+    let csv = admin(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/polls/{id}/results.csv"),
+    );
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("poll-{id}-results.csv"))
+    );
+    let text = csv.text().unwrap();
+    assert!(
+        text.starts_with("\u{feff}rank,answer,votes,percent\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("2,'=1+1,0,0.0\r\n"), "{text}");
+    assert!(text.contains("1,\"Oui, bien sûr\",1,100.0\r\n"), "{text}");
+    admin(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/polls/{id}/close"),
+    );
+    assert_eq!(app.get(&format!("/api/polls/{id}/results")).status(), 200);
+
+    let after_vote = create(
+        &app,
+        json!({"question": "Après ?", "options": ["a", "b"], "results_visibility": "after_vote"}),
+    );
+    let id = after_vote["id"].as_str().unwrap();
+    assert_eq!(
+        app.get_with_cookie(&format!("/api/polls/{id}/results"), &voter(5))
+            .status(),
+        403
+    );
+    assert_eq!(vote_json(&app, id, 5, json!({"option": 0})).status(), 201);
+    assert_eq!(
+        app.get_with_cookie(&format!("/api/polls/{id}/results"), &voter(5))
+            .status(),
+        200
+    );
+}
+
+#[test]
+fn votes_from_one_address_are_rate_limited() {
+    let app = app_with(&[("rate_limit_votes", "2/600")]);
+    let poll = new_poll(&app, "Limite ?", &["a", "b"]);
+    let id = poll["id"].as_str().unwrap();
+    assert_eq!(vote_json(&app, id, 1, json!({"option": 0})).status(), 201);
+    assert_eq!(vote_json(&app, id, 2, json!({"option": 0})).status(), 201);
+    let limited = vote_json(&app, id, 3, json!({"option": 0}));
+    let retry: u32 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=600).contains(&retry));
+    assert_eq!(error_code(limited), (429, "rate_limited".into()));
+    let form = app.post_form_with_cookie(&format!("/polls/{id}/vote"), "option=1", Some(&voter(4)));
+    assert_eq!(form.status(), 429);
+    assert!(form.headers().contains_key("retry-after"));
+    let results: Value = app.get(&format!("/api/polls/{id}/results")).json().unwrap();
+    assert_eq!(results["ballots"], 2);
+}
+
+#[test]
+fn the_widget_can_be_framed_and_the_pages_cannot() {
+    let app = TestApp::spawn();
+    let poll = new_poll(&app, "Widget ?", &["a", "b"]);
+    let id = poll["id"].as_str().unwrap();
+    let embed = app.get(&format!("/polls/{id}/embed"));
+    assert_eq!(embed.status(), 200);
+    let csp = embed.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("frame-ancestors *"), "{csp}");
+    let html = embed.text().unwrap();
+    assert!(
+        !html.contains("<header") && !html.contains("<footer"),
+        "{html}"
+    );
+    assert!(
+        html.contains("target=\"_blank\"")
+            && html.contains(&format!("action=\"/polls/{id}/vote\""))
+    );
+    assert!(html.contains("<table"), "results are shown when visible");
+    let page = app.get(&format!("/polls/{id}"));
+    assert!(
+        page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert!(
+        poll["embed_html"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("/polls/{id}/embed"))
+    );
+}
+
+#[test]
+fn one_voter_changing_concurrently_stays_exact() {
+    let app = TestApp::spawn();
+    let poll = create(
+        &app,
+        json!({"question": "Change ?", "options": ["a", "b", "c"], "allow_vote_change": true}),
+    );
+    let id = poll["id"].as_str().unwrap().to_string();
+    assert_eq!(vote_json(&app, &id, 1, json!({"option": 0})).status(), 201);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|n| {
+                let (app, id) = (&app, &id);
+                scope.spawn(move || {
+                    vote_json(app, id, 1, json!({"option": n % 3}))
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(
+        statuses.iter().all(|&s| s == 200 || s == 409),
+        "{statuses:?}"
+    );
+    let results: Value = app.get(&format!("/api/polls/{id}/results")).json().unwrap();
+    let votes: Vec<u64> = (0..3)
+        .map(|i| results["options"][i]["votes"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        votes.iter().sum::<u64>(),
+        1,
+        "one voter, one ballot: {votes:?}"
+    );
+    // The page offers to change the vote, pre-filled.
+    let html = app
+        .get_with_cookie(&format!("/polls/{id}"), &voter(1))
+        .text()
+        .unwrap();
+    assert!(html.contains("Changer mon vote"), "{html}");
+    assert!(html.contains(" checked>"));
+}
+
+#[test]
+fn malformed_input_gets_json_errors_everywhere() {
+    let app = TestApp::spawn();
+    let poll = new_poll(&app, "Q ?", &["a", "b"]);
+    let id = poll["id"].as_str().unwrap();
+    for (path, body) in [
+        ("/api/polls".to_string(), "{"),
+        (
+            "/api/polls".to_string(),
+            r#"{"question": "q", "options": ["a", "b"], "kind": "borda"}"#,
+        ),
+        (
+            "/api/polls".to_string(),
+            r#"{"question": "q", "options": ["a", "b"], "opens_at": "demain"}"#,
+        ),
+        (
+            "/api/polls".to_string(),
+            r#"{"question": "q", "options": ["a", {"text": "b", "image_url": "http://x.example/i.png", "image_alt": "x"}]}"#,
+        ),
+        (format!("/api/polls/{id}/codes"), r#"{"count": "many"}"#),
+        (
+            format!("/api/polls/{id}/votes"),
+            r#"{"option": 0, "options": [1]}"#,
+        ),
+        (format!("/api/polls/{id}/votes"), r#"{"grades": "x"}"#),
+        (format!("/api/polls/{id}/votes"), "[]"),
+    ] {
+        let response = app
+            .client
+            .post(app.url(&path))
+            .bearer_auth(&app.admin_token)
+            .header(CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .unwrap();
+        let (status, _) = error_code(response);
+        assert!((400..500).contains(&status), "{path} {body}: {status}");
+    }
+    let not_json = app
+        .client
+        .put(app.url(&format!("/api/polls/{id}")))
+        .bearer_auth(&app.admin_token)
+        .header(CONTENT_TYPE, "text/plain")
+        .body("x")
+        .send()
+        .unwrap();
+    assert_eq!(error_code(not_json).0, 415);
+    for path in [
+        format!("/api/polls/{id}/open"),
+        format!("/api/polls/{id}/close"),
+        "/api/polls/NOPE/close".into(),
+    ] {
+        assert!(
+            (400..500).contains(&error_code(app.post_json(&path, &json!({}))).0),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn unicode_and_html_in_poll_text_are_kept_and_escaped() {
+    let app = TestApp::spawn();
+    let poll = create(
+        &app,
+        json!({"question": "📚 ما هو كتابك المفضل؟ <b>gras</b>",
+        "options": ["Émile Zola 🎭", {"text": "<img src=x onerror=alert(1)>", "image_url": "https://img.example/c.jpg?a=1&b=2", "image_alt": "Couverture « bleue »"}]}),
+    );
+    assert_eq!(poll["options"][1]["image_alt"], "Couverture « bleue »");
+    let id = poll["id"].as_str().unwrap();
+    let html = app.get(&format!("/polls/{id}")).text().unwrap();
+    assert!(
+        html.contains("📚 ما هو كتابك المفضل؟ &lt;b&gt;gras&lt;/b&gt;"),
+        "{html}"
+    );
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!html.contains("<img src=x"));
+    assert!(html.contains("alt=\"Couverture « bleue »\""));
+    assert!(html.contains("src=\"https://img.example/c.jpg?a=1&amp;b=2\""));
+    assert!(html.contains("Émile Zola 🎭"));
+    let read: Value = app.get(&format!("/api/polls/{id}")).json().unwrap();
+    assert_eq!(read["options"][0]["text"], "Émile Zola 🎭");
 }

@@ -1,64 +1,98 @@
-//! The JSON API: `/api/polls/...`.
+//! The JSON API: `/api/polls/...`. Staff routes need the admin token; public ones answer
+//! drafts as 404 unless the token is there.
 
+use kiosque_domain::Clock;
 use kiosque_domain::Timestamp;
-use kiosque_domain::polls::{self, CreatePollRequest, NewPoll, Poll, PollError, PollId, Tally};
+use kiosque_domain::polls::majority::{GRADES_EN, GRADES_FR};
+use kiosque_domain::polls::results::{self, Results, Viewer};
+use kiosque_domain::polls::voting::{self, VoteOutcome};
+use kiosque_domain::polls::{
+    self, Ballot, BallotInput, CardFormat, CreatePollRequest, InviteCode, KindName, MethodName,
+    NewPoll, Poll, PollError, PollId, PollKind, PollOption, PollStatus, ResultsVisibility,
+    VoterMethod, index,
+};
+use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::base_url;
 use kiosque_spin::json::parse_body;
 use kiosque_spin::response::json;
-use kiosque_spin::{ApiError, SpinStore, SystemClock, auth, ids, same_site};
+use kiosque_spin::{ApiError, SpinStore, SystemClock, auth, config, form, ids, same_site};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Params, Request, Response};
 
 use crate::voter;
 
 #[derive(Serialize)]
-struct PollResponse<'a> {
+pub struct PollResponse<'a> {
     id: &'a PollId,
     question: &'a str,
-    options: &'a [String],
+    kind: KindName,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_choices: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_choices: Option<u8>,
+    options: &'a [PollOption],
+    status: PollStatus,
+    opens_at: Option<Timestamp>,
+    closes_at: Option<Timestamp>,
+    closed_at: Option<Timestamp>,
+    results_visibility: ResultsVisibility,
+    voter_method: MethodName,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    card_format: Option<CardFormat>,
+    allow_vote_change: bool,
     created_at: Timestamp,
     url: String,
+    results_url: String,
+    embed_url: String,
+    /// The iframe snippet staff paste into another site.
+    embed_html: String,
 }
 
 impl<'a> PollResponse<'a> {
-    fn new(poll: &'a Poll, base_url: &str) -> Self {
+    pub fn new(poll: &'a Poll, base_url: &str, now: Timestamp) -> Self {
+        let (min_choices, max_choices) = match poll.kind {
+            PollKind::Multiple {
+                min_choices,
+                max_choices,
+            } => (Some(min_choices), Some(max_choices)),
+            _ => (None, None),
+        };
+        let embed_url = format!("{base_url}/polls/{}/embed", poll.id);
         PollResponse {
             id: &poll.id,
             question: &poll.question,
+            kind: poll.kind.name(),
+            min_choices,
+            max_choices,
             options: &poll.options,
+            status: poll.status(now),
+            opens_at: poll.opens_at,
+            closes_at: poll.closes_at,
+            closed_at: poll.closed_at,
+            results_visibility: poll.results_visibility,
+            voter_method: poll.voter_method.name(),
+            card_format: match poll.voter_method {
+                VoterMethod::Card { format } => Some(format),
+                _ => None,
+            },
+            allow_vote_change: poll.allow_vote_change,
             created_at: poll.created_at,
             url: format!("{base_url}/polls/{}", poll.id),
+            results_url: format!("{base_url}/polls/{}/results", poll.id),
+            embed_html: embed_snippet(&embed_url, &poll.question),
+            embed_url,
         }
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VoteRequest {
-    /// Signed so that `-1` is reported as an invalid option rather than as invalid JSON.
-    option: i64,
-}
-
-#[derive(Serialize)]
-struct VoteResponse<'a> {
-    poll_id: &'a PollId,
-    option: usize,
-    results: &'a Tally,
-}
-
-#[derive(Serialize)]
-struct ResultsResponse<'a> {
-    poll_id: &'a PollId,
-    question: &'a str,
-    options: Vec<OptionResult<'a>>,
-    total: u64,
-}
-
-#[derive(Serialize)]
-struct OptionResult<'a> {
-    text: &'a str,
-    votes: u64,
-    percent: f64,
+/// The `<iframe>` to paste into another site; `title` names the frame for screen readers.
+pub fn embed_snippet(embed_url: &str, question: &str) -> String {
+    format!(
+        "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"560\" loading=\"lazy\" \
+         style=\"border:0;max-width:40rem\"></iframe>",
+        escape(embed_url),
+        escape(question)
+    )
 }
 
 /// A malformed id cannot name a poll: same answer as an unknown one.
@@ -69,74 +103,468 @@ fn poll_id(params: &Params) -> Result<PollId, ApiError> {
         .ok_or_else(|| PollError::NotFound.into())
 }
 
-/// `POST /api/polls` (admin, JSON): 201 with the poll and its public URL.
+/// Whether the request carries the admin token (without logging a refusal for the public).
+pub fn is_staff(req: &Request) -> bool {
+    req.header("authorization").is_some() && auth::require_admin(req).is_ok()
+}
+
+/// A poll the public may see: drafts do not exist for them.
+fn visible_poll(store: &SpinStore, id: &PollId, staff: bool) -> Result<Poll, PollError> {
+    let poll = polls::get_poll(store, id)?;
+    if !poll.published && !staff {
+        return Err(PollError::NotFound);
+    }
+    Ok(poll)
+}
+
+fn card_key_set() -> bool {
+    config::variable("card_hash_key").is_some()
+}
+
+/// `POST /api/polls` (admin, JSON): 201 with the poll and its public URLs.
 pub fn create_poll(req: Request, _params: Params) -> Result<Response, ApiError> {
     same_site::check(&req)?;
     auth::require_admin(&req)?;
-    let new = NewPoll::parse(parse_body::<CreatePollRequest>(&req)?)?;
+    let now = SystemClock.now();
+    let new = NewPoll::parse(parse_body::<CreatePollRequest>(&req)?, now, card_key_set())?;
     let store = SpinStore::open_default()?;
     let poll = polls::create_poll(&store, &SystemClock, ids::new_id()?, new)?;
     let base = base_url(&req);
-    let mut response = json(201, &PollResponse::new(&poll, &base));
+    let mut response = json(201, &PollResponse::new(&poll, &base, now));
     response.set_header("location", format!("{base}/api/polls/{}", poll.id));
     Ok(response)
+}
+
+#[derive(Serialize)]
+struct ListItem<'a> {
+    id: &'a PollId,
+    question: &'a str,
+    kind: KindName,
+    status: PollStatus,
+    opens_at: Option<Timestamp>,
+    closes_at: Option<Timestamp>,
+    created_at: Timestamp,
+    url: String,
+}
+
+/// `GET /api/polls?status=draft|upcoming|open|closed` (admin): newest first, 1 store read.
+pub fn list_polls(req: Request, _params: Params) -> Result<Response, ApiError> {
+    auth::require_admin(&req)?;
+    let status = form::query_param(req.query(), "status")
+        .map(|s| PollStatus::parse(&s))
+        .transpose()?;
+    let store = SpinStore::open_default()?;
+    let entries = index::list(&store, SystemClock.now(), status)?;
+    let base = base_url(&req);
+    let polls: Vec<ListItem> = entries
+        .iter()
+        .map(|(e, status)| ListItem {
+            id: &e.id,
+            question: &e.question,
+            kind: e.kind,
+            status: *status,
+            opens_at: e.opens_at,
+            closes_at: e.closes_at,
+            created_at: e.created_at,
+            url: format!("{base}/polls/{}", e.id),
+        })
+        .collect();
+    Ok(json(200, &serde_json::json!({ "polls": polls })))
 }
 
 /// `GET /api/polls/:id`.
 pub fn show_poll(req: Request, params: Params) -> Result<Response, ApiError> {
     let id = poll_id(&params)?;
     let store = SpinStore::open_default()?;
-    let poll = polls::get_poll(&store, &id)?;
-    Ok(json(200, &PollResponse::new(&poll, &base_url(&req))))
+    let poll = visible_poll(&store, &id, is_staff(&req))?;
+    Ok(json(
+        200,
+        &PollResponse::new(&poll, &base_url(&req), SystemClock.now()),
+    ))
 }
 
-/// `POST /api/polls/:id/votes` `{"option": i}` (JSON): 201 with the results including this
-/// vote.
+/// `PUT /api/polls/:id` (admin): replaces the poll while nobody voted (409 otherwise).
+pub fn edit_poll(req: Request, params: Params) -> Result<Response, ApiError> {
+    same_site::check(&req)?;
+    auth::require_admin(&req)?;
+    let id = poll_id(&params)?;
+    let now = SystemClock.now();
+    let new = NewPoll::parse(parse_body::<CreatePollRequest>(&req)?, now, card_key_set())?;
+    let store = SpinStore::open_default()?;
+    let poll = polls::edit_poll(&store, &id, new)?;
+    Ok(json(200, &PollResponse::new(&poll, &base_url(&req), now)))
+}
+
+/// `DELETE /api/polls/:id` (admin): 204; its pages answer 404 from then on.
+pub fn delete_poll(req: Request, params: Params) -> Result<Response, ApiError> {
+    same_site::check(&req)?;
+    auth::require_admin(&req)?;
+    let id = poll_id(&params)?;
+    let store = SpinStore::open_default()?;
+    polls::delete_poll(&store, &id)?;
+    Ok(Response::builder().status(204).build())
+}
+
+/// `POST /api/polls/:id/open` (admin).
+pub fn open_poll(req: Request, params: Params) -> Result<Response, ApiError> {
+    same_site::check(&req)?;
+    auth::require_admin(&req)?;
+    let id = poll_id(&params)?;
+    let store = SpinStore::open_default()?;
+    let poll = polls::open_poll(&store, &SystemClock, &id)?;
+    Ok(json(
+        200,
+        &PollResponse::new(&poll, &base_url(&req), SystemClock.now()),
+    ))
+}
+
+/// `POST /api/polls/:id/close` (admin).
+pub fn close_poll(req: Request, params: Params) -> Result<Response, ApiError> {
+    same_site::check(&req)?;
+    auth::require_admin(&req)?;
+    let id = poll_id(&params)?;
+    let store = SpinStore::open_default()?;
+    let poll = polls::close_poll(&store, &SystemClock, &id)?;
+    Ok(json(
+        200,
+        &PollResponse::new(&poll, &base_url(&req), SystemClock.now()),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodesRequest {
+    count: i64,
+}
+
+/// `POST /api/polls/:id/codes` `{"count": n}` (admin): 201 with `n` fresh single-use codes.
+/// They are shown this once: only their hashes are stored.
+pub fn create_codes(req: Request, params: Params) -> Result<Response, ApiError> {
+    same_site::check(&req)?;
+    auth::require_admin(&req)?;
+    let id = poll_id(&params)?;
+    let body: CodesRequest = parse_body(&req)?;
+    let count = usize::try_from(body.count)
+        .ok()
+        .filter(|n| (1..=polls::MAX_CODES_PER_BATCH).contains(n))
+        .ok_or_else(|| {
+            PollError::Invalid(format!(
+                "count: must be from 1 to {}",
+                polls::MAX_CODES_PER_BATCH
+            ))
+        })?;
+    let codes = (0..count)
+        .map(|_| ids::random_bytes().map(InviteCode::generate))
+        .collect::<Result<Vec<_>, _>>()?;
+    let store = SpinStore::open_default()?;
+    let poll = polls::get_poll(&store, &id)?;
+    voting::add_invite_codes(&store, &poll, &codes)?;
+    let codes: Vec<String> = codes.iter().map(ToString::to_string).collect();
+    Ok(json(
+        201,
+        &serde_json::json!({ "poll_id": id, "codes": codes }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VoteRequest {
+    /// Signed so that `-1` is reported as an invalid option rather than as invalid JSON.
+    option: Option<i64>,
+    options: Option<Vec<i64>>,
+    ranking: Option<Vec<i64>>,
+    grades: Option<Vec<i64>>,
+    card: Option<String>,
+    code: Option<String>,
+}
+
+fn index_of(i: i64) -> usize {
+    // Out of range either way: the domain reports it with the poll's option count.
+    usize::try_from(i).unwrap_or(usize::MAX)
+}
+
+impl VoteRequest {
+    fn ballot(&self) -> Result<BallotInput, PollError> {
+        let list = |v: &Vec<i64>| v.iter().copied().map(index_of).collect::<Vec<_>>();
+        match (&self.option, &self.options, &self.ranking, &self.grades) {
+            (Some(i), None, None, None) => Ok(BallotInput::Single(index_of(*i))),
+            (None, Some(v), None, None) => Ok(BallotInput::Multiple(list(v))),
+            (None, None, Some(v), None) => Ok(BallotInput::Ranked(list(v))),
+            (None, None, None, Some(v)) => Ok(BallotInput::Majority(list(v))),
+            _ => Err(PollError::InvalidBallot(
+                "give exactly one of option, options, ranking, grades".into(),
+            )),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct VoteResponse<'a> {
+    poll_id: &'a PollId,
+    changed: bool,
+    /// `null` when the poll does not show results to voters yet.
+    results: Option<ResultsResponse<'a>>,
+}
+
+/// `POST /api/polls/:id/votes` (JSON): 201 with the results including this vote when the
+/// poll shows them to voters. Changing a vote (polls that allow it) answers 200.
 pub fn cast_vote(req: Request, params: Params) -> Result<Response, ApiError> {
     same_site::check(&req)?;
     let id = poll_id(&params)?;
     let body: VoteRequest = parse_body(&req)?;
-    // Out of range either way: the domain reports it with the poll's option count.
-    let option = usize::try_from(body.option).unwrap_or(usize::MAX);
-    let (voter, set_cookie) = voter::identify(&req)?;
+    let input = body.ballot()?;
+    let (browser, set_cookie) = voter::identify(&req)?;
     let store = SpinStore::open_default()?;
-    let tally = polls::cast_vote(&store, &id, &voter, option)?;
+    voter::rate_limit(&store, &req)?;
+    let poll = visible_poll(&store, &id, false)?;
+    let ballot = Ballot::parse(&poll, input)?;
+    let voter = voter::for_poll(&poll, &browser, body.card.as_deref(), body.code.as_deref())?;
+    let now = SystemClock.now();
+    let outcome = voting::vote(&store, now, &poll, &voter, &ballot)?;
+    after_vote(&store, &poll, &browser);
+    // A voter who just voted sees what "always" and "after voting" polls show; the others
+    // (after close, staff only) cannot be closed while open to votes.
+    let shown = matches!(
+        poll.results_visibility,
+        ResultsVisibility::Always | ResultsVisibility::AfterVote
+    );
+    let results = if shown {
+        Some(results::read(&store, &poll)?)
+    } else {
+        None
+    };
+    let changed = outcome == VoteOutcome::Changed;
     let mut response = json(
-        201,
+        if changed { 200 } else { 201 },
         &VoteResponse {
             poll_id: &id,
-            option,
-            results: &tally,
+            changed,
+            results: results.as_ref().map(|r| ResultsResponse::new(&poll, r)),
         },
     );
     voter::attach(&mut response, set_cookie);
     Ok(response)
 }
 
-/// `GET /api/polls/:id/results`.
-pub fn results(_req: Request, params: Params) -> Result<Response, ApiError> {
-    let id = poll_id(&params)?;
-    let store = SpinStore::open_default()?;
-    let poll = polls::get_poll(&store, &id)?;
-    let tally = polls::tally(&store, &poll)?;
-    let options = poll
-        .options
-        .iter()
-        .zip(&tally.counts)
-        .zip(tally.percentages())
-        .map(|((text, &votes), percent)| OptionResult {
-            text,
-            votes,
-            percent,
-        })
-        .collect();
-    Ok(json(
-        200,
-        &ResultsResponse {
+/// Remembers that this browser voted by card or code, for "results after voting"
+/// (best effort: the vote is counted either way).
+pub fn after_vote(store: &SpinStore, poll: &Poll, browser: &polls::VoterId) {
+    if poll.results_visibility == ResultsVisibility::AfterVote
+        && poll.voter_method != VoterMethod::Cookie
+        && let Err(e) = voting::mark_seen(store, poll, browser)
+    {
+        eprintln!("failed to remember a voter's browser: {e}");
+    }
+}
+
+#[derive(Serialize)]
+pub struct ResultsResponse<'a> {
+    poll_id: &'a PollId,
+    question: &'a str,
+    kind: KindName,
+    /// How the results are counted: `plurality`, `approval`, `borda`, `majority_judgment`.
+    method: &'static str,
+    /// People who voted.
+    ballots: u64,
+    /// Kept for clients of the first version: the number of ballots.
+    total: u64,
+    options: Vec<OptionResponse<'a>>,
+}
+
+#[derive(Serialize)]
+struct OptionResponse<'a> {
+    text: &'a str,
+    rank: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    votes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    points: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grades: Option<[u64; 6]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    majority_grade: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    majority_grade_fr: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    majority_grade_en: Option<&'static str>,
+}
+
+pub fn method_name(kind: PollKind) -> &'static str {
+    match kind {
+        PollKind::Single => "plurality",
+        PollKind::Multiple { .. } => "approval",
+        PollKind::Ranked => "borda",
+        PollKind::Majority => "majority_judgment",
+    }
+}
+
+impl<'a> ResultsResponse<'a> {
+    fn new(poll: &'a Poll, results: &Results) -> Self {
+        let options = poll
+            .options
+            .iter()
+            .zip(&results.options)
+            .map(|(option, r)| {
+                let (votes, percent, points) = match poll.kind {
+                    PollKind::Single | PollKind::Multiple { .. } => {
+                        (Some(r.count), Some(r.percent), None)
+                    }
+                    PollKind::Ranked => (None, Some(r.percent), Some(r.count)),
+                    PollKind::Majority => (None, None, None),
+                };
+                OptionResponse {
+                    text: &option.text,
+                    rank: r.rank,
+                    votes,
+                    percent,
+                    points,
+                    grades: r.grades,
+                    majority_grade: r.majority_grade,
+                    majority_grade_fr: r.majority_grade.and_then(|g| GRADES_FR.get(g).copied()),
+                    majority_grade_en: r.majority_grade.and_then(|g| GRADES_EN.get(g).copied()),
+                }
+            })
+            .collect();
+        ResultsResponse {
             poll_id: &poll.id,
             question: &poll.question,
+            kind: poll.kind.name(),
+            method: method_name(poll.kind),
+            ballots: results.ballots,
+            total: results.ballots,
             options,
-            total: tally.total,
-        },
-    ))
+        }
+    }
+}
+
+/// The poll and its results for whoever asks, or 403 `results_hidden`.
+fn readable_results(req: &Request, params: &Params) -> Result<(Poll, Results), ApiError> {
+    let id = poll_id(params)?;
+    let staff = is_staff(req);
+    let store = SpinStore::open_default()?;
+    let poll = visible_poll(&store, &id, staff)?;
+    let browser = voter::from_cookie(req);
+    let viewer = Viewer {
+        staff,
+        browser: browser.as_ref(),
+    };
+    if !results::visible(&store, &poll, SystemClock.now(), viewer)? {
+        return Err(PollError::ResultsHidden.into());
+    }
+    let results = results::read(&store, &poll)?;
+    Ok((poll, results))
+}
+
+/// `GET /api/polls/:id/results`: public as the poll's visibility says; staff always.
+pub fn results(req: Request, params: Params) -> Result<Response, ApiError> {
+    let (poll, results) = readable_results(&req, &params)?;
+    Ok(json(200, &ResultsResponse::new(&poll, &results)))
+}
+
+/// `GET /api/polls/:id/results.csv` (admin): UTF-8 with a byte-order mark, so Excel reads
+/// the accents, one row per answer.
+pub fn results_csv(req: Request, params: Params) -> Result<Response, ApiError> {
+    auth::require_admin(&req)?;
+    let (poll, results) = readable_results(&req, &params)?;
+    let mut csv = String::from("\u{feff}");
+    let header: Vec<&str> = match poll.kind {
+        PollKind::Single | PollKind::Multiple { .. } => vec!["rank", "answer", "votes", "percent"],
+        PollKind::Ranked => vec!["rank", "answer", "borda_points", "percent_of_points"],
+        PollKind::Majority => {
+            let mut h = vec!["rank", "answer", "majority_grade"];
+            h.extend(GRADES_FR);
+            h
+        }
+    };
+    push_row(&mut csv, header.iter().map(|s| s.to_string()));
+    for (option, r) in poll.options.iter().zip(&results.options) {
+        let mut row = vec![r.rank.to_string(), option.text.clone()];
+        match (poll.kind, r.grades) {
+            (PollKind::Majority, Some(grades)) => {
+                row.push(
+                    r.majority_grade
+                        .and_then(|g| GRADES_FR.get(g))
+                        .map_or(String::new(), |s| s.to_string()),
+                );
+                row.extend(grades.iter().map(u64::to_string));
+            }
+            _ => {
+                row.push(r.count.to_string());
+                row.push(format!("{:.1}", r.percent));
+            }
+        }
+        push_row(&mut csv, row.into_iter());
+    }
+    push_row(
+        &mut csv,
+        [
+            "".to_owned(),
+            "ballots".to_owned(),
+            results.ballots.to_string(),
+        ]
+        .into_iter(),
+    );
+    Ok(Response::builder()
+        .status(200)
+        .header("content-type", "text/csv; charset=utf-8")
+        .header(
+            "content-disposition",
+            format!("attachment; filename=\"poll-{}-results.csv\"", poll.id),
+        )
+        .header("x-content-type-options", "nosniff")
+        .header("cache-control", "no-store")
+        .body(csv)
+        .build())
+}
+
+/// One CSV line (RFC 4180): fields with a comma, quote or line break are quoted, quotes
+/// doubled. A field a spreadsheet would read as a formula (`=`, `+`, `-`, `@`) gets a
+/// leading apostrophe: answers are patron-facing text, never formulas.
+fn push_row(csv: &mut String, fields: impl Iterator<Item = String>) {
+    let line: Vec<String> = fields.map(|f| csv_field(&f)).collect();
+    csv.push_str(&line.join(","));
+    csv.push_str("\r\n");
+}
+
+fn csv_field(field: &str) -> String {
+    let guarded = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{field}")
+    } else {
+        field.to_owned()
+    };
+    if guarded.contains([',', '"', '\n', '\r', ';']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("Polar"), "Polar");
+        assert_eq!(csv_field("Oui, non"), "\"Oui, non\"");
+        assert_eq!(csv_field("Le \"Horla\""), "\"Le \"\"Horla\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("-1"), "'-1");
+        assert_eq!(csv_field("été 🌞"), "été 🌞");
+        let mut csv = String::new();
+        push_row(&mut csv, ["a".to_owned(), "b\nc".to_owned()].into_iter());
+        assert_eq!(csv, "a,\"b\nc\"\r\n");
+    }
+
+    #[test]
+    fn the_embed_snippet_is_escaped() {
+        let html = embed_snippet("https://bib.example/polls/x/embed", "Un \"vrai\" <choix>");
+        assert!(
+            html.contains("title=\"Un &quot;vrai&quot; &lt;choix&gt;\""),
+            "{html}"
+        );
+        assert!(html.starts_with("<iframe src=\"https://bib.example/polls/x/embed\""));
+    }
 }

@@ -1,12 +1,23 @@
-//! The anonymous visitor behind a vote, remembered by a cookie.
+//! Who is voting: the browser's cookie, and the voter the poll's method asks for (the cookie
+//! itself, a card number or an invitation code); plus the per-address vote rate limit.
 
-use kiosque_domain::polls::VoterId;
-use kiosque_spin::{ApiError, cookies, ids};
+use kiosque_domain::Clock;
+use kiosque_domain::polls::identity::card_hash;
+use kiosque_domain::polls::{InviteCode, Poll, PollError, Voter, VoterId, VoterMethod};
+use kiosque_domain::ratelimit::{self, Decision, RateLimit};
+use kiosque_domain::store::KvStore;
+use kiosque_spin::{ApiError, SystemClock, client, config, cookies, ids};
 use spin_sdk::http::{Request, Response};
 
 /// The cookie holding the visitor's random token.
 pub const COOKIE: &str = "kiosque_voter";
 const ONE_YEAR_SECS: u64 = 365 * 24 * 60 * 60;
+/// `rate_limit_votes` when unset: generous, a library's Wi-Fi puts many patrons behind one
+/// address.
+const DEFAULT_VOTE_LIMIT: RateLimit = RateLimit {
+    max: 300,
+    window_secs: 600,
+};
 
 /// The visitor's token from the cookie; a missing or malformed cookie counts as none.
 pub fn from_cookie(req: &Request) -> Option<VoterId> {
@@ -26,5 +37,40 @@ pub fn identify(req: &Request) -> Result<(VoterId, Option<String>), ApiError> {
 pub fn attach(response: &mut Response, set_cookie: Option<String>) {
     if let Some(cookie) = set_cookie {
         response.set_header("set-cookie", cookie);
+    }
+}
+
+/// The voter as `poll` identifies them, from the browser and what the patron typed.
+pub fn for_poll(
+    poll: &Poll,
+    browser: &VoterId,
+    card: Option<&str>,
+    code: Option<&str>,
+) -> Result<Voter, PollError> {
+    match poll.voter_method {
+        VoterMethod::Cookie => Ok(Voter::Cookie(browser.clone())),
+        VoterMethod::Card { format } => {
+            let card = format.normalise(card.unwrap_or(""))?;
+            // Read per request (Spin instantiates per request anyway); never logged.
+            let key = config::variable("card_hash_key").ok_or(PollError::CardKeyMissing)?;
+            Ok(Voter::Card(card_hash(&key, &poll.id, &card)))
+        }
+        VoterMethod::Codes => Ok(Voter::Code(InviteCode::parse(code.unwrap_or(""))?)),
+    }
+}
+
+/// Counts this vote against the client's address (`rate_limit_votes`, "max/seconds").
+/// Costs 1 read and 1 compare-and-swap, none when the limit is disabled.
+pub fn rate_limit(store: &dyn KvStore, req: &Request) -> Result<(), PollError> {
+    let limit = config::rate_limit("rate_limit_votes", DEFAULT_VOTE_LIMIT);
+    match ratelimit::check(
+        store,
+        SystemClock.now(),
+        "vote",
+        &client::address(req),
+        limit,
+    )? {
+        Decision::Allowed => Ok(()),
+        Decision::Limited { retry_after_secs } => Err(PollError::RateLimited { retry_after_secs }),
     }
 }

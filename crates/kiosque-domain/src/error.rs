@@ -32,4 +32,9 @@ pub enum ErrorKind {
 pub trait DomainError: std::error::Error {
     fn kind(&self) -> ErrorKind;
     fn code(&self) -> &'static str;
+    /// For [`ErrorKind::TooManyRequests`]: how long the client should wait, in seconds
+    /// (sent as `Retry-After`).
+    fn retry_after_secs(&self) -> Option<u32> {
+        None
+    }
 }

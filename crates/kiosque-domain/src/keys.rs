@@ -2,9 +2,9 @@
 //!
 //! | key                               | value                                              |
 //! |-----------------------------------|----------------------------------------------------|
-//! | `poll/{poll_id}`                  | JSON [`Poll`](crate::polls::Poll), written once    |
-//! | `poll/{poll_id}/count/{index}`    | counter: votes for option `index` (0-based)        |
-//! | `poll/{poll_id}/voter/{voter_id}` | counter used as a claim: at least 1 once voted     |
+//! | `poll/{poll_id}`                  | JSON [`Poll`](crate::polls::Poll), rewritten by CAS (edit, open, close) |
+//! | `poll/{poll_id}/count/{index}`    | counter: votes (single, multiple) or Borda points (ranked) for option `index` (0-based) |
+//! | `poll/{poll_id}/voter/{voter}`    | counter used as a claim: at least 1 once voted (see the polls group below) |
 //! | `ratelimit/{scope}/{bucket}`      | JSON `{window, count}`: requests of the clients hashed into `bucket` (0..1024) in the current window |
 //!
 //! The voter claim is not a flag: the first vote moves it from 0 to 1 and only that request
@@ -17,7 +17,9 @@
 //! `poll/` + 40 + `/voter/` + 64 = 116 bytes, well under Spin's 256-byte guarantee, because
 //! the ids are parsed types with bounded lengths.
 
-use crate::polls::{PollId, VoterId};
+use crate::contests::{CategorySlug, ContestId};
+use crate::polls::{InviteCode, PollId, Voter, VoterId};
+use crate::questions::QuestionId;
 
 /// One of the fixed buckets of a rate-limit scope (see `ratelimit`).
 pub fn rate_limit_bucket(scope: &str, bucket: u64) -> String {
@@ -32,8 +34,154 @@ pub fn poll_count(id: &PollId, option_index: usize) -> String {
     format!("poll/{id}/count/{option_index}")
 }
 
-pub fn poll_voter(id: &PollId, voter: &VoterId) -> String {
-    format!("poll/{id}/voter/{voter}")
+// --- polls ------------------------------------------------------------------------------
+//
+// | key                                     | value                                           |
+// |-----------------------------------------|-------------------------------------------------|
+// | `polls/index`                           | JSON `polls::index`: every poll's id and times, CAS |
+// | `polls/index-init`                      | counter used as a claim: who creates the index  |
+// | `poll/{pid}/ballots`                    | counter: ballots (multiple and ranked polls)    |
+// | `poll/{pid}/grade/{index}/{grade}`      | counter: majority-judgment grades (0..6) given to option `index` |
+// | `poll/{pid}/voter/{voter}`              | counter used as a claim; `voter` is a cookie token, `card:{64 hex}` or `code:{64 hex}` |
+// | `poll/{pid}/ballot/{voter}`             | JSON `{v, ballot}`: the ballot of a voter who may change it (CAS) |
+// | `poll/{pid}/invite/{64 hex}`            | `1`: an invitation code (SHA-256), claimed through `poll/{pid}/voter/code:{hash}` |
+// | `poll/{pid}/seen/{cookie}`              | `1`: this browser voted by card or code ("results after voting") |
+//
+// Longest: `poll/` + 40 + `/ballot/code:` + 64 = 122 bytes.
+
+pub fn poll_voter(id: &PollId, voter: &Voter) -> String {
+    format!("poll/{id}/voter/{}", voter.key_part())
+}
+
+pub fn poll_index() -> String {
+    "polls/index".to_owned()
+}
+
+pub fn poll_index_init() -> String {
+    "polls/index-init".to_owned()
+}
+
+pub fn poll_ballots(id: &PollId) -> String {
+    format!("poll/{id}/ballots")
+}
+
+pub fn poll_grade(id: &PollId, option_index: usize, grade: usize) -> String {
+    format!("poll/{id}/grade/{option_index}/{grade}")
+}
+
+pub fn poll_ballot(id: &PollId, voter: &Voter) -> String {
+    format!("poll/{id}/ballot/{}", voter.key_part())
+}
+
+pub fn poll_invite(id: &PollId, code: &InviteCode) -> String {
+    format!("poll/{id}/invite/{}", code.hash())
+}
+
+pub fn poll_seen(id: &PollId, browser: &VoterId) -> String {
+    format!("poll/{id}/seen/{browser}")
+}
+
+// --- questions and contests -------------------------------------------------------------
+//
+// | key                                          | value                                     |
+// |----------------------------------------------|-------------------------------------------|
+// | `question/{qid}`                             | JSON `questions::Question`                |
+// | `question/{qid}/answer-seq`                  | counter: the last answer number handed out |
+// | `question/{qid}/answer/{n}`                  | JSON `questions::Answer`, one per answer  |
+// | `question/{qid}/approved`                    | JSON `[n]`, sorted; staff only (CAS)      |
+// | `question/{qid}/answer/{n}/likes`            | counter: likes                            |
+// | `question/{qid}/answer/{n}/liker/{voter}`    | counter used as a claim (>= 1: liked)     |
+// | `contest/{cid}`                              | JSON `contests::Contest`                  |
+// | `contest/{cid}/entry-seq`                    | counter: the last entry number            |
+// | `contest/{cid}/entry/{n}`                    | JSON `contests::Entry` (no contact data)  |
+// | `contest/{cid}/contact/{n}`                  | JSON `{email, slot}`: personal data, purged |
+// | `contest/{cid}/approved`, `.../winners`      | JSON `{category: [n]}`; staff only (CAS)  |
+// | `contest/{cid}/entry/{n}/votes`              | counter: public votes                     |
+// | `contest/{cid}/voter/{category}/{voter}`     | counter used as a claim: one vote per category |
+// | `contest/{cid}/purge`                        | JSON `{next, done}`: contact erasure progress |
+// | `contests/seq`, `contests/{n}`               | counter, JSON contest id: the registry the purge walks |
+// | `contests/purge-low`                         | JSON number: registry entries below are purged |
+// | `contact-ref/{hash}/seq`, `contact-ref/{hash}/{n}` | counter, JSON `{contest, seq}`: an email's entries (hash: 32 hex) |
+
+pub fn question(id: &QuestionId) -> String {
+    format!("question/{id}")
+}
+
+pub fn question_answer_seq(id: &QuestionId) -> String {
+    format!("question/{id}/answer-seq")
+}
+
+pub fn question_answer(id: &QuestionId, seq: u64) -> String {
+    format!("question/{id}/answer/{seq}")
+}
+
+pub fn question_approved(id: &QuestionId) -> String {
+    format!("question/{id}/approved")
+}
+
+pub fn question_answer_likes(id: &QuestionId, seq: u64) -> String {
+    format!("question/{id}/answer/{seq}/likes")
+}
+
+pub fn question_answer_liker(id: &QuestionId, seq: u64, voter: &VoterId) -> String {
+    format!("question/{id}/answer/{seq}/liker/{voter}")
+}
+
+pub fn contest(id: &ContestId) -> String {
+    format!("contest/{id}")
+}
+
+pub fn contest_entry_seq(id: &ContestId) -> String {
+    format!("contest/{id}/entry-seq")
+}
+
+pub fn contest_entry(id: &ContestId, seq: u64) -> String {
+    format!("contest/{id}/entry/{seq}")
+}
+
+pub fn contest_contact(id: &ContestId, seq: u64) -> String {
+    format!("contest/{id}/contact/{seq}")
+}
+
+pub fn contest_approved(id: &ContestId) -> String {
+    format!("contest/{id}/approved")
+}
+
+pub fn contest_winners(id: &ContestId) -> String {
+    format!("contest/{id}/winners")
+}
+
+pub fn contest_entry_votes(id: &ContestId, seq: u64) -> String {
+    format!("contest/{id}/entry/{seq}/votes")
+}
+
+pub fn contest_voter(id: &ContestId, category: &CategorySlug, voter: &VoterId) -> String {
+    format!("contest/{id}/voter/{}/{voter}", category.as_str())
+}
+
+pub fn contest_purge(id: &ContestId) -> String {
+    format!("contest/{id}/purge")
+}
+
+pub fn contest_registry_seq() -> String {
+    "contests/seq".to_owned()
+}
+
+pub fn contest_registry(n: u64) -> String {
+    format!("contests/{n}")
+}
+
+pub fn contest_purge_low() -> String {
+    "contests/purge-low".to_owned()
+}
+
+/// `hash` is `contests::Email::key_hash` (32 hex digits).
+pub fn contact_ref_seq(hash: &str) -> String {
+    format!("contact-ref/{hash}/seq")
+}
+
+pub fn contact_ref(hash: &str, n: u64) -> String {
+    format!("contact-ref/{hash}/{n}")
 }
 
 #[cfg(test)]
@@ -50,8 +198,12 @@ mod tests {
             poll_count(&id, 19),
             format!("poll/{}/count/19", "a".repeat(40))
         );
-        let longest = poll_voter(&id, &voter);
+        let longest = poll_voter(&id, &Voter::Cookie(voter));
         assert_eq!(longest.len(), 116);
+        let code = Voter::Code(InviteCode::parse("ABCDE-FGHJK").unwrap());
+        let longest = poll_ballot(&id, &code);
+        assert_eq!(longest.len(), 122);
         assert!(longest.len() <= MAX_KEY_BYTES);
+        assert!(poll_voter(&id, &Voter::Card("f".repeat(64))).len() <= MAX_KEY_BYTES);
     }
 }

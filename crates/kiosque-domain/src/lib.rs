@@ -13,10 +13,15 @@
 //!   functions below never re-validate.
 
 pub mod clock;
+pub mod contests;
 pub mod error;
 pub mod ids;
 pub mod keys;
+pub mod local_time;
+pub mod markdown;
+pub mod moderation;
 pub mod polls;
+pub mod questions;
 pub mod ratelimit;
 pub mod store;
 

@@ -1,6 +1,7 @@
 //! Spin variables the components read. The manifest maps `admin_token`, `library_name` and
 //! `public_base_url` into every component; an unset or empty variable counts as absent.
 
+use kiosque_domain::ratelimit::RateLimit;
 use spin_sdk::variables;
 
 /// The library's name when the `library_name` variable is not set.
@@ -29,4 +30,40 @@ pub fn library_name() -> String {
 /// The configured public origin, without a trailing slash, e.g. `https://kiosque.example`.
 pub fn public_base_url() -> Option<String> {
     variable("public_base_url").map(|url| url.trim().trim_end_matches('/').to_owned())
+}
+
+/// A rate-limit variable written `max/seconds` (`0/0` disables); `default` when it is unset,
+/// and when it is malformed, which is logged rather than failing every request.
+pub fn rate_limit(name: &str, default: RateLimit) -> RateLimit {
+    let Some(text) = variable(name) else {
+        return default;
+    };
+    parse_rate_limit(&text).unwrap_or_else(|| {
+        eprintln!("variable {name}: expected \"max/seconds\", e.g. \"300/600\"; using the default");
+        default
+    })
+}
+
+fn parse_rate_limit(text: &str) -> Option<RateLimit> {
+    let (max, secs) = text.trim().split_once('/')?;
+    Some(RateLimit {
+        max: max.trim().parse().ok()?,
+        window_secs: secs.trim().parse().ok()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limits_read_max_per_seconds() {
+        let limit = |max, window_secs| Some(RateLimit { max, window_secs });
+        assert_eq!(parse_rate_limit("300/600"), limit(300, 600));
+        assert_eq!(parse_rate_limit(" 5 / 60 "), limit(5, 60));
+        assert_eq!(parse_rate_limit("0/0"), limit(0, 0));
+        for bad in ["", "300", "300/", "/600", "-1/60", "a/b", "1/2/3"] {
+            assert_eq!(parse_rate_limit(bad), None, "{bad}");
+        }
+    }
 }

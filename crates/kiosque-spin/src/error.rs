@@ -72,6 +72,8 @@ pub struct ApiError {
     pub status: u16,
     pub code: &'static str,
     pub message: String,
+    /// Seconds the client should wait before retrying (`Retry-After`, with 429).
+    pub retry_after_secs: Option<u32>,
 }
 
 impl ApiError {
@@ -80,6 +82,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after_secs: None,
         }
     }
 
@@ -129,7 +132,10 @@ impl<E: DomainError> From<E> for ApiError {
     fn from(error: E) -> Self {
         match error.kind() {
             ErrorKind::Storage => ApiError::internal(format!("{}: {error}", error.code())),
-            kind => ApiError::new(status_for(kind), error.code(), error.to_string()),
+            kind => ApiError {
+                retry_after_secs: error.retry_after_secs(),
+                ..ApiError::new(status_for(kind), error.code(), error.to_string())
+            },
         }
     }
 }
@@ -157,6 +163,9 @@ impl IntoResponse for ApiError {
         if self.status == 401 {
             response.set_header("www-authenticate", "Bearer realm=\"kiosque\"");
         }
+        if let Some(secs) = self.retry_after_secs {
+            response.set_header("retry-after", secs.to_string());
+        }
         response
     }
 }
@@ -180,6 +189,8 @@ pub struct PageError {
     pub code: &'static str,
     /// Boxed so that `Result<Response, PageError>` stays small on the happy path.
     pub content: Box<PageContent>,
+    /// Seconds the visitor should wait before retrying (`Retry-After`, with 429).
+    pub retry_after_secs: Option<u32>,
 }
 
 /// The words of an error page.
@@ -209,6 +220,7 @@ impl PageError {
                 },
                 link: "/".to_owned(),
             }),
+            retry_after_secs: None,
         }
     }
 
@@ -314,6 +326,16 @@ impl PageError {
 
 impl<E: DomainError> From<E> for PageError {
     fn from(error: E) -> Self {
+        let retry_after_secs = error.retry_after_secs();
+        PageError {
+            retry_after_secs,
+            ..page_for(error)
+        }
+    }
+}
+
+fn page_for<E: DomainError>(error: E) -> PageError {
+    {
         let status = status_for(error.kind());
         match error.kind() {
             ErrorKind::Storage => PageError::internal(format!("{}: {error}", error.code())),
@@ -385,7 +407,11 @@ impl<E: DomainError> From<E> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        response::html(self.status, self.render())
+        let mut response = response::html(self.status, self.render());
+        if let Some(secs) = self.retry_after_secs {
+            response.set_header("retry-after", secs.to_string());
+        }
+        response
     }
 }
 
@@ -420,6 +446,20 @@ mod tests {
         let api = ApiError::from(RequestError::UnsupportedMediaType);
         assert_eq!((api.status, api.code), (415, "unsupported_media_type"));
         assert_eq!(PageError::cross_site().status, 403);
+
+        let limited = PollError::RateLimited {
+            retry_after_secs: 42,
+        };
+        let api = ApiError::from(limited);
+        assert_eq!(
+            (api.status, api.code, api.retry_after_secs),
+            (429, "rate_limited", Some(42))
+        );
+        let page = PageError::from(PollError::RateLimited {
+            retry_after_secs: 7,
+        });
+        assert_eq!((page.status, page.retry_after_secs), (429, Some(7)));
+        assert_eq!(ApiError::from(PollError::NotFound).retry_after_secs, None);
     }
 
     #[test]

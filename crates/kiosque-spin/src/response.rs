@@ -8,6 +8,11 @@ use spin_sdk::http::Response;
 pub const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
      form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/// The policy of pages meant to be shown in other sites' iframes (a poll's widget): the
+/// same as [`PAGE_CSP`] except that any site may frame it.
+pub const EMBED_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
+     form-action 'self'; base-uri 'none'; frame-ancestors *";
+
 /// A JSON answer. Serialising our own types cannot fail in practice; if it does, a 500.
 pub fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> Response {
     match serde_json::to_vec(value) {
@@ -42,6 +47,13 @@ pub fn html(status: u16, body: String) -> Response {
         .header("cache-control", "no-cache")
         .body(body)
         .build()
+}
+
+/// An HTML page that other sites may frame (see [`EMBED_CSP`]).
+pub fn html_embeddable(status: u16, body: String) -> Response {
+    let mut response = html(status, body);
+    response.set_header("content-security-policy", EMBED_CSP);
+    response
 }
 
 /// `303 See Other`: after a form post, the browser fetches `location` with GET.

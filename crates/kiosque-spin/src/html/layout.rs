@@ -239,6 +239,21 @@ pub fn page(ctx: &PageContext, meta: &PageMeta, body: &str) -> String {
     )
 }
 
+/// A bare document for pages shown inside other sites' iframes: the stylesheet and the
+/// content, without the site header, footer or language switch (the framing page has its
+/// own), and not indexed (the full page is the canonical one).
+pub fn embed_page(ctx: &PageContext, title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"{code}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<meta name=\"robots\" content=\"noindex\">\n\
+         <link rel=\"stylesheet\" href=\"/static/css/kiosque.css\">\n</head>\n\
+         <body class=\"embed\">\n<main id=\"contenu\">\n{body}</main>\n</body>\n</html>\n",
+        code = ctx.lang.code(),
+        title = escape(title),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

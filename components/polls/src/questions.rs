@@ -1,0 +1,560 @@
+//! Questions over HTTP: the JSON API (`/api/questions/...`) and the public pages
+//! (`/questions/...`). The rules live in `kiosque_domain::questions`.
+
+use kiosque_domain::moderation::{Decision, ModerationRequest};
+use kiosque_domain::questions::{
+    self, AnswerField, CreateQuestionRequest, NewAnswer, NewQuestion, Question, QuestionError,
+    QuestionId, Sort, Submission, SubmitAnswerRequest,
+};
+use kiosque_spin::html::escape;
+use kiosque_spin::html::layout::{self, PageContext, PageMeta, base_url};
+use kiosque_spin::json::parse_body;
+use kiosque_spin::response::{html, json, see_other};
+use kiosque_spin::{ApiError, PageError, SpinStore, SystemClock, auth, form, ids, same_site};
+use serde::{Deserialize, Serialize};
+use serde_json::json as json_value;
+use spin_sdk::http::{Params, Request, Response};
+
+use crate::engage::{self, patron_text, query_u64};
+use crate::voter;
+
+fn question_id(params: &Params) -> Option<QuestionId> {
+    params.get("id").and_then(|id| QuestionId::parse(id).ok())
+}
+
+fn api_id(params: &Params) -> Result<QuestionId, ApiError> {
+    question_id(params).ok_or_else(|| QuestionError::NotFound.into())
+}
+
+fn seq(params: &Params) -> Option<u64> {
+    params
+        .get("seq")
+        .and_then(|s| s.parse().ok())
+        .filter(|&n| n >= 1)
+}
+
+#[derive(Serialize)]
+struct QuestionResponse<'a> {
+    #[serde(flatten)]
+    question: &'a Question,
+    url: String,
+}
+
+/// `POST /api/questions` (admin): 201 with the question and its public URL.
+pub fn create(req: Request, _params: Params) -> Result<Response, ApiError> {
+    same_site::check(&req)?;
+    auth::require_admin(&req)?;
+    let new = NewQuestion::parse(parse_body::<CreateQuestionRequest>(&req)?)?;
+    let store = SpinStore::open_default()?;
+    let id = QuestionId::generate(ids::random_bytes()?);
+    let question = questions::create_question(&store, &SystemClock, id, new)?;
+    let base = base_url(&req);
+    let mut response = json(
+        201,
+        &QuestionResponse {
+            url: format!("{base}/questions/{}", question.id),
+            question: &question,
+        },
+    );
+    response.set_header("location", format!("{base}/api/questions/{}", question.id));
+    Ok(response)
+}
+
+/// `GET /api/questions/:id`.
+pub fn show(req: Request, params: Params) -> Result<Response, ApiError> {
+    let id = api_id(&params)?;
+    let store = SpinStore::open_default()?;
+    let question = questions::get_question(&store, &id)?;
+    Ok(json(
+        200,
+        &QuestionResponse {
+            url: format!("{}/questions/{id}", base_url(&req)),
+            question: &question,
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateRequest {
+    open: bool,
+}
+
+/// `POST /api/questions/:id/state` `{"open": bool}` (admin).
+pub fn set_state(req: Request, params: Params) -> Result<Response, ApiError> {
+    same_site::check(&req)?;
+    auth::require_admin(&req)?;
+    let id = api_id(&params)?;
+    let body: StateRequest = parse_body(&req)?;
+    let store = SpinStore::open_default()?;
+    let question = questions::set_open(&store, &id, body.open)?;
+    Ok(json(
+        200,
+        &QuestionResponse {
+            url: format!("{}/questions/{id}", base_url(&req)),
+            question: &question,
+        },
+    ))
+}
+
+/// `POST /api/questions/:id/answers` (public, JSON): 202, the answer waits for moderation.
+/// A filled honeypot gets the same 202 and stores nothing.
+pub fn submit(req: Request, params: Params) -> Result<Response, ApiError> {
+    same_site::check(&req)?;
+    let id = api_id(&params)?;
+    let body: SubmitAnswerRequest = parse_body(&req)?;
+    let store = SpinStore::open_default()?;
+    if let Err(limited) = engage::rate_limit(&store, &req, "answer", false) {
+        return Ok(limited);
+    }
+    let question = questions::get_question(&store, &id)?;
+    if let Submission::Answer(answer) = NewAnswer::parse(&question, body)? {
+        questions::submit_answer(&store, &SystemClock, &question, answer)?;
+    }
+    Ok(json(202, &json_value!({ "status": "pending" })))
+}
+
+/// `GET /api/questions/:id/answers?sort=likes&page=n` (public): approved answers.
+pub fn list(req: Request, params: Params) -> Result<Response, ApiError> {
+    let id = api_id(&params)?;
+    let store = SpinStore::open_default()?;
+    let page = questions::approved_page(&store, &id, sort_of(&req), query_u64(&req, "page", 1))?;
+    let answers: Vec<_> = page
+        .answers
+        .iter()
+        .map(|(a, likes)| {
+            json_value!({
+                "seq": a.seq, "text": a.text, "pseudonym": a.pseudonym, "title": a.title,
+                "author": a.author, "created_at": a.created_at, "likes": likes,
+            })
+        })
+        .collect();
+    Ok(json(
+        200,
+        &json_value!({
+            "question_id": id, "answers": answers, "approved": page.approved,
+            "page": page.page, "pages": page.pages,
+        }),
+    ))
+}
+
+fn sort_of(req: &Request) -> Sort {
+    match form::query_param(req.query(), "sort").as_deref() {
+        Some("likes") => Sort::Likes,
+        _ => Sort::Newest,
+    }
+}
+
+/// `GET /api/questions/:id/queue?from=n&limit=n&status=pending` (admin): every answer, with
+/// its status and staff-only rejection reason.
+pub fn queue(req: Request, params: Params) -> Result<Response, ApiError> {
+    auth::require_admin(&req)?;
+    let id = api_id(&params)?;
+    let pending = form::query_param(req.query(), "status").as_deref() == Some("pending");
+    let store = SpinStore::open_default()?;
+    let queue = questions::queue(
+        &store,
+        &id,
+        query_u64(&req, "from", 1),
+        query_u64(&req, "limit", 50),
+        pending,
+    )?;
+    Ok(json(200, &queue))
+}
+
+/// `POST /api/questions/:id/answers/:seq/moderation` `{"decision","reason"?}` (admin).
+pub fn moderate(req: Request, params: Params) -> Result<Response, ApiError> {
+    same_site::check(&req)?;
+    auth::require_admin(&req)?;
+    let id = api_id(&params)?;
+    let seq = seq(&params).ok_or(QuestionError::AnswerNotFound)?;
+    let decision = Decision::parse(parse_body::<ModerationRequest>(&req)?)
+        .map_err(QuestionError::InvalidModeration)?;
+    let store = SpinStore::open_default()?;
+    let answer = questions::moderate(&store, &SystemClock, &id, seq, decision)?;
+    Ok(json(200, &answer))
+}
+
+/// `POST /api/questions/:id/answers/:seq/likes` (public): 201 with the likes; 409
+/// `already_liked`.
+pub fn like(req: Request, params: Params) -> Result<Response, ApiError> {
+    same_site::check(&req)?;
+    let id = api_id(&params)?;
+    let seq = seq(&params).ok_or(QuestionError::AnswerNotFound)?;
+    let (voter, cookie) = voter::identify(&req)?;
+    let store = SpinStore::open_default()?;
+    let likes = questions::like(&store, &id, seq, &voter)?;
+    let mut response = json(201, &json_value!({ "seq": seq, "likes": likes }));
+    voter::attach(&mut response, cookie);
+    Ok(response)
+}
+
+// --- pages ---------------------------------------------------------------------------------
+
+/// The form's values and the error to show, when re-rendered after a refused answer.
+#[derive(Default)]
+struct FormState {
+    values: SubmitAnswerRequest,
+    error: Option<(&'static str, String)>,
+}
+
+/// `GET /questions/:id`: the question, the answer form and the approved answers.
+pub fn page(req: Request, params: Params) -> Result<Response, PageError> {
+    let id = question_id(&params).ok_or_else(PageError::not_found)?;
+    render(&req, &id, FormState::default(), 200)
+}
+
+fn render(
+    req: &Request,
+    id: &QuestionId,
+    state: FormState,
+    status: u16,
+) -> Result<Response, PageError> {
+    let ctx = PageContext::from_request(req);
+    let store = SpinStore::open_default()?;
+    let sort = sort_of(req);
+    let page = questions::approved_page(&store, id, sort, query_u64(req, "page", 1))?;
+    let q = &page.question;
+    let mut body = format!(
+        "<p class=\"kicker\">{}</p>\n<h1 id=\"question\">{}</h1>\n",
+        ctx.t("Question", "Question"),
+        escape(&q.text)
+    );
+    if form::query_param(req.query(), "answer").as_deref() == Some("ok") {
+        body.push_str(&format!(
+            "<p class=\"notice\" role=\"status\" id=\"merci\">{}</p>\n",
+            ctx.t(
+                "Merci ! Votre réponse sera publiée après relecture.",
+                "Thank you! Your answer will be published after review."
+            )
+        ));
+    }
+    if q.open {
+        body.push_str(&answer_form(&ctx, q, &state));
+    } else {
+        body.push_str(&format!(
+            "<p class=\"notice\">{}</p>\n",
+            ctx.t("Cette question est close.", "This question is closed.")
+        ));
+    }
+    body.push_str(&format!(
+        "<h2 id=\"reponses\">{} ({})</h2>\n",
+        ctx.t("Réponses", "Answers"),
+        page.approved
+    ));
+    let sort_link = |s: &str, label: &str, current: bool| {
+        let href = escape(&ctx.link(&format!("/questions/{id}?sort={s}#reponses")));
+        let aria = if current {
+            " aria-current=\"true\""
+        } else {
+            ""
+        };
+        format!("<a href=\"{href}\"{aria}>{label}</a>")
+    };
+    body.push_str(&format!(
+        "<p>{} {} · {}</p>\n",
+        ctx.t("Trier :", "Sort:"),
+        sort_link(
+            "newest",
+            ctx.t("les plus récentes", "newest"),
+            sort == Sort::Newest
+        ),
+        sort_link(
+            "likes",
+            ctx.t("les plus aimées", "most liked"),
+            sort == Sort::Likes
+        ),
+    ));
+    body.push_str("<ol class=\"answers\">\n");
+    for (answer, likes) in &page.answers {
+        let by = answer
+            .pseudonym
+            .as_deref()
+            .unwrap_or(ctx.t("Anonyme", "Anonymous"));
+        let mut work = String::new();
+        if let Some(title) = &answer.title {
+            work.push_str(&format!("<cite dir=\"auto\">{}</cite>", escape(title)));
+        }
+        if let Some(author) = &answer.author {
+            work.push_str(&format!(" — <span dir=\"auto\">{}</span>", escape(author)));
+        }
+        if !work.is_empty() {
+            work = format!("<p class=\"work\">{work}</p>");
+        }
+        body.push_str(&format!(
+            "<li id=\"r{seq}\"><article>{work}<p dir=\"auto\">{text}</p><p class=\"byline\"><span dir=\"auto\">{by}</span>, \
+             <time datetime=\"{date}\">{date}</time></p>\
+             <form method=\"post\" action=\"{action}\"><button type=\"submit\" aria-label=\"{like_label}\">♥ {like} ({likes})</button></form>\
+             </article></li>\n",
+            seq = answer.seq,
+            text = patron_text(&answer.text),
+            by = escape(by),
+            date = answer.created_at.date(),
+            action = escape(&ctx.link(&format!("/questions/{id}/answers/{}/like", answer.seq))),
+            like = ctx.t("J’aime", "Like"),
+            like_label = escape(&format!("{} ({likes})", ctx.t("J’aime cette réponse", "Like this answer"))),
+        ));
+    }
+    body.push_str("</ol>\n");
+    if page.pages > 1 {
+        let s = if sort == Sort::Likes {
+            "likes"
+        } else {
+            "newest"
+        };
+        body.push_str("<nav aria-label=\"Pagination\"><p>");
+        if page.page > 1 {
+            body.push_str(&format!(
+                "<a href=\"{}\" rel=\"prev\">{}</a> ",
+                escape(&ctx.link(&format!("/questions/{id}?sort={s}&page={}", page.page - 1))),
+                ctx.t("Précédentes", "Previous")
+            ));
+        }
+        body.push_str(&format!(
+            "{} {}/{}",
+            ctx.t("Page", "Page"),
+            page.page,
+            page.pages
+        ));
+        if page.page < page.pages {
+            body.push_str(&format!(
+                " <a href=\"{}\" rel=\"next\">{}</a>",
+                escape(&ctx.link(&format!("/questions/{id}?sort={s}&page={}", page.page + 1))),
+                ctx.t("Suivantes", "Next")
+            ));
+        }
+        body.push_str("</p></nav>\n");
+    }
+    // Not `QAPage`/`Question` (that means one accepted answer to a factual question): a page
+    // with patrons' comments.
+    let comments: Vec<_> = page.answers.iter().map(|(a, likes)| json_value!({
+        "@type": "Comment",
+        "text": a.text,
+        "dateCreated": a.created_at.date(),
+        "author": {"@type": "Person", "name": a.pseudonym.clone().unwrap_or_else(|| "Anonyme".to_owned())},
+        "interactionStatistic": {"@type": "InteractionCounter", "interactionType": "https://schema.org/LikeAction", "userInteractionCount": likes},
+    })).collect();
+    let meta = PageMeta {
+        title: q.text.clone(),
+        description: match ctx.lang {
+            kiosque_spin::Lang::Fr => format!(
+                "Une question de la {} : répondez et découvrez les réponses.",
+                ctx.library_name
+            ),
+            kiosque_spin::Lang::En => format!(
+                "A question from {}: answer it and read the answers.",
+                ctx.library_name
+            ),
+        },
+        og_type: "article",
+        json_ld: Some(json_value!({
+            "@context": "https://schema.org", "@type": "WebPage", "name": q.text,
+            "url": ctx.canonical_url(), "inLanguage": ctx.lang.code(), "datePublished": q.created_at.date(),
+            "comment": comments, "commentCount": page.approved,
+        })),
+        ..PageMeta::default()
+    };
+    Ok(html(status, layout::page(&ctx, &meta, &body)))
+}
+
+fn answer_form(ctx: &PageContext, q: &Question, state: &FormState) -> String {
+    let v = &state.values;
+    let err = |field: &str| {
+        state
+            .error
+            .as_ref()
+            .filter(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    };
+    // One input: label, optional hint, error tied with aria-describedby, value kept.
+    let input = |name: &'static str,
+                 label: &str,
+                 hint: Option<&str>,
+                 value: Option<&str>,
+                 max: usize,
+                 area: bool,
+                 required: bool| {
+        let mut described = Vec::new();
+        let mut extra = String::new();
+        if let Some(hint) = hint {
+            described.push(format!("{name}-hint"));
+            extra.push_str(&format!(
+                "<p class=\"hint\" id=\"{name}-hint\">{}</p>",
+                escape(hint)
+            ));
+        }
+        let invalid = match err(name) {
+            Some(message) => {
+                described.push(format!("{name}-error"));
+                extra.push_str(&format!(
+                    "<p class=\"error\" id=\"{name}-error\">{}</p>",
+                    escape(message)
+                ));
+                " aria-invalid=\"true\""
+            }
+            None => "",
+        };
+        let described = if described.is_empty() {
+            String::new()
+        } else {
+            format!(" aria-describedby=\"{}\"", described.join(" "))
+        };
+        let req = if required { " required" } else { "" };
+        let value = escape(value.unwrap_or(""));
+        let control = if area {
+            format!(
+                "<textarea id=\"{name}\" name=\"{name}\" maxlength=\"{max}\" rows=\"4\" dir=\"auto\"{req}{described}{invalid}>{value}</textarea>"
+            )
+        } else {
+            format!(
+                "<input id=\"{name}\" name=\"{name}\" maxlength=\"{max}\" dir=\"auto\" value=\"{value}\"{req}{described}{invalid}>"
+            )
+        };
+        format!(
+            "<div class=\"field\"><label for=\"{name}\">{}</label>{extra}{control}</div>\n",
+            escape(label)
+        )
+    };
+    let mut out = format!(
+        "<form method=\"post\" action=\"{}\" class=\"answer-form\">\n<h2>{}</h2>\n",
+        escape(&ctx.link(&format!("/questions/{}/answer", q.id))),
+        ctx.t("Votre réponse", "Your answer"),
+    );
+    if let Some((_, message)) = &state.error {
+        out.push_str(&format!(
+            "<p class=\"error\" role=\"alert\">{} {}</p>\n",
+            ctx.t(
+                "Votre réponse n’a pas été envoyée :",
+                "Your answer was not sent:"
+            ),
+            escape(message)
+        ));
+    }
+    if q.asks(AnswerField::Title) {
+        out.push_str(&input(
+            "title",
+            ctx.t(
+                "Titre de l’œuvre (facultatif)",
+                "Title of the work (optional)",
+            ),
+            None,
+            v.title.as_deref(),
+            questions::MAX_TITLE_CHARS,
+            false,
+            false,
+        ));
+    }
+    if q.asks(AnswerField::Author) {
+        out.push_str(&input(
+            "author",
+            ctx.t("Auteur ou autrice (facultatif)", "Author (optional)"),
+            None,
+            v.author.as_deref(),
+            questions::MAX_AUTHOR_CHARS,
+            false,
+            false,
+        ));
+    }
+    out.push_str(&input(
+        "text",
+        ctx.t("Votre réponse", "Your answer"),
+        Some(ctx.t("500 caractères au plus.", "At most 500 characters.")),
+        Some(&v.text),
+        questions::MAX_ANSWER_CHARS,
+        true,
+        true,
+    ));
+    out.push_str(&input(
+        "pseudonym",
+        ctx.t("Pseudonyme (facultatif)", "Pseudonym (optional)"),
+        Some(ctx.t(
+            "Affiché avec votre réponse ; sinon « Anonyme ».",
+            "Shown with your answer; otherwise “Anonymous”.",
+        )),
+        v.pseudonym.as_deref(),
+        questions::MAX_PSEUDONYM_CHARS,
+        false,
+        false,
+    ));
+    // The honeypot: hidden from people and assistive technologies, skipped by the keyboard.
+    out.push_str("<div class=\"hp\" aria-hidden=\"true\"><label for=\"website\">Site web</label><input id=\"website\" name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>\n");
+    let consent_error = err("consent");
+    out.push_str(&format!(
+        "<div class=\"field\"><input type=\"checkbox\" id=\"consent\" name=\"consent\" value=\"yes\" required{}{}><label for=\"consent\">{}</label>{}</div>\n",
+        if consent_error.is_some() { " aria-invalid=\"true\" aria-describedby=\"consent-error\"" } else { "" },
+        if v.consent { " checked" } else { "" },
+        ctx.t("J’accepte que ma réponse soit publiée sur le site de la médiathèque.", "I agree that my answer is published on the library’s site."),
+        consent_error.map(|m| format!("<p class=\"error\" id=\"consent-error\">{}</p>", escape(m))).unwrap_or_default(),
+    ));
+    out.push_str(&format!(
+        "<button type=\"submit\">{}</button>\n</form>\n",
+        ctx.t("Envoyer", "Send")
+    ));
+    out
+}
+
+/// `POST /questions/:id/answer` (form): 303 to the page with a confirmation, or the page again
+/// with the error tied to its field.
+pub fn submit_form(req: Request, params: Params) -> Result<Response, PageError> {
+    same_site::check(&req).map_err(|_| PageError::cross_site())?;
+    let ctx = PageContext::from_request(&req);
+    let id = question_id(&params).ok_or_else(PageError::not_found)?;
+    let body = String::from_utf8_lossy(req.body());
+    let pairs = form::parse(&body);
+    let field = |n: &str| form::get(&pairs, n).map(str::to_owned);
+    let values = SubmitAnswerRequest {
+        text: field("text").unwrap_or_default(),
+        pseudonym: field("pseudonym"),
+        title: field("title"),
+        author: field("author"),
+        consent: field("consent").is_some(),
+        website: field("website"),
+    };
+    let store = SpinStore::open_default()?;
+    if let Err(limited) = engage::rate_limit(&store, &req, "answer", true) {
+        return Ok(limited);
+    }
+    let question = questions::get_question(&store, &id)?;
+    let result =
+        NewAnswer::parse(&question, values.clone()).and_then(|submission| match submission {
+            Submission::Answer(answer) => {
+                questions::submit_answer(&store, &SystemClock, &question, answer).map(|_| ())
+            }
+            Submission::Spam => Ok(()),
+        });
+    match result {
+        Ok(()) => Ok(see_other(
+            &ctx.link(&format!("/questions/{id}?answer=ok#merci")),
+        )),
+        Err(QuestionError::InvalidAnswer { field, message }) => render(
+            &req,
+            &id,
+            FormState {
+                values,
+                error: Some((field, message)),
+            },
+            400,
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /questions/:id/answers/:seq/like` (form): 303 back to the answer.
+pub fn like_form(req: Request, params: Params) -> Result<Response, PageError> {
+    same_site::check(&req).map_err(|_| PageError::cross_site())?;
+    let ctx = PageContext::from_request(&req);
+    let id = question_id(&params).ok_or_else(PageError::not_found)?;
+    let seq = seq(&params).ok_or_else(PageError::not_found)?;
+    let (voter, cookie) =
+        voter::identify(&req).map_err(|_| PageError::internal("no voter token"))?;
+    let store = SpinStore::open_default()?;
+    match questions::like(&store, &id, seq, &voter) {
+        // Liking twice is not an error worth a page: the like is there either way.
+        Ok(_) | Err(QuestionError::AlreadyLiked) => {
+            let mut response = see_other(&ctx.link(&format!("/questions/{id}#r{seq}")));
+            voter::attach(&mut response, cookie);
+            Ok(response)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,1493 @@
+//! Contests and challenges: staff set rules (Markdown), categories (age groups...), a
+//! submission window and a voting window; patrons submit entries that wait for moderation;
+//! approved entries make a public gallery per category; patrons vote once per category; staff
+//! mark winners; everyone sees the results.
+//!
+//! Personal data (RGPD): the contact email of an entry is kept apart from the entry, under
+//! `contest/{id}/contact/{seq}`, and reached from the email through `contact-ref/{hash}/{n}`
+//! (a sequence per email, so two entries of one person never contend). It is erased
+//! [`purge_due`] `retention_days` after the contest ends (a cron calls it; staff reading a
+//! contest's queue purges that contest too), and on request ([`erase_participant`]).
+//!
+//! Cost in store calls, whatever the number of entries and votes: submitting 5 (1 increment,
+//! 3 writes, 1 increment; the adapter adds the contest read and the rate limit's 2); voting 4
+//! (2 reads, 2 increments); a gallery page 3 (2 reads, 1 batch read); results 5.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::{Clock, Timestamp};
+use crate::error::{DomainError, ErrorKind};
+use crate::keys;
+use crate::markdown;
+use crate::moderation::{self, Decision, Status, item_id};
+use crate::polls::VoterId;
+use crate::questions::next_seq;
+use crate::store::{self, KvStore, StoreError};
+
+item_id!(
+    /// A contest's id.
+    ContestId,
+    "contest"
+);
+
+pub const MAX_TITLE_CHARS: usize = 150;
+pub const MAX_RULES_CHARS: usize = 20_000;
+pub const MAX_PRIZE_CHARS: usize = 1_000;
+pub const MAX_CATEGORIES: usize = 12;
+pub const MAX_CATEGORY_NAME_CHARS: usize = 60;
+pub const MAX_ENTRY_TEXT_CHARS: usize = 2_000;
+pub const MAX_DISPLAY_NAME_CHARS: usize = 60;
+pub const MAX_URL_CHARS: usize = 500;
+/// Approved entries per contest (all categories): keeps the index well under 1 MB, and the
+/// results' one batch read of vote counters bounded.
+pub const MAX_APPROVED: usize = 2_000;
+pub const PER_PAGE: usize = 24;
+/// Entries one participant may have across contests, as far as export and erasure look.
+pub const MAX_ENTRIES_PER_EMAIL: u64 = 100;
+/// Contests one purge call looks at (from the oldest not yet purged).
+pub const PURGE_WINDOW: u64 = 100;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContestError {
+    #[error("contest not found")]
+    NotFound,
+    #[error("entry not found")]
+    EntryNotFound,
+    #[error("this contest does not take entries now")]
+    SubmissionsClosed,
+    #[error("voting is not open for this contest now")]
+    VotingClosed,
+    #[error("this visitor has already voted in this category")]
+    AlreadyVoted,
+    #[error("{0}")]
+    InvalidContest(String),
+    #[error("{message}")]
+    InvalidEntry {
+        field: &'static str,
+        message: String,
+    },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the list of approved entries is full")]
+    Full,
+    #[error("the contest changed meanwhile, try again")]
+    Busy,
+    #[error("a contest with this id already exists")]
+    Exists,
+    #[error(transparent)]
+    Storage(#[from] StoreError),
+}
+
+impl DomainError for ContestError {
+    fn kind(&self) -> ErrorKind {
+        use ContestError::*;
+        match self {
+            NotFound | EntryNotFound => ErrorKind::NotFound,
+            SubmissionsClosed | VotingClosed | AlreadyVoted | Full | Busy | Exists => {
+                ErrorKind::Conflict
+            }
+            InvalidContest(_) | InvalidEntry { .. } | Invalid(_) => ErrorKind::Invalid,
+            Storage(_) => ErrorKind::Storage,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        use ContestError::*;
+        match self {
+            NotFound => "contest_not_found",
+            EntryNotFound => "entry_not_found",
+            SubmissionsClosed => "submissions_closed",
+            VotingClosed => "voting_closed",
+            AlreadyVoted => "already_voted",
+            InvalidContest(_) => "invalid_contest",
+            InvalidEntry { field, .. } if *field == "consent" => "consent_required",
+            InvalidEntry { .. } => "invalid_entry",
+            Invalid(_) => "invalid_request",
+            Full => "approved_list_full",
+            Busy => "busy",
+            Exists => "contest_exists",
+            Storage(_) => "storage_error",
+        }
+    }
+}
+
+/// A category's slug: 1 to 32 characters in `[a-z0-9-]`, e.g. `moins-de-12-ans`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CategorySlug(String);
+
+impl CategorySlug {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let valid = (1..=32).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if valid {
+            Ok(CategorySlug(text.to_owned()))
+        } else {
+            Err("category: must be 1 to 32 lowercase letters, digits or '-'".to_owned())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for CategorySlug {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        CategorySlug::parse(&text)
+    }
+}
+
+impl From<CategorySlug> for String {
+    fn from(slug: CategorySlug) -> String {
+        slug.0
+    }
+}
+
+/// An `https` URL to a patron's creation (image, video, audio), shown as a link only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct HttpsUrl(String);
+
+impl HttpsUrl {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let rest = text
+            .get(..8)
+            .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
+            .map(|_| &text[8..])
+            .ok_or_else(|| "link: must start with https://".to_owned())?;
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let clean = !text.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '`' | '\\')
+        });
+        if host.is_empty() || host.contains('@') || !clean || text.len() > MAX_URL_CHARS {
+            return Err(format!(
+                "link: must be an https address of at most {MAX_URL_CHARS} characters, without spaces"
+            ));
+        }
+        Ok(HttpsUrl(format!("https://{rest}")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for HttpsUrl {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        HttpsUrl::parse(&text)
+    }
+}
+
+impl From<HttpsUrl> for String {
+    fn from(url: HttpsUrl) -> String {
+        url.0
+    }
+}
+
+/// A contact email, lower-cased so the same person is found whatever the case they typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim().to_lowercase();
+        let invalid = || "email: must be an address like name@example.org".to_owned();
+        let (local, domain) = text.rsplit_once('@').ok_or_else(invalid)?;
+        let local_ok = (1..=64).contains(&local.len())
+            && !local.chars().any(|c| {
+                c.is_whitespace()
+                    || c.is_control()
+                    || matches!(c, '@' | '<' | '>' | '"' | ',' | ';')
+            });
+        let domain_ok = domain.len() <= 253
+            && domain.contains('.')
+            && domain.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+            });
+        if local_ok && domain_ok && text.len() <= 254 {
+            Ok(Email(text))
+        } else {
+            Err(invalid())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A 128-bit hash (two FNV-1a 64 passes with different seeds) as 32 hex digits: the key
+    /// under which this address's entries are listed. It only spreads addresses over keys;
+    /// the stored contact is compared with the address itself, so a collision finds nothing
+    /// that is not this person's.
+    pub fn key_hash(&self) -> String {
+        let fnv = |seed: u64| {
+            self.0.bytes().fold(seed, |hash, byte| {
+                (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+            })
+        };
+        format!(
+            "{:016x}{:016x}",
+            fnv(0xcbf2_9ce4_8422_2325),
+            fnv(0x6c62_272e_07bb_0142)
+        )
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        Email::parse(&text)
+    }
+}
+
+impl From<Email> for String {
+    fn from(email: Email) -> String {
+        email.0
+    }
+}
+
+/// The licence a patron grants on their entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Licence {
+    CcBy,
+    CcBySa,
+    AllRightsReserved,
+}
+
+impl Licence {
+    pub const ALL: [Licence; 3] = [Licence::CcBy, Licence::CcBySa, Licence::AllRightsReserved];
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "cc-by" => Ok(Licence::CcBy),
+            "cc-by-sa" => Ok(Licence::CcBySa),
+            "all-rights-reserved" => Ok(Licence::AllRightsReserved),
+            _ => Err(
+                "licence: must be \"cc-by\", \"cc-by-sa\" or \"all-rights-reserved\"".to_owned(),
+            ),
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Licence::CcBy => "cc-by",
+            Licence::CcBySa => "cc-by-sa",
+            Licence::AllRightsReserved => "all-rights-reserved",
+        }
+    }
+
+    /// The licence's deed, for links and schema.org `license`.
+    pub fn url(self) -> Option<&'static str> {
+        match self {
+            Licence::CcBy => Some("https://creativecommons.org/licenses/by/4.0/"),
+            Licence::CcBySa => Some("https://creativecommons.org/licenses/by-sa/4.0/"),
+            Licence::AllRightsReserved => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Category {
+    pub slug: CategorySlug,
+    pub name: String,
+}
+
+/// The wire shape of `POST /api/contests`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateContestRequest {
+    pub title: String,
+    #[serde(default)]
+    pub rules: String,
+    pub categories: Vec<Category>,
+    pub submissions_open: Timestamp,
+    pub submissions_close: Timestamp,
+    #[serde(default)]
+    pub voting_open: Option<Timestamp>,
+    #[serde(default)]
+    pub voting_close: Option<Timestamp>,
+    #[serde(default)]
+    pub public_vote: bool,
+    #[serde(default)]
+    pub jury: bool,
+    #[serde(default)]
+    pub prize: Option<String>,
+}
+
+/// A contest as stored under `keys::contest`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contest {
+    pub id: ContestId,
+    pub title: String,
+    /// Markdown, rendered with [`markdown::render`].
+    pub rules: String,
+    pub categories: Vec<Category>,
+    pub submissions_open: Timestamp,
+    pub submissions_close: Timestamp,
+    pub voting_open: Option<Timestamp>,
+    pub voting_close: Option<Timestamp>,
+    pub public_vote: bool,
+    pub jury: bool,
+    pub prize: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// A validated contest, waiting for an id and a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewContest(Contest);
+
+impl NewContest {
+    pub fn parse(request: CreateContestRequest) -> Result<Self, ContestError> {
+        let invalid = ContestError::InvalidContest;
+        let title =
+            moderation::text("title", &request.title, MAX_TITLE_CHARS, false).map_err(invalid)?;
+        let rules = if request.rules.trim().is_empty() {
+            String::new()
+        } else {
+            moderation::text("rules", &request.rules, MAX_RULES_CHARS, true).map_err(invalid)?
+        };
+        let prize =
+            moderation::optional_text("prize", request.prize.as_deref(), MAX_PRIZE_CHARS, true)
+                .map_err(invalid)?;
+        if request.categories.is_empty() || request.categories.len() > MAX_CATEGORIES {
+            return Err(invalid(format!(
+                "categories: between 1 and {MAX_CATEGORIES}"
+            )));
+        }
+        let mut categories: Vec<Category> = Vec::with_capacity(request.categories.len());
+        for (i, category) in request.categories.into_iter().enumerate() {
+            let name = moderation::text(
+                &format!("categories[{i}].name"),
+                &category.name,
+                MAX_CATEGORY_NAME_CHARS,
+                false,
+            )
+            .map_err(invalid)?;
+            if categories.iter().any(|c| c.slug == category.slug) {
+                return Err(invalid(format!("categories[{i}].slug: used twice")));
+            }
+            categories.push(Category {
+                slug: category.slug,
+                name,
+            });
+        }
+        if request.submissions_open >= request.submissions_close {
+            return Err(invalid(
+                "submissions_close: must come after submissions_open".to_owned(),
+            ));
+        }
+        if !request.public_vote && !request.jury {
+            return Err(invalid(
+                "public_vote, jury: a contest needs at least one of them".to_owned(),
+            ));
+        }
+        let (voting_open, voting_close) = match (
+            request.public_vote,
+            request.voting_open,
+            request.voting_close,
+        ) {
+            (true, Some(open), Some(close)) => {
+                // Patrons vote on a complete gallery: voting starts once submissions end.
+                if open < request.submissions_close || open >= close {
+                    return Err(invalid(
+                        "voting_open, voting_close: voting must start after submissions close and end after it starts"
+                            .to_owned(),
+                    ));
+                }
+                (Some(open), Some(close))
+            }
+            (true, _, _) => {
+                return Err(invalid(
+                    "voting_open, voting_close: required for a public vote".to_owned(),
+                ));
+            }
+            (false, _, _) => (None, None),
+        };
+        Ok(NewContest(Contest {
+            id: ContestId(String::new()),
+            title,
+            rules,
+            categories,
+            submissions_open: request.submissions_open,
+            submissions_close: request.submissions_close,
+            voting_open,
+            voting_close,
+            public_vote: request.public_vote,
+            jury: request.jury,
+            prize,
+            created_at: Timestamp::UNIX_EPOCH,
+        }))
+    }
+}
+
+impl Contest {
+    pub fn accepts_entries(&self, now: Timestamp) -> bool {
+        self.submissions_open <= now && now < self.submissions_close
+    }
+
+    pub fn voting_is_open(&self, now: Timestamp) -> bool {
+        self.public_vote
+            && matches!((self.voting_open, self.voting_close), (Some(o), Some(c)) if o <= now && now < c)
+    }
+
+    /// When nothing more happens: the end of voting, or of submissions without a public vote.
+    pub fn ends_at(&self) -> Timestamp {
+        self.voting_close
+            .unwrap_or(self.submissions_close)
+            .max(self.submissions_close)
+    }
+
+    /// When contact emails are erased.
+    pub fn contacts_erased_at(&self, retention_days: u32) -> Timestamp {
+        let secs = self.ends_at().unix_seconds() + i64::from(retention_days) * 86_400;
+        Timestamp::from_unix_seconds(secs).unwrap_or(self.ends_at())
+    }
+
+    pub fn category(&self, slug: &CategorySlug) -> Option<&Category> {
+        self.categories.iter().find(|c| &c.slug == slug)
+    }
+
+    pub fn rules_html(&self) -> String {
+        markdown::render(&self.rules)
+    }
+}
+
+/// The wire shape of an entry, from JSON or from the page's form.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitEntryRequest {
+    pub title: String,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub link: Option<String>,
+    pub display_name: String,
+    pub category: String,
+    #[serde(default)]
+    pub consent: bool,
+    pub licence: String,
+    pub email: String,
+    /// The honeypot (see `questions::SubmitAnswerRequest::website`).
+    #[serde(default)]
+    pub website: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntry {
+    entry: Entry,
+    email: Email,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntrySubmission {
+    Entry(Box<NewEntry>),
+    Spam,
+}
+
+fn entry_field<T>(field: &'static str, result: Result<T, String>) -> Result<T, ContestError> {
+    result.map_err(|message| ContestError::InvalidEntry { field, message })
+}
+
+impl NewEntry {
+    pub fn parse(
+        contest: &Contest,
+        request: SubmitEntryRequest,
+    ) -> Result<EntrySubmission, ContestError> {
+        if request
+            .website
+            .as_deref()
+            .is_some_and(|w| !w.trim().is_empty())
+        {
+            return Ok(EntrySubmission::Spam);
+        }
+        let title = entry_field(
+            "title",
+            moderation::text("title", &request.title, MAX_TITLE_CHARS, false),
+        )?;
+        let text = entry_field(
+            "text",
+            moderation::optional_text("text", request.text.as_deref(), MAX_ENTRY_TEXT_CHARS, true),
+        )?;
+        let link = match request.link.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(entry_field("link", HttpsUrl::parse(raw))?),
+        };
+        if text.is_none() && link.is_none() {
+            return Err(ContestError::InvalidEntry {
+                field: "text",
+                message: "text, link: give a text or a link to your creation".to_owned(),
+            });
+        }
+        let display_name = entry_field(
+            "display_name",
+            moderation::text(
+                "display_name",
+                &request.display_name,
+                MAX_DISPLAY_NAME_CHARS,
+                false,
+            ),
+        )?;
+        let category = entry_field("category", CategorySlug::parse(request.category.trim()))?;
+        if contest.category(&category).is_none() {
+            return Err(ContestError::InvalidEntry {
+                field: "category",
+                message: "category: not one of this contest's categories".to_owned(),
+            });
+        }
+        let licence = entry_field("licence", Licence::parse(&request.licence))?;
+        let email = entry_field("email", Email::parse(&request.email))?;
+        if !request.consent {
+            return Err(ContestError::InvalidEntry {
+                field: "consent",
+                message: "consent: publication needs your consent".to_owned(),
+            });
+        }
+        Ok(EntrySubmission::Entry(Box::new(NewEntry {
+            entry: Entry {
+                seq: 0,
+                category,
+                title,
+                text,
+                link,
+                display_name,
+                licence,
+                status: Status::Pending,
+                rejection_reason: None,
+                created_at: Timestamp::UNIX_EPOCH,
+                moderated_at: None,
+            },
+            email,
+        })))
+    }
+}
+
+/// An entry as stored under `keys::contest_entry`: no contact data here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub seq: u64,
+    pub category: CategorySlug,
+    pub title: String,
+    pub text: Option<String>,
+    pub link: Option<HttpsUrl>,
+    pub display_name: String,
+    pub licence: Licence,
+    pub status: Status,
+    #[serde(default)]
+    pub rejection_reason: Option<String>,
+    pub created_at: Timestamp,
+    #[serde(default)]
+    pub moderated_at: Option<Timestamp>,
+}
+
+/// The contact of one entry, under `keys::contest_contact`; `slot` is its reference's number
+/// under the email's hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub email: Email,
+    pub slot: u64,
+}
+
+/// Where one entry of an email is, under `keys::contact_ref`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactRef {
+    pub contest: ContestId,
+    pub seq: u64,
+}
+
+/// Per category, the numbers of approved entries (or of winners), in order.
+pub type Index = BTreeMap<CategorySlug, Vec<u64>>;
+
+/// How far the contact erasure of a contest went.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurgeState {
+    pub next: u64,
+    pub done: bool,
+}
+
+/// Stores a contest, its empty indexes, and its place in the registry the purge walks.
+/// Costs 5 store calls.
+pub fn create_contest(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    id: ContestId,
+    new: NewContest,
+) -> Result<Contest, ContestError> {
+    let mut contest = new.0;
+    contest.id = id;
+    contest.created_at = clock.now();
+    let key = keys::contest(&contest.id);
+    if !store.compare_and_swap(&key, None, &store::to_json(&key, &contest)?)? {
+        return Err(ContestError::Exists);
+    }
+    store.set_json(&keys::contest_approved(&contest.id), &Index::new())?;
+    store.set_json(&keys::contest_winners(&contest.id), &Index::new())?;
+    let n = next_seq(store.increment(&keys::contest_registry_seq(), 1)?)?;
+    store.set_json(&keys::contest_registry(n), &contest.id)?;
+    Ok(contest)
+}
+
+pub fn get_contest(store: &dyn KvStore, id: &ContestId) -> Result<Contest, ContestError> {
+    store
+        .get_json(&keys::contest(id))?
+        .ok_or(ContestError::NotFound)
+}
+
+/// Stores an entry for moderation, its contact apart, and the contact's reference under the
+/// email. Costs 5 store calls (2 increments, 3 writes), whatever the number of entries.
+pub fn submit_entry(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    contest: &Contest,
+    new: NewEntry,
+) -> Result<u64, ContestError> {
+    let now = clock.now();
+    if !contest.accepts_entries(now) {
+        return Err(ContestError::SubmissionsClosed);
+    }
+    let id = &contest.id;
+    let seq = next_seq(store.increment(&keys::contest_entry_seq(id), 1)?)?;
+    let mut entry = new.entry;
+    entry.seq = seq;
+    entry.created_at = now;
+    store.set_json(&keys::contest_entry(id, seq), &entry)?;
+    // The reference before the contact: a stored email is always findable by export/erasure.
+    let hash = new.email.key_hash();
+    let slot = next_seq(store.increment(&keys::contact_ref_seq(&hash), 1)?)?;
+    store.set_json(
+        &keys::contact_ref(&hash, slot),
+        &ContactRef {
+            contest: id.clone(),
+            seq,
+        },
+    )?;
+    store.set_json(
+        &keys::contest_contact(id, seq),
+        &Contact {
+            email: new.email,
+            slot,
+        },
+    )?;
+    Ok(seq)
+}
+
+/// An entry with its contact, for staff.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffEntry {
+    #[serde(flatten)]
+    pub entry: Entry,
+    /// `None` once erased.
+    pub email: Option<Email>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Queue {
+    pub entries: Vec<StaffEntry>,
+    pub submitted: u64,
+    pub next_from: Option<u64>,
+}
+
+/// Entries `from..from+limit` (at most 100) with their contacts, for staff; pending only when
+/// `pending_only`. A contest past its erasure date is purged first (bounded). Costs 4 store
+/// calls plus the purge's, when due.
+pub fn queue(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    id: &ContestId,
+    retention_days: u32,
+    from: u64,
+    limit: u64,
+    pending_only: bool,
+) -> Result<Queue, ContestError> {
+    let contest = get_contest(store, id)?;
+    if clock.now() >= contest.contacts_erased_at(retention_days) {
+        purge_contest(store, id, PURGE_BUDGET)?;
+    }
+    let submitted = moderation::read_counter(store, keys::contest_entry_seq(id))?;
+    let seqs = moderation::seq_range(from, limit, submitted);
+    let next_from = seqs.last().map(|&s| s + 1).filter(|&n| n <= submitted);
+    let entries = moderation::read_items::<Entry>(store, &seqs, |s| keys::contest_entry(id, s))?;
+    let contacts: HashMap<u64, Contact> =
+        moderation::read_items::<Contact>(store, &seqs, |s| keys::contest_contact(id, s))?
+            .into_iter()
+            .collect();
+    let entries = entries
+        .into_iter()
+        .filter(|(_, e)| !pending_only || e.status == Status::Pending)
+        .map(|(seq, entry)| StaffEntry {
+            entry,
+            email: contacts.get(&seq).map(|c| c.email.clone()),
+        })
+        .collect();
+    Ok(Queue {
+        entries,
+        submitted,
+        next_from,
+    })
+}
+
+/// Approves or rejects one entry (staff). Costs 5 store calls, 2 more per retry.
+pub fn moderate(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    id: &ContestId,
+    seq: u64,
+    decision: Decision,
+) -> Result<Entry, ContestError> {
+    let now = clock.now();
+    let entry_key = keys::contest_entry(id, seq);
+    let entry: Entry = store
+        .get_json(&entry_key)?
+        .ok_or(ContestError::EntryNotFound)?;
+    let (status, reason) = match decision {
+        Decision::Approve => (Status::Approved, None),
+        Decision::Reject { reason } => (Status::Rejected, reason),
+    };
+    let category = entry.category.clone();
+    let listed =
+        moderation::update_doc(store, &keys::contest_approved(id), |index: &mut Index| {
+            let total: usize = index.values().map(Vec::len).sum();
+            let list = index.entry(category.clone()).or_default();
+            match (status, list.binary_search(&seq)) {
+                (Status::Approved, Err(at)) => {
+                    if total >= MAX_APPROVED {
+                        return Err(ContestError::Full);
+                    }
+                    list.insert(at, seq);
+                    Ok(true)
+                }
+                (Status::Approved, Ok(_)) | (_, Err(_)) => Ok(false),
+                (_, Ok(at)) => {
+                    list.remove(at);
+                    Ok(true)
+                }
+            }
+        })?;
+    if listed.is_none() {
+        return Err(ContestError::Busy);
+    }
+    let updated = moderation::update_doc(store, &entry_key, |entry: &mut Entry| {
+        entry.status = status;
+        entry.rejection_reason = reason.clone();
+        entry.moderated_at = Some(now);
+        Ok::<_, ContestError>(true)
+    })?;
+    updated.ok_or(ContestError::Busy)
+}
+
+/// One public gallery page of a category.
+#[derive(Debug, Clone)]
+pub struct Gallery {
+    pub contest: Contest,
+    pub category: CategorySlug,
+    pub entries: Vec<Entry>,
+    pub approved: usize,
+    pub page: u64,
+    pub pages: u64,
+}
+
+/// A page (1-based, [`PER_PAGE`] entries, newest first) of a category's approved entries.
+/// Costs 3 store calls (2 reads, 1 batch read).
+pub fn gallery(
+    store: &dyn KvStore,
+    id: &ContestId,
+    category: &CategorySlug,
+    page: u64,
+) -> Result<Gallery, ContestError> {
+    let contest = get_contest(store, id)?;
+    if contest.category(category).is_none() {
+        return Err(ContestError::NotFound);
+    }
+    let index: Index = store
+        .get_json(&keys::contest_approved(id))?
+        .unwrap_or_default();
+    let mut seqs = index.get(category).cloned().unwrap_or_default();
+    seqs.reverse();
+    let pages = (seqs.len() as u64).div_ceil(PER_PAGE as u64).max(1);
+    let wanted = moderation::page_of(&seqs, page, PER_PAGE);
+    let entries = moderation::read_items::<Entry>(store, &wanted, |s| keys::contest_entry(id, s))?
+        .into_iter()
+        .map(|(_, e)| e)
+        .filter(|e| e.status == Status::Approved)
+        .collect();
+    Ok(Gallery {
+        contest,
+        category: category.clone(),
+        entries,
+        approved: seqs.len(),
+        page: page.max(1),
+        pages,
+    })
+}
+
+/// One public vote of `voter` for an approved entry, one per category. Returns the entry's
+/// category. Costs 4 store calls (2 reads, 2 increments), whatever the number of votes.
+pub fn vote(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    id: &ContestId,
+    seq: u64,
+    voter: &VoterId,
+) -> Result<CategorySlug, ContestError> {
+    let contest = get_contest(store, id)?;
+    if !contest.voting_is_open(clock.now()) {
+        return Err(ContestError::VotingClosed);
+    }
+    let entry: Entry = store
+        .get_json(&keys::contest_entry(id, seq))?
+        .filter(|e: &Entry| e.status == Status::Approved)
+        .ok_or(ContestError::EntryNotFound)?;
+    match moderation::claim_and_count(
+        store,
+        &keys::contest_voter(id, &entry.category, voter),
+        &keys::contest_entry_votes(id, seq),
+    )? {
+        Some(_) => Ok(entry.category),
+        None => Err(ContestError::AlreadyVoted),
+    }
+}
+
+/// The wire shape of `POST /api/contests/:id/winners`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WinnersRequest {
+    pub category: CategorySlug,
+    /// Entry numbers, first prize first; empty clears the category's winners.
+    pub entries: Vec<u64>,
+}
+
+/// Marks the winners of one category (staff): approved entries of that category only.
+/// Costs 4 store calls.
+pub fn set_winners(
+    store: &dyn KvStore,
+    id: &ContestId,
+    request: WinnersRequest,
+) -> Result<Index, ContestError> {
+    let contest = get_contest(store, id)?;
+    if contest.category(&request.category).is_none() {
+        return Err(ContestError::Invalid(
+            "category: not one of this contest's categories".to_owned(),
+        ));
+    }
+    if request.entries.len() > 10 {
+        return Err(ContestError::Invalid(
+            "entries: at most 10 winners per category".to_owned(),
+        ));
+    }
+    let approved: Index = store
+        .get_json(&keys::contest_approved(id))?
+        .unwrap_or_default();
+    let listed = approved.get(&request.category).cloned().unwrap_or_default();
+    if let Some(bad) = request
+        .entries
+        .iter()
+        .find(|s| listed.binary_search(s).is_err())
+    {
+        return Err(ContestError::Invalid(format!(
+            "entries: {bad} is not an approved entry of this category"
+        )));
+    }
+    let updated =
+        moderation::update_doc(store, &keys::contest_winners(id), |winners: &mut Index| {
+            winners.insert(request.category.clone(), request.entries.clone());
+            Ok::<_, ContestError>(true)
+        })?;
+    updated.ok_or(ContestError::Busy)
+}
+
+/// One category of the results.
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryResults {
+    pub category: Category,
+    pub winners: Vec<Entry>,
+    /// Approved entries with their votes, most voted first; empty until voting has ended
+    /// (counts shown during the vote would sway it).
+    pub votes: Vec<(Entry, u64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub contest: Contest,
+    pub categories: Vec<CategoryResults>,
+    pub voting_over: bool,
+}
+
+/// Winners and, once voting ended, vote counts per category. Costs 5 store calls (3 reads,
+/// 2 batch reads), whatever the number of entries and votes.
+pub fn results(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    id: &ContestId,
+) -> Result<Results, ContestError> {
+    let contest = get_contest(store, id)?;
+    let approved: Index = store
+        .get_json(&keys::contest_approved(id))?
+        .unwrap_or_default();
+    let winners: Index = store
+        .get_json(&keys::contest_winners(id))?
+        .unwrap_or_default();
+    let voting_over = contest.public_vote && contest.voting_close.is_some_and(|c| clock.now() >= c);
+    let mut wanted: Vec<u64> = winners.values().flatten().copied().collect();
+    if voting_over {
+        wanted.extend(approved.values().flatten());
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    let entries: HashMap<u64, Entry> = read_all(store, &wanted, |s| keys::contest_entry(id, s))?;
+    let votes: HashMap<u64, u64> = if voting_over {
+        let seqs: Vec<u64> = approved.values().flatten().copied().collect();
+        let keys: Vec<String> = seqs
+            .iter()
+            .map(|&s| keys::contest_entry_votes(id, s))
+            .collect();
+        seqs.into_iter()
+            .zip(store::read_counters(store, &keys)?)
+            .map(|(s, n)| (s, u64::try_from(n).unwrap_or(0)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let categories = contest
+        .categories
+        .iter()
+        .map(|category| {
+            let pick = |seq: &u64| {
+                entries
+                    .get(seq)
+                    .filter(|e| e.status == Status::Approved)
+                    .cloned()
+            };
+            let winners = winners
+                .get(&category.slug)
+                .map_or_else(Vec::new, |w| w.iter().filter_map(pick).collect());
+            let mut ranked: Vec<(Entry, u64)> = if voting_over {
+                approved.get(&category.slug).map_or_else(Vec::new, |l| {
+                    l.iter()
+                        .filter_map(|s| Some((pick(s)?, votes.get(s).copied().unwrap_or(0))))
+                        .collect()
+                })
+            } else {
+                Vec::new()
+            };
+            ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.seq.cmp(&b.0.seq)));
+            CategoryResults {
+                category: category.clone(),
+                winners,
+                votes: ranked,
+            }
+        })
+        .collect();
+    Ok(Results {
+        contest,
+        categories,
+        voting_over,
+    })
+}
+
+/// Reads JSON values by sequence number in one batch read (absent ones skipped).
+fn read_all<T: DeserializeOwned>(
+    store: &dyn KvStore,
+    seqs: &[u64],
+    key_of: impl Fn(u64) -> String,
+) -> Result<HashMap<u64, T>, StoreError> {
+    Ok(moderation::read_items(store, seqs, key_of)?
+        .into_iter()
+        .collect())
+}
+
+/// Contacts one purge call erases at most, across contests: bounded work per request.
+pub const PURGE_BUDGET: u64 = 50;
+
+/// What a purge did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PurgeReport {
+    /// Contact records erased by this call.
+    pub erased: u64,
+    /// Contests looked at whose contacts are all erased now.
+    pub contests_done: u64,
+    /// Whether more is due: call again.
+    pub more: bool,
+}
+
+/// Erases the contacts due (contests ended more than `retention_days` ago), at most
+/// [`PURGE_BUDGET`] per call, starting from the oldest contest not yet purged. Idempotent:
+/// erasing twice changes nothing. Costs 3 store calls plus about 3 per contest due and 2 per
+/// contact erased; never lists the store.
+pub fn purge_due(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    retention_days: u32,
+) -> Result<PurgeReport, ContestError> {
+    let now = clock.now();
+    let registered = moderation::read_counter(store, keys::contest_registry_seq())?;
+    let low: u64 = store.get_json(&keys::contest_purge_low())?.unwrap_or(1);
+    let window: Vec<u64> = (low.max(1)..=registered)
+        .take(PURGE_WINDOW as usize)
+        .collect();
+    let ids: Vec<(u64, ContestId)> =
+        moderation::read_items(store, &window, keys::contest_registry)?;
+    let contests: HashMap<u64, Contest> = {
+        let keys: Vec<String> = ids.iter().map(|(_, id)| keys::contest(id)).collect();
+        let found: HashMap<String, Vec<u8>> = store
+            .get_many(&keys)?
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v?)))
+            .collect();
+        ids.iter()
+            .filter_map(|(n, id)| {
+                let bytes = found.get(&keys::contest(id))?;
+                serde_json::from_slice(bytes).ok().map(|c| (*n, c))
+            })
+            .collect()
+    };
+    let mut report = PurgeReport::default();
+    let mut new_low = low.max(1);
+    let mut leading_done = true;
+    for n in window {
+        let done = match contests.get(&n) {
+            // A registry entry without its contest (never finished creating): nothing to erase.
+            None => true,
+            Some(contest) if now < contest.contacts_erased_at(retention_days) => false,
+            Some(contest) => {
+                let budget = PURGE_BUDGET.saturating_sub(report.erased);
+                if budget == 0 {
+                    report.more = true;
+                    false
+                } else {
+                    let (erased, done) = purge_contest(store, &contest.id, budget)?;
+                    report.erased += erased;
+                    if done {
+                        report.contests_done += 1;
+                    } else {
+                        report.more = true;
+                    }
+                    done
+                }
+            }
+        };
+        leading_done &= done;
+        if leading_done {
+            new_low = n + 1;
+        }
+    }
+    if new_low != low {
+        store.set_json(&keys::contest_purge_low(), &new_low)?;
+    }
+    Ok(report)
+}
+
+/// Erases up to `budget` contacts of one contest; returns how many and whether all are gone.
+fn purge_contest(
+    store: &dyn KvStore,
+    id: &ContestId,
+    budget: u64,
+) -> Result<(u64, bool), ContestError> {
+    let state_key = keys::contest_purge(id);
+    let state: PurgeState = store.get_json(&state_key)?.unwrap_or(PurgeState {
+        next: 1,
+        done: false,
+    });
+    if state.done {
+        return Ok((0, true));
+    }
+    let submitted = moderation::read_counter(store, keys::contest_entry_seq(id))?;
+    let seqs = moderation::seq_range(state.next, budget, submitted);
+    let contacts =
+        moderation::read_items::<Contact>(store, &seqs, |s| keys::contest_contact(id, s))?;
+    let mut erased = 0;
+    for (seq, contact) in contacts {
+        erase_contact(store, id, seq, &contact)?;
+        erased += 1;
+    }
+    let next = seqs.last().map_or(state.next, |&s| s + 1);
+    // Submissions are closed once a contest is due, so the sequence no longer grows.
+    let done = next > submitted;
+    store.set_json(&state_key, &PurgeState { next, done })?;
+    Ok((erased, done))
+}
+
+fn erase_contact(
+    store: &dyn KvStore,
+    id: &ContestId,
+    seq: u64,
+    contact: &Contact,
+) -> Result<(), StoreError> {
+    store.delete(&keys::contact_ref(&contact.email.key_hash(), contact.slot))?;
+    store.delete(&keys::contest_contact(id, seq))
+}
+
+/// One participant's entry with its contest, for an export.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParticipantEntry {
+    pub contest_id: ContestId,
+    pub contest_title: Option<String>,
+    pub entry: Option<Entry>,
+    pub email: Email,
+}
+
+/// Everything stored about `email`: its entries and their contacts. Costs 4 store calls.
+pub fn export_participant(
+    store: &dyn KvStore,
+    email: &Email,
+) -> Result<Vec<ParticipantEntry>, ContestError> {
+    let found = participant(store, email)?;
+    Ok(found.into_iter().map(|p| p.export).collect())
+}
+
+struct Found {
+    export: ParticipantEntry,
+    slot: u64,
+    seq: u64,
+}
+
+fn participant(store: &dyn KvStore, email: &Email) -> Result<Vec<Found>, ContestError> {
+    let hash = email.key_hash();
+    let slots = moderation::read_counter(store, keys::contact_ref_seq(&hash))?;
+    let wanted = moderation::seq_range(1, MAX_ENTRIES_PER_EMAIL, slots);
+    let refs =
+        moderation::read_items::<ContactRef>(store, &wanted, |n| keys::contact_ref(&hash, n))?;
+    // One batch read for every contact, entry and contest the references name.
+    let mut keys_wanted = Vec::with_capacity(refs.len() * 3);
+    for (_, r) in &refs {
+        keys_wanted.push(keys::contest_contact(&r.contest, r.seq));
+        keys_wanted.push(keys::contest_entry(&r.contest, r.seq));
+        keys_wanted.push(keys::contest(&r.contest));
+    }
+    keys_wanted.sort();
+    keys_wanted.dedup();
+    let values: HashMap<String, Vec<u8>> = if keys_wanted.is_empty() {
+        HashMap::new()
+    } else {
+        store
+            .get_many(&keys_wanted)?
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v?)))
+            .collect()
+    };
+    fn decode<T: DeserializeOwned>(values: &HashMap<String, Vec<u8>>, key: &str) -> Option<T> {
+        values.get(key).and_then(|b| serde_json::from_slice(b).ok())
+    }
+    Ok(refs
+        .into_iter()
+        .filter_map(|(slot, r)| {
+            let contact: Contact = decode(&values, &keys::contest_contact(&r.contest, r.seq))?;
+            // The hash only narrows the search: the address itself must match.
+            if &contact.email != email {
+                return None;
+            }
+            let contest: Option<Contest> = decode(&values, &keys::contest(&r.contest));
+            Some(Found {
+                slot,
+                seq: r.seq,
+                export: ParticipantEntry {
+                    contest_title: contest.map(|c| c.title),
+                    entry: decode(&values, &keys::contest_entry(&r.contest, r.seq)),
+                    contest_id: r.contest,
+                    email: contact.email,
+                },
+            })
+        })
+        .collect())
+}
+
+/// Erases everything stored about `email`: its entries (withdrawn from galleries and
+/// winners), their contacts and references. Returns how many entries. Idempotent.
+pub fn erase_participant(store: &dyn KvStore, email: &Email) -> Result<u64, ContestError> {
+    let found = participant(store, email)?;
+    let hash = email.key_hash();
+    for item in &found {
+        let id = &item.export.contest_id;
+        let seq = item.seq;
+        let drop_seq = |index: &mut Index| {
+            let mut changed = false;
+            for list in index.values_mut() {
+                let before = list.len();
+                list.retain(|&s| s != seq);
+                changed |= list.len() != before;
+            }
+            Ok::<_, ContestError>(changed)
+        };
+        moderation::update_doc(store, &keys::contest_approved(id), drop_seq)?;
+        moderation::update_doc(store, &keys::contest_winners(id), drop_seq)?;
+        store.delete(&keys::contest_entry(id, seq))?;
+        store.delete(&keys::contest_contact(id, seq))?;
+        store.delete(&keys::contact_ref(&hash, item.slot))?;
+    }
+    Ok(found.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::store::MemoryStore;
+
+    const DAY: i64 = 86_400;
+    const T0: i64 = 1_790_000_000;
+
+    fn at(day: i64) -> FixedClock {
+        FixedClock(Timestamp::from_unix_seconds(T0 + day * DAY).unwrap())
+    }
+
+    fn voter(n: usize) -> VoterId {
+        VoterId::parse(&format!("voter-{n:016}")).unwrap()
+    }
+
+    fn setup(store: &MemoryStore) -> Contest {
+        let ts = |d: i64| Timestamp::from_unix_seconds(T0 + d * DAY).unwrap();
+        let request = CreateContestRequest {
+            title: "Concours de nouvelles".into(),
+            rules: "# Règles\n<script>x</script>".into(),
+            categories: vec![
+                Category {
+                    slug: CategorySlug::parse("enfants").unwrap(),
+                    name: "Enfants".into(),
+                },
+                Category {
+                    slug: CategorySlug::parse("adultes").unwrap(),
+                    name: "Adultes".into(),
+                },
+            ],
+            submissions_open: ts(0),
+            submissions_close: ts(10),
+            voting_open: Some(ts(10)),
+            voting_close: Some(ts(20)),
+            public_vote: true,
+            jury: true,
+            prize: Some("Un livre".into()),
+        };
+        create_contest(
+            store,
+            &at(0),
+            ContestId::parse("c1").unwrap(),
+            NewContest::parse(request).unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn entry(contest: &Contest, email: &str, category: &str) -> NewEntry {
+        let request = SubmitEntryRequest {
+            title: "Ma nouvelle".into(),
+            text: Some("Il était une fois…".into()),
+            link: Some("https://cdn.example/a.mp3".into()),
+            display_name: "Léa".into(),
+            category: category.into(),
+            consent: true,
+            licence: "cc-by-sa".into(),
+            email: email.into(),
+            website: None,
+        };
+        match NewEntry::parse(contest, request).unwrap() {
+            EntrySubmission::Entry(e) => *e,
+            EntrySubmission::Spam => panic!("not spam"),
+        }
+    }
+
+    #[test]
+    fn types_parse_at_the_boundary() {
+        assert!(HttpsUrl::parse("http://x.example").is_err());
+        assert!(HttpsUrl::parse("javascript:alert(1)").is_err());
+        assert!(HttpsUrl::parse("https://a b.example").is_err());
+        assert!(HttpsUrl::parse("https://user@evil.example").is_err());
+        assert_eq!(
+            HttpsUrl::parse(" HTTPS://x.example/a.png ")
+                .unwrap()
+                .as_str(),
+            "https://x.example/a.png"
+        );
+        assert_eq!(
+            Email::parse(" Lea@Exemple.FR ").unwrap().as_str(),
+            "lea@exemple.fr"
+        );
+        for bad in [
+            "lea",
+            "@x.fr",
+            "lea@x",
+            "lea@-x.fr",
+            "a b@x.fr",
+            "lea@x..fr",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            Licence::parse("cc-by").unwrap().url(),
+            Some("https://creativecommons.org/licenses/by/4.0/")
+        );
+        assert!(Licence::parse("mit").is_err());
+    }
+
+    #[test]
+    fn entries_are_moderated_voted_once_per_category_and_win() {
+        let store = MemoryStore::new();
+        let c = setup(&store);
+        assert!(c.rules_html().contains("&lt;script&gt;"));
+        let e1 = submit_entry(&store, &at(1), &c, entry(&c, "lea@x.fr", "enfants")).unwrap();
+        let e2 = submit_entry(&store, &at(1), &c, entry(&c, "tom@x.fr", "enfants")).unwrap();
+        let e3 = submit_entry(&store, &at(1), &c, entry(&c, "lea@x.fr", "adultes")).unwrap();
+        assert!(matches!(
+            submit_entry(&store, &at(11), &c, entry(&c, "a@x.fr", "enfants")),
+            Err(ContestError::SubmissionsClosed)
+        ));
+        for seq in [e1, e2, e3] {
+            moderate(&store, &at(2), &c.id, seq, Decision::Approve).unwrap();
+        }
+        let enfants = CategorySlug::parse("enfants").unwrap();
+        assert_eq!(
+            gallery(&store, &c.id, &enfants, 1).unwrap().entries.len(),
+            2
+        );
+        assert!(matches!(
+            vote(&store, &at(5), &c.id, e1, &voter(1)),
+            Err(ContestError::VotingClosed)
+        ));
+        vote(&store, &at(12), &c.id, e1, &voter(1)).unwrap();
+        assert!(matches!(
+            vote(&store, &at(12), &c.id, e2, &voter(1)),
+            Err(ContestError::AlreadyVoted)
+        ));
+        vote(&store, &at(12), &c.id, e3, &voter(1)).unwrap(); // another category
+        vote(&store, &at(12), &c.id, e1, &voter(2)).unwrap();
+        set_winners(
+            &store,
+            &c.id,
+            WinnersRequest {
+                category: enfants.clone(),
+                entries: vec![e2],
+            },
+        )
+        .unwrap();
+        assert!(
+            set_winners(
+                &store,
+                &c.id,
+                WinnersRequest {
+                    category: enfants.clone(),
+                    entries: vec![e3]
+                }
+            )
+            .is_err()
+        );
+        let during = results(&store, &at(12), &c.id).unwrap();
+        assert!(during.categories[0].votes.is_empty());
+        assert_eq!(during.categories[0].winners[0].seq, e2);
+        let after = results(&store, &at(21), &c.id).unwrap();
+        assert_eq!(after.categories[0].votes[0].0.seq, e1);
+        assert_eq!(after.categories[0].votes[0].1, 2);
+    }
+
+    #[test]
+    fn contacts_are_exported_erased_and_purged_after_retention() {
+        let store = MemoryStore::new();
+        let c = setup(&store);
+        for (email, cat) in [
+            ("lea@x.fr", "enfants"),
+            ("tom@x.fr", "enfants"),
+            ("LEA@x.fr", "adultes"),
+        ] {
+            submit_entry(&store, &at(1), &c, entry(&c, email, cat)).unwrap();
+        }
+        moderate(&store, &at(2), &c.id, 1, Decision::Approve).unwrap();
+        let lea = Email::parse("lea@x.fr").unwrap();
+        let export = export_participant(&store, &lea).unwrap();
+        assert_eq!(export.len(), 2);
+        assert!(export.iter().all(|p| p.email == lea && p.entry.is_some()));
+        assert_eq!(erase_participant(&store, &lea).unwrap(), 2);
+        assert_eq!(erase_participant(&store, &lea).unwrap(), 0);
+        assert!(export_participant(&store, &lea).unwrap().is_empty());
+        let enfants = CategorySlug::parse("enfants").unwrap();
+        assert!(
+            gallery(&store, &c.id, &enfants, 1)
+                .unwrap()
+                .entries
+                .is_empty()
+        );
+
+        // Tom's contact stays until 90 days after the end (day 20), then goes.
+        let tom = Email::parse("tom@x.fr").unwrap();
+        assert_eq!(purge_due(&store, &at(100), 90).unwrap().erased, 0);
+        assert_eq!(export_participant(&store, &tom).unwrap().len(), 1);
+        let report = purge_due(&store, &at(111), 90).unwrap();
+        assert_eq!(
+            (report.erased, report.contests_done, report.more),
+            (1, 1, false)
+        );
+        assert!(export_participant(&store, &tom).unwrap().is_empty());
+        assert_eq!(
+            purge_due(&store, &at(112), 90).unwrap(),
+            PurgeReport::default()
+        );
+        // The entry itself stays (published under a display name), without its contact.
+        let q = queue(&store, &at(112), &c.id, 90, 1, 10, false).unwrap();
+        assert_eq!(q.entries.len(), 1);
+        assert_eq!(q.entries[0].email, None);
+    }
+
+    #[test]
+    fn purge_work_is_bounded_and_lazy_on_staff_reads() {
+        let store = MemoryStore::new();
+        let c = setup(&store);
+        for n in 0..120 {
+            submit_entry(
+                &store,
+                &at(1),
+                &c,
+                entry(&c, &format!("p{n}@x.fr"), "adultes"),
+            )
+            .unwrap();
+        }
+        let first = purge_due(&store, &at(200), 90).unwrap();
+        assert_eq!((first.erased, first.more), (PURGE_BUDGET, true));
+        // A staff read of the queue erases the next batch.
+        let q = queue(&store, &at(200), &c.id, 90, 1, 100, false).unwrap();
+        assert!(q.entries.iter().all(|e| e.email.is_none()));
+        let last = purge_due(&store, &at(200), 90).unwrap();
+        assert_eq!((last.erased, last.more), (120 - 2 * PURGE_BUDGET, false));
+    }
+
+    #[test]
+    fn costs_do_not_grow_with_the_number_of_entries_or_votes() {
+        let measure = |prior: u64| {
+            let store = MemoryStore::new();
+            let c = setup(&store);
+            for n in 1..=prior {
+                submit_entry(&store, &at(1), &c, entry(&c, "a@x.fr", "enfants")).unwrap();
+                moderate(&store, &at(2), &c.id, n, Decision::Approve).unwrap();
+            }
+            for n in 1..=prior {
+                vote(&store, &at(12), &c.id, n, &voter(n as usize)).unwrap();
+            }
+            let enfants = CategorySlug::parse("enfants").unwrap();
+            let mut costs = Vec::new();
+            store.reset_ops();
+            submit_entry(&store, &at(1), &c, entry(&c, "b@x.fr", "enfants")).unwrap();
+            costs.push(store.ops());
+            store.reset_ops();
+            vote(&store, &at(12), &c.id, 1, &voter(1_000_000)).unwrap();
+            costs.push(store.ops());
+            store.reset_ops();
+            gallery(&store, &c.id, &enfants, 1).unwrap();
+            costs.push(store.ops());
+            store.reset_ops();
+            results(&store, &at(21), &c.id).unwrap();
+            costs.push(store.ops());
+            assert!(costs.iter().all(|c| c.get_keys == 0));
+            costs.iter().map(|c| c.total()).collect::<Vec<_>>()
+        };
+        let small = measure(10);
+        assert_eq!(small, vec![5, 4, 3, 5]);
+        assert_eq!(measure(1_999), small);
+    }
+}

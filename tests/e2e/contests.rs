@@ -1,5 +1,5 @@
-//! Contests end to end: create, enter, moderate, gallery, RGPD export/erase and purge.
-//! (Voting windows in the future or past are covered by the domain tests with a fixed clock.)
+//! Contests end to end: create, enter, moderate, gallery, RGPD export/erase and purge,
+//! voting (one per category, rate-limited), winners, results, closing, the staff list.
 
 use std::collections::BTreeMap;
 
@@ -7,14 +7,61 @@ use serde_json::{Value, json};
 use tests::{TEST_ADMIN_TOKEN, TestApp, workspace_root};
 
 fn app() -> TestApp {
+    app_with(&[])
+}
+
+/// The real app with the contact hash key set, no submission limit, and `extra` variables.
+fn app_with(extra: &[(&str, &str)]) -> TestApp {
     if std::env::var("KIOSQUE_BASE_URL").is_ok() {
         return TestApp::spawn();
     }
-    let variables = BTreeMap::from([
+    let mut variables = BTreeMap::from([
         ("admin_token".to_string(), TEST_ADMIN_TOKEN.to_string()),
         ("rate_limit_submissions".to_string(), "0/0".to_string()),
+        (
+            "card_hash_key".to_string(),
+            "e2e-contact-secret".to_string(),
+        ),
     ]);
+    for (k, v) in extra {
+        variables.insert(k.to_string(), v.to_string());
+    }
     TestApp::spawn_manifest(&workspace_root().join("spin.toml"), variables)
+}
+
+fn admin_get(app: &TestApp, path: &str) -> Value {
+    app.client
+        .get(app.url(path))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap()
+}
+
+fn rfc3339_in(secs: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let t = now + secs;
+    // Days since the epoch to a civil date (Howard Hinnant's algorithm).
+    let (days, rem) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 fn new_contest(app: &TestApp) -> String {
@@ -98,6 +145,7 @@ fn entries_are_moderated_shown_exported_and_erased() {
         .json()
         .unwrap();
     assert_eq!(export["entries"].as_array().unwrap().len(), 6);
+    assert_eq!(export["more"], false, "{export}");
     let erased: Value = app
         .post_json_as_admin(
             "/api/contests/participants/erase",
@@ -106,6 +154,7 @@ fn entries_are_moderated_shown_exported_and_erased() {
         .json()
         .unwrap();
     assert_eq!(erased["erased_entries"], 6);
+    assert_eq!(erased["more"], false);
     let export: Value = app
         .post_json_as_admin(
             "/api/contests/participants/export",
@@ -123,10 +172,302 @@ fn entries_are_moderated_shown_exported_and_erased() {
         401
     );
 
-    // Nothing due yet: the contest has not ended.
+    // The staff list finds the contest, newest first; closing ends submissions now.
+    let list = admin_get(&app, "/api/contests?per_page=5");
+    assert_eq!(list["contests"][0]["id"], id.as_str());
+    assert_eq!(app.get("/api/contests").status(), 401);
+    let closed = app.post_json_as_admin(&format!("/api/contests/{id}/close"), &json!({}));
+    assert_eq!(closed.status(), 200);
+    assert_eq!(
+        app.post_json(&format!("/api/contests/{id}/entries"), &entry("a@b.fr", 99))
+            .status(),
+        409
+    );
+}
+
+#[test]
+fn contacts_are_purged_once_a_closed_contest_is_past_retention() {
+    let app = app_with(&[("contest_contact_retention_days", "0")]);
+    if app.is_external() {
+        return;
+    }
+    let id = new_contest(&app);
+    for n in 0..3 {
+        let r = app.post_json(
+            &format!("/api/contests/{id}/entries"),
+            &entry(&format!("p{n}@exemple.fr"), n),
+        );
+        assert_eq!(r.status(), 202);
+    }
+    // Still running: nothing is due.
     let purge: Value = app
         .post_json_as_admin("/api/contests/purge", &json!({}))
         .json()
         .unwrap();
     assert_eq!(purge["erased"], 0);
+    let closed = app.post_json_as_admin(&format!("/api/contests/{id}/close"), &json!({}));
+    assert_eq!(closed.status(), 200, "{:?}", closed.text());
+    let mut erased = 0;
+    for _ in 0..10 {
+        let purge: Value = app
+            .post_json_as_admin("/api/contests/purge", &json!({}))
+            .json()
+            .unwrap();
+        erased += purge["erased"].as_u64().unwrap();
+        if purge["more"] == false {
+            break;
+        }
+    }
+    assert_eq!(erased, 3);
+    let queue = admin_get(&app, &format!("/api/contests/{id}/queue"));
+    assert!(
+        queue["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["email"].is_null())
+    );
+    let export: Value = app
+        .post_json_as_admin(
+            "/api/contests/participants/export",
+            &json!({"email": "p0@exemple.fr"}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(export["entries"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn contests_need_the_contact_hash_key() {
+    if std::env::var("KIOSQUE_BASE_URL").is_ok() {
+        return;
+    }
+    let variables = BTreeMap::from([("admin_token".to_string(), TEST_ADMIN_TOKEN.to_string())]);
+    let app = TestApp::spawn_manifest(&workspace_root().join("spin.toml"), variables);
+    let response = app.post_json_as_admin(
+        "/api/contests",
+        &json!({
+            "title": "x", "categories": [{"slug": "a", "name": "A"}],
+            "submissions_open": "2020-01-01T00:00:00Z", "submissions_close": "2099-01-01T00:00:00Z",
+            "jury": true,
+        }),
+    );
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.json::<Value>().unwrap()["error"]["code"],
+        "contact_hash_key_missing"
+    );
+}
+
+#[test]
+fn the_entry_form_keeps_values_and_ties_errors_to_fields() {
+    let app = app();
+    let id = new_contest(&app);
+    let refused = app.post_form_with_cookie(
+        &format!("/contests/{id}/enter"),
+        "title=%3Cb%3E%C3%89t%C3%A9%3C%2Fb%3E&display_name=L%C3%A9a&category=adultes&licence=cc-by&email=lea%40exemple.fr&consent=yes",
+        None,
+    );
+    assert_eq!(refused.status(), 400);
+    let page = refused.text().unwrap();
+    assert!(
+        page.contains("value=\"&lt;b&gt;Été&lt;/b&gt;\""),
+        "typed title kept, escaped"
+    );
+    assert!(page.contains("<option value=\"adultes\" selected"));
+    assert!(page.contains("aria-describedby=\"text-or-link text-error\" aria-invalid=\"true\""));
+    assert!(
+        page.contains("<a href=\"#text\">"),
+        "the summary links to the field"
+    );
+    assert!(page.contains("Donnez un texte, un lien vers votre création, ou les deux."));
+    let english = app.post_form_with_cookie(
+        &format!("/contests/{id}/enter?lang=en"),
+        "title=T&text=x&display_name=L&category=adultes&licence=cc-by&email=bad",
+        None,
+    );
+    let page = english.text().unwrap();
+    assert!(page.contains("Give a valid email address"));
+    assert!(page.contains("<h1 lang=\"fr\">Concours de nouvelles</h1>"));
+    // Bidirectional controls are refused in patron text.
+    let bidi = app.post_json(
+        &format!("/api/contests/{id}/entries"),
+        &json!({"title": "t", "text": "x", "display_name": "L\u{202E}éa", "category": "enfants",
+                "consent": true, "licence": "cc-by", "email": "a@b.fr"}),
+    );
+    assert_eq!(bidi.status(), 400);
+}
+
+#[test]
+fn patrons_vote_once_per_category_and_see_winners_and_results() {
+    let app = app();
+    let opens_in = 6;
+    let created = std::time::Instant::now();
+    let response = app.post_json_as_admin("/api/contests", &json!({
+        "title": "Concours photo",
+        "categories": [{"slug": "enfants", "name": "Enfants"}, {"slug": "adultes", "name": "Adultes"}],
+        "submissions_open": "2020-01-01T00:00:00Z",
+        "submissions_close": rfc3339_in(opens_in),
+        "voting_open": rfc3339_in(opens_in),
+        "voting_close": "2099-01-01T00:00:00Z",
+        "public_vote": true,
+    }));
+    assert_eq!(response.status(), 201);
+    let id = response.json::<Value>().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tricky = "<b>Été</b> 📚 مرحبا";
+    let entries = [
+        ("enfants", tricky),
+        ("enfants", "Deux"),
+        ("adultes", "Trois"),
+    ];
+    for (n, (category, title)) in entries.iter().enumerate() {
+        let r = app.post_json(
+            &format!("/api/contests/{id}/entries"),
+            &json!({
+                "title": title, "text": "<script>alert(1)</script>", "display_name": "Léa 🌞",
+                "category": category, "consent": true, "licence": "cc-by-sa",
+                "email": format!("p{n}@exemple.fr"),
+            }),
+        );
+        assert_eq!(r.status(), 202);
+    }
+    // More entries than a gallery page in one category, to see the pagination.
+    std::thread::scope(|s| {
+        for n in 0..24 {
+            let (app, id) = (&app, &id);
+            s.spawn(move || {
+                let r = app.post_json(
+                    &format!("/api/contests/{id}/entries"),
+                    &json!({
+                        "title": format!("Photo {n}"), "link": "https://photos.example/a.jpg",
+                        "display_name": "Tom", "category": "enfants", "consent": true,
+                        "licence": "cc-by", "email": "tom@exemple.fr",
+                    }),
+                );
+                assert_eq!(r.status(), 202);
+            });
+        }
+    });
+    for seq in 1..=27 {
+        let r = app.post_json_as_admin(
+            &format!("/api/contests/{id}/entries/{seq}/moderation"),
+            &json!({"decision": "approve"}),
+        );
+        assert_eq!(r.status(), 200);
+    }
+    let wait = std::time::Duration::from_secs(opens_in as u64 + 1);
+    std::thread::sleep(wait.saturating_sub(created.elapsed()));
+
+    let page = app
+        .get(&format!("/contests/{id}?category=enfants"))
+        .text()
+        .unwrap();
+    assert!(!page.contains("<b>Été"));
+    assert!(!page.contains("<script>alert(1)"));
+    assert!(page.contains("rel=\"next\""), "a second gallery page");
+    assert!(page.contains("heure de Paris"));
+    let second = app
+        .get(&format!("/contests/{id}?category=enfants&page=2"))
+        .text()
+        .unwrap();
+    assert!(
+        second.contains("name=\"entry\""),
+        "entries beyond the first page can be voted for"
+    );
+    assert!(second.contains("&lt;b&gt;Été&lt;/b&gt; 📚 مرحبا"));
+
+    let cookie = "kiosque_voter=e2e-contest-voter-0001";
+    let vote = |entry: u64| {
+        app.post_json_with_cookie(
+            &format!("/api/contests/{id}/votes"),
+            &json!({"entry": entry}),
+            cookie,
+        )
+    };
+    assert_eq!(vote(1).status(), 201);
+    let again = vote(2);
+    assert_eq!(again.status(), 409);
+    assert_eq!(
+        again.json::<Value>().unwrap()["error"]["code"],
+        "already_voted"
+    );
+    assert_eq!(vote(3).status(), 201, "another category");
+    let form = app.post_form_with_cookie(
+        &format!("/contests/{id}/vote"),
+        "entry=1",
+        Some("kiosque_voter=e2e-contest-voter-0002"),
+    );
+    assert_eq!(form.status(), 303);
+    let twice = app.post_form_with_cookie(
+        &format!("/contests/{id}/vote"),
+        "entry=2",
+        Some("kiosque_voter=e2e-contest-voter-0002"),
+    );
+    assert_eq!(twice.status(), 409);
+
+    let dup = app.post_json_as_admin(
+        &format!("/api/contests/{id}/winners"),
+        &json!({"category": "enfants", "entries": [1, 1]}),
+    );
+    assert_eq!(dup.status(), 400);
+    let winners = app.post_json_as_admin(
+        &format!("/api/contests/{id}/winners"),
+        &json!({"category": "enfants", "entries": [1]}),
+    );
+    assert_eq!(winners.status(), 200);
+    let during: Value = app
+        .get(&format!("/api/contests/{id}/results"))
+        .json()
+        .unwrap();
+    assert_eq!(during["voting_over"], false);
+    assert!(
+        during["categories"][0]["votes"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(during["categories"][0]["winners"][0]["title"], tricky);
+
+    assert_eq!(
+        app.post_json_as_admin(&format!("/api/contests/{id}/close"), &json!({}))
+            .status(),
+        200
+    );
+    assert_eq!(vote(5).status(), 409, "voting is over");
+    let after: Value = app
+        .get(&format!("/api/contests/{id}/results"))
+        .json()
+        .unwrap();
+    assert_eq!(after["voting_over"], true);
+    let top = after["categories"][0]["votes"].as_array().unwrap();
+    assert_eq!(top.len(), 10, "the most voted only");
+    assert_eq!(
+        (top[0]["entry"]["seq"].as_u64(), top[0]["votes"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(after["categories"][0]["approved"], 26);
+    let results = app.get(&format!("/contests/{id}/results")).text().unwrap();
+    assert!(results.contains("&lt;b&gt;Été&lt;/b&gt; 📚 مرحبا"));
+    assert!(!results.contains("<b>Été"));
+    assert!(results.contains("<bdi>Léa 🌞</bdi>"));
+    assert!(results.contains("application/ld+json") && results.contains("\"ItemList\""));
+    assert!(results.contains("og:title"));
+}
+
+#[test]
+fn contest_votes_are_rate_limited_per_address() {
+    let app = app_with(&[("rate_limit_votes", "1/600")]);
+    if app.is_external() {
+        return;
+    }
+    let id = new_contest(&app);
+    // The entry does not exist: the limit is checked first all the same.
+    let first = app.post_json(&format!("/api/contests/{id}/votes"), &json!({"entry": 1}));
+    assert_eq!(first.status(), 409);
+    let limited = app.post_json(&format!("/api/contests/{id}/votes"), &json!({"entry": 1}));
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().get("retry-after").is_some());
 }

@@ -683,8 +683,19 @@ fn every_kind_is_voted_and_counted() {
         .collect();
     assert_eq!(points, [2 + 1, 1, 3]);
     assert_eq!(results["options"][2]["rank"], 1);
+    assert_eq!(results["options"][0]["percent"], 42.9);
+    assert_eq!(results["options"][2]["percent"], 42.9);
     let page = app.get(&format!("/polls/{id}/results")).text().unwrap();
     assert!(page.contains("méthode de Borda"), "{page}");
+    // The table gives the share of points too (3 of 7).
+    assert!(
+        page.contains("<th scope=\"col\">Part des points</th>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>1</td><td>3</td><td>42,9\u{202f}%</td>"),
+        "{page}"
+    );
     let form = app.get(&format!("/polls/{id}")).text().unwrap();
     assert!(form.contains("<select name=\"rank-0\" id=\"rank-0\">"));
     // The ranked form: ranks 2 and 1, one answer left out.
@@ -777,6 +788,14 @@ fn staff_manage_a_poll_from_draft_to_deletion() {
     };
     assert_eq!(listed("draft"), [id]);
     assert!(listed("open").is_empty());
+    let all: Value = admin(&app, reqwest::Method::GET, "/api/polls")
+        .json()
+        .unwrap();
+    assert_eq!(all["next_page"], Value::Null, "{all}");
+    assert_eq!(
+        error_code(admin(&app, reqwest::Method::GET, "/api/polls?page=0")),
+        (400, "invalid_poll".into())
+    );
     assert_eq!(error_code(app.get("/api/polls")).0, 401);
     assert_eq!(
         error_code(admin(&app, reqwest::Method::GET, "/api/polls?status=nope")),
@@ -1186,22 +1205,36 @@ fn one_voter_changing_concurrently_stays_exact() {
         statuses.iter().all(|&s| s == 200 || s == 409),
         "{statuses:?}"
     );
+    // Conflicts may refuse some changes, never all: each lost swap means another one won.
+    assert!(
+        statuses.contains(&200),
+        "no change went through: {statuses:?}"
+    );
     let results: Value = app.get(&format!("/api/polls/{id}/results")).json().unwrap();
     let votes: Vec<u64> = (0..3)
         .map(|i| results["options"][i]["votes"].as_u64().unwrap())
         .collect();
+    assert_eq!(results["ballots"], 1, "{results}");
     assert_eq!(
         votes.iter().sum::<u64>(),
         1,
         "one voter, one ballot: {votes:?}"
     );
-    // The page offers to change the vote, pre-filled.
+    // The page offers to change the vote, pre-filled with the stored ballot, which is the
+    // one the tally counts.
     let html = app
         .get_with_cookie(&format!("/polls/{id}"), &voter(1))
         .text()
         .unwrap();
     assert!(html.contains("Changer mon vote"), "{html}");
-    assert!(html.contains(" checked>"));
+    assert_eq!(html.matches(" checked>").count(), 1, "{html}");
+    let counted = votes.iter().position(|&v| v == 1).unwrap();
+    assert!(
+        html.contains(&format!(
+            "id=\"option-{counted}\" value=\"{counted}\" required checked>"
+        )),
+        "the tally counts option {counted}, the stored ballot differs: {html}"
+    );
 }
 
 #[test]
@@ -1282,6 +1315,13 @@ fn unicode_and_html_in_poll_text_are_kept_and_escaped() {
     assert!(!html.contains("<img src=x"));
     assert!(html.contains("alt=\"Couverture « bleue »\""));
     assert!(html.contains("src=\"https://img.example/c.jpg?a=1&amp;b=2\""));
+    // The image host learns nothing of the page, and the layout does not shift.
+    assert!(
+        html.contains(
+            "referrerpolicy=\"no-referrer\" loading=\"lazy\" decoding=\"async\" width=\"160\" height=\"120\""
+        ),
+        "{html}"
+    );
     assert!(html.contains("Émile Zola 🎭"));
     let read: Value = app.get(&format!("/api/polls/{id}")).json().unwrap();
     assert_eq!(read["options"][0]["text"], "Émile Zola 🎭");

@@ -79,7 +79,13 @@ fn answers_are_moderated_published_escaped_and_liked_once() {
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!page.contains("<script>alert(1)"));
     assert!(page.contains("rel=\"nofollow ugc noopener\""));
-    assert!(page.contains("aria-hidden=\"true\"") && page.contains("tabindex=\"-1\""));
+    // The honeypot block: hidden from assistive technologies, its field out of the tab order.
+    let hp = page
+        .split("<div class=\"hp\" aria-hidden=\"true\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</div>").next())
+        .expect("the honeypot block");
+    assert!(hp.contains("name=\"website\"") && hp.contains("tabindex=\"-1\""));
 
     // The same patron liking twice at once counts once.
     let cookie = "kiosque_voter=e2e-liker-000000000001";
@@ -147,12 +153,37 @@ fn concurrent_answers_all_land_and_forms_redirect() {
         None,
     );
     assert_eq!(refused.status(), 400);
+    let refused = refused.text().unwrap();
+    assert!(refused.contains("aria-describedby=\"text-hint text-error\""));
     assert!(
-        refused
-            .text()
-            .unwrap()
-            .contains("aria-describedby=\"text-hint text-error\"")
+        refused.contains("<a href=\"#text\">"),
+        "the summary links to the field"
     );
+    assert!(refused.contains("Écrivez votre réponse"));
+
+    // The staff list finds it, newest first.
+    let list = admin_get(&app, "/api/questions");
+    assert_eq!(list["questions"][0]["id"], id.as_str());
+    assert_eq!(app.get("/api/questions").status(), 401);
+}
+
+#[test]
+fn likes_are_rate_limited_per_address() {
+    if std::env::var("KIOSQUE_BASE_URL").is_ok() {
+        return;
+    }
+    let variables = BTreeMap::from([
+        ("admin_token".to_string(), TEST_ADMIN_TOKEN.to_string()),
+        ("rate_limit_submissions".to_string(), "0/0".to_string()),
+        ("rate_limit_votes".to_string(), "1/600".to_string()),
+    ]);
+    let app = TestApp::spawn_manifest(&workspace_root().join("spin.toml"), variables);
+    let id = new_question(&app);
+    // No cookie: each request is a new visitor, the address limit still holds.
+    let first = app.post_json(&format!("/api/questions/{id}/answers/1/likes"), &json!({}));
+    assert_eq!(first.status(), 404);
+    let limited = app.post_json(&format!("/api/questions/{id}/answers/1/likes"), &json!({}));
+    assert_eq!(limited.status(), 429);
 }
 
 #[test]

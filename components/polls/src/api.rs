@@ -147,29 +147,43 @@ struct ListItem<'a> {
     url: String,
 }
 
-/// `GET /api/polls?status=draft|upcoming|open|closed` (admin): newest first, 1 store read.
+/// `GET /api/polls?status=draft|upcoming|open|closed&page=N` (admin): newest first, one
+/// page of at most `index::PAGE_SLOTS` polls (fewer with a status filter), and
+/// `next_page`, the `page` to ask for next (`null` on the last page). 3 store calls at most.
 pub fn list_polls(req: Request, _params: Params) -> Result<Response, ApiError> {
     auth::require_admin(&req)?;
     let status = form::query_param(req.query(), "status")
         .map(|s| PollStatus::parse(&s))
         .transpose()?;
+    let page = form::query_param(req.query(), "page")
+        .map(|p| {
+            p.parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| PollError::Invalid("page: must be a positive integer".into()))
+        })
+        .transpose()?;
     let store = SpinStore::open_default()?;
-    let entries = index::list(&store, SystemClock.now(), status)?;
+    let listed = index::list(&store, SystemClock.now(), status, page)?;
     let base = base_url(&req);
-    let polls: Vec<ListItem> = entries
+    let polls: Vec<ListItem> = listed
+        .polls
         .iter()
-        .map(|(e, status)| ListItem {
-            id: &e.id,
-            question: &e.question,
-            kind: e.kind,
+        .map(|(poll, status)| ListItem {
+            id: &poll.id,
+            question: &poll.question,
+            kind: poll.kind.name(),
             status: *status,
-            opens_at: e.opens_at,
-            closes_at: e.closes_at,
-            created_at: e.created_at,
-            url: format!("{base}/polls/{}", e.id),
+            opens_at: poll.opens_at,
+            closes_at: poll.closes_at,
+            created_at: poll.created_at,
+            url: format!("{base}/polls/{}", poll.id),
         })
         .collect();
-    Ok(json(200, &serde_json::json!({ "polls": polls })))
+    Ok(json(
+        200,
+        &serde_json::json!({ "polls": polls, "next_page": listed.next_page }),
+    ))
 }
 
 /// `GET /api/polls/:id`.

@@ -16,7 +16,10 @@ use serde::Deserialize;
 use serde_json::json as json_value;
 use spin_sdk::http::{Params, Request, Response};
 
-use crate::engage::{self, patron_text, query_u64, retention_days};
+use crate::engage::{
+    self, contact_key, error_summary, pagination, paris_time, patron_name, patron_text, query_u64,
+    retention_days, staff_lang,
+};
 use crate::voter;
 
 fn contest_id(params: &Params) -> Option<ContestId> {
@@ -46,6 +49,8 @@ pub fn create(req: Request, _params: Params) -> Result<Response, ApiError> {
     same_site::check(&req)?;
     auth::require_admin(&req)?;
     let new = NewContest::parse(parse_body::<CreateContestRequest>(&req)?)?;
+    // Entries cannot be stored without the secret that keys their contacts' hashes.
+    contact_key()?;
     let store = SpinStore::open_default()?;
     let contest = contests::create_contest(
         &store,
@@ -57,6 +62,39 @@ pub fn create(req: Request, _params: Params) -> Result<Response, ApiError> {
     let mut response = json(201, &contest_json(&contest, &base));
     response.set_header("location", format!("{base}/api/contests/{}", contest.id));
     Ok(response)
+}
+
+/// `GET /api/contests?page=n&per_page=n` (admin): contests, newest first.
+pub fn list(req: Request, _params: Params) -> Result<Response, ApiError> {
+    auth::require_admin(&req)?;
+    let store = SpinStore::open_default()?;
+    let list = contests::list_contests(
+        &store,
+        query_u64(&req, "page", 1),
+        query_u64(&req, "per_page", 50),
+    )?;
+    let base = base_url(&req);
+    let items: Vec<_> = list
+        .contests
+        .iter()
+        .map(|c| contest_json(c, &base))
+        .collect();
+    Ok(json(
+        200,
+        &json_value!({
+            "contests": items, "total": list.total, "page": list.page, "next_page": list.next_page,
+        }),
+    ))
+}
+
+/// `POST /api/contests/:id/close` (admin): ends submissions and voting now.
+pub fn close(req: Request, params: Params) -> Result<Response, ApiError> {
+    same_site::check(&req)?;
+    auth::require_admin(&req)?;
+    let id = api_id(&params)?;
+    let store = SpinStore::open_default()?;
+    let contest = contests::close_contest(&store, &SystemClock, &id)?;
+    Ok(json(200, &contest_json(&contest, &base_url(&req))))
 }
 
 /// `GET /api/contests/:id`.
@@ -78,7 +116,7 @@ pub fn submit(req: Request, params: Params) -> Result<Response, ApiError> {
     }
     let contest = contests::get_contest(&store, &id)?;
     if let EntrySubmission::Entry(entry) = NewEntry::parse(&contest, body)? {
-        contests::submit_entry(&store, &SystemClock, &contest, *entry)?;
+        contests::submit_entry(&store, &SystemClock, &contest, *entry, &contact_key()?)?;
     }
     Ok(json(202, &json_value!({ "status": "pending" })))
 }
@@ -163,6 +201,9 @@ pub fn vote(req: Request, params: Params) -> Result<Response, ApiError> {
     let body: VoteRequest = parse_body(&req)?;
     let (voter, cookie) = voter::identify(&req)?;
     let store = SpinStore::open_default()?;
+    if let Err(limited) = engage::vote_rate_limit(&store, &req, "contest_vote", false) {
+        return Ok(limited);
+    }
     let category = contests::vote(&store, &SystemClock, &id, body.entry, &voter)?;
     let mut response = json(
         201,
@@ -194,6 +235,7 @@ pub fn results(_req: Request, params: Params) -> Result<Response, ApiError> {
         "category": c.category,
         "winners": c.winners.iter().map(public_entry).collect::<Vec<_>>(),
         "votes": c.votes.iter().map(|(e, n)| json_value!({"entry": public_entry(e), "votes": n})).collect::<Vec<_>>(),
+        "approved": c.approved,
     })).collect();
     Ok(json(
         200,
@@ -217,56 +259,92 @@ pub fn purge(req: Request, _params: Params) -> Result<Response, ApiError> {
 #[serde(deny_unknown_fields)]
 struct ParticipantRequest {
     email: String,
+    /// Where to resume: the previous answer's `next_from` (1 to start).
+    #[serde(default)]
+    from: Option<u64>,
 }
 
-fn participant_email(req: &Request) -> Result<Email, ApiError> {
+fn participant_email(req: &Request) -> Result<(Email, u64), ApiError> {
     let body: ParticipantRequest = parse_body(req)?;
-    Email::parse(&body.email).map_err(|m| ApiError::new(400, "invalid_email", m))
+    let email = Email::parse(&body.email).map_err(|m| ApiError::new(400, "invalid_email", m))?;
+    Ok((email, body.from.unwrap_or(1).max(1)))
 }
 
-/// `POST /api/contests/participants/export` `{"email"}` (admin): everything stored about
-/// one participant, as JSON (POST, so the address stays out of URLs and logs).
+/// `POST /api/contests/participants/export` `{"email", "from"?}` (admin): everything stored
+/// about one participant, as JSON (POST, so the address stays out of URLs and logs), one
+/// page of references at a time: call again with `from: next_from` while `more` is true.
 pub fn export(req: Request, _params: Params) -> Result<Response, ApiError> {
     same_site::check(&req)?;
     auth::require_admin(&req)?;
-    let email = participant_email(&req)?;
+    let (email, from) = participant_email(&req)?;
+    let key = contact_key()?;
     let store = SpinStore::open_default()?;
-    let entries = contests::export_participant(&store, &email)?;
+    let page = contests::export_participant(&store, &key, &email, from)?;
     Ok(json(
         200,
-        &json_value!({ "email": email, "entries": entries }),
+        &json_value!({
+            "email": email, "entries": page.entries,
+            "next_from": page.next_from, "more": page.next_from.is_some(),
+        }),
     ))
 }
 
-/// `POST /api/contests/participants/erase` `{"email"}` (admin): erases the participant's
-/// entries and contacts; idempotent.
+/// `POST /api/contests/participants/erase` `{"email", "from"?}` (admin): erases the
+/// participant's entries, contacts and references, one page at a time: start without
+/// `from`, then call again with `from: next_from` while `more` is true. Idempotent; 409
+/// `busy` when a staff list kept changing meanwhile (retry).
 pub fn erase(req: Request, _params: Params) -> Result<Response, ApiError> {
     same_site::check(&req)?;
     auth::require_admin(&req)?;
-    let email = participant_email(&req)?;
+    let (email, from) = participant_email(&req)?;
+    let key = contact_key()?;
     let store = SpinStore::open_default()?;
-    let erased = contests::erase_participant(&store, &email)?;
-    Ok(json(200, &json_value!({ "erased_entries": erased })))
+    let report = contests::erase_participant(&store, &key, &email, from)?;
+    Ok(json(
+        200,
+        &json_value!({
+            "erased_entries": report.erased_entries,
+            "next_from": report.next_from, "more": report.next_from.is_some(),
+        }),
+    ))
 }
 
 // --- pages ---------------------------------------------------------------------------------
 
-/// `GET /contests/:id?category=slug`: rules, prize, the entry form while submissions are
-/// open, and the gallery of one category with vote buttons while voting is open.
+/// The entry form's values and the error to show, when re-rendered after a refused entry.
+#[derive(Default)]
+struct EntryForm {
+    values: SubmitEntryRequest,
+    /// The field at fault and the patron-facing message.
+    error: Option<(&'static str, String)>,
+}
+
+/// `GET /contests/:id?category=slug&page=n`: rules, prize, the entry form while submissions
+/// are open, and one page of a category's gallery with vote buttons while voting is open.
 pub fn page(req: Request, params: Params) -> Result<Response, PageError> {
-    let ctx = PageContext::from_request(&req);
     let id = contest_id(&params).ok_or_else(PageError::not_found)?;
+    render(&req, &id, EntryForm::default(), 200)
+}
+
+fn render(
+    req: &Request,
+    id: &ContestId,
+    form: EntryForm,
+    status: u16,
+) -> Result<Response, PageError> {
+    let ctx = PageContext::from_request(req);
     let store = SpinStore::open_default()?;
-    let contest = contests::get_contest(&store, &id)?;
+    let contest = contests::get_contest(&store, id)?;
     let now = SystemClock.now();
+    let fr = staff_lang(&ctx);
     let category = form::query_param(req.query(), "category")
         .and_then(|c| CategorySlug::parse(&c).ok())
         .filter(|c| contest.category(c).is_some())
         .or_else(|| contest.categories.first().map(|c| c.slug.clone()))
         .ok_or_else(PageError::not_found)?;
-    let g = contests::gallery(&store, &id, &category, query_u64(&req, "page", 1))?;
+    let g = contests::gallery(&store, id, &category, query_u64(req, "page", 1))?;
     let mut body = format!(
-        "<p class=\"kicker\">{}</p>\n<h1>{}</h1>\n",
+        "<p class=\"kicker\">{}</p>\n<h1{fr}>{}</h1>\n",
         ctx.t("Concours", "Contest"),
         escape(&contest.title)
     );
@@ -288,29 +366,36 @@ pub fn page(req: Request, params: Params) -> Result<Response, PageError> {
         _ => {}
     }
     body.push_str(&format!(
-        "<p>{} <time datetime=\"{}\">{}</time> — <time datetime=\"{}\">{}</time></p>\n",
+        "<ul class=\"dates\"><li>{} {} — {}</li>",
         ctx.t("Participations :", "Entries:"),
-        contest.submissions_open,
-        contest.submissions_open.date(),
-        contest.submissions_close,
-        contest.submissions_close.date(),
+        paris_time(&ctx, contest.submissions_open),
+        paris_time(&ctx, contest.submissions_close),
     ));
+    if let (Some(open), Some(close)) = (contest.voting_open, contest.voting_close) {
+        body.push_str(&format!(
+            "<li>{} {} — {}</li>",
+            ctx.t("Vote du public :", "Public vote:"),
+            paris_time(&ctx, open),
+            paris_time(&ctx, close),
+        ));
+    }
+    body.push_str("</ul>\n");
     if !contest.rules.is_empty() {
         body.push_str(&format!(
-            "<section aria-labelledby=\"regles\"><h2 id=\"regles\">{}</h2>\n{}</section>\n",
+            "<section aria-labelledby=\"regles\"{fr}><h2 id=\"regles\">{}</h2>\n{}</section>\n",
             ctx.t("Règlement", "Rules"),
             contest.rules_html()
         ));
     }
     if let Some(prize) = &contest.prize {
         body.push_str(&format!(
-            "<h2>{}</h2>\n<p>{}</p>\n",
+            "<h2>{}</h2>\n<p{fr}>{}</p>\n",
             ctx.t("À gagner", "Prize"),
             patron_text(prize)
         ));
     }
     if contest.accepts_entries(now) {
-        body.push_str(&entry_form(&ctx, &contest));
+        body.push_str(&entry_form(&ctx, &contest, &form));
     }
     body.push_str(&format!(
         "<h2 id=\"galerie\">{}</h2>\n<nav aria-label=\"{}\"><ul>",
@@ -324,7 +409,7 @@ pub fn page(req: Request, params: Params) -> Result<Response, PageError> {
             ""
         };
         body.push_str(&format!(
-            "<li><a href=\"{}\"{current}>{}</a></li>",
+            "<li><a href=\"{}\"{current}{fr}>{}</a></li>",
             escape(&ctx.link(&format!(
                 "/contests/{id}?category={}#galerie",
                 c.slug.as_str()
@@ -362,7 +447,7 @@ pub fn page(req: Request, params: Params) -> Result<Response, PageError> {
         };
         let vote = if voting {
             format!(
-                "<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"entry\" value=\"{}\"><button type=\"submit\">{} « {} »</button></form>",
+                "<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"entry\" value=\"{}\"><button type=\"submit\">{} « <bdi>{}</bdi> »</button></form>",
                 escape(&ctx.link(&format!("/contests/{id}/vote"))),
                 e.seq,
                 ctx.t("Voter pour", "Vote for"),
@@ -372,11 +457,17 @@ pub fn page(req: Request, params: Params) -> Result<Response, PageError> {
             String::new()
         };
         body.push_str(&format!(
-            "<li id=\"e{}\"><article><h3 dir=\"auto\">{}</h3><p>{} <span dir=\"auto\">{}</span> · {licence}</p>{text}{link}{vote}</article></li>\n",
-            e.seq, escape(&e.title), ctx.t("par", "by"), escape(&e.display_name),
+            "<li id=\"e{}\"><article><h3 dir=\"auto\">{}</h3><p>{} {} · {licence}</p>{text}{link}{vote}</article></li>\n",
+            e.seq, escape(&e.title), ctx.t("par", "by"), patron_name(&e.display_name),
         ));
     }
     body.push_str("</ul>\n");
+    body.push_str(&pagination(&ctx, g.page, g.pages, |n| {
+        ctx.link(&format!(
+            "/contests/{id}?category={}&page={n}#galerie",
+            category.as_str()
+        ))
+    }));
     body.push_str(&format!(
         "<p><a href=\"{}\">{}</a></p>\n",
         escape(&ctx.link(&format!("/contests/{id}/results"))),
@@ -404,58 +495,187 @@ pub fn page(req: Request, params: Params) -> Result<Response, PageError> {
         })),
         ..PageMeta::default()
     };
-    Ok(html(200, layout::page(&ctx, &meta, &body)))
+    Ok(html(status, layout::page(&ctx, &meta, &body)))
 }
 
-fn entry_form(ctx: &PageContext, contest: &contests::Contest) -> String {
-    let field = |name: &str, label: &str, control: String| {
-        format!(
-            "<div class=\"field\"><label for=\"{name}\">{}</label>{control}</div>\n",
-            escape(label)
-        )
-    };
-    let mut out = format!(
-        "<form method=\"post\" action=\"{}\" class=\"entry-form\">\n<h2>{}</h2>\n",
-        escape(&ctx.link(&format!("/contests/{}/enter", contest.id))),
-        ctx.t("Participer", "Take part")
-    );
-    out.push_str(&field(
-        "title",
-        ctx.t("Titre", "Title"),
-        format!(
-            "<input id=\"title\" name=\"title\" required maxlength=\"{}\" dir=\"auto\">",
-            contests::MAX_TITLE_CHARS
-        ),
-    ));
-    out.push_str(&field("text", ctx.t("Texte (ou un lien ci-dessous)", "Text (or a link below)"), format!("<textarea id=\"text\" name=\"text\" rows=\"6\" maxlength=\"{}\" dir=\"auto\"></textarea>", contests::MAX_ENTRY_TEXT_CHARS)));
-    out.push_str(&field(
-        "link",
-        ctx.t(
+/// The label of each entry field, for the form and the error summary.
+fn label(ctx: &PageContext, field: &str) -> &'static str {
+    match field {
+        "title" => ctx.t("Titre", "Title"),
+        "text" => ctx.t("Texte", "Text"),
+        "link" => ctx.t(
             "Lien vers votre création (https)",
             "Link to your creation (https)",
         ),
-        "<input id=\"link\" name=\"link\" type=\"url\" pattern=\"https://.*\" maxlength=\"500\">"
-            .to_owned(),
-    ));
-    out.push_str(&field("display_name", ctx.t("Nom affiché", "Display name"), format!("<input id=\"display_name\" name=\"display_name\" required maxlength=\"{}\" dir=\"auto\">", contests::MAX_DISPLAY_NAME_CHARS)));
+        "display_name" => ctx.t("Nom affiché", "Display name"),
+        "category" => ctx.t("Catégorie", "Category"),
+        "licence" => ctx.t("Licence", "Licence"),
+        "email" => ctx.t(
+            "Courriel (visible par l’équipe seulement, effacé après le concours)",
+            "Email (seen by staff only, erased after the contest)",
+        ),
+        _ => ctx.t(
+            "J’accepte que ma participation soit publiée sous le nom affiché.",
+            "I agree that my entry is published under the display name.",
+        ),
+    }
+}
+
+/// The patron-facing message for a refused entry field, in the page's language.
+fn entry_message(ctx: &PageContext, field: &str, domain_message: &str) -> String {
+    let message = match field {
+        "title" => ctx.t(
+            "Donnez un titre d’au plus 150 caractères, sur une ligne.",
+            "Give a title of at most 150 characters, on one line.",
+        ),
+        // The one rule tied to two fields: the domain names both.
+        "text" if domain_message.starts_with("text, link") => ctx.t(
+            "Donnez un texte, un lien vers votre création, ou les deux.",
+            "Give a text, a link to your creation, or both.",
+        ),
+        "text" => ctx.t(
+            "Le texte doit faire au plus 2 000 caractères, sans caractères de contrôle.",
+            "The text must be at most 2,000 characters, without control characters.",
+        ),
+        "link" => ctx.t(
+            "Le lien doit commencer par https:// et ne contenir aucune espace.",
+            "The link must start with https:// and contain no spaces.",
+        ),
+        "display_name" => ctx.t(
+            "Donnez le nom à afficher, 60 caractères au plus, sur une ligne.",
+            "Give the name to display, at most 60 characters, on one line.",
+        ),
+        "category" => ctx.t(
+            "Choisissez une des catégories du concours.",
+            "Choose one of the contest’s categories.",
+        ),
+        "licence" => ctx.t("Choisissez une licence.", "Choose a licence."),
+        "email" => ctx.t(
+            "Donnez une adresse électronique valide, comme nom@exemple.fr.",
+            "Give a valid email address, like name@example.org.",
+        ),
+        _ => ctx.t(
+            "Cochez la case pour accepter la publication.",
+            "Tick the box to agree to publication.",
+        ),
+    };
+    message.to_owned()
+}
+
+fn entry_form(ctx: &PageContext, contest: &contests::Contest, form: &EntryForm) -> String {
+    let v = &form.values;
+    let fr = staff_lang(ctx);
+    let err = |field: &str| {
+        form.error
+            .as_ref()
+            .filter(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    };
+    // Hint and error ids for `aria-describedby`, the error paragraph, and `aria-invalid`.
+    let described = |name: &str, hint: Option<&str>| -> (String, String) {
+        let mut ids: Vec<String> = hint.map(|h| h.to_owned()).into_iter().collect();
+        let mut extra = String::new();
+        let mut invalid = "";
+        if let Some(message) = err(name) {
+            ids.push(format!("{name}-error"));
+            extra = format!(
+                "<p class=\"error\" id=\"{name}-error\">{}</p>",
+                escape(message)
+            );
+            invalid = " aria-invalid=\"true\"";
+        }
+        let attr = if ids.is_empty() {
+            String::new()
+        } else {
+            format!(" aria-describedby=\"{}\"{invalid}", ids.join(" "))
+        };
+        (attr, extra)
+    };
+    let field = |name: &str, hint: Option<(&str, &str)>, control: &dyn Fn(&str) -> String| {
+        let (attr, error) = described(name, hint.map(|(id, _)| id));
+        let hint = hint
+            .map(|(id, text)| format!("<p class=\"hint\" id=\"{id}\">{}</p>", escape(text)))
+            .unwrap_or_default();
+        format!(
+            "<div class=\"field\"><label for=\"{name}\">{}</label>{hint}{error}{}</div>\n",
+            escape(label(ctx, name)),
+            control(&attr)
+        )
+    };
+    let mut out = format!(
+        "<form method=\"post\" action=\"{}\" class=\"entry-form\" novalidate>\n<h2>{}</h2>\n",
+        escape(&ctx.link(&format!("/contests/{}/enter", contest.id))),
+        ctx.t("Participer", "Take part")
+    );
+    if let Some((field, _)) = &form.error {
+        let target = if *field == "licence" {
+            "licence-0"
+        } else {
+            field
+        };
+        out.push_str(&error_summary(ctx, &[(target, label(ctx, field))]));
+    }
+    let value = |v: Option<&str>| escape(v.unwrap_or(""));
+    out.push_str(&field("title", None, &|attr| {
+        format!(
+            "<input id=\"title\" name=\"title\" required maxlength=\"{}\" dir=\"auto\" value=\"{}\"{attr}>",
+            contests::MAX_TITLE_CHARS,
+            value(Some(&v.title))
+        )
+    }));
+    let rule = ctx.t(
+        "Donnez un texte, un lien vers votre création (image, vidéo, son), ou les deux.",
+        "Give a text, a link to your creation (picture, video, sound), or both.",
+    );
+    out.push_str(&field("text", Some(("text-or-link", rule)), &|attr| {
+        format!(
+            "<textarea id=\"text\" name=\"text\" rows=\"6\" maxlength=\"{}\" dir=\"auto\"{attr}>{}</textarea>",
+            contests::MAX_ENTRY_TEXT_CHARS,
+            value(v.text.as_deref())
+        )
+    }));
+    out.push_str(&field("link", None, &|attr| {
+        // Tied to the same rule as the text (the hint above).
+        let attr = if attr.is_empty() {
+            " aria-describedby=\"text-or-link\"".to_owned()
+        } else {
+            attr.replacen("aria-describedby=\"", "aria-describedby=\"text-or-link ", 1)
+        };
+        format!(
+            "<input id=\"link\" name=\"link\" type=\"url\" pattern=\"https://.*\" maxlength=\"{}\" value=\"{}\"{attr}>",
+            contests::MAX_URL_CHARS,
+            value(v.link.as_deref())
+        )
+    }));
+    out.push_str(&field("display_name", None, &|attr| {
+        format!(
+            "<input id=\"display_name\" name=\"display_name\" required maxlength=\"{}\" dir=\"auto\" value=\"{}\"{attr}>",
+            contests::MAX_DISPLAY_NAME_CHARS,
+            value(Some(&v.display_name))
+        )
+    }));
     let options: String = contest
         .categories
         .iter()
         .map(|c| {
+            let selected = if v.category == c.slug.as_str() {
+                " selected"
+            } else {
+                ""
+            };
             format!(
-                "<option value=\"{}\">{}</option>",
+                "<option value=\"{}\"{selected}{fr}>{}</option>",
                 c.slug.as_str(),
                 escape(&c.name)
             )
         })
         .collect();
-    out.push_str(&field(
-        "category",
-        ctx.t("Catégorie", "Category"),
-        format!("<select id=\"category\" name=\"category\" required>{options}</select>"),
-    ));
+    out.push_str(&field("category", None, &|attr| {
+        format!("<select id=\"category\" name=\"category\" required{attr}>{options}</select>")
+    }));
+    let (licence_attr, licence_error) = described("licence", None);
     out.push_str(&format!(
-        "<fieldset><legend>{}</legend>\n",
+        "<fieldset{licence_attr}><legend>{}</legend>{licence_error}\n",
         ctx.t("Licence", "Licence")
     ));
     for (i, licence) in Licence::ALL.iter().enumerate() {
@@ -464,13 +684,28 @@ fn entry_form(ctx: &PageContext, contest: &contests::Contest) -> String {
             Licence::CcBySa => "CC BY-SA 4.0",
             Licence::AllRightsReserved => ctx.t("Tous droits réservés", "All rights reserved"),
         };
-        out.push_str(&format!("<div><input type=\"radio\" id=\"licence-{i}\" name=\"licence\" value=\"{}\" required><label for=\"licence-{i}\">{}</label></div>\n", licence.code(), escape(label)));
+        let checked = if v.licence == licence.code() {
+            " checked"
+        } else {
+            ""
+        };
+        out.push_str(&format!("<div><input type=\"radio\" id=\"licence-{i}\" name=\"licence\" value=\"{}\" required{checked}><label for=\"licence-{i}\">{}</label></div>\n", licence.code(), escape(label)));
     }
     out.push_str("</fieldset>\n");
-    out.push_str(&field("email", ctx.t("Courriel (visible par l’équipe seulement, effacé après le concours)", "Email (seen by staff only, erased after the contest)"), "<input id=\"email\" name=\"email\" type=\"email\" required autocomplete=\"email\" maxlength=\"254\">".to_owned()));
+    out.push_str(&field("email", None, &|attr| {
+        format!(
+            "<input id=\"email\" name=\"email\" type=\"email\" required autocomplete=\"email\" maxlength=\"254\" value=\"{}\"{attr}>",
+            value(Some(&v.email))
+        )
+    }));
+    // The honeypot: hidden from people and assistive technologies, skipped by the keyboard.
     out.push_str("<div class=\"hp\" aria-hidden=\"true\"><label for=\"website\">Site web</label><input id=\"website\" name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>\n");
-    out.push_str(&format!("<div class=\"field\"><input type=\"checkbox\" id=\"consent\" name=\"consent\" value=\"yes\" required><label for=\"consent\">{}</label></div>\n",
-        ctx.t("J’accepte que ma participation soit publiée sous le nom affiché.", "I agree that my entry is published under the display name.")));
+    let (consent_attr, consent_error) = described("consent", None);
+    out.push_str(&format!(
+        "<div class=\"field\"><input type=\"checkbox\" id=\"consent\" name=\"consent\" value=\"yes\" required{}{consent_attr}><label for=\"consent\">{}</label>{consent_error}</div>\n",
+        if v.consent { " checked" } else { "" },
+        escape(label(ctx, "consent")),
+    ));
     out.push_str(&format!(
         "<button type=\"submit\">{}</button>\n</form>\n",
         ctx.t("Envoyer", "Send")
@@ -478,24 +713,8 @@ fn entry_form(ctx: &PageContext, contest: &contests::Contest) -> String {
     out
 }
 
-fn form_error(id: &ContestId, ctx: &PageContext, message: &str) -> PageError {
-    PageError::new(
-        400,
-        "invalid_entry",
-        [
-            "Participation refusée",
-            "Votre participation n’a pas été envoyée : vérifiez le formulaire.",
-        ],
-        ["Entry refused", message],
-    )
-    .with_link(
-        ctx.link(&format!("/contests/{id}")),
-        "Revenir au concours",
-        "Back to the contest",
-    )
-}
-
-/// `POST /contests/:id/enter` (form): 303 back with a confirmation.
+/// `POST /contests/:id/enter` (form): 303 back with a confirmation, or the page again (400)
+/// with the typed values and the error tied to its field.
 pub fn enter_form(req: Request, params: Params) -> Result<Response, PageError> {
     same_site::check(&req).map_err(|_| PageError::cross_site())?;
     let ctx = PageContext::from_request(&req);
@@ -503,7 +722,7 @@ pub fn enter_form(req: Request, params: Params) -> Result<Response, PageError> {
     let body = String::from_utf8_lossy(req.body());
     let pairs = form::parse(&body);
     let field = |n: &str| form::get(&pairs, n).map(str::to_owned);
-    let request = SubmitEntryRequest {
+    let values = SubmitEntryRequest {
         title: field("title").unwrap_or_default(),
         text: field("text"),
         link: field("link"),
@@ -519,13 +738,23 @@ pub fn enter_form(req: Request, params: Params) -> Result<Response, PageError> {
         return Ok(limited);
     }
     let contest = contests::get_contest(&store, &id)?;
-    match NewEntry::parse(&contest, request) {
+    match NewEntry::parse(&contest, values.clone()) {
         Ok(EntrySubmission::Entry(entry)) => {
-            contests::submit_entry(&store, &SystemClock, &contest, *entry)?;
+            let key = contact_key().map_err(PageError::from)?;
+            contests::submit_entry(&store, &SystemClock, &contest, *entry, &key)?;
         }
         Ok(EntrySubmission::Spam) => {}
-        Err(ContestError::InvalidEntry { message, .. }) => {
-            return Err(form_error(&id, &ctx, &message));
+        Err(ContestError::InvalidEntry { field, message }) => {
+            let message = entry_message(&ctx, field, &message);
+            return render(
+                &req,
+                &id,
+                EntryForm {
+                    values,
+                    error: Some((field, message)),
+                },
+                400,
+            );
         }
         Err(e) => return Err(e.into()),
     }
@@ -544,6 +773,10 @@ pub fn vote_form(req: Request, params: Params) -> Result<Response, PageError> {
     let (voter, cookie) =
         voter::identify(&req).map_err(|_| PageError::internal("no voter token"))?;
     let store = SpinStore::open_default()?;
+    if let Err(limited) = engage::vote_rate_limit(&store, &req, "contest_vote", true) {
+        return Ok(limited);
+    }
+    let back = |ctx: &PageContext| ctx.link(&format!("/contests/{id}"));
     match contests::vote(&store, &SystemClock, &id, entry, &voter) {
         Ok(_) => {
             let mut response = see_other(&ctx.link(&format!("/contests/{id}?done=vote")));
@@ -562,28 +795,39 @@ pub fn vote_form(req: Request, params: Params) -> Result<Response, PageError> {
                 "One vote per person and per category.",
             ],
         )
-        .with_link(
-            ctx.link(&format!("/contests/{id}")),
-            "Revenir au concours",
-            "Back to the contest",
-        )),
+        .with_link(back(&ctx), "Revenir au concours", "Back to the contest")),
+        Err(ContestError::VotingClosed) => Err(PageError::new(
+            409,
+            "voting_closed",
+            [
+                "Le vote n’est pas ouvert",
+                "Le vote du public n’est pas ouvert en ce moment pour ce concours.",
+            ],
+            [
+                "Voting is not open",
+                "The public vote for this contest is not open at the moment.",
+            ],
+        )
+        .with_link(back(&ctx), "Revenir au concours", "Back to the contest")),
         Err(e) => Err(e.into()),
     }
 }
 
-/// `GET /contests/:id/results`: winners per category, and the votes once voting is over.
+/// `GET /contests/:id/results`: winners per category, and the most voted entries once voting
+/// is over.
 pub fn results_page(req: Request, params: Params) -> Result<Response, PageError> {
     let ctx = PageContext::from_request(&req);
     let id = contest_id(&params).ok_or_else(PageError::not_found)?;
     let store = SpinStore::open_default()?;
     let r = contests::results(&store, &SystemClock, &id)?;
+    let fr = staff_lang(&ctx);
     let mut body = format!(
-        "<p class=\"kicker\">{}</p>\n<h1>{}</h1>\n",
+        "<p class=\"kicker\">{}</p>\n<h1{fr}>{}</h1>\n",
         ctx.t("Résultats du concours", "Contest results"),
         escape(&r.contest.title)
     );
     for c in &r.categories {
-        body.push_str(&format!("<h2>{}</h2>\n", escape(&c.category.name)));
+        body.push_str(&format!("<h2{fr}>{}</h2>\n", escape(&c.category.name)));
         if c.winners.is_empty() {
             body.push_str(&format!(
                 "<p>{}</p>\n",
@@ -596,16 +840,28 @@ pub fn results_page(req: Request, params: Params) -> Result<Response, PageError>
             body.push_str("<ol class=\"winners\">");
             for w in &c.winners {
                 body.push_str(&format!(
-                    "<li><strong dir=\"auto\">{}</strong> — <span dir=\"auto\">{}</span></li>",
+                    "<li><strong dir=\"auto\">{}</strong> — {}</li>",
                     escape(&w.title),
-                    escape(&w.display_name)
+                    patron_name(&w.display_name)
                 ));
             }
             body.push_str("</ol>\n");
         }
         if !c.votes.is_empty() {
+            let caption = match ctx.lang {
+                kiosque_spin::Lang::Fr => format!(
+                    "Vote du public : les {} participations les plus votées sur {}",
+                    c.votes.len(),
+                    c.approved
+                ),
+                kiosque_spin::Lang::En => format!(
+                    "Public vote: the {} most voted of {} entries",
+                    c.votes.len(),
+                    c.approved
+                ),
+            };
             body.push_str(&format!("<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-                ctx.t("Vote du public", "Public vote"), ctx.t("Participation", "Entry"), ctx.t("Votes", "Votes")));
+                escape(&caption), ctx.t("Participation", "Entry"), ctx.t("Votes", "Votes")));
             for (e, n) in &c.votes {
                 body.push_str(&format!(
                     "<tr><th scope=\"row\" dir=\"auto\">{}</th><td>{n}</td></tr>",
@@ -615,11 +871,53 @@ pub fn results_page(req: Request, params: Params) -> Result<Response, PageError>
             body.push_str("</tbody></table>\n");
         }
     }
+    body.push_str(&format!(
+        "<p><a href=\"{}\">{}</a></p>\n",
+        escape(&ctx.link(&format!("/contests/{id}"))),
+        ctx.t("Revenir au concours", "Back to the contest")
+    ));
+    let winners: Vec<_> = r
+        .categories
+        .iter()
+        .flat_map(|c| c.winners.iter().enumerate().map(move |(i, w)| (c, i, w)))
+        .map(|(c, i, w)| {
+            json_value!({
+                "@type": "ListItem", "position": i + 1,
+                "item": {
+                    "@type": "CreativeWork", "name": w.title, "genre": c.category.name,
+                    "author": {"@type": "Person", "name": w.display_name},
+                    "license": w.licence.url(), "url": w.link.as_ref().map(|l| l.as_str()),
+                },
+            })
+        })
+        .collect();
     let meta = PageMeta {
         title: format!("{} — {}", ctx.t("Résultats", "Results"), r.contest.title),
-        description: ctx
-            .t("Les lauréats du concours.", "The contest's winners.")
-            .to_owned(),
+        description: match ctx.lang {
+            kiosque_spin::Lang::Fr => format!(
+                "Les lauréats et le vote du public du concours « {} ».",
+                r.contest.title
+            ),
+            kiosque_spin::Lang::En => format!(
+                "The winners and public vote of the contest “{}”.",
+                r.contest.title
+            ),
+        },
+        og_type: "article",
+        json_ld: Some(json_value!({
+            "@context": "https://schema.org", "@type": "WebPage",
+            "name": format!("{} — {}", ctx.t("Résultats", "Results"), r.contest.title),
+            "url": ctx.canonical_url(), "inLanguage": ctx.lang.code(),
+            "about": {
+                "@type": "Event", "name": r.contest.title,
+                "startDate": r.contest.submissions_open.to_string(),
+                "endDate": r.contest.ends_at().to_string(),
+                "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode",
+                "location": {"@type": "VirtualLocation", "url": ctx.absolute(&format!("/contests/{id}"))},
+                "organizer": {"@type": "Library", "name": ctx.library_name},
+            },
+            "mainEntity": {"@type": "ItemList", "name": ctx.t("Lauréats", "Winners"), "itemListElement": winners},
+        })),
         ..PageMeta::default()
     };
     Ok(html(200, layout::page(&ctx, &meta, &body)))

@@ -3,8 +3,13 @@
 
 use kiosque_domain::Clock;
 use kiosque_domain::KvStore;
+use kiosque_domain::Timestamp;
+use kiosque_domain::contests::{self, ContactKey, ContestError};
+use kiosque_domain::local_time;
 use kiosque_domain::ratelimit::{self, Decision, RateLimit};
+use kiosque_spin::Lang;
 use kiosque_spin::html::escape;
+use kiosque_spin::html::layout::PageContext;
 use kiosque_spin::{ApiError, SystemClock, client, config, form};
 use spin_sdk::http::{IntoResponse, Request, Response};
 
@@ -25,11 +30,32 @@ fn parse_limit(raw: &str) -> Option<RateLimit> {
     })
 }
 
-/// `contest_contact_retention_days` (default 90).
+/// `contest_contact_retention_days` (default 90). A value that is not a number, or longer
+/// than `contests::MAX_RETENTION_DAYS` (ten years), is refused: logged, and the default used.
 pub fn retention_days() -> u32 {
-    config::variable("contest_contact_retention_days")
-        .and_then(|d| d.trim().parse().ok())
-        .unwrap_or(90)
+    const DEFAULT: u32 = 90;
+    let Some(raw) = config::variable("contest_contact_retention_days") else {
+        return DEFAULT;
+    };
+    match raw.trim().parse::<u32>() {
+        Ok(days) if days <= contests::MAX_RETENTION_DAYS => days,
+        _ => {
+            eprintln!(
+                "variable contest_contact_retention_days: expected 0 to {} days; using {DEFAULT}",
+                contests::MAX_RETENTION_DAYS
+            );
+            DEFAULT
+        }
+    }
+}
+
+/// The secret that keys contest contact hashes (`card_hash_key`); contests refuse to run
+/// without it (400 `contact_hash_key_missing`).
+pub fn contact_key() -> Result<ContactKey, ContestError> {
+    config::variable("card_hash_key")
+        .as_deref()
+        .and_then(ContactKey::new)
+        .ok_or(ContestError::ContactKeyMissing)
 }
 
 /// Counts one submission of this client; `Err` carries the ready 429 answer (with
@@ -40,37 +66,74 @@ pub fn rate_limit(
     scope: &str,
     page: bool,
 ) -> Result<(), Response> {
+    limit(store, req, scope, submission_limit(), page, SUBMISSIONS)
+}
+
+/// Counts one vote or like of this client in `scope` (`contest_vote`, `like`) against
+/// `rate_limit_votes`, like poll votes: a script that drops the cookie still meets it.
+pub fn vote_rate_limit(
+    store: &dyn KvStore,
+    req: &Request,
+    scope: &str,
+    page: bool,
+) -> Result<(), Response> {
+    let limit_votes = config::rate_limit("rate_limit_votes", crate::voter::DEFAULT_VOTE_LIMIT);
+    limit(store, req, scope, limit_votes, page, VOTES)
+}
+
+struct Messages {
+    fr: [&'static str; 2],
+    en: [&'static str; 2],
+    api: &'static str,
+}
+
+const SUBMISSIONS: Messages = Messages {
+    fr: [
+        "Trop d’envois",
+        "Trop d’envois depuis votre connexion : réessayez dans quelques minutes.",
+    ],
+    en: [
+        "Too many submissions",
+        "Too many submissions from your connection: try again in a few minutes.",
+    ],
+    api: "too many submissions from this address, try again later",
+};
+
+const VOTES: Messages = Messages {
+    fr: [
+        "Trop de votes",
+        "Trop de votes depuis votre connexion : réessayez dans quelques minutes.",
+    ],
+    en: [
+        "Too many votes",
+        "Too many votes from your connection: try again in a few minutes.",
+    ],
+    api: "too many votes from this address, try again later",
+};
+
+fn limit(
+    store: &dyn KvStore,
+    req: &Request,
+    scope: &str,
+    limit: RateLimit,
+    page: bool,
+    messages: Messages,
+) -> Result<(), Response> {
     let decision = ratelimit::check(
         store,
         SystemClock.now(),
         scope,
         &client::address(req),
-        submission_limit(),
+        limit,
     );
     match decision {
         Ok(Decision::Allowed) => Ok(()),
         Ok(Decision::Limited { retry_after_secs }) => {
             let mut response = if page {
-                kiosque_spin::PageError::new(
-                    429,
-                    "rate_limited",
-                    [
-                        "Trop d’envois",
-                        "Trop d’envois depuis votre connexion : réessayez dans quelques minutes.",
-                    ],
-                    [
-                        "Too many submissions",
-                        "Too many submissions from your connection: try again in a few minutes.",
-                    ],
-                )
-                .into_response()
+                kiosque_spin::PageError::new(429, "rate_limited", messages.fr, messages.en)
+                    .into_response()
             } else {
-                ApiError::new(
-                    429,
-                    "rate_limited",
-                    "too many submissions from this address, try again later",
-                )
-                .into_response()
+                ApiError::new(429, "rate_limited", messages.api).into_response()
             };
             response.set_header("retry-after", retry_after_secs.to_string());
             Err(response)
@@ -89,6 +152,82 @@ pub fn query_u64(req: &Request, name: &str, default: u64) -> u64 {
         .and_then(|v| v.trim().parse().ok())
         .filter(|&n: &u64| n >= 1)
         .unwrap_or(default)
+}
+
+/// The language staff write questions and contests in.
+const STAFF_LANG: Lang = Lang::Fr;
+
+/// ` lang="fr"` on elements holding staff text when the page is in another language.
+pub fn staff_lang(ctx: &PageContext) -> String {
+    if ctx.lang == STAFF_LANG {
+        String::new()
+    } else {
+        format!(" lang=\"{}\"", STAFF_LANG.code())
+    }
+}
+
+/// A date and time in Paris, in the page's language, inside `<time>`.
+pub fn paris_time(ctx: &PageContext, t: Timestamp) -> String {
+    let text = match ctx.lang {
+        Lang::Fr => format!("{} (heure de Paris)", local_time::format_fr(t)),
+        Lang::En => format!("{} (Paris time)", local_time::format_en(t)),
+    };
+    format!("<time datetime=\"{t}\">{}</time>", escape(&text))
+}
+
+/// The error summary at the top of a refused form: a list of links to the fields at fault
+/// (`(field id, label)`), each message being tied to its field below.
+pub fn error_summary(ctx: &PageContext, fields: &[(&str, &str)]) -> String {
+    let links: String = fields
+        .iter()
+        .map(|(id, label)| format!("<li><a href=\"#{id}\">{}</a></li>", escape(label)))
+        .collect();
+    format!(
+        "<div class=\"error-summary\" role=\"alert\" id=\"error-summary\" tabindex=\"-1\"><p>{}</p><ul>{links}</ul></div>\n",
+        ctx.t(
+            "Le formulaire n’a pas été envoyé ; à corriger :",
+            "The form was not sent; please correct:"
+        )
+    )
+}
+
+/// A patron's name: isolated from the text around it (`<bdi>`), so a right-to-left name
+/// cannot reorder what follows.
+pub fn patron_name(name: &str) -> String {
+    format!("<bdi>{}</bdi>", escape(name))
+}
+
+/// Pagination links for a list shown `page` of `pages`; `href(n)` builds page `n`'s link.
+pub fn pagination(
+    ctx: &PageContext,
+    page: u64,
+    pages: u64,
+    href: impl Fn(u64) -> String,
+) -> String {
+    if pages <= 1 {
+        return String::new();
+    }
+    let mut out = format!(
+        "<nav aria-label=\"{}\"><p>",
+        ctx.t("Pagination", "Pagination")
+    );
+    if page > 1 {
+        out.push_str(&format!(
+            "<a href=\"{}\" rel=\"prev\">{}</a> ",
+            escape(&href(page - 1)),
+            ctx.t("Précédentes", "Previous")
+        ));
+    }
+    out.push_str(&format!("{} {page}/{pages}", ctx.t("Page", "Page")));
+    if page < pages {
+        out.push_str(&format!(
+            " <a href=\"{}\" rel=\"next\">{}</a>",
+            escape(&href(page + 1)),
+            ctx.t("Suivantes", "Next")
+        ));
+    }
+    out.push_str("</p></nav>\n");
+    out
 }
 
 /// Patron text as HTML: escaped, line breaks kept, and web addresses made links that search

@@ -39,6 +39,7 @@ fn poll_routes(router: &mut Router) {
 /// The route table of questions (patron answers, moderated).
 fn question_routes(router: &mut Router) {
     router.post("/api/questions", questions::create); // admin
+    router.get("/api/questions", questions::list_all); // admin, newest first, ?page=
     router.get("/api/questions/:id", questions::show);
     router.post("/api/questions/:id/state", questions::set_state); // admin
     router.post("/api/questions/:id/answers", questions::submit);
@@ -57,6 +58,7 @@ fn question_routes(router: &mut Router) {
 /// The route table of contests and challenges.
 fn contest_routes(router: &mut Router) {
     router.post("/api/contests", contests::create); // admin
+    router.get("/api/contests", contests::list); // admin, newest first, ?page=
     router.post("/api/contests/purge", contests::purge); // admin (cron)
     router.post("/api/contests/participants/export", contests::export); // admin
     router.post("/api/contests/participants/erase", contests::erase); // admin
@@ -70,6 +72,7 @@ fn contest_routes(router: &mut Router) {
     ); // admin
     router.post("/api/contests/:id/votes", contests::vote);
     router.post("/api/contests/:id/winners", contests::winners); // admin
+    router.post("/api/contests/:id/close", contests::close); // admin
     router.get("/api/contests/:id/results", contests::results);
     router.get("/contests/:id", contests::page);
     router.post("/contests/:id/enter", contests::enter_form);

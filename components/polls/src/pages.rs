@@ -284,7 +284,10 @@ fn option_label(ctx: &PageContext, poll: &Poll, index: usize) -> String {
     let option = &poll.options[index];
     let img = match (&option.image_url, &option.image_alt) {
         (Some(url), Some(alt)) => format!(
-            "<img src=\"{}\" alt=\"{}\" loading=\"lazy\" width=\"160\"{lang}> ",
+            // Staff pick the image host: send it no referrer (which poll, which patron's
+            // page), load it lazily, and reserve its box so the form does not jump.
+            "<img src=\"{}\" alt=\"{}\" class=\"option-image\" referrerpolicy=\"no-referrer\" \
+             loading=\"lazy\" decoding=\"async\" width=\"160\" height=\"120\"{lang}> ",
             escape(url),
             escape(alt),
             lang = poll_lang(ctx)
@@ -972,10 +975,11 @@ fn table(ctx: &PageContext, poll: &Poll, results: &Results) -> String {
     for (option, r) in poll.options.iter().zip(&results.options) {
         if ranked {
             rows.push_str(&format!(
-                "<tr><th scope=\"row\"{lang}>{}</th><td>{}</td><td>{}</td></tr>\n",
+                "<tr><th scope=\"row\"{lang}>{}</th><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                 escape(&option.text),
                 r.rank,
                 r.count,
+                escape(&percent_label(ctx.lang, r.percent)),
             ));
         } else {
             rows.push_str(&format!(
@@ -991,11 +995,23 @@ fn table(ctx: &PageContext, poll: &Poll, results: &Results) -> String {
     } else {
         (ctx.t("Votes", "Votes"), ctx.t("Pourcentage", "Percentage"))
     };
+    // Ranked: the share of all Borda points, so the percentages add up to 100 %.
+    let (col4, foot) = if ranked {
+        (
+            format!(
+                "<th scope=\"col\">{}</th>",
+                ctx.t("Part des points", "Share of points")
+            ),
+            "<td></td><td></td>",
+        )
+    } else {
+        (String::new(), "<td></td>")
+    };
     format!(
         "<table class=\"results\">\n<caption>{caption}</caption>\n\
          <thead><tr><th scope=\"col\">{answer}</th><th scope=\"col\">{col2}</th>\
-         <th scope=\"col\">{col3}</th></tr></thead>\n<tbody>\n{rows}</tbody>\n\
-         <tfoot><tr><th scope=\"row\">{voters}</th><td>{total}</td><td></td></tr></tfoot>\n</table>\n",
+         <th scope=\"col\">{col3}</th>{col4}</tr></thead>\n<tbody>\n{rows}</tbody>\n\
+         <tfoot><tr><th scope=\"row\">{voters}</th><td>{total}</td>{foot}</tr></tfoot>\n</table>\n",
         caption = ctx.t("Détail des votes", "Votes in detail"),
         answer = ctx.t("Réponse", "Answer"),
         voters = ctx.t("Total", "Total"),

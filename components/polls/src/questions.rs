@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json as json_value;
 use spin_sdk::http::{Params, Request, Response};
 
-use crate::engage::{self, patron_text, query_u64};
+use crate::engage::{
+    self, error_summary, pagination, patron_name, patron_text, query_u64, staff_lang,
+};
 use crate::voter;
 
 fn question_id(params: &Params) -> Option<QuestionId> {
@@ -58,6 +60,32 @@ pub fn create(req: Request, _params: Params) -> Result<Response, ApiError> {
     );
     response.set_header("location", format!("{base}/api/questions/{}", question.id));
     Ok(response)
+}
+
+/// `GET /api/questions?page=n&per_page=n` (admin): questions, newest first.
+pub fn list_all(req: Request, _params: Params) -> Result<Response, ApiError> {
+    auth::require_admin(&req)?;
+    let store = SpinStore::open_default()?;
+    let list = questions::list_questions(
+        &store,
+        query_u64(&req, "page", 1),
+        query_u64(&req, "per_page", 50),
+    )?;
+    let base = base_url(&req);
+    let items: Vec<_> = list
+        .questions
+        .iter()
+        .map(|question| QuestionResponse {
+            url: format!("{base}/questions/{}", question.id),
+            question,
+        })
+        .collect();
+    Ok(json(
+        200,
+        &json_value!({
+            "questions": items, "total": list.total, "page": list.page, "next_page": list.next_page,
+        }),
+    ))
 }
 
 /// `GET /api/questions/:id`.
@@ -183,6 +211,9 @@ pub fn like(req: Request, params: Params) -> Result<Response, ApiError> {
     let seq = seq(&params).ok_or(QuestionError::AnswerNotFound)?;
     let (voter, cookie) = voter::identify(&req)?;
     let store = SpinStore::open_default()?;
+    if let Err(limited) = engage::vote_rate_limit(&store, &req, "like", false) {
+        return Ok(limited);
+    }
     let likes = questions::like(&store, &id, seq, &voter)?;
     let mut response = json(201, &json_value!({ "seq": seq, "likes": likes }));
     voter::attach(&mut response, cookie);
@@ -216,8 +247,9 @@ fn render(
     let page = questions::approved_page(&store, id, sort, query_u64(req, "page", 1))?;
     let q = &page.question;
     let mut body = format!(
-        "<p class=\"kicker\">{}</p>\n<h1 id=\"question\">{}</h1>\n",
+        "<p class=\"kicker\">{}</p>\n<h1 id=\"question\"{}>{}</h1>\n",
         ctx.t("Question", "Question"),
+        staff_lang(&ctx),
         escape(&q.text)
     );
     if form::query_param(req.query(), "answer").as_deref() == Some("ok") {
@@ -267,10 +299,10 @@ fn render(
     ));
     body.push_str("<ol class=\"answers\">\n");
     for (answer, likes) in &page.answers {
-        let by = answer
-            .pseudonym
-            .as_deref()
-            .unwrap_or(ctx.t("Anonyme", "Anonymous"));
+        let by = match &answer.pseudonym {
+            Some(name) => patron_name(name),
+            None => ctx.t("Anonyme", "Anonymous").to_owned(),
+        };
         let mut work = String::new();
         if let Some(title) = &answer.title {
             work.push_str(&format!("<cite dir=\"auto\">{}</cite>", escape(title)));
@@ -282,13 +314,12 @@ fn render(
             work = format!("<p class=\"work\">{work}</p>");
         }
         body.push_str(&format!(
-            "<li id=\"r{seq}\"><article>{work}<p dir=\"auto\">{text}</p><p class=\"byline\"><span dir=\"auto\">{by}</span>, \
+            "<li id=\"r{seq}\"><article>{work}<p dir=\"auto\">{text}</p><p class=\"byline\">{by}, \
              <time datetime=\"{date}\">{date}</time></p>\
              <form method=\"post\" action=\"{action}\"><button type=\"submit\" aria-label=\"{like_label}\">♥ {like} ({likes})</button></form>\
              </article></li>\n",
             seq = answer.seq,
             text = patron_text(&answer.text),
-            by = escape(by),
             date = answer.created_at.date(),
             action = escape(&ctx.link(&format!("/questions/{id}/answers/{}/like", answer.seq))),
             like = ctx.t("J’aime", "Like"),
@@ -296,35 +327,14 @@ fn render(
         ));
     }
     body.push_str("</ol>\n");
-    if page.pages > 1 {
-        let s = if sort == Sort::Likes {
-            "likes"
-        } else {
-            "newest"
-        };
-        body.push_str("<nav aria-label=\"Pagination\"><p>");
-        if page.page > 1 {
-            body.push_str(&format!(
-                "<a href=\"{}\" rel=\"prev\">{}</a> ",
-                escape(&ctx.link(&format!("/questions/{id}?sort={s}&page={}", page.page - 1))),
-                ctx.t("Précédentes", "Previous")
-            ));
-        }
-        body.push_str(&format!(
-            "{} {}/{}",
-            ctx.t("Page", "Page"),
-            page.page,
-            page.pages
-        ));
-        if page.page < page.pages {
-            body.push_str(&format!(
-                " <a href=\"{}\" rel=\"next\">{}</a>",
-                escape(&ctx.link(&format!("/questions/{id}?sort={s}&page={}", page.page + 1))),
-                ctx.t("Suivantes", "Next")
-            ));
-        }
-        body.push_str("</p></nav>\n");
-    }
+    let s = if sort == Sort::Likes {
+        "likes"
+    } else {
+        "newest"
+    };
+    body.push_str(&pagination(&ctx, page.page, page.pages, |n| {
+        ctx.link(&format!("/questions/{id}?sort={s}&page={n}#reponses"))
+    }));
     // Not `QAPage`/`Question` (that means one accepted answer to a factual question): a page
     // with patrons' comments.
     let comments: Vec<_> = page.answers.iter().map(|(a, likes)| json_value!({
@@ -420,15 +430,8 @@ fn answer_form(ctx: &PageContext, q: &Question, state: &FormState) -> String {
         escape(&ctx.link(&format!("/questions/{}/answer", q.id))),
         ctx.t("Votre réponse", "Your answer"),
     );
-    if let Some((_, message)) = &state.error {
-        out.push_str(&format!(
-            "<p class=\"error\" role=\"alert\">{} {}</p>\n",
-            ctx.t(
-                "Votre réponse n’a pas été envoyée :",
-                "Your answer was not sent:"
-            ),
-            escape(message)
-        ));
+    if let Some((field, _)) = &state.error {
+        out.push_str(&error_summary(ctx, &[(field, field_label(ctx, field))]));
     }
     if q.asks(AnswerField::Title) {
         out.push_str(&input(
@@ -493,6 +496,44 @@ fn answer_form(ctx: &PageContext, q: &Question, state: &FormState) -> String {
     out
 }
 
+/// The label of each answer field, for the error summary.
+fn field_label(ctx: &PageContext, field: &str) -> &'static str {
+    match field {
+        "title" => ctx.t("Titre de l’œuvre", "Title of the work"),
+        "author" => ctx.t("Auteur ou autrice", "Author"),
+        "text" => ctx.t("Votre réponse", "Your answer"),
+        "pseudonym" => ctx.t("Pseudonyme", "Pseudonym"),
+        _ => ctx.t("Accord pour la publication", "Agreement to publication"),
+    }
+}
+
+/// The patron-facing message for a refused answer field, in the page's language.
+fn answer_message(ctx: &PageContext, field: &str) -> String {
+    match field {
+        "text" => ctx.t(
+            "Écrivez votre réponse : 500 caractères au plus, sans caractères de contrôle.",
+            "Write your answer: at most 500 characters, without control characters.",
+        ),
+        "pseudonym" => ctx.t(
+            "Le pseudonyme fait au plus 40 caractères, sur une ligne.",
+            "The pseudonym is at most 40 characters, on one line.",
+        ),
+        "title" => ctx.t(
+            "Le titre fait au plus 200 caractères, sur une ligne.",
+            "The title is at most 200 characters, on one line.",
+        ),
+        "author" => ctx.t(
+            "Le nom de l’auteur fait au plus 120 caractères, sur une ligne.",
+            "The author’s name is at most 120 characters, on one line.",
+        ),
+        _ => ctx.t(
+            "Cochez la case pour accepter la publication de votre réponse.",
+            "Tick the box to agree to your answer being published.",
+        ),
+    }
+    .to_owned()
+}
+
 /// `POST /questions/:id/answer` (form): 303 to the page with a confirmation, or the page again
 /// with the error tied to its field.
 pub fn submit_form(req: Request, params: Params) -> Result<Response, PageError> {
@@ -526,12 +567,12 @@ pub fn submit_form(req: Request, params: Params) -> Result<Response, PageError> 
         Ok(()) => Ok(see_other(
             &ctx.link(&format!("/questions/{id}?answer=ok#merci")),
         )),
-        Err(QuestionError::InvalidAnswer { field, message }) => render(
+        Err(QuestionError::InvalidAnswer { field, .. }) => render(
             &req,
             &id,
             FormState {
                 values,
-                error: Some((field, message)),
+                error: Some((field, answer_message(&ctx, field))),
             },
             400,
         ),
@@ -548,6 +589,9 @@ pub fn like_form(req: Request, params: Params) -> Result<Response, PageError> {
     let (voter, cookie) =
         voter::identify(&req).map_err(|_| PageError::internal("no voter token"))?;
     let store = SpinStore::open_default()?;
+    if let Err(limited) = engage::vote_rate_limit(&store, &req, "like", true) {
+        return Ok(limited);
+    }
     match questions::like(&store, &id, seq, &voter) {
         // Liking twice is not an error worth a page: the like is there either way.
         Ok(_) | Err(QuestionError::AlreadyLiked) => {

@@ -14,7 +14,7 @@ pub const COOKIE: &str = "kiosque_voter";
 const ONE_YEAR_SECS: u64 = 365 * 24 * 60 * 60;
 /// `rate_limit_votes` when unset: generous, a library's Wi-Fi puts many patrons behind one
 /// address.
-const DEFAULT_VOTE_LIMIT: RateLimit = RateLimit {
+pub const DEFAULT_VOTE_LIMIT: RateLimit = RateLimit {
     max: 300,
     window_secs: 600,
 };
@@ -52,8 +52,10 @@ pub fn for_poll(
         VoterMethod::Card { format } => {
             let card = format.normalise(card.unwrap_or(""))?;
             // Read per request (Spin instantiates per request anyway); never logged.
+            // Trimmed like `admin_token`: a trailing newline added at a redeploy must not
+            // change every card's hash (which would let every patron vote again).
             let key = config::variable("card_hash_key").ok_or(PollError::CardKeyMissing)?;
-            Ok(Voter::Card(card_hash(&key, &poll.id, &card)))
+            Ok(Voter::Card(card_hash(key.trim(), &poll.id, &card)))
         }
         VoterMethod::Codes => Ok(Voter::Code(InviteCode::parse(code.unwrap_or(""))?)),
     }

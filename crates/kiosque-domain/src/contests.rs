@@ -5,13 +5,19 @@
 //!
 //! Personal data (RGPD): the contact email of an entry is kept apart from the entry, under
 //! `contest/{id}/contact/{seq}`, and reached from the email through `contact-ref/{hash}/{n}`
-//! (a sequence per email, so two entries of one person never contend). It is erased
-//! [`purge_due`] `retention_days` after the contest ends (a cron calls it; staff reading a
-//! contest's queue purges that contest too), and on request ([`erase_participant`]).
+//! (a sequence per email, so two entries of one person never contend). `hash` is keyed
+//! ([`Email::key_hash`], HMAC-SHA-256 with the `card_hash_key` secret): without the secret
+//! nobody can confirm from the key names that an address took part, which is why contests
+//! refuse to run without it ([`ContactKey`]). The contact is erased [`purge_due`]
+//! `retention_days` (at most [`MAX_RETENTION_DAYS`]) after the contest ends (a cron calls it;
+//! staff reading a contest's queue purges that contest too), and on request
+//! ([`erase_participant`], which deletes the references too).
 //!
 //! Cost in store calls, whatever the number of entries and votes: submitting 5 (1 increment,
 //! 3 writes, 1 increment; the adapter adds the contest read and the rate limit's 2); voting 4
-//! (2 reads, 2 increments); a gallery page 3 (2 reads, 1 batch read); results 5.
+//! (2 reads, 2 increments; the adapter's rate limit adds 2); a gallery page 3 (2 reads,
+//! 1 batch read); results 5 (3 reads, 1 batch read of the vote counters, 1 batch read of the
+//! winners and the [`RESULTS_TOP`] most voted entries per category).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -24,6 +30,7 @@ use crate::keys;
 use crate::markdown;
 use crate::moderation::{self, Decision, Status, item_id};
 use crate::polls::VoterId;
+use crate::polls::identity::hmac_sha256;
 use crate::questions::next_seq;
 use crate::store::{self, KvStore, StoreError};
 
@@ -45,10 +52,17 @@ pub const MAX_URL_CHARS: usize = 500;
 /// results' one batch read of vote counters bounded.
 pub const MAX_APPROVED: usize = 2_000;
 pub const PER_PAGE: usize = 24;
-/// Entries one participant may have across contests, as far as export and erasure look.
-pub const MAX_ENTRIES_PER_EMAIL: u64 = 100;
-/// Contests one purge call looks at (from the oldest not yet purged).
+/// References of one participant one export call reads (`from` pages through the rest).
+pub const EXPORT_PAGE: u64 = 100;
+/// References of one participant one erasure call erases (`from` pages through the rest).
+pub const ERASE_PAGE: u64 = 50;
+/// Contests one purge call looks at (its scan resumes where the previous call stopped).
 pub const PURGE_WINDOW: u64 = 100;
+/// The longest contact retention honoured: ten years. Longer settings are refused by the
+/// adapter (which falls back to its default) and capped here.
+pub const MAX_RETENTION_DAYS: u32 = 3_650;
+/// Entries per category the results list with their votes (the counters of all are read).
+pub const RESULTS_TOP: usize = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ContestError {
@@ -77,6 +91,10 @@ pub enum ContestError {
     Busy,
     #[error("a contest with this id already exists")]
     Exists,
+    #[error(
+        "contests need the card_hash_key secret (it keys the hashes that find a participant's entries); set it first"
+    )]
+    ContactKeyMissing,
     #[error(transparent)]
     Storage(#[from] StoreError),
 }
@@ -89,7 +107,9 @@ impl DomainError for ContestError {
             SubmissionsClosed | VotingClosed | AlreadyVoted | Full | Busy | Exists => {
                 ErrorKind::Conflict
             }
-            InvalidContest(_) | InvalidEntry { .. } | Invalid(_) => ErrorKind::Invalid,
+            InvalidContest(_) | InvalidEntry { .. } | Invalid(_) | ContactKeyMissing => {
+                ErrorKind::Invalid
+            }
             Storage(_) => ErrorKind::Storage,
         }
     }
@@ -109,6 +129,7 @@ impl DomainError for ContestError {
             Full => "approved_list_full",
             Busy => "busy",
             Exists => "contest_exists",
+            ContactKeyMissing => "contact_hash_key_missing",
             Storage(_) => "storage_error",
         }
     }
@@ -165,7 +186,10 @@ impl HttpsUrl {
             .ok_or_else(|| "link: must start with https://".to_owned())?;
         let host = rest.split(['/', '?', '#']).next().unwrap_or("");
         let clean = !text.chars().any(|c| {
-            c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '`' | '\\')
+            c.is_whitespace()
+                || c.is_control()
+                || moderation::is_bidi_control(c)
+                || matches!(c, '"' | '<' | '>' | '`' | '\\')
         });
         if host.is_empty() || host.contains('@') || !clean || text.len() > MAX_URL_CHARS {
             return Err(format!(
@@ -207,6 +231,7 @@ impl Email {
             && !local.chars().any(|c| {
                 c.is_whitespace()
                     || c.is_control()
+                    || moderation::is_bidi_control(c)
                     || matches!(c, '@' | '<' | '>' | '"' | ',' | ';')
             });
         let domain_ok = domain.len() <= 253
@@ -228,21 +253,35 @@ impl Email {
         &self.0
     }
 
-    /// A 128-bit hash (two FNV-1a 64 passes with different seeds) as 32 hex digits: the key
-    /// under which this address's entries are listed. It only spreads addresses over keys;
-    /// the stored contact is compared with the address itself, so a collision finds nothing
-    /// that is not this person's.
-    pub fn key_hash(&self) -> String {
-        let fnv = |seed: u64| {
-            self.0.bytes().fold(seed, |hash, byte| {
-                (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-            })
-        };
-        format!(
-            "{:016x}{:016x}",
-            fnv(0xcbf2_9ce4_8422_2325),
-            fnv(0x6c62_272e_07bb_0142)
-        )
+    /// The key under which this address's entries are listed: the first 128 bits of
+    /// HMAC-SHA-256(`key`, "contest-contact\n" + address), as 32 hex digits. Keyed, so the key
+    /// names do not let anyone test addresses; the stored contact is still compared with the
+    /// address itself.
+    pub fn key_hash(&self, key: &ContactKey) -> String {
+        let mac = hmac_sha256(
+            key.0.as_bytes(),
+            format!("contest-contact\n{}", self.0).as_bytes(),
+        );
+        mac[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// The secret that keys [`Email::key_hash`] (the `card_hash_key` variable). Never printed.
+#[derive(Clone)]
+pub struct ContactKey(String);
+
+impl ContactKey {
+    /// `None` for an empty secret: contests then refuse to run
+    /// ([`ContestError::ContactKeyMissing`]) rather than fall back to an unkeyed hash.
+    pub fn new(secret: &str) -> Option<Self> {
+        let secret = secret.trim();
+        (!secret.is_empty()).then(|| ContactKey(secret.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for ContactKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ContactKey(..)")
     }
 }
 
@@ -451,10 +490,16 @@ impl Contest {
             .max(self.submissions_close)
     }
 
-    /// When contact emails are erased.
+    /// When contact emails are erased: `retention_days` (capped at [`MAX_RETENTION_DAYS`])
+    /// after the end. Saturates rather than wrapping, so no setting erases early.
     pub fn contacts_erased_at(&self, retention_days: u32) -> Timestamp {
-        let secs = self.ends_at().unix_seconds() + i64::from(retention_days) * 86_400;
-        Timestamp::from_unix_seconds(secs).unwrap_or(self.ends_at())
+        let days = i64::from(retention_days.min(MAX_RETENTION_DAYS));
+        let secs = self.ends_at().unix_seconds().saturating_add(days * 86_400);
+        Timestamp::from_unix_seconds(secs)
+            // 9999-12-31T23:59:59Z: later than any date a contest can be given.
+            .or_else(|| Timestamp::from_unix_seconds(253_402_300_799))
+            .unwrap_or(self.ends_at())
+            .max(self.ends_at())
     }
 
     pub fn category(&self, slug: &CategorySlug) -> Option<&Category> {
@@ -594,11 +639,13 @@ pub struct Entry {
 }
 
 /// The contact of one entry, under `keys::contest_contact`; `slot` is its reference's number
-/// under the email's hash.
+/// under the email's keyed `hash` (kept here so the purge can delete the reference without
+/// the secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
     pub email: Email,
     pub slot: u64,
+    pub hash: String,
 }
 
 /// Where one entry of an email is, under `keys::contact_ref`.
@@ -647,12 +694,14 @@ pub fn get_contest(store: &dyn KvStore, id: &ContestId) -> Result<Contest, Conte
 }
 
 /// Stores an entry for moderation, its contact apart, and the contact's reference under the
-/// email. Costs 5 store calls (2 increments, 3 writes), whatever the number of entries.
+/// email's keyed hash. Costs 5 store calls (2 increments, 3 writes), whatever the number of
+/// entries.
 pub fn submit_entry(
     store: &dyn KvStore,
     clock: &dyn Clock,
     contest: &Contest,
     new: NewEntry,
+    key: &ContactKey,
 ) -> Result<u64, ContestError> {
     let now = clock.now();
     if !contest.accepts_entries(now) {
@@ -665,7 +714,7 @@ pub fn submit_entry(
     entry.created_at = now;
     store.set_json(&keys::contest_entry(id, seq), &entry)?;
     // The reference before the contact: a stored email is always findable by export/erasure.
-    let hash = new.email.key_hash();
+    let hash = new.email.key_hash(key);
     let slot = next_seq(store.increment(&keys::contact_ref_seq(&hash), 1)?)?;
     store.set_json(
         &keys::contact_ref(&hash, slot),
@@ -679,6 +728,7 @@ pub fn submit_entry(
         &Contact {
             email: new.email,
             slot,
+            hash,
         },
     )?;
     Ok(seq)
@@ -714,7 +764,7 @@ pub fn queue(
 ) -> Result<Queue, ContestError> {
     let contest = get_contest(store, id)?;
     if clock.now() >= contest.contacts_erased_at(retention_days) {
-        purge_contest(store, id, PURGE_BUDGET)?;
+        purge_contest(store, id, PURGE_BUDGET, purge_state(store, id)?)?;
     }
     let submitted = moderation::read_counter(store, keys::contest_entry_seq(id))?;
     let seqs = moderation::seq_range(from, limit, submitted);
@@ -887,6 +937,16 @@ pub fn set_winners(
             "entries: at most 10 winners per category".to_owned(),
         ));
     }
+    if let Some((i, dup)) = request
+        .entries
+        .iter()
+        .enumerate()
+        .find(|(i, s)| request.entries[..*i].contains(s))
+    {
+        return Err(ContestError::Invalid(format!(
+            "entries[{i}]: {dup} is listed twice"
+        )));
+    }
     let approved: Index = store
         .get_json(&keys::contest_approved(id))?
         .unwrap_or_default();
@@ -913,9 +973,11 @@ pub fn set_winners(
 pub struct CategoryResults {
     pub category: Category,
     pub winners: Vec<Entry>,
-    /// Approved entries with their votes, most voted first; empty until voting has ended
-    /// (counts shown during the vote would sway it).
+    /// The [`RESULTS_TOP`] most voted approved entries with their votes, most voted first;
+    /// empty until voting has ended (counts shown during the vote would sway it).
     pub votes: Vec<(Entry, u64)>,
+    /// Approved entries in the category.
+    pub approved: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -925,8 +987,9 @@ pub struct Results {
     pub voting_over: bool,
 }
 
-/// Winners and, once voting ended, vote counts per category. Costs 5 store calls (3 reads,
-/// 2 batch reads), whatever the number of entries and votes.
+/// Winners and, once voting ended, the most voted entries per category. Costs 5 store calls
+/// (3 reads, 1 batch read of the vote counters, 1 batch read of at most 10 winners and
+/// [`RESULTS_TOP`] entries per category), whatever the number of entries and votes.
 pub fn results(
     store: &dyn KvStore,
     clock: &dyn Clock,
@@ -940,54 +1003,52 @@ pub fn results(
         .get_json(&keys::contest_winners(id))?
         .unwrap_or_default();
     let voting_over = contest.public_vote && contest.voting_close.is_some_and(|c| clock.now() >= c);
-    let mut wanted: Vec<u64> = winners.values().flatten().copied().collect();
+    // Counters only (a few bytes each) for every approved entry; documents for the top ones.
+    let mut top: HashMap<&CategorySlug, Vec<(u64, u64)>> = HashMap::new();
     if voting_over {
-        wanted.extend(approved.values().flatten());
-    }
-    wanted.sort_unstable();
-    wanted.dedup();
-    let entries: HashMap<u64, Entry> = read_all(store, &wanted, |s| keys::contest_entry(id, s))?;
-    let votes: HashMap<u64, u64> = if voting_over {
         let seqs: Vec<u64> = approved.values().flatten().copied().collect();
         let keys: Vec<String> = seqs
             .iter()
             .map(|&s| keys::contest_entry_votes(id, s))
             .collect();
-        seqs.into_iter()
+        let counts: HashMap<u64, u64> = seqs
+            .into_iter()
             .zip(store::read_counters(store, &keys)?)
             .map(|(s, n)| (s, u64::try_from(n).unwrap_or(0)))
-            .collect()
-    } else {
-        HashMap::new()
+            .collect();
+        for (category, list) in &approved {
+            let mut ranked: Vec<(u64, u64)> = list
+                .iter()
+                .map(|s| (*s, counts.get(s).copied().unwrap_or(0)))
+                .collect();
+            ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            ranked.truncate(RESULTS_TOP);
+            top.insert(category, ranked);
+        }
+    }
+    let mut wanted: Vec<u64> = winners.values().flatten().copied().collect();
+    wanted.extend(top.values().flatten().map(|(s, _)| *s));
+    wanted.sort_unstable();
+    wanted.dedup();
+    let entries: HashMap<u64, Entry> = read_all(store, &wanted, |s| keys::contest_entry(id, s))?;
+    let pick = |seq: &u64| {
+        entries
+            .get(seq)
+            .filter(|e| e.status == Status::Approved)
+            .cloned()
     };
     let categories = contest
         .categories
         .iter()
-        .map(|category| {
-            let pick = |seq: &u64| {
-                entries
-                    .get(seq)
-                    .filter(|e| e.status == Status::Approved)
-                    .cloned()
-            };
-            let winners = winners
+        .map(|category| CategoryResults {
+            category: category.clone(),
+            winners: winners
                 .get(&category.slug)
-                .map_or_else(Vec::new, |w| w.iter().filter_map(pick).collect());
-            let mut ranked: Vec<(Entry, u64)> = if voting_over {
-                approved.get(&category.slug).map_or_else(Vec::new, |l| {
-                    l.iter()
-                        .filter_map(|s| Some((pick(s)?, votes.get(s).copied().unwrap_or(0))))
-                        .collect()
-                })
-            } else {
-                Vec::new()
-            };
-            ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.seq.cmp(&b.0.seq)));
-            CategoryResults {
-                category: category.clone(),
-                winners,
-                votes: ranked,
-            }
+                .map_or_else(Vec::new, |w| w.iter().filter_map(pick).collect()),
+            votes: top.get(&category.slug).map_or_else(Vec::new, |t| {
+                t.iter().filter_map(|(s, n)| Some((pick(s)?, *n))).collect()
+            }),
+            approved: approved.get(&category.slug).map_or(0, Vec::len),
         })
         .collect();
     Ok(Results {
@@ -1008,6 +1069,71 @@ fn read_all<T: DeserializeOwned>(
         .collect())
 }
 
+/// Ends submissions and voting now (staff): each window that is still running or yet to come
+/// closes at `now`; windows already over stay as they were. Costs 2 store calls.
+pub fn close_contest(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    id: &ContestId,
+) -> Result<Contest, ContestError> {
+    let now = clock.now();
+    let updated = moderation::update_doc(store, &keys::contest(id), |c: &mut Contest| {
+        let mut changed = false;
+        if c.submissions_close > now {
+            c.submissions_open = c.submissions_open.min(now);
+            c.submissions_close = now;
+            changed = true;
+        }
+        if let (Some(open), Some(close)) = (c.voting_open, c.voting_close)
+            && close > now
+        {
+            // Voting never starts before submissions close (see `NewContest::parse`).
+            c.voting_open = Some(open.min(now).max(c.submissions_close));
+            c.voting_close = Some(now);
+            changed = true;
+        }
+        Ok::<_, ContestError>(changed)
+    })?;
+    match updated {
+        Some(contest) => Ok(contest),
+        None if store.exists(&keys::contest(id))? => Err(ContestError::Busy),
+        None => Err(ContestError::NotFound),
+    }
+}
+
+/// One page of the staff list of contests, newest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContestList {
+    pub contests: Vec<Contest>,
+    pub total: u64,
+    pub page: u64,
+    pub next_page: Option<u64>,
+}
+
+/// Contests, newest first, `per_page` (at most 100) per page (1-based), from the registry.
+/// Costs 3 store calls (3 batch reads), whatever the number of contests.
+pub fn list_contests(
+    store: &dyn KvStore,
+    page: u64,
+    per_page: u64,
+) -> Result<ContestList, ContestError> {
+    let (ids, total, older) = moderation::registry_page::<ContestId>(
+        store,
+        keys::contest_registry_seq(),
+        keys::contest_registry,
+        page,
+        per_page,
+    )?;
+    let contests = moderation::read_docs::<Contest>(store, ids.iter().map(keys::contest))?;
+    let page = page.max(1);
+    Ok(ContestList {
+        contests,
+        total,
+        page,
+        next_page: older.then_some(page + 1),
+    })
+}
+
 /// Contacts one purge call erases at most, across contests: bounded work per request.
 pub const PURGE_BUDGET: u64 = 50;
 
@@ -1018,14 +1144,17 @@ pub struct PurgeReport {
     pub erased: u64,
     /// Contests looked at whose contacts are all erased now.
     pub contests_done: u64,
-    /// Whether more is due: call again.
+    /// Whether to call again: contacts due remain, or the scan has not reached the end of
+    /// the registry yet. A cron that calls until `false` makes one full pass.
     pub more: bool,
 }
 
 /// Erases the contacts due (contests ended more than `retention_days` ago), at most
-/// [`PURGE_BUDGET`] per call, starting from the oldest contest not yet purged. Idempotent:
-/// erasing twice changes nothing. Costs 3 store calls plus about 3 per contest due and 2 per
-/// contact erased; never lists the store.
+/// [`PURGE_BUDGET`] per call, looking at most at [`PURGE_WINDOW`] contests per call. The scan
+/// resumes where the previous call stopped (`contests/purge-cursor`) and wraps around to the
+/// low mark (registry entries below it are all purged), so a contest that never ends delays
+/// no other. Idempotent. Costs 5 store calls (3 batch reads, ...) plus about 3 per contest
+/// due and 2 per contact erased; never lists the store.
 pub fn purge_due(
     store: &dyn KvStore,
     clock: &dyn Clock,
@@ -1033,49 +1162,84 @@ pub fn purge_due(
 ) -> Result<PurgeReport, ContestError> {
     let now = clock.now();
     let registered = moderation::read_counter(store, keys::contest_registry_seq())?;
-    let low: u64 = store.get_json(&keys::contest_purge_low())?.unwrap_or(1);
-    let window: Vec<u64> = (low.max(1)..=registered)
-        .take(PURGE_WINDOW as usize)
-        .collect();
+    let marks = store.get_many(&[keys::contest_purge_cursor(), keys::contest_purge_low()])?;
+    let mark = |key: String| -> u64 {
+        marks
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| serde_json::from_slice(v.as_deref()?).ok())
+            .unwrap_or(1)
+    };
+    let low = mark(keys::contest_purge_low()).max(1);
+    let cursor = mark(keys::contest_purge_cursor());
+    let start = if cursor < low || cursor > registered {
+        low
+    } else {
+        cursor
+    };
+    let window: Vec<u64> = (start..=registered).take(PURGE_WINDOW as usize).collect();
     let ids: Vec<(u64, ContestId)> =
         moderation::read_items(store, &window, keys::contest_registry)?;
     let contests: HashMap<u64, Contest> = {
-        let keys: Vec<String> = ids.iter().map(|(_, id)| keys::contest(id)).collect();
-        let found: HashMap<String, Vec<u8>> = store
+        let docs =
+            moderation::read_docs::<Contest>(store, ids.iter().map(|(_, id)| keys::contest(id)))?;
+        let by_id: HashMap<&ContestId, u64> = ids.iter().map(|(n, id)| (id, *n)).collect();
+        docs.into_iter()
+            .filter_map(|c| Some((*by_id.get(&c.id)?, c)))
+            .collect()
+    };
+    let due: Vec<&Contest> = window
+        .iter()
+        .filter_map(|n| contests.get(n))
+        .filter(|c| now >= c.contacts_erased_at(retention_days))
+        .collect();
+    // The progress of every contest due, in one batch read.
+    let states: HashMap<String, PurgeState> = if due.is_empty() {
+        HashMap::new()
+    } else {
+        let keys: Vec<String> = due.iter().map(|c| keys::contest_purge(&c.id)).collect();
+        store
             .get_many(&keys)?
             .into_iter()
-            .filter_map(|(k, v)| Some((k, v?)))
-            .collect();
-        ids.iter()
-            .filter_map(|(n, id)| {
-                let bytes = found.get(&keys::contest(id))?;
-                serde_json::from_slice(bytes).ok().map(|c| (*n, c))
-            })
+            .filter_map(|(k, v)| Some((k, serde_json::from_slice(&v?).ok()?)))
             .collect()
     };
     let mut report = PurgeReport::default();
-    let mut new_low = low.max(1);
-    let mut leading_done = true;
-    for n in window {
+    let mut new_low = low;
+    let mut leading_done = start == low;
+    // The first contest due that this call left unfinished: the next call resumes there.
+    let mut resume = None;
+    for &n in &window {
         let done = match contests.get(&n) {
             // A registry entry without its contest (never finished creating): nothing to erase.
             None => true,
             Some(contest) if now < contest.contacts_erased_at(retention_days) => false,
             Some(contest) => {
+                let state = states
+                    .get(&keys::contest_purge(&contest.id))
+                    .cloned()
+                    .unwrap_or(PurgeState {
+                        next: 1,
+                        done: false,
+                    });
                 let budget = PURGE_BUDGET.saturating_sub(report.erased);
-                if budget == 0 {
-                    report.more = true;
+                let done = if state.done {
+                    true
+                } else if budget == 0 {
                     false
                 } else {
-                    let (erased, done) = purge_contest(store, &contest.id, budget)?;
+                    let (erased, done) = purge_contest(store, &contest.id, budget, state)?;
                     report.erased += erased;
                     if done {
                         report.contests_done += 1;
-                    } else {
-                        report.more = true;
                     }
                     done
+                };
+                if !done {
+                    report.more = true;
+                    resume = resume.or(Some(n));
                 }
+                done
             }
         };
         leading_done &= done;
@@ -1083,23 +1247,40 @@ pub fn purge_due(
             new_low = n + 1;
         }
     }
+    // Resume after the window; past the end, wrap to the low mark.
+    let next_cursor = resume.unwrap_or_else(|| window.last().map_or(new_low, |&n| n + 1));
+    let (next_cursor, wrapped) = if next_cursor > registered {
+        (new_low, true)
+    } else {
+        (next_cursor.max(new_low), false)
+    };
+    report.more |= !wrapped;
     if new_low != low {
         store.set_json(&keys::contest_purge_low(), &new_low)?;
+    }
+    if next_cursor != cursor {
+        store.set_json(&keys::contest_purge_cursor(), &next_cursor)?;
     }
     Ok(report)
 }
 
-/// Erases up to `budget` contacts of one contest; returns how many and whether all are gone.
+fn purge_state(store: &dyn KvStore, id: &ContestId) -> Result<PurgeState, StoreError> {
+    Ok(store
+        .get_json(&keys::contest_purge(id))?
+        .unwrap_or(PurgeState {
+            next: 1,
+            done: false,
+        }))
+}
+
+/// Erases up to `budget` contacts of one contest from `state`; returns how many and whether
+/// all are gone.
 fn purge_contest(
     store: &dyn KvStore,
     id: &ContestId,
     budget: u64,
+    state: PurgeState,
 ) -> Result<(u64, bool), ContestError> {
-    let state_key = keys::contest_purge(id);
-    let state: PurgeState = store.get_json(&state_key)?.unwrap_or(PurgeState {
-        next: 1,
-        done: false,
-    });
     if state.done {
         return Ok((0, true));
     }
@@ -1115,7 +1296,7 @@ fn purge_contest(
     let next = seqs.last().map_or(state.next, |&s| s + 1);
     // Submissions are closed once a contest is due, so the sequence no longer grows.
     let done = next > submitted;
-    store.set_json(&state_key, &PurgeState { next, done })?;
+    store.set_json(&keys::contest_purge(id), &PurgeState { next, done })?;
     Ok((erased, done))
 }
 
@@ -1125,7 +1306,7 @@ fn erase_contact(
     seq: u64,
     contact: &Contact,
 ) -> Result<(), StoreError> {
-    store.delete(&keys::contact_ref(&contact.email.key_hash(), contact.slot))?;
+    store.delete(&keys::contact_ref(&contact.hash, contact.slot))?;
     store.delete(&keys::contest_contact(id, seq))
 }
 
@@ -1138,13 +1319,28 @@ pub struct ParticipantEntry {
     pub email: Email,
 }
 
-/// Everything stored about `email`: its entries and their contacts. Costs 4 store calls.
+/// One page of an export.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParticipantExport {
+    pub entries: Vec<ParticipantEntry>,
+    /// The `from` of the next call, when references remain beyond this page.
+    pub next_from: Option<u64>,
+}
+
+/// Everything stored about `email` in its references `from..from+EXPORT_PAGE`: its entries
+/// and their contacts; `next_from` pages through the rest. Costs 3 store calls (3 batch
+/// reads).
 pub fn export_participant(
     store: &dyn KvStore,
+    key: &ContactKey,
     email: &Email,
-) -> Result<Vec<ParticipantEntry>, ContestError> {
-    let found = participant(store, email)?;
-    Ok(found.into_iter().map(|p| p.export).collect())
+    from: u64,
+) -> Result<ParticipantExport, ContestError> {
+    let found = participant(store, key, email, from, EXPORT_PAGE)?;
+    Ok(ParticipantExport {
+        entries: found.items.into_iter().map(|p| p.export).collect(),
+        next_from: found.next_from,
+    })
 }
 
 struct Found {
@@ -1153,10 +1349,24 @@ struct Found {
     seq: u64,
 }
 
-fn participant(store: &dyn KvStore, email: &Email) -> Result<Vec<Found>, ContestError> {
-    let hash = email.key_hash();
+struct Participant {
+    items: Vec<Found>,
+    /// References read whose contact is gone already (purged, or a half-done erasure).
+    stale_slots: Vec<u64>,
+    next_from: Option<u64>,
+}
+
+fn participant(
+    store: &dyn KvStore,
+    key: &ContactKey,
+    email: &Email,
+    from: u64,
+    limit: u64,
+) -> Result<Participant, ContestError> {
+    let hash = email.key_hash(key);
     let slots = moderation::read_counter(store, keys::contact_ref_seq(&hash))?;
-    let wanted = moderation::seq_range(1, MAX_ENTRIES_PER_EMAIL, slots);
+    let wanted = moderation::seq_range(from, limit, slots);
+    let next_from = wanted.last().map(|&n| n + 1).filter(|&n| n <= slots);
     let refs =
         moderation::read_items::<ContactRef>(store, &wanted, |n| keys::contact_ref(&hash, n))?;
     // One batch read for every contact, entry and contest the references name.
@@ -1180,53 +1390,101 @@ fn participant(store: &dyn KvStore, email: &Email) -> Result<Vec<Found>, Contest
     fn decode<T: DeserializeOwned>(values: &HashMap<String, Vec<u8>>, key: &str) -> Option<T> {
         values.get(key).and_then(|b| serde_json::from_slice(b).ok())
     }
-    Ok(refs
-        .into_iter()
-        .filter_map(|(slot, r)| {
-            let contact: Contact = decode(&values, &keys::contest_contact(&r.contest, r.seq))?;
-            // The hash only narrows the search: the address itself must match.
-            if &contact.email != email {
-                return None;
-            }
-            let contest: Option<Contest> = decode(&values, &keys::contest(&r.contest));
-            Some(Found {
-                slot,
-                seq: r.seq,
-                export: ParticipantEntry {
-                    contest_title: contest.map(|c| c.title),
-                    entry: decode(&values, &keys::contest_entry(&r.contest, r.seq)),
-                    contest_id: r.contest,
-                    email: contact.email,
-                },
-            })
-        })
-        .collect())
+    let mut items = Vec::new();
+    let mut stale_slots = Vec::new();
+    for (slot, r) in refs {
+        let Some(contact) = decode::<Contact>(&values, &keys::contest_contact(&r.contest, r.seq))
+        else {
+            stale_slots.push(slot);
+            continue;
+        };
+        // The hash only narrows the search: the address itself must match.
+        if &contact.email != email {
+            continue;
+        }
+        let contest: Option<Contest> = decode(&values, &keys::contest(&r.contest));
+        items.push(Found {
+            slot,
+            seq: r.seq,
+            export: ParticipantEntry {
+                contest_title: contest.map(|c| c.title),
+                entry: decode(&values, &keys::contest_entry(&r.contest, r.seq)),
+                contest_id: r.contest,
+                email: contact.email,
+            },
+        });
+    }
+    Ok(Participant {
+        items,
+        stale_slots,
+        next_from,
+    })
 }
 
-/// Erases everything stored about `email`: its entries (withdrawn from galleries and
-/// winners), their contacts and references. Returns how many entries. Idempotent.
-pub fn erase_participant(store: &dyn KvStore, email: &Email) -> Result<u64, ContestError> {
-    let found = participant(store, email)?;
-    let hash = email.key_hash();
-    for item in &found {
-        let id = &item.export.contest_id;
-        let seq = item.seq;
-        let drop_seq = |index: &mut Index| {
+/// What one erasure call did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EraseReport {
+    pub erased_entries: u64,
+    /// The `from` of the next call, when references remain beyond this page.
+    pub next_from: Option<u64>,
+}
+
+/// Erases everything stored about `email` in its references `from..from+ERASE_PAGE`: its
+/// entries (withdrawn from galleries and winners), their contacts and the references
+/// themselves; the last page (`next_from: None`) also deletes the email's reference counter,
+/// so no key is left under its hash. Call again with `next_from` until it is `None`, starting
+/// from 1. Idempotent. A staff index changed concurrently too often is `Busy` (retry).
+/// Costs 3 batch reads, 4 calls per contest touched and 3 deletes per entry.
+pub fn erase_participant(
+    store: &dyn KvStore,
+    key: &ContactKey,
+    email: &Email,
+    from: u64,
+) -> Result<EraseReport, ContestError> {
+    let found = participant(store, key, email, from, ERASE_PAGE)?;
+    let hash = email.key_hash(key);
+    let mut by_contest: HashMap<&ContestId, Vec<u64>> = HashMap::new();
+    for item in &found.items {
+        by_contest
+            .entry(&item.export.contest_id)
+            .or_default()
+            .push(item.seq);
+    }
+    for (id, seqs) in &by_contest {
+        let drop_seqs = |index: &mut Index| {
             let mut changed = false;
             for list in index.values_mut() {
                 let before = list.len();
-                list.retain(|&s| s != seq);
+                list.retain(|s| !seqs.contains(s));
                 changed |= list.len() != before;
             }
             Ok::<_, ContestError>(changed)
         };
-        moderation::update_doc(store, &keys::contest_approved(id), drop_seq)?;
-        moderation::update_doc(store, &keys::contest_winners(id), drop_seq)?;
-        store.delete(&keys::contest_entry(id, seq))?;
-        store.delete(&keys::contest_contact(id, seq))?;
+        for index_key in [keys::contest_approved(id), keys::contest_winners(id)] {
+            // `None`: absent (a contest that never finished creating: nothing listed) or busy.
+            if moderation::update_doc(store, &index_key, drop_seqs)?.is_none()
+                && store.exists(&index_key)?
+            {
+                return Err(ContestError::Busy);
+            }
+        }
+    }
+    for item in &found.items {
+        let id = &item.export.contest_id;
+        store.delete(&keys::contest_entry(id, item.seq))?;
+        store.delete(&keys::contest_contact(id, item.seq))?;
         store.delete(&keys::contact_ref(&hash, item.slot))?;
     }
-    Ok(found.len() as u64)
+    for slot in &found.stale_slots {
+        store.delete(&keys::contact_ref(&hash, *slot))?;
+    }
+    if found.next_from.is_none() {
+        store.delete(&keys::contact_ref_seq(&hash))?;
+    }
+    Ok(EraseReport {
+        erased_entries: found.items.len() as u64,
+        next_from: found.next_from,
+    })
 }
 
 #[cfg(test)]
@@ -1240,6 +1498,10 @@ mod tests {
 
     fn at(day: i64) -> FixedClock {
         FixedClock(Timestamp::from_unix_seconds(T0 + day * DAY).unwrap())
+    }
+
+    fn key() -> ContactKey {
+        ContactKey::new("test-secret").unwrap()
     }
 
     fn voter(n: usize) -> VoterId {
@@ -1334,11 +1596,14 @@ mod tests {
         let store = MemoryStore::new();
         let c = setup(&store);
         assert!(c.rules_html().contains("&lt;script&gt;"));
-        let e1 = submit_entry(&store, &at(1), &c, entry(&c, "lea@x.fr", "enfants")).unwrap();
-        let e2 = submit_entry(&store, &at(1), &c, entry(&c, "tom@x.fr", "enfants")).unwrap();
-        let e3 = submit_entry(&store, &at(1), &c, entry(&c, "lea@x.fr", "adultes")).unwrap();
+        let e1 =
+            submit_entry(&store, &at(1), &c, entry(&c, "lea@x.fr", "enfants"), &key()).unwrap();
+        let e2 =
+            submit_entry(&store, &at(1), &c, entry(&c, "tom@x.fr", "enfants"), &key()).unwrap();
+        let e3 =
+            submit_entry(&store, &at(1), &c, entry(&c, "lea@x.fr", "adultes"), &key()).unwrap();
         assert!(matches!(
-            submit_entry(&store, &at(11), &c, entry(&c, "a@x.fr", "enfants")),
+            submit_entry(&store, &at(11), &c, entry(&c, "a@x.fr", "enfants"), &key()),
             Err(ContestError::SubmissionsClosed)
         ));
         for seq in [e1, e2, e3] {
@@ -1397,16 +1662,31 @@ mod tests {
             ("tom@x.fr", "enfants"),
             ("LEA@x.fr", "adultes"),
         ] {
-            submit_entry(&store, &at(1), &c, entry(&c, email, cat)).unwrap();
+            submit_entry(&store, &at(1), &c, entry(&c, email, cat), &key()).unwrap();
         }
         moderate(&store, &at(2), &c.id, 1, Decision::Approve).unwrap();
         let lea = Email::parse("lea@x.fr").unwrap();
-        let export = export_participant(&store, &lea).unwrap();
+        let export = export_participant(&store, &key(), &lea, 1).unwrap().entries;
         assert_eq!(export.len(), 2);
         assert!(export.iter().all(|p| p.email == lea && p.entry.is_some()));
-        assert_eq!(erase_participant(&store, &lea).unwrap(), 2);
-        assert_eq!(erase_participant(&store, &lea).unwrap(), 0);
-        assert!(export_participant(&store, &lea).unwrap().is_empty());
+        assert_eq!(
+            erase_participant(&store, &key(), &lea, 1)
+                .unwrap()
+                .erased_entries,
+            2
+        );
+        assert_eq!(
+            erase_participant(&store, &key(), &lea, 1)
+                .unwrap()
+                .erased_entries,
+            0
+        );
+        assert!(
+            export_participant(&store, &key(), &lea, 1)
+                .unwrap()
+                .entries
+                .is_empty()
+        );
         let enfants = CategorySlug::parse("enfants").unwrap();
         assert!(
             gallery(&store, &c.id, &enfants, 1)
@@ -1418,13 +1698,24 @@ mod tests {
         // Tom's contact stays until 90 days after the end (day 20), then goes.
         let tom = Email::parse("tom@x.fr").unwrap();
         assert_eq!(purge_due(&store, &at(100), 90).unwrap().erased, 0);
-        assert_eq!(export_participant(&store, &tom).unwrap().len(), 1);
+        assert_eq!(
+            export_participant(&store, &key(), &tom, 1)
+                .unwrap()
+                .entries
+                .len(),
+            1
+        );
         let report = purge_due(&store, &at(111), 90).unwrap();
         assert_eq!(
             (report.erased, report.contests_done, report.more),
             (1, 1, false)
         );
-        assert!(export_participant(&store, &tom).unwrap().is_empty());
+        assert!(
+            export_participant(&store, &key(), &tom, 1)
+                .unwrap()
+                .entries
+                .is_empty()
+        );
         assert_eq!(
             purge_due(&store, &at(112), 90).unwrap(),
             PurgeReport::default()
@@ -1445,6 +1736,7 @@ mod tests {
                 &at(1),
                 &c,
                 entry(&c, &format!("p{n}@x.fr"), "adultes"),
+                &key(),
             )
             .unwrap();
         }
@@ -1463,7 +1755,7 @@ mod tests {
             let store = MemoryStore::new();
             let c = setup(&store);
             for n in 1..=prior {
-                submit_entry(&store, &at(1), &c, entry(&c, "a@x.fr", "enfants")).unwrap();
+                submit_entry(&store, &at(1), &c, entry(&c, "a@x.fr", "enfants"), &key()).unwrap();
                 moderate(&store, &at(2), &c.id, n, Decision::Approve).unwrap();
             }
             for n in 1..=prior {
@@ -1472,7 +1764,7 @@ mod tests {
             let enfants = CategorySlug::parse("enfants").unwrap();
             let mut costs = Vec::new();
             store.reset_ops();
-            submit_entry(&store, &at(1), &c, entry(&c, "b@x.fr", "enfants")).unwrap();
+            submit_entry(&store, &at(1), &c, entry(&c, "b@x.fr", "enfants"), &key()).unwrap();
             costs.push(store.ops());
             store.reset_ops();
             vote(&store, &at(12), &c.id, 1, &voter(1_000_000)).unwrap();
@@ -1489,5 +1781,276 @@ mod tests {
         let small = measure(10);
         assert_eq!(small, vec![5, 4, 3, 5]);
         assert_eq!(measure(1_999), small);
+    }
+
+    fn contest_ending(store: &MemoryStore, id: &str, end_day: i64) -> Contest {
+        let ts = |d: i64| Timestamp::from_unix_seconds(T0 + d * DAY).unwrap();
+        let request = CreateContestRequest {
+            title: format!("Concours {id}"),
+            rules: String::new(),
+            categories: vec![Category {
+                slug: CategorySlug::parse("tous").unwrap(),
+                name: "Tous".into(),
+            }],
+            submissions_open: ts(0),
+            submissions_close: ts(end_day),
+            voting_open: None,
+            voting_close: None,
+            public_vote: false,
+            jury: true,
+            prize: None,
+        };
+        create_contest(
+            store,
+            &at(0),
+            ContestId::parse(id).unwrap(),
+            NewContest::parse(request).unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn huge_retention_is_capped_and_never_erases_early() {
+        let store = MemoryStore::new();
+        let c = setup(&store);
+        let end = c.ends_at().unix_seconds();
+        for days in [u32::MAX, 1_000_000, MAX_RETENTION_DAYS + 1] {
+            assert_eq!(
+                c.contacts_erased_at(days).unix_seconds(),
+                end + i64::from(MAX_RETENTION_DAYS) * DAY
+            );
+        }
+        assert_eq!(c.contacts_erased_at(0).unix_seconds(), end);
+        submit_entry(&store, &at(1), &c, entry(&c, "lea@x.fr", "enfants"), &key()).unwrap();
+        assert_eq!(purge_due(&store, &at(25), u32::MAX).unwrap().erased, 0);
+    }
+
+    #[test]
+    fn winners_are_listed_once_and_closing_ends_both_windows() {
+        let store = MemoryStore::new();
+        let c = setup(&store);
+        let e1 =
+            submit_entry(&store, &at(1), &c, entry(&c, "lea@x.fr", "enfants"), &key()).unwrap();
+        moderate(&store, &at(2), &c.id, e1, Decision::Approve).unwrap();
+        let enfants = CategorySlug::parse("enfants").unwrap();
+        let twice = set_winners(
+            &store,
+            &c.id,
+            WinnersRequest {
+                category: enfants,
+                entries: vec![e1, e1],
+            },
+        );
+        assert!(matches!(twice, Err(ContestError::Invalid(m)) if m.contains("twice")));
+        let closed = close_contest(&store, &at(3), &c.id).unwrap();
+        assert!(!closed.accepts_entries(at(3).now()));
+        assert!(!closed.voting_is_open(at(3).now()));
+        assert_eq!(closed.ends_at(), at(3).now());
+        assert!(closed.voting_open <= closed.voting_close);
+        assert!(matches!(
+            submit_entry(
+                &store,
+                &at(4),
+                &closed,
+                entry(&c, "a@x.fr", "enfants"),
+                &key()
+            ),
+            Err(ContestError::SubmissionsClosed)
+        ));
+        assert!(matches!(
+            close_contest(&store, &at(3), &ContestId::parse("nope").unwrap()),
+            Err(ContestError::NotFound)
+        ));
+    }
+
+    #[test]
+    fn hashes_are_keyed_and_erasure_pages_through_every_entry_and_leaves_no_key() {
+        let lea = Email::parse("lea@x.fr").unwrap();
+        let other = ContactKey::new("another-secret").unwrap();
+        assert_ne!(lea.key_hash(&key()), lea.key_hash(&other));
+        assert_eq!(lea.key_hash(&key()).len(), 32);
+        assert!(ContactKey::new("  ").is_none());
+        assert_eq!(format!("{:?}", key()), "ContactKey(..)");
+
+        let store = MemoryStore::new();
+        let c = setup(&store);
+        let total = 2 * EXPORT_PAGE + 7;
+        for _ in 0..total {
+            submit_entry(&store, &at(1), &c, entry(&c, "lea@x.fr", "adultes"), &key()).unwrap();
+        }
+        submit_entry(&store, &at(1), &c, entry(&c, "tom@x.fr", "adultes"), &key()).unwrap();
+        for seq in [1, total] {
+            moderate(&store, &at(2), &c.id, seq, Decision::Approve).unwrap();
+        }
+        let (mut exported, mut from) = (0, Some(1));
+        while let Some(f) = from {
+            let page = export_participant(&store, &key(), &lea, f).unwrap();
+            exported += page.entries.len() as u64;
+            from = page.next_from;
+        }
+        assert_eq!(exported, total);
+        let (mut erased, mut from, mut calls) = (0, Some(1), 0);
+        while let Some(f) = from {
+            let report = erase_participant(&store, &key(), &lea, f).unwrap();
+            erased += report.erased_entries;
+            from = report.next_from;
+            calls += 1;
+        }
+        assert_eq!((erased, calls), (total, total.div_ceil(ERASE_PAGE)));
+        let hash = lea.key_hash(&key());
+        let left: Vec<String> = store
+            .get_keys()
+            .unwrap()
+            .into_iter()
+            .filter(|k| {
+                k.contains(&hash)
+                    || k.starts_with(&format!("contest/{}/entry/", c.id))
+                        && !k.ends_with(&format!("/{}", total + 1))
+            })
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        let adultes = CategorySlug::parse("adultes").unwrap();
+        assert!(
+            gallery(&store, &c.id, &adultes, 1)
+                .unwrap()
+                .entries
+                .is_empty()
+        );
+        // Tom is untouched.
+        let tom = Email::parse("tom@x.fr").unwrap();
+        assert_eq!(
+            export_participant(&store, &key(), &tom, 1)
+                .unwrap()
+                .entries
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_contest_that_never_ends_delays_no_other_purge() {
+        let store = MemoryStore::new();
+        let forever = contest_ending(&store, "forever", 100_000);
+        submit_entry(
+            &store,
+            &at(1),
+            &forever,
+            {
+                let r = SubmitEntryRequest {
+                    title: "t".into(),
+                    text: Some("x".into()),
+                    display_name: "n".into(),
+                    category: "tous".into(),
+                    consent: true,
+                    licence: "cc-by".into(),
+                    email: "keep@x.fr".into(),
+                    ..Default::default()
+                };
+                match NewEntry::parse(&forever, r).unwrap() {
+                    EntrySubmission::Entry(e) => *e,
+                    EntrySubmission::Spam => unreachable!(),
+                }
+            },
+            &key(),
+        )
+        .unwrap();
+        let later = PURGE_WINDOW + 30;
+        for n in 0..later {
+            let c = contest_ending(&store, &format!("c{n}"), 5);
+            let r = SubmitEntryRequest {
+                title: "t".into(),
+                text: Some("x".into()),
+                display_name: "n".into(),
+                category: "tous".into(),
+                consent: true,
+                licence: "cc-by".into(),
+                email: format!("p{n}@x.fr"),
+                ..Default::default()
+            };
+            let EntrySubmission::Entry(e) = NewEntry::parse(&c, r).unwrap() else {
+                unreachable!()
+            };
+            submit_entry(&store, &at(1), &c, *e, &key()).unwrap();
+        }
+        let mut erased = 0;
+        for _ in 0..20 {
+            store.reset_ops();
+            let report = purge_due(&store, &at(200), 90).unwrap();
+            // Bounded work per call: the registry window, its contests, their progress, and
+            // 2 deletes + about 3 calls per contest purged.
+            assert!(
+                store.ops().total() <= 8 + 6 * PURGE_BUDGET,
+                "{:?}",
+                store.ops()
+            );
+            erased += report.erased;
+            if !report.more {
+                break;
+            }
+        }
+        assert_eq!(erased, later);
+        for n in [0, later - 1] {
+            let p = Email::parse(&format!("p{n}@x.fr")).unwrap();
+            assert!(
+                export_participant(&store, &key(), &p, 1)
+                    .unwrap()
+                    .entries
+                    .is_empty()
+            );
+        }
+        let keep = Email::parse("keep@x.fr").unwrap();
+        assert_eq!(
+            export_participant(&store, &key(), &keep, 1)
+                .unwrap()
+                .entries
+                .len(),
+            1
+        );
+        // Another full pass finds nothing more to do.
+        let mut again = 0;
+        for _ in 0..5 {
+            let report = purge_due(&store, &at(201), 90).unwrap();
+            again += report.erased;
+            if !report.more {
+                break;
+            }
+        }
+        assert_eq!(again, 0);
+    }
+
+    #[test]
+    fn results_list_the_most_voted_only_and_staff_lists_page() {
+        let store = MemoryStore::new();
+        let c = setup(&store);
+        let n = RESULTS_TOP as u64 + 5;
+        for seq in 1..=n {
+            submit_entry(&store, &at(1), &c, entry(&c, "a@x.fr", "enfants"), &key()).unwrap();
+            moderate(&store, &at(2), &c.id, seq, Decision::Approve).unwrap();
+        }
+        for v in 0..3 {
+            vote(&store, &at(12), &c.id, n, &voter(v)).unwrap();
+        }
+        let r = results(&store, &at(21), &c.id).unwrap();
+        assert_eq!(r.categories[0].votes.len(), RESULTS_TOP);
+        assert_eq!(
+            r.categories[0].votes[0],
+            (r.categories[0].votes[0].0.clone(), 3)
+        );
+        assert_eq!(r.categories[0].votes[0].0.seq, n);
+        assert_eq!(r.categories[0].approved, n as usize);
+
+        for i in 0..5 {
+            contest_ending(&store, &format!("z{i}"), 3);
+        }
+        store.reset_ops();
+        let first = list_contests(&store, 1, 4).unwrap();
+        assert_eq!(store.ops().total(), 3);
+        assert_eq!(first.total, 6);
+        assert_eq!(first.contests[0].id.as_str(), "z4");
+        assert_eq!(first.next_page, Some(2));
+        let second = list_contests(&store, 2, 4).unwrap();
+        assert_eq!(second.contests.len(), 2);
+        assert_eq!(second.contests[1].id, c.id);
+        assert_eq!(second.next_page, None);
     }
 }

@@ -38,8 +38,8 @@ pub fn poll_count(id: &PollId, option_index: usize) -> String {
 //
 // | key                                     | value                                           |
 // |-----------------------------------------|-------------------------------------------------|
-// | `polls/index`                           | JSON `polls::index`: every poll's id and times, CAS |
-// | `polls/index-init`                      | counter used as a claim: who creates the index  |
+// | `polls/seq`                             | counter: the last index slot handed out (`polls::index`) |
+// | `polls/{n}`                             | JSON `{id}`: the poll created with slot `n`, written once, deleted with the poll |
 // | `poll/{pid}/ballots`                    | counter: ballots (multiple and ranked polls)    |
 // | `poll/{pid}/grade/{index}/{grade}`      | counter: majority-judgment grades (0..6) given to option `index` |
 // | `poll/{pid}/voter/{voter}`              | counter used as a claim; `voter` is a cookie token, `card:{64 hex}` or `code:{64 hex}` |
@@ -53,12 +53,12 @@ pub fn poll_voter(id: &PollId, voter: &Voter) -> String {
     format!("poll/{id}/voter/{}", voter.key_part())
 }
 
-pub fn poll_index() -> String {
-    "polls/index".to_owned()
+pub fn poll_index_seq() -> String {
+    "polls/seq".to_owned()
 }
 
-pub fn poll_index_init() -> String {
-    "polls/index-init".to_owned()
+pub fn poll_index_slot(n: u64) -> String {
+    format!("polls/{n}")
 }
 
 pub fn poll_ballots(id: &PollId) -> String {
@@ -91,6 +91,7 @@ pub fn poll_seen(id: &PollId, browser: &VoterId) -> String {
 // | `question/{qid}/approved`                    | JSON `[n]`, sorted; staff only (CAS)      |
 // | `question/{qid}/answer/{n}/likes`            | counter: likes                            |
 // | `question/{qid}/answer/{n}/liker/{voter}`    | counter used as a claim (>= 1: liked)     |
+// | `questions/seq`, `questions/{n}`             | counter, JSON question id: the staff list, newest last |
 // | `contest/{cid}`                              | JSON `contests::Contest`                  |
 // | `contest/{cid}/entry-seq`                    | counter: the last entry number            |
 // | `contest/{cid}/entry/{n}`                    | JSON `contests::Entry` (no contact data)  |
@@ -99,9 +100,10 @@ pub fn poll_seen(id: &PollId, browser: &VoterId) -> String {
 // | `contest/{cid}/entry/{n}/votes`              | counter: public votes                     |
 // | `contest/{cid}/voter/{category}/{voter}`     | counter used as a claim: one vote per category |
 // | `contest/{cid}/purge`                        | JSON `{next, done}`: contact erasure progress |
-// | `contests/seq`, `contests/{n}`               | counter, JSON contest id: the registry the purge walks |
+// | `contests/seq`, `contests/{n}`               | counter, JSON contest id: the registry the purge walks and the staff list |
 // | `contests/purge-low`                         | JSON number: registry entries below are purged |
-// | `contact-ref/{hash}/seq`, `contact-ref/{hash}/{n}` | counter, JSON `{contest, seq}`: an email's entries (hash: 32 hex) |
+// | `contests/purge-cursor`                      | JSON number: where the next purge call resumes its scan (wraps) |
+// | `contact-ref/{hash}/seq`, `contact-ref/{hash}/{n}` | counter, JSON `{contest, seq}`: an email's entries; `hash` is HMAC-SHA-256(`card_hash_key`, email), 32 hex; deleted by erasure |
 
 pub fn question(id: &QuestionId) -> String {
     format!("question/{id}")
@@ -125,6 +127,14 @@ pub fn question_answer_likes(id: &QuestionId, seq: u64) -> String {
 
 pub fn question_answer_liker(id: &QuestionId, seq: u64, voter: &VoterId) -> String {
     format!("question/{id}/answer/{seq}/liker/{voter}")
+}
+
+pub fn question_registry_seq() -> String {
+    "questions/seq".to_owned()
+}
+
+pub fn question_registry(n: u64) -> String {
+    format!("questions/{n}")
 }
 
 pub fn contest(id: &ContestId) -> String {
@@ -175,7 +185,11 @@ pub fn contest_purge_low() -> String {
     "contests/purge-low".to_owned()
 }
 
-/// `hash` is `contests::Email::key_hash` (32 hex digits).
+pub fn contest_purge_cursor() -> String {
+    "contests/purge-cursor".to_owned()
+}
+
+/// `hash` is `contests::Email::key_hash` (32 hex digits, keyed).
 pub fn contact_ref_seq(hash: &str) -> String {
     format!("contact-ref/{hash}/seq")
 }

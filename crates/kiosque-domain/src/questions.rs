@@ -287,7 +287,8 @@ pub struct Answer {
     pub moderated_at: Option<Timestamp>,
 }
 
-/// Stores a new question and its empty approved list. Costs 2 store calls.
+/// Stores a new question, its empty approved list and its place in the staff list. Costs 4
+/// store calls.
 pub fn create_question(
     store: &dyn KvStore,
     clock: &dyn Clock,
@@ -307,7 +308,42 @@ pub fn create_question(
         return Err(QuestionError::Exists);
     }
     store.set_json(&keys::question_approved(&question.id), &Vec::<u64>::new())?;
+    let n = next_seq(store.increment(&keys::question_registry_seq(), 1)?)?;
+    store.set_json(&keys::question_registry(n), &question.id)?;
     Ok(question)
+}
+
+/// One page of the staff list of questions, newest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionList {
+    pub questions: Vec<Question>,
+    pub total: u64,
+    pub page: u64,
+    pub next_page: Option<u64>,
+}
+
+/// Questions, newest first, `per_page` (at most 100) per page (1-based), for staff. Costs 3
+/// store calls (3 batch reads), whatever the number of questions.
+pub fn list_questions(
+    store: &dyn KvStore,
+    page: u64,
+    per_page: u64,
+) -> Result<QuestionList, QuestionError> {
+    let (ids, total, older) = moderation::registry_page::<QuestionId>(
+        store,
+        keys::question_registry_seq(),
+        keys::question_registry,
+        page,
+        per_page,
+    )?;
+    let questions = moderation::read_docs::<Question>(store, ids.iter().map(keys::question))?;
+    let page = page.max(1);
+    Ok(QuestionList {
+        questions,
+        total,
+        page,
+        next_page: older.then_some(page + 1),
+    })
 }
 
 /// Costs 1 store call.
@@ -418,7 +454,17 @@ pub fn moderate(
         Decision::Approve => (Status::Approved, None),
         Decision::Reject { reason } => (Status::Rejected, reason),
     };
-    // The list first: an answer listed but still pending is skipped by the public page, while
+    // The answer must exist before the list changes: a number listed without its answer
+    // would be a phantom approval that counts against MAX_APPROVED forever.
+    let answer_key = keys::question_answer(id, seq);
+    if !store.exists(&answer_key)? {
+        return Err(if store.exists(&keys::question(id))? {
+            QuestionError::AnswerNotFound
+        } else {
+            QuestionError::NotFound
+        });
+    }
+    // Then the list: an answer listed but still pending is skipped by the public page, while
     // an answer approved but missing from the list would never show.
     let listed = moderation::update_doc(
         store,
@@ -441,12 +487,8 @@ pub fn moderate(
                 (_, Err(_)) => Ok(false),
             }
         },
-    );
-    let answer_key = keys::question_answer(id, seq);
-    if !store.exists(&answer_key)? {
-        return Err(QuestionError::AnswerNotFound);
-    }
-    match listed? {
+    )?;
+    match listed {
         Some(_) => {}
         None if store.exists(&keys::question(id))? => return Err(QuestionError::Busy),
         None => return Err(QuestionError::NotFound),
@@ -653,6 +695,57 @@ mod tests {
             Err(QuestionError::AnswerNotFound)
         ));
         assert_eq!(queue(&store, &q.id, 1, 50, true).unwrap().answers.len(), 0);
+    }
+
+    #[test]
+    fn moderating_a_missing_answer_lists_nothing_and_staff_list_pages() {
+        let store = MemoryStore::new();
+        let q = setup(&store);
+        assert!(matches!(
+            moderate(&store, &clock(), &q.id, 7, Decision::Approve),
+            Err(QuestionError::AnswerNotFound)
+        ));
+        let listed: Vec<u64> = (&store as &dyn KvStore)
+            .get_json(&keys::question_approved(&q.id))
+            .unwrap()
+            .unwrap();
+        assert!(listed.is_empty(), "no phantom approval");
+        assert!(matches!(
+            moderate(
+                &store,
+                &clock(),
+                &QuestionId::parse("nope").unwrap(),
+                1,
+                Decision::Approve
+            ),
+            Err(QuestionError::NotFound)
+        ));
+        for n in 2..=4 {
+            let new = NewQuestion::parse(CreateQuestionRequest {
+                text: format!("Question {n}"),
+                fields: vec![],
+                open: true,
+            })
+            .unwrap();
+            create_question(
+                &store,
+                &clock(),
+                QuestionId::parse(&format!("q{n}")).unwrap(),
+                new,
+            )
+            .unwrap();
+        }
+        store.reset_ops();
+        let first = list_questions(&store, 1, 3).unwrap();
+        assert_eq!(store.ops().total(), 3);
+        let ids: Vec<&str> = first.questions.iter().map(|q| q.id.as_str()).collect();
+        assert_eq!(
+            (ids, first.total, first.next_page),
+            (vec!["q4", "q3", "q2"], 4, Some(2))
+        );
+        let second = list_questions(&store, 2, 3).unwrap();
+        assert_eq!(second.questions[0].id, q.id);
+        assert_eq!(second.next_page, None);
     }
 
     #[test]

@@ -10,9 +10,12 @@
 //! Each bucket holds `{window, count}` updated with compare-and-swap over the
 //! value just read. The first write of a bucket is a swap from "absent",
 //! which Spin's SQLite store turns into an upsert: two simultaneous first
-//! requests may both count as the first. A limit one request too generous is
-//! acceptable; a lost vote is not, so on repeated contention the limiter lets
-//! the request through (it is a brake, not a lock).
+//! requests may both count as the first: a limit one request too generous is
+//! acceptable. Repeated contention, on the other hand, is what a concurrent
+//! flood from one client looks like, so after `MAX_ATTEMPTS` lost swaps the
+//! request is refused with a one-second `Limited` (the client retries; a
+//! patron on a busy Wi-Fi rarely meets it, as each attempt only loses to a
+//! request that was itself counted).
 
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +25,7 @@ use crate::store::{KvStore, StoreError, to_json};
 
 /// How many buckets a scope spreads its clients over.
 pub const BUCKETS: u64 = 1024;
-const MAX_ATTEMPTS: usize = 5;
+const MAX_ATTEMPTS: usize = 8;
 
 /// At most `max` requests per `window_secs` seconds for one client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,7 +104,11 @@ pub fn check(
             return Ok(Decision::Allowed);
         }
     }
-    Ok(Decision::Allowed)
+    // Every swap lost to another request of the same bucket: refuse rather than let a
+    // concurrent flood through uncounted.
+    Ok(Decision::Limited {
+        retry_after_secs: 1,
+    })
 }
 
 #[cfg(test)]
@@ -151,6 +158,83 @@ mod tests {
             check(&store, at(0), "vote", &format!("198.51.100.{n}"), LIMIT).unwrap();
         }
         assert!(store.len() as u64 <= BUCKETS);
+    }
+
+    /// A store where another request always wins the swap.
+    struct AlwaysContended(MemoryStore);
+
+    impl KvStore for AlwaysContended {
+        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+            self.0.get(key)
+        }
+        fn get_many(&self, keys: &[String]) -> Result<crate::store::KeyValues, StoreError> {
+            self.0.get_many(keys)
+        }
+        fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+            self.0.set(key, value)
+        }
+        fn delete(&self, key: &str) -> Result<(), StoreError> {
+            self.0.delete(key)
+        }
+        fn exists(&self, key: &str) -> Result<bool, StoreError> {
+            self.0.exists(key)
+        }
+        fn get_keys(&self) -> Result<Vec<String>, StoreError> {
+            self.0.get_keys()
+        }
+        fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+            self.0.increment(key, delta)
+        }
+        fn compare_and_swap(
+            &self,
+            key: &str,
+            _expected: Option<&[u8]>,
+            _new: &[u8],
+        ) -> Result<bool, StoreError> {
+            // Count the call, then lose.
+            self.0.compare_and_swap(key, Some(b"\0never"), b"x")?;
+            Ok(false)
+        }
+    }
+
+    #[test]
+    fn constant_contention_is_refused_not_waved_through() {
+        let store = AlwaysContended(MemoryStore::new());
+        assert_eq!(
+            check(&store, at(0), "vote", "203.0.113.7", LIMIT).unwrap(),
+            Decision::Limited {
+                retry_after_secs: 1
+            }
+        );
+        assert_eq!(store.0.ops().compare_and_swap, MAX_ATTEMPTS as u64);
+        assert_eq!(store.0.ops().get, MAX_ATTEMPTS as u64);
+        // Nothing was written: the swaps all lost.
+        assert_eq!(store.0.len(), 0);
+    }
+
+    #[test]
+    fn concurrent_requests_of_one_client_never_exceed_the_limit() {
+        let store = MemoryStore::new();
+        let limit = RateLimit {
+            max: 20,
+            window_secs: 60,
+        };
+        let allowed = std::sync::atomic::AtomicU32::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    for _ in 0..10 {
+                        if check(&store, at(0), "vote", "203.0.113.7", limit).unwrap()
+                            == Decision::Allowed
+                        {
+                            allowed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        // MemoryStore's swap from "absent" is exclusive, so the count is exact here.
+        assert!(allowed.into_inner() <= 20);
     }
 
     #[test]

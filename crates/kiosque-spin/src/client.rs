@@ -6,12 +6,17 @@
 //! Functions, `x-forwarded-for` behind most proxies). Which header to trust
 //! is configuration (`client_ip_header`), never guessed: a header a client
 //! can set itself must not decide its own rate limit.
+//!
+//! An IPv6 client is keyed by its /64 prefix: a subscriber usually gets a
+//! whole /64 and can pick any of its 2^64 addresses, so keying by the full
+//! address would give it as many budgets. IPv4 clients are keyed by address.
 
 use spin_sdk::http::Request;
 
 use crate::config;
 
-/// The client's address without the port, or `"unknown"`.
+/// The rate-limit identity of the client: its IPv4 address, its IPv6 /64 prefix (e.g.
+/// `2001:db8:1:2::/64`), the raw value when it does not parse, or `"unknown"`.
 pub fn address(req: &Request) -> String {
     let trusted = config::variable("client_ip_header").map(|h| h.trim().to_ascii_lowercase());
     let header = |name: &str| req.header(name).and_then(|v| v.as_str()).map(str::to_owned);
@@ -27,7 +32,24 @@ pub fn address(req: &Request) -> String {
     if ip.is_empty() {
         "unknown".to_owned()
     } else {
-        ip.to_owned()
+        rate_limit_key(ip)
+    }
+}
+
+/// IPv4 (including IPv4-mapped IPv6) as is, IPv6 reduced to its /64 prefix; anything that
+/// does not parse (a zone index, a platform's odd format) is kept verbatim.
+fn rate_limit_key(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let prefix = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{prefix}/64")
+            }
+        },
+        Err(_) => ip.to_owned(),
     }
 }
 
@@ -48,7 +70,26 @@ fn strip_port(addr: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::strip_port;
+    use super::{rate_limit_key, strip_port};
+
+    #[test]
+    fn ipv6_clients_share_their_64_and_ipv4_clients_are_keyed_by_address() {
+        let a = rate_limit_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd");
+        assert_eq!(a, "2001:db8:1:2::/64");
+        assert_eq!(rate_limit_key("2001:db8:1:2::1"), a);
+        assert_eq!(rate_limit_key("2001:DB8:1:2:ffff::9"), a);
+        assert_ne!(rate_limit_key("2001:db8:1:3::1"), a);
+        assert_eq!(rate_limit_key("203.0.113.7"), "203.0.113.7");
+        assert_ne!(rate_limit_key("203.0.113.8"), "203.0.113.7");
+        assert_eq!(rate_limit_key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(rate_limit_key("::1"), "::/64");
+        assert_eq!(rate_limit_key("not-an-ip"), "not-an-ip");
+        // From a header value through `strip_port`.
+        assert_eq!(
+            rate_limit_key(strip_port("[2001:db8:1:2::5]:443")),
+            "2001:db8:1:2::/64"
+        );
+    }
 
     #[test]
     fn ports_are_dropped_from_every_form() {

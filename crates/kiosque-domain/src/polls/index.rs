@@ -1,152 +1,137 @@
-//! The staff list of polls without listing the store: one document, `keys::poll_index`,
-//! holding a small snapshot of every poll (id, question, kind, times), rewritten with
-//! compare-and-swap over the value read whenever a poll is created, changed or deleted.
-//! The status is derived from the snapshot's times when the list is read.
+//! The staff list of polls without listing the store: one small, write-once slot per poll,
+//! numbered by an atomic counter.
 //!
-//! The document is created once, from "absent", only by the request that wins the claim
-//! `increment(keys::poll_index_init, 1) == 1`: Spin's SQLite store turns a swap from
-//! "absent" into an upsert, so two requests that both saw no index could otherwise each
-//! write their own and lose the other's entry. A request that loses the claim while the
-//! winner has not written yet retries, then answers `busy`. (Should the winner crash between
-//! its claim and its write, the index would have to be created by hand: a one-time,
-//! first-poll-ever window.)
+//! - `keys::poll_index_seq` is a counter: `increment(seq, 1)` hands each new poll a slot
+//!   number `n` no other request can get, on every Spin store.
+//! - `keys::poll_index_slot(n)` holds `{"id": ...}`, written once with `set` (nobody else
+//!   writes that key) *before* the poll document, and deleted when the poll is deleted. The
+//!   poll remembers its slot (`Poll::index_slot`).
 //!
-//! Size: about 300 bytes per poll, so Spin's 1 MB value limit allows some 3,000 polls; a
-//! library that reaches that should archive (delete) old polls.
+//! Why this shape (the previous single `polls/index` document had three flaws):
+//! - Size: every value is a few dozen bytes whatever the number of polls, so nothing can
+//!   reach Spin's 1,000,000-byte value limit.
+//! - No initialisation: there is no shared document to create, hence no swap from "absent"
+//!   (an upsert on Spin's SQLite store, where concurrent creators overwrite each other) and no
+//!   creation claim whose winner could crash and leave every later creation `busy`. The
+//!   counter is created by its first `increment`, atomically. A crash between the increment
+//!   and the slot write, or between the slot and the poll, leaves a hole or a slot naming no
+//!   poll: the list skips both.
+//! - Staff actions: the slot holds nothing that changes (the status, question and times are
+//!   read from the poll documents when listing), so open, close and edit write only the poll
+//!   document, with one compare-and-swap: they cannot fail after a partial write, and the
+//!   list can never show a stale status.
+//!
+//! Listing reads pages of [`PAGE_SLOTS`] consecutive slots, newest first: 1 counter read +
+//! 1 batch read of the slots + 1 batch read of their polls, whatever the number of polls. A
+//! status filter is applied to the polls of the page, so a filtered page may hold fewer than
+//! [`PAGE_SLOTS`] polls (or none) while `next_page` still points further back.
 
 use serde::{Deserialize, Serialize};
 
-use super::{CAS_ATTEMPTS, KindName, Poll, PollError, PollId, PollStatus};
+use super::{Poll, PollError, PollId, PollStatus};
 use crate::clock::Timestamp;
 use crate::keys;
 use crate::store::{self, KvStore, StoreError};
 
-/// One poll in the index.
+/// Slots read per page: bounds the work (and the poll documents read) of one list request.
+pub const PAGE_SLOTS: u64 = 50;
+
+/// What a slot holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IndexEntry {
-    pub id: PollId,
-    pub question: String,
-    pub kind: KindName,
-    pub published: bool,
-    pub opens_at: Option<Timestamp>,
-    pub closes_at: Option<Timestamp>,
-    pub closed_at: Option<Timestamp>,
-    pub created_at: Timestamp,
+struct Slot {
+    id: PollId,
 }
 
-impl IndexEntry {
-    fn of(poll: &Poll) -> Self {
-        IndexEntry {
-            id: poll.id.clone(),
-            question: poll.question.clone(),
-            kind: poll.kind.name(),
-            published: poll.published,
-            opens_at: poll.opens_at,
-            closes_at: poll.closes_at,
-            closed_at: poll.closed_at,
-            created_at: poll.created_at,
-        }
-    }
-
-    pub fn status(&self, now: Timestamp) -> PollStatus {
-        PollStatus::of(
-            self.published,
-            self.opens_at,
-            self.closes_at,
-            self.closed_at,
-            now,
-        )
-    }
-}
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct PollIndex {
-    polls: Vec<IndexEntry>,
-}
-
-fn decode(key: &str, bytes: &[u8]) -> Result<PollIndex, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
-        key: key.to_owned(),
-        message: e.to_string(),
-    })
-}
-
-/// Applies `change` to the index; returns what `change` returned. `Ok(None)` from `change`
-/// means "nothing to write".
-fn update(
-    store: &dyn KvStore,
-    change: &dyn Fn(&mut Vec<IndexEntry>) -> bool,
-) -> Result<bool, PollError> {
-    let key = keys::poll_index();
-    for _ in 0..CAS_ATTEMPTS {
-        let current = store.get(&key)?;
-        let mut index = match &current {
-            Some(bytes) => decode(&key, bytes)?,
-            None => {
-                if store.increment(&keys::poll_index_init(), 1)? != 1 {
-                    // Another request is creating the index: read again.
-                    continue;
-                }
-                PollIndex::default()
-            }
-        };
-        if !change(&mut index.polls) && current.is_some() {
-            return Ok(false);
-        }
-        let bytes = store::to_json(&key, &index)?;
-        if store.compare_and_swap(&key, current.as_deref(), &bytes)? {
-            return Ok(true);
-        }
-    }
-    Err(PollError::Busy)
-}
-
-/// Adds or refreshes a poll's entry.
-pub fn upsert(store: &dyn KvStore, poll: &Poll) -> Result<(), PollError> {
-    let entry = IndexEntry::of(poll);
-    update(store, &|polls| {
-        match polls.iter_mut().find(|e| e.id == entry.id) {
-            Some(existing) if *existing == entry => return false,
-            Some(existing) => *existing = entry.clone(),
-            None => polls.push(entry.clone()),
-        }
-        true
+/// Reserves a slot for a new poll and writes it: 1 increment + 1 write. Call before the poll
+/// document is written, so a listed slot may lack its poll (skipped) but a poll always has
+/// its slot.
+pub fn reserve(store: &dyn KvStore, id: &PollId) -> Result<u64, PollError> {
+    let n = store.increment(&keys::poll_index_seq(), 1)?;
+    let n = u64::try_from(n).map_err(|_| StoreError::Corrupt {
+        key: keys::poll_index_seq(),
+        message: format!("negative poll sequence {n}"),
     })?;
+    let key = keys::poll_index_slot(n);
+    store.set(&key, &store::to_json(&key, &Slot { id: id.clone() })?)?;
+    Ok(n)
+}
+
+/// Frees a poll's slot (deleting an absent key is not an error: retries converge).
+pub fn release(store: &dyn KvStore, slot: u64) -> Result<(), PollError> {
+    store.delete(&keys::poll_index_slot(slot))?;
     Ok(())
 }
 
-/// Removes a poll's entry; `false` when it was not listed.
-pub fn remove(store: &dyn KvStore, id: &PollId) -> Result<bool, PollError> {
-    let found = std::cell::Cell::new(false);
-    update(store, &|polls| {
-        let before = polls.len();
-        polls.retain(|e| &e.id != id);
-        found.set(polls.len() != before);
-        found.get()
-    })?;
-    Ok(found.get())
+/// One page of the list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// Newest first, with their status at the time of listing.
+    pub polls: Vec<(Poll, PollStatus)>,
+    /// The `page` to ask for next (older polls); `None` on the last page.
+    pub next_page: Option<u64>,
 }
 
-/// The polls, newest first, optionally only those with `status` at `now`. Costs 1 read.
+/// The polls of the page starting at slot `page` (the newest when `None`) and going back
+/// [`PAGE_SLOTS`] slots, optionally only those with `status` at `now`. Costs 1 counter read
+/// (only without `page`) + 1 batch read of the slots + 1 batch read of the polls.
 pub fn list(
     store: &dyn KvStore,
     now: Timestamp,
     status: Option<PollStatus>,
-) -> Result<Vec<(IndexEntry, PollStatus)>, PollError> {
-    let key = keys::poll_index();
-    let index = match store.get(&key)? {
-        Some(bytes) => decode(&key, &bytes)?,
-        None => PollIndex::default(),
+    page: Option<u64>,
+) -> Result<Page, PollError> {
+    let top = match page {
+        Some(page) => page,
+        None => {
+            let seq = store::read_counters(store, &[keys::poll_index_seq()])?;
+            u64::try_from(seq.first().copied().unwrap_or(0)).unwrap_or(0)
+        }
     };
-    let mut polls: Vec<(IndexEntry, PollStatus)> = index
-        .polls
-        .into_iter()
-        .map(|e| {
-            let s = e.status(now);
-            (e, s)
+    if top == 0 {
+        return Ok(Page {
+            polls: Vec::new(),
+            next_page: None,
+        });
+    }
+    let bottom = top.saturating_sub(PAGE_SLOTS - 1).max(1);
+    let slot_keys: Vec<String> = (bottom..=top).rev().map(keys::poll_index_slot).collect();
+    let mut slots = std::collections::HashMap::new();
+    for (key, value) in store.get_many(&slot_keys)? {
+        if let Some(bytes) = value {
+            let slot: Slot = decode(&key, &bytes)?;
+            slots.insert(key, slot.id);
+        }
+    }
+    // Newest slot first; `get_many` answers in any order.
+    let ids: Vec<PollId> = slot_keys.iter().filter_map(|k| slots.remove(k)).collect();
+    let poll_keys: Vec<String> = ids.iter().map(keys::poll).collect();
+    let mut docs = std::collections::HashMap::new();
+    if !poll_keys.is_empty() {
+        for (key, value) in store.get_many(&poll_keys)? {
+            if let Some(bytes) = value {
+                let poll: Poll = decode(&key, &bytes)?;
+                docs.insert(key, poll);
+            }
+        }
+    }
+    let polls = poll_keys
+        .iter()
+        .filter_map(|k| docs.remove(k))
+        .map(|poll| {
+            let s = poll.status(now);
+            (poll, s)
         })
         .filter(|(_, s)| status.is_none_or(|wanted| *s == wanted))
         .collect();
-    polls.sort_by_key(|(entry, _)| std::cmp::Reverse(entry.created_at));
-    Ok(polls)
+    Ok(Page {
+        polls,
+        next_page: (bottom > 1).then_some(bottom - 1),
+    })
+}
+
+fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        key: key.to_owned(),
+        message: e.to_string(),
+    })
 }

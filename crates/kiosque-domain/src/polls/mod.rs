@@ -10,8 +10,9 @@
 //! Cost model. The figures count calls to [`KvStore`] methods, not host calls (on Spin a
 //! `compare_and_swap` is three host calls). Nothing here lists the store, and no cost grows
 //! with the number of votes:
-//! - create: 1 compare-and-swap (the poll) + 1 read and 1 compare-and-swap (the index);
-//! - list: 1 read (the index);
+//! - create: 1 increment and 1 write (the index slot) + 1 compare-and-swap (the poll);
+//! - list one page: 1 counter read + 1 batch read (slots) + 1 batch read (their polls);
+//! - open, close, edit: 1 read + 1 compare-and-swap of the poll alone (edit: + 1 batch read);
 //! - vote: 1 read (the poll, by the caller) + 1 increment (the claim) + one increment per
 //!   counter the ballot touches: 1 (single), k + 1 (multiple with k choices, ranked with k
 //!   ranked answers; the `+ 1` is the ballot count), n (majority judgment over n answers);
@@ -551,6 +552,7 @@ impl NewPoll {
             voter_method: self.voter_method,
             allow_vote_change: self.allow_vote_change,
             created_at,
+            index_slot: None,
         }
     }
 }
@@ -710,6 +712,9 @@ pub struct Poll {
     #[serde(default)]
     pub allow_vote_change: bool,
     pub created_at: Timestamp,
+    /// Its slot in the staff list (see [`index`]); `None` for polls stored before slots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_slot: Option<u64>,
 }
 
 impl Poll {
@@ -733,34 +738,36 @@ impl Poll {
 }
 
 /// Stores a new poll under a fresh id and lists it in the index. Never overwrites: an
-/// existing id is a `Conflict`. Costs 1 compare-and-swap + the index update (1 read, 1
-/// compare-and-swap); counters need no initialisation since absent counts as 0.
+/// existing id is a `Conflict`. Costs 1 increment + 1 write (the index slot, written first:
+/// a failure after it leaves a slot without a poll, which the list skips, never a poll staff
+/// cannot see) + 1 compare-and-swap; counters need no initialisation since absent counts as 0.
 pub fn create_poll(
     store: &dyn KvStore,
     clock: &dyn Clock,
     id: PollId,
     new: NewPoll,
 ) -> Result<Poll, PollError> {
-    let poll = new.into_poll(id, clock.now());
+    let mut poll = new.into_poll(id, clock.now());
+    poll.index_slot = Some(index::reserve(store, &poll.id)?);
     let key = keys::poll(&poll.id);
     let bytes = store::to_json(&key, &poll)?;
     // Ids are 80 random bits, so a clash is a bug, not bad luck. The compare-and-swap from
     // "absent" refuses to overwrite a poll that already exists; it does not arbitrate two
     // *concurrent* creations of the same id, which Spin's SQLite store would both accept (see
     // the caveat on `KvStore::compare_and_swap`). Random ids make that race moot.
+    // On a storage error the slot stays: the poll may have been written, and a slot without
+    // its poll is merely skipped.
     if !store.compare_and_swap(&key, None, &bytes)? {
-        return Err(PollError::Conflict);
-    }
-    if let Err(error) = index::upsert(store, &poll) {
-        // An unlisted poll would be invisible to staff: take it back (best effort) so the
-        // request can simply be retried.
-        if let Err(undo) = store.delete(&key) {
+        // The slot would list the existing poll twice: give it back (best effort).
+        if let Some(slot) = poll.index_slot
+            && let Err(undo) = index::release(store, slot)
+        {
             eprintln!(
-                "failed to remove poll {} after an index failure: {undo}",
+                "failed to free index slot {slot} of poll {}: {undo}",
                 poll.id
             );
         }
-        return Err(error);
+        return Err(PollError::Conflict);
     }
     Ok(poll)
 }
@@ -771,7 +778,8 @@ pub fn get_poll(store: &dyn KvStore, id: &PollId) -> Result<Poll, PollError> {
 }
 
 /// Rewrites a poll with compare-and-swap over the value read, retrying when another request
-/// changed it meanwhile; `change` may refuse. Then refreshes its index entry.
+/// changed it meanwhile; `change` may refuse. The index holds nothing that changes, so this
+/// single swap is the whole update: it succeeds or writes nothing.
 fn update_poll(
     store: &dyn KvStore,
     id: &PollId,
@@ -787,7 +795,6 @@ fn update_poll(
         let updated = change(store, poll)?;
         let bytes = store::to_json(&key, &updated)?;
         if store.compare_and_swap(&key, Some(&current), &bytes)? {
-            index::upsert(store, &updated)?;
             return Ok(updated);
         }
     }
@@ -796,8 +803,7 @@ fn update_poll(
 
 /// Replaces a poll's content, keeping its id and creation time, as long as nobody voted
 /// (409 `poll_has_votes` otherwise: changing answers under existing votes would change what
-/// those votes meant). Costs 1 read + 1 batch read (the counters) + 1 compare-and-swap + the
-/// index update.
+/// those votes meant). Costs 1 read + 1 batch read (the counters) + 1 compare-and-swap.
 ///
 /// Known limit: a vote that read the old poll just before the edit and counts just after it
 /// is counted against the new answers. Staff edit drafts and upcoming polls in practice;
@@ -809,6 +815,7 @@ pub fn edit_poll(store: &dyn KvStore, id: &PollId, new: NewPoll) -> Result<Poll,
         }
         let mut updated = new.clone().into_poll(old.id.clone(), old.created_at);
         updated.closed_at = None;
+        updated.index_slot = old.index_slot;
         Ok(updated)
     })
 }
@@ -841,28 +848,21 @@ pub fn open_poll(store: &dyn KvStore, clock: &dyn Clock, id: &PollId) -> Result<
     })
 }
 
-/// Deletes a poll: its document (its pages then answer 404), its counters (at most 6 per
-/// answer plus one: bounded), and its index entry. Voter claims, stored ballots and
-/// invitation codes are left behind: there is one per voter, so removing them would need to
-/// list the store; they are small, unreachable without the poll, and harmless.
+/// Deletes a poll: its index slot, its counters (at most 6 per answer plus one: bounded),
+/// then its document (its pages then answer 404). The document goes last so that a failure
+/// part-way leaves the poll findable and a retry redoes every (idempotent) delete. Voter
+/// claims, stored ballots and invitation codes are left behind: there is one per voter, so
+/// removing them would need to list the store; they are small, unreachable without the
+/// poll, and harmless.
 pub fn delete_poll(store: &dyn KvStore, id: &PollId) -> Result<(), PollError> {
-    match get_poll(store, id) {
-        Ok(poll) => {
-            store.delete(&keys::poll(id))?;
-            for key in results::counter_keys(&poll) {
-                store.delete(&key)?;
-            }
-        }
-        // Deleting twice is not an error for the index: a retry after a failure converges.
-        Err(PollError::NotFound) => {
-            if !index::remove(store, id)? {
-                return Err(PollError::NotFound);
-            }
-            return Ok(());
-        }
-        Err(e) => return Err(e),
+    let poll = get_poll(store, id)?;
+    if let Some(slot) = poll.index_slot {
+        index::release(store, slot)?;
     }
-    index::remove(store, id)?;
+    for key in results::counter_keys(&poll) {
+        store.delete(&key)?;
+    }
+    store.delete(&keys::poll(id))?;
     Ok(())
 }
 

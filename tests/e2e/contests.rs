@@ -234,6 +234,24 @@ fn contacts_are_purged_once_a_closed_contest_is_past_retention() {
         )
         .json()
         .unwrap();
+    // The address is erased, but a participant can still have their published entry found
+    // (through the keyed hash of the address) and erased on request.
+    assert_eq!(export["entries"].as_array().unwrap().len(), 1);
+    let erase: Value = app
+        .post_json_as_admin(
+            "/api/contests/participants/erase",
+            &json!({"email": "p0@exemple.fr"}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(erase["erased_entries"], 1, "{erase}");
+    let export: Value = app
+        .post_json_as_admin(
+            "/api/contests/participants/export",
+            &json!({"email": "p0@exemple.fr"}),
+        )
+        .json()
+        .unwrap();
     assert_eq!(export["entries"].as_array().unwrap().len(), 0);
 }
 

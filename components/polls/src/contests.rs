@@ -17,8 +17,8 @@ use serde_json::json as json_value;
 use spin_sdk::http::{Params, Request, Response};
 
 use crate::engage::{
-    self, contact_key, error_summary, pagination, paris_time, patron_name, patron_text, query_u64,
-    retention_days, staff_lang,
+    self, api_query_u64, contact_key, error_summary, pagination, paris_time, patron_name,
+    patron_text, query_u64, retention_days, staff_lang,
 };
 use crate::voter;
 
@@ -70,8 +70,8 @@ pub fn list(req: Request, _params: Params) -> Result<Response, ApiError> {
     let store = SpinStore::open_default()?;
     let list = contests::list_contests(
         &store,
-        query_u64(&req, "page", 1),
-        query_u64(&req, "per_page", 50),
+        api_query_u64(&req, "page", 1)?,
+        api_query_u64(&req, "per_page", 50)?,
     )?;
     let base = base_url(&req);
     let items: Vec<_> = list
@@ -134,7 +134,7 @@ pub fn gallery(req: Request, params: Params) -> Result<Response, ApiError> {
             )
         })?;
     let store = SpinStore::open_default()?;
-    let g = contests::gallery(&store, &id, &category, query_u64(&req, "page", 1))?;
+    let g = contests::gallery(&store, &id, &category, api_query_u64(&req, "page", 1)?)?;
     let entries: Vec<_> = g.entries.iter().map(public_entry).collect();
     Ok(json(
         200,
@@ -165,8 +165,8 @@ pub fn queue(req: Request, params: Params) -> Result<Response, ApiError> {
         &SystemClock,
         &id,
         retention_days(),
-        query_u64(&req, "from", 1),
-        query_u64(&req, "limit", 50),
+        api_query_u64(&req, "from", 1)?,
+        api_query_u64(&req, "limit", 50)?,
         pending,
     )?;
     Ok(json(200, &queue))

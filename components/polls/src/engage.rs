@@ -146,7 +146,28 @@ fn limit(
     }
 }
 
-/// A positive integer query parameter, or `default`.
+/// A positive integer query parameter of a JSON endpoint: `default` when absent, 400 when it
+/// is not a positive integer (an API client wants to know its request was wrong).
+pub fn api_query_u64(req: &Request, name: &str, default: u64) -> Result<u64, ApiError> {
+    match form::query_param(req.query(), name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .ok()
+            .filter(|&n: &u64| n >= 1)
+            .ok_or_else(|| {
+                ApiError::new(
+                    400,
+                    "invalid_query",
+                    format!("{name}: expected a positive whole number"),
+                )
+            }),
+    }
+}
+
+/// A positive integer query parameter of a page, or `default`: a hand-edited page link
+/// should still show a page.
 pub fn query_u64(req: &Request, name: &str, default: u64) -> u64 {
     form::query_param(req.query(), name)
         .and_then(|v| v.trim().parse().ok())

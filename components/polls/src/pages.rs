@@ -1041,8 +1041,19 @@ fn majority_table(ctx: &PageContext, poll: &Poll, results: &Results) -> String {
             r.rank,
             r.majority_grade.map_or("—", |g| grade_label(ctx.lang, g)),
         ));
-        for count in r.grades.unwrap_or_default() {
-            rows.push_str(&format!("<td>{count}</td>"));
+        // Each grade as a count and as the share of this answer's grades, as for every kind.
+        let grades = r.grades.unwrap_or_default();
+        let graded: u64 = grades.iter().sum();
+        for count in grades {
+            let share = if graded == 0 {
+                0.0
+            } else {
+                count as f64 * 100.0 / graded as f64
+            };
+            rows.push_str(&format!(
+                "<td>{count} <span class=\"share\">({})</span></td>",
+                percent_label(ctx.lang, share)
+            ));
         }
         rows.push_str("</tr>\n");
     }
@@ -1051,8 +1062,8 @@ fn majority_table(ctx: &PageContext, poll: &Poll, results: &Results) -> String {
          <table class=\"results\">\n<caption id=\"mj-caption\">{caption}</caption>\n\
          <thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table></div>\n",
         caption = ctx.t(
-            "Détail des votes : nombre de mentions par réponse",
-            "Votes in detail: number of grades per answer"
+            "Détail des votes : nombre de mentions par réponse (et part des mentions de la réponse)",
+            "Votes in detail: number of grades per answer (and share of the answer's grades)"
         ),
     )
 }

@@ -16,7 +16,7 @@ use serde_json::json as json_value;
 use spin_sdk::http::{Params, Request, Response};
 
 use crate::engage::{
-    self, error_summary, pagination, patron_name, patron_text, query_u64, staff_lang,
+    self, api_query_u64, error_summary, pagination, patron_name, patron_text, query_u64, staff_lang,
 };
 use crate::voter;
 
@@ -68,8 +68,8 @@ pub fn list_all(req: Request, _params: Params) -> Result<Response, ApiError> {
     let store = SpinStore::open_default()?;
     let list = questions::list_questions(
         &store,
-        query_u64(&req, "page", 1),
-        query_u64(&req, "per_page", 50),
+        api_query_u64(&req, "page", 1)?,
+        api_query_u64(&req, "per_page", 50)?,
     )?;
     let base = base_url(&req);
     let items: Vec<_> = list
@@ -146,7 +146,8 @@ pub fn submit(req: Request, params: Params) -> Result<Response, ApiError> {
 pub fn list(req: Request, params: Params) -> Result<Response, ApiError> {
     let id = api_id(&params)?;
     let store = SpinStore::open_default()?;
-    let page = questions::approved_page(&store, &id, sort_of(&req), query_u64(&req, "page", 1))?;
+    let page =
+        questions::approved_page(&store, &id, sort_of(&req), api_query_u64(&req, "page", 1)?)?;
     let answers: Vec<_> = page
         .answers
         .iter()
@@ -183,8 +184,8 @@ pub fn queue(req: Request, params: Params) -> Result<Response, ApiError> {
     let queue = questions::queue(
         &store,
         &id,
-        query_u64(&req, "from", 1),
-        query_u64(&req, "limit", 50),
+        api_query_u64(&req, "from", 1)?,
+        api_query_u64(&req, "limit", 50)?,
         pending,
     )?;
     Ok(json(200, &queue))

@@ -1300,13 +1300,15 @@ fn purge_contest(
     Ok((erased, done))
 }
 
+/// The retention purge erases the email itself. The reference under the keyed hash of the
+/// email stays: it holds no address, and without it a participant who later asks for
+/// erasure of their (still published) entry could no longer be found.
 fn erase_contact(
     store: &dyn KvStore,
     id: &ContestId,
     seq: u64,
-    contact: &Contact,
+    _contact: &Contact,
 ) -> Result<(), StoreError> {
-    store.delete(&keys::contact_ref(&contact.hash, contact.slot))?;
     store.delete(&keys::contest_contact(id, seq))
 }
 
@@ -1393,14 +1395,18 @@ fn participant(
     let mut items = Vec::new();
     let mut stale_slots = Vec::new();
     for (slot, r) in refs {
-        let Some(contact) = decode::<Contact>(&values, &keys::contest_contact(&r.contest, r.seq))
-        else {
-            stale_slots.push(slot);
-            continue;
-        };
-        // The hash only narrows the search: the address itself must match.
-        if &contact.email != email {
-            continue;
+        let entry_key = keys::contest_entry(&r.contest, r.seq);
+        match decode::<Contact>(&values, &keys::contest_contact(&r.contest, r.seq)) {
+            // The hash only narrows the search: while the address is kept, it must match.
+            Some(contact) if &contact.email != email => continue,
+            Some(_) => {}
+            // The retention purge erased the address but the entry is still published: the
+            // keyed hash (128 bits of HMAC) is then the only link, and enough of one.
+            None if values.contains_key(&entry_key) => {}
+            None => {
+                stale_slots.push(slot);
+                continue;
+            }
         }
         let contest: Option<Contest> = decode(&values, &keys::contest(&r.contest));
         items.push(Found {
@@ -1408,9 +1414,9 @@ fn participant(
             seq: r.seq,
             export: ParticipantEntry {
                 contest_title: contest.map(|c| c.title),
-                entry: decode(&values, &keys::contest_entry(&r.contest, r.seq)),
+                entry: decode(&values, &entry_key),
                 contest_id: r.contest,
-                email: contact.email,
+                email: email.clone(),
             },
         });
     }
@@ -1710,12 +1716,6 @@ mod tests {
             (report.erased, report.contests_done, report.more),
             (1, 1, false)
         );
-        assert!(
-            export_participant(&store, &key(), &tom, 1)
-                .unwrap()
-                .entries
-                .is_empty()
-        );
         assert_eq!(
             purge_due(&store, &at(112), 90).unwrap(),
             PurgeReport::default()
@@ -1724,6 +1724,28 @@ mod tests {
         let q = queue(&store, &at(112), &c.id, 90, 1, 10, false).unwrap();
         assert_eq!(q.entries.len(), 1);
         assert_eq!(q.entries[0].email, None);
+        // Tom can still be found through the keyed hash of his address, and erased.
+        let found = export_participant(&store, &key(), &tom, 1).unwrap().entries;
+        assert_eq!(found.len(), 1);
+        assert!(found[0].entry.is_some());
+        assert_eq!(
+            erase_participant(&store, &key(), &tom, 1)
+                .unwrap()
+                .erased_entries,
+            1
+        );
+        assert!(
+            queue(&store, &at(113), &c.id, 90, 1, 10, false)
+                .unwrap()
+                .entries
+                .is_empty()
+        );
+        assert!(
+            export_participant(&store, &key(), &tom, 1)
+                .unwrap()
+                .entries
+                .is_empty()
+        );
     }
 
     #[test]
@@ -1955,8 +1977,10 @@ mod tests {
         )
         .unwrap();
         let later = PURGE_WINDOW + 30;
+        let mut purged_contests = Vec::new();
         for n in 0..later {
             let c = contest_ending(&store, &format!("c{n}"), 5);
+            purged_contests.push(c.id.clone());
             let r = SubmitEntryRequest {
                 title: "t".into(),
                 text: Some("x".into()),
@@ -1990,13 +2014,9 @@ mod tests {
         }
         assert_eq!(erased, later);
         for n in [0, later - 1] {
-            let p = Email::parse(&format!("p{n}@x.fr")).unwrap();
-            assert!(
-                export_participant(&store, &key(), &p, 1)
-                    .unwrap()
-                    .entries
-                    .is_empty()
-            );
+            // The address is gone; the entry stays, reachable through the keyed hash.
+            let contact = keys::contest_contact(&purged_contests[n as usize], 1);
+            assert_eq!(store.get(&contact).unwrap(), None);
         }
         let keep = Email::parse("keep@x.fr").unwrap();
         assert_eq!(

@@ -25,7 +25,7 @@ use crate::store::{KvStore, StoreError, to_json};
 
 /// How many buckets a scope spreads its clients over.
 pub const BUCKETS: u64 = 1024;
-const MAX_ATTEMPTS: usize = 8;
+const MAX_ATTEMPTS: usize = 16;
 
 /// At most `max` requests per `window_secs` seconds for one client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,8 +21,9 @@ pub fn address(req: &Request) -> String {
     let trusted = config::variable("client_ip_header").map(|h| h.trim().to_ascii_lowercase());
     let header = |name: &str| req.header(name).and_then(|v| v.as_str()).map(str::to_owned);
     let from_proxy = trusted.as_deref().and_then(header).and_then(|value| {
-        // x-forwarded-for lists the client first, then each proxy.
-        value.split(',').next().map(|first| first.trim().to_owned())
+        // x-forwarded-for lists what each hop saw, appended left to right: the leftmost entry
+        // is whatever the client wrote, the rightmost the one our trusted proxy appended.
+        value.rsplit(',').next().map(|last| last.trim().to_owned())
     });
     let raw = from_proxy
         .filter(|v| !v.is_empty())

@@ -489,3 +489,104 @@ fn contest_votes_are_rate_limited_per_address() {
     assert_eq!(limited.status(), 429);
     assert!(limited.headers().get("retry-after").is_some());
 }
+
+/// Sends `body` with `content_type` (as admin when asked) and checks the answer is a 4xx in
+/// the JSON error shape, returning its status and code.
+fn refused(
+    app: &TestApp,
+    path: &str,
+    content_type: &str,
+    body: &str,
+    admin: bool,
+) -> (u16, String) {
+    let mut request = app
+        .client
+        .post(app.url(path))
+        .header("content-type", content_type)
+        .body(body.to_string());
+    if admin {
+        request = request.bearer_auth(&app.admin_token);
+    }
+    let response = request.send().unwrap();
+    let status = response.status().as_u16();
+    assert!((400..500).contains(&status), "{path}: {status}");
+    let error: Value = response
+        .json()
+        .unwrap_or_else(|_| panic!("{path}: JSON error body"));
+    let code = error["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        !code.is_empty() && error["error"]["message"].is_string(),
+        "{path}: {error}"
+    );
+    (status, code)
+}
+
+#[test]
+fn malformed_input_gets_a_json_4xx_on_every_question_and_contest_endpoint() {
+    let app = app();
+    let contest = new_contest(&app);
+    let question: Value = app
+        .post_json_as_admin(
+            "/api/questions",
+            &json!({"text": "Un livre pour l’hiver ?"}),
+        )
+        .json()
+        .unwrap();
+    let question = question["id"].as_str().unwrap().to_string();
+    // Endpoints that read a JSON body (a like has none: its unknown answer is checked below).
+    let public = [
+        format!("/api/questions/{question}/answers"),
+        format!("/api/contests/{contest}/entries"),
+        format!("/api/contests/{contest}/votes"),
+    ];
+    let staff = [
+        "/api/questions".to_string(),
+        format!("/api/questions/{question}/state"),
+        format!("/api/questions/{question}/answers/1/moderation"),
+        "/api/contests".to_string(),
+        format!("/api/contests/{contest}/entries/1/moderation"),
+        format!("/api/contests/{contest}/winners"),
+        "/api/contests/participants/export".to_string(),
+        "/api/contests/participants/erase".to_string(),
+    ];
+    for (paths, admin) in [(&public[..], false), (&staff[..], true)] {
+        for path in paths {
+            refused(&app, path, "application/json", "{\"text\": ", admin);
+            refused(&app, path, "application/json", "[1, 2]", admin);
+            assert_eq!(
+                refused(&app, path, "text/plain", "{}", admin).0,
+                415,
+                "{path}"
+            );
+        }
+    }
+    // Unknown ids and sequence numbers are 404s in the same shape.
+    for path in [
+        "/api/questions/nosuchquestion/answers".to_string(),
+        format!("/api/questions/{question}/answers/999/likes"),
+        "/api/contests/nosuchcontest/entries".to_string(),
+    ] {
+        let (status, _) = refused(&app, &path, "application/json", "{}", false);
+        assert!(status == 404 || status == 400, "{path}: {status}");
+    }
+    // Bad paging is a 400, not a silent default.
+    let bad_page = app
+        .client
+        .get(app.url("/api/contests?page=zero"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .unwrap();
+    assert_eq!(bad_page.status(), 400);
+    // Text over the limits, with right-to-left and emoji, is refused clearly.
+    let (status, code) = refused(
+        &app,
+        &format!("/api/questions/{question}/answers"),
+        "application/json",
+        &json!({"text": "مرحبا 📚 ".repeat(200), "consent": true}).to_string(),
+        false,
+    );
+    assert_eq!((status, code.as_str()), (400, "invalid_answer"));
+}

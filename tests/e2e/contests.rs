@@ -29,16 +29,6 @@ fn app_with(extra: &[(&str, &str)]) -> TestApp {
     TestApp::spawn_manifest(&workspace_root().join("spin.toml"), variables)
 }
 
-fn admin_get(app: &TestApp, path: &str) -> Value {
-    app.client
-        .get(app.url(path))
-        .bearer_auth(&app.admin_token)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap()
-}
-
 fn rfc3339_in(secs: i64) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -173,7 +163,7 @@ fn entries_are_moderated_shown_exported_and_erased() {
     );
 
     // The staff list finds the contest, newest first; closing ends submissions now.
-    let list = admin_get(&app, "/api/contests?per_page=5");
+    let list = app.get_json_as_admin("/api/contests?per_page=5");
     assert_eq!(list["contests"][0]["id"], id.as_str());
     assert_eq!(app.get("/api/contests").status(), 401);
     let closed = app.post_json_as_admin(&format!("/api/contests/{id}/close"), &json!({}));
@@ -219,7 +209,7 @@ fn contacts_are_purged_once_a_closed_contest_is_past_retention() {
         }
     }
     assert_eq!(erased, 3);
-    let queue = admin_get(&app, &format!("/api/contests/{id}/queue"));
+    let queue = app.get_json_as_admin(&format!("/api/contests/{id}/queue"));
     assert!(
         queue["entries"]
             .as_array()

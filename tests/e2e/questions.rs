@@ -18,16 +18,6 @@ fn app_with_limit(limit: &str) -> TestApp {
     TestApp::spawn_manifest(&workspace_root().join("spin.toml"), variables)
 }
 
-fn admin_get(app: &TestApp, path: &str) -> Value {
-    app.client
-        .get(app.url(path))
-        .bearer_auth(&app.admin_token)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap()
-}
-
 fn new_question(app: &TestApp) -> String {
     let response = app.post_json_as_admin(
         "/api/questions",
@@ -64,7 +54,7 @@ fn answers_are_moderated_published_escaped_and_liked_once() {
             .status(),
         202
     );
-    let queue = admin_get(&app, &format!("/api/questions/{id}/queue?status=pending"));
+    let queue = app.get_json_as_admin(&format!("/api/questions/{id}/queue?status=pending"));
     assert_eq!(queue["answers"].as_array().unwrap().len(), 1);
     assert_eq!(app.get(&format!("/api/questions/{id}/queue")).status(), 401);
 
@@ -134,7 +124,7 @@ fn concurrent_answers_all_land_and_forms_redirect() {
             });
         }
     });
-    let queue = admin_get(&app, &format!("/api/questions/{id}/queue?limit=100"));
+    let queue = app.get_json_as_admin(&format!("/api/questions/{id}/queue?limit=100"));
     assert_eq!(queue["submitted"], 24);
     assert_eq!(queue["answers"].as_array().unwrap().len(), 24);
 
@@ -162,7 +152,7 @@ fn concurrent_answers_all_land_and_forms_redirect() {
     assert!(refused.contains("Écrivez votre réponse"));
 
     // The staff list finds it, newest first.
-    let list = admin_get(&app, "/api/questions");
+    let list = app.get_json_as_admin("/api/questions");
     assert_eq!(list["questions"][0]["id"], id.as_str());
     assert_eq!(app.get("/api/questions").status(), 401);
 }

@@ -158,6 +158,17 @@ impl TestApp {
         send(request)
     }
 
+    /// `GET` with the admin token, decoded as JSON (staff queues, lists, exports).
+    pub fn get_json_as_admin(&self, path: &str) -> serde_json::Value {
+        send(
+            self.client
+                .get(self.url(path))
+                .bearer_auth(&self.admin_token),
+        )
+        .json()
+        .expect("a JSON answer")
+    }
+
     pub fn post_json_as_admin(&self, path: &str, body: &serde_json::Value) -> Response {
         send(
             self.client

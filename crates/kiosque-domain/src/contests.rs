@@ -33,6 +33,7 @@ use crate::polls::VoterId;
 use crate::polls::identity::hmac_sha256;
 use crate::questions::next_seq;
 use crate::store::{self, KvStore, StoreError};
+use crate::web::HttpsUrl;
 
 item_id!(
     /// A contest's id.
@@ -168,52 +169,6 @@ impl TryFrom<String> for CategorySlug {
 impl From<CategorySlug> for String {
     fn from(slug: CategorySlug) -> String {
         slug.0
-    }
-}
-
-/// An `https` URL to a patron's creation (image, video, audio), shown as a link only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct HttpsUrl(String);
-
-impl HttpsUrl {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let text = text.trim();
-        let rest = text
-            .get(..8)
-            .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
-            .map(|_| &text[8..])
-            .ok_or_else(|| "link: must start with https://".to_owned())?;
-        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let clean = !text.chars().any(|c| {
-            c.is_whitespace()
-                || c.is_control()
-                || moderation::is_bidi_control(c)
-                || matches!(c, '"' | '<' | '>' | '`' | '\\')
-        });
-        if host.is_empty() || host.contains('@') || !clean || text.len() > MAX_URL_CHARS {
-            return Err(format!(
-                "link: must be an https address of at most {MAX_URL_CHARS} characters, without spaces"
-            ));
-        }
-        Ok(HttpsUrl(format!("https://{rest}")))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for HttpsUrl {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, String> {
-        HttpsUrl::parse(&text)
-    }
-}
-
-impl From<HttpsUrl> for String {
-    fn from(url: HttpsUrl) -> String {
-        url.0
     }
 }
 
@@ -569,7 +524,10 @@ impl NewEntry {
         )?;
         let link = match request.link.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(raw) => Some(entry_field("link", HttpsUrl::parse(raw))?),
+            Some(raw) => Some(entry_field(
+                "link",
+                HttpsUrl::parse("link", raw, MAX_URL_CHARS),
+            )?),
         };
         if text.is_none() && link.is_none() {
             return Err(ContestError::InvalidEntry {
@@ -1117,20 +1075,19 @@ pub fn list_contests(
     page: u64,
     per_page: u64,
 ) -> Result<ContestList, ContestError> {
-    let (ids, total, older) = moderation::registry_page::<ContestId>(
+    let page = moderation::staff_page::<ContestId, Contest>(
         store,
         keys::contest_registry_seq(),
         keys::contest_registry,
+        keys::contest,
         page,
         per_page,
     )?;
-    let contests = moderation::read_docs::<Contest>(store, ids.iter().map(keys::contest))?;
-    let page = page.max(1);
     Ok(ContestList {
-        contests,
-        total,
-        page,
-        next_page: older.then_some(page + 1),
+        contests: page.items,
+        total: page.total,
+        page: page.page,
+        next_page: page.next_page,
     })
 }
 
@@ -1566,12 +1523,13 @@ mod tests {
 
     #[test]
     fn types_parse_at_the_boundary() {
-        assert!(HttpsUrl::parse("http://x.example").is_err());
-        assert!(HttpsUrl::parse("javascript:alert(1)").is_err());
-        assert!(HttpsUrl::parse("https://a b.example").is_err());
-        assert!(HttpsUrl::parse("https://user@evil.example").is_err());
+        let link = |t: &str| HttpsUrl::parse("link", t, MAX_URL_CHARS);
+        assert!(link("http://x.example").is_err());
+        assert!(link("javascript:alert(1)").is_err());
+        assert!(link("https://a b.example").is_err());
+        assert!(link("https://user@evil.example").is_err());
         assert_eq!(
-            HttpsUrl::parse(" HTTPS://x.example/a.png ")
+            HttpsUrl::parse("link", " HTTPS://x.example/a.png ", MAX_URL_CHARS)
                 .unwrap()
                 .as_str(),
             "https://x.example/a.png"

@@ -17,6 +17,8 @@
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag};
 
+use crate::web::escape;
+
 /// Renders `markdown` to safe HTML.
 pub fn render(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len() + markdown.len() / 2);
@@ -137,21 +139,6 @@ pub fn safe_url(url: &str) -> Option<&str> {
         || lower.starts_with("mailto:");
     let clean = !url.chars().any(|c| c.is_whitespace() || c.is_control());
     (allowed && clean && url.len() <= 2000).then_some(url)
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

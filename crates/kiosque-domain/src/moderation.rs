@@ -57,12 +57,7 @@ impl Decision {
     }
 }
 
-/// Whether `c` is a bidirectional embedding, override or isolate control (U+202A-U+202E,
-/// U+2066-U+2069): in patron text they could reorder what staff and other patrons read
-/// (a name that displays as someone else's, a reversed link).
-pub fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
+pub use crate::web::is_bidi_control;
 
 /// Trims `raw` and checks it is non-empty, at most `max_chars` characters, and free of control
 /// characters (line breaks allowed when `multiline`, normalised to `\n`) and of bidirectional
@@ -283,6 +278,36 @@ pub fn registry_page<T: DeserializeOwned>(
         .map(|(_, item)| item)
         .collect();
     Ok((items, last, bottom > 0))
+}
+
+/// One page of a staff list (questions, contests): the documents of a registry page.
+#[derive(Debug, Clone)]
+pub struct StaffPage<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub next_page: Option<u64>,
+}
+
+/// A registry page (see [`registry_page`]) with the documents its ids name, newest first.
+/// Costs 3 store calls (3 batch reads), whatever the number registered.
+pub fn staff_page<Id: DeserializeOwned, Doc: DeserializeOwned>(
+    store: &dyn KvStore,
+    seq_key: String,
+    slot_key: impl Fn(u64) -> String,
+    doc_key: impl Fn(&Id) -> String,
+    page: u64,
+    per_page: u64,
+) -> Result<StaffPage<Doc>, StoreError> {
+    let (ids, total, older) = registry_page::<Id>(store, seq_key, slot_key, page, per_page)?;
+    let items = read_docs::<Doc>(store, ids.iter().map(doc_key))?;
+    let page = page.max(1);
+    Ok(StaffPage {
+        items,
+        total,
+        page,
+        next_page: older.then_some(page + 1),
+    })
 }
 
 /// The JSON documents under `keys`, in that order, skipping absent ones, with one batch read

@@ -329,20 +329,19 @@ pub fn list_questions(
     page: u64,
     per_page: u64,
 ) -> Result<QuestionList, QuestionError> {
-    let (ids, total, older) = moderation::registry_page::<QuestionId>(
+    let page = moderation::staff_page::<QuestionId, Question>(
         store,
         keys::question_registry_seq(),
         keys::question_registry,
+        keys::question,
         page,
         per_page,
     )?;
-    let questions = moderation::read_docs::<Question>(store, ids.iter().map(keys::question))?;
-    let page = page.max(1);
     Ok(QuestionList {
-        questions,
-        total,
-        page,
-        next_page: older.then_some(page + 1),
+        questions: page.items,
+        total: page.total,
+        page: page.page,
+        next_page: page.next_page,
     })
 }
 

@@ -2,21 +2,7 @@
 
 pub mod layout;
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use kiosque_domain::web::escape;
 
 /// Serialises JSON-LD for a `<script type="application/ld+json">` block. `<`, `>` and `&`
 /// only occur inside JSON strings, where `\u003c` etc. mean the same, so a value containing

@@ -597,28 +597,12 @@ fn parse_option(index: usize, raw: OptionRequest) -> Result<PollOption, PollErro
     })
 }
 
-/// An absolute `https://` URL with a host, without spaces, quotes or angle brackets: images
-/// load on pages served over https, and a plain-http image would be blocked as mixed content.
+/// Option images must be `https` (see `web::HttpsUrl`): a plain-http image would be blocked
+/// as mixed content on pages served over https.
 fn https_url(field: &str, raw: &str) -> Result<String, PollError> {
-    let url = raw.trim();
-    let Some(rest) = url
-        .get(..8)
-        .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
-        .map(|_| &url[8..])
-    else {
-        return Err(invalid(format!("{field}: must start with https://")));
-    };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let bad_char = |c: char| c.is_whitespace() || c.is_control() || "\"'<>`\\{}|^".contains(c);
-    if host.is_empty() || host.contains('@') || url.chars().any(bad_char) {
-        return Err(invalid(format!("{field}: must be a valid https URL")));
-    }
-    if url.chars().count() > MAX_URL_CHARS {
-        return Err(invalid(format!(
-            "{field}: must be at most {MAX_URL_CHARS} characters"
-        )));
-    }
-    Ok(url.to_owned())
+    crate::web::HttpsUrl::parse(field, raw, MAX_URL_CHARS)
+        .map(String::from)
+        .map_err(invalid)
 }
 
 fn single_line_text(field: &str, raw: &str, max_chars: usize) -> Result<String, PollError> {

@@ -507,11 +507,7 @@ impl NewEntry {
         contest: &Contest,
         request: SubmitEntryRequest,
     ) -> Result<EntrySubmission, ContestError> {
-        if request
-            .website
-            .as_deref()
-            .is_some_and(|w| !w.trim().is_empty())
-        {
+        if moderation::honeypot_filled(request.website.as_deref()) {
             return Ok(EntrySubmission::Spam);
         }
         let title = entry_field(

@@ -280,6 +280,14 @@ pub fn registry_page<T: DeserializeOwned>(
     Ok((items, last, bottom > 0))
 }
 
+/// Whether the honeypot field of a patron form was filled in. People never see it (it is off
+/// screen, hidden from assistive technologies and skipped by the keyboard); scripts that fill
+/// every field do. A filled honeypot is accepted without a word and stored nowhere, so the
+/// script learns nothing to adapt to.
+pub fn honeypot_filled(website: Option<&str>) -> bool {
+    website.is_some_and(|w| !w.trim().is_empty())
+}
+
 /// One page of a staff list (questions, contests): the documents of a registry page.
 #[derive(Debug, Clone)]
 pub struct StaffPage<T> {

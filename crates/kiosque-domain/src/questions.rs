@@ -212,11 +212,7 @@ impl NewAnswer {
         question: &Question,
         request: SubmitAnswerRequest,
     ) -> Result<Submission, QuestionError> {
-        if request
-            .website
-            .as_deref()
-            .is_some_and(|w| !w.trim().is_empty())
-        {
+        if moderation::honeypot_filled(request.website.as_deref()) {
             return Ok(Submission::Spam);
         }
         let text = answer_field(

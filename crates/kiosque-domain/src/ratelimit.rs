@@ -114,7 +114,7 @@ pub fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::MemoryStore;
+    use crate::store::{FaultyStore, MemoryStore};
 
     fn at(seconds: i64) -> Timestamp {
         Timestamp::from_unix_seconds(seconds).unwrap()
@@ -160,56 +160,23 @@ mod tests {
         assert!(store.len() as u64 <= BUCKETS);
     }
 
-    /// A store where another request always wins the swap.
-    struct AlwaysContended(MemoryStore);
-
-    impl KvStore for AlwaysContended {
-        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-            self.0.get(key)
-        }
-        fn get_many(&self, keys: &[String]) -> Result<crate::store::KeyValues, StoreError> {
-            self.0.get_many(keys)
-        }
-        fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-            self.0.set(key, value)
-        }
-        fn delete(&self, key: &str) -> Result<(), StoreError> {
-            self.0.delete(key)
-        }
-        fn exists(&self, key: &str) -> Result<bool, StoreError> {
-            self.0.exists(key)
-        }
-        fn get_keys(&self) -> Result<Vec<String>, StoreError> {
-            self.0.get_keys()
-        }
-        fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
-            self.0.increment(key, delta)
-        }
-        fn compare_and_swap(
-            &self,
-            key: &str,
-            _expected: Option<&[u8]>,
-            _new: &[u8],
-        ) -> Result<bool, StoreError> {
-            // Count the call, then lose.
-            self.0.compare_and_swap(key, Some(b"\0never"), b"x")?;
-            Ok(false)
-        }
-    }
-
     #[test]
     fn constant_contention_is_refused_not_waved_through() {
-        let store = AlwaysContended(MemoryStore::new());
+        // Another request always wins the swap.
+        let store = FaultyStore {
+            lose_swaps: true,
+            ..FaultyStore::new()
+        };
         assert_eq!(
             check(&store, at(0), "vote", "203.0.113.7", LIMIT).unwrap(),
             Decision::Limited {
                 retry_after_secs: 1
             }
         );
-        assert_eq!(store.0.ops().compare_and_swap, MAX_ATTEMPTS as u64);
-        assert_eq!(store.0.ops().get, MAX_ATTEMPTS as u64);
+        assert_eq!(store.inner.ops().compare_and_swap, MAX_ATTEMPTS as u64);
+        assert_eq!(store.inner.ops().get, MAX_ATTEMPTS as u64);
         // Nothing was written: the swaps all lost.
-        assert_eq!(store.0.len(), 0);
+        assert_eq!(store.inner.len(), 0);
     }
 
     #[test]

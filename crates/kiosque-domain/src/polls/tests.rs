@@ -4,7 +4,7 @@ use super::results::Viewer;
 use super::voting::{VoteOutcome, add_invite_codes, has_voted, vote};
 use super::*;
 use crate::clock::FixedClock;
-use crate::store::{KeyValues, MemoryStore, OpCounts};
+use crate::store::{FaultyStore, MemoryStore, OpCounts};
 
 const NOW: i64 = 1_795_964_400; // 2026-11-29T15:00:00Z
 
@@ -908,53 +908,19 @@ fn concurrent_double_submissions_count_once() {
     assert_eq!(counts(&store, &poll), [1, 0]);
 }
 
-/// A store whose count increments fail, and optionally the undo too.
-struct FailingCounts {
-    inner: MemoryStore,
-    undo_fails: bool,
-}
-
-impl KvStore for FailingCounts {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.inner.get(key)
-    }
-    fn get_many(&self, keys: &[String]) -> Result<KeyValues, StoreError> {
-        self.inner.get_many(keys)
-    }
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.inner.set(key, value)
-    }
-    fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.inner.delete(key)
-    }
-    fn exists(&self, key: &str) -> Result<bool, StoreError> {
-        self.inner.exists(key)
-    }
-    fn get_keys(&self) -> Result<Vec<String>, StoreError> {
-        self.inner.get_keys()
-    }
-    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
-        if key.ends_with("/count/2") || (self.undo_fails && delta < 0) {
-            return Err(StoreError::Backend("disk full".to_owned()));
-        }
-        self.inner.increment(key, delta)
-    }
-    fn compare_and_swap(
-        &self,
-        key: &str,
-        expected: Option<&[u8]>,
-        new: &[u8],
-    ) -> Result<bool, StoreError> {
-        self.inner.compare_and_swap(key, expected, new)
+/// A store whose count increments fail, and optionally the undo (a negative delta) too.
+fn failing_counts(undo_fails: bool) -> FaultyStore {
+    FaultyStore {
+        fail_increment: Box::new(move |key, delta| {
+            key.ends_with("/count/2") || (undo_fails && delta < 0)
+        }),
+        ..FaultyStore::new()
     }
 }
 
 #[test]
 fn a_failed_count_is_taken_back_with_the_claim() {
-    let store = FailingCounts {
-        inner: MemoryStore::new(),
-        undo_fails: false,
-    };
+    let store = failing_counts(false);
     let mut req = with_kind(KindName::Multiple, &["a", "b", "c"]);
     req.max_choices = Some(3);
     let poll = create(&store.inner, "p", req);
@@ -974,10 +940,7 @@ fn a_failed_count_is_taken_back_with_the_claim() {
 
     // If the undo fails as well, the error is still the answer and the vote is never
     // counted twice.
-    let store = FailingCounts {
-        inner: MemoryStore::new(),
-        undo_fails: true,
-    };
+    let store = failing_counts(true);
     let poll = simple(&store.inner, "p", &["a", "b", "c"]);
     assert!(cast(&store, &poll, &cookie(1), BallotInput::Single(2)).is_err());
     assert!(matches!(

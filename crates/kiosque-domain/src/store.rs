@@ -377,6 +377,72 @@ impl KvStore for MemoryStore {
     }
 }
 
+/// Decides, from `(key, delta)`, whether a [`FaultyStore`] increment fails.
+#[cfg(test)]
+pub(crate) type FailIncrement = Box<dyn Fn(&str, i64) -> bool + Send + Sync>;
+
+/// A [`MemoryStore`] with injected faults, for tests of what the domain does when the store
+/// fails or loses races: one wrapper instead of a hand-written delegating store per test.
+#[cfg(test)]
+pub(crate) struct FaultyStore {
+    pub inner: MemoryStore,
+    /// `increment(key, delta)` fails with a backend error when this says so.
+    pub fail_increment: FailIncrement,
+    /// Every compare-and-swap loses, as if another request always won (the call still counts).
+    pub lose_swaps: bool,
+}
+
+#[cfg(test)]
+impl FaultyStore {
+    pub fn new() -> Self {
+        FaultyStore {
+            inner: MemoryStore::new(),
+            fail_increment: Box::new(|_, _| false),
+            lose_swaps: false,
+        }
+    }
+}
+
+#[cfg(test)]
+impl KvStore for FaultyStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get(key)
+    }
+    fn get_many(&self, keys: &[String]) -> Result<KeyValues, StoreError> {
+        self.inner.get_many(keys)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.delete(key)
+    }
+    fn exists(&self, key: &str) -> Result<bool, StoreError> {
+        self.inner.exists(key)
+    }
+    fn get_keys(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.get_keys()
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        if (self.fail_increment)(key, delta) {
+            return Err(StoreError::Backend("disk full".to_owned()));
+        }
+        self.inner.increment(key, delta)
+    }
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: &[u8],
+    ) -> Result<bool, StoreError> {
+        if self.lose_swaps {
+            self.inner.compare_and_swap(key, Some(b"\0never"), b"x")?;
+            return Ok(false);
+        }
+        self.inner.compare_and_swap(key, expected, new)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -565,67 +631,5 @@ mod tests {
         assert_eq!(ops.total(), 9);
         store.reset_ops();
         assert_eq!(store.ops().total(), 0);
-    }
-}
-
-/// A [`MemoryStore`] with injected faults, for tests of what the domain does when the store
-/// fails or loses races: one wrapper instead of a hand-written delegating store per test.
-#[cfg(test)]
-pub(crate) struct FaultyStore {
-    pub inner: MemoryStore,
-    /// `increment(key, delta)` fails with a backend error when this says so.
-    pub fail_increment: Box<dyn Fn(&str, i64) -> bool + Send + Sync>,
-    /// Every compare-and-swap loses, as if another request always won (the call still counts).
-    pub lose_swaps: bool,
-}
-
-#[cfg(test)]
-impl FaultyStore {
-    pub fn new() -> Self {
-        FaultyStore {
-            inner: MemoryStore::new(),
-            fail_increment: Box::new(|_, _| false),
-            lose_swaps: false,
-        }
-    }
-}
-
-#[cfg(test)]
-impl KvStore for FaultyStore {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.inner.get(key)
-    }
-    fn get_many(&self, keys: &[String]) -> Result<KeyValues, StoreError> {
-        self.inner.get_many(keys)
-    }
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.inner.set(key, value)
-    }
-    fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.inner.delete(key)
-    }
-    fn exists(&self, key: &str) -> Result<bool, StoreError> {
-        self.inner.exists(key)
-    }
-    fn get_keys(&self) -> Result<Vec<String>, StoreError> {
-        self.inner.get_keys()
-    }
-    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
-        if (self.fail_increment)(key, delta) {
-            return Err(StoreError::Backend("disk full".to_owned()));
-        }
-        self.inner.increment(key, delta)
-    }
-    fn compare_and_swap(
-        &self,
-        key: &str,
-        expected: Option<&[u8]>,
-        new: &[u8],
-    ) -> Result<bool, StoreError> {
-        if self.lose_swaps {
-            self.inner.compare_and_swap(key, Some(b"\0never"), b"x")?;
-            return Ok(false);
-        }
-        self.inner.compare_and_swap(key, expected, new)
     }
 }

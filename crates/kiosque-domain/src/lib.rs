@@ -23,6 +23,7 @@ pub mod moderation;
 pub mod polls;
 pub mod questions;
 pub mod ratelimit;
+pub mod social;
 pub mod store;
 pub mod web;
 

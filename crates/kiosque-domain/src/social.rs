@@ -1,0 +1,359 @@
+//! The vocabulary shared by posts (what staff schedule) and channels (where posts go): what a
+//! post says to one channel, how publishing ended, the outbound HTTP seam and the lifecycle
+//! events sent to staff's webhook endpoints.
+//!
+//! Posts and the tick (`posts`) and channels and platforms (`channels`) both depend on this
+//! module and on nothing of each other, so the two areas evolve separately.
+
+use std::fmt;
+use std::future::Future;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::ids;
+use crate::web::HttpsUrl;
+
+/// The longest channel id we accept: ids we generate are 16 characters.
+const MAX_CHANNEL_ID_CHARS: usize = 40;
+
+/// Identifies one of the library's accounts (a Mastodon account, a Bluesky account or an
+/// outgoing webhook): lowercase letters and digits, so it fits in URLs and store keys.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ChannelId(String);
+
+impl ChannelId {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let valid = (1..=MAX_CHANNEL_ID_CHARS).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if !valid {
+            return Err("channel id: must be 1 to 40 lowercase letters or digits".to_owned());
+        }
+        Ok(ChannelId(text.to_owned()))
+    }
+
+    /// Builds a fresh id from 10 random bytes supplied by the caller.
+    pub fn generate(random: [u8; 10]) -> Self {
+        ChannelId(ids::base32_lower(&random))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ChannelId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for ChannelId {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        ChannelId::parse(&text)
+    }
+}
+
+impl From<ChannelId> for String {
+    fn from(id: ChannelId) -> String {
+        id.0
+    }
+}
+
+/// The kinds of channel a library can publish to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    Mastodon,
+    Bluesky,
+    Webhook,
+}
+
+impl ChannelKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ChannelKind::Mastodon => "mastodon",
+            ChannelKind::Bluesky => "bluesky",
+            ChannelKind::Webhook => "webhook",
+        }
+    }
+}
+
+/// Who sees a post (Mastodon's visibilities; Bluesky posts are always public).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    #[default]
+    Public,
+    Unlisted,
+    Private,
+    Direct,
+}
+
+impl Visibility {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Unlisted => "unlisted",
+            Visibility::Private => "private",
+            Visibility::Direct => "direct",
+        }
+    }
+}
+
+/// An image published with a post, fetched from `url` at publish time. `alt` is required:
+/// channel validation refuses an empty one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostImage {
+    pub url: HttpsUrl,
+    pub alt: String,
+}
+
+/// A poll attached to a post (Mastodon only; never together with images).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostPoll {
+    pub options: Vec<String>,
+    pub expires_in_secs: u32,
+    #[serde(default)]
+    pub multiple: bool,
+}
+
+/// What goes to one channel: the post's content or that channel's own version, with the
+/// campaign hashtags already resolved (CamelCase, without '#'; appended by the platform code).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostContent {
+    pub text: String,
+    #[serde(default)]
+    pub content_warning: Option<String>,
+    /// ISO 639-1, e.g. `fr`.
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub visibility: Visibility,
+    #[serde(default)]
+    pub link: Option<HttpsUrl>,
+    /// At most 4.
+    #[serde(default)]
+    pub images: Vec<PostImage>,
+    /// Mastodon only; not with images.
+    #[serde(default)]
+    pub poll: Option<PostPoll>,
+    #[serde(default)]
+    pub hashtags: Vec<String>,
+}
+
+/// One precise validation problem of a post for one channel, e.g.
+/// `{"field": "text", "message": "301 graphemes, Bluesky allows 300"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// How one attempt to publish to one channel ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum PublishOutcome {
+    /// The platform holds the post: its id there and its public URL.
+    Published { platform_id: String, url: String },
+    /// A transient failure (network, timeout, 5xx, 429): try again later, not before
+    /// `retry_after_secs` when the platform said so.
+    RetryLater {
+        reason: String,
+        retry_after_secs: Option<u64>,
+    },
+    /// The platform refused our credentials (401/403): the channel is marked and staff must
+    /// reconnect it; retrying is pointless until then.
+    NeedsReconnect { reason: String },
+    /// The platform refused this content (422): the platform's message, for staff.
+    Refused { message: String },
+}
+
+/// An outbound HTTP request, transport-neutral.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    pub fn get(url: impl Into<String>) -> Self {
+        HttpRequest {
+            method: "GET".to_owned(),
+            url: url.into(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    pub fn post(url: impl Into<String>, body: Vec<u8>) -> Self {
+        HttpRequest {
+            method: "POST".to_owned(),
+            url: url.into(),
+            headers: Vec::new(),
+            body,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+}
+
+/// An outbound HTTP response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first header named `name`, compared case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why an outbound request got no response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpFailure {
+    Network(String),
+    Timeout,
+}
+
+impl fmt::Display for HttpFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HttpFailure::Network(reason) => write!(f, "network error: {reason}"),
+            HttpFailure::Timeout => f.write_str("timed out"),
+        }
+    }
+}
+
+/// Outbound HTTP, implemented over spin-sdk in the component and by test doubles natively.
+/// Async (static dispatch, `impl Future`), because spin-sdk's outbound `send` is async.
+pub trait HttpClient {
+    fn send(&self, request: HttpRequest)
+        -> impl Future<Output = Result<HttpResponse, HttpFailure>>;
+}
+
+/// What happened to a post or a channel, sent to staff's webhook endpoints.
+/// The `type` of the Standard Webhooks payload is [`LifecycleEvent::event_type`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum LifecycleEvent {
+    #[serde(rename = "post.scheduled")]
+    PostScheduled {
+        post_id: String,
+        channel_ids: Vec<ChannelId>,
+        /// When the post is due, in UTC.
+        scheduled_at: Timestamp,
+    },
+    #[serde(rename = "post.published")]
+    PostPublished {
+        post_id: String,
+        channel_id: ChannelId,
+        platform_id: String,
+        url: String,
+    },
+    #[serde(rename = "post.failed")]
+    PostFailed {
+        post_id: String,
+        channel_id: ChannelId,
+        reason: String,
+    },
+    #[serde(rename = "channel.needs_reconnect")]
+    ChannelNeedsReconnect {
+        channel_id: ChannelId,
+        reason: String,
+    },
+}
+
+impl LifecycleEvent {
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            LifecycleEvent::PostScheduled { .. } => "post.scheduled",
+            LifecycleEvent::PostPublished { .. } => "post.published",
+            LifecycleEvent::PostFailed { .. } => "post.failed",
+            LifecycleEvent::ChannelNeedsReconnect { .. } => "channel.needs_reconnect",
+        }
+    }
+}
+
+/// Runs a future to completion on the current thread, for native code whose futures never
+/// wait on real I/O (test doubles answer immediately). Panics never: a pending future is
+/// polled again after yielding the thread.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    use std::pin::pin;
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct ThreadWaker(std::thread::Thread);
+    impl Wake for ThreadWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+    let mut context = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        match future.as_mut().poll(&mut context) {
+            Poll::Ready(output) => return output,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_ids_are_lowercase_alphanumeric() {
+        assert!(ChannelId::parse("abc234").is_ok());
+        for bad in ["", "ABC", "a-b", "a/b", &"a".repeat(41)] {
+            assert!(ChannelId::parse(bad).is_err(), "{bad}");
+        }
+        let generated = ChannelId::generate([7; 10]);
+        assert_eq!(ChannelId::parse(generated.as_str()).unwrap(), generated);
+    }
+
+    #[test]
+    fn lifecycle_events_serialise_with_their_type() {
+        let event = LifecycleEvent::ChannelNeedsReconnect {
+            channel_id: ChannelId::parse("abc").unwrap(),
+            reason: "401".to_owned(),
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["type"], "channel.needs_reconnect");
+        assert_eq!(json["channel_id"], "abc");
+        assert_eq!(event.event_type(), "channel.needs_reconnect");
+    }
+
+    #[test]
+    fn block_on_runs_ready_futures() {
+        assert_eq!(block_on(async { 41 + 1 }), 42);
+    }
+}

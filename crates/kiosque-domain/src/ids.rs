@@ -15,6 +15,17 @@ pub fn base64url(bytes: &[u8]) -> String {
     encode_bits(bytes, 6, BASE64URL)
 }
 
+/// RFC 4648 base64 with the standard alphabet and `=` padding, as Standard Webhooks writes
+/// signatures and `whsec_` secrets.
+pub fn base64_standard(bytes: &[u8]) -> String {
+    const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = encode_bits(bytes, 6, STANDARD);
+    while out.len() % 4 != 0 {
+        out.push('=');
+    }
+    out
+}
+
 fn encode_bits(bytes: &[u8], bits_per_char: u32, alphabet: &[u8]) -> String {
     let mask = (1u32 << bits_per_char) - 1;
     let mut out = String::with_capacity((bytes.len() * 8).div_ceil(bits_per_char as usize));
@@ -70,6 +81,10 @@ mod tests {
             assert_eq!(base64url(input.as_bytes()), expected, "{input}");
         }
         assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+        for (input, expected) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v")] {
+            assert_eq!(base64_standard(input.as_bytes()), expected, "{input}");
+        }
+        assert_eq!(base64_standard(&[0xfb, 0xff]), "+/8=");
         assert_eq!(base64url(&[0u8; 24]).len(), 32);
     }
 }

@@ -221,3 +221,56 @@ mod tests {
         assert!(poll_voter(&id, &Voter::Card("f".repeat(64))).len() <= MAX_KEY_BYTES);
     }
 }
+
+// --- channels and outgoing webhooks (social publishing) -----------------------------------
+//
+// | key                                     | value                                           |
+// |-----------------------------------------|-------------------------------------------------|
+// | `channels/seq`                          | counter: the last channel slot handed out (at most 100) |
+// | `channels/{n}`                          | JSON channel id: the channel created with slot `n` |
+// | `channel/{cid}`                         | JSON `StoredChannel`: the channel and its credentials sealed with `credentials_key` (CAS) |
+// | `channel/{cid}/session`                 | sealed JSON: the cached Bluesky session (access and refresh JWTs) |
+// | `channel/{cid}/record/{64 hex}`         | JSON `{rkey}`: the Bluesky record key fixed for one idempotency key (SHA-256) |
+// | `webhook-endpoints`                     | JSON: the lifecycle webhook endpoints (at most 20), secrets sealed (CAS) |
+// | `webhook-deliveries/seq`                | counter: the last delivery number handed out    |
+// | `webhook-deliveries/head`               | JSON number: every delivery up to it is finished (CAS) |
+// | `webhook-delivery/{n}`                  | JSON `Delivery`: one event to one endpoint, its attempts and status (CAS) |
+//
+// Longest: `channel/` + 40 + `/record/` + 64 = 120 bytes.
+
+pub fn channel_index_seq() -> String {
+    "channels/seq".to_owned()
+}
+
+pub fn channel_index_slot(n: u64) -> String {
+    format!("channels/{n}")
+}
+
+pub fn channel(id: &crate::social::ChannelId) -> String {
+    format!("channel/{id}")
+}
+
+pub fn channel_session(id: &crate::social::ChannelId) -> String {
+    format!("channel/{id}/session")
+}
+
+/// `key_hash`: the SHA-256 of an idempotency key, in hex.
+pub fn channel_record(id: &crate::social::ChannelId, key_hash: &str) -> String {
+    format!("channel/{id}/record/{key_hash}")
+}
+
+pub fn webhook_endpoints() -> String {
+    "webhook-endpoints".to_owned()
+}
+
+pub fn webhook_delivery_seq() -> String {
+    "webhook-deliveries/seq".to_owned()
+}
+
+pub fn webhook_delivery_head() -> String {
+    "webhook-deliveries/head".to_owned()
+}
+
+pub fn webhook_delivery(n: u64) -> String {
+    format!("webhook-delivery/{n}")
+}

@@ -254,7 +254,7 @@ impl fmt::Display for HttpFailure {
 /// Async (static dispatch, `impl Future`), because spin-sdk's outbound `send` is async.
 pub trait HttpClient {
     fn send(&self, request: HttpRequest)
-        -> impl Future<Output = Result<HttpResponse, HttpFailure>>;
+    -> impl Future<Output = Result<HttpResponse, HttpFailure>>;
 }
 
 /// What happened to a post or a channel, sent to staff's webhook endpoints.
@@ -323,6 +323,103 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
             Poll::Ready(output) => return output,
             Poll::Pending => std::thread::park(),
         }
+    }
+}
+
+/// A scripted [`HttpClient`] for native tests: answers by method and URL fragment, records
+/// every request.
+#[cfg(test)]
+pub mod testing {
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    use super::*;
+
+    type Answer = Result<HttpResponse, HttpFailure>;
+
+    #[derive(Default)]
+    pub struct ScriptedHttp {
+        routes: Mutex<Vec<(String, String, VecDeque<Answer>)>>,
+        requests: Mutex<Vec<HttpRequest>>,
+    }
+
+    impl ScriptedHttp {
+        pub fn new() -> Self {
+            Self::default()
+        }
+
+        /// Queues `answer` for requests `method` whose URL contains `url_part`. Answers of a
+        /// route are used in order; the last one repeats.
+        pub fn on(&self, method: &str, url_part: &str, answer: Answer) -> &Self {
+            let mut routes = self.routes.lock().unwrap();
+            match routes
+                .iter_mut()
+                .find(|(m, u, _)| m == method && u == url_part)
+            {
+                Some((_, _, answers)) => answers.push_back(answer),
+                None => routes.push((method.into(), url_part.into(), VecDeque::from([answer]))),
+            }
+            self
+        }
+
+        /// Forgets the answers queued for a route.
+        pub fn clear(&self, method: &str, url_part: &str) {
+            self.routes
+                .lock()
+                .unwrap()
+                .retain(|(m, u, _)| !(m == method && u == url_part));
+        }
+
+        pub fn requests(&self) -> Vec<HttpRequest> {
+            self.requests.lock().unwrap().clone()
+        }
+
+        /// The requests whose URL contains `url_part`.
+        pub fn requests_to(&self, url_part: &str) -> Vec<HttpRequest> {
+            self.requests()
+                .into_iter()
+                .filter(|r| r.url.contains(url_part))
+                .collect()
+        }
+    }
+
+    impl HttpClient for ScriptedHttp {
+        async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpFailure> {
+            self.requests.lock().unwrap().push(request.clone());
+            let mut routes = self.routes.lock().unwrap();
+            let route = routes
+                .iter_mut()
+                .find(|(m, u, _)| *m == request.method && request.url.contains(u.as_str()));
+            match route {
+                Some((_, _, answers)) if answers.len() > 1 => answers.pop_front().unwrap(),
+                Some((_, _, answers)) => answers.front().cloned().unwrap(),
+                None => Err(HttpFailure::Network(format!(
+                    "no scripted answer for {} {}",
+                    request.method, request.url
+                ))),
+            }
+        }
+    }
+
+    /// A JSON answer.
+    pub fn json(status: u16, body: serde_json::Value) -> Answer {
+        Ok(HttpResponse {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: serde_json::to_vec(&body).unwrap(),
+        })
+    }
+
+    /// An answer with headers and a raw body.
+    pub fn raw(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Answer {
+        Ok(HttpResponse {
+            status,
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+            body: body.to_vec(),
+        })
     }
 }
 

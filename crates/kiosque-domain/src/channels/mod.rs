@@ -1,0 +1,914 @@
+//! Channels: the library's accounts that posts go to (a Mastodon account, a Bluesky account,
+//! a generic outgoing webhook), their encrypted credentials, "check connection", the rules
+//! each platform puts on a post ([`validate`]) and publishing ([`publish`]).
+//!
+//! - [`crypto`]: credentials sealed with ChaCha20-Poly1305 under the `credentials_key`
+//!   variable; they go in through the staff API and never come out (no getter returns them,
+//!   [`Channel`] has no field for them);
+//! - [`text`]: the composed text, links/mentions/hashtags with UTF-8 byte offsets, counts;
+//! - [`mastodon`], [`bluesky`], [`webhook`]: each platform's client over the
+//!   [`HttpClient`](crate::social::HttpClient) seam, so tests run natively against doubles;
+//! - [`webhooks_out`]: the lifecycle webhooks staff subscribe to (Standard Webhooks).
+//!
+//! Store operations: `get` 1 read; `list` 1 counter read + 2 batch reads; `create` 1 increment
+//! + 2 writes; `publish` 1 read (+ Bluesky: 1 session read, 1 record-key read and write, a
+//! session write only when it was refreshed) whatever the number of channels or posts.
+
+pub mod bluesky;
+pub mod crypto;
+pub mod mastodon;
+pub mod text;
+pub mod webhook;
+pub mod webhooks_out;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::{Clock, Timestamp};
+use crate::error::{DomainError, ErrorKind};
+use crate::keys;
+use crate::moderation;
+use crate::social::{
+    ChannelId, ChannelKind, FieldError, HttpClient, HttpFailure, HttpResponse, LifecycleEvent,
+    PostContent, PublishOutcome,
+};
+use crate::store::{KvStore, StoreError};
+use crate::web::is_bidi_control;
+
+pub use crypto::{CredentialKey, Sealed};
+
+/// The most channels a library registers; the staff list reads them all at once.
+pub const MAX_CHANNELS: u64 = 100;
+/// Images per post, on every platform we support.
+pub const MAX_IMAGES: usize = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChannelError {
+    #[error("channel not found")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the library already has {MAX_CHANNELS} channels")]
+    TooMany,
+    /// The `credentials_key` variable is unset or malformed: a deployment mistake.
+    #[error("the credentials_key variable is not configured")]
+    KeyMissing,
+    /// Stored credentials do not open with the current key (key changed, value corrupted).
+    #[error("stored credentials of channel {0} do not decrypt with the current key")]
+    Undecryptable(ChannelId),
+    #[error(transparent)]
+    Storage(#[from] StoreError),
+}
+
+impl DomainError for ChannelError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ChannelError::NotFound => ErrorKind::NotFound,
+            ChannelError::Invalid(_) => ErrorKind::Invalid,
+            ChannelError::TooMany => ErrorKind::Conflict,
+            ChannelError::KeyMissing
+            | ChannelError::Undecryptable(_)
+            | ChannelError::Storage(_) => ErrorKind::Storage,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            ChannelError::NotFound => "channel_not_found",
+            ChannelError::Invalid(_) => "invalid_channel",
+            ChannelError::TooMany => "too_many_channels",
+            ChannelError::KeyMissing => "credentials_key_missing",
+            ChannelError::Undecryptable(_) => "credentials_undecryptable",
+            ChannelError::Storage(_) => "storage_error",
+        }
+    }
+}
+
+/// The base URL of a platform server or webhook target: `https://` anywhere, or plain
+/// `http://` on the loopback interface only (a local server during development and tests).
+/// Which hosts are reachable at all is `allowed_outbound_hosts`' decision (see README).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ServiceUrl(String);
+
+impl ServiceUrl {
+    pub fn parse(field: &str, text: &str) -> Result<Self, String> {
+        let text = text.trim().trim_end_matches('/');
+        let lower = text.to_ascii_lowercase();
+        let rest = if lower.starts_with("https://") {
+            &text[8..]
+        } else if lower.starts_with("http://") {
+            let host = text[7..].split(['/', '?', '#']).next().unwrap_or("");
+            let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+            if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+                return Err(format!(
+                    "{field}: must start with https:// (plain http only on 127.0.0.1)"
+                ));
+            }
+            &text[7..]
+        } else {
+            return Err(format!("{field}: must start with https://"));
+        };
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let bad = |c: char| {
+            c.is_whitespace() || c.is_control() || is_bidi_control(c) || "\"'<>`\\{}|^".contains(c)
+        };
+        if host.is_empty() || host.contains('@') || text.chars().any(bad) || text.contains('#') {
+            return Err(format!("{field}: must be a valid URL"));
+        }
+        if text.len() > 500 {
+            return Err(format!("{field}: must be at most 500 characters"));
+        }
+        let scheme_len = text.find("://").map_or(0, |i| i + 3);
+        Ok(ServiceUrl(format!(
+            "{}{}",
+            text[..scheme_len].to_ascii_lowercase(),
+            &text[scheme_len..]
+        )))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `{base}{path}`, `path` starting with `/`.
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+}
+
+impl TryFrom<String> for ServiceUrl {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        ServiceUrl::parse("url", &text)
+    }
+}
+
+impl From<ServiceUrl> for String {
+    fn from(url: ServiceUrl) -> String {
+        url.0
+    }
+}
+
+/// Whether a channel can publish, as far as we know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelStatus {
+    /// Created or given new credentials, not checked yet.
+    Unchecked,
+    /// The last check or publication succeeded.
+    Connected,
+    /// The platform refused the credentials (401/403): staff must give new ones; nothing is
+    /// published to it until then.
+    NeedsReconnect,
+    /// The last check could not reach the platform (network, 5xx): try again later.
+    Unreachable,
+}
+
+/// What a server allows, read by "check connection" from Mastodon's `GET /api/v2/instance`;
+/// Mastodon's defaults until then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    pub max_characters: u32,
+    pub max_media: u32,
+    pub characters_reserved_per_url: u32,
+    pub poll_max_options: u32,
+    pub poll_max_characters_per_option: u32,
+    pub poll_min_expiration: u32,
+    pub poll_max_expiration: u32,
+    pub alt_text_max_characters: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_characters: 500,
+            max_media: 4,
+            characters_reserved_per_url: 23,
+            poll_max_options: 4,
+            poll_max_characters_per_option: 50,
+            poll_min_expiration: 300,
+            poll_max_expiration: 2_629_746,
+            alt_text_max_characters: 1500,
+        }
+    }
+}
+
+/// A channel as staff see it. It holds no secret, so it can be serialised into any answer;
+/// the credentials live beside it, sealed, in [`StoredChannel`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Channel {
+    pub id: ChannelId,
+    pub kind: ChannelKind,
+    pub name: String,
+    /// Mastodon: the server (`https://mastodon.social`); Bluesky: the PDS
+    /// (`https://bsky.social`); webhook: the URL posts are sent to.
+    pub url: ServiceUrl,
+    /// Bluesky: the account's handle (`bib.bsky.social`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
+    pub status: ChannelStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    /// The account as the platform names it (`@bib@mastodon.social`, a Bluesky DID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default)]
+    pub limits: Limits,
+    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<Timestamp>,
+}
+
+/// The stored document: the channel and its sealed credentials.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredChannel {
+    pub channel: Channel,
+    pub credentials: Sealed,
+}
+
+/// What staff give for a channel's credentials; never stored in the clear, never returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Credentials {
+    /// A Mastodon access token with the `write:statuses write:media read:accounts` scopes.
+    AccessToken(String),
+    /// A Bluesky app password (Settings > App passwords), never the account password.
+    AppPassword(String),
+    /// The Standard Webhooks secret of a webhook channel (raw bytes, shown once as `whsec_`).
+    WebhookSecret(Vec<u8>),
+}
+
+/// The staff API's body to create a channel (the credentials are write-only).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewChannelRequest {
+    pub kind: ChannelKind,
+    pub name: String,
+    pub url: String,
+    #[serde(default)]
+    pub handle: Option<String>,
+    #[serde(default)]
+    pub access_token: Option<String>,
+    #[serde(default)]
+    pub app_password: Option<String>,
+}
+
+/// The staff API's body to replace a channel's credentials (reconnect).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialsRequest {
+    #[serde(default)]
+    pub access_token: Option<String>,
+    #[serde(default)]
+    pub app_password: Option<String>,
+}
+
+/// A validated channel creation.
+#[derive(Debug, Clone)]
+pub struct NewChannel {
+    pub kind: ChannelKind,
+    pub name: String,
+    pub url: ServiceUrl,
+    pub handle: Option<String>,
+    /// `None` for a webhook channel: its secret is generated.
+    pub credentials: Option<Credentials>,
+}
+
+impl NewChannel {
+    pub fn parse(request: NewChannelRequest) -> Result<Self, ChannelError> {
+        let invalid = ChannelError::Invalid;
+        let name = moderation::text("name", &request.name, 100, false).map_err(invalid)?;
+        let url = ServiceUrl::parse("url", &request.url).map_err(invalid)?;
+        let handle = match (request.kind, request.handle.as_deref().map(str::trim)) {
+            (ChannelKind::Bluesky, Some(handle)) => Some(parse_handle(handle)?),
+            (ChannelKind::Bluesky, None) => {
+                return Err(invalid("handle: required for a Bluesky channel".into()));
+            }
+            (_, Some(_)) => {
+                return Err(invalid("handle: only for a Bluesky channel".into()));
+            }
+            (_, None) => None,
+        };
+        let credentials = parse_credentials(
+            request.kind,
+            CredentialsRequest {
+                access_token: request.access_token,
+                app_password: request.app_password,
+            },
+        )?;
+        Ok(NewChannel {
+            kind: request.kind,
+            name,
+            url,
+            handle,
+            credentials,
+        })
+    }
+}
+
+fn parse_handle(handle: &str) -> Result<String, ChannelError> {
+    let handle = handle.trim_start_matches('@').to_ascii_lowercase();
+    let valid = handle.len() <= 253
+        && handle.contains('.')
+        && handle.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    if !valid {
+        return Err(ChannelError::Invalid(
+            "handle: must be a Bluesky handle such as bib.bsky.social".into(),
+        ));
+    }
+    Ok(handle)
+}
+
+/// Checks that the credentials fit the channel kind. Secrets are checked for shape only and
+/// never appear in an error message.
+pub fn parse_credentials(
+    kind: ChannelKind,
+    request: CredentialsRequest,
+) -> Result<Option<Credentials>, ChannelError> {
+    let secret = |field: &str, value: Option<String>| -> Result<String, ChannelError> {
+        let value = value.map(|v| v.trim().to_owned()).unwrap_or_default();
+        if value.is_empty()
+            || value.len() > 2000
+            || value.chars().any(|c| c.is_control() || c == ' ')
+        {
+            return Err(ChannelError::Invalid(format!(
+                "{field}: required, without spaces, at most 2000 characters"
+            )));
+        }
+        Ok(value)
+    };
+    let extra = |field: &str| {
+        Err(ChannelError::Invalid(format!(
+            "{field}: not used by a {} channel",
+            kind.as_str()
+        )))
+    };
+    match kind {
+        ChannelKind::Mastodon => {
+            if request.app_password.is_some() {
+                return extra("app_password");
+            }
+            Ok(Some(Credentials::AccessToken(secret(
+                "access_token",
+                request.access_token,
+            )?)))
+        }
+        ChannelKind::Bluesky => {
+            if request.access_token.is_some() {
+                return extra("access_token");
+            }
+            Ok(Some(Credentials::AppPassword(secret(
+                "app_password",
+                request.app_password,
+            )?)))
+        }
+        ChannelKind::Webhook => {
+            if request.access_token.is_some() {
+                return extra("access_token");
+            }
+            if request.app_password.is_some() {
+                return extra("app_password");
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// The context string a channel's sealed values are bound to (associated data).
+fn credentials_context(id: &ChannelId) -> String {
+    format!("channel/{id}/credentials")
+}
+
+/// Randomness a channel operation needs, drawn by the caller from the host.
+#[derive(Debug, Clone, Copy)]
+pub struct ChannelRandom {
+    pub id: [u8; 10],
+    pub nonce: [u8; 12],
+    /// A webhook channel's secret (24 bytes, within Standard Webhooks' 24-64).
+    pub secret: [u8; 24],
+}
+
+/// Creates a channel; for a webhook channel, also returns its `whsec_...` secret, which is
+/// shown this once and never again.
+pub fn create(
+    store: &dyn KvStore,
+    key: &CredentialKey,
+    now: Timestamp,
+    random: ChannelRandom,
+    new: NewChannel,
+) -> Result<(Channel, Option<String>), ChannelError> {
+    let id = ChannelId::generate(random.id);
+    let (credentials, shown_secret) = match new.credentials {
+        Some(credentials) => (credentials, None),
+        None => (
+            Credentials::WebhookSecret(random.secret.to_vec()),
+            Some(webhook::format_secret(&random.secret)),
+        ),
+    };
+    let channel = Channel {
+        id: id.clone(),
+        kind: new.kind,
+        name: new.name,
+        url: new.url,
+        handle: new.handle,
+        status: ChannelStatus::Unchecked,
+        status_reason: None,
+        account: None,
+        limits: Limits::default(),
+        created_at: now,
+        checked_at: None,
+    };
+    let slot = u64::try_from(store.increment(&keys::channel_index_seq(), 1)?).unwrap_or(0);
+    if slot > MAX_CHANNELS {
+        store.increment(&keys::channel_index_seq(), -1)?;
+        return Err(ChannelError::TooMany);
+    }
+    let stored = StoredChannel {
+        channel: channel.clone(),
+        credentials: seal_credentials(key, &id, random.nonce, &credentials),
+    };
+    (store as &dyn KvStore).set_json(&keys::channel(&id), &stored)?;
+    (store as &dyn KvStore).set_json(&keys::channel_index_slot(slot), &id)?;
+    Ok((channel, shown_secret))
+}
+
+fn seal_credentials(
+    key: &CredentialKey,
+    id: &ChannelId,
+    nonce: [u8; 12],
+    credentials: &Credentials,
+) -> Sealed {
+    let plaintext = serde_json::to_vec(credentials).unwrap_or_default();
+    key.seal(&credentials_context(id), nonce, &plaintext)
+}
+
+/// Reads the stored document of a channel.
+pub fn get_stored(store: &dyn KvStore, id: &ChannelId) -> Result<StoredChannel, ChannelError> {
+    store
+        .get_json::<StoredChannel>(&keys::channel(id))?
+        .ok_or(ChannelError::NotFound)
+}
+
+/// A channel as staff see it (no secret inside).
+pub fn get(store: &dyn KvStore, id: &ChannelId) -> Result<Channel, ChannelError> {
+    Ok(get_stored(store, id)?.channel)
+}
+
+/// Every channel, oldest first: 1 counter read and 2 batch reads.
+pub fn list(store: &dyn KvStore) -> Result<Vec<Channel>, ChannelError> {
+    let last = moderation::read_counter(store, keys::channel_index_seq())?.min(MAX_CHANNELS);
+    let slots: Vec<u64> = (1..=last).collect();
+    let ids: Vec<(u64, ChannelId)> =
+        moderation::read_items(store, &slots, keys::channel_index_slot)?;
+    let keys_of: Vec<String> = ids.iter().map(|(_, id)| keys::channel(id)).collect();
+    let mut found: std::collections::HashMap<String, Vec<u8>> = if keys_of.is_empty() {
+        Default::default()
+    } else {
+        store
+            .get_many(&keys_of)?
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v?)))
+            .collect()
+    };
+    let mut channels = Vec::new();
+    for key in keys_of {
+        if let Some(bytes) = found.remove(&key) {
+            let stored: StoredChannel =
+                serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+                    key: key.clone(),
+                    message: e.to_string(),
+                })?;
+            channels.push(stored.channel);
+        }
+    }
+    Ok(channels)
+}
+
+/// Deletes a channel, its Bluesky session and its slot stays empty (the list skips it).
+pub fn delete(store: &dyn KvStore, id: &ChannelId) -> Result<(), ChannelError> {
+    get_stored(store, id)?;
+    store.delete(&keys::channel_session(id))?;
+    store.delete(&keys::channel(id))?;
+    Ok(())
+}
+
+/// Replaces a channel's credentials (after "needs reconnect"): the status goes back to
+/// unchecked and a cached Bluesky session is dropped.
+pub fn set_credentials(
+    store: &dyn KvStore,
+    key: &CredentialKey,
+    id: &ChannelId,
+    nonce: [u8; 12],
+    request: CredentialsRequest,
+) -> Result<Channel, ChannelError> {
+    let kind = get(store, id)?.kind;
+    let Some(credentials) = parse_credentials(kind, request)? else {
+        return Err(ChannelError::Invalid(
+            "a webhook channel's secret is generated: create a new channel to change it".into(),
+        ));
+    };
+    let sealed = seal_credentials(key, id, nonce, &credentials);
+    let updated = moderation::update_doc(store, &keys::channel(id), |doc: &mut StoredChannel| {
+        doc.credentials = sealed.clone();
+        doc.channel.status = ChannelStatus::Unchecked;
+        doc.channel.status_reason = None;
+        Ok::<_, ChannelError>(true)
+    })?
+    .ok_or(ChannelError::NotFound)?;
+    store.delete(&keys::channel_session(id))?;
+    Ok(updated.channel)
+}
+
+fn open_credentials(
+    key: &CredentialKey,
+    stored: &StoredChannel,
+) -> Result<Credentials, ChannelError> {
+    let id = &stored.channel.id;
+    key.open(&credentials_context(id), &stored.credentials)
+        .and_then(|plain| serde_json::from_slice(&plain).ok())
+        .ok_or_else(|| ChannelError::Undecryptable(id.clone()))
+}
+
+/// Records what a check or a publication learnt about a channel. A move to
+/// [`ChannelStatus::NeedsReconnect`] also queues the `channel.needs_reconnect` webhook.
+pub fn record_status(
+    store: &dyn KvStore,
+    now: Timestamp,
+    id: &ChannelId,
+    status: ChannelStatus,
+    reason: Option<String>,
+    learnt: impl Fn(&mut Channel),
+) -> Result<Channel, ChannelError> {
+    let mut moved_to_reconnect = false;
+    let updated = moderation::update_doc(store, &keys::channel(id), |doc: &mut StoredChannel| {
+        moved_to_reconnect = status == ChannelStatus::NeedsReconnect
+            && doc.channel.status != ChannelStatus::NeedsReconnect;
+        doc.channel.status = status;
+        doc.channel.status_reason = reason.clone();
+        doc.channel.checked_at = Some(now);
+        learnt(&mut doc.channel);
+        Ok::<_, ChannelError>(true)
+    })?
+    .ok_or(ChannelError::NotFound)?;
+    if moved_to_reconnect {
+        webhooks_out::enqueue(
+            store,
+            now,
+            &LifecycleEvent::ChannelNeedsReconnect {
+                channel_id: id.clone(),
+                reason: reason.unwrap_or_default(),
+            },
+        )?;
+    }
+    Ok(updated.channel)
+}
+
+/// Everything a post breaks on `channel`, each problem with its field; empty when the post
+/// can go. Checked before scheduling and again before publishing.
+pub fn validate(channel: &Channel, content: &PostContent) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if content.text.trim().is_empty() && content.images.is_empty() {
+        errors.push(FieldError::new("text", "must not be empty"));
+    }
+    if content.images.len() > MAX_IMAGES {
+        errors.push(FieldError::new(
+            "images",
+            format!("at most {MAX_IMAGES} images, got {}", content.images.len()),
+        ));
+    }
+    for (i, image) in content.images.iter().enumerate() {
+        if image.alt.trim().is_empty() {
+            errors.push(FieldError::new(
+                format!("images[{i}].alt"),
+                "alt text is required: describe the image for people who cannot see it",
+            ));
+        }
+    }
+    if let Some(language) = &content.language
+        && !(language.len() == 2 && language.bytes().all(|b| b.is_ascii_lowercase()))
+    {
+        errors.push(FieldError::new(
+            "language",
+            "must be an ISO 639-1 code such as fr or en",
+        ));
+    }
+    if content.hashtags.iter().any(|tag| {
+        let tag = tag.trim_start_matches('#');
+        tag.is_empty() || !tag.chars().all(|c| c.is_alphanumeric() || c == '_')
+    }) {
+        errors.push(FieldError::new(
+            "hashtags",
+            "each hashtag is letters, digits or _ (CamelCase, without spaces)",
+        ));
+    }
+    match channel.kind {
+        ChannelKind::Mastodon => mastodon::validate(&channel.limits, content, &mut errors),
+        ChannelKind::Bluesky => bluesky::validate(content, &mut errors),
+        ChannelKind::Webhook => {}
+    }
+    errors
+}
+
+/// Publishes `content` to a channel, exactly once per `idempotency_key` (the same key on every
+/// retry of one post to one channel): Mastodon remembers `Idempotency-Key`; Bluesky's record
+/// key is fixed at the first attempt and looked up before any retry; a webhook channel sends
+/// the key as `webhook-id`, which receivers deduplicate on.
+///
+/// A 401/403 marks the channel "needs reconnect" (and queues `channel.needs_reconnect`);
+/// while it is marked, nothing is sent.
+pub async fn publish(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    key: &CredentialKey,
+    http: &impl HttpClient,
+    id: &ChannelId,
+    content: &PostContent,
+    idempotency_key: &str,
+) -> PublishOutcome {
+    let stored = match get_stored(store, id) {
+        Ok(stored) => stored,
+        Err(ChannelError::NotFound) => {
+            return PublishOutcome::Refused {
+                message: "the channel was deleted".into(),
+            };
+        }
+        Err(e) => return retry_on_storage(e),
+    };
+    let channel = &stored.channel;
+    if channel.status == ChannelStatus::NeedsReconnect {
+        return PublishOutcome::NeedsReconnect {
+            reason: channel
+                .status_reason
+                .clone()
+                .unwrap_or_else(|| "the channel needs new credentials".into()),
+        };
+    }
+    let errors = validate(channel, content);
+    if !errors.is_empty() {
+        let message = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return PublishOutcome::Refused { message };
+    }
+    let credentials = match open_credentials(key, &stored) {
+        Ok(credentials) => credentials,
+        Err(e) => {
+            eprintln!("publish to channel {id}: {e}");
+            let reason = "stored credentials are unreadable: enter them again".to_owned();
+            let _ = record_status(
+                store,
+                clock.now(),
+                id,
+                ChannelStatus::NeedsReconnect,
+                Some(reason.clone()),
+                |_| {},
+            );
+            return PublishOutcome::NeedsReconnect { reason };
+        }
+    };
+    let outcome = match (&credentials, channel.kind) {
+        (Credentials::AccessToken(token), ChannelKind::Mastodon) => {
+            mastodon::publish(http, clock.now(), channel, token, content, idempotency_key).await
+        }
+        (Credentials::AppPassword(password), ChannelKind::Bluesky) => {
+            let session = bluesky::SessionStore { store, key, id };
+            bluesky::publish(
+                http,
+                clock,
+                &session,
+                channel,
+                password,
+                content,
+                idempotency_key,
+            )
+            .await
+        }
+        (Credentials::WebhookSecret(secret), ChannelKind::Webhook) => {
+            webhook::publish(http, clock.now(), channel, secret, content, idempotency_key).await
+        }
+        _ => PublishOutcome::Refused {
+            message: "the channel's credentials do not match its kind".into(),
+        },
+    };
+    let status_change = match &outcome {
+        PublishOutcome::NeedsReconnect { reason } => {
+            Some((ChannelStatus::NeedsReconnect, Some(reason.clone())))
+        }
+        PublishOutcome::Published { .. } if channel.status != ChannelStatus::Connected => {
+            Some((ChannelStatus::Connected, None))
+        }
+        _ => None,
+    };
+    if let Some((status, reason)) = status_change
+        && let Err(e) = record_status(store, clock.now(), id, status, reason, |_| {})
+    {
+        eprintln!("publish to channel {id}: failed to record its status: {e}");
+    }
+    outcome
+}
+
+fn retry_on_storage(error: ChannelError) -> PublishOutcome {
+    eprintln!("publish: {error}");
+    PublishOutcome::RetryLater {
+        reason: "storage error".into(),
+        retry_after_secs: None,
+    }
+}
+
+/// "Check connection": asks the platform whether the credentials work (Mastodon
+/// `verify_credentials` and the server's limits from `/api/v2/instance`, Bluesky a session,
+/// a webhook channel a signed `channel.check` ping) and records the result on the channel.
+pub async fn check_connection(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    key: &CredentialKey,
+    http: &impl HttpClient,
+    id: &ChannelId,
+) -> Result<Channel, ChannelError> {
+    let stored = get_stored(store, id)?;
+    let credentials = open_credentials(key, &stored)?;
+    let channel = &stored.channel;
+    let check = match (&credentials, channel.kind) {
+        (Credentials::AccessToken(token), ChannelKind::Mastodon) => {
+            mastodon::check(http, channel, token).await
+        }
+        (Credentials::AppPassword(password), ChannelKind::Bluesky) => {
+            let session = bluesky::SessionStore { store, key, id };
+            bluesky::check(http, clock, &session, channel, password).await
+        }
+        (Credentials::WebhookSecret(secret), ChannelKind::Webhook) => {
+            webhook::check(http, clock.now(), channel, secret).await
+        }
+        _ => CheckResult::failed(ChannelStatus::NeedsReconnect, "credentials do not match"),
+    };
+    record_status(store, clock.now(), id, check.status, check.reason, |c| {
+        if let Some(account) = &check.account {
+            c.account = Some(account.clone());
+        }
+        if let Some(limits) = &check.limits {
+            c.limits = limits.clone();
+        }
+    })
+}
+
+/// What a platform check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckResult {
+    pub status: ChannelStatus,
+    pub reason: Option<String>,
+    pub account: Option<String>,
+    pub limits: Option<Limits>,
+}
+
+impl CheckResult {
+    pub fn failed(status: ChannelStatus, reason: impl Into<String>) -> Self {
+        CheckResult {
+            status,
+            reason: Some(reason.into()),
+            account: None,
+            limits: None,
+        }
+    }
+
+    /// The check's reading of a failed answer or transport failure.
+    pub fn from_failure(platform: &str, answer: Result<&HttpResponse, &HttpFailure>) -> Self {
+        match answer {
+            Ok(response) if matches!(response.status, 401 | 403) => CheckResult::failed(
+                ChannelStatus::NeedsReconnect,
+                format!(
+                    "{platform} refused the credentials ({}): {}",
+                    response.status,
+                    platform_message(response)
+                ),
+            ),
+            Ok(response) => CheckResult::failed(
+                ChannelStatus::Unreachable,
+                format!(
+                    "{platform} answered {}: {}",
+                    response.status,
+                    platform_message(response)
+                ),
+            ),
+            Err(failure) => {
+                CheckResult::failed(ChannelStatus::Unreachable, format!("{platform}: {failure}"))
+            }
+        }
+    }
+}
+
+/// The most of a platform's error text we keep (it is shown to staff).
+const MAX_PLATFORM_MESSAGE_CHARS: usize = 300;
+
+/// The human message of a platform's error answer: Mastodon's `{"error": "..."}`, AT
+/// Protocol's `{"error": "...", "message": "..."}`, or the start of the body.
+pub fn platform_message(response: &HttpResponse) -> String {
+    let parsed: Option<serde_json::Value> = serde_json::from_slice(&response.body).ok();
+    let text = parsed
+        .as_ref()
+        .and_then(|v| {
+            let message = v.get("message").and_then(|m| m.as_str());
+            let error = v.get("error").and_then(|m| m.as_str());
+            match (error, message) {
+                (Some(e), Some(m)) => Some(format!("{e}: {m}")),
+                (Some(e), None) => Some(e.to_owned()),
+                (None, Some(m)) => Some(m.to_owned()),
+                (None, None) => None,
+            }
+        })
+        .unwrap_or_else(|| String::from_utf8_lossy(&response.body).into_owned());
+    let text: String = text
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_PLATFORM_MESSAGE_CHARS)
+        .collect();
+    if text.trim().is_empty() {
+        format!("HTTP {}", response.status)
+    } else {
+        text
+    }
+}
+
+/// Seconds from a `Retry-After` header: a number of seconds or an HTTP date.
+pub fn retry_after_secs(response: &HttpResponse, now: Timestamp) -> Option<u64> {
+    let value = response.header("retry-after")?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(secs);
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some(u64::try_from(date.timestamp() - now.unix_seconds()).unwrap_or(0))
+}
+
+/// The common reading of a failed publication answer: 401/403 reconnect, 408/429/5xx retry
+/// (honouring `Retry-After`), any other 4xx (422 above all) refused with the platform's
+/// words.
+pub fn classify_failure(
+    platform: &str,
+    answer: Result<&HttpResponse, &HttpFailure>,
+    now: Timestamp,
+) -> PublishOutcome {
+    match answer {
+        Err(failure) => PublishOutcome::RetryLater {
+            reason: format!("{platform}: {failure}"),
+            retry_after_secs: None,
+        },
+        Ok(response) => match response.status {
+            401 | 403 => PublishOutcome::NeedsReconnect {
+                reason: format!(
+                    "{platform} refused the credentials ({}): {}",
+                    response.status,
+                    platform_message(response)
+                ),
+            },
+            408 | 425 | 429 | 500..=599 => PublishOutcome::RetryLater {
+                reason: format!(
+                    "{platform} answered {}: {}",
+                    response.status,
+                    platform_message(response)
+                ),
+                retry_after_secs: retry_after_secs(response, now),
+            },
+            _ => PublishOutcome::Refused {
+                message: format!("{platform}: {}", platform_message(response)),
+            },
+        },
+    }
+}
+
+/// What an image download gave: the bytes and their media type, or how publishing ends.
+pub async fn download_image(
+    http: &impl HttpClient,
+    index: usize,
+    url: &str,
+    now: Timestamp,
+) -> Result<(Vec<u8>, String), PublishOutcome> {
+    let platform = format!("image {} ({url})", index + 1);
+    match http.send(crate::social::HttpRequest::get(url)).await {
+        Ok(response) if response.status == 200 => {
+            let media_type = response
+                .header("content-type")
+                .and_then(|t| t.split(';').next())
+                .map(|t| t.trim().to_ascii_lowercase())
+                .filter(|t| t.starts_with("image/"))
+                .ok_or_else(|| PublishOutcome::Refused {
+                    message: format!("{platform}: not an image"),
+                })?;
+            Ok((response.body, media_type))
+        }
+        // The image host refusing us says nothing about the channel's credentials.
+        Ok(response) if matches!(response.status, 401 | 403) => Err(PublishOutcome::Refused {
+            message: format!("{platform}: answered {}", response.status),
+        }),
+        Ok(response) => Err(classify_failure(&platform, Ok(&response), now)),
+        Err(failure) => Err(classify_failure(&platform, Err(&failure), now)),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -16,6 +16,9 @@ pub enum ErrorKind {
     Conflict,
     /// The input is larger than we accept (HTTP 413).
     PayloadTooLarge,
+    /// The input is well-formed but breaks rules, listed field by field, e.g. a post too long
+    /// for one of its channels (HTTP 422, with [`DomainError::field_errors`]).
+    Unprocessable,
     /// The input comes in a format we do not read, e.g. a form where JSON is expected
     /// (HTTP 415).
     UnsupportedMediaType,
@@ -36,5 +39,10 @@ pub trait DomainError: std::error::Error {
     /// (sent as `Retry-After`).
     fn retry_after_secs(&self) -> Option<u32> {
         None
+    }
+    /// For [`ErrorKind::Unprocessable`]: every problem found, each with the path of its field
+    /// (`channels[1].text`), so a client can show them all at once.
+    fn field_errors(&self) -> Vec<crate::social::FieldError> {
+        Vec::new()
     }
 }

@@ -19,7 +19,9 @@
 
 use crate::contests::{CategorySlug, ContestId};
 use crate::polls::{InviteCode, PollId, Voter, VoterId};
+use crate::posts::PostId;
 use crate::questions::QuestionId;
+use crate::social::ChannelId;
 
 /// One of the fixed buckets of a rate-limit scope (see `ratelimit`).
 pub fn rate_limit_bucket(scope: &str, bucket: u64) -> String {
@@ -196,6 +198,62 @@ pub fn contact_ref_seq(hash: &str) -> String {
 
 pub fn contact_ref(hash: &str, n: u64) -> String {
     format!("contact-ref/{hash}/{n}")
+}
+
+// --- posts and the scheduler tick (posts/) --------------------------------------------------
+//
+// | key                                  | value                                               |
+// |--------------------------------------|-----------------------------------------------------|
+// | `post/{pid}`                         | JSON `posts::Post`, rewritten only by CAS (edits, claims, results) |
+// | `posts/seq`, `posts/{n}`             | counter, JSON `{id}`: the staff registry, newest last |
+// | `due/{minute}/seq`                   | counter: entries of the due bucket of that UTC minute (unix minutes) |
+// | `due/{minute}/{n}`                   | JSON `{post, seq}`: post due then (stale when the post's schedule seq moved on) |
+// | `post-day/{YYYY-MM-DD}/seq`, `.../{n}` | counter, JSON `{post, seq}`: posts scheduled on that local day (calendar) |
+// | `scheduler/cursor`                   | JSON `{bucket, slot}`: the due index is processed up to slot `slot` of bucket `bucket` |
+// | `post-slots/{cid}`                   | JSON weekly posting slots of a channel (`posts::schedule`) |
+// | `slot-taken/{cid}/{minute}`          | counter used as a claim: >= 1 once a post took that slot |
+//
+// Longest: `slot-taken/` + 40 + `/` + 9 digits = 61 bytes.
+
+pub fn post(id: &PostId) -> String {
+    format!("post/{id}")
+}
+
+pub fn post_registry_seq() -> String {
+    "posts/seq".to_owned()
+}
+
+pub fn post_registry(n: u64) -> String {
+    format!("posts/{n}")
+}
+
+pub fn due_bucket_seq(minute: i64) -> String {
+    format!("due/{minute}/seq")
+}
+
+pub fn due_entry(minute: i64, n: u64) -> String {
+    format!("due/{minute}/{n}")
+}
+
+/// `day` is a local date `YYYY-MM-DD` (parsed by the caller).
+pub fn post_day_seq(day: &str) -> String {
+    format!("post-day/{day}/seq")
+}
+
+pub fn post_day_entry(day: &str, n: u64) -> String {
+    format!("post-day/{day}/{n}")
+}
+
+pub fn scheduler_cursor() -> String {
+    "scheduler/cursor".to_owned()
+}
+
+pub fn post_slots(channel: &ChannelId) -> String {
+    format!("post-slots/{channel}")
+}
+
+pub fn slot_taken(channel: &ChannelId, minute: i64) -> String {
+    format!("slot-taken/{channel}/{minute}")
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod keys;
 pub mod markdown;
 pub mod moderation;
 pub mod polls;
+pub mod posts;
 pub mod questions;
 pub mod ratelimit;
 pub mod social;

@@ -6,6 +6,7 @@
 
 use std::fmt::Display;
 
+use kiosque_domain::social::FieldError;
 use kiosque_domain::{DomainError, ErrorKind};
 use serde::Serialize;
 use spin_sdk::http::{IntoResponse, Response};
@@ -24,6 +25,7 @@ pub fn status_for(kind: ErrorKind) -> u16 {
         ErrorKind::Conflict => 409,
         ErrorKind::PayloadTooLarge => 413,
         ErrorKind::UnsupportedMediaType => 415,
+        ErrorKind::Unprocessable => 422,
         ErrorKind::TooManyRequests => 429,
         ErrorKind::Storage => 500,
     }
@@ -74,6 +76,8 @@ pub struct ApiError {
     pub message: String,
     /// Seconds the client should wait before retrying (`Retry-After`, with 429).
     pub retry_after_secs: Option<u32>,
+    /// With 422: every problem found, by field path (`error.fields` in the body).
+    pub fields: Vec<FieldError>,
 }
 
 impl ApiError {
@@ -83,6 +87,7 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after_secs: None,
+            fields: Vec::new(),
         }
     }
 
@@ -134,6 +139,7 @@ impl<E: DomainError> From<E> for ApiError {
             ErrorKind::Storage => ApiError::internal(format!("{}: {error}", error.code())),
             kind => ApiError {
                 retry_after_secs: error.retry_after_secs(),
+                fields: error.field_errors(),
                 ..ApiError::new(status_for(kind), error.code(), error.to_string())
             },
         }
@@ -149,6 +155,8 @@ struct ErrorBody<'a> {
 struct ErrorDetail<'a> {
     code: &'a str,
     message: &'a str,
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    fields: &'a [FieldError],
 }
 
 impl IntoResponse for ApiError {
@@ -157,6 +165,7 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: self.code,
                 message: &self.message,
+                fields: &self.fields,
             },
         };
         let mut response = response::json(self.status, &body);

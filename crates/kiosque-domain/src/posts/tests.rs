@@ -1,0 +1,888 @@
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+
+use super::schedule::{ScheduleRequest, WeeklySlots, When};
+use super::tick::{Budget, TickReport, tick};
+use super::*;
+use crate::social::{LifecycleEvent, PublishOutcome, block_on};
+use crate::store::MemoryStore;
+
+/// A scripted stand-in for the channels area: known channels, a length rule, outcomes queued
+/// per channel (default: published), and a record of every publication and event.
+#[derive(Default)]
+struct FakePlatform {
+    max_chars: HashMap<String, usize>,
+    outcomes: RefCell<HashMap<String, VecDeque<PublishOutcome>>>,
+    published: RefCell<Vec<(String, String, String)>>,
+    events: RefCell<Vec<LifecycleEvent>>,
+    /// Runs inside `publish`, once: lets a test start an overlapping tick mid-publication.
+    during_publish: RefCell<Option<Box<dyn FnOnce()>>>,
+}
+
+impl FakePlatform {
+    fn with_channels(channels: &[(&str, usize)]) -> Self {
+        FakePlatform {
+            max_chars: channels.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
+            ..FakePlatform::default()
+        }
+    }
+
+    fn queue(&self, channel: &str, outcome: PublishOutcome) {
+        self.outcomes
+            .borrow_mut()
+            .entry(channel.to_owned())
+            .or_default()
+            .push_back(outcome);
+    }
+
+    fn publications(&self) -> usize {
+        self.published.borrow().len()
+    }
+
+    fn event_types(&self) -> Vec<&'static str> {
+        self.events
+            .borrow()
+            .iter()
+            .map(|e| e.event_type())
+            .collect()
+    }
+}
+
+impl Platform for FakePlatform {
+    fn validate(
+        &self,
+        channel: &ChannelId,
+        content: &PostContent,
+    ) -> Result<Option<Vec<FieldError>>, PostError> {
+        let Some(max) = self.max_chars.get(channel.as_str()) else {
+            return Ok(None);
+        };
+        let mut errors = Vec::new();
+        let chars = content.text.chars().count();
+        if chars > *max {
+            errors.push(FieldError::new(
+                "text",
+                format!("{chars} characters, the limit is {max}"),
+            ));
+        }
+        Ok(Some(errors))
+    }
+
+    async fn publish(
+        &self,
+        channel: &ChannelId,
+        content: &PostContent,
+        idempotency_key: &str,
+    ) -> PublishOutcome {
+        let hook = self.during_publish.borrow_mut().take();
+        if let Some(hook) = hook {
+            hook();
+        }
+        let outcome = self
+            .outcomes
+            .borrow_mut()
+            .get_mut(channel.as_str())
+            .and_then(VecDeque::pop_front)
+            .unwrap_or_else(|| PublishOutcome::Published {
+                platform_id: format!("{channel}-{}", self.published.borrow().len() + 1),
+                url: format!("https://social.example/{channel}/{idempotency_key}"),
+            });
+        if let PublishOutcome::Published { .. } = outcome {
+            let text = format!("{} #{}", content.text, content.hashtags.join(" #"));
+            self.published.borrow_mut().push((
+                channel.to_string(),
+                idempotency_key.to_owned(),
+                text,
+            ));
+        }
+        outcome
+    }
+
+    fn notify(&self, event: LifecycleEvent) -> Result<(), PostError> {
+        self.events.borrow_mut().push(event);
+        Ok(())
+    }
+}
+
+fn at(text: &str) -> Timestamp {
+    Timestamp::parse(text).unwrap()
+}
+
+fn plus(t: Timestamp, secs: i64) -> Timestamp {
+    Timestamp::from_unix_seconds(t.unix_seconds() + secs).unwrap()
+}
+
+fn request(text: &str, channels: &[&str]) -> PostRequest {
+    PostRequest {
+        text: text.to_owned(),
+        hashtags: vec!["nuit de la lecture".to_owned()],
+        channels: channels.iter().map(|c| c.to_string()).collect(),
+        ..PostRequest::default()
+    }
+}
+
+fn new_post(store: &MemoryStore, now: Timestamp, n: u8, text: &str) -> Post {
+    let new = NewPost::parse(&request(text, &["masto", "bsky"])).unwrap();
+    create(store, now, PostId::generate([n; 10]), new).unwrap()
+}
+
+fn schedule_at(
+    store: &MemoryStore,
+    p: &FakePlatform,
+    now: Timestamp,
+    id: &PostId,
+    local: &str,
+) -> Post {
+    let when = When::parse(
+        &ScheduleRequest {
+            at: Some(local.to_owned()),
+            zone: None,
+            next_free_slot: false,
+        },
+        Zone::PARIS,
+    )
+    .unwrap();
+    schedule::schedule(store, p, now, id, when).unwrap()
+}
+
+/// Ticks at `now` until the backlog is caught up (the cron calls every minute; a test that
+/// jumps a day ahead needs several calls), and adds up the reports.
+fn run_tick(store: &MemoryStore, p: &FakePlatform, now: Timestamp) -> TickReport {
+    let mut total = TickReport::default();
+    for _ in 0..100 {
+        let report = block_on(tick(store, p, now, Budget::default())).unwrap();
+        total.buckets_read += report.buckets_read;
+        total.entries_read += report.entries_read;
+        total.skipped += report.skipped;
+        total.claimed_elsewhere += report.claimed_elsewhere;
+        total.published += report.published;
+        total.retrying += report.retrying;
+        total.failed += report.failed;
+        total.cursor = report.cursor;
+        if !report.more {
+            return total;
+        }
+    }
+    panic!("the tick never catches up");
+}
+
+fn platform() -> FakePlatform {
+    FakePlatform::with_channels(&[("masto", 500), ("bsky", 300)])
+}
+
+// 2026-11-30 is a Monday; Paris is at UTC+1 then.
+const NOW: &str = "2026-11-30T08:00:00Z";
+
+#[test]
+fn hashtags_are_camel_case() {
+    for (raw, expected) in [
+        ("nuit de la lecture", "NuitDeLaLecture"),
+        ("#NuitDeLaLecture", "NuitDeLaLecture"),
+        ("fête-de-la-musique", "FêteDeLaMusique"),
+        ("  #prix_goncourt ", "Prix_goncourt"),
+        ("2026 en lectures", "2026EnLectures"),
+    ] {
+        assert_eq!(Hashtag::parse(raw).unwrap().as_str(), expected, "{raw}");
+    }
+    for bad in ["", "#", "2026", "c'est parti", "a.b"] {
+        assert!(Hashtag::parse(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn every_problem_of_a_post_is_reported_with_its_field_path() {
+    let mut bad = request("  ", &["masto", "masto", "Bad Id"]);
+    bad.images = vec![
+        content::ImageRequest {
+            url: "https://img.example/a.jpg".to_owned(),
+            alt: None,
+        },
+        content::ImageRequest {
+            url: "http://img.example/b.jpg".to_owned(),
+            alt: Some("ok".to_owned()),
+        },
+    ];
+    bad.language = Some("french".to_owned());
+    bad.hashtags = vec!["ok".to_owned(), "2026".to_owned()];
+    bad.versions.insert(
+        "other".to_owned(),
+        content::VersionRequest {
+            text: Some("x".to_owned()),
+            ..Default::default()
+        },
+    );
+    let Err(PostError::Invalid(errors)) = NewPost::parse(&bad) else {
+        panic!("invalid");
+    };
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "text",
+            "language",
+            "images[0].alt",
+            "images[1].url",
+            "hashtags[1]",
+            "channels[1]",
+            "channels[2]",
+            "versions.other"
+        ]
+    );
+    let error = PostError::Invalid(errors);
+    assert_eq!(error.kind(), ErrorKind::Unprocessable);
+    assert_eq!(error.field_errors().len(), 8);
+}
+
+#[test]
+fn scheduling_checks_each_channel_version_and_reports_all_problems() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    let mut req = request(&"é".repeat(400), &["masto", "bsky", "gone"]);
+    req.versions.insert(
+        "masto".to_owned(),
+        content::VersionRequest {
+            text: Some("Court pour Mastodon".to_owned()),
+            ..Default::default()
+        },
+    );
+    let post = create(
+        &store,
+        now,
+        PostId::generate([1; 10]),
+        NewPost::parse(&req).unwrap(),
+    )
+    .unwrap();
+    let when = When::At {
+        zone: Zone::PARIS,
+        local: LocalDateTime::parse("2026-12-01T10:00").unwrap(),
+    };
+    let Err(PostError::Invalid(errors)) = schedule::schedule(&store, &p, now, &post.id, when)
+    else {
+        panic!("refused");
+    };
+    assert_eq!(
+        errors,
+        vec![
+            FieldError::new(
+                "channels[1].text",
+                "400 characters, the limit is 300 (bsky)"
+            ),
+            FieldError::new("channels[2]", "no channel has the id gone"),
+        ]
+    );
+    assert_eq!(get(&store, &post.id).unwrap().state, PostState::Draft);
+}
+
+#[test]
+fn a_post_goes_out_on_time_exactly_once() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    let post = new_post(&store, now, 1, "Ce soir, lectures à voix haute");
+    let scheduled = schedule_at(&store, &p, now, &post.id, "2026-12-01T10:00");
+    assert_eq!(scheduled.state, PostState::Scheduled);
+    let due = at("2026-12-01T09:00:00Z");
+    assert_eq!(scheduled.schedule.as_ref().unwrap().due_at, due);
+    assert_eq!(p.event_types(), ["post.scheduled"]);
+
+    // A minute early: nothing.
+    let report = run_tick(&store, &p, plus(due, -60));
+    assert_eq!((report.published, p.publications()), (0, 0));
+    // On time: both channels, once each, with the CamelCase hashtag and stable keys.
+    let report = run_tick(&store, &p, plus(due, 20));
+    assert_eq!(report.published, 1, "{report:?}");
+    let published = p.published.borrow().clone();
+    assert_eq!(published.len(), 2);
+    assert_eq!(
+        published[0].1,
+        format!("kiosque-{}-masto", post.id),
+        "idempotency key"
+    );
+    assert!(
+        published[0].2.ends_with("#NuitDeLaLecture"),
+        "{published:?}"
+    );
+    let done = get(&store, &post.id).unwrap();
+    assert_eq!(done.state, PostState::Published { at: plus(due, 20) });
+    assert!(matches!(
+        &done.targets[1].status,
+        TargetStatus::Published { url, .. } if url.starts_with("https://social.example/bsky/")
+    ));
+    assert_eq!(
+        p.event_types(),
+        ["post.scheduled", "post.published", "post.published"]
+    );
+    // Later ticks, and the lease entry's minute, publish nothing more.
+    run_tick(&store, &p, plus(due, 60));
+    run_tick(&store, &p, plus(due, tick::LEASE_SECS + 120));
+    assert_eq!(p.publications(), 2);
+}
+
+#[test]
+fn overlapping_ticks_never_publish_twice() {
+    let store = std::rc::Rc::new(MemoryStore::new());
+    let p = std::rc::Rc::new(platform());
+    let now = at(NOW);
+    let post = new_post(&store, now, 1, "Atelier BD samedi");
+    schedule_at(&store, &p, now, &post.id, "2026-12-01T10:00");
+    let due = at("2026-12-01T09:00:00Z");
+    // While the first tick publishes, a second tick runs on the same store.
+    let second: std::rc::Rc<RefCell<Option<TickReport>>> = Default::default();
+    {
+        let (store, p2, second) = (store.clone(), p.clone(), second.clone());
+        *p.during_publish.borrow_mut() = Some(Box::new(move || {
+            *second.borrow_mut() = Some(run_tick(&store, &p2, plus(due, 30)));
+        }));
+    }
+    let first = run_tick(&store, &p, plus(due, 10));
+    let second = second.borrow().clone().unwrap();
+    assert_eq!(first.published, 1);
+    assert_eq!(second.published, 0, "{second:?}");
+    assert_eq!(second.skipped, 1, "{second:?}");
+    assert_eq!(p.publications(), 2, "one per channel");
+}
+
+#[test]
+fn an_edit_and_a_claim_cannot_both_win() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    let post = new_post(&store, now, 1, "Première version");
+    schedule_at(&store, &p, now, &post.id, "2026-12-01T10:00");
+    let due = at("2026-12-01T09:00:00Z");
+    // An edit before the tick: the tick publishes the edited text.
+    let edited = NewPost::parse(&request("Version corrigée", &["masto", "bsky"])).unwrap();
+    let post = edit(&store, now, &post.id, edited.clone(), Some(2)).unwrap();
+    assert_eq!(post.state, PostState::Scheduled);
+    // A stale version is refused.
+    assert!(matches!(
+        edit(&store, now, &post.id, edited.clone(), Some(2)),
+        Err(PostError::VersionMismatch {
+            expected: 2,
+            actual: 3
+        })
+    ));
+    // An edit while the tick publishes is refused (the tick claimed the document first).
+    let conflict: std::rc::Rc<RefCell<Option<Result<Post, PostError>>>> = Default::default();
+    let store = std::rc::Rc::new(store);
+    {
+        let (store, conflict, id, edited) = (
+            store.clone(),
+            conflict.clone(),
+            post.id.clone(),
+            edited.clone(),
+        );
+        *p.during_publish.borrow_mut() = Some(Box::new(move || {
+            *conflict.borrow_mut() = Some(edit(&*store, plus(due, 5), &id, edited, None));
+        }));
+    }
+    run_tick(&store, &p, plus(due, 1));
+    assert!(matches!(
+        conflict.borrow().as_ref().unwrap(),
+        Err(PostError::WrongState {
+            state: "publishing",
+            ..
+        })
+    ));
+    assert!(p.published.borrow()[0].2.starts_with("Version corrigée"));
+}
+
+#[test]
+fn transient_failures_are_retried_with_backoff_then_published_once() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    let post = new_post(&store, now, 1, "Concert au jardin");
+    schedule_at(&store, &p, now, &post.id, "2026-12-01T10:00");
+    let due = at("2026-12-01T09:00:00Z");
+    p.queue(
+        "bsky",
+        PublishOutcome::RetryLater {
+            reason: "429 too many requests".to_owned(),
+            retry_after_secs: Some(300),
+        },
+    );
+    let report = run_tick(&store, &p, due);
+    assert_eq!((report.published, report.retrying), (0, 1));
+    let waiting = get(&store, &post.id).unwrap();
+    assert_eq!(waiting.state, PostState::Scheduled);
+    assert!(matches!(
+        waiting.targets[0].status,
+        TargetStatus::Published { .. }
+    ));
+    let retry_at = waiting.schedule.as_ref().unwrap().due_at;
+    // Retry-After (300 s) is honoured, and the retry is on a whole minute.
+    assert!(retry_at >= plus(due, 300), "{retry_at}");
+    assert_eq!(retry_at.unix_seconds() % 60, 0);
+    // Before the retry time: nothing; at it: Bluesky only, with the same idempotency key.
+    run_tick(&store, &p, plus(retry_at, -60));
+    assert_eq!(p.publications(), 1);
+    let report = run_tick(&store, &p, retry_at);
+    assert_eq!(report.published, 1);
+    let published = p.published.borrow().clone();
+    assert_eq!(published.len(), 2);
+    assert_eq!(published[1].1, format!("kiosque-{}-bsky", post.id));
+    assert!(matches!(
+        get(&store, &post.id).unwrap().state,
+        PostState::Published { .. }
+    ));
+}
+
+#[test]
+fn backoff_grows_exponentially_with_jitter_and_honours_retry_after() {
+    let a = PostId::generate([1; 10]);
+    let b = PostId::generate([2; 10]);
+    for attempt in 1..=5 {
+        let exp = (60i64 << (attempt - 1)).min(3600);
+        for id in [&a, &b] {
+            let delay = tick::backoff_secs(id, attempt, None);
+            assert!((exp / 2..=exp).contains(&delay), "{attempt}: {delay}");
+        }
+    }
+    assert_ne!(
+        (1..=5)
+            .map(|n| tick::backoff_secs(&a, n, None))
+            .collect::<Vec<_>>(),
+        (1..=5)
+            .map(|n| tick::backoff_secs(&b, n, None))
+            .collect::<Vec<_>>(),
+        "jitter differs per post"
+    );
+    assert_eq!(tick::backoff_secs(&a, 1, Some(900)), 900);
+}
+
+#[test]
+fn attempts_are_bounded() {
+    let store = MemoryStore::new();
+    let p = FakePlatform::with_channels(&[("masto", 500)]);
+    let now = at(NOW);
+    let new = NewPost::parse(&request("Fermeture exceptionnelle", &["masto"])).unwrap();
+    let post = create(&store, now, PostId::generate([1; 10]), new).unwrap();
+    schedule_at(&store, &p, now, &post.id, "2026-12-01T10:00");
+    for _ in 0..tick::MAX_ATTEMPTS {
+        p.queue(
+            "masto",
+            PublishOutcome::RetryLater {
+                reason: "503".to_owned(),
+                retry_after_secs: None,
+            },
+        );
+    }
+    let mut t = at("2026-12-01T09:00:00Z");
+    for _ in 0..tick::MAX_ATTEMPTS {
+        let due = get(&store, &post.id).unwrap().schedule.unwrap().due_at;
+        t = t.max(due);
+        run_tick(&store, &p, t);
+    }
+    let failed = get(&store, &post.id).unwrap();
+    assert_eq!(failed.attempts, tick::MAX_ATTEMPTS);
+    assert!(
+        matches!(&failed.state, PostState::Failed { reason } if reason.contains("gave up after 5 attempts: 503")),
+        "{:?}",
+        failed.state
+    );
+    assert_eq!(p.publications(), 0);
+    assert_eq!(p.event_types().last(), Some(&"post.failed"));
+}
+
+#[test]
+fn refused_and_reconnect_needed_fail_with_the_reason_and_tell_staff() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    let post = new_post(&store, now, 1, "Nouveautés de la semaine");
+    schedule_at(&store, &p, now, &post.id, "2026-12-01T10:00");
+    p.queue(
+        "masto",
+        PublishOutcome::NeedsReconnect {
+            reason: "401 the access token is invalid".to_owned(),
+        },
+    );
+    p.queue(
+        "bsky",
+        PublishOutcome::Refused {
+            message: "Record/text must not be longer than 300 graphemes".to_owned(),
+        },
+    );
+    let report = run_tick(&store, &p, at("2026-12-01T09:00:00Z"));
+    assert_eq!(report.failed, 1);
+    let post = get(&store, &post.id).unwrap();
+    let PostState::Failed { reason } = &post.state else {
+        panic!("{:?}", post.state);
+    };
+    assert!(
+        reason.contains("masto: the channel needs reconnecting: 401"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("bsky: refused by the platform: Record/text"),
+        "{reason}"
+    );
+    assert_eq!(
+        p.event_types(),
+        [
+            "post.scheduled",
+            "channel.needs_reconnect",
+            "post.failed",
+            "post.failed"
+        ]
+    );
+    // Staff reconnect, then publish the failed post again: both channels go out.
+    let post = block_on(tick::publish_now(
+        &store,
+        &p,
+        at("2026-12-01T09:30:00Z"),
+        &post.id,
+        Zone::PARIS,
+    ))
+    .unwrap();
+    assert!(
+        matches!(post.state, PostState::Published { .. }),
+        "{:?}",
+        post.state
+    );
+    assert_eq!(p.publications(), 2);
+}
+
+#[test]
+fn a_tick_that_died_mid_publication_is_taken_over_after_its_lease() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    let post = new_post(&store, now, 1, "Heure du conte");
+    schedule_at(&store, &p, now, &post.id, "2026-12-01T10:00");
+    let due = at("2026-12-01T09:00:00Z");
+    // Simulate the crash: claim by hand (what the tick does first), never finish.
+    let (mut claimed, bytes) = get_raw(&store, &post.id).unwrap();
+    due::add(&store, plus(due, tick::LEASE_SECS), &post.id, 1).unwrap();
+    claimed.state = PostState::Publishing {
+        lease_until: plus(due, tick::LEASE_SECS),
+    };
+    assert!(swap(&store, &bytes, &mut claimed, due).unwrap());
+    // The minute's tick skips it; once the lease ran out, a tick publishes it.
+    assert_eq!(run_tick(&store, &p, plus(due, 30)).skipped, 1);
+    assert_eq!(p.publications(), 0);
+    let report = run_tick(&store, &p, plus(due, tick::LEASE_SECS));
+    assert_eq!(report.published, 1, "{report:?}");
+    assert_eq!(p.publications(), 2);
+}
+
+#[test]
+fn cancelled_and_rescheduled_posts_leave_only_stale_entries() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    let a = new_post(&store, now, 1, "Annulé");
+    let b = new_post(&store, now, 2, "Déplacé");
+    schedule_at(&store, &p, now, &a.id, "2026-12-01T10:00");
+    schedule_at(&store, &p, now, &b.id, "2026-12-01T10:00");
+    cancel(&store, now, &a.id).unwrap();
+    schedule_at(&store, &p, now, &b.id, "2026-12-01T11:00");
+    let report = run_tick(&store, &p, at("2026-12-01T09:00:00Z"));
+    assert_eq!((report.published, report.skipped), (0, 2));
+    let report = run_tick(&store, &p, at("2026-12-01T10:00:00Z"));
+    assert_eq!(report.published, 1);
+    assert_eq!(get(&store, &a.id).unwrap().state, PostState::Cancelled);
+    assert!(matches!(
+        cancel(&store, now, &b.id),
+        Err(PostError::WrongState {
+            state: "published",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn wall_clock_times_survive_daylight_saving_changes() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at("2027-03-20T08:00:00Z");
+    // 10:00 in Paris is 09:00 UTC in winter and 08:00 UTC in summer (from 28 March 2027).
+    let before = new_post(&store, now, 1, "Samedi");
+    let after = new_post(&store, now, 2, "Dimanche");
+    let gap = new_post(&store, now, 3, "Dans le trou");
+    let s1 = schedule_at(&store, &p, now, &before.id, "2027-03-27T10:00");
+    let s2 = schedule_at(&store, &p, now, &after.id, "2027-03-28T10:00");
+    // 02:30 does not exist on 28 March 2027 in Paris: moved to 03:30 summer time.
+    let s3 = schedule_at(&store, &p, now, &gap.id, "2027-03-28T02:30");
+    let due = |p: &Post| p.schedule.as_ref().unwrap().due_at;
+    assert_eq!(due(&s1), at("2027-03-27T09:00:00Z"));
+    assert_eq!(due(&s2), at("2027-03-28T08:00:00Z"));
+    assert_eq!(due(&s3), at("2027-03-28T01:30:00Z"));
+    assert_eq!(
+        s2.schedule.as_ref().unwrap().local.to_string(),
+        "2027-03-28T10:00"
+    );
+    // The tick publishes each at its instant, not an hour off.
+    run_tick(&store, &p, at("2027-03-28T01:29:00Z"));
+    assert_eq!(p.publications(), 2, "Saturday's post only");
+    run_tick(&store, &p, at("2027-03-28T01:30:00Z"));
+    assert_eq!(p.publications(), 4);
+    run_tick(&store, &p, at("2027-03-28T07:59:00Z"));
+    assert_eq!(p.publications(), 4);
+    run_tick(&store, &p, at("2027-03-28T08:00:00Z"));
+    assert_eq!(p.publications(), 6);
+}
+
+#[test]
+fn scheduling_in_the_past_or_this_minute_is_refused() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at("2026-12-01T09:00:30Z");
+    let post = new_post(&store, now, 1, "Trop tard");
+    for local in ["2026-12-01T10:00", "2026-11-30T10:00"] {
+        let when = When::At {
+            zone: Zone::PARIS,
+            local: LocalDateTime::parse(local).unwrap(),
+        };
+        let Err(PostError::Invalid(errors)) = schedule::schedule(&store, &p, now, &post.id, when)
+        else {
+            panic!("{local} refused");
+        };
+        assert_eq!(errors[0].field, "at");
+    }
+    schedule_at(&store, &p, now, &post.id, "2026-12-01T10:01");
+}
+
+/// Schedules `n` posts due over the next weeks and measures one tick now.
+fn tick_cost_with_future_posts(n: usize) -> crate::store::OpCounts {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    due::ensure_cursor(&store, plus(now, -120)).unwrap();
+    // A tick a minute ago, as the cron does, so this one reads the minute since.
+    run_tick(&store, &p, plus(now, -60));
+    for i in 0..n {
+        let new = NewPost::parse(&request("Plus tard", &["masto"])).unwrap();
+        let mut bytes = [0u8; 10];
+        bytes[..8].copy_from_slice(&(i as u64).to_le_bytes());
+        let post = create(&store, now, PostId::generate(bytes), new).unwrap();
+        // Spread over 3 weeks, from tomorrow.
+        let minute = 24 * 60 + (i % (21 * 24 * 60)) as i64;
+        let local = Zone::PARIS.local(plus(now, minute * 60)).local;
+        let when = When::At {
+            zone: Zone::PARIS,
+            local,
+        };
+        schedule::schedule(&store, &p, now, &post.id, when).unwrap();
+    }
+    store.reset_ops();
+    let report = run_tick(&store, &p, now);
+    assert_eq!(report.entries_read, 0);
+    store.ops()
+}
+
+#[test]
+fn a_tick_costs_the_same_with_0_10_or_10000_future_posts() {
+    let none = tick_cost_with_future_posts(0);
+    let ten = tick_cost_with_future_posts(10);
+    let many = tick_cost_with_future_posts(10_000);
+    assert_eq!(none, ten);
+    assert_eq!(none, many);
+    // 1 read (cursor) + 1 batch read (the counters of the minutes since the last tick) +
+    // 1 compare-and-swap (the cursor moves on).
+    assert_eq!((none.get, none.get_many, none.compare_and_swap), (1, 1, 1));
+    assert_eq!(none.total(), 3);
+    assert_eq!(none.get_keys, 0);
+    eprintln!("tick with 0 / 10 / 10,000 future posts: {none:?} / {ten:?} / {many:?}");
+}
+
+#[test]
+fn a_due_tick_costs_a_bounded_number_of_operations_per_post() {
+    let store = MemoryStore::new();
+    let p = FakePlatform::with_channels(&[("masto", 500)]);
+    let now = at(NOW);
+    for n in 0..3u8 {
+        let new = NewPost::parse(&request("Maintenant", &["masto"])).unwrap();
+        let post = create(&store, now, PostId::generate([n; 10]), new).unwrap();
+        schedule_at(&store, &p, now, &post.id, "2026-11-30T10:00");
+    }
+    store.reset_ops();
+    let report = run_tick(&store, &p, at("2026-11-30T09:00:00Z"));
+    assert_eq!(report.published, 3);
+    let ops = store.ops();
+    // Fixed: cursor read, counters, entries, posts (batch), cursor swap. Per post: lease
+    // entry (1 increment + 1 write) + claim swap + result swap.
+    assert_eq!(ops.get, 1);
+    assert_eq!(ops.get_many, 3);
+    assert_eq!(ops.increment, 3);
+    assert_eq!(ops.set, 3);
+    assert_eq!(ops.compare_and_swap, 1 + 2 * 3);
+}
+
+#[test]
+fn the_budget_bounds_a_tick_and_the_backlog_is_caught_up() {
+    let store = MemoryStore::new();
+    let p = FakePlatform::with_channels(&[("masto", 500)]);
+    let now = at(NOW);
+    let mut ids = Vec::new();
+    for n in 0..25u8 {
+        let new = NewPost::parse(&request("Lot", &["masto"])).unwrap();
+        let post = create(&store, now, PostId::generate([n; 10]), new).unwrap();
+        // Five hours of posts, every 12 minutes, while the cron is down.
+        let local = Zone::PARIS
+            .local(plus(now, 3600 + i64::from(n) * 720))
+            .local;
+        schedule::schedule(
+            &store,
+            &p,
+            now,
+            &post.id,
+            When::At {
+                zone: Zone::PARIS,
+                local,
+            },
+        )
+        .unwrap();
+        ids.push(post.id);
+    }
+    let later = plus(now, 8 * 3600);
+    let budget = Budget {
+        max_entries: 200,
+        max_posts: 10,
+    };
+    let mut published = 0;
+    let mut ticks = 0;
+    loop {
+        let report = block_on(tick(&store, &p, later, budget)).unwrap();
+        ticks += 1;
+        assert!(
+            report.published <= 10 && report.buckets_read <= 240,
+            "{report:?}"
+        );
+        published += report.published;
+        if !report.more {
+            break;
+        }
+        assert!(ticks < 10, "catches up in a few ticks");
+    }
+    assert_eq!(published, 25);
+    assert_eq!(p.publications(), 25);
+    assert!(ticks >= 3, "{ticks}");
+}
+
+#[test]
+fn next_free_slot_takes_the_earliest_weekly_slot_not_taken() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW); // Monday 30 November, 09:00 in Paris
+    let slots: WeeklySlots = serde_json::from_str(
+        r#"{"slots": [{"day": "thu", "time": "10:00"}, {"day": "tue", "time": "10:00"}]}"#,
+    )
+    .unwrap();
+    schedule::set_slots(&store, &ChannelId::parse("masto").unwrap(), slots).unwrap();
+    let free = When::NextFreeSlot { zone: Zone::PARIS };
+    let mut got = Vec::new();
+    for n in 1..=3u8 {
+        let post = new_post(&store, now, n, "Au prochain créneau");
+        let post = schedule::schedule(&store, &p, now, &post.id, free).unwrap();
+        got.push(post.schedule.unwrap().local.to_string());
+    }
+    assert_eq!(
+        got,
+        ["2026-12-01T10:00", "2026-12-03T10:00", "2026-12-08T10:00"]
+    );
+    // Cancelling frees the slot for the next post.
+    let first = listing::page(&store, Some(StateName::Scheduled), None)
+        .unwrap()
+        .posts;
+    let tuesday = first
+        .iter()
+        .find(|p| p.schedule.as_ref().unwrap().local.to_string() == "2026-12-01T10:00")
+        .unwrap();
+    cancel(&store, now, &tuesday.id).unwrap();
+    let post = new_post(&store, now, 9, "Remplaçant");
+    let post = schedule::schedule(&store, &p, now, &post.id, free).unwrap();
+    assert_eq!(post.schedule.unwrap().local.to_string(), "2026-12-01T10:00");
+}
+
+#[test]
+fn lists_by_state_and_the_month_calendar() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    let a = new_post(&store, now, 1, "Décembre");
+    let b = new_post(&store, now, 2, "Janvier");
+    let c = new_post(&store, now, 3, "Brouillon");
+    schedule_at(&store, &p, now, &a.id, "2026-12-24T18:00");
+    schedule_at(&store, &p, now, &b.id, "2027-01-02T10:00");
+    // Moved within December: shows once, on its new day.
+    schedule_at(&store, &p, now, &a.id, "2026-12-31T23:30");
+    let page = listing::page(&store, Some(StateName::Draft), None).unwrap();
+    assert_eq!(
+        page.posts.iter().map(|p| &p.id).collect::<Vec<_>>(),
+        [&c.id]
+    );
+    store.reset_ops();
+    let (december, truncated) =
+        listing::range(&store, listing::DateRange::month("2026-12").unwrap(), None).unwrap();
+    assert!(!truncated);
+    assert_eq!(december.len(), 1);
+    assert_eq!(december[0].schedule.as_ref().unwrap().day, "2026-12-31");
+    assert_eq!(store.ops().get_many, 3);
+    assert_eq!(store.ops().total(), 3);
+    let range = listing::DateRange::parse("2026-12-31", "2027-01-02").unwrap();
+    let (posts, _) = listing::range(&store, range, Some(StateName::Scheduled)).unwrap();
+    assert_eq!(posts.len(), 2);
+    assert!(listing::DateRange::parse("2026-01-01", "2026-12-31").is_err());
+}
+
+#[test]
+fn csv_import_reports_bad_rows_and_stores_only_good_ones() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    let csv = "channels,at,text,hashtags,image_url,image_alt\r\n\
+               masto bsky,2026-12-05T10:00,\"Lecture, contes et \"\"goûter\"\"\",nuit de la lecture,,\n\
+               masto,2026-12-05T10:00,,,,\n\
+               nowhere,2026-11-01T10:00,Ancien,,https://img.example/a.jpg,\n\
+               bsky,,Brouillon importé,2026,,\n\
+               masto,2026-12-06T10:00,=HYPERLINK(\"x\"),,,\n";
+    let mut n = 0u8;
+    let report = csv::import(&store, &p, now, csv, Zone::PARIS, || {
+        n += 1;
+        Ok(PostId::generate([n; 10]))
+    })
+    .unwrap();
+    let lines: Vec<usize> = report.imported.iter().map(|r| r.line).collect();
+    assert_eq!(lines, [2, 6]);
+    assert_eq!(report.imported[0].state, "scheduled");
+    let refused: Vec<(usize, Vec<&str>)> = report
+        .refused
+        .iter()
+        .map(|r| (r.line, r.errors.iter().map(|e| e.field.as_str()).collect()))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            (3, vec!["text"]),
+            (4, vec!["at", "images[0].alt"]),
+            (5, vec!["hashtags[0]"]),
+        ]
+    );
+    let posts = listing::page(&store, None, None).unwrap().posts;
+    assert_eq!(posts.len(), 2, "refused rows store nothing");
+    let first = get(&store, &report.imported[0].id).unwrap();
+    assert_eq!(first.content.text, "Lecture, contes et \"goûter\"");
+    // The export defuses the formula and quotes what needs it.
+    let exported = csv::export(&posts);
+    assert!(
+        exported.starts_with("id,state,channels,zone,at,"),
+        "{exported}"
+    );
+    assert!(
+        exported.contains(",\"'=HYPERLINK(\"\"x\"\")\","),
+        "{exported}"
+    );
+    assert!(
+        exported.contains("\"Lecture, contes et \"\"goûter\"\"\""),
+        "{exported}"
+    );
+    assert!(exported.contains("Europe/Paris,2026-12-05T10:00,2026-12-05T09:00:00Z"));
+    // A header problem refuses the whole file.
+    assert!(matches!(
+        csv::import(&store, &p, now, "text,colour\nx,y\n", Zone::PARIS, || Ok(PostId::generate([0; 10]))),
+        Err(PostError::Invalid(errors)) if errors.len() == 2
+    ));
+}

@@ -9,8 +9,15 @@ use crate::error::ApiError;
 /// or wrong token, or an unset token variable (the admin API is then closed), is a 401. The
 /// token is never logged or echoed.
 pub fn require_admin(req: &Request) -> Result<(), ApiError> {
-    let Some(expected) = config::variable("admin_token") else {
-        eprintln!("admin request refused: the admin_token variable is empty");
+    require_bearer(req, "admin_token")
+}
+
+/// Succeeds when the request carries the secret variable `variable` as a bearer token, e.g.
+/// `scheduler_tick_token` for the cron that calls the scheduler tick. Same rules as
+/// [`require_admin`]: constant-time comparison, an unset variable closes the endpoint.
+pub fn require_bearer(req: &Request, variable: &str) -> Result<(), ApiError> {
+    let Some(expected) = config::variable(variable) else {
+        eprintln!("request refused: the {variable} variable is empty");
         return Err(ApiError::unauthorized());
     };
     let presented = req

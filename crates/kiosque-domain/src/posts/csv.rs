@@ -352,7 +352,9 @@ fn import_row(
                 next_free_slot: false,
             };
             match When::parse(&request, default_zone) {
-                Ok(When::At { zone, local }) if zone.to_utc(local) < super::due::next_minute(now) => {
+                Ok(When::At { zone, local })
+                    if zone.to_utc(local) < super::due::next_minute(now) =>
+                {
                     errors.push(FieldError::new("at", "must be in the future"));
                     None
                 }

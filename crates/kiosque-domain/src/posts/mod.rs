@@ -43,13 +43,15 @@ pub mod content;
 pub mod csv;
 pub mod due;
 pub mod listing;
+pub mod live;
 pub mod schedule;
 pub mod tick;
 
 pub use content::{ContentOverride, Hashtag, NewPost, PostRequest};
 
 /// What posts need from the channels area (4b's `channels` and `webhooks_out`), as a seam:
-/// the live implementation calls them ([`live`]); unit tests use a scripted double.
+/// the live implementation calls them ([`live::LivePlatform`]); unit tests use a scripted
+/// double.
 pub trait Platform {
     /// The channel's own rules for `content` (`channels::validate`); `Ok(None)` when no
     /// channel has this id.
@@ -458,9 +460,11 @@ fn editable(post: &Post, action: &'static str) -> Result<(), PostError> {
 
 /// Replaces a draft's or scheduled post's content and channels, keeping its schedule.
 /// `expected_version`, when given, must match (409 `version_mismatch` otherwise). A scheduled
-/// post is validated against its channels by the caller before this (see [`content`]).
+/// post stays scheduled only if the new content passes its channels' rules (422 otherwise),
+/// checked on the very version the swap replaces.
 pub fn edit(
     store: &dyn KvStore,
+    platform: &impl Platform,
     now: Timestamp,
     id: &PostId,
     new: NewPost,
@@ -487,6 +491,12 @@ pub fn edit(
                 status: TargetStatus::Pending { last_error: None },
             })
             .collect();
+        if post.state == PostState::Scheduled {
+            let problems = content::validate_for_channels(platform, post)?;
+            if !problems.is_empty() {
+                return Err(PostError::Invalid(problems));
+            }
+        }
         Ok(())
     })
 }

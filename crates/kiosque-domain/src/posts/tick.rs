@@ -340,16 +340,11 @@ fn apply(
             PublishOutcome::Refused { message } => {
                 failed(format!("refused by the platform: {message}"), &mut events)
             }
-            PublishOutcome::NeedsReconnect { reason } => {
-                events.push(LifecycleEvent::ChannelNeedsReconnect {
-                    channel_id: channel.clone(),
-                    reason: reason.clone(),
-                });
-                failed(
-                    format!("the channel needs reconnecting: {reason}"),
-                    &mut events,
-                )
-            }
+            // `channels::publish` marks the channel and sends `channel.needs_reconnect`.
+            PublishOutcome::NeedsReconnect { reason } => failed(
+                format!("the channel needs reconnecting: {reason}"),
+                &mut events,
+            ),
             PublishOutcome::RetryLater {
                 reason,
                 retry_after_secs,

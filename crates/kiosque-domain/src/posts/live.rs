@@ -1,0 +1,65 @@
+//! The live [`Platform`]: the channels area's functions (`channels::get`, `validate`,
+//! `publish`) and its outgoing webhooks (`webhooks_out::enqueue`).
+
+use super::{Platform, PostError};
+use crate::channels::{self, ChannelError, CredentialKey, webhooks_out};
+use crate::clock::Clock;
+use crate::social::{
+    ChannelId, FieldError, HttpClient, LifecycleEvent, PostContent, PublishOutcome,
+};
+use crate::store::KvStore;
+
+pub struct LivePlatform<'a, H> {
+    pub store: &'a dyn KvStore,
+    pub clock: &'a dyn Clock,
+    /// `None` when the `credentials_key` variable is not set: nothing can be published then.
+    pub key: Option<&'a CredentialKey>,
+    pub http: &'a H,
+}
+
+impl<H: HttpClient> Platform for LivePlatform<'_, H> {
+    fn validate(
+        &self,
+        channel: &ChannelId,
+        content: &PostContent,
+    ) -> Result<Option<Vec<FieldError>>, PostError> {
+        match channels::get(self.store, channel) {
+            Ok(found) => Ok(Some(channels::validate(&found, content))),
+            Err(ChannelError::NotFound) => Ok(None),
+            Err(ChannelError::Storage(e)) => Err(PostError::Storage(e)),
+            Err(other) => Err(PostError::Storage(crate::store::StoreError::Backend(
+                other.to_string(),
+            ))),
+        }
+    }
+
+    async fn publish(
+        &self,
+        channel: &ChannelId,
+        content: &PostContent,
+        idempotency_key: &str,
+    ) -> PublishOutcome {
+        let Some(key) = self.key else {
+            eprintln!("cannot publish to channel {channel}: the credentials_key variable is empty");
+            return PublishOutcome::RetryLater {
+                reason: "the credentials_key variable is not configured".to_owned(),
+                retry_after_secs: None,
+            };
+        };
+        channels::publish(
+            self.store,
+            self.clock,
+            key,
+            self.http,
+            channel,
+            content,
+            idempotency_key,
+        )
+        .await
+    }
+
+    fn notify(&self, event: LifecycleEvent) -> Result<(), PostError> {
+        webhooks_out::enqueue(self.store, self.clock.now(), &event)?;
+        Ok(())
+    }
+}

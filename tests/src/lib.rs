@@ -5,6 +5,8 @@
 //! Set `KIOSQUE_BASE_URL` (and `KIOSQUE_ADMIN_TOKEN`) to run the same suite
 //! against an instance that is already running, such as `spin up`.
 
+pub mod fakes;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -15,6 +17,10 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
 
 /// The admin token of in-process hosts.
 pub const TEST_ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// The `credentials_key` of in-process hosts started by [`TestApp::spawn_with_fakes`].
+pub const TEST_CREDENTIALS_KEY: &str =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -67,6 +73,32 @@ impl TestApp {
             };
         }
         let variables = BTreeMap::from([("admin_token".to_string(), TEST_ADMIN_TOKEN.to_string())]);
+        Self::spawn_manifest(&workspace_root().join("spin.toml"), variables)
+    }
+
+    /// The real application, in-process, allowed to call the loopback fakes
+    /// (`crate::fakes`): `mastodon_host`, `bluesky_host`, `webhook_host` and `image_host`
+    /// are `http://127.0.0.1:*`, `credentials_key` is [`TEST_CREDENTIALS_KEY`]. `extra`
+    /// adds or overrides variables.
+    pub fn spawn_with_fakes(extra: &[(&str, &str)]) -> Self {
+        let mut variables = BTreeMap::from([
+            ("admin_token".to_string(), TEST_ADMIN_TOKEN.to_string()),
+            (
+                "credentials_key".to_string(),
+                TEST_CREDENTIALS_KEY.to_string(),
+            ),
+        ]);
+        for host in [
+            "mastodon_host",
+            "bluesky_host",
+            "webhook_host",
+            "image_host",
+        ] {
+            variables.insert(host.to_string(), "http://127.0.0.1:*".to_string());
+        }
+        for (name, value) in extra {
+            variables.insert((*name).to_string(), (*value).to_string());
+        }
         Self::spawn_manifest(&workspace_root().join("spin.toml"), variables)
     }
 

@@ -1,0 +1,372 @@
+//! A fake Bluesky PDS: sessions (`createSession`, `refreshSession`, `getSession`),
+//! `resolveHandle`, `uploadBlob` and `createRecord`/`getRecord` for `app.bsky.feed.post`,
+//! checking the post rules (300 graphemes, 3000 bytes, langs <= 3, tags <= 8) and every facet
+//! (byte offsets on character boundaries, covering exactly the `#tag`, link or `@mention`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::server::{Failure, FakeRequest, FakeResponse, FakeServer};
+use super::{Failures, Problems, graphemes};
+
+#[derive(Default)]
+struct State {
+    access: Vec<String>,
+    refresh: Vec<String>,
+    expired: Vec<String>,
+    create_sessions: usize,
+    refresh_sessions: usize,
+    records: Vec<(String, serde_json::Value)>,
+    blobs: usize,
+    requests: Vec<FakeRequest>,
+    handles: HashMap<String, String>,
+}
+
+struct Inner {
+    handle: String,
+    password: String,
+    did: String,
+    state: Mutex<State>,
+    problems: Problems,
+    failures: Failures,
+}
+
+pub struct FakeBluesky {
+    inner: Arc<Inner>,
+    server: FakeServer,
+}
+
+const POST: &str = "app.bsky.feed.post";
+
+impl FakeBluesky {
+    /// A PDS holding the account `handle` with the app password `password`.
+    pub fn start(handle: &str, password: &str) -> Self {
+        let inner = Arc::new(Inner {
+            handle: handle.to_owned(),
+            password: password.to_owned(),
+            did: "did:plc:kiosquebib".to_owned(),
+            state: Mutex::default(),
+            problems: Problems::default(),
+            failures: Failures::default(),
+        });
+        let handler = inner.clone();
+        let server = FakeServer::start(move |req| handler.handle(req));
+        FakeBluesky { inner, server }
+    }
+
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    pub fn did(&self) -> String {
+        self.inner.did.clone()
+    }
+
+    /// Lets `resolveHandle` find another account.
+    pub fn add_handle(&self, handle: &str, did: &str) {
+        let mut state = self.inner.state.lock().unwrap();
+        state.handles.insert(handle.to_owned(), did.to_owned());
+    }
+
+    pub fn fail_next(&self, path_part: &str, failure: Failure) {
+        self.inner.failures.push(path_part, failure);
+    }
+
+    /// Every access token issued so far stops working (`ExpiredToken`).
+    pub fn expire_access_tokens(&self) {
+        let mut state = self.inner.state.lock().unwrap();
+        let access = std::mem::take(&mut state.access);
+        state.expired.extend(access);
+    }
+
+    /// `(rkey, record)` of the posts created, each once whatever the retries.
+    pub fn records(&self) -> Vec<(String, serde_json::Value)> {
+        self.inner.state.lock().unwrap().records.clone()
+    }
+
+    pub fn create_sessions(&self) -> usize {
+        self.inner.state.lock().unwrap().create_sessions
+    }
+
+    pub fn refresh_sessions(&self) -> usize {
+        self.inner.state.lock().unwrap().refresh_sessions
+    }
+
+    pub fn requests(&self) -> Vec<FakeRequest> {
+        self.inner.state.lock().unwrap().requests.clone()
+    }
+
+    pub fn problems(&self) -> Vec<String> {
+        self.inner.problems.list()
+    }
+}
+
+fn xrpc_error(status: u16, error: &str, message: &str) -> FakeResponse {
+    FakeResponse::json(
+        status,
+        serde_json::json!({"error": error, "message": message}),
+    )
+}
+
+impl Inner {
+    fn handle(&self, req: &FakeRequest) -> FakeResponse {
+        self.state.lock().unwrap().requests.push(req.clone());
+        let failure = self.failures.take(req.path());
+        if let Some(response) = failure.as_ref().and_then(Failure::response) {
+            return response;
+        }
+        let response = self.route(req);
+        match failure {
+            Some(Failure::Delay(delay)) => response.delayed(delay),
+            _ => response,
+        }
+    }
+
+    fn session(&self, state: &mut State) -> serde_json::Value {
+        let n = state.create_sessions + state.refresh_sessions;
+        let access = format!("access-{n}");
+        let refresh = format!("refresh-{n}");
+        state.access.push(access.clone());
+        state.refresh.push(refresh.clone());
+        serde_json::json!({"did": self.did, "handle": self.handle,
+            "accessJwt": access, "refreshJwt": refresh})
+    }
+
+    /// Checks the access token; `Err` is the answer to give.
+    fn access(&self, req: &FakeRequest) -> Result<(), FakeResponse> {
+        let state = self.state.lock().unwrap();
+        match req.bearer() {
+            Some(token) if state.access.iter().any(|t| t == token) => Ok(()),
+            Some(token) if state.expired.iter().any(|t| t == token) => {
+                Err(xrpc_error(400, "ExpiredToken", "Token has expired"))
+            }
+            Some(token) if state.refresh.iter().any(|t| t == token) => {
+                self.problems
+                    .add("bluesky: refresh token used as an access token");
+                Err(xrpc_error(400, "InvalidToken", "Invalid token type"))
+            }
+            _ => Err(xrpc_error(
+                401,
+                "AuthenticationRequired",
+                "Authentication Required",
+            )),
+        }
+    }
+
+    fn route(&self, req: &FakeRequest) -> FakeResponse {
+        let method = req.path().strip_prefix("/xrpc/").unwrap_or("");
+        match (req.method.as_str(), method) {
+            ("POST", "com.atproto.server.createSession") => {
+                let body = req.json().unwrap_or_default();
+                let mut state = self.state.lock().unwrap();
+                state.create_sessions += 1;
+                if body["identifier"] != self.handle.as_str()
+                    || body["password"] != self.password.as_str()
+                {
+                    return xrpc_error(
+                        401,
+                        "AuthenticationRequired",
+                        "Invalid identifier or password",
+                    );
+                }
+                FakeResponse::json(200, self.session(&mut state))
+            }
+            ("POST", "com.atproto.server.refreshSession") => {
+                let mut state = self.state.lock().unwrap();
+                let token = req.bearer().unwrap_or("").to_owned();
+                let Some(index) = state.refresh.iter().position(|t| *t == token) else {
+                    return xrpc_error(400, "ExpiredToken", "Token has expired");
+                };
+                state.refresh.remove(index);
+                state.refresh_sessions += 1;
+                FakeResponse::json(200, self.session(&mut state))
+            }
+            ("GET", "com.atproto.server.getSession") => match self.access(req) {
+                Ok(()) => FakeResponse::json(
+                    200,
+                    serde_json::json!({"did": self.did, "handle": self.handle}),
+                ),
+                Err(response) => response,
+            },
+            ("GET", "com.atproto.identity.resolveHandle") => {
+                let handle = req.query("handle").unwrap_or_default();
+                let state = self.state.lock().unwrap();
+                match state.handles.get(&handle) {
+                    Some(did) => FakeResponse::json(200, serde_json::json!({"did": did})),
+                    None => xrpc_error(400, "InvalidRequest", "Unable to resolve handle"),
+                }
+            }
+            ("POST", "com.atproto.repo.uploadBlob") => {
+                if let Err(response) = self.access(req) {
+                    return response;
+                }
+                let mime = req.header("content-type").unwrap_or("").to_owned();
+                if !mime.starts_with("image/") {
+                    self.problems
+                        .add(format!("bluesky uploadBlob: content-type {mime:?}"));
+                }
+                if req.body.len() > 1_000_000 {
+                    self.problems
+                        .add("bluesky uploadBlob: over 1,000,000 bytes");
+                    return xrpc_error(400, "BlobTooLarge", "too large");
+                }
+                let mut state = self.state.lock().unwrap();
+                state.blobs += 1;
+                FakeResponse::json(
+                    200,
+                    serde_json::json!({"blob": {"$type": "blob",
+                        "ref": {"$link": format!("bafkreifake{}", state.blobs)},
+                        "mimeType": mime, "size": req.body.len()}}),
+                )
+            }
+            ("GET", "com.atproto.repo.getRecord") => {
+                if req.query("repo").as_deref() != Some(self.did.as_str()) {
+                    self.problems.add("bluesky getRecord: repo is not the DID");
+                }
+                let rkey = req.query("rkey").unwrap_or_default();
+                let state = self.state.lock().unwrap();
+                match state.records.iter().find(|(k, _)| *k == rkey) {
+                    Some((rkey, record)) => FakeResponse::json(
+                        200,
+                        serde_json::json!({"uri": self.uri(rkey), "cid": "bafyfake",
+                            "value": record}),
+                    ),
+                    None => xrpc_error(400, "RecordNotFound", "Could not locate record"),
+                }
+            }
+            ("POST", "com.atproto.repo.createRecord") => {
+                if let Err(response) = self.access(req) {
+                    return response;
+                }
+                self.create_record(req)
+            }
+            _ => {
+                self.problems
+                    .add(format!("bluesky: unexpected {} {}", req.method, req.target));
+                xrpc_error(404, "MethodNotImplemented", "not implemented by the fake")
+            }
+        }
+    }
+
+    fn uri(&self, rkey: &str) -> String {
+        format!("at://{}/{POST}/{rkey}", self.did)
+    }
+
+    fn create_record(&self, req: &FakeRequest) -> FakeResponse {
+        let Some(body) = req.json() else {
+            self.problems.add("bluesky createRecord: body is not JSON");
+            return xrpc_error(400, "InvalidRequest", "bad body");
+        };
+        if body["repo"] != self.did.as_str() {
+            self.problems
+                .add("bluesky createRecord: repo is not the DID");
+        }
+        if body["collection"] != POST {
+            self.problems.add("bluesky createRecord: collection");
+        }
+        let record = &body["record"];
+        for problem in check_post(record) {
+            self.problems
+                .add(format!("bluesky createRecord: {problem}"));
+        }
+        let text = record["text"].as_str().unwrap_or("");
+        if graphemes(text) > 300 || text.len() > 3000 {
+            return xrpc_error(
+                400,
+                "InvalidRequest",
+                "Record/text must not be longer than 300 graphemes",
+            );
+        }
+        let rkey = match body["rkey"].as_str() {
+            Some(rkey) => {
+                if !is_tid(rkey) {
+                    self.problems
+                        .add(format!("bluesky createRecord: rkey {rkey:?} is not a TID"));
+                }
+                rkey.to_owned()
+            }
+            None => format!("3fake{:08}", self.state.lock().unwrap().records.len()),
+        };
+        let mut state = self.state.lock().unwrap();
+        if state.records.iter().any(|(k, _)| *k == rkey) {
+            // A second create with the same key: the client did not check before retrying.
+            self.problems
+                .add(format!("bluesky createRecord: record {rkey} created twice"));
+            return xrpc_error(400, "InvalidRequest", "Record already exists");
+        }
+        state.records.push((rkey.clone(), record.clone()));
+        FakeResponse::json(
+            200,
+            serde_json::json!({"uri": self.uri(&rkey), "cid": "bafyfake"}),
+        )
+    }
+}
+
+fn is_tid(rkey: &str) -> bool {
+    rkey.len() == 13
+        && rkey
+            .bytes()
+            .all(|b| b"234567abcdefghijklmnopqrstuvwxyz".contains(&b))
+        && b"234567abcdefghij".contains(&rkey.as_bytes()[0])
+}
+
+/// What a post record breaks of the lexicon and the rich-text rules.
+pub fn check_post(record: &serde_json::Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    if record["$type"] != POST {
+        problems.push("record $type".to_owned());
+    }
+    if !record["createdAt"].is_string() {
+        problems.push("no createdAt".to_owned());
+    }
+    let text = record["text"].as_str().unwrap_or("");
+    if record["langs"].as_array().is_some_and(|l| l.len() > 3) {
+        problems.push("more than 3 langs".to_owned());
+    }
+    if record["tags"].as_array().is_some_and(|t| t.len() > 8) {
+        problems.push("more than 8 tags".to_owned());
+    }
+    for facet in record["facets"].as_array().into_iter().flatten() {
+        let start = facet["index"]["byteStart"].as_u64().unwrap_or(u64::MAX) as usize;
+        let end = facet["index"]["byteEnd"].as_u64().unwrap_or(0) as usize;
+        let Some(slice) = text.get(start..end).filter(|_| start < end) else {
+            problems.push(format!(
+                "facet {start}..{end} is not a valid UTF-8 byte range"
+            ));
+            continue;
+        };
+        let feature = &facet["features"][0];
+        let ok = match feature["$type"].as_str().unwrap_or("") {
+            "app.bsky.richtext.facet#tag" => {
+                feature["tag"].as_str().map(|t| format!("#{t}")).as_deref() == Some(slice)
+            }
+            "app.bsky.richtext.facet#link" => feature["uri"].as_str() == Some(slice),
+            "app.bsky.richtext.facet#mention" => {
+                slice.starts_with('@')
+                    && feature["did"]
+                        .as_str()
+                        .is_some_and(|d| d.starts_with("did:"))
+            }
+            other => {
+                problems.push(format!("unknown facet feature {other}"));
+                continue;
+            }
+        };
+        if !ok {
+            problems.push(format!(
+                "facet {start}..{end} ({slice:?}) does not match {feature}"
+            ));
+        }
+    }
+    if let Some(embed) = record.get("embed") {
+        for image in embed["images"].as_array().into_iter().flatten() {
+            if image["alt"].as_str().is_none_or(|a| a.trim().is_empty()) {
+                problems.push("image without alt text".to_owned());
+            }
+        }
+        if embed["images"].as_array().is_some_and(|i| i.len() > 4) {
+            problems.push("more than 4 images".to_owned());
+        }
+    }
+    problems
+}

@@ -401,7 +401,7 @@ fn page_for<E: DomainError>(error: E) -> PageError {
                     "The data sent is not in a format we read.",
                 ],
             ),
-            ErrorKind::Invalid => PageError::new(
+            ErrorKind::Invalid | ErrorKind::Unprocessable => PageError::new(
                 status,
                 error.code(),
                 [

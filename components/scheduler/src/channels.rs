@@ -1,0 +1,135 @@
+//! `/api/channels/...` (admin): the library's accounts. Credentials go in (create, replace)
+//! and never come out: every answer is built from `Channel`, which has no field for them; a
+//! webhook channel's generated secret is shown once, in the creation answer.
+
+use kiosque_domain::Clock;
+use kiosque_domain::channels::{
+    self, ChannelError, ChannelRandom, CredentialKey, CredentialsRequest, NewChannel,
+    NewChannelRequest,
+};
+use kiosque_domain::social::{ChannelId, PostContent};
+use kiosque_spin::json::parse_body;
+use kiosque_spin::response::json;
+use kiosque_spin::{ApiError, SpinStore, SystemClock, auth, config, ids, same_site};
+use serde::{Deserialize, Serialize};
+use spin_sdk::http::{Params, Request, Response};
+
+use crate::http_client::SpinHttp;
+
+/// The `credentials_key` variable, or a 500 that names the variable (never its value).
+pub fn credential_key() -> Result<CredentialKey, ApiError> {
+    let missing = || {
+        ApiError::new(
+            500,
+            "credentials_key_missing",
+            "the credentials_key variable must be set to 64 hexadecimal characters \
+             (openssl rand -hex 32) before platform credentials can be stored",
+        )
+    };
+    let text = config::variable("credentials_key").ok_or_else(missing)?;
+    CredentialKey::parse(&text).map_err(|_| missing())
+}
+
+fn channel_id(params: &Params) -> Result<ChannelId, ApiError> {
+    params
+        .get("id")
+        .and_then(|id| ChannelId::parse(id).ok())
+        .ok_or_else(|| ChannelError::NotFound.into())
+}
+
+/// Staff's request for a state-changing call: same site, admin.
+fn staff(req: &Request) -> Result<(), ApiError> {
+    same_site::check(req)?;
+    auth::require_admin(req)
+}
+
+#[derive(Serialize)]
+struct Created<'a> {
+    channel: &'a channels::Channel,
+    /// A webhook channel's `whsec_` secret: shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+}
+
+pub fn create(req: Request, _params: Params) -> Result<Response, ApiError> {
+    staff(&req)?;
+    let request: NewChannelRequest = parse_body(&req)?;
+    let new = NewChannel::parse(request)?;
+    let key = credential_key()?;
+    let random = ChannelRandom {
+        id: ids::random_bytes()?,
+        nonce: ids::random_bytes()?,
+        secret: ids::random_bytes()?,
+    };
+    let store = SpinStore::open_default()?;
+    let (channel, secret) = channels::create(&store, &key, SystemClock.now(), random, new)?;
+    Ok(json(
+        201,
+        &Created {
+            channel: &channel,
+            secret,
+        },
+    ))
+}
+
+pub fn list(req: Request, _params: Params) -> Result<Response, ApiError> {
+    auth::require_admin(&req)?;
+    let store = SpinStore::open_default()?;
+    let channels = channels::list(&store)?;
+    Ok(json(200, &serde_json::json!({ "channels": channels })))
+}
+
+pub fn show(req: Request, params: Params) -> Result<Response, ApiError> {
+    auth::require_admin(&req)?;
+    let id = channel_id(&params)?;
+    let store = SpinStore::open_default()?;
+    Ok(json(200, &channels::get(&store, &id)?))
+}
+
+pub fn delete(req: Request, params: Params) -> Result<Response, ApiError> {
+    staff(&req)?;
+    let id = channel_id(&params)?;
+    let store = SpinStore::open_default()?;
+    channels::delete(&store, &id)?;
+    Ok(Response::new(204, ()))
+}
+
+/// `PUT /api/channels/:id/credentials`: new credentials (reconnect); answers the channel.
+pub fn set_credentials(req: Request, params: Params) -> Result<Response, ApiError> {
+    staff(&req)?;
+    let id = channel_id(&params)?;
+    let request: CredentialsRequest = parse_body(&req)?;
+    let key = credential_key()?;
+    let store = SpinStore::open_default()?;
+    let channel = channels::set_credentials(&store, &key, &id, ids::random_bytes()?, request)?;
+    Ok(json(200, &channel))
+}
+
+/// `POST /api/channels/:id/check`: asks the platform, records and answers the result.
+pub async fn check(req: Request, params: Params) -> Result<Response, ApiError> {
+    staff(&req)?;
+    let id = channel_id(&params)?;
+    let key = credential_key()?;
+    let store = SpinStore::open_default()?;
+    let http = SpinHttp::from_config();
+    let channel = channels::check_connection(&store, &SystemClock, &key, &http, &id).await?;
+    Ok(json(200, &channel))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValidateRequest {
+    content: PostContent,
+}
+
+/// `POST /api/channels/:id/validate` `{"content": {...}}`: what the channel's platform would
+/// refuse in a post, field by field (empty when it can go).
+pub fn validate(req: Request, params: Params) -> Result<Response, ApiError> {
+    auth::require_admin(&req)?;
+    let id = channel_id(&params)?;
+    let request: ValidateRequest = parse_body(&req)?;
+    let store = SpinStore::open_default()?;
+    let channel = channels::get(&store, &id)?;
+    let errors = channels::validate(&channel, &request.content);
+    Ok(json(200, &serde_json::json!({ "errors": errors })))
+}

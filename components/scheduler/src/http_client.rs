@@ -1,0 +1,173 @@
+//! Outbound HTTP for the domain's `HttpClient`, over `wasi:http/outgoing-handler` as spin-sdk
+//! 5.2 exposes it. spin-sdk's own `send` passes no request options, so it cannot time out; a
+//! platform that never answers would hold the tick until the host kills it. Here every request
+//! carries connect, first-byte and between-bytes timeouts (`platform_timeout_secs`, 10 by
+//! default), which the host enforces, and answers are read up to [`MAX_RESPONSE_BYTES`].
+//!
+//! The request is sent and awaited with the host's blocking calls: one request per tick step
+//! at a time, so nothing else in this instance waits meanwhile.
+//!
+//! Which hosts answer at all is decided by `allowed_outbound_hosts` (see `spin.toml`); a
+//! refused host fails with `HttpRequestDenied`, reported as a network failure.
+
+use kiosque_domain::social::{HttpClient, HttpFailure, HttpRequest, HttpResponse};
+use kiosque_spin::config;
+use spin_sdk::http::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
+use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
+use spin_sdk::wit::wasi::http0_2_0::types::RequestOptions;
+use wasi::io::streams::StreamError;
+
+/// The largest answer we read: images for Mastodon are at most 16 MiB.
+pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+const DEFAULT_TIMEOUT_SECS: u64 = 10;
+const CHUNK: usize = 4096;
+
+/// The spin-sdk client, with the timeout read from `platform_timeout_secs`.
+#[derive(Debug, Clone, Copy)]
+pub struct SpinHttp {
+    timeout_ns: u64,
+}
+
+impl SpinHttp {
+    pub fn from_config() -> Self {
+        let secs = config::variable("platform_timeout_secs")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|s| (1..=120).contains(s))
+            .unwrap_or(DEFAULT_TIMEOUT_SECS);
+        SpinHttp {
+            timeout_ns: secs * 1_000_000_000,
+        }
+    }
+}
+
+impl HttpClient for SpinHttp {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpFailure> {
+        send_blocking(&request, self.timeout_ns)
+    }
+}
+
+fn network(what: &str) -> HttpFailure {
+    HttpFailure::Network(what.to_owned())
+}
+
+fn from_error_code(code: ErrorCode) -> HttpFailure {
+    match code {
+        ErrorCode::ConnectionTimeout
+        | ErrorCode::ConnectionReadTimeout
+        | ErrorCode::ConnectionWriteTimeout
+        | ErrorCode::HttpResponseTimeout => HttpFailure::Timeout,
+        ErrorCode::HttpRequestDenied => {
+            network("request denied: the host is not in allowed_outbound_hosts")
+        }
+        other => HttpFailure::Network(format!("{other:?}")),
+    }
+}
+
+/// `(scheme, authority, path and query)` of an absolute http(s) URL.
+fn split_url(url: &str) -> Result<(Scheme, &str, &str), HttpFailure> {
+    let (scheme, rest) = if let Some(rest) = url.strip_prefix("https://") {
+        (Scheme::Https, rest)
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        (Scheme::Http, rest)
+    } else {
+        return Err(network("only http(s) URLs are sent"));
+    };
+    let slash = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(slash);
+    if authority.is_empty() {
+        return Err(network("the URL has no host"));
+    }
+    let path = if path.is_empty() { "/" } else { path };
+    Ok((scheme, authority, path))
+}
+
+fn send_blocking(request: &HttpRequest, timeout_ns: u64) -> Result<HttpResponse, HttpFailure> {
+    let (scheme, authority, path) = split_url(&request.url)?;
+    let headers = Fields::new();
+    for (name, value) in &request.headers {
+        headers
+            .append(&name.to_ascii_lowercase(), &value.as_bytes().to_vec())
+            .map_err(|e| HttpFailure::Network(format!("header {name}: {e:?}")))?;
+    }
+    if !request.body.is_empty() || request.method != "GET" {
+        // A known length: servers need not accept chunked uploads.
+        headers
+            .append(
+                &"content-length".to_owned(),
+                &request.body.len().to_string().into_bytes(),
+            )
+            .map_err(|e| HttpFailure::Network(format!("content-length: {e:?}")))?;
+    }
+    let outgoing = OutgoingRequest::new(headers);
+    let method = match request.method.as_str() {
+        "GET" => Method::Get,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "DELETE" => Method::Delete,
+        other => Method::Other(other.to_owned()),
+    };
+    let set = |ok: Result<(), ()>, what: &str| ok.map_err(|()| network(what));
+    set(outgoing.set_method(&method), "method")?;
+    set(outgoing.set_scheme(Some(&scheme)), "scheme")?;
+    set(outgoing.set_authority(Some(authority)), "authority")?;
+    set(outgoing.set_path_with_query(Some(path)), "path")?;
+    let body = outgoing.body().map_err(|()| network("request body"))?;
+
+    let options = RequestOptions::new();
+    set(options.set_connect_timeout(Some(timeout_ns)), "timeout")?;
+    set(options.set_first_byte_timeout(Some(timeout_ns)), "timeout")?;
+    set(
+        options.set_between_bytes_timeout(Some(timeout_ns)),
+        "timeout",
+    )?;
+
+    let pending = outgoing_handler::handle(outgoing, Some(options)).map_err(from_error_code)?;
+    {
+        let stream = body.write().map_err(|()| network("request body stream"))?;
+        for chunk in request.body.chunks(CHUNK) {
+            stream
+                .blocking_write_and_flush(chunk)
+                .map_err(|e| HttpFailure::Network(format!("sending the body: {e:?}")))?;
+        }
+    }
+    OutgoingBody::finish(body, None).map_err(from_error_code)?;
+
+    let response = loop {
+        match pending.get() {
+            Some(result) => break result,
+            None => pending.subscribe().block(),
+        }
+    };
+    let response = response
+        .map_err(|()| network("response already taken"))?
+        .map_err(from_error_code)?;
+    let status = response.status();
+    let headers = response
+        .headers()
+        .entries()
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, String::from_utf8(value).ok()?)))
+        .collect();
+    let incoming = response.consume().map_err(|()| network("response body"))?;
+    let stream = incoming
+        .stream()
+        .map_err(|()| network("response body stream"))?;
+    let mut body = Vec::new();
+    loop {
+        match stream.blocking_read(64 * 1024) {
+            Ok(chunk) => {
+                if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                    return Err(network("the answer is too large"));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Err(StreamError::Closed) => break,
+            Err(e) => return Err(HttpFailure::Network(format!("reading the answer: {e:?}"))),
+        }
+    }
+    Ok(HttpResponse {
+        status,
+        headers,
+        body,
+    })
+}

@@ -1,15 +1,39 @@
-//! The `scheduler` component: scheduled posts to Mastodon, Bluesky and Meta, campaigns, and
-//! the platforms' webhooks. Its URL space (`/api/posts/...`, `/api/scheduler/...`,
+//! The `scheduler` component: posts prepared once and published on time to the library's
+//! social accounts (Mastodon, Bluesky, outgoing webhooks), the tick the cron calls, the
+//! channels and the lifecycle webhooks. Its URL space (`/api/posts/...`, `/api/scheduler/...`,
 //! `/api/campaigns/...`, `/campaigns/...`, `/webhooks/...`, `/api/channels/...`,
 //! `/api/webhook-endpoints/...`) is declared in the manifest; paths nobody claims answer a
 //! friendly 404 (JSON under `/api` and `/webhooks`, HTML elsewhere).
+//!
+//! The rules live in `kiosque_domain::{posts, channels}`; this crate adapts HTTP to them.
 
 use spin_sdk::http::{IncomingRequest, Response, Router};
 use spin_sdk::http_component;
 
 mod channels;
 mod http_client;
+mod platform;
+mod posts;
+mod tick;
 mod webhooks_out;
+
+/// Posts (staff API, admin token) and the tick (cron, `scheduler_tick_token`).
+fn post_routes(router: &mut Router) {
+    router.post("/api/posts", posts::create);
+    router.get("/api/posts", posts::list); // ?state=&from=&to=&page=
+    router.get("/api/posts/calendar", posts::calendar); // ?month=YYYY-MM
+    router.get("/api/posts/export.csv", posts::export_csv); // same query as the list
+    router.post("/api/posts/import", posts::import_csv); // {"csv": "..."}
+    router.get("/api/posts/slots/:channel", posts::get_slots);
+    router.put("/api/posts/slots/:channel", posts::set_slots);
+    router.get("/api/posts/:id", posts::show);
+    router.put("/api/posts/:id", posts::edit);
+    router.post("/api/posts/:id/schedule", posts::schedule); // {"at", "zone"?} or {"next_free_slot": true}
+    router.post("/api/posts/:id/unschedule", posts::unschedule);
+    router.post("/api/posts/:id/cancel", posts::cancel);
+    router.post_async("/api/posts/:id/publish", posts::publish_now);
+    router.post_async("/api/scheduler/tick", tick::tick);
+}
 
 /// Channels and lifecycle webhook endpoints (staff API, admin token).
 fn channel_routes(router: &mut Router) {
@@ -22,13 +46,17 @@ fn channel_routes(router: &mut Router) {
     router.post("/api/channels/:id/validate", channels::validate); // {"content": {...}}
     router.post("/api/webhook-endpoints", webhooks_out::create);
     router.get("/api/webhook-endpoints", webhooks_out::list);
-    router.get("/api/webhook-endpoints/deliveries", webhooks_out::deliveries); // ?before=&limit=
+    router.get(
+        "/api/webhook-endpoints/deliveries",
+        webhooks_out::deliveries,
+    ); // ?before=&limit=
     router.delete("/api/webhook-endpoints/:id", webhooks_out::delete);
     router.post("/api/webhook-endpoints/:id/enable", webhooks_out::enable);
 }
 
 fn routes() -> Router {
     let mut router = Router::new();
+    post_routes(&mut router);
     channel_routes(&mut router);
     router
 }

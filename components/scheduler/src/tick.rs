@@ -1,0 +1,49 @@
+//! `POST /api/scheduler/tick`: what the cron calls every minute. Authenticated with its own
+//! secret, `scheduler_tick_token` (a cron needs no admin rights), compared in constant time.
+//! One call publishes the posts that are due (bounded, see `posts::tick`), then sends the
+//! lifecycle webhooks that are due (bounded too), and answers a JSON report; `more: true`
+//! means work was left for the next call.
+
+use kiosque_domain::Clock;
+use kiosque_domain::channels::webhooks_out::{self, DeliveryReport};
+use kiosque_domain::posts::tick::{self, Budget, TickReport};
+use kiosque_spin::response::json;
+use kiosque_spin::{ApiError, SpinStore, SystemClock, auth};
+use serde::Serialize;
+use spin_sdk::http::{Params, Request, Response};
+
+use crate::platform;
+
+/// Webhook deliveries attempted per tick, after the posts.
+const WEBHOOK_BUDGET: usize = 20;
+
+#[derive(Serialize)]
+struct Report {
+    posts: TickReport,
+    webhooks: DeliveryReport,
+    more: bool,
+}
+
+pub async fn tick(req: Request, _params: Params) -> Result<Response, ApiError> {
+    auth::require_bearer(&req, "scheduler_tick_token")?;
+    let store = SpinStore::open_default()?;
+    let http = platform::http();
+    let key = platform::credential_key();
+    let live = platform::live(&store, &SystemClock, key.as_ref(), &http);
+    let posts = tick::tick(&store, &live, SystemClock.now(), Budget::default()).await?;
+    let webhooks = match &key {
+        Some(key) => {
+            webhooks_out::deliver_due(&store, &SystemClock, key, &http, WEBHOOK_BUDGET).await?
+        }
+        None => DeliveryReport::default(),
+    };
+    let more = posts.more || webhooks.more;
+    Ok(json(
+        200,
+        &Report {
+            posts,
+            webhooks,
+            more,
+        },
+    ))
+}

@@ -4,8 +4,10 @@
 //! the app tests run against that running instance instead (for example
 //! `spin up`); the dev host's own tests always run in-process.
 
+mod channels;
 mod contests;
 mod host;
 mod polls;
 mod questions;
+mod scheduler;
 mod site;

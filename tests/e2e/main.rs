@@ -9,5 +9,4 @@ mod contests;
 mod host;
 mod polls;
 mod questions;
-mod scheduler;
 mod site;

@@ -335,7 +335,9 @@ pub mod testing {
 
     use super::*;
 
-    type Answer = Result<HttpResponse, HttpFailure>;
+    /// What the double answers to one request.
+    pub type ScriptedAnswer = Result<HttpResponse, HttpFailure>;
+    type Answer = ScriptedAnswer;
 
     #[derive(Default)]
     pub struct ScriptedHttp {

@@ -570,6 +570,13 @@ fn the_tick_has_its_own_token_and_no_answer_holds_a_secret() {
         401,
         "the admin token is not the cron's"
     );
+    // Crons that cannot set headers (`spin aka crons`) give the token in the query.
+    let by_query = s
+        .app
+        .get(&format!("/api/scheduler/tick?token={TICK_TOKEN}"));
+    assert_eq!(by_query.status(), 200);
+    let wrong = s.app.get("/api/scheduler/tick?token=guess");
+    assert_eq!(wrong.status(), 401);
     let id = create_post(&s, "Heure du conte mercredi");
     let mut answers = vec![
         serde_json::to_string(&tick(&s.app)).unwrap(),

@@ -33,6 +33,7 @@ fn post_routes(router: &mut Router) {
     router.post("/api/posts/:id/cancel", posts::cancel);
     router.post_async("/api/posts/:id/publish", posts::publish_now);
     router.post_async("/api/scheduler/tick", tick::tick);
+    router.get_async("/api/scheduler/tick", tick::tick); // crons that only GET a path
 }
 
 /// Channels and lifecycle webhook endpoints (staff API, admin token).

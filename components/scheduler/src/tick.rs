@@ -1,5 +1,7 @@
-//! `POST /api/scheduler/tick`: what the cron calls every minute. Authenticated with its own
-//! secret, `scheduler_tick_token` (a cron needs no admin rights), compared in constant time.
+//! `POST /api/scheduler/tick`: what the cron calls every minute (also `GET`, for crons such as
+//! `spin aka crons` that only request a path). Authenticated with its own secret,
+//! `scheduler_tick_token` (a cron needs no admin rights), as a bearer token or, for crons that
+//! cannot set headers, the `token` query parameter; compared in constant time.
 //! One call publishes the posts that are due (bounded, see `posts::tick`), then sends the
 //! lifecycle webhooks that are due (bounded too), and answers a JSON report; `more: true`
 //! means work was left for the next call.
@@ -25,7 +27,7 @@ struct Report {
 }
 
 pub async fn tick(req: Request, _params: Params) -> Result<Response, ApiError> {
-    auth::require_bearer(&req, "scheduler_tick_token")?;
+    auth::require_bearer_or_query(&req, "scheduler_tick_token")?;
     let store = SpinStore::open_default()?;
     let http = platform::http();
     let key = platform::credential_key();

@@ -30,6 +30,25 @@ pub fn require_bearer(req: &Request, variable: &str) -> Result<(), ApiError> {
     }
 }
 
+/// Like [`require_bearer`], also accepting the token as the `token` query parameter, for
+/// callers that cannot set headers: `spin aka crons` only takes a path and query. Platforms
+/// may log query strings, so the header stays the preferred form.
+pub fn require_bearer_or_query(req: &Request, variable: &str) -> Result<(), ApiError> {
+    if req.header("authorization").is_some() {
+        return require_bearer(req, variable);
+    }
+    let Some(expected) = config::variable(variable) else {
+        eprintln!("request refused: the {variable} variable is empty");
+        return Err(ApiError::unauthorized());
+    };
+    match crate::form::query_param(req.query(), "token") {
+        Some(token) if constant_time_eq(token.trim().as_bytes(), expected.trim().as_bytes()) => {
+            Ok(())
+        }
+        _ => Err(ApiError::unauthorized()),
+    }
+}
+
 fn bearer_token(header: &str) -> Option<&str> {
     let (scheme, token) = header.trim().split_once(' ')?;
     scheme

@@ -1,7 +1,8 @@
 //! The project's commands, run as `cargo xtask <command>` (an alias in
 //! `.cargo/config.toml`), so a fresh machine needs only rustup and cargo.
 //!
-//! - `up`: build the components and serve the app on http://127.0.0.1:3000
+//! - `up`: build the components and serve the app on http://127.0.0.1:3000, calling the
+//!   scheduler tick every minute as a cron would
 //! - `build`: build the components (`spin build`)
 //! - `test`: build the components, then run every test
 //! - `bench`: build, then measure the app on the dev host and print figures
@@ -94,11 +95,64 @@ fn up(extra: &[String]) -> Result<()> {
         );
         args.extend(["--variable".to_string(), format!("admin_token={token}")]);
     }
+    // The scheduler tick: what a cron does in production, every minute, with its own token.
+    let tick_token = match std::env::var("SPIN_VARIABLE_SCHEDULER_TICK_TOKEN") {
+        Ok(token) if !token.trim().is_empty() => token,
+        _ => {
+            let mut bytes = [0u8; 18];
+            getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+            let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            args.extend([
+                "--variable".to_string(),
+                format!("scheduler_tick_token={token}"),
+            ]);
+            token
+        }
+    };
+    let listen = extra
+        .iter()
+        .position(|a| a == "--listen")
+        .and_then(|i| extra.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| "127.0.0.1:3000".to_string());
+    spawn_local_cron(&listen, tick_token);
     args.extend(extra.iter().cloned());
     match dev_host::cli::main(args) {
         code if code == ExitCode::SUCCESS => Ok(()),
         _ => bail!("the dev host stopped with an error"),
     }
+}
+
+/// Calls `POST /api/scheduler/tick` every minute, as the production cron does (README,
+/// "Scheduled work"), so scheduled posts go out locally too. Failures are printed, never
+/// fatal: the app may still be starting, or stopping.
+fn spawn_local_cron(listen: &str, token: String) {
+    let host = listen.replace("0.0.0.0", "127.0.0.1");
+    let url = format!("http://{host}/api/scheduler/tick");
+    std::thread::spawn(move || {
+        let client = reqwest::blocking::Client::new();
+        loop {
+            // Just after each minute turns, when posts become due.
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            std::thread::sleep(std::time::Duration::from_secs(60 - now % 60 + 1));
+            match client.post(&url).bearer_auth(&token).send() {
+                Ok(response) if response.status().is_success() => {
+                    if let Ok(report) = response.json::<serde_json::Value>()
+                        && (report["posts"]["published"] != 0
+                            || report["posts"]["retrying"] != 0
+                            || report["posts"]["failed"] != 0)
+                    {
+                        eprintln!("scheduler tick: {report}");
+                    }
+                }
+                Ok(response) => eprintln!("scheduler tick: HTTP {}", response.status()),
+                Err(e) => eprintln!("scheduler tick: {e}"),
+            }
+        }
+    });
 }
 
 /// Re-runs the bench from an optimised build of this tool: figures from a

@@ -9,4 +9,5 @@ mod contests;
 mod host;
 mod polls;
 mod questions;
+mod scheduler;
 mod site;

@@ -86,16 +86,13 @@ fn send_blocking(request: &HttpRequest, timeout_ns: u64) -> Result<HttpResponse,
     let headers = Fields::new();
     for (name, value) in &request.headers {
         headers
-            .append(&name.to_ascii_lowercase(), &value.as_bytes().to_vec())
+            .append(&name.to_ascii_lowercase(), value.as_bytes())
             .map_err(|e| HttpFailure::Network(format!("header {name}: {e:?}")))?;
     }
     if !request.body.is_empty() || request.method != "GET" {
         // A known length: servers need not accept chunked uploads.
         headers
-            .append(
-                &"content-length".to_owned(),
-                &request.body.len().to_string().into_bytes(),
-            )
+            .append("content-length", request.body.len().to_string().as_bytes())
             .map_err(|e| HttpFailure::Network(format!("content-length: {e:?}")))?;
     }
     let outgoing = OutgoingRequest::new(headers);

@@ -20,7 +20,7 @@ pub fn base64url(bytes: &[u8]) -> String {
 pub fn base64_standard(bytes: &[u8]) -> String {
     const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = encode_bits(bytes, 6, STANDARD);
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push('=');
     }
     out

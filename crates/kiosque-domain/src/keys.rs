@@ -256,30 +256,6 @@ pub fn slot_taken(channel: &ChannelId, minute: i64) -> String {
     format!("slot-taken/{channel}/{minute}")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::MAX_KEY_BYTES;
-
-    #[test]
-    fn schema_and_longest_keys_fit_spin_limit() {
-        let id = PollId::parse(&"a".repeat(40)).unwrap();
-        let voter = VoterId::parse(&"V".repeat(64)).unwrap();
-        assert_eq!(poll(&id), format!("poll/{}", "a".repeat(40)));
-        assert_eq!(
-            poll_count(&id, 19),
-            format!("poll/{}/count/19", "a".repeat(40))
-        );
-        let longest = poll_voter(&id, &Voter::Cookie(voter));
-        assert_eq!(longest.len(), 116);
-        let code = Voter::Code(InviteCode::parse("ABCDE-FGHJK").unwrap());
-        let longest = poll_ballot(&id, &code);
-        assert_eq!(longest.len(), 122);
-        assert!(longest.len() <= MAX_KEY_BYTES);
-        assert!(poll_voter(&id, &Voter::Card("f".repeat(64))).len() <= MAX_KEY_BYTES);
-    }
-}
-
 // --- channels and outgoing webhooks (social publishing) -----------------------------------
 //
 // | key                                     | value                                           |
@@ -290,6 +266,7 @@ mod tests {
 // | `channel/{cid}/session`                 | sealed JSON: the cached Bluesky session (access and refresh JWTs) |
 // | `channel/{cid}/record/{64 hex}`         | JSON `{rkey}`: the Bluesky record key fixed for one idempotency key (SHA-256) |
 // | `webhook-endpoints`                     | JSON: the lifecycle webhook endpoints (at most 20), secrets sealed (CAS) |
+// | `webhook-endpoints/created`             | counter used as a claim: who writes the first, empty, endpoints document |
 // | `webhook-deliveries/seq`                | counter: the last delivery number handed out    |
 // | `webhook-deliveries/head`               | JSON number: every delivery up to it is finished (CAS) |
 // | `webhook-delivery/{n}`                  | JSON `Delivery`: one event to one endpoint, its attempts and status (CAS) |
@@ -321,6 +298,10 @@ pub fn webhook_endpoints() -> String {
     "webhook-endpoints".to_owned()
 }
 
+pub fn webhook_endpoints_created() -> String {
+    "webhook-endpoints/created".to_owned()
+}
+
 pub fn webhook_delivery_seq() -> String {
     "webhook-deliveries/seq".to_owned()
 }
@@ -331,4 +312,36 @@ pub fn webhook_delivery_head() -> String {
 
 pub fn webhook_delivery(n: u64) -> String {
     format!("webhook-delivery/{n}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MAX_KEY_BYTES;
+
+    #[test]
+    fn schema_and_longest_keys_fit_spin_limit() {
+        let id = PollId::parse(&"a".repeat(40)).unwrap();
+        let voter = VoterId::parse(&"V".repeat(64)).unwrap();
+        assert_eq!(poll(&id), format!("poll/{}", "a".repeat(40)));
+        assert_eq!(
+            poll_count(&id, 19),
+            format!("poll/{}/count/19", "a".repeat(40))
+        );
+        let longest = poll_voter(&id, &Voter::Cookie(voter));
+        assert_eq!(longest.len(), 116);
+        let code = Voter::Code(InviteCode::parse("ABCDE-FGHJK").unwrap());
+        let longest = poll_ballot(&id, &code);
+        assert_eq!(longest.len(), 122);
+        assert!(longest.len() <= MAX_KEY_BYTES);
+        assert!(poll_voter(&id, &Voter::Card("f".repeat(64))).len() <= MAX_KEY_BYTES);
+    }
+
+    #[test]
+    fn channel_keys_fit_spin_limit() {
+        let id = crate::social::ChannelId::parse(&"c".repeat(40)).unwrap();
+        let longest = channel_record(&id, &"f".repeat(64));
+        assert_eq!(longest.len(), 120);
+        assert!(longest.len() <= MAX_KEY_BYTES);
+    }
 }

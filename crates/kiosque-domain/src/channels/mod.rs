@@ -10,9 +10,10 @@
 //!   [`HttpClient`](crate::social::HttpClient) seam, so tests run natively against doubles;
 //! - [`webhooks_out`]: the lifecycle webhooks staff subscribe to (Standard Webhooks).
 //!
-//! Store operations: `get` 1 read; `list` 1 counter read + 2 batch reads; `create` 1 increment
-//! + 2 writes; `publish` 1 read (+ Bluesky: 1 session read, 1 record-key read and write, a
-//! session write only when it was refreshed) whatever the number of channels or posts.
+//! Store operations, whatever the number of channels or posts: `get` 1 read; `list` 1 counter
+//! read and 2 batch reads; `create` 1 increment and 2 writes; `publish` 1 read, plus for
+//! Bluesky 1 session read, 1 record-key read and write, and a session write only when it was
+//! renewed.
 
 pub mod bluesky;
 pub mod crypto;

@@ -184,7 +184,7 @@ fn update_endpoints(
 ) -> Result<Vec<StoredEndpoint>, EndpointError> {
     let key = keys::webhook_endpoints();
     if store.get(&key)?.is_none() {
-        if store.increment(&format!("{key}/created"), 1)? == 1 {
+        if store.increment(&keys::webhook_endpoints_created(), 1)? == 1 {
             store.set(&key, b"[]")?;
         } else {
             return Err(EndpointError::Busy);

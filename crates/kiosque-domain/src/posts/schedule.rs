@@ -267,9 +267,11 @@ fn claim_free_slot(
     ))
 }
 
-/// Schedules (or reschedules) a draft or scheduled post after checking it against each of its
-/// channels (422 with every problem). The due and day entries are written before the post
-/// document names them (see [`due`]). Sends `post.scheduled`.
+/// Schedules (or reschedules) a draft, scheduled or failed post after checking it against
+/// each of its channels (422 with every problem). The due and day entries are written before
+/// the post document names them (see [`due`]); when the post changed meanwhile (an edit, a
+/// tick), the entries are left stale and the whole decision is made again on the new version.
+/// Sends `post.scheduled`.
 pub fn schedule(
     store: &dyn KvStore,
     platform: &impl Platform,
@@ -277,6 +279,22 @@ pub fn schedule(
     id: &PostId,
     when: When,
 ) -> Result<Post, PostError> {
+    for _ in 0..super::CAS_ATTEMPTS {
+        if let Some(post) = try_schedule(store, platform, now, id, when)? {
+            return Ok(post);
+        }
+    }
+    Err(PostError::Busy)
+}
+
+/// One attempt: `Ok(None)` when the post changed between its read and the swap.
+fn try_schedule(
+    store: &dyn KvStore,
+    platform: &impl Platform,
+    now: Timestamp,
+    id: &PostId,
+    when: When,
+) -> Result<Option<Post>, PostError> {
     let (mut post, current) = super::get_raw(store, id)?;
     let before = post.clone();
     match post.state {
@@ -337,7 +355,7 @@ pub fn schedule(
         for channel in &channels {
             store.increment(&keys::slot_taken(channel, due::minute_of(due_at)), -1)?;
         }
-        return Err(PostError::Busy);
+        return Ok(None);
     }
     release_slots(store, &before);
     platform.notify(LifecycleEvent::PostScheduled {
@@ -345,5 +363,5 @@ pub fn schedule(
         channel_ids: channels,
         scheduled_at: due_at,
     })?;
-    Ok(updated)
+    Ok(Some(updated))
 }

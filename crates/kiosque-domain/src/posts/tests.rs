@@ -889,3 +889,49 @@ fn csv_import_reports_bad_rows_and_stores_only_good_ones() {
         Err(PostError::Invalid(errors)) if errors.len() == 2
     ));
 }
+
+#[test]
+fn publish_now_and_a_tick_cannot_both_publish() {
+    let store = std::rc::Rc::new(MemoryStore::new());
+    let p = std::rc::Rc::new(platform());
+    let now = at(NOW);
+    let post = new_post(&store, now, 1, "Spectacle de marionnettes");
+    schedule_at(&store, &p, now, &post.id, "2026-12-01T10:00");
+    let due = at("2026-12-01T09:00:00Z");
+    let during: std::rc::Rc<RefCell<Option<Result<Post, PostError>>>> = Default::default();
+    {
+        let (store, p2, during, id) = (store.clone(), p.clone(), during.clone(), post.id.clone());
+        *p.during_publish.borrow_mut() = Some(Box::new(move || {
+            *during.borrow_mut() = Some(block_on(tick::publish_now(
+                &*store,
+                &*p2,
+                plus(due, 2),
+                &id,
+                Zone::PARIS,
+            )));
+        }));
+    }
+    assert_eq!(run_tick(&store, &p, due).published, 1);
+    assert!(matches!(
+        during.borrow().as_ref().unwrap(),
+        Err(PostError::WrongState {
+            state: "publishing",
+            ..
+        })
+    ));
+    assert_eq!(p.publications(), 2, "once per channel");
+    // Published posts are not published again.
+    assert!(matches!(
+        block_on(tick::publish_now(
+            &*store,
+            &*p,
+            plus(due, 60),
+            &post.id,
+            Zone::PARIS
+        )),
+        Err(PostError::WrongState {
+            state: "published",
+            ..
+        })
+    ));
+}

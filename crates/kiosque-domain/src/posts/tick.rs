@@ -407,6 +407,22 @@ pub async fn publish_now(
     id: &PostId,
     default_zone: crate::zone::Zone,
 ) -> Result<Post, PostError> {
+    for _ in 0..super::CAS_ATTEMPTS {
+        if let Some((post, stored)) = claim_now(store, platform, now, id, default_zone)? {
+            return publish_claimed(store, platform, now, post, stored).await;
+        }
+    }
+    Err(PostError::Busy)
+}
+
+/// Claims a post for [`publish_now`]; `Ok(None)` when it changed since it was read.
+fn claim_now(
+    store: &dyn KvStore,
+    platform: &impl Platform,
+    now: Timestamp,
+    id: &PostId,
+    default_zone: crate::zone::Zone,
+) -> Result<Option<(Post, Vec<u8>)>, PostError> {
     let (mut post, bytes) = super::get_raw(store, id)?;
     let before = post.clone();
     match post.state {
@@ -429,6 +445,7 @@ pub async fn publish_now(
     let lease_until = due::ceil_minute(at_offset(now, LEASE_SECS));
     due::ensure_cursor(store, now)?;
     due::add(store, lease_until, id, seq)?;
+    super::listing::add_to_day(store, &local.date(), id, seq)?;
     post.schedule = Some(Schedule {
         zone,
         local,
@@ -437,13 +454,13 @@ pub async fn publish_now(
         day: local.date(),
     });
     post.state = PostState::Publishing { lease_until };
-    post.attempts = 1;
+    post.attempts += 1;
     if !super::swap(store, &bytes, &mut post, now)? {
-        return Err(PostError::Busy);
+        return Ok(None);
     }
     super::schedule::release_after(store, &before);
     let stored = crate::store::to_json(&keys::post(id), &post)?;
-    publish_claimed(store, platform, now, post, stored).await
+    Ok(Some((post, stored)))
 }
 
 /// A failed post tried again: its failed channels become pending, published ones stay.

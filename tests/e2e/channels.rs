@@ -314,3 +314,118 @@ fn webhook_secrets_are_shown_once() {
     assert_eq!(bad.status(), 400);
     assert!(receiver.problems().is_empty(), "{:?}", receiver.problems());
 }
+
+const TICK_TOKEN: &str = "tick-token-for-channels";
+
+fn tick(app: &TestApp) -> Value {
+    let response = app
+        .client
+        .post(app.url("/api/scheduler/tick"))
+        .bearer_auth(TICK_TOKEN)
+        .send()
+        .expect("the app answers");
+    assert_eq!(response.status(), 200);
+    response.json().expect("a JSON report")
+}
+
+/// A channel whose token the fake refuses, checked: it moves to "needs reconnect", which
+/// queues a `channel.needs_reconnect` event.
+fn break_a_channel(app: &TestApp, mastodon: &FakeMastodon) -> String {
+    let created = create_channel(
+        app,
+        json!({"kind": "mastodon", "name": "M", "url": mastodon.url(),
+               "access_token": "a-revoked-token"}),
+    );
+    let id = created["channel"]["id"].as_str().unwrap().to_owned();
+    let checked: Value = admin(
+        app,
+        reqwest::Method::POST,
+        &format!("/api/channels/{id}/check"),
+        None,
+    )
+    .json()
+    .unwrap();
+    assert_eq!(checked["status"], "needs_reconnect");
+    id
+}
+
+#[test]
+fn lifecycle_webhooks_are_signed_retried_and_410_disables_the_endpoint() {
+    let mastodon = FakeMastodon::start(MASTODON_TOKEN, 500);
+    let receiver = FakeReceiver::start();
+    let app = TestApp::spawn_with_fakes(&[("scheduler_tick_token", TICK_TOKEN)]);
+    let created: Value = app
+        .post_json_as_admin(
+            "/api/webhook-endpoints",
+            &json!({"url": receiver.url(), "description": "automation"}),
+        )
+        .json()
+        .unwrap();
+    let endpoint_id = created["endpoint"]["id"].as_str().unwrap().to_owned();
+    receiver.set_secret(created["secret"].as_str().unwrap());
+
+    // The receiver is down once: the delivery is retried later with the same webhook-id.
+    receiver.fail_next(Failure::Status(503));
+    break_a_channel(&app, &mastodon);
+    let report = tick(&app);
+    assert_eq!(report["webhooks"]["retrying"], 1, "{report}");
+    assert!(receiver.messages().is_empty());
+    let log = app.get_json_as_admin("/api/webhook-endpoints/deliveries");
+    let delivery = &log["deliveries"][0];
+    assert_eq!(delivery["status"], "pending", "{log}");
+    assert_eq!(delivery["last_status"], 503);
+    assert_eq!(delivery["attempts"], 1);
+    assert_eq!(delivery["event_type"], "channel.needs_reconnect");
+    // Not before its backoff: a tick right away sends nothing.
+    assert_eq!(tick(&app)["webhooks"]["attempted"], 0);
+    assert_eq!(receiver.requests().len(), 1, "one attempt so far");
+
+    // The receiver verifies every signature it gets (a wrong one would be a problem).
+    let second = break_a_channel(&app, &mastodon);
+    let report = tick(&app);
+    assert_eq!(report["webhooks"]["delivered"], 1, "{report}");
+    let messages = receiver.messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].body["type"], "channel.needs_reconnect");
+    assert_eq!(messages[0].body["data"]["channel_id"], second.as_str());
+    assert!(messages[0].id.starts_with("msg_"));
+    let log = app.get_json_as_admin("/api/webhook-endpoints/deliveries");
+    assert_eq!(log["deliveries"][0]["status"], "delivered", "{log}");
+    assert_eq!(log["deliveries"][0]["last_status"], 204);
+
+    // 410 Gone disables the endpoint; later events are not queued for it.
+    receiver.answer_with(410);
+    break_a_channel(&app, &mastodon);
+    let report = tick(&app);
+    assert_eq!(report["webhooks"]["gone"], 1, "{report}");
+    let endpoints = app.get_json_as_admin("/api/webhook-endpoints");
+    let endpoint = &endpoints["endpoints"][0];
+    assert_eq!(endpoint["id"], endpoint_id.as_str());
+    assert_eq!(endpoint["enabled"], false, "{endpoints}");
+    assert!(
+        endpoint["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .contains("410")
+    );
+    let before = app.get_json_as_admin("/api/webhook-endpoints/deliveries")["deliveries"]
+        .as_array()
+        .unwrap()
+        .len();
+    break_a_channel(&app, &mastodon);
+    let after = app.get_json_as_admin("/api/webhook-endpoints/deliveries")["deliveries"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(before, after);
+    assert_eq!(before, 3);
+    let statuses: Vec<String> =
+        app.get_json_as_admin("/api/webhook-endpoints/deliveries")["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["status"].as_str().unwrap().to_owned())
+            .collect();
+    assert_eq!(statuses, ["gone", "delivered", "pending"]);
+    assert!(receiver.problems().is_empty(), "{:?}", receiver.problems());
+}

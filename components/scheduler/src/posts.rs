@@ -247,7 +247,7 @@ pub fn calendar(req: Request, _params: Params) -> Result<Response, ApiError> {
         days.entry(s.day.clone()).or_default().push(Entry {
             id: &post.id,
             state: post.state.name(),
-            local_time: s.local.to_string()[11..].to_owned(),
+            local_time: format!("{:02}:{:02}", s.local.hour(), s.local.minute()),
             due_at: s.due_at,
             channels: post.targets.iter().map(|t| t.channel.as_str()).collect(),
             text: &post.content.text,

@@ -71,6 +71,16 @@ pub trait Platform {
     fn notify(&self, event: LifecycleEvent) -> Result<(), PostError>;
 }
 
+/// Sends a lifecycle event once the change it reports is stored. A failure to queue it is
+/// logged, not returned: the change is done, and answering an error would make staff (or the
+/// cron) believe it was not.
+pub(crate) fn notify_logged(platform: &impl Platform, event: LifecycleEvent) {
+    let kind = event.event_type();
+    if let Err(e) = platform.notify(event) {
+        eprintln!("failed to queue the {kind} event: {e}");
+    }
+}
+
 /// Attempts of a compare-and-swap loop before answering "busy".
 const CAS_ATTEMPTS: usize = 8;
 

@@ -358,10 +358,13 @@ fn try_schedule(
         return Ok(None);
     }
     release_slots(store, &before);
-    platform.notify(LifecycleEvent::PostScheduled {
-        post_id: updated.id.to_string(),
-        channel_ids: channels,
-        scheduled_at: due_at,
-    })?;
+    super::notify_logged(
+        platform,
+        LifecycleEvent::PostScheduled {
+            post_id: updated.id.to_string(),
+            channel_ids: channels,
+            scheduled_at: due_at,
+        },
+    );
     Ok(Some(updated))
 }

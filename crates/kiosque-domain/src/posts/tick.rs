@@ -283,7 +283,7 @@ fn record(
         }
         if super::swap(store, &bytes, &mut updated, now)? {
             for event in events {
-                platform.notify(event)?;
+                super::notify_logged(platform, event);
             }
             return Ok(updated);
         }

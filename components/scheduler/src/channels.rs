@@ -63,13 +63,15 @@ pub fn create(req: Request, _params: Params) -> Result<Response, ApiError> {
     };
     let store = SpinStore::open_default()?;
     let (channel, secret) = channels::create(&store, &key, SystemClock.now(), random, new)?;
-    Ok(json(
+    let mut response = json(
         201,
         &Created {
             channel: &channel,
             secret,
         },
-    ))
+    );
+    response.set_header("location", format!("/api/channels/{}", channel.id));
+    Ok(response)
 }
 
 pub fn list(req: Request, _params: Params) -> Result<Response, ApiError> {

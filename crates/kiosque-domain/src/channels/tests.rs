@@ -798,3 +798,61 @@ fn service_urls_are_https_or_loopback_http() {
         assert!(ServiceUrl::parse("url", bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn publishing_costs_the_same_whatever_the_number_of_channels() {
+    let mut costs = Vec::new();
+    for count in [2u8, 45] {
+        let store = MemoryStore::new();
+        let mut last = None;
+        let mut last_bluesky = None;
+        for n in 0..count {
+            last = Some(new_channel(&store, "mastodon", n).id);
+            last_bluesky = Some(new_channel(&store, "bluesky", n.wrapping_add(100)).id);
+        }
+        let http = ScriptedHttp::new();
+        mastodon_ok(&http);
+        http.on("POST", "createSession", bluesky_session(0));
+        http.on(
+            "POST",
+            "createRecord",
+            json(
+                200,
+                serde_json::json!({"uri": "at://did:plc:bib/app.bsky.feed.post/x"}),
+            ),
+        );
+        let clock = FixedClock(now());
+        let mut publish_ops = |id: &ChannelId, key_: &str| {
+            store.reset_ops();
+            let outcome = block_on(publish(
+                &store,
+                &clock,
+                &key(),
+                &http,
+                id,
+                &text("Bonjour"),
+                key_,
+            ));
+            assert!(
+                matches!(outcome, PublishOutcome::Published { .. }),
+                "{outcome:?}"
+            );
+            store.ops()
+        };
+        let mastodon = last.unwrap();
+        let bluesky = last_bluesky.unwrap();
+        // The first publication also records the channel as connected (1 read + 1 CAS).
+        publish_ops(&mastodon, "m1");
+        publish_ops(&bluesky, "b1");
+        costs.push((publish_ops(&mastodon, "m2"), publish_ops(&bluesky, "b2")));
+    }
+    assert_eq!(costs[0], costs[1]);
+    let (mastodon, bluesky) = &costs[0];
+    assert_eq!(mastodon.total(), 1, "{mastodon:?}");
+    // Channel, session, record key (read then write).
+    assert_eq!(
+        (bluesky.get, bluesky.set, bluesky.total()),
+        (3, 1, 4),
+        "{bluesky:?}"
+    );
+}

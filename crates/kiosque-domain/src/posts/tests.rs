@@ -935,3 +935,51 @@ fn publish_now_and_a_tick_cannot_both_publish() {
         })
     ));
 }
+
+#[test]
+fn a_storage_failure_mid_tick_loses_nothing_and_publishes_nothing_twice() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let failing = Arc::new(AtomicBool::new(false));
+    let mut store = crate::store::FaultyStore::new();
+    let flag = failing.clone();
+    // The lease entry's increment is the first write of a claim.
+    store.fail_increment =
+        Box::new(move |key, _| flag.load(Ordering::Relaxed) && key.starts_with("due/"));
+    let p = platform();
+    let now = at(NOW);
+    let post = new_post(&store.inner, now, 1, "Bourse aux livres");
+    schedule_at(&store.inner, &p, now, &post.id, "2026-11-30T10:00");
+    let due = at("2026-11-30T09:00:00Z");
+
+    failing.store(true, Ordering::Relaxed);
+    let failed = block_on(tick(&store, &p, due, Budget::default()));
+    assert!(matches!(failed, Err(PostError::Storage(_))), "{failed:?}");
+    assert_eq!(p.publications(), 0);
+    assert_eq!(
+        get(&store.inner, &post.id).unwrap().state,
+        PostState::Scheduled
+    );
+
+    // Once the store recovers, the next tick publishes it, once.
+    failing.store(false, Ordering::Relaxed);
+    let report = block_on(tick(&store, &p, plus(due, 60), Budget::default())).unwrap();
+    assert_eq!(report.published, 1, "{report:?}");
+    assert_eq!(p.publications(), 2);
+
+    // A store where every swap loses (another request always wins): nothing is claimed, so
+    // nothing is published, and the post is still there for a later tick.
+    let mut losing = crate::store::FaultyStore::new();
+    losing.lose_swaps = true;
+    let p = platform();
+    let post = new_post(&losing.inner, now, 2, "Troc de graines");
+    schedule_at(&losing.inner, &p, now, &post.id, "2026-11-30T10:00");
+    let report = block_on(tick(&losing, &p, due, Budget::default())).unwrap();
+    assert_eq!((report.published, report.claimed_elsewhere), (0, 1));
+    assert_eq!(p.publications(), 0);
+    assert_eq!(
+        get(&losing.inner, &post.id).unwrap().state,
+        PostState::Scheduled
+    );
+}

@@ -17,6 +17,7 @@
 //! `poll/` + 40 + `/voter/` + 64 = 116 bytes, well under Spin's 256-byte guarantee, because
 //! the ids are parsed types with bounded lengths.
 
+use crate::campaigns::{CampaignId, CampaignSlug};
 use crate::contests::{CategorySlug, ContestId};
 use crate::polls::{InviteCode, PollId, Voter, VoterId};
 use crate::posts::PostId;
@@ -314,6 +315,85 @@ pub fn webhook_delivery(n: u64) -> String {
     format!("webhook-delivery/{n}")
 }
 
+// --- campaigns, their wall and engagement (campaigns/) --------------------------------------
+//
+// | key                                          | value                                     |
+// |----------------------------------------------|-------------------------------------------|
+// | `campaign/{cid}`                             | JSON `campaigns::Campaign` (CAS on edit)  |
+// | `campaign-slug/{slug}`                       | JSON campaign id: the public address      |
+// | `campaign-slug/{slug}/claim`                 | counter used as a claim: who owns the slug |
+// | `campaigns/index`                            | JSON `[CampaignSummary]`, at most 200: staff list and hashtag lookup (CAS) |
+// | `campaigns/index/created`                    | counter used as a claim: who writes the first, empty, index |
+// | `campaign/{cid}/mention-seq`                 | counter: the last mention number of the campaign's queue |
+// | `campaign/{cid}/mention/{n}`                 | JSON `campaigns::wall::WallItem`: a mention and its moderation (CAS by staff) |
+// | `campaign/{cid}/approved`                    | JSON `[n]`, sorted; staff only (CAS), created with the campaign |
+// | `mention-seen/{64 hex}`                      | counter used as a claim: SHA-256 of platform + platform id, a mention received once |
+// | `campaign/{cid}/post-seq`, `campaign/{cid}/post/{n}` | counter, JSON post id: the campaign's posts, newest last |
+// | `campaign/{cid}/day/{YYYY-MM-DD}/{what}`     | counter: `mentions` or `posts` of that UTC day |
+// | `campaign/{cid}/day/{YYYY-MM-DD}/{what}/{16 hex}` | counter: the same for one hashtag (first 16 hex of the SHA-256 of its folded form) |
+//
+// Longest: `campaign-slug/` + 60 + `/claim` = 80 bytes; `campaign/` + 40 + `/day/` + 10 +
+// `/mentions/` + 16 = 90 bytes.
+
+pub fn campaign(id: &CampaignId) -> String {
+    format!("campaign/{id}")
+}
+
+pub fn campaign_slug(slug: &CampaignSlug) -> String {
+    format!("campaign-slug/{slug}")
+}
+
+pub fn campaign_slug_claim(slug: &CampaignSlug) -> String {
+    format!("campaign-slug/{slug}/claim")
+}
+
+pub fn campaign_index() -> String {
+    "campaigns/index".to_owned()
+}
+
+pub fn campaign_index_created() -> String {
+    "campaigns/index/created".to_owned()
+}
+
+pub fn campaign_mention_seq(id: &CampaignId) -> String {
+    format!("campaign/{id}/mention-seq")
+}
+
+pub fn campaign_mention(id: &CampaignId, n: u64) -> String {
+    format!("campaign/{id}/mention/{n}")
+}
+
+pub fn campaign_approved(id: &CampaignId) -> String {
+    format!("campaign/{id}/approved")
+}
+
+/// `hash`: SHA-256 hex of the platform and its post id (`campaigns::wall`).
+pub fn mention_seen(hash: &str) -> String {
+    format!("mention-seen/{hash}")
+}
+
+pub fn campaign_post_seq(id: &CampaignId) -> String {
+    format!("campaign/{id}/post-seq")
+}
+
+pub fn campaign_post(id: &CampaignId, n: u64) -> String {
+    format!("campaign/{id}/post/{n}")
+}
+
+/// `day`: `YYYY-MM-DD`; `what`: `mentions` or `posts`; `tag`: 16 hex digits, or `None` for
+/// the campaign's own count.
+pub fn campaign_day_counter(
+    id: &CampaignId,
+    day: chrono::NaiveDate,
+    what: &str,
+    tag: Option<&str>,
+) -> String {
+    match tag {
+        Some(tag) => format!("campaign/{id}/day/{day}/{what}/{tag}"),
+        None => format!("campaign/{id}/day/{day}/{what}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,6 +415,17 @@ mod tests {
         assert_eq!(longest.len(), 122);
         assert!(longest.len() <= MAX_KEY_BYTES);
         assert!(poll_voter(&id, &Voter::Card("f".repeat(64))).len() <= MAX_KEY_BYTES);
+    }
+
+    #[test]
+    fn campaign_keys_fit_spin_limit() {
+        let id = CampaignId::parse(&"c".repeat(40)).unwrap();
+        let slug = CampaignSlug::parse(&"s".repeat(60)).unwrap();
+        assert_eq!(campaign_slug_claim(&slug).len(), 80);
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        let longest = campaign_day_counter(&id, day, "mentions", Some(&"f".repeat(16)));
+        assert_eq!(longest.len(), 90);
+        assert!(mention_seen(&"f".repeat(64)).len() <= MAX_KEY_BYTES);
     }
 
     #[test]

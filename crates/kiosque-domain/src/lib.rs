@@ -12,11 +12,13 @@
 //! - values that come from outside are parsed once into types (`PollId`, `NewPoll`, ...), so the
 //!   functions below never re-validate.
 
+pub mod campaigns;
 pub mod channels;
 pub mod clock;
 pub mod contests;
 pub mod error;
 pub mod feed;
+pub mod hashtag;
 pub mod ids;
 pub mod keys;
 pub mod markdown;

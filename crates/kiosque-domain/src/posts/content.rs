@@ -7,7 +7,6 @@
 //! `channels::validate`, through [`validate_for_channels`].
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +22,7 @@ pub const MAX_CONTENT_WARNING_CHARS: usize = 500;
 pub const MAX_ALT_CHARS: usize = 1500;
 pub const MAX_IMAGES: usize = 4;
 pub const MAX_HASHTAGS: usize = 10;
-pub const MAX_HASHTAG_CHARS: usize = 100;
+pub use crate::hashtag::MAX_HASHTAG_CHARS;
 pub const MAX_CHANNELS: usize = 10;
 pub const MAX_URL_CHARS: usize = 2000;
 pub const MAX_POLL_OPTIONS: usize = 4;
@@ -31,66 +30,8 @@ pub const MAX_POLL_OPTION_CHARS: usize = 50;
 /// Mastodon: from 5 minutes to about a month.
 pub const POLL_EXPIRY_SECS: std::ops::RangeInclusive<u32> = 300..=2_629_746;
 
-/// A hashtag in CamelCase without `#`, e.g. `NuitDeLaLecture`: screen readers read each word
-/// instead of spelling one long lowercase word. Parsed from `#NuitDeLaLecture`,
-/// `nuit de la lecture` or `nuit-de-la-lecture` alike.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Hashtag(String);
-
-impl Hashtag {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let text = text.trim();
-        let text = text.strip_prefix('#').unwrap_or(text);
-        let mut tag = String::with_capacity(text.len());
-        for word in text.split(|c: char| c.is_whitespace() || c == '-') {
-            let mut chars = word.chars();
-            if let Some(first) = chars.next() {
-                tag.extend(first.to_uppercase());
-                tag.push_str(chars.as_str());
-            }
-        }
-        if tag.is_empty() {
-            return Err("must not be empty".to_owned());
-        }
-        if !tag.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            return Err("only letters, digits and '_' (words are joined in CamelCase)".to_owned());
-        }
-        if !tag.chars().any(char::is_alphabetic) {
-            return Err("must contain a letter".to_owned());
-        }
-        let chars = tag.chars().count();
-        if chars > MAX_HASHTAG_CHARS {
-            return Err(format!(
-                "must be at most {MAX_HASHTAG_CHARS} characters, got {chars}"
-            ));
-        }
-        Ok(Hashtag(tag))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Hashtag {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for Hashtag {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, String> {
-        Hashtag::parse(&text)
-    }
-}
-
-impl From<Hashtag> for String {
-    fn from(tag: Hashtag) -> String {
-        tag.0
-    }
-}
+/// The project's hashtag type lives in `crate::hashtag` (campaigns and webhooks use it too).
+pub use crate::hashtag::Hashtag;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -371,7 +312,7 @@ impl NewPost {
         let mut hashtags: Vec<Hashtag> = Vec::new();
         for (i, raw) in request.hashtags.iter().enumerate() {
             if let Some(tag) = errors.take(&format!("hashtags[{i}]"), Hashtag::parse(raw))
-                && !hashtags.iter().any(|t| t.0.eq_ignore_ascii_case(&tag.0))
+                && !hashtags.iter().any(|t| *t == tag)
             {
                 hashtags.push(tag);
             }

@@ -12,6 +12,7 @@ use spin_sdk::http_component;
 
 mod channels;
 mod http_client;
+mod inbound;
 mod platform;
 mod posts;
 mod tick;
@@ -55,10 +56,19 @@ fn channel_routes(router: &mut Router) {
     router.post("/api/webhook-endpoints/:id/enable", webhooks_out::enable);
 }
 
+/// Platform webhooks: signed by the platforms (no admin token), see `inbound.rs`.
+fn webhook_routes(router: &mut Router) {
+    router.get("/webhooks/meta", inbound::meta_handshake); // ?hub.mode=&hub.verify_token=&hub.challenge=
+    router.post("/webhooks/meta", inbound::meta);
+    router.post("/webhooks/mastodon", inbound::mastodon);
+    router.post("/webhooks/standard", inbound::standard);
+}
+
 fn routes() -> Router {
     let mut router = Router::new();
     post_routes(&mut router);
     channel_routes(&mut router);
+    webhook_routes(&mut router);
     router
 }
 

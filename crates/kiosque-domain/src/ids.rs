@@ -26,6 +26,37 @@ pub fn base64_standard(bytes: &[u8]) -> String {
     out
 }
 
+/// Decodes [`base64_standard`] text (padding optional), as Standard Webhooks secrets
+/// (`whsec_<base64>`) and signatures are written; `None` for any other character or a
+/// length no encoder produces.
+pub fn base64_standard_decode(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=').as_bytes();
+    if text.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut buffer: u32 = 0;
+    let mut buffered: u32 = 0;
+    for &c in text {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        buffer = (buffer << 6) | u32::from(value);
+        buffered += 6;
+        if buffered >= 8 {
+            buffered -= 8;
+            out.push((buffer >> buffered) as u8);
+            buffer &= (1 << buffered) - 1;
+        }
+    }
+    Some(out)
+}
+
 fn encode_bits(bytes: &[u8], bits_per_char: u32, alphabet: &[u8]) -> String {
     let mask = (1u32 << bits_per_char) - 1;
     let mut out = String::with_capacity((bytes.len() * 8).div_ceil(bits_per_char as usize));
@@ -86,5 +117,26 @@ mod tests {
         }
         assert_eq!(base64_standard(&[0xfb, 0xff]), "+/8=");
         assert_eq!(base64url(&[0u8; 24]).len(), 32);
+    }
+
+    #[test]
+    fn base64_standard_decodes_what_it_encodes() {
+        for input in ["", "f", "fo", "foo", "foob", "fooba", "foobar"] {
+            let encoded = base64_standard(input.as_bytes());
+            assert_eq!(
+                base64_standard_decode(&encoded).as_deref(),
+                Some(input.as_bytes()),
+                "{input}"
+            );
+            let unpadded = encoded.trim_end_matches('=');
+            assert_eq!(
+                base64_standard_decode(unpadded).as_deref(),
+                Some(input.as_bytes())
+            );
+        }
+        assert_eq!(base64_standard_decode("+/8=").unwrap(), [0xfb, 0xff]);
+        for bad in ["Zm9v!", "Z", "Zm9vY", "Zm 9v", "-_8"] {
+            assert_eq!(base64_standard_decode(bad), None, "{bad}");
+        }
     }
 }

@@ -315,6 +315,30 @@ pub fn webhook_delivery(n: u64) -> String {
     format!("webhook-delivery/{n}")
 }
 
+// --- platform webhooks and hashtag following (inbound/, campaigns/follow) -----------------
+//
+// | key                                     | value                                           |
+// |-----------------------------------------|-------------------------------------------------|
+// | `inbound/{source}/{64 hex}`             | counter used as a claim: a webhook delivery (`meta`, `mastodon`, `standard`) seen; the hex is the SHA-256 of its id or body; >= 2 means replays came |
+// | `follow/{cid}/{32 hex}`                 | JSON `FollowCursor`: where following one hashtag on one channel resumes (Mastodon `min_id`, Bluesky `since`); the hex is half the SHA-256 of the folded hashtag |
+// | `follow/rotation`                       | counter: turns of the tick's following, so a small budget still reaches every (channel, hashtag) pair in turn |
+//
+// Longest: `inbound/mastodon/` + 64 = 81 bytes; `follow/` + 40 + `/` + 32 = 80 bytes.
+
+/// `source`: `meta`, `mastodon` or `standard`; `delivery_hash`: 64 hex characters.
+pub fn inbound_delivery(source: &str, delivery_hash: &str) -> String {
+    format!("inbound/{source}/{delivery_hash}")
+}
+
+/// `hashtag_hash`: 32 hex characters naming a folded hashtag.
+pub fn follow_cursor(channel: &ChannelId, hashtag_hash: &str) -> String {
+    format!("follow/{channel}/{hashtag_hash}")
+}
+
+pub fn follow_rotation() -> String {
+    "follow/rotation".to_owned()
+}
+
 // --- campaigns, their wall and engagement (campaigns/) --------------------------------------
 //
 // | key                                          | value                                     |
@@ -434,5 +458,12 @@ mod tests {
         let longest = channel_record(&id, &"f".repeat(64));
         assert_eq!(longest.len(), 120);
         assert!(longest.len() <= MAX_KEY_BYTES);
+    }
+
+    #[test]
+    fn inbound_and_follow_keys_fit_spin_limit() {
+        let id = crate::social::ChannelId::parse(&"c".repeat(40)).unwrap();
+        assert_eq!(inbound_delivery("mastodon", &"f".repeat(64)).len(), 81);
+        assert_eq!(follow_cursor(&id, &"f".repeat(32)).len(), 80);
     }
 }

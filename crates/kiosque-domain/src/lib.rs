@@ -20,6 +20,7 @@ pub mod error;
 pub mod feed;
 pub mod hashtag;
 pub mod ids;
+pub mod inbound;
 pub mod keys;
 pub mod markdown;
 pub mod moderation;

@@ -1,5 +1,6 @@
 //! Staff authentication: `Authorization: Bearer <admin_token>`.
 
+use kiosque_domain::inbound::verify::constant_time_eq;
 use spin_sdk::http::Request;
 
 use crate::config;
@@ -55,15 +56,6 @@ fn bearer_token(header: &str) -> Option<&str> {
         .eq_ignore_ascii_case("bearer")
         .then(|| token.trim())
         .filter(|t| !t.is_empty())
-}
-
-/// Compares without stopping at the first difference, so response times do not reveal how
-/// much of a guess was right. Only the length can leak, which a random token tolerates.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

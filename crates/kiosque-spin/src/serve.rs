@@ -10,6 +10,24 @@ use crate::error::{ApiError, PageError};
 /// there instead of buffering whatever a client sends into the guest's memory.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The largest body of a platform webhook (`/webhooks/...`): Meta batches entries, so the
+/// platforms get more room than forms, still bounded (`kiosque_domain::inbound`).
+pub const WEBHOOK_MAX_BODY_BYTES: usize = kiosque_domain::inbound::MAX_BODY_BYTES;
+
+/// The body cap of a request to `path`: [`WEBHOOK_MAX_BODY_BYTES`] under `/webhooks/`,
+/// [`MAX_BODY_BYTES`] everywhere else. Decided here, before the body is read, so every
+/// component applies the same caps.
+pub fn body_limit(path: &str) -> usize {
+    let is_webhook = path
+        .strip_prefix("/webhooks")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    if is_webhook {
+        WEBHOOK_MAX_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
+
 /// Reads `incoming` and answers it with `router` (see [`respond`]).
 pub async fn serve(router: &Router, incoming: IncomingRequest) -> Response {
     serve_fn(incoming, |req| respond(router, req)).await
@@ -81,17 +99,18 @@ fn error_for(path: &str, error: ApiError, page: PageError) -> Response {
     }
 }
 
-/// Builds a [`Request`] from the host's request, reading at most [`MAX_BODY_BYTES`].
+/// Builds a [`Request`] from the host's request, reading at most [`body_limit`] bytes.
 async fn read_request(incoming: IncomingRequest) -> Result<Request, Response> {
     let method = incoming.method();
     let uri = incoming.uri();
     let headers = incoming.headers();
     let path = uri_path(&uri).to_owned();
+    let limit = body_limit(&path);
 
     let too_large = || {
         error_for(
             &path,
-            ApiError::payload_too_large(MAX_BODY_BYTES),
+            ApiError::payload_too_large(limit),
             PageError::new(
                 413,
                 "payload_too_large",
@@ -108,7 +127,7 @@ async fn read_request(incoming: IncomingRequest) -> Result<Request, Response> {
         .first()
         .and_then(|v| std::str::from_utf8(v).ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+    if declared.is_some_and(|len| len > limit as u64) {
         return Err(too_large());
     }
 
@@ -117,7 +136,7 @@ async fn read_request(incoming: IncomingRequest) -> Result<Request, Response> {
     while let Some(chunk) = stream.next().await {
         match chunk {
             Ok(chunk) => {
-                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                if body.len() + chunk.len() > limit {
                     return Err(too_large());
                 }
                 body.extend_from_slice(&chunk);
@@ -190,6 +209,15 @@ mod tests {
         }
         for path in ["/", "/apiary", "/polls/x", "/webhooksx", "/static/api/x"] {
             assert!(!is_api_path(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn webhooks_get_their_own_body_cap() {
+        assert_eq!(body_limit("/webhooks/meta"), 256 * 1024);
+        assert_eq!(body_limit("/webhooks"), WEBHOOK_MAX_BODY_BYTES);
+        for path in ["/api/polls", "/webhooksx", "/polls/webhooks/x", "/"] {
+            assert_eq!(body_limit(path), MAX_BODY_BYTES, "{path}");
         }
     }
 

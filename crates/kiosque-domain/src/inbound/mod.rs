@@ -1,0 +1,197 @@
+//! Webhooks from social platforms (`/webhooks/meta`, `/webhooks/mastodon`,
+//! `/webhooks/standard`): proving each delivery comes from the platform, turning the events
+//! that matter into campaign [`Mention`]s and ignoring the rest.
+//!
+//! Every kind follows the same steps, in this order:
+//! 1. the body is at most [`MAX_BODY_BYTES`] (the adapter refuses more with 413 before
+//!    reading it all);
+//! 2. the signature is checked on the raw bytes, in constant time ([`verify`]): a wrong or
+//!    missing one is 401 and costs no store operation at all;
+//! 3. the body is parsed; an event type we do not use is acknowledged (2xx) and logged by
+//!    its type only, never its content;
+//! 4. a delivery carrying mentions is claimed once ([`claim`]: `increment == 1` on a key per
+//!    platform and delivery id, or the body's SHA-256 where the platform sends no id), so a
+//!    replay is acknowledged and changes nothing;
+//! 5. each mention goes to `campaigns::receive_mention`, which files it under the active
+//!    campaigns whose hashtags it carries (and ignores a post it already has).
+//!
+//! A storage failure after the claim gives the claim back, so the platform's retry is
+//! processed instead of being taken for a replay.
+
+pub mod mastodon;
+pub mod meta;
+pub mod standard;
+pub mod text;
+pub mod verify;
+
+#[cfg(test)]
+mod tests;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::campaigns::{self, CampaignError, Mention};
+use crate::clock::Clock;
+use crate::error::{DomainError, ErrorKind};
+use crate::keys;
+use crate::store::{KvStore, StoreError};
+
+/// The largest webhook body we read: platform events are a few KiB; Meta batches a few
+/// entries per delivery. `kiosque-spin`'s body cap uses it for every `/webhooks/` path.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Mentions taken from one delivery at most (Meta batches entries); the rest are logged.
+pub const MAX_MENTIONS_PER_DELIVERY: usize = 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InboundError {
+    /// Missing, malformed or wrong signature, or the secret variable is not configured.
+    #[error("the delivery's signature is missing or does not match")]
+    BadSignature,
+    /// A Standard Webhooks timestamp too far from our clock.
+    #[error("the delivery's timestamp is outside the 5-minute tolerance")]
+    StaleTimestamp,
+    /// Meta's handshake with a wrong token or mode.
+    #[error("the verify token does not match")]
+    BadVerifyToken,
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Storage(#[from] StoreError),
+}
+
+impl DomainError for InboundError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            InboundError::BadSignature | InboundError::StaleTimestamp => ErrorKind::Unauthorized,
+            InboundError::BadVerifyToken => ErrorKind::Forbidden,
+            InboundError::Invalid(_) => ErrorKind::Invalid,
+            InboundError::Storage(_) => ErrorKind::Storage,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            InboundError::BadSignature => "invalid_signature",
+            InboundError::StaleTimestamp => "stale_timestamp",
+            InboundError::BadVerifyToken => "invalid_verify_token",
+            InboundError::Invalid(_) => "invalid_event",
+            InboundError::Storage(_) => "storage_error",
+        }
+    }
+}
+
+impl From<CampaignError> for InboundError {
+    fn from(error: CampaignError) -> Self {
+        match error {
+            CampaignError::Storage(e) => InboundError::Storage(e),
+            CampaignError::Invalid(message) => InboundError::Invalid(message),
+            other => InboundError::Storage(StoreError::Backend(other.to_string())),
+        }
+    }
+}
+
+/// Where a delivery came from; part of its claim key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Meta,
+    Mastodon,
+    Standard,
+}
+
+impl Source {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Source::Meta => "meta",
+            Source::Mastodon => "mastodon",
+            Source::Standard => "standard",
+        }
+    }
+}
+
+/// What became of a verified delivery (the JSON of the 200 answer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// The event type as the platform names it (`status.created`, `instagram/comments`).
+    pub event: String,
+    /// `accepted`, `replay` (seen before: ignored) or `ignored` (nothing for a campaign).
+    pub status: OutcomeStatus,
+    /// Mentions taken from the delivery.
+    pub mentions: usize,
+    /// Campaign filings made (a mention may match several campaigns, or none).
+    pub filed: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeStatus {
+    Accepted,
+    Replay,
+    Ignored,
+}
+
+/// The part of a claim key that names one delivery: the SHA-256 of the platform's delivery
+/// id, or of the body where there is none, in hex (bounded, safe in a key whatever was sent).
+pub fn delivery_key(source: Source, delivery_id: &[u8]) -> String {
+    let digest = Sha256::digest(delivery_id);
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    keys::inbound_delivery(source.as_str(), &hex)
+}
+
+/// Claims a delivery: `true` for the first time it is seen, `false` for a replay.
+/// `increment(key, 1) == 1`, because a compare-and-swap from "absent" is an upsert on Spin.
+pub fn claim(store: &dyn KvStore, claim_key: &str) -> Result<bool, StoreError> {
+    Ok(store.increment(claim_key, 1)? == 1)
+}
+
+/// Files `mentions` of a verified delivery, once per delivery: 1 increment (the claim), then
+/// `campaigns::receive_mention` for each; a replay costs the increment only.
+pub fn file_mentions(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    source: Source,
+    delivery_id: &[u8],
+    event: String,
+    mentions: Vec<Mention>,
+) -> Result<Outcome, InboundError> {
+    let count = mentions.len();
+    if mentions.is_empty() {
+        eprintln!("webhook {}: event {event:?} ignored", source.as_str());
+        return Ok(Outcome {
+            event,
+            status: OutcomeStatus::Ignored,
+            mentions: 0,
+            filed: 0,
+        });
+    }
+    let claim_key = delivery_key(source, delivery_id);
+    if !claim(store, &claim_key)? {
+        return Ok(Outcome {
+            event,
+            status: OutcomeStatus::Replay,
+            mentions: count,
+            filed: 0,
+        });
+    }
+    let mut filed = 0;
+    for mention in &mentions {
+        match campaigns::receive_mention(store, clock, mention) {
+            Ok(received) => filed += received.filed.len(),
+            Err(e) => {
+                // Give the claim back: the platform retries what we failed to store, and that
+                // retry must not be taken for a replay (mentions already filed are deduped).
+                if let Err(undo) = store.increment(&claim_key, -1) {
+                    eprintln!("webhook {}: claim not released: {undo}", source.as_str());
+                }
+                return Err(e.into());
+            }
+        }
+    }
+    Ok(Outcome {
+        event,
+        status: OutcomeStatus::Accepted,
+        mentions: count,
+        filed,
+    })
+}

@@ -1,0 +1,453 @@
+use serde_json::json;
+
+use super::verify::{self, MetaHandshake, StandardHeaders};
+use super::*;
+use crate::campaigns::{self, CampaignId, CampaignRequest, NewCampaign};
+use crate::channels::webhook;
+use crate::clock::{FixedClock, Timestamp};
+use crate::store::MemoryStore;
+
+const NOW: i64 = 1_806_000_000; // 2027-03-27
+const SECRET: &[u8] = b"mastodon-webhook-secret";
+
+fn clock() -> FixedClock {
+    FixedClock(Timestamp::from_unix_seconds(NOW).unwrap())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hub(secret: &[u8], body: &[u8]) -> String {
+    format!(
+        "sha256={}",
+        hex(&crate::polls::identity::hmac_sha256(secret, body))
+    )
+}
+
+/// A store with one active campaign on #NuitDeLaLecture.
+fn store_with_campaign() -> MemoryStore {
+    let store = MemoryStore::new();
+    let request: CampaignRequest = serde_json::from_value(json!({
+        "name": "Nuit de la lecture",
+        "starts_on": "2027-03-01",
+        "ends_on": "2027-03-31",
+        "hashtags": ["NuitDeLaLecture"],
+    }))
+    .unwrap();
+    campaigns::create(
+        &store,
+        &clock(),
+        CampaignId::generate([1; 10]),
+        NewCampaign::parse(request).unwrap(),
+    )
+    .unwrap();
+    store
+}
+
+fn status(id: u64, visibility: &str, tag: &str) -> serde_json::Value {
+    json!({
+        "id": id.to_string(),
+        "uri": format!("https://social.example/users/ana/statuses/{id}"),
+        "url": format!("https://social.example/@ana/{id}"),
+        "created_at": "2027-03-27T08:00:00.000Z",
+        "visibility": visibility,
+        "reblog": null,
+        "spoiler_text": "",
+        "content": format!("<p>Je lis ce soir <a href=\"https://social.example/tags/{tag}\" class=\"mention hashtag\" rel=\"tag\">#<span>{tag}</span></a> &lt;3</p>"),
+        "account": {"acct": "ana@social.example", "username": "ana", "display_name": "Ana <b>",
+                     "url": "https://social.example/@ana"},
+        "media_attachments": [{"description": "Une pile de livres"}, {"description": null}],
+        "tags": [{"name": tag.to_lowercase(), "url": "https://social.example/tags/x"}],
+    })
+}
+
+fn mastodon_event(status: serde_json::Value) -> Vec<u8> {
+    serde_json::to_vec(
+        &json!({"event": "status.created", "created_at": "2027-03-27T08:00:01Z", "object": status}),
+    )
+    .unwrap()
+}
+
+#[test]
+fn hub_signatures_are_checked_on_the_raw_body() {
+    let body = br#"{"a":1}"#;
+    let good = hub(SECRET, body);
+    assert!(verify::hub_signature(SECRET, Some(&good), body).is_ok());
+    assert!(
+        verify::hub_signature(
+            SECRET,
+            Some(&good.to_uppercase().replace("SHA256", "sha256")),
+            body
+        )
+        .is_ok()
+    );
+    for bad in [
+        None,
+        Some(""),
+        Some("sha256="),
+        Some(good.trim_start_matches("sha256=")),
+        Some(&*good.replace("sha256=", "sha1=")),
+        Some(&*hub(b"other", body)),
+    ] {
+        assert!(matches!(
+            verify::hub_signature(SECRET, bad, body),
+            Err(InboundError::BadSignature)
+        ));
+    }
+    // One byte more in the body (re-serialised JSON, a trailing newline) breaks it.
+    assert!(verify::hub_signature(SECRET, Some(&good), b"{\"a\":1}\n").is_err());
+}
+
+#[test]
+fn standard_webhooks_check_signature_then_timestamp() {
+    let secret = verify::standard_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+    let body = br#"{"test": 2432232314}"#;
+    let now = Timestamp::from_unix_seconds(1614265330).unwrap();
+    let reference = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+    let headers = |signature| StandardHeaders {
+        id: Some("msg_p5jXN8AQM9LWM0D4loKWxJek"),
+        timestamp: Some("1614265330"),
+        signature: Some(signature),
+    };
+    // The specification's own example verifies, alone or among rotated secrets' entries.
+    assert_eq!(
+        verify::standard(&secret, headers(reference), body, now).unwrap(),
+        "msg_p5jXN8AQM9LWM0D4loKWxJek"
+    );
+    let rotated = format!("v1,Zm9vYmFy v2,abc {reference}");
+    assert!(verify::standard(&secret, headers(&rotated), body, now).is_ok());
+    for bad in [
+        "",
+        "v1,Zm9vYmFy",
+        "v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+    ] {
+        assert!(matches!(
+            verify::standard(&secret, headers(bad), body, now),
+            Err(InboundError::BadSignature)
+        ));
+    }
+    assert!(verify::standard(&secret, headers(reference), b"{}", now).is_err());
+    let missing_id = StandardHeaders {
+        id: None,
+        ..headers(reference)
+    };
+    assert!(verify::standard(&secret, missing_id, body, now).is_err());
+    // Within 5 minutes either way, not beyond.
+    for (delta, ok) in [(300, true), (-300, true), (301, false), (-301, false)] {
+        let at = Timestamp::from_unix_seconds(1614265330 + delta).unwrap();
+        let result = verify::standard(&secret, headers(reference), body, at);
+        assert_eq!(result.is_ok(), ok, "{delta}");
+        if !ok {
+            assert!(matches!(result, Err(InboundError::StaleTimestamp)));
+        }
+    }
+    assert!(verify::standard_secret("whsec_!!!").is_none());
+    assert!(verify::standard_secret("whsec_Zm9v").is_none(), "too short");
+}
+
+#[test]
+fn meta_handshake_answers_the_challenge_only_to_the_right_token() {
+    let request = |mode, token, challenge| MetaHandshake {
+        mode: Some(mode),
+        verify_token: Some(token),
+        challenge: Some(challenge),
+    };
+    assert_eq!(
+        verify::meta_handshake("tok", request("subscribe", "tok", "1158201444")).unwrap(),
+        "1158201444"
+    );
+    assert!(matches!(
+        verify::meta_handshake("tok", request("subscribe", "tok2", "1")),
+        Err(InboundError::BadVerifyToken)
+    ));
+    assert!(verify::meta_handshake("tok", request("unsubscribe", "tok", "1")).is_err());
+    assert!(verify::meta_handshake("tok", MetaHandshake::default()).is_err());
+    assert!(matches!(
+        verify::meta_handshake("tok", request("subscribe", "tok", "<script>")),
+        Err(InboundError::Invalid(_))
+    ));
+}
+
+#[test]
+fn a_mastodon_status_with_a_campaign_hashtag_becomes_one_mention() {
+    let store = store_with_campaign();
+    let body = mastodon_event(status(1, "public", "NuitDeLaLecture"));
+    let outcome =
+        mastodon::receive(&store, &clock(), SECRET, Some(&hub(SECRET, &body)), &body).unwrap();
+    assert_eq!(outcome.status, OutcomeStatus::Accepted);
+    assert_eq!((outcome.mentions, outcome.filed), (1, 1));
+
+    let mention =
+        mastodon::status_mention(&status(1, "public", "NuitDeLaLecture"), clock().now()).unwrap();
+    assert_eq!(mention.text, "Je lis ce soir #NuitDeLaLecture <3");
+    assert_eq!(mention.author_name, "Ana <b>");
+    assert_eq!(mention.author_handle, "@ana@social.example");
+    assert_eq!(mention.media_alt, ["Une pile de livres"]);
+    assert_eq!(
+        mention.platform_id,
+        "https://social.example/users/ana/statuses/1"
+    );
+    assert_eq!(mention.created_at.to_string(), "2027-03-27T08:00:00Z");
+
+    // The same bytes again: acknowledged, nothing new.
+    let again =
+        mastodon::receive(&store, &clock(), SECRET, Some(&hub(SECRET, &body)), &body).unwrap();
+    assert_eq!(again.status, OutcomeStatus::Replay);
+}
+
+#[test]
+fn private_statuses_boosts_and_other_events_are_ignored() {
+    let store = store_with_campaign();
+    for visibility in ["private", "direct"] {
+        assert!(
+            mastodon::status_mention(&status(2, visibility, "NuitDeLaLecture"), clock().now())
+                .is_none()
+        );
+    }
+    let mut boost = status(3, "public", "NuitDeLaLecture");
+    boost["reblog"] = status(4, "public", "NuitDeLaLecture");
+    assert!(mastodon::status_mention(&boost, clock().now()).is_none());
+
+    store.reset_ops();
+    for body in [
+        serde_json::to_vec(&json!({"event": "account.created", "object": {"secret": "x"}}))
+            .unwrap(),
+        mastodon_event(status(5, "direct", "NuitDeLaLecture")),
+    ] {
+        let outcome =
+            mastodon::receive(&store, &clock(), SECRET, Some(&hub(SECRET, &body)), &body).unwrap();
+        assert_eq!(outcome.status, OutcomeStatus::Ignored);
+    }
+    assert_eq!(store.ops().total(), 0, "ignored events touch no key");
+}
+
+#[test]
+fn forged_deliveries_store_nothing() {
+    let store = store_with_campaign();
+    let keys_before = store.len();
+    store.reset_ops();
+    let body = mastodon_event(status(6, "public", "NuitDeLaLecture"));
+    for signature in [None, Some(hub(b"wrong", &body))] {
+        assert!(matches!(
+            mastodon::receive(&store, &clock(), SECRET, signature.as_deref(), &body),
+            Err(InboundError::BadSignature)
+        ));
+        assert!(matches!(
+            meta::receive(&store, &clock(), SECRET, signature.as_deref(), &body),
+            Err(InboundError::BadSignature)
+        ));
+    }
+    let secret = [7u8; 24];
+    let headers = StandardHeaders {
+        id: Some("msg_1"),
+        timestamp: Some("1806000000"),
+        signature: Some("v1,AAAA"),
+    };
+    assert!(standard::receive(&store, &clock(), &secret, headers, b"{}").is_err());
+    assert_eq!(
+        store.ops().total(),
+        0,
+        "no store call before a signature matches"
+    );
+    assert_eq!(store.len(), keys_before);
+}
+
+#[test]
+fn meta_comments_and_page_posts_become_mentions() {
+    let store = store_with_campaign();
+    let body = serde_json::to_vec(&json!({
+        "object": "instagram",
+        "entry": [{"id": "17841400000", "time": NOW, "changes": [
+            {"field": "comments", "value": {"id": "17865799348089039", "text": "Super soirée #nuitdelalecture !",
+              "from": {"id": "1", "username": "lecteur"}, "media": {"id": "2"}}},
+            {"field": "mentions", "value": {"media_id": "3", "comment_id": "4"}},
+        ]}],
+    }))
+    .unwrap();
+    let outcome =
+        meta::receive(&store, &clock(), SECRET, Some(&hub(SECRET, &body)), &body).unwrap();
+    assert_eq!(outcome.event, "instagram/comments,mentions");
+    assert_eq!(
+        (outcome.status, outcome.mentions, outcome.filed),
+        (OutcomeStatus::Accepted, 1, 1)
+    );
+
+    let page = serde_json::to_vec(&json!({
+        "object": "page",
+        "entry": [{"id": "1", "time": NOW, "changes": [
+            {"field": "feed", "value": {"item": "status", "verb": "add", "post_id": "1_2",
+              "message": "#NuitDeLaLecture à la médiathèque", "from": {"id": "9", "name": "Jo"},
+              "created_time": NOW - 60}},
+            {"field": "feed", "value": {"item": "status", "verb": "remove", "post_id": "1_3",
+              "message": "#NuitDeLaLecture"}},
+        ]}],
+    }))
+    .unwrap();
+    let outcome =
+        meta::receive(&store, &clock(), SECRET, Some(&hub(SECRET, &page)), &page).unwrap();
+    assert_eq!((outcome.mentions, outcome.filed), (1, 1));
+}
+
+fn standard_delivery(id: &str, timestamp: i64, body: &[u8], secret: &[u8]) -> (String, String) {
+    (
+        timestamp.to_string(),
+        webhook::signature(secret, id, timestamp, body),
+    )
+}
+
+#[test]
+fn standard_mentions_are_deduplicated_on_the_webhook_id() {
+    let store = store_with_campaign();
+    let secret = [9u8; 32];
+    let body = serde_json::to_vec(&json!({
+        "type": "mention.created",
+        "timestamp": "2027-03-27T08:00:00Z",
+        "data": {"platform": "PeerTube", "id": "https://video.example/w/1", "author_name": "Vidéaste",
+                 "text": "Ma lecture pour la #NuitDeLaLecture", "url": "https://video.example/w/1"},
+    }))
+    .unwrap();
+    let (timestamp, signature) = standard_delivery("msg_1", NOW, &body, &secret);
+    let headers = StandardHeaders {
+        id: Some("msg_1"),
+        timestamp: Some(&timestamp),
+        signature: Some(&signature),
+    };
+    let first = standard::receive(&store, &clock(), &secret, headers, &body).unwrap();
+    assert_eq!((first.status, first.filed), (OutcomeStatus::Accepted, 1));
+    let replay = standard::receive(&store, &clock(), &secret, headers, &body).unwrap();
+    assert_eq!(replay.status, OutcomeStatus::Replay);
+
+    // Unknown types are acknowledged and ignored.
+    let other = br#"{"type": "order.paid", "timestamp": "2027-03-27T08:00:00Z", "data": {}}"#;
+    let (timestamp, signature) = standard_delivery("msg_2", NOW, other, &secret);
+    let headers = StandardHeaders {
+        id: Some("msg_2"),
+        timestamp: Some(&timestamp),
+        signature: Some(&signature),
+    };
+    let ignored = standard::receive(&store, &clock(), &secret, headers, other).unwrap();
+    assert_eq!(ignored.status, OutcomeStatus::Ignored);
+
+    // A mention.created with a malformed field says which.
+    let bad = br##"{"type": "mention.created", "data": {"platform": "x", "id": "1", "author_name": "a", "text": "#Lire", "url": "http://plain"}}"##;
+    let (timestamp, signature) = standard_delivery("msg_3", NOW, bad, &secret);
+    let headers = StandardHeaders {
+        id: Some("msg_3"),
+        timestamp: Some(&timestamp),
+        signature: Some(&signature),
+    };
+    let error = standard::receive(&store, &clock(), &secret, headers, bad).unwrap_err();
+    assert_eq!(error.to_string(), "data.url: an https URL");
+}
+
+/// Fills the store with `n` earlier mentions of the campaign, through the webhook itself.
+fn store_with_history(n: u64) -> MemoryStore {
+    let store = store_with_campaign();
+    for i in 0..n {
+        let body = mastodon_event(status(1000 + i, "public", "NuitDeLaLecture"));
+        mastodon::receive(&store, &clock(), SECRET, Some(&hub(SECRET, &body)), &body).unwrap();
+    }
+    store
+}
+
+/// `(valid, replayed, forged)` store calls of one Mastodon delivery.
+fn delivery_costs(store: &MemoryStore) -> (u64, u64, u64) {
+    let body = mastodon_event(status(1, "public", "NuitDeLaLecture"));
+    let signature = hub(SECRET, &body);
+    let mut costs = [0u64; 3];
+    for (i, signature) in [signature.clone(), signature, hub(b"forged", &body)]
+        .iter()
+        .enumerate()
+    {
+        store.reset_ops();
+        let _ = mastodon::receive(store, &clock(), SECRET, Some(signature), &body);
+        costs[i] = store.ops().total();
+    }
+    (costs[0], costs[1], costs[2])
+}
+
+#[test]
+fn a_delivery_costs_the_same_with_10_or_1000_mentions_stored() {
+    let few = delivery_costs(&store_with_history(10));
+    let many = delivery_costs(&store_with_history(1000));
+    assert_eq!(few, many);
+    // Valid: the delivery claim, then receive_mention (index read, mention claim, filing);
+    // replayed: the delivery claim only; forged: nothing.
+    assert_eq!(few.1, 1);
+    assert_eq!(few.2, 0);
+    assert!(few.0 <= 10, "{few:?}");
+    eprintln!("store calls per Mastodon delivery (valid, replayed, forged): {few:?}");
+}
+
+/// A store that fails every write after the first `ok` calls.
+struct FailingAfter {
+    inner: MemoryStore,
+    ok: std::sync::atomic::AtomicUsize,
+}
+
+impl KvStore for FailingAfter {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get(key)
+    }
+    fn get_many(&self, keys: &[String]) -> Result<crate::store::KeyValues, StoreError> {
+        self.inner.get_many(keys)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.fail()?;
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.delete(key)
+    }
+    fn exists(&self, key: &str) -> Result<bool, StoreError> {
+        self.inner.exists(key)
+    }
+    fn get_keys(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.get_keys()
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        if delta > 0 {
+            self.fail()?;
+        }
+        self.inner.increment(key, delta)
+    }
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        old: Option<&[u8]>,
+        new: &[u8],
+    ) -> Result<bool, StoreError> {
+        self.fail()?;
+        self.inner.compare_and_swap(key, old, new)
+    }
+}
+
+impl FailingAfter {
+    fn fail(&self) -> Result<(), StoreError> {
+        use std::sync::atomic::Ordering;
+        let left = self.ok.load(Ordering::SeqCst);
+        if left == 0 {
+            return Err(StoreError::Backend("disk full".into()));
+        }
+        self.ok.store(left - 1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[test]
+fn a_storage_failure_gives_the_claim_back_so_the_retry_is_processed() {
+    let failing = FailingAfter {
+        inner: store_with_campaign(),
+        // The delivery claim succeeds, the filing's next write fails.
+        ok: std::sync::atomic::AtomicUsize::new(1),
+    };
+    let body = mastodon_event(status(7, "public", "NuitDeLaLecture"));
+    let signature = hub(SECRET, &body);
+    let error = mastodon::receive(&failing, &clock(), SECRET, Some(&signature), &body);
+    assert!(matches!(error, Err(InboundError::Storage(_))), "{error:?}");
+    // The platform retries once the store is back: processed, not a replay.
+    let retry =
+        mastodon::receive(&failing.inner, &clock(), SECRET, Some(&signature), &body).unwrap();
+    assert_eq!(retry.status, OutcomeStatus::Accepted);
+}

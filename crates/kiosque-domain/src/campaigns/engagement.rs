@@ -11,7 +11,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Campaign, CampaignError, CampaignId};
+use crate::clock::Timestamp;
 use crate::hashtag::Hashtag;
+use crate::posts::{Post, TargetStatus};
 use crate::keys;
 use crate::store::{self, KvStore, StoreError};
 
@@ -65,6 +67,32 @@ pub fn record_post(
     tags: &[Hashtag],
 ) -> Result<(), StoreError> {
     record(store, campaign, day, POSTS, tags)
+}
+
+/// Counts a campaign's post as published on the day it first went out on a channel: called
+/// by the tick with the post `before` and `after` one publishing attempt. A failure is logged,
+/// never returned: the publication is done and must not be retried for a counter.
+pub fn count_published(store: &dyn KvStore, before: &Post, after: &Post, now: Timestamp) {
+    let out = |post: &Post| {
+        post.targets
+            .iter()
+            .any(|t| matches!(t.status, TargetStatus::Published { .. }))
+    };
+    if out(before) || !out(after) {
+        return;
+    }
+    let Some(campaign) = after.campaign.as_deref() else {
+        return;
+    };
+    let Ok(campaign) = CampaignId::parse(campaign) else {
+        return;
+    };
+    let day = chrono::DateTime::from_timestamp(now.unix_seconds(), 0)
+        .map(|t| t.date_naive())
+        .unwrap_or_default();
+    if let Err(e) = record_post(store, &campaign, day, &after.campaign_hashtags) {
+        eprintln!("failed to count post {} in its campaign: {e}", after.id);
+    }
 }
 
 /// Counts of one hashtag on one day.

@@ -28,6 +28,7 @@ use crate::moderation::{self, item_id};
 use crate::store::{self, KvStore, StoreError};
 
 pub mod engagement;
+pub mod follow;
 pub mod posts;
 pub mod wall;
 

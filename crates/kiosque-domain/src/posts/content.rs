@@ -96,6 +96,10 @@ pub struct PostRequest {
     /// For edits: the version the client read (optimistic locking); absent: last write wins.
     #[serde(default)]
     pub version: Option<u64>,
+    /// The campaign (id) the post belongs to: its hashtags are appended, the post is listed
+    /// on the campaign's staff page and counted in its engagement.
+    #[serde(default)]
+    pub campaign: Option<String>,
 }
 
 /// A channel's own version, parsed: each `Some` replaces the post's field.
@@ -149,6 +153,8 @@ pub struct NewPost {
     pub content: PostContent,
     pub hashtags: Vec<Hashtag>,
     pub targets: Vec<(ChannelId, Option<ContentOverride>)>,
+    /// Checked against the stored campaigns by `posts::create` and `posts::edit`.
+    pub campaign: Option<crate::campaigns::CampaignId>,
 }
 
 /// Collects field errors while parsing.
@@ -349,11 +355,19 @@ impl NewPost {
             }
         }
 
+        let campaign = request
+            .campaign
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .and_then(|c| errors.take("campaign", crate::campaigns::CampaignId::parse(c)));
+
         if errors.0.is_empty() {
             Ok(NewPost {
                 content,
                 hashtags,
                 targets,
+                campaign,
             })
         } else {
             Err(PostError::Invalid(errors.0))

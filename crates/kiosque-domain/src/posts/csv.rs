@@ -400,6 +400,7 @@ impl Post {
             content: new.content,
             hashtags: new.hashtags,
             campaign: None,
+            campaign_hashtags: Vec::new(),
             targets: new
                 .targets
                 .into_iter()

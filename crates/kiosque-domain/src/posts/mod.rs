@@ -300,9 +300,13 @@ pub struct Post {
     pub content: PostContent,
     /// The post's own hashtags (CamelCase, without '#').
     pub hashtags: Vec<Hashtag>,
-    /// Seam for campaigns (a later issue): the campaign whose hashtags are appended too.
+    /// The campaign (id) whose hashtags are appended too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<String>,
+    /// The campaign's hashtags as they were when the post was created or last edited (an
+    /// edit takes the campaign's current ones).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub campaign_hashtags: Vec<Hashtag>,
     pub targets: Vec<Target>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Schedule>,
@@ -316,17 +320,16 @@ pub struct Post {
 }
 
 impl Post {
-    /// The hashtags appended to every channel's text: the post's own, then (once campaigns
-    /// exist) its campaign's, without duplicates.
+    /// The hashtags appended to every channel's text: the post's own, then its campaign's,
+    /// without duplicates (compared as hashtags are: ignoring case).
     pub fn resolved_hashtags(&self) -> Vec<String> {
-        let mut tags: Vec<String> = Vec::new();
-        for tag in &self.hashtags {
-            if !tags.iter().any(|t| t.eq_ignore_ascii_case(tag.as_str())) {
-                tags.push(tag.as_str().to_owned());
+        let mut tags: Vec<&Hashtag> = Vec::new();
+        for tag in self.hashtags.iter().chain(&self.campaign_hashtags) {
+            if !tags.contains(&tag) {
+                tags.push(tag);
             }
         }
-        // Campaign hashtags arrive with the campaigns issue: resolve `self.campaign` here.
-        tags
+        tags.into_iter().map(|t| t.as_str().to_owned()).collect()
     }
 
     /// What goes to `target`'s channel: the post's content with that channel's version
@@ -419,6 +422,11 @@ pub fn create(
     id: PostId,
     new: NewPost,
 ) -> Result<Post, PostError> {
+    let campaign = campaign_of(store, new.campaign.as_ref())?;
+    if let Some(campaign) = &campaign {
+        // Listed first: an entry whose post is missing is skipped by the campaign page.
+        crate::campaigns::posts::attach(store, &campaign.id, &id)?;
+    }
     let slot = listing::reserve(store, &id)?;
     let mut post = Post {
         id,
@@ -426,7 +434,8 @@ pub fn create(
         state: PostState::Draft,
         content: new.content,
         hashtags: new.hashtags,
-        campaign: None,
+        campaign: campaign.as_ref().map(|c| c.id.to_string()),
+        campaign_hashtags: campaign.map(|c| c.hashtags).unwrap_or_default(),
         targets: new
             .targets
             .into_iter()
@@ -480,7 +489,9 @@ pub fn edit(
     new: NewPost,
     expected_version: Option<u64>,
 ) -> Result<Post, PostError> {
-    update(store, id, now, |post| {
+    let campaign = campaign_of(store, new.campaign.as_ref())?;
+    let mut joined = false;
+    let post = update(store, id, now, |post| {
         editable(post, "edited")?;
         if let Some(expected) = expected_version
             && expected != post.version
@@ -492,6 +503,13 @@ pub fn edit(
         }
         post.content = new.content.clone();
         post.hashtags = new.hashtags.clone();
+        let campaign_id = campaign.as_ref().map(|c| c.id.to_string());
+        joined = campaign_id.is_some() && campaign_id != post.campaign;
+        post.campaign = campaign_id;
+        post.campaign_hashtags = campaign
+            .as_ref()
+            .map(|c| c.hashtags.clone())
+            .unwrap_or_default();
         post.targets = new
             .targets
             .iter()
@@ -508,7 +526,32 @@ pub fn edit(
             }
         }
         Ok(())
-    })
+    })?;
+    if joined && let Some(campaign) = &campaign {
+        // The edit is stored: a failure here only leaves the post off the campaign's page.
+        if let Err(e) = crate::campaigns::posts::attach(store, &campaign.id, &post.id) {
+            eprintln!("failed to list post {} on its campaign: {e}", post.id);
+        }
+    }
+    Ok(post)
+}
+
+/// The campaign a post names, read once (1 read); an unknown one is a field error.
+fn campaign_of(
+    store: &dyn KvStore,
+    id: Option<&crate::campaigns::CampaignId>,
+) -> Result<Option<crate::campaigns::Campaign>, PostError> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    match crate::campaigns::get(store, id) {
+        Ok(campaign) => Ok(Some(campaign)),
+        Err(crate::campaigns::CampaignError::NotFound) => Err(PostError::Invalid(vec![
+            FieldError::new("campaign", "no campaign has this id"),
+        ])),
+        Err(crate::campaigns::CampaignError::Storage(e)) => Err(PostError::Storage(e)),
+        Err(other) => Err(PostError::BadRequest(other.to_string())),
+    }
 }
 
 /// Cancels a draft or a scheduled post; its due entry becomes stale and is skipped.

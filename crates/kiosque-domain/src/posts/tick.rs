@@ -285,6 +285,7 @@ fn record(
             for event in events {
                 super::notify_logged(platform, event);
             }
+            crate::campaigns::engagement::count_published(store, &post, &updated, now);
             return Ok(updated);
         }
         let Some(current) = store.get(&key)? else {

@@ -3,10 +3,12 @@
 //! `scheduler_tick_token` (a cron needs no admin rights), as a bearer token or, for crons that
 //! cannot set headers, the `token` query parameter; compared in constant time.
 //! One call publishes the posts that are due (bounded, see `posts::tick`), then sends the
-//! lifecycle webhooks that are due (bounded too), and answers a JSON report; `more: true`
+//! lifecycle webhooks that are due (bounded too), then follows the active campaigns'
+//! hashtags on the channels' platforms (bounded too), and answers a JSON report; `more: true`
 //! means work was left for the next call.
 
 use kiosque_domain::Clock;
+use kiosque_domain::campaigns::follow::{self, FollowBudget, FollowReport};
 use kiosque_domain::channels::webhooks_out::{self, DeliveryReport};
 use kiosque_domain::posts::tick::{self, Budget, TickReport};
 use kiosque_spin::response::json;
@@ -23,6 +25,8 @@ const WEBHOOK_BUDGET: usize = 20;
 struct Report {
     posts: TickReport,
     webhooks: DeliveryReport,
+    /// Campaign hashtags followed on the channels' platforms (`campaigns::follow`).
+    following: FollowReport,
     more: bool,
 }
 
@@ -39,12 +43,25 @@ pub async fn tick(req: Request, _params: Params) -> Result<Response, ApiError> {
         }
         None => DeliveryReport::default(),
     };
+    // Following comes last: publishing on time matters more. Its failure is logged and
+    // leaves the posts' report intact.
+    let following = match &key {
+        Some(key) => follow::follow(&store, &SystemClock, key, &http, FollowBudget::default())
+            .await
+            .unwrap_or_else(|e| {
+                eprintln!("tick: following hashtags failed: {e}");
+                FollowReport::default()
+            }),
+        None => FollowReport::default(),
+    };
+    // Following never ends (platforms keep posting): its own `more` stays in its report.
     let more = posts.more || webhooks.more;
     Ok(json(
         200,
         &Report {
             posts,
             webhooks,
+            following,
             more,
         },
     ))

@@ -581,6 +581,30 @@ fn query_escape(value: &str) -> String {
         .collect()
 }
 
+/// A `GET` of `{pds}/xrpc/{method_and_query}` with the channel's cached session (renewed
+/// once when expired), for reading: the hashtag following's `app.bsky.feed.searchPosts`,
+/// which the PDS forwards to the AppView (Bluesky's public AppView refuses unauthenticated
+/// searches).
+pub async fn get(
+    http: &impl HttpClient,
+    clock: &dyn Clock,
+    sessions: &SessionStore<'_>,
+    channel: &Channel,
+    password: &str,
+    method_and_query: &str,
+) -> Result<HttpResponse, PublishOutcome> {
+    let mut client = Authed {
+        http,
+        now: clock.now(),
+        sessions,
+        channel,
+        password,
+        session: None,
+    };
+    let url = xrpc(channel, method_and_query);
+    client.send(|_| HttpRequest::get(url.clone())).await
+}
+
 /// "Check connection": a working session (the cached one, refreshed, or a new login).
 pub async fn check(
     http: &impl HttpClient,

@@ -723,6 +723,52 @@ fn retry_on_storage(error: ChannelError) -> PublishOutcome {
     }
 }
 
+/// A `GET` on a channel's own server with its credentials, for reading what the platform
+/// shows (the hashtag following): Mastodon `{url}{path_and_query}` with the access token,
+/// Bluesky `{pds}/xrpc/{path_and_query}` with the cached session. Failures are classified
+/// like publishing's ([`PublishOutcome::RetryLater`], [`PublishOutcome::NeedsReconnect`]);
+/// a channel marked "needs reconnect" or a webhook channel is not asked. Store calls: the
+/// Bluesky session read (and its write when renewed).
+pub async fn read(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    key: &CredentialKey,
+    http: &impl HttpClient,
+    stored: &StoredChannel,
+    path_and_query: &str,
+) -> Result<HttpResponse, PublishOutcome> {
+    let channel = &stored.channel;
+    if channel.status == ChannelStatus::NeedsReconnect {
+        return Err(PublishOutcome::NeedsReconnect {
+            reason: "the channel needs new credentials".into(),
+        });
+    }
+    let credentials = open_credentials(key, stored).map_err(|e| {
+        eprintln!("read from channel {}: {e}", channel.id);
+        PublishOutcome::NeedsReconnect {
+            reason: "stored credentials are unreadable".into(),
+        }
+    })?;
+    match (&credentials, channel.kind) {
+        (Credentials::AccessToken(token), ChannelKind::Mastodon) => {
+            let request = crate::social::HttpRequest::get(channel.url.join(path_and_query))
+                .header("authorization", format!("Bearer {token}"));
+            let now = clock.now();
+            http.send(request)
+                .await
+                .map_err(|failure| classify_failure("Mastodon", Err(&failure), now))
+        }
+        (Credentials::AppPassword(password), ChannelKind::Bluesky) => {
+            let id = &channel.id;
+            let sessions = bluesky::SessionStore { store, key, id };
+            bluesky::get(http, clock, &sessions, channel, password, path_and_query).await
+        }
+        _ => Err(PublishOutcome::Refused {
+            message: "this channel cannot be read".into(),
+        }),
+    }
+}
+
 /// "Check connection": asks the platform whether the credentials work (Mastodon
 /// `verify_credentials` and the server's limits from `/api/v2/instance`, Bluesky a session,
 /// a webhook channel a signed `channel.check` ping) and records the result on the channel.

@@ -105,30 +105,64 @@ fn mastodon_tag_timelines_are_followed_from_a_remembered_min_id() {
     http.on(
         "GET",
         "/api/v1/timelines/tag/NuitDeLaLecture",
-        timeline(&[status(12, "NuitDeLaLecture"), status(11, "NuitDeLaLecture")], Some(12)),
+        timeline(
+            &[status(12, "NuitDeLaLecture"), status(11, "NuitDeLaLecture")],
+            Some(12),
+        ),
     );
     let report = follow_once(&store, &http, FollowBudget::default());
     assert_eq!(
-        (report.hashtags, report.pairs, report.requests, report.posts, report.filed),
+        (
+            report.hashtags,
+            report.pairs,
+            report.requests,
+            report.posts,
+            report.filed
+        ),
         (1, 1, 1, 2, 2)
     );
     let request = &http.requests()[0];
-    assert!(request.url.starts_with("https://mastodon1.example/api/v1/timelines/tag/NuitDeLaLecture?limit="));
-    assert!(!request.url.contains("min_id"), "the first look takes the latest page");
-    assert!(request.headers.contains(&("authorization".into(), format!("Bearer {TOKEN}"))));
+    assert!(
+        request
+            .url
+            .starts_with("https://mastodon1.example/api/v1/timelines/tag/NuitDeLaLecture?limit=")
+    );
+    assert!(
+        !request.url.contains("min_id"),
+        "the first look takes the latest page"
+    );
+    assert!(
+        request
+            .headers
+            .contains(&("authorization".into(), format!("Bearer {TOKEN}")))
+    );
 
     // Next tick: from min_id=12; the server answers a status already filed and a new one.
     http.clear("GET", "/api/v1/timelines/tag/NuitDeLaLecture");
     http.on(
         "GET",
         "/api/v1/timelines/tag/NuitDeLaLecture",
-        timeline(&[status(13, "NuitDeLaLecture"), status(12, "NuitDeLaLecture")], Some(13)),
+        timeline(
+            &[status(13, "NuitDeLaLecture"), status(12, "NuitDeLaLecture")],
+            Some(13),
+        ),
     );
     let report = follow_once(&store, &http, FollowBudget::default());
-    assert!(http.requests()[1].url.ends_with("&min_id=12"), "{:?}", urls(&http.requests()));
-    assert_eq!((report.posts, report.filed), (2, 1), "a post is never filed twice");
+    assert!(
+        http.requests()[1].url.ends_with("&min_id=12"),
+        "{:?}",
+        urls(&http.requests())
+    );
+    assert_eq!(
+        (report.posts, report.filed),
+        (2, 1),
+        "a post is never filed twice"
+    );
     let cursor: FollowCursor = (&store as &dyn KvStore)
-        .get_json(&cursor_key(&mastodon, &Hashtag::parse("nuitdelalecture").unwrap()))
+        .get_json(&cursor_key(
+            &mastodon,
+            &Hashtag::parse("nuitdelalecture").unwrap(),
+        ))
         .unwrap()
         .unwrap();
     assert_eq!(cursor.min_id.as_deref(), Some("13"));
@@ -140,10 +174,18 @@ fn a_failed_request_keeps_the_cursor_and_is_counted() {
     campaign(&store, 1, &["Lire"]);
     channel(&store, "mastodon", 1);
     let http = ScriptedHttp::new();
-    http.on("GET", "/timelines/tag/Lire", timeline(&[status(5, "Lire")], Some(5)));
+    http.on(
+        "GET",
+        "/timelines/tag/Lire",
+        timeline(&[status(5, "Lire")], Some(5)),
+    );
     follow_once(&store, &http, FollowBudget::default());
     http.clear("GET", "/timelines/tag/Lire");
-    http.on("GET", "/timelines/tag/Lire", json_answer(503, json!({"error": "down"})));
+    http.on(
+        "GET",
+        "/timelines/tag/Lire",
+        json_answer(503, json!({"error": "down"})),
+    );
     let report = follow_once(&store, &http, FollowBudget::default());
     assert_eq!((report.failures, report.filed), (1, 0));
     http.clear("GET", "/timelines/tag/Lire");
@@ -179,16 +221,22 @@ fn bluesky_search_uses_the_channel_session_and_moves_since() {
     http.on(
         "POST",
         "com.atproto.server.createSession",
-        json_answer(200, json!({"did": "did:plc:bib", "handle": "bib.bsky.social",
-            "accessJwt": "access-1", "refreshJwt": "refresh-1"})),
+        json_answer(
+            200,
+            json!({"did": "did:plc:bib", "handle": "bib.bsky.social",
+            "accessJwt": "access-1", "refreshJwt": "refresh-1"}),
+        ),
     );
     http.on(
         "GET",
         "app.bsky.feed.searchPosts",
-        json_answer(200, json!({"posts": [
-            bluesky_post("3kb", "2027-03-27T08:00:02.000Z", "NuitDeLaLecture"),
-            bluesky_post("3ka", "2027-03-27T08:00:01.000Z", "NuitDeLaLecture"),
-        ]})),
+        json_answer(
+            200,
+            json!({"posts": [
+                bluesky_post("3kb", "2027-03-27T08:00:02.000Z", "NuitDeLaLecture"),
+                bluesky_post("3ka", "2027-03-27T08:00:01.000Z", "NuitDeLaLecture"),
+            ]}),
+        ),
     );
     let report = follow_once(&store, &http, FollowBudget::default());
     assert_eq!((report.requests, report.posts, report.filed), (1, 2, 2));
@@ -196,7 +244,11 @@ fn bluesky_search_uses_the_channel_session_and_moves_since() {
     assert!(search.url.starts_with(
         "https://bluesky2.example/xrpc/app.bsky.feed.searchPosts?q=%23NuitDeLaLecture&tag=NuitDeLaLecture&sort=latest&limit="
     ), "{}", search.url);
-    assert!(search.headers.contains(&("authorization".into(), "Bearer access-1".into())));
+    assert!(
+        search
+            .headers
+            .contains(&("authorization".into(), "Bearer access-1".into()))
+    );
 
     // Next tick: the cached session (no new login), `since` the newest indexedAt, and the
     // post at exactly `since` (inclusive) is skipped.
@@ -204,10 +256,13 @@ fn bluesky_search_uses_the_channel_session_and_moves_since() {
     http.on(
         "GET",
         "app.bsky.feed.searchPosts",
-        json_answer(200, json!({"posts": [
-            bluesky_post("3kc", "2027-03-27T08:05:00.000Z", "NuitDeLaLecture"),
-            bluesky_post("3kb", "2027-03-27T08:00:02.000Z", "NuitDeLaLecture"),
-        ]})),
+        json_answer(
+            200,
+            json!({"posts": [
+                bluesky_post("3kc", "2027-03-27T08:05:00.000Z", "NuitDeLaLecture"),
+                bluesky_post("3kb", "2027-03-27T08:00:02.000Z", "NuitDeLaLecture"),
+            ]}),
+        ),
     );
     let report = follow_once(&store, &http, FollowBudget::default());
     assert_eq!((report.posts, report.filed), (2, 1));
@@ -257,11 +312,20 @@ fn a_full_bluesky_page_is_paged_towards_since_before_since_moves() {
     );
     let next = bluesky_page(&full, &start, clock().now(), 2).unwrap();
     assert!(next.full);
-    assert_eq!(next.cursor.since, start.since, "since waits for the catch-up");
+    assert_eq!(
+        next.cursor.since, start.since,
+        "since waits for the catch-up"
+    );
     assert_eq!(next.cursor.page.as_deref(), Some("c2"));
-    let rest = page(vec![bluesky_post("0", "2027-03-27T08:10:00.000Z", "Lire")], None);
+    let rest = page(
+        vec![bluesky_post("0", "2027-03-27T08:10:00.000Z", "Lire")],
+        None,
+    );
     let done = bluesky_page(&rest, &next.cursor, clock().now(), 2).unwrap();
-    assert_eq!(done.cursor.since.as_deref(), Some("2027-03-27T09:00:00.000Z"));
+    assert_eq!(
+        done.cursor.since.as_deref(),
+        Some("2027-03-27T09:00:00.000Z")
+    );
     assert_eq!(done.cursor.page, None);
 }
 
@@ -306,7 +370,14 @@ fn follow_cost(history: u64) -> u64 {
             .collect();
         http.clear("GET", "/timelines/tag/Lire");
         http.on("GET", "/timelines/tag/Lire", timeline(&page, None));
-        follow_once(&store, &http, FollowBudget { requests: 1, mentions: 40 });
+        follow_once(
+            &store,
+            &http,
+            FollowBudget {
+                requests: 1,
+                mentions: 40,
+            },
+        );
         id += 40;
     }
     let last = 1000 + history - 1;
@@ -314,7 +385,14 @@ fn follow_cost(history: u64) -> u64 {
     http.on(
         "GET",
         "/timelines/tag/Lire",
-        timeline(&[status(last + 1, "Lire"), status(last, "Lire"), status(last - 1, "Lire")], None),
+        timeline(
+            &[
+                status(last + 1, "Lire"),
+                status(last, "Lire"),
+                status(last - 1, "Lire"),
+            ],
+            None,
+        ),
     );
     store.reset_ops();
     let report = follow_once(&store, &http, FollowBudget::default());

@@ -10,7 +10,7 @@ use kiosque_domain::zone::Zone;
 use kiosque_spin::Lang;
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::PageContext;
-use kiosque_spin::{ApiError, SystemClock, client, config, form};
+use kiosque_spin::{ApiError, SystemClock, client, config};
 use spin_sdk::http::{IntoResponse, Request, Response};
 
 /// `rate_limit_submissions` as "max/seconds" (default "30/600"; "0/0" disables).
@@ -146,34 +146,9 @@ fn limit(
     }
 }
 
-/// A positive integer query parameter of a JSON endpoint: `default` when absent, 400 when it
-/// is not a positive integer (an API client wants to know its request was wrong).
-pub fn api_query_u64(req: &Request, name: &str, default: u64) -> Result<u64, ApiError> {
-    match form::query_param(req.query(), name) {
-        None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse()
-            .ok()
-            .filter(|&n: &u64| n >= 1)
-            .ok_or_else(|| {
-                ApiError::new(
-                    400,
-                    "invalid_query",
-                    format!("{name}: expected a positive whole number"),
-                )
-            }),
-    }
-}
-
-/// A positive integer query parameter of a page, or `default`: a hand-edited page link
-/// should still show a page.
-pub fn query_u64(req: &Request, name: &str, default: u64) -> u64 {
-    form::query_param(req.query(), name)
-        .and_then(|v| v.trim().parse().ok())
-        .filter(|&n: &u64| n >= 1)
-        .unwrap_or(default)
-}
+// Shared with the scheduler's campaign pages, so they live in the adapter crate.
+pub use kiosque_spin::form::{api_query_u64, query_u64};
+pub use kiosque_spin::html::patron::{pagination, patron_name, patron_text};
 
 /// The language staff write questions and contests in.
 const STAFF_LANG: Lang = Lang::Fr;
@@ -210,71 +185,6 @@ pub fn error_summary(ctx: &PageContext, fields: &[(&str, &str)]) -> String {
             "The form was not sent; please correct:"
         )
     )
-}
-
-/// A patron's name: isolated from the text around it (`<bdi>`), so a right-to-left name
-/// cannot reorder what follows.
-pub fn patron_name(name: &str) -> String {
-    format!("<bdi>{}</bdi>", escape(name))
-}
-
-/// Pagination links for a list shown `page` of `pages`; `href(n)` builds page `n`'s link.
-pub fn pagination(
-    ctx: &PageContext,
-    page: u64,
-    pages: u64,
-    href: impl Fn(u64) -> String,
-) -> String {
-    if pages <= 1 {
-        return String::new();
-    }
-    let mut out = format!(
-        "<nav aria-label=\"{}\"><p>",
-        ctx.t("Pagination", "Pagination")
-    );
-    if page > 1 {
-        out.push_str(&format!(
-            "<a href=\"{}\" rel=\"prev\">{}</a> ",
-            escape(&href(page - 1)),
-            ctx.t("Précédentes", "Previous")
-        ));
-    }
-    out.push_str(&format!("{} {page}/{pages}", ctx.t("Page", "Page")));
-    if page < pages {
-        out.push_str(&format!(
-            " <a href=\"{}\" rel=\"next\">{}</a>",
-            escape(&href(page + 1)),
-            ctx.t("Suivantes", "Next")
-        ));
-    }
-    out.push_str("</p></nav>\n");
-    out
-}
-
-/// Patron text as HTML: escaped, line breaks kept, and web addresses made links that search
-/// engines do not follow (`rel="nofollow ugc"`).
-pub fn patron_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push_str("<br>");
-        }
-        for (j, word) in line.split(' ').enumerate() {
-            if j > 0 {
-                out.push(' ');
-            }
-            let lower = word.get(..8).unwrap_or(word).to_ascii_lowercase();
-            if (lower.starts_with("https://") || lower.starts_with("http://")) && word.len() > 10 {
-                let href = escape(word);
-                out.push_str(&format!(
-                    "<a href=\"{href}\" rel=\"nofollow ugc noopener\">{href}</a>"
-                ));
-            } else {
-                out.push_str(&escape(word));
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

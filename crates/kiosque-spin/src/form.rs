@@ -1,5 +1,9 @@
 //! `application/x-www-form-urlencoded` decoding, for HTML forms and query strings.
 
+use spin_sdk::http::Request;
+
+use crate::ApiError;
+
 /// Decodes `a=1&b=x+y` into pairs. Malformed escapes are kept literally and invalid UTF-8 is
 /// replaced, so decoding never fails; the values are then parsed into domain types.
 pub fn parse(input: &str) -> Vec<(String, String)> {
@@ -60,6 +64,35 @@ fn hex(byte: u8) -> Option<u8> {
         b'A'..=b'F' => Some(byte - b'A' + 10),
         _ => None,
     }
+}
+
+/// A positive integer query parameter of a JSON endpoint: `default` when absent, 400 when it
+/// is not a positive integer (an API client wants to know its request was wrong).
+pub fn api_query_u64(req: &Request, name: &str, default: u64) -> Result<u64, ApiError> {
+    match query_param(req.query(), name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .ok()
+            .filter(|&n: &u64| n >= 1)
+            .ok_or_else(|| {
+                ApiError::new(
+                    400,
+                    "invalid_query",
+                    format!("{name}: expected a positive whole number"),
+                )
+            }),
+    }
+}
+
+/// A positive integer query parameter of a page, or `default`: a hand-edited page link
+/// should still show a page.
+pub fn query_u64(req: &Request, name: &str, default: u64) -> u64 {
+    query_param(req.query(), name)
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|&n: &u64| n >= 1)
+        .unwrap_or(default)
 }
 
 #[cfg(test)]

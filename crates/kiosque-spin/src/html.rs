@@ -1,6 +1,7 @@
 //! HTML output: escaping, and the shared page [`layout`].
 
 pub mod layout;
+pub mod patron;
 
 pub use kiosque_domain::web::escape;
 

@@ -4,9 +4,11 @@
 //! the app tests run against that running instance instead (for example
 //! `spin up`); the dev host's own tests always run in-process.
 
+mod campaigns;
 mod channels;
 mod contests;
 mod host;
+mod inbound;
 mod polls;
 mod questions;
 mod scheduler;

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::server::{Failure, FakeRequest, FakeResponse, FakeServer};
+use super::tags::{self, TagPosts};
 use super::{Failures, Problems, graphemes};
 
 #[derive(Default)]
@@ -29,6 +30,7 @@ struct Inner {
     state: Mutex<State>,
     problems: Problems,
     failures: Failures,
+    search_posts: TagPosts,
 }
 
 pub struct FakeBluesky {
@@ -48,6 +50,7 @@ impl FakeBluesky {
             state: Mutex::default(),
             problems: Problems::default(),
             failures: Failures::default(),
+            search_posts: TagPosts::default(),
         });
         let handler = inner.clone();
         let server = FakeServer::start(move |req| handler.handle(req));
@@ -70,6 +73,11 @@ impl FakeBluesky {
 
     pub fn fail_next(&self, path_part: &str, failure: Failure) {
         self.inner.failures.push(path_part, failure);
+    }
+
+    /// Makes a post view (see [`tags::bluesky_post`]) findable by `searchPosts`.
+    pub fn add_search_post(&self, post: serde_json::Value) {
+        self.inner.search_posts.add(post);
     }
 
     /// Every access token issued so far stops working (`ExpiredToken`).
@@ -234,6 +242,11 @@ impl Inner {
                     None => xrpc_error(400, "RecordNotFound", "Could not locate record"),
                 }
             }
+            // The PDS forwards app.bsky.* to the AppView for a signed-in account.
+            ("GET", "app.bsky.feed.searchPosts") => match self.access(req) {
+                Ok(()) => tags::bluesky_search(&self.search_posts, req, &self.problems),
+                Err(response) => response,
+            },
             ("POST", "com.atproto.repo.createRecord") => {
                 if let Err(response) = self.access(req) {
                     return response;

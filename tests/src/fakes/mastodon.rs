@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use super::server::{Failure, FakeRequest, FakeResponse, FakeServer};
+use super::tags::{self, TagPosts};
 use super::{Failures, Problems, graphemes};
 
 /// A status the fake holds.
@@ -28,6 +29,7 @@ struct Inner {
     state: Mutex<State>,
     problems: Problems,
     failures: Failures,
+    tag_statuses: TagPosts,
 }
 
 pub struct FakeMastodon {
@@ -44,6 +46,7 @@ impl FakeMastodon {
             state: Mutex::default(),
             problems: Problems::default(),
             failures: Failures::default(),
+            tag_statuses: TagPosts::default(),
         });
         let handler = inner.clone();
         let server = FakeServer::start(move |req| handler.handle(req));
@@ -57,6 +60,11 @@ impl FakeMastodon {
     /// Makes the next request whose path contains `path_part` fail.
     pub fn fail_next(&self, path_part: &str, failure: Failure) {
         self.inner.failures.push(path_part, failure);
+    }
+
+    /// Shows a status (see [`tags::mastodon_status`]) on the tag timelines of its `tags`.
+    pub fn add_tag_status(&self, status: serde_json::Value) {
+        self.inner.tag_statuses.add(status);
     }
 
     /// The statuses posted, each once whatever the retries.
@@ -129,6 +137,14 @@ impl Inner {
                     }
                 }),
             ),
+            ("GET", path) if path.starts_with("/api/v1/timelines/tag/") => {
+                // Servers may require a token for timelines; a wrong one is refused.
+                if req.bearer().is_some() && !self.authorised(req) {
+                    return unauthorised();
+                }
+                let base = format!("http://{}", req.header("host").unwrap_or("mastodon.example"));
+                tags::mastodon_tag_timeline(&self.tag_statuses, req, &base, &self.problems)
+            }
             ("POST", "/api/v2/media") => {
                 if !self.authorised(req) {
                     return unauthorised();

@@ -17,6 +17,7 @@ pub mod bluesky;
 pub mod mastodon;
 pub mod receiver;
 pub mod server;
+pub mod tags;
 
 use std::collections::VecDeque;
 use std::sync::Mutex;

@@ -1,0 +1,302 @@
+//! Platform webhooks and hashtag following end to end: deliveries signed in the test (valid,
+//! forged, replayed, stale, oversized) for Meta, Mastodon and Standard Webhooks, Meta's
+//! handshake, and the campaign hashtags followed by the tick on the fake Mastodon and
+//! Bluesky, into the campaign's moderation queue and, approved, onto its public wall.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use reqwest::blocking::Response;
+use serde_json::{Value, json};
+use tests::TestApp;
+use tests::fakes::tags::{bluesky_post, mastodon_status};
+use tests::fakes::{FakeBluesky, FakeMastodon, base64_encode, hmac_sha256};
+
+const META_SECRET: &str = "meta-app-secret-0123456789abcdef";
+const META_VERIFY: &str = "meta-verify-token-kiosque";
+const MASTODON_SECRET: &str = "mastodon-webhook-secret-42";
+/// 24 bytes, as Standard Webhooks secrets are.
+const STANDARD_KEY: &[u8; 24] = b"kiosque-standard-secret!";
+const TICK_TOKEN: &str = "tick-token-for-inbound-0123456789";
+const MASTODON_TOKEN: &str = "mastodon-access-token-for-follow";
+const BLUESKY_PASSWORD: &str = "wxyz-abcd-efgh-ijkl";
+
+fn standard_secret() -> String {
+    format!("whsec_{}", base64_encode(STANDARD_KEY))
+}
+
+fn app() -> TestApp {
+    let standard = standard_secret();
+    TestApp::spawn_with_fakes(&[
+        ("meta_app_secret", META_SECRET),
+        ("meta_verify_token", META_VERIFY),
+        ("mastodon_webhook_secret", MASTODON_SECRET),
+        ("inbound_webhook_secret", &standard),
+        ("scheduler_tick_token", TICK_TOKEN),
+    ])
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// `YYYY-MM-DD` in UTC, `days` from today (civil-from-days, Howard Hinnant's algorithm).
+fn utc_day(days: i64) -> String {
+    let z = unix_now().div_euclid(86_400) + days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hub(secret: &str, body: &[u8]) -> String {
+    format!("sha256={}", hex(&hmac_sha256(secret.as_bytes(), body)))
+}
+
+fn post_signed(app: &TestApp, path: &str, headers: &[(&str, String)], body: &[u8]) -> Response {
+    let mut request = app
+        .client
+        .post(app.url(path))
+        .header("content-type", "application/json")
+        .body(body.to_vec());
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    request.send().expect("the app answers")
+}
+
+/// Status and JSON body of an answer.
+fn answer(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().unwrap_or(Value::Null))
+}
+
+fn mastodon_delivery(app: &TestApp, body: &[u8], signature: Option<String>) -> (u16, Value) {
+    let headers: Vec<(&str, String)> = signature
+        .map(|s| vec![("x-hub-signature", s)])
+        .unwrap_or_default();
+    answer(post_signed(app, "/webhooks/mastodon", &headers, body))
+}
+
+fn standard_delivery(app: &TestApp, id: &str, timestamp: i64, body: &[u8]) -> (u16, Value) {
+    let mut signed = format!("{id}.{timestamp}.").into_bytes();
+    signed.extend_from_slice(body);
+    let signature = format!("v1,{}", base64_encode(&hmac_sha256(STANDARD_KEY, &signed)));
+    let headers = [
+        ("webhook-id", id.to_owned()),
+        ("webhook-timestamp", timestamp.to_string()),
+        // An entry of a rotated-out secret first, as during a key rotation.
+        (
+            "webhook-signature",
+            format!("v1,b2xkLXNlY3JldA== {signature}"),
+        ),
+    ];
+    answer(post_signed(app, "/webhooks/standard", &headers, body))
+}
+
+fn status_created(id: u64, tag: &str, text: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "event": "status.created",
+        "created_at": "2027-03-27T08:00:01.000Z",
+        "object": mastodon_status(id, tag, text, "ana@social.example"),
+    }))
+    .unwrap()
+}
+
+#[test]
+fn meta_handshake_answers_the_challenge_only_with_the_right_token() {
+    let app = app();
+    let get = |query: &str| {
+        app.client
+            .get(app.url(&format!("/webhooks/meta?{query}")))
+            .send()
+            .expect("the app answers")
+    };
+    let ok = get(&format!(
+        "hub.mode=subscribe&hub.verify_token={META_VERIFY}&hub.challenge=1158201444"
+    ));
+    assert_eq!(ok.status(), 200);
+    assert!(
+        ok.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    assert_eq!(ok.text().unwrap(), "1158201444");
+
+    for query in [
+        "hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1".to_owned(),
+        format!("hub.mode=unsubscribe&hub.verify_token={META_VERIFY}&hub.challenge=1"),
+        "hub.challenge=1".to_owned(),
+    ] {
+        let refused = get(&query);
+        assert_eq!(refused.status(), 403, "{query}");
+        let body = refused.text().unwrap();
+        assert!(
+            !body.contains(META_VERIFY) && !body.contains("1158"),
+            "{body}"
+        );
+    }
+    // Content that is not a plain challenge is not reflected.
+    let reflected = get(&format!(
+        "hub.mode=subscribe&hub.verify_token={META_VERIFY}&hub.challenge=%3Cscript%3E"
+    ));
+    assert_eq!(reflected.status(), 400);
+}
+
+#[test]
+fn signed_deliveries_are_verified_deduplicated_and_bounded() {
+    let app = app();
+
+    // Mastodon: valid, replayed, forged, unsigned.
+    let body = status_created(1, "Lire", "Premier");
+    let (status, first) = mastodon_delivery(&app, &body, Some(hub(MASTODON_SECRET, &body)));
+    assert_eq!(
+        (status, first["status"].as_str()),
+        (200, Some("accepted")),
+        "{first}"
+    );
+    assert_eq!(first["event"], "status.created");
+    assert_eq!(first["mentions"], 1);
+    let (status, replay) = mastodon_delivery(&app, &body, Some(hub(MASTODON_SECRET, &body)));
+    assert_eq!((status, replay["status"].as_str()), (200, Some("replay")));
+
+    let fresh = status_created(2, "Lire", "Deuxième");
+    for signature in [
+        Some(hub("not-the-secret", &fresh)),
+        None,
+        Some("sha256=".into()),
+    ] {
+        let (status, error) = mastodon_delivery(&app, &fresh, signature);
+        assert_eq!(status, 401);
+        assert_eq!(error["error"]["code"], "invalid_signature");
+    }
+    // The forged attempts claimed nothing: the genuine delivery is still new.
+    let (_, genuine) = mastodon_delivery(&app, &fresh, Some(hub(MASTODON_SECRET, &fresh)));
+    assert_eq!(genuine["status"], "accepted");
+    // A signature over other bytes (a body changed in transit) is refused.
+    let (status, _) = mastodon_delivery(
+        &app,
+        &status_created(3, "Lire", "Autre"),
+        Some(hub(MASTODON_SECRET, &fresh)),
+    );
+    assert_eq!(status, 401);
+
+    // Unknown event types: acknowledged, ignored.
+    let other = br#"{"event":"report.created","created_at":"2027-03-27T08:00:00Z","object":{}}"#;
+    let (status, ignored) = mastodon_delivery(&app, other, Some(hub(MASTODON_SECRET, other)));
+    assert_eq!((status, ignored["status"].as_str()), (200, Some("ignored")));
+
+    // Meta: the same rules with X-Hub-Signature-256 and the app secret.
+    let meta = serde_json::to_vec(&json!({
+        "object": "instagram",
+        "entry": [{"id": "1784", "time": unix_now(), "changes": [{"field": "comments",
+            "value": {"id": "17865", "text": "Bravo #Lire", "from": {"id": "1", "username": "lecteur"},
+                      "media": {"id": "2"}}}]}],
+    }))
+    .unwrap();
+    let send_meta = |signature: String| {
+        answer(post_signed(
+            &app,
+            "/webhooks/meta",
+            &[("x-hub-signature-256", signature)],
+            &meta,
+        ))
+    };
+    let (status, accepted) = send_meta(hub(META_SECRET, &meta));
+    assert_eq!(
+        (status, accepted["status"].as_str()),
+        (200, Some("accepted"))
+    );
+    assert_eq!(accepted["event"], "instagram/comments");
+    assert_eq!(send_meta(hub(META_SECRET, &meta)).1["status"], "replay");
+    assert_eq!(send_meta(hub(MASTODON_SECRET, &meta)).0, 401);
+
+    // Standard Webhooks: signature among several entries, tolerance, webhook-id dedupe.
+    let mention = serde_json::to_vec(&json!({
+        "type": "mention.created",
+        "timestamp": "2027-03-27T08:00:00Z",
+        "data": {"platform": "peertube", "id": "https://video.example/w/1",
+                 "author_name": "Vidéaste", "text": "Ma lecture #Lire"},
+    }))
+    .unwrap();
+    let (status, accepted) = standard_delivery(&app, "msg_1", unix_now(), &mention);
+    assert_eq!(
+        (status, accepted["status"].as_str()),
+        (200, Some("accepted")),
+        "{accepted}"
+    );
+    assert_eq!(
+        standard_delivery(&app, "msg_1", unix_now(), &mention).1["status"],
+        "replay"
+    );
+    for stale in [unix_now() - 301, unix_now() + 400] {
+        let (status, error) = standard_delivery(&app, "msg_2", stale, &mention);
+        assert_eq!(
+            (status, error["error"]["code"].as_str()),
+            (401, Some("stale_timestamp"))
+        );
+    }
+    let forged = answer(post_signed(
+        &app,
+        "/webhooks/standard",
+        &[
+            ("webhook-id", "msg_3".into()),
+            ("webhook-timestamp", unix_now().to_string()),
+            ("webhook-signature", "v1,Zm9yZ2Vk".into()),
+        ],
+        &mention,
+    ));
+    assert_eq!(forged.0, 401);
+    let unknown = br#"{"type":"order.paid","timestamp":"2027-03-27T08:00:00Z","data":{}}"#;
+    assert_eq!(
+        standard_delivery(&app, "msg_4", unix_now(), unknown).1["status"],
+        "ignored"
+    );
+
+    // Oversized: 413 before anything is read or verified, on every kind.
+    let big = vec![b' '; 300 * 1024];
+    for path in ["/webhooks/mastodon", "/webhooks/meta", "/webhooks/standard"] {
+        let (status, error) = answer(post_signed(&app, path, &[], &big));
+        assert_eq!(
+            (status, error["error"]["code"].as_str()),
+            (413, Some("payload_too_large")),
+            "{path}"
+        );
+    }
+    // Under the webhook cap but over the 64 KiB of other routes: read, then verified.
+    let mid = vec![b' '; 100 * 1024];
+    assert_eq!(
+        mastodon_delivery(&app, &mid, Some(hub(MASTODON_SECRET, &mid))).0,
+        400
+    );
+    assert_eq!(mastodon_delivery(&app, &mid, Some(hub("x", &mid))).0, 401);
+}
+
+#[test]
+fn an_unconfigured_webhook_is_closed() {
+    let app = TestApp::spawn_with_fakes(&[]);
+    let body = status_created(1, "Lire", "x");
+    // Signed with the empty secret: still refused, the endpoint is closed.
+    let (status, _) = mastodon_delivery(&app, &body, Some(hub("", &body)));
+    assert_eq!(status, 401);
+    let (status, _) = standard_delivery(&app, "msg_1", unix_now(), &body);
+    assert_eq!(status, 401);
+    let handshake = app
+        .client
+        .get(app.url("/webhooks/meta?hub.mode=subscribe&hub.verify_token=&hub.challenge=1"))
+        .send()
+        .unwrap();
+    assert_eq!(handshake.status(), 403);
+}

@@ -5,6 +5,7 @@
 //! `spin up`); the dev host's own tests always run in-process.
 
 mod campaigns;
+mod campaigns;
 mod channels;
 mod contests;
 mod host;

@@ -10,6 +10,7 @@
 use spin_sdk::http::{IncomingRequest, Response, Router};
 use spin_sdk::http_component;
 
+mod campaigns;
 mod channels;
 mod http_client;
 mod inbound;
@@ -56,6 +57,24 @@ fn channel_routes(router: &mut Router) {
     router.post("/api/webhook-endpoints/:id/enable", webhooks_out::enable);
 }
 
+/// Campaigns: staff API (admin token) and the public walls.
+fn campaign_routes(router: &mut Router) {
+    router.post("/api/campaigns", campaigns::create);
+    router.get("/api/campaigns", campaigns::list);
+    router.get("/api/campaigns/:id", campaigns::show); // ?page= (its posts)
+    router.put("/api/campaigns/:id", campaigns::edit);
+    router.get("/api/campaigns/:id/engagement", campaigns::engagement); // ?from=&to=
+    router.get("/api/campaigns/:id/engagement.svg", campaigns::engagement_svg);
+    router.get("/api/campaigns/:id/engagement.html", campaigns::engagement_html);
+    router.get("/api/campaigns/:id/queue", campaigns::queue); // ?status=&page=&per_page=
+    router.post(
+        "/api/campaigns/:id/mentions/:seq/moderation",
+        campaigns::moderate,
+    ); // {"decision", "reason"?}
+    router.get("/campaigns/:slug", campaigns::page); // ?page=
+    router.get("/campaigns/:slug/embed", campaigns::embed);
+}
+
 /// Platform webhooks: signed by the platforms (no admin token), see `inbound.rs`.
 fn webhook_routes(router: &mut Router) {
     router.get("/webhooks/meta", inbound::meta_handshake); // ?hub.mode=&hub.verify_token=&hub.challenge=
@@ -68,6 +87,7 @@ fn routes() -> Router {
     let mut router = Router::new();
     post_routes(&mut router);
     channel_routes(&mut router);
+    campaign_routes(&mut router);
     webhook_routes(&mut router);
     router
 }

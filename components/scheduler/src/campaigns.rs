@@ -1,0 +1,788 @@
+//! Campaigns over HTTP: the staff API (`/api/campaigns/...`, admin token, JSON bodies), the
+//! engagement chart, the wall's moderation queue, and the public walls `/campaigns/:slug`
+//! (with an embeddable variant). The rules live in `kiosque_domain::campaigns`.
+
+use kiosque_domain::campaigns::engagement::{self, Engagement};
+use kiosque_domain::campaigns::wall::{self, WallItem};
+use kiosque_domain::campaigns::{
+    self, Campaign, CampaignError, CampaignId, CampaignRequest, CampaignSlug, LinkKind,
+    NewCampaign,
+};
+use kiosque_domain::moderation::{Decision, ModerationRequest, Status};
+use kiosque_domain::posts::{Post, TargetStatus};
+use kiosque_spin::form::{api_query_u64, query_u64};
+use kiosque_spin::html::escape;
+use kiosque_spin::html::layout::{self, PageContext, PageMeta, base_url};
+use kiosque_spin::html::patron::{pagination, patron_name, patron_text};
+use kiosque_spin::json::parse_body;
+use kiosque_spin::response::{conditional, html, html_embeddable, json};
+use kiosque_spin::{ApiError, Lang, PageError, SpinStore, SystemClock, auth, form, ids, same_site};
+use serde::Serialize;
+use serde_json::json as json_value;
+use spin_sdk::http::{Params, Request, Response};
+
+/// Public pages may be cached briefly: a newly approved post shows within a minute.
+const PUBLIC_CACHE: &str = "public, max-age=60";
+
+fn campaign_id(params: &Params) -> Result<CampaignId, ApiError> {
+    params
+        .get("id")
+        .and_then(|id| CampaignId::parse(id).ok())
+        .ok_or_else(|| CampaignError::NotFound.into())
+}
+
+/// Staff writes: same-site check, then the admin token.
+fn staff_write(req: &Request) -> Result<(), ApiError> {
+    same_site::check(req)?;
+    auth::require_admin(req)
+}
+
+/// A campaign as the API shows it: the stored campaign, its public addresses and the
+/// hashtags staff may want to retype in CamelCase.
+#[derive(Serialize)]
+struct CampaignResponse<'a> {
+    #[serde(flatten)]
+    campaign: &'a Campaign,
+    url: String,
+    embed_url: String,
+    warnings: Vec<String>,
+}
+
+fn campaign_response<'a>(req: &Request, campaign: &'a Campaign) -> CampaignResponse<'a> {
+    let base = base_url(req);
+    CampaignResponse {
+        url: format!("{base}/campaigns/{}", campaign.slug),
+        embed_url: format!("{base}/campaigns/{}/embed", campaign.slug),
+        warnings: campaign.hashtag_warnings(),
+        campaign,
+    }
+}
+
+/// `POST /api/campaigns` (admin): 201 with the campaign and its public addresses.
+pub fn create(req: Request, _params: Params) -> Result<Response, ApiError> {
+    staff_write(&req)?;
+    let new = NewCampaign::parse(parse_body::<CampaignRequest>(&req)?)?;
+    let store = SpinStore::open_default()?;
+    let id = CampaignId::generate(ids::random_bytes()?);
+    let campaign = campaigns::create(&store, &SystemClock, id, new)?;
+    let mut response = json(201, &campaign_response(&req, &campaign));
+    response.set_header(
+        "location",
+        format!("{}/api/campaigns/{}", base_url(&req), campaign.id),
+    );
+    Ok(response)
+}
+
+/// `PUT /api/campaigns/:id` (admin): every field but the slug, which stays.
+pub fn edit(req: Request, params: Params) -> Result<Response, ApiError> {
+    staff_write(&req)?;
+    let id = campaign_id(&params)?;
+    let new = NewCampaign::parse(parse_body::<CampaignRequest>(&req)?)?;
+    let store = SpinStore::open_default()?;
+    let campaign = campaigns::update(&store, &SystemClock, &id, new)?;
+    Ok(json(200, &campaign_response(&req, &campaign)))
+}
+
+/// `GET /api/campaigns` (admin): every campaign, newest first.
+pub fn list(req: Request, _params: Params) -> Result<Response, ApiError> {
+    auth::require_admin(&req)?;
+    let store = SpinStore::open_default()?;
+    let base = base_url(&req);
+    let items: Vec<_> = campaigns::list(&store)?
+        .into_iter()
+        .map(|c| {
+            let url = format!("{base}/campaigns/{}", c.slug);
+            json_value!({ "campaign": c, "url": url })
+        })
+        .collect();
+    Ok(json(200, &json_value!({ "campaigns": items })))
+}
+
+/// One of the campaign's posts on the staff page: its state and where it went out.
+#[derive(Serialize)]
+struct CampaignPost<'a> {
+    id: String,
+    state: &'static str,
+    text: &'a str,
+    published: Vec<serde_json::Value>,
+}
+
+fn campaign_post(post: &Post) -> CampaignPost<'_> {
+    CampaignPost {
+        id: post.id.to_string(),
+        state: post.state.name().as_str(),
+        text: &post.content.text,
+        published: post
+            .targets
+            .iter()
+            .filter_map(|t| match &t.status {
+                TargetStatus::Published { url, at, .. } => Some(json_value!({
+                    "channel": t.channel, "url": url, "at": at,
+                })),
+                _ => None,
+            })
+            .collect(),
+    }
+}
+
+/// `GET /api/campaigns/:id?page=n` (admin): the campaign, a page of its posts with their
+/// platform links, its engagement over its dates (up to today) and its pending mentions.
+pub fn show(req: Request, params: Params) -> Result<Response, ApiError> {
+    auth::require_admin(&req)?;
+    let id = campaign_id(&params)?;
+    let store = SpinStore::open_default()?;
+    let campaign = campaigns::get(&store, &id)?;
+    let posts = campaigns::posts::page(&store, &id, api_query_u64(&req, "page", 1)?)?;
+    let (from, to) = engagement::default_range(&campaign, campaigns::today(&SystemClock));
+    let stats = engagement::read(&store, &campaign, from, to)?;
+    let base = base_url(&req);
+    Ok(json(
+        200,
+        &json_value!({
+            "campaign": campaign_response(&req, &campaign),
+            "posts": posts.items.iter().map(campaign_post).collect::<Vec<_>>(),
+            "posts_page": posts.page,
+            "posts_next_page": posts.next_page,
+            "engagement": stats,
+            "chart_url": format!("{base}/api/campaigns/{id}/engagement.svg"),
+            "queue_url": format!("{base}/api/campaigns/{id}/queue?status=pending"),
+        }),
+    ))
+}
+
+/// `from`/`to` (`YYYY-MM-DD`, together) or the campaign's default range.
+fn range(
+    req: &Request,
+    campaign: &Campaign,
+) -> Result<(chrono::NaiveDate, chrono::NaiveDate), ApiError> {
+    let query = req.query();
+    let date = |name: &str, text: &str| {
+        chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+            ApiError::new(
+                400,
+                "invalid_query",
+                format!("{name}: expected a date YYYY-MM-DD"),
+            )
+        })
+    };
+    match (
+        form::query_param(query, "from"),
+        form::query_param(query, "to"),
+    ) {
+        (None, None) => Ok(engagement::default_range(
+            campaign,
+            campaigns::today(&SystemClock),
+        )),
+        (Some(from), Some(to)) => Ok((date("from", &from)?, date("to", &to)?)),
+        _ => Err(ApiError::new(
+            400,
+            "invalid_query",
+            "from, to: give both or neither",
+        )),
+    }
+}
+
+fn read_engagement(req: &Request, params: &Params) -> Result<Engagement, ApiError> {
+    let id = campaign_id(params)?;
+    let store = SpinStore::open_default()?;
+    let campaign = campaigns::get(&store, &id)?;
+    let (from, to) = range(req, &campaign)?;
+    Ok(engagement::read(&store, &campaign, from, to)?)
+}
+
+/// `GET /api/campaigns/:id/engagement?from=&to=` (admin): mentions received and posts
+/// published per day, in total and per hashtag.
+pub fn engagement(req: Request, params: Params) -> Result<Response, ApiError> {
+    auth::require_admin(&req)?;
+    Ok(json(200, &read_engagement(&req, &params)?))
+}
+
+/// `GET /api/campaigns/:id/engagement.svg?from=&to=` (admin): the same figures as a small
+/// accessible bar chart (`role="img"`, `<title>`, `<desc>` summing them up).
+pub fn engagement_svg(req: Request, params: Params) -> Result<Response, ApiError> {
+    auth::require_admin(&req)?;
+    let stats = read_engagement(&req, &params)?;
+    let (lang, _) = Lang::negotiate(&req);
+    Ok(Response::builder()
+        .status(200)
+        .header("content-type", "image/svg+xml; charset=utf-8")
+        .header("x-content-type-options", "nosniff")
+        .header("cache-control", "no-store")
+        .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")
+        .body(chart::svg(&stats, lang))
+        .build())
+}
+
+/// `GET /api/campaigns/:id/engagement.html?from=&to=` (admin): the chart inside a `<figure>`
+/// with the data table that is its text alternative, for the staff console to embed.
+pub fn engagement_html(req: Request, params: Params) -> Result<Response, ApiError> {
+    auth::require_admin(&req)?;
+    let stats = read_engagement(&req, &params)?;
+    let (lang, _) = Lang::negotiate(&req);
+    let mut response = html(200, chart::figure(&stats, lang));
+    response.set_header("cache-control", "no-store");
+    Ok(response)
+}
+
+/// `GET /api/campaigns/:id/queue?status=pending&page=n` (admin): the campaign's mentions,
+/// newest first, with their status and the staff-only rejection reason.
+pub fn queue(req: Request, params: Params) -> Result<Response, ApiError> {
+    auth::require_admin(&req)?;
+    let id = campaign_id(&params)?;
+    let status = match form::query_param(req.query(), "status").as_deref() {
+        None | Some("") | Some("all") => None,
+        Some("pending") => Some(Status::Pending),
+        Some("approved") => Some(Status::Approved),
+        Some("rejected") => Some(Status::Rejected),
+        Some(_) => {
+            return Err(ApiError::new(
+                400,
+                "invalid_query",
+                "status: expected pending, approved, rejected or all",
+            ));
+        }
+    };
+    let store = SpinStore::open_default()?;
+    campaigns::get(&store, &id)?;
+    let page = wall::queue(
+        &store,
+        &id,
+        status,
+        api_query_u64(&req, "page", 1)?,
+        api_query_u64(&req, "per_page", 50)?,
+    )?;
+    Ok(json(200, &page))
+}
+
+/// `POST /api/campaigns/:id/mentions/:seq/moderation` `{"decision","reason"?}` (admin).
+pub fn moderate(req: Request, params: Params) -> Result<Response, ApiError> {
+    staff_write(&req)?;
+    let id = campaign_id(&params)?;
+    let seq = params
+        .get("seq")
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|&n| n >= 1)
+        .ok_or(CampaignError::MentionNotFound)?;
+    let decision = Decision::parse(parse_body::<ModerationRequest>(&req)?)
+        .map_err(CampaignError::Invalid)?;
+    let store = SpinStore::open_default()?;
+    let item = wall::moderate(&store, &SystemClock, &id, seq, decision)?;
+    Ok(json(200, &item))
+}
+
+// --- public pages ---------------------------------------------------------------------------
+
+/// Where the wall is shown: the full page, or inside another site's iframe.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Frame {
+    Page,
+    Embed,
+}
+
+fn load(params: &Params) -> Result<(SpinStore, Campaign), PageError> {
+    let slug = params
+        .get("slug")
+        .and_then(|s| CampaignSlug::parse(s).ok())
+        .ok_or_else(PageError::not_found)?;
+    let store = SpinStore::open_default()?;
+    let campaign = campaigns::by_slug(&store, &slug)?;
+    Ok((store, campaign))
+}
+
+/// `GET /campaigns/:slug?page=n`: the campaign, its hashtags and the approved posts of
+/// patrons, newest first.
+pub fn page(req: Request, params: Params) -> Result<Response, PageError> {
+    let ctx = PageContext::from_request(&req);
+    let (store, campaign) = load(&params)?;
+    let wall = wall::wall_page(
+        &store,
+        &campaign.id,
+        query_u64(&req, "page", 1),
+        wall::PER_PAGE,
+    )?;
+    let mut body = intro(&ctx, &campaign);
+    body.push_str(&wall_list(&ctx, &campaign, &wall, Frame::Page));
+    body.push_str(&embed_snippet(&ctx, &campaign));
+    let meta = PageMeta {
+        title: campaign.name.clone(),
+        description: description(&ctx, &campaign),
+        og_type: "website",
+        json_ld: Some(json_ld(&ctx, &campaign, &wall)),
+        ..PageMeta::default()
+    };
+    Ok(conditional(
+        &req,
+        html(200, layout::page(&ctx, &meta, &body)),
+        PUBLIC_CACHE,
+    ))
+}
+
+/// `GET /campaigns/:slug/embed?page=n`: the wall for other sites' iframes.
+pub fn embed(req: Request, params: Params) -> Result<Response, PageError> {
+    let ctx = PageContext::from_request(&req);
+    let (store, campaign) = load(&params)?;
+    let wall = wall::wall_page(
+        &store,
+        &campaign.id,
+        query_u64(&req, "page", 1),
+        wall::PER_PAGE,
+    )?;
+    let mut body = format!(
+        "<h1{}>{}</h1>\n{}",
+        staff_lang(&ctx),
+        escape(&campaign.name),
+        hashtag_list(&ctx, &campaign)
+    );
+    body.push_str(&wall_list(&ctx, &campaign, &wall, Frame::Embed));
+    body.push_str(&format!(
+        "<p class=\"embed-credit\"><a href=\"{}\" target=\"_blank\" rel=\"noopener\">{}</a></p>\n",
+        escape(&ctx.absolute(&format!("/campaigns/{}", campaign.slug))),
+        escape(&ctx.library_name),
+    ));
+    Ok(conditional(
+        &req,
+        html_embeddable(200, layout::embed_page(&ctx, &campaign.name, &body)),
+        PUBLIC_CACHE,
+    ))
+}
+
+/// Staff write campaigns in French: ` lang="fr"` on their text when the page is in English.
+fn staff_lang(ctx: &PageContext) -> &'static str {
+    if ctx.lang == Lang::Fr {
+        ""
+    } else {
+        " lang=\"fr\""
+    }
+}
+
+fn description(ctx: &PageContext, campaign: &Campaign) -> String {
+    let first_line = campaign.description.lines().next().unwrap_or("").trim();
+    if !first_line.is_empty() {
+        return first_line.chars().take(200).collect();
+    }
+    let tags: Vec<String> = campaign.hashtags.iter().map(|t| t.to_string()).collect();
+    match ctx.lang {
+        Lang::Fr => format!(
+            "Une campagne de la {} : partagez vos publications avec {}.",
+            ctx.library_name,
+            tags.join(" ")
+        ),
+        Lang::En => format!(
+            "A campaign by {}: share your posts with {}.",
+            ctx.library_name,
+            tags.join(" ")
+        ),
+    }
+}
+
+/// The hashtags in CamelCase, so screen readers read their words.
+fn hashtag_list(ctx: &PageContext, campaign: &Campaign) -> String {
+    let items: String = campaign
+        .hashtags
+        .iter()
+        .map(|t| format!("<li lang=\"fr\">{}</li>", escape(&t.to_string())))
+        .collect();
+    format!(
+        "<h2 id=\"hashtags\">{}</h2>\n<ul class=\"hashtags\" aria-labelledby=\"hashtags\">{items}</ul>\n",
+        ctx.t("Mots-dièse de la campagne", "Campaign hashtags"),
+    )
+}
+
+fn link_label(ctx: &PageContext, kind: LinkKind) -> &'static str {
+    match kind {
+        LinkKind::Poll => ctx.t("Le sondage", "The poll"),
+        LinkKind::Contest => ctx.t("Le concours", "The contest"),
+        LinkKind::Showcase => ctx.t("La vitrine", "The showcase"),
+        LinkKind::Tutorial => ctx.t("Le tutoriel", "The tutorial"),
+    }
+}
+
+fn date(ctx: &PageContext, day: chrono::NaiveDate) -> String {
+    let text = match ctx.lang {
+        Lang::Fr => day.format("%d/%m/%Y").to_string(),
+        Lang::En => day.format("%Y-%m-%d").to_string(),
+    };
+    format!("<time datetime=\"{}\">{text}</time>", day.format("%Y-%m-%d"))
+}
+
+fn intro(ctx: &PageContext, campaign: &Campaign) -> String {
+    let mut out = format!(
+        "<p class=\"kicker\">{}</p>\n<h1{}>{}</h1>\n<p>{} {} {} {}</p>\n",
+        ctx.t("Campagne", "Campaign"),
+        staff_lang(ctx),
+        escape(&campaign.name),
+        ctx.t("Du", "From"),
+        date(ctx, campaign.starts_on),
+        ctx.t("au", "to"),
+        date(ctx, campaign.ends_on),
+    );
+    for paragraph in campaign.description.split("\n\n").filter(|p| !p.trim().is_empty()) {
+        out.push_str(&format!(
+            "<p{}>{}</p>\n",
+            staff_lang(ctx),
+            escape(paragraph.trim()).replace('\n', "<br>")
+        ));
+    }
+    out.push_str(&hashtag_list(ctx, campaign));
+    out.push_str(&format!(
+        "<p>{}</p>\n",
+        ctx.t(
+            "Publiez avec l’un de ces mots-dièse sur Mastodon, Bluesky ou Instagram : après relecture par l’équipe, votre publication peut apparaître ici.",
+            "Post with one of these hashtags on Mastodon, Bluesky or Instagram: once the team has reviewed it, your post may appear here."
+        )
+    ));
+    if !campaign.links.is_empty() {
+        let items: String = campaign
+            .links
+            .iter()
+            .map(|l| {
+                format!(
+                    "<li><a href=\"{}\">{}</a></li>",
+                    escape(&ctx.link(&l.path)),
+                    link_label(ctx, l.kind)
+                )
+            })
+            .collect();
+        out.push_str(&format!(
+            "<h2 id=\"aussi\">{}</h2>\n<ul aria-labelledby=\"aussi\">{items}</ul>\n",
+            ctx.t("À découvrir aussi", "See also")
+        ));
+    }
+    out
+}
+
+/// A link to a patron's post or profile: not endorsed (`nofollow ugc`), and opening a new tab
+/// from an embed (the framing page stays).
+fn patron_link(href: &str, label: &str, frame: Frame) -> String {
+    let target = if frame == Frame::Embed {
+        " target=\"_blank\""
+    } else {
+        ""
+    };
+    format!(
+        "<a href=\"{}\" rel=\"nofollow ugc noopener\"{target}>{label}</a>",
+        escape(href)
+    )
+}
+
+fn wall_item(ctx: &PageContext, item: &WallItem, frame: Frame) -> String {
+    let m = &item.mention;
+    let name = if m.author_name.trim().is_empty() {
+        patron_name(&m.author_handle)
+    } else {
+        patron_name(&m.author_name)
+    };
+    let author = match &m.author_url {
+        Some(url) => patron_link(url.as_str(), &name, frame),
+        None => name,
+    };
+    let handle = if m.author_handle.is_empty() || m.author_name.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" <span class=\"handle\">{}</span>", patron_name(&m.author_handle))
+    };
+    let mut media = String::new();
+    for alt in &m.media_alt {
+        let alt = alt.trim();
+        media.push_str(&if alt.is_empty() {
+            format!(
+                "<li>{}</li>",
+                ctx.t("Image sans description", "Image without a description")
+            )
+        } else {
+            format!(
+                "<li>{} <span dir=\"auto\">{}</span></li>",
+                ctx.t("Image :", "Image:"),
+                escape(alt)
+            )
+        });
+    }
+    if !media.is_empty() {
+        media = format!("<ul class=\"media-alt\">{media}</ul>");
+    }
+    let source = match &m.url {
+        Some(url) => format!(
+            "<p>{}</p>",
+            patron_link(
+                url.as_str(),
+                &escape(&format!(
+                    "{} {}",
+                    ctx.t("Voir sur", "See on"),
+                    m.platform.label()
+                )),
+                frame
+            )
+        ),
+        None => String::new(),
+    };
+    format!(
+        "<li id=\"m{seq}\"><article><p class=\"byline\">{author}{handle} · {platform} · \
+         <time datetime=\"{at}\">{day}</time></p><p dir=\"auto\">{text}</p>{media}{source}</article></li>\n",
+        seq = item.seq,
+        platform = escape(m.platform.label()),
+        at = m.created_at,
+        day = m.created_at.date(),
+        text = patron_text(&m.text),
+    )
+}
+
+fn wall_list(
+    ctx: &PageContext,
+    campaign: &Campaign,
+    wall: &wall::WallPage,
+    frame: Frame,
+) -> String {
+    let mut out = format!(
+        "<h2 id=\"mur\">{} ({})</h2>\n",
+        ctx.t("Publications des participants", "Posts from participants"),
+        wall.total
+    );
+    if wall.items.is_empty() {
+        out.push_str(&format!(
+            "<p>{}</p>\n",
+            ctx.t(
+                "Aucune publication pour l’instant.",
+                "No posts yet."
+            )
+        ));
+    } else {
+        out.push_str("<ol class=\"wall\">\n");
+        for item in &wall.items {
+            out.push_str(&wall_item(ctx, item, frame));
+        }
+        out.push_str("</ol>\n");
+    }
+    let pages = wall.total.div_ceil(wall::PER_PAGE).max(1);
+    let path = match frame {
+        Frame::Page => format!("/campaigns/{}", campaign.slug),
+        Frame::Embed => format!("/campaigns/{}/embed", campaign.slug),
+    };
+    out.push_str(&pagination(ctx, wall.page, pages, |n| {
+        ctx.link(&format!("{path}?page={n}#mur"))
+    }));
+    out
+}
+
+/// The code to paste in another site to show the wall.
+fn embed_snippet(ctx: &PageContext, campaign: &Campaign) -> String {
+    let code = format!(
+        "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"600\" loading=\"lazy\"></iframe>",
+        ctx.absolute(&format!("/campaigns/{}/embed", campaign.slug)),
+        escape(&campaign.name),
+    );
+    format!(
+        "<h2 id=\"integrer\">{}</h2>\n<div class=\"field\"><label for=\"embed-code\">{}</label>\
+         <textarea id=\"embed-code\" readonly rows=\"3\">{}</textarea></div>\n",
+        ctx.t("Intégrer ce mur", "Embed this wall"),
+        ctx.t(
+            "Code à copier dans votre site",
+            "Code to paste into your site"
+        ),
+        escape(&code),
+    )
+}
+
+fn json_ld(ctx: &PageContext, campaign: &Campaign, wall: &wall::WallPage) -> serde_json::Value {
+    let posts: Vec<_> = wall
+        .items
+        .iter()
+        .map(|item| {
+            let m = &item.mention;
+            json_value!({
+                "@type": "SocialMediaPosting",
+                "headline": m.text.chars().take(110).collect::<String>(),
+                "datePublished": m.created_at,
+                "url": m.url.as_ref().map(|u| u.as_str()),
+                "author": {"@type": "Person", "name": m.author_name, "url": m.author_url.as_ref().map(|u| u.as_str())},
+            })
+        })
+        .collect();
+    json_value!({
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "name": campaign.name,
+        "description": description(ctx, campaign),
+        "url": ctx.canonical_url(),
+        "inLanguage": ctx.lang.code(),
+        "keywords": campaign.hashtags.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+        "temporalCoverage": format!("{}/{}", campaign.starts_on.format("%Y-%m-%d"), campaign.ends_on.format("%Y-%m-%d")),
+        "hasPart": posts,
+    })
+}
+
+/// The engagement chart: bars per day for mentions received and posts published, drawn
+/// without scripts, readable as an image by screen readers (`role="img"` named by its title
+/// and summed up by its description) and doubled by a data table in [`figure`].
+mod chart {
+    use kiosque_domain::campaigns::engagement::Engagement;
+    use kiosque_spin::Lang;
+    use kiosque_spin::html::escape;
+
+    const HEIGHT: u32 = 120;
+    const BAR: u32 = 6;
+    const GAP: u32 = 4;
+    const TOP: u32 = 24;
+    /// Dark blue and dark orange: each above 3:1 against white (WCAG 1.4.11), and told apart
+    /// by the legend's words, not by colour only.
+    const MENTIONS_COLOUR: &str = "#1d4ed8";
+    const POSTS_COLOUR: &str = "#9a3412";
+
+    fn summary(stats: &Engagement, lang: Lang) -> (String, String) {
+        let title = lang
+            .t(
+                "Engagement de la campagne par jour",
+                "Campaign engagement per day",
+            )
+            .to_owned();
+        let (from, to) = (stats.from.format("%Y-%m-%d"), stats.to.format("%Y-%m-%d"));
+        let busiest = stats.days.iter().max_by_key(|d| d.mentions);
+        let desc = match lang {
+            Lang::Fr => format!(
+                "Du {from} au {to} : {} mentions reçues et {} publications de la médiathèque.{}",
+                stats.mentions,
+                stats.posts,
+                busiest
+                    .filter(|d| d.mentions > 0)
+                    .map(|d| format!(
+                        " Jour le plus actif : {} ({} mentions).",
+                        d.day.format("%Y-%m-%d"),
+                        d.mentions
+                    ))
+                    .unwrap_or_default()
+            ),
+            Lang::En => format!(
+                "From {from} to {to}: {} mentions received and {} posts published by the library.{}",
+                stats.mentions,
+                stats.posts,
+                busiest
+                    .filter(|d| d.mentions > 0)
+                    .map(|d| format!(
+                        " Busiest day: {} ({} mentions).",
+                        d.day.format("%Y-%m-%d"),
+                        d.mentions
+                    ))
+                    .unwrap_or_default()
+            ),
+        };
+        (title, desc)
+    }
+
+    /// A standalone SVG document.
+    pub fn svg(stats: &Engagement, lang: Lang) -> String {
+        let (title, desc) = summary(stats, lang);
+        let days = stats.days.len() as u32;
+        let width = (days * (2 * BAR + GAP)).max(200) + 8;
+        let max = stats
+            .days
+            .iter()
+            .map(|d| d.mentions.max(d.posts))
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let scale = |v: u64| (v * u64::from(HEIGHT) / max) as u32;
+        let mut bars = String::new();
+        for (i, day) in stats.days.iter().enumerate() {
+            let x = 4 + i as u32 * (2 * BAR + GAP);
+            for (offset, value, colour, label) in [
+                (0, day.mentions, MENTIONS_COLOUR, lang.t("mentions", "mentions")),
+                (BAR, day.posts, POSTS_COLOUR, lang.t("publications", "posts")),
+            ] {
+                let h = scale(value);
+                bars.push_str(&format!(
+                    "<rect x=\"{}\" y=\"{}\" width=\"{BAR}\" height=\"{h}\" fill=\"{colour}\"><title>{} : {value} {label}</title></rect>",
+                    x + offset,
+                    TOP + HEIGHT - h,
+                    day.day.format("%Y-%m-%d"),
+                ));
+            }
+        }
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-labelledby=\"chart-title chart-desc\" \
+             viewBox=\"0 0 {width} {h}\" width=\"{width}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"11\">\
+             <title id=\"chart-title\">{title}</title><desc id=\"chart-desc\">{desc}</desc>\
+             <rect x=\"4\" y=\"4\" width=\"10\" height=\"10\" fill=\"{MENTIONS_COLOUR}\"/><text x=\"18\" y=\"13\" fill=\"#111\">{m}</text>\
+             <rect x=\"110\" y=\"4\" width=\"10\" height=\"10\" fill=\"{POSTS_COLOUR}\"/><text x=\"124\" y=\"13\" fill=\"#111\">{p}</text>\
+             {bars}<line x1=\"0\" y1=\"{base}\" x2=\"{width}\" y2=\"{base}\" stroke=\"#111\"/></svg>",
+            h = TOP + HEIGHT + 4,
+            base = TOP + HEIGHT,
+            title = escape(&title),
+            desc = escape(&desc),
+            m = lang.t("Mentions reçues", "Mentions received"),
+            p = lang.t("Publications", "Posts published"),
+        )
+    }
+
+    /// The chart and its data table, in a `<figure>`.
+    pub fn figure(stats: &Engagement, lang: Lang) -> String {
+        let (title, _) = summary(stats, lang);
+        let mut head = format!(
+            "<tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>",
+            lang.t("Jour", "Day"),
+            lang.t("Mentions reçues", "Mentions received"),
+            lang.t("Publications", "Posts published"),
+        );
+        if let Some(first) = stats.days.first() {
+            for tag in &first.hashtags {
+                head.push_str(&format!(
+                    "<th scope=\"col\">{} {}</th>",
+                    lang.t("Mentions", "Mentions"),
+                    escape(&tag.hashtag.to_string())
+                ));
+            }
+        }
+        head.push_str("</tr>");
+        let mut rows = String::new();
+        for day in &stats.days {
+            rows.push_str(&format!(
+                "<tr><th scope=\"row\"><time datetime=\"{d}\">{d}</time></th><td>{}</td><td>{}</td>",
+                day.mentions,
+                day.posts,
+                d = day.day.format("%Y-%m-%d"),
+            ));
+            for tag in &day.hashtags {
+                rows.push_str(&format!("<td>{}</td>", tag.mentions));
+            }
+            rows.push_str("</tr>");
+        }
+        format!(
+            "<figure class=\"engagement\">{}<figcaption>{}</figcaption>\
+             <table><caption>{}</caption><thead>{head}</thead><tbody>{rows}</tbody></table></figure>\n",
+            svg(stats, lang),
+            escape(&title),
+            lang.t("Les chiffres du graphique", "The chart's figures"),
+        )
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use kiosque_domain::campaigns::engagement::DayCounts;
+
+        #[test]
+        fn the_chart_is_an_accessible_image_with_its_figures() {
+            let day = |d: u32, mentions, posts| DayCounts {
+                day: chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap(),
+                mentions,
+                posts,
+                hashtags: Vec::new(),
+            };
+            let stats = Engagement {
+                from: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+                to: chrono::NaiveDate::from_ymd_opt(2026, 11, 3).unwrap(),
+                mentions: 7,
+                posts: 1,
+                days: vec![day(1, 2, 0), day(2, 5, 1), day(3, 0, 0)],
+            };
+            let svg = svg(&stats, Lang::Fr);
+            assert!(svg.contains("role=\"img\""));
+            assert!(svg.contains("<title id=\"chart-title\">Engagement de la campagne par jour</title>"));
+            assert!(svg.contains("7 mentions reçues et 1 publications"));
+            assert!(svg.contains("Jour le plus actif : 2026-11-02 (5 mentions)"));
+            // The busiest day's mention bar is full height.
+            assert!(svg.contains(&format!("height=\"{HEIGHT}\" fill=\"{MENTIONS_COLOUR}\"")));
+            let figure = figure(&stats, Lang::En);
+            assert!(figure.contains("<th scope=\"row\"><time datetime=\"2026-11-02\">2026-11-02</time></th><td>5</td><td>1</td>"));
+            assert!(figure.contains("Campaign engagement per day"));
+        }
+    }
+}

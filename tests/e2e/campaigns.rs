@@ -68,10 +68,8 @@ fn campaign_body(name: &str, slug: &str, tags: &[&str]) -> Value {
 }
 
 fn create_campaign(app: &TestApp, name: &str, slug: &str, tags: &[&str]) -> Value {
-    let (status, body) = answer(app.post_json_as_admin(
-        "/api/campaigns",
-        &campaign_body(name, slug, tags),
-    ));
+    let (status, body) =
+        answer(app.post_json_as_admin("/api/campaigns", &campaign_body(name, slug, tags)));
     assert_eq!(status, 201, "{body}");
     body
 }
@@ -140,14 +138,35 @@ fn staff_create_list_and_edit_campaigns_with_clear_errors() {
     assert_eq!(status, 400);
     assert_eq!(error["error"]["code"], "invalid_campaign");
     let message = error["error"]["message"].as_str().unwrap();
-    assert!(message.contains("hashtags[0]") && message.contains("'!'"), "{message}");
+    assert!(
+        message.contains("hashtags[0]") && message.contains("'!'"),
+        "{message}"
+    );
 
-    let created = create_campaign(&app, "Nuit de la lecture", "nuit-2026", &["nuit de la lecture", "#lecturesdenuitpartagees"]);
+    let created = create_campaign(
+        &app,
+        "Nuit de la lecture",
+        "nuit-2026",
+        &["nuit de la lecture", "#lecturesdenuitpartagees"],
+    );
     let id = created["id"].as_str().unwrap().to_owned();
-    assert_eq!(created["hashtags"], json!(["NuitDeLaLecture", "Lecturesdenuitpartagees"]));
-    assert!(created["url"].as_str().unwrap().ends_with("/campaigns/nuit-2026"));
+    assert_eq!(
+        created["hashtags"],
+        json!(["NuitDeLaLecture", "Lecturesdenuitpartagees"])
+    );
+    assert!(
+        created["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/campaigns/nuit-2026")
+    );
     // A tag typed as one lowercase word cannot be split: staff are told.
-    assert!(created["warnings"][0].as_str().unwrap().contains("CamelCase"));
+    assert!(
+        created["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("CamelCase")
+    );
 
     let (status, taken) = answer(app.post_json_as_admin("/api/campaigns", &body));
     assert_eq!(status, 409);
@@ -176,7 +195,12 @@ fn staff_create_list_and_edit_campaigns_with_clear_errors() {
         Some(&edit),
     ));
     assert_eq!(status, 400);
-    assert!(refused["error"]["message"].as_str().unwrap().contains("slug"));
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("slug")
+    );
 
     let shown = app.get_json_as_admin(&format!("/api/campaigns/{id}"));
     assert_eq!(shown["campaign"]["name"], "Nuits de la lecture");
@@ -193,7 +217,12 @@ fn staff_create_list_and_edit_campaigns_with_clear_errors() {
 #[test]
 fn signed_mentions_are_moderated_onto_the_public_wall() {
     let app = app();
-    let campaign = create_campaign(&app, "Nuit de la lecture", "nuit-wall", &["NuitDeLaLecture"]);
+    let campaign = create_campaign(
+        &app,
+        "Nuit de la lecture",
+        "nuit-wall",
+        &["NuitDeLaLecture"],
+    );
     let id = campaign["id"].as_str().unwrap().to_owned();
 
     let script = status_created(
@@ -203,16 +232,37 @@ fn signed_mentions_are_moderated_onto_the_public_wall() {
     );
     assert_eq!(deliver(&app, &script), 200);
     assert_eq!(deliver(&app, &script), 200, "a replay is acknowledged");
-    assert_eq!(deliver(&app, &status_created(112, "NuitDeLaLecture", "Deuxième")), 200);
-    assert_eq!(deliver(&app, &status_created(113, "AutreChose", "Hors campagne")), 200);
+    assert_eq!(
+        deliver(&app, &status_created(112, "NuitDeLaLecture", "Deuxième")),
+        200
+    );
+    assert_eq!(
+        deliver(&app, &status_created(113, "AutreChose", "Hors campagne")),
+        200
+    );
 
     let queue = app.get_json_as_admin(&format!("/api/campaigns/{id}/queue?status=pending"));
     let items = queue["items"].as_array().unwrap();
     assert_eq!(items.len(), 2, "{queue}");
-    assert_eq!(queue["total"], 2, "the replay and the other tag are not filed");
-    let first = items.iter().find(|i| i["mention"]["platform_id"] == "111" || i["mention"]["url"].as_str().is_some_and(|u| u.ends_with("/111"))).expect("the first status");
+    assert_eq!(
+        queue["total"], 2,
+        "the replay and the other tag are not filed"
+    );
+    let first = items
+        .iter()
+        .find(|i| {
+            i["mention"]["platform_id"] == "111"
+                || i["mention"]["url"]
+                    .as_str()
+                    .is_some_and(|u| u.ends_with("/111"))
+        })
+        .expect("the first status");
     let first_seq = first["seq"].as_u64().unwrap();
-    let second_seq = items.iter().map(|i| i["seq"].as_u64().unwrap()).find(|&s| s != first_seq).unwrap();
+    let second_seq = items
+        .iter()
+        .map(|i| i["seq"].as_u64().unwrap())
+        .find(|&s| s != first_seq)
+        .unwrap();
 
     // Pending mentions are not public.
     let page = app.get("/campaigns/nuit-wall").text().unwrap();
@@ -224,11 +274,21 @@ fn signed_mentions_are_moderated_onto_the_public_wall() {
             &decision,
         ))
     };
-    assert_eq!(app.post_json(&format!("/api/campaigns/{id}/mentions/{first_seq}/moderation"), &json!({"decision": "approve"})).status(), 401);
+    assert_eq!(
+        app.post_json(
+            &format!("/api/campaigns/{id}/mentions/{first_seq}/moderation"),
+            &json!({"decision": "approve"})
+        )
+        .status(),
+        401
+    );
     let (status, approved) = moderate(first_seq, json!({"decision": "approve"}));
     assert_eq!(status, 200, "{approved}");
     assert_eq!(approved["status"], "approved");
-    let (status, rejected) = moderate(second_seq, json!({"decision": "reject", "reason": "doublon"}));
+    let (status, rejected) = moderate(
+        second_seq,
+        json!({"decision": "reject", "reason": "doublon"}),
+    );
     assert_eq!(status, 200);
     assert_eq!(rejected["status"], "rejected");
     assert_eq!(moderate(999, json!({"decision": "approve"})).0, 404);
@@ -258,8 +318,14 @@ fn signed_mentions_are_moderated_onto_the_public_wall() {
         assert!(page.contains(expected), "missing {expected} in\n{page}");
     }
     assert!(!page.contains("<script>alert"));
-    assert!(!page.contains("Deuxième"), "a rejected mention stays off the wall");
-    assert!(!page.contains("doublon"), "rejection reasons are for staff only");
+    assert!(
+        !page.contains("Deuxième"),
+        "a rejected mention stays off the wall"
+    );
+    assert!(
+        !page.contains("doublon"),
+        "rejection reasons are for staff only"
+    );
 
     let again = app
         .client
@@ -276,7 +342,12 @@ fn signed_mentions_are_moderated_onto_the_public_wall() {
 
     let embed = app.get("/campaigns/nuit-wall/embed");
     assert_eq!(embed.status(), 200);
-    assert!(embed.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors *"));
+    assert!(
+        embed.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors *")
+    );
     let embed = embed.text().unwrap();
     assert!(embed.contains("rel=\"nofollow ugc noopener\" target=\"_blank\""));
     assert!(embed.contains("noindex"));
@@ -305,7 +376,12 @@ fn campaign_posts_carry_its_hashtags_and_show_on_its_staff_page_and_chart() {
     ));
     assert_eq!(status, 201, "{channel}");
     let channel_id = channel["channel"]["id"].as_str().unwrap().to_owned();
-    let campaign = create_campaign(&app, "Nuit de la lecture", "nuit-posts", &["NuitDeLaLecture", "Lire"]);
+    let campaign = create_campaign(
+        &app,
+        "Nuit de la lecture",
+        "nuit-posts",
+        &["NuitDeLaLecture", "Lire"],
+    );
     let id = campaign["id"].as_str().unwrap().to_owned();
 
     let (status, unknown) = answer(app.post_json_as_admin(
@@ -322,17 +398,18 @@ fn campaign_posts_carry_its_hashtags_and_show_on_its_staff_page_and_chart() {
     ));
     assert_eq!(status, 201, "{post}");
     let post_id = post["id"].as_str().unwrap().to_owned();
-    let (status, published) = answer(app.post_json_as_admin(
-        &format!("/api/posts/{post_id}/publish"),
-        &json!({}),
-    ));
+    let (status, published) =
+        answer(app.post_json_as_admin(&format!("/api/posts/{post_id}/publish"), &json!({})));
     assert_eq!(status, 200, "{published}");
     assert_eq!(published["state"], "published");
 
     let statuses = mastodon.statuses();
     assert_eq!(statuses.len(), 1);
     let text = statuses[0].body["status"].as_str().unwrap().to_owned();
-    assert!(text.contains("#Lire") && text.contains("#NuitDeLaLecture"), "{text}");
+    assert!(
+        text.contains("#Lire") && text.contains("#NuitDeLaLecture"),
+        "{text}"
+    );
     assert_eq!(text.matches("#Lire").count(), 1, "{text}");
 
     let shown = app.get_json_as_admin(&format!("/api/campaigns/{id}"));
@@ -340,22 +417,47 @@ fn campaign_posts_carry_its_hashtags_and_show_on_its_staff_page_and_chart() {
     assert_eq!(posts.len(), 1, "{shown}");
     assert_eq!(posts[0]["id"], post_id.as_str());
     assert_eq!(posts[0]["state"], "published");
-    assert!(posts[0]["published"][0]["url"].as_str().unwrap().starts_with("http"));
+    assert!(
+        posts[0]["published"][0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http")
+    );
     assert_eq!(shown["engagement"]["posts"], 1);
-    let today = shown["engagement"]["days"].as_array().unwrap().last().unwrap().clone();
+    let today = shown["engagement"]["days"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
     assert_eq!(today["posts"], 1);
     assert_eq!(today["hashtags"][1]["hashtag"], "Lire");
     assert_eq!(today["hashtags"][1]["posts"], 1);
 
-    let svg = admin(&app, reqwest::Method::GET, &format!("/api/campaigns/{id}/engagement.svg"), None);
+    let svg = admin(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/campaigns/{id}/engagement.svg"),
+        None,
+    );
     assert_eq!(svg.status(), 200);
-    assert!(svg.headers()["content-type"].to_str().unwrap().starts_with("image/svg+xml"));
+    assert!(
+        svg.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("image/svg+xml")
+    );
     let svg = svg.text().unwrap();
     assert!(svg.contains("role=\"img\"") && svg.contains("<desc id=\"chart-desc\">"));
     assert!(svg.contains("0 mentions reçues et 1 publications"), "{svg}");
-    let figure = admin(&app, reqwest::Method::GET, &format!("/api/campaigns/{id}/engagement.html?lang=en"), None)
-        .text()
-        .unwrap();
+    let figure = admin(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/campaigns/{id}/engagement.html?lang=en"),
+        None,
+    )
+    .text()
+    .unwrap();
     assert!(figure.contains("<table>") && figure.contains("Posts published"));
     let (status, bad_range) = answer(admin(
         &app,

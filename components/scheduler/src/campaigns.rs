@@ -5,8 +5,7 @@
 use kiosque_domain::campaigns::engagement::{self, Engagement};
 use kiosque_domain::campaigns::wall::{self, WallItem};
 use kiosque_domain::campaigns::{
-    self, Campaign, CampaignError, CampaignId, CampaignRequest, CampaignSlug, LinkKind,
-    NewCampaign,
+    self, Campaign, CampaignError, CampaignId, CampaignRequest, CampaignSlug, LinkKind, NewCampaign,
 };
 use kiosque_domain::moderation::{Decision, ModerationRequest, Status};
 use kiosque_domain::posts::{Post, TargetStatus};
@@ -208,7 +207,10 @@ pub fn engagement_svg(req: Request, params: Params) -> Result<Response, ApiError
         .header("content-type", "image/svg+xml; charset=utf-8")
         .header("x-content-type-options", "nosniff")
         .header("cache-control", "no-store")
-        .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")
+        .header(
+            "content-security-policy",
+            "default-src 'none'; style-src 'unsafe-inline'",
+        )
         .body(chart::svg(&stats, lang))
         .build())
 }
@@ -263,8 +265,8 @@ pub fn moderate(req: Request, params: Params) -> Result<Response, ApiError> {
         .and_then(|s| s.parse::<u64>().ok())
         .filter(|&n| n >= 1)
         .ok_or(CampaignError::MentionNotFound)?;
-    let decision = Decision::parse(parse_body::<ModerationRequest>(&req)?)
-        .map_err(CampaignError::Invalid)?;
+    let decision =
+        Decision::parse(parse_body::<ModerationRequest>(&req)?).map_err(CampaignError::Invalid)?;
     let store = SpinStore::open_default()?;
     let item = wall::moderate(&store, &SystemClock, &id, seq, decision)?;
     Ok(json(200, &item))
@@ -402,7 +404,10 @@ fn date(ctx: &PageContext, day: chrono::NaiveDate) -> String {
         Lang::Fr => day.format("%d/%m/%Y").to_string(),
         Lang::En => day.format("%Y-%m-%d").to_string(),
     };
-    format!("<time datetime=\"{}\">{text}</time>", day.format("%Y-%m-%d"))
+    format!(
+        "<time datetime=\"{}\">{text}</time>",
+        day.format("%Y-%m-%d")
+    )
 }
 
 fn intro(ctx: &PageContext, campaign: &Campaign) -> String {
@@ -416,7 +421,11 @@ fn intro(ctx: &PageContext, campaign: &Campaign) -> String {
         ctx.t("au", "to"),
         date(ctx, campaign.ends_on),
     );
-    for paragraph in campaign.description.split("\n\n").filter(|p| !p.trim().is_empty()) {
+    for paragraph in campaign
+        .description
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+    {
         out.push_str(&format!(
             "<p{}>{}</p>\n",
             staff_lang(ctx),
@@ -479,7 +488,10 @@ fn wall_item(ctx: &PageContext, item: &WallItem, frame: Frame) -> String {
     let handle = if m.author_handle.is_empty() || m.author_name.trim().is_empty() {
         String::new()
     } else {
-        format!(" <span class=\"handle\">{}</span>", patron_name(&m.author_handle))
+        format!(
+            " <span class=\"handle\">{}</span>",
+            patron_name(&m.author_handle)
+        )
     };
     let mut media = String::new();
     for alt in &m.media_alt {
@@ -540,10 +552,7 @@ fn wall_list(
     if wall.items.is_empty() {
         out.push_str(&format!(
             "<p>{}</p>\n",
-            ctx.t(
-                "Aucune publication pour l’instant.",
-                "No posts yet."
-            )
+            ctx.t("Aucune publication pour l’instant.", "No posts yet.")
         ));
     } else {
         out.push_str("<ol class=\"wall\">\n");
@@ -684,8 +693,18 @@ mod chart {
         for (i, day) in stats.days.iter().enumerate() {
             let x = 4 + i as u32 * (2 * BAR + GAP);
             for (offset, value, colour, label) in [
-                (0, day.mentions, MENTIONS_COLOUR, lang.t("mentions", "mentions")),
-                (BAR, day.posts, POSTS_COLOUR, lang.t("publications", "posts")),
+                (
+                    0,
+                    day.mentions,
+                    MENTIONS_COLOUR,
+                    lang.t("mentions", "mentions"),
+                ),
+                (
+                    BAR,
+                    day.posts,
+                    POSTS_COLOUR,
+                    lang.t("publications", "posts"),
+                ),
             ] {
                 let h = scale(value);
                 bars.push_str(&format!(
@@ -775,7 +794,11 @@ mod chart {
             };
             let svg = svg(&stats, Lang::Fr);
             assert!(svg.contains("role=\"img\""));
-            assert!(svg.contains("<title id=\"chart-title\">Engagement de la campagne par jour</title>"));
+            assert!(
+                svg.contains(
+                    "<title id=\"chart-title\">Engagement de la campagne par jour</title>"
+                )
+            );
             assert!(svg.contains("7 mentions reçues et 1 publications"));
             assert!(svg.contains("Jour le plus actif : 2026-11-02 (5 mentions)"));
             // The busiest day's mention bar is full height.

@@ -64,8 +64,14 @@ fn campaign_routes(router: &mut Router) {
     router.get("/api/campaigns/:id", campaigns::show); // ?page= (its posts)
     router.put("/api/campaigns/:id", campaigns::edit);
     router.get("/api/campaigns/:id/engagement", campaigns::engagement); // ?from=&to=
-    router.get("/api/campaigns/:id/engagement.svg", campaigns::engagement_svg);
-    router.get("/api/campaigns/:id/engagement.html", campaigns::engagement_html);
+    router.get(
+        "/api/campaigns/:id/engagement.svg",
+        campaigns::engagement_svg,
+    );
+    router.get(
+        "/api/campaigns/:id/engagement.html",
+        campaigns::engagement_html,
+    );
     router.get("/api/campaigns/:id/queue", campaigns::queue); // ?status=&page=&per_page=
     router.post(
         "/api/campaigns/:id/mentions/:seq/moderation",

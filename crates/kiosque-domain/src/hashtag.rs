@@ -177,7 +177,11 @@ mod tests {
                 .unwrap()
                 .looks_like_run_together_words()
         );
-        assert!(!Hashtag::parse("Bibliothèque").unwrap().looks_like_run_together_words());
+        assert!(
+            !Hashtag::parse("Bibliothèque")
+                .unwrap()
+                .looks_like_run_together_words()
+        );
     }
 
     #[test]

@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 use super::{Campaign, CampaignError, CampaignId};
 use crate::clock::Timestamp;
 use crate::hashtag::Hashtag;
-use crate::posts::{Post, TargetStatus};
 use crate::keys;
+use crate::posts::{Post, TargetStatus};
 use crate::store::{self, KvStore, StoreError};
 
 /// The longest range read at once (a quarter).
@@ -168,7 +168,12 @@ pub fn read(
         for what in [MENTIONS, POSTS] {
             counter_keys.push(keys::campaign_day_counter(&campaign.id, day, what, None));
             for (_, tag) in &tags {
-                counter_keys.push(keys::campaign_day_counter(&campaign.id, day, what, Some(tag)));
+                counter_keys.push(keys::campaign_day_counter(
+                    &campaign.id,
+                    day,
+                    what,
+                    Some(tag),
+                ));
             }
         }
     }

@@ -215,12 +215,18 @@ impl NewCampaign {
     /// Checks every field; the first problem is the error, with its field name.
     pub fn parse(request: CampaignRequest) -> Result<Self, CampaignError> {
         let invalid = CampaignError::Invalid;
-        let name = moderation::text("name", &request.name, MAX_NAME_CHARS, false).map_err(invalid)?;
+        let name =
+            moderation::text("name", &request.name, MAX_NAME_CHARS, false).map_err(invalid)?;
         let description = if request.description.trim().is_empty() {
             String::new()
         } else {
-            moderation::text("description", &request.description, MAX_DESCRIPTION_CHARS, true)
-                .map_err(invalid)?
+            moderation::text(
+                "description",
+                &request.description,
+                MAX_DESCRIPTION_CHARS,
+                true,
+            )
+            .map_err(invalid)?
         };
         let slug = request
             .slug
@@ -421,9 +427,11 @@ fn update_index(
             return Err(CampaignError::Busy);
         }
     }
-    moderation::update_doc(store, &key, |index: &mut Vec<CampaignSummary>| change(index))?
-        .map(|_| ())
-        .ok_or(CampaignError::Busy)
+    moderation::update_doc(store, &key, |index: &mut Vec<CampaignSummary>| {
+        change(index)
+    })?
+    .map(|_| ())
+    .ok_or(CampaignError::Busy)
 }
 
 /// 1 read.

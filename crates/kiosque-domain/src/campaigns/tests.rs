@@ -52,16 +52,34 @@ fn campaigns_are_validated_with_clear_errors() {
         let mut bad = request("Nuit de la lecture", &["nuit de la lecture"]);
         change(&mut bad);
         let error = NewCampaign::parse(bad).unwrap_err().to_string();
-        assert!(error.contains(expected), "{error} should contain {expected}");
+        assert!(
+            error.contains(expected),
+            "{error} should contain {expected}"
+        );
     };
     check(&|r| r.name = "  ".to_owned(), "name: must not be empty");
-    check(&|r| r.starts_on = "29/11/2026".to_owned(), "starts_on: must be a date");
-    check(&|r| r.ends_on = "2026-10-01".to_owned(), "ends_on: must not be before");
+    check(
+        &|r| r.starts_on = "29/11/2026".to_owned(),
+        "starts_on: must be a date",
+    );
+    check(
+        &|r| r.ends_on = "2026-10-01".to_owned(),
+        "ends_on: must not be before",
+    );
     check(&|r| r.ends_on = "2028-01-01".to_owned(), "at most 366 days");
     check(&|r| r.hashtags.clear(), "hashtags: from 1 to 5");
-    check(&|r| r.hashtags.push("lire!".to_owned()), "hashtags[1]: '!' is not allowed");
-    check(&|r| r.hashtags.push("#NUITDELALECTURE".to_owned()), "already listed");
-    check(&|r| r.slug = Some("Nuit Lecture".to_owned()), "slug: must be");
+    check(
+        &|r| r.hashtags.push("lire!".to_owned()),
+        "hashtags[1]: '!' is not allowed",
+    );
+    check(
+        &|r| r.hashtags.push("#NUITDELALECTURE".to_owned()),
+        "already listed",
+    );
+    check(
+        &|r| r.slug = Some("Nuit Lecture".to_owned()),
+        "slug: must be",
+    );
     check(
         &|r| {
             r.links.push(LinkRequest {
@@ -102,22 +120,38 @@ fn created_campaigns_are_found_by_id_slug_and_list_and_keep_their_slug() {
 
     let mut edit = request("Nuit de la lecture", &["NuitDeLaLecture", "Lire"]);
     edit.slug = Some("nuit-de-la-lecture-2026".to_owned());
-    let edited = update(&store, &clock(), &first.id, NewCampaign::parse(edit).unwrap()).unwrap();
+    let edited = update(
+        &store,
+        &clock(),
+        &first.id,
+        NewCampaign::parse(edit).unwrap(),
+    )
+    .unwrap();
     assert_eq!(edited.hashtags.len(), 2);
     assert_eq!(edited.slug, first.slug);
     let mut moved = request("Nuit", &["Lire"]);
     moved.slug = Some("autre".to_owned());
     assert!(
-        update(&store, &clock(), &first.id, NewCampaign::parse(moved).unwrap())
-            .unwrap_err()
-            .to_string()
-            .contains("cannot change")
+        update(
+            &store,
+            &clock(),
+            &first.id,
+            NewCampaign::parse(moved).unwrap()
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("cannot change")
     );
     let active = active_campaign_hashtags(&store, &clock()).unwrap();
     assert_eq!(active.len(), 2);
     assert!(active.contains(&(first.id.clone(), edited.hashtags.clone())));
     assert!(matches!(
-        update(&store, &clock(), &id(9), NewCampaign::parse(request("x", &["x"])).unwrap()),
+        update(
+            &store,
+            &clock(),
+            &id(9),
+            NewCampaign::parse(request("x", &["x"])).unwrap()
+        ),
         Err(CampaignError::NotFound)
     ));
 }
@@ -144,8 +178,12 @@ fn mentions_are_filed_once_under_every_matching_campaign() {
     let lire = new_campaign(&store, 2, "Lire", &["Lire", "NuitDeLaLecture"]);
     let _other = new_campaign(&store, 3, "Science", &["FêteDeLaScience"]);
 
-    let received = receive_mention(&store, &clock(), &mention("109", &["nuitdelalecture"])).unwrap();
-    assert_eq!(received.filed, vec![(nuit.id.clone(), 1), (lire.id.clone(), 1)]);
+    let received =
+        receive_mention(&store, &clock(), &mention("109", &["nuitdelalecture"])).unwrap();
+    assert_eq!(
+        received.filed,
+        vec![(nuit.id.clone(), 1), (lire.id.clone(), 1)]
+    );
     assert!(!received.duplicate);
     let again = receive_mention(&store, &clock(), &mention("109", &["NuitDeLaLecture"])).unwrap();
     assert!(again.duplicate);
@@ -153,14 +191,25 @@ fn mentions_are_filed_once_under_every_matching_campaign() {
     // The same id on another platform is another post.
     let mut bsky = mention("109", &["NuitDeLaLecture"]);
     bsky.platform = MentionPlatform::Bluesky;
-    assert_eq!(receive_mention(&store, &clock(), &bsky).unwrap().filed.len(), 2);
+    assert_eq!(
+        receive_mention(&store, &clock(), &bsky)
+            .unwrap()
+            .filed
+            .len(),
+        2
+    );
 
     let queue = wall::queue(&store, &nuit.id, None, 1, 20).unwrap();
     assert_eq!(queue.total, 2);
     assert!(queue.items.iter().all(|i| i.status == Status::Pending));
     assert_eq!(queue.items[0].mention.platform, MentionPlatform::Bluesky);
     // Nothing is public before moderation.
-    assert!(wall::wall_page(&store, &nuit.id, 1, 20).unwrap().items.is_empty());
+    assert!(
+        wall::wall_page(&store, &nuit.id, 1, 20)
+            .unwrap()
+            .items
+            .is_empty()
+    );
 
     let mut empty = mention("", &["Lire"]);
     empty.platform_id.clear();
@@ -189,8 +238,12 @@ fn moderation_puts_approved_mentions_on_the_wall_newest_first() {
     let store = MemoryStore::new();
     let nuit = new_campaign(&store, 1, "Nuit", &["NuitDeLaLecture"]);
     for n in 1..=5 {
-        receive_mention(&store, &clock(), &mention(&n.to_string(), &["NuitDeLaLecture"]))
-            .unwrap();
+        receive_mention(
+            &store,
+            &clock(),
+            &mention(&n.to_string(), &["NuitDeLaLecture"]),
+        )
+        .unwrap();
     }
     for seq in [1, 2, 4, 5] {
         wall::moderate(&store, &clock(), &nuit.id, seq, Decision::Approve).unwrap();
@@ -208,7 +261,14 @@ fn moderation_puts_approved_mentions_on_the_wall_newest_first() {
     assert_eq!(rejected.status, Status::Rejected);
     // Approving twice keeps one entry; withdrawing removes it.
     wall::moderate(&store, &clock(), &nuit.id, 5, Decision::Approve).unwrap();
-    wall::moderate(&store, &clock(), &nuit.id, 4, Decision::Reject { reason: None }).unwrap();
+    wall::moderate(
+        &store,
+        &clock(),
+        &nuit.id,
+        4,
+        Decision::Reject { reason: None },
+    )
+    .unwrap();
 
     let page = wall::wall_page(&store, &nuit.id, 1, 2).unwrap();
     let seqs: Vec<u64> = page.items.iter().map(|i| i.seq).collect();
@@ -220,7 +280,10 @@ fn moderation_puts_approved_mentions_on_the_wall_newest_first() {
     assert_eq!(page2.next_page, None);
 
     let pending = wall::queue(&store, &nuit.id, Some(Status::Rejected), 1, 20).unwrap();
-    assert_eq!(pending.items.iter().map(|i| i.seq).collect::<Vec<_>>(), [4, 3]);
+    assert_eq!(
+        pending.items.iter().map(|i| i.seq).collect::<Vec<_>>(),
+        [4, 3]
+    );
     assert!(matches!(
         wall::moderate(&store, &clock(), &nuit.id, 99, Decision::Approve),
         Err(CampaignError::MentionNotFound)
@@ -232,13 +295,21 @@ fn engagement_counts_mentions_and_posts_per_day_and_hashtag() {
     let store = MemoryStore::new();
     let campaign = new_campaign(&store, 1, "Nuit", &["NuitDeLaLecture", "Lire"]);
     receive_mention(&store, &clock(), &mention("1", &["NuitDeLaLecture"])).unwrap();
-    receive_mention(&store, &clock(), &mention("2", &["nuitdelalecture", "lire"])).unwrap();
+    receive_mention(
+        &store,
+        &clock(),
+        &mention("2", &["nuitdelalecture", "lire"]),
+    )
+    .unwrap();
     receive_mention(&store, &clock(), &mention("2", &["lire"])).unwrap(); // duplicate
     let yesterday = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
     engagement::record_post(&store, &campaign.id, yesterday, &campaign.hashtags).unwrap();
 
     let (from, to) = engagement::default_range(&campaign, today(&clock()));
-    assert_eq!((from.to_string(), to.to_string()), ("2026-11-01".into(), "2026-11-29".into()));
+    assert_eq!(
+        (from.to_string(), to.to_string()),
+        ("2026-11-01".into(), "2026-11-29".into())
+    );
     let stats = engagement::read(&store, &campaign, from, to).unwrap();
     assert_eq!((stats.mentions, stats.posts), (2, 1));
     assert_eq!(stats.days.len(), 29);
@@ -249,7 +320,10 @@ fn engagement_counts_mentions_and_posts_per_day_and_hashtag() {
         .iter()
         .map(|t| (t.hashtag.as_str().to_owned(), t.mentions))
         .collect();
-    assert_eq!(counts, [("NuitDeLaLecture".to_owned(), 2), ("Lire".to_owned(), 1)]);
+    assert_eq!(
+        counts,
+        [("NuitDeLaLecture".to_owned(), 2), ("Lire".to_owned(), 1)]
+    );
     assert_eq!(stats.days[27].posts, 1);
     assert_eq!(stats.days[27].hashtags[1].posts, 1);
     assert!(engagement::read(&store, &campaign, to, from).is_err());
@@ -331,8 +405,12 @@ fn store_operations_stay_bounded_whatever_the_history() {
             store.ops().total()
         };
         let receive = measure(&|| {
-            receive_mention(&store, &clock(), &mention("new", &["NuitDeLaLecture", "lire"]))
-                .unwrap();
+            receive_mention(
+                &store,
+                &clock(),
+                &mention("new", &["NuitDeLaLecture", "lire"]),
+            )
+            .unwrap();
         });
         let last = history + 1;
         let moderate = measure(&|| {

@@ -221,10 +221,10 @@ pub fn receive_mention(
     if let Err(error) = result {
         // Give the claim back so a redelivery files what this attempt could not (a campaign
         // already filed would get it twice: rare, and staff rejects the copy).
-        if filed.is_empty() {
-            if let Err(undo) = store.increment(&claim, -1) {
-                eprintln!("failed to give back the mention claim: {undo}");
-            }
+        if filed.is_empty()
+            && let Err(undo) = store.increment(&claim, -1)
+        {
+            eprintln!("failed to give back the mention claim: {undo}");
         }
         return Err(error);
     }
@@ -258,13 +258,12 @@ pub fn queue(
     let top = last.saturating_sub(skip);
     let bottom = top.saturating_sub(per_page);
     let seqs: Vec<u64> = (bottom + 1..=top).rev().collect();
-    let items = moderation::read_items::<WallItem>(store, &seqs, |n| {
-        keys::campaign_mention(campaign, n)
-    })?
-    .into_iter()
-    .map(|(_, item)| item)
-    .filter(|item| status.is_none_or(|s| item.status == s))
-    .collect();
+    let items =
+        moderation::read_items::<WallItem>(store, &seqs, |n| keys::campaign_mention(campaign, n))?
+            .into_iter()
+            .map(|(_, item)| item)
+            .filter(|item| status.is_none_or(|s| item.status == s))
+            .collect();
     Ok(QueuePage {
         items,
         total: last,
@@ -359,15 +358,16 @@ pub fn wall_page(
     let per_page = usize::try_from(per_page.clamp(1, moderation::MAX_PAGE)).unwrap_or(20);
     let newest_first: Vec<u64> = approved.iter().rev().copied().collect();
     let seqs = moderation::page_of(&newest_first, page, per_page);
-    let items = moderation::read_items::<WallItem>(store, &seqs, |n| {
-        keys::campaign_mention(campaign, n)
-    })?
-    .into_iter()
-    .map(|(_, item)| item)
-    // A mention withdrawn between the two reads is not shown.
-    .filter(|item| item.status == Status::Approved)
-    .collect();
-    let shown_to = usize::try_from(page).unwrap_or(usize::MAX).saturating_mul(per_page);
+    let items =
+        moderation::read_items::<WallItem>(store, &seqs, |n| keys::campaign_mention(campaign, n))?
+            .into_iter()
+            .map(|(_, item)| item)
+            // A mention withdrawn between the two reads is not shown.
+            .filter(|item| item.status == Status::Approved)
+            .collect();
+    let shown_to = usize::try_from(page)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(per_page);
     Ok(WallPage {
         items,
         total: approved.len() as u64,

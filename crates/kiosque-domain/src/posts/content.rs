@@ -318,7 +318,7 @@ impl NewPost {
         let mut hashtags: Vec<Hashtag> = Vec::new();
         for (i, raw) in request.hashtags.iter().enumerate() {
             if let Some(tag) = errors.take(&format!("hashtags[{i}]"), Hashtag::parse(raw))
-                && !hashtags.iter().any(|t| *t == tag)
+                && !hashtags.contains(&tag)
             {
                 hashtags.push(tag);
             }

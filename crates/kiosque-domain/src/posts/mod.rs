@@ -546,9 +546,12 @@ fn campaign_of(
     };
     match crate::campaigns::get(store, id) {
         Ok(campaign) => Ok(Some(campaign)),
-        Err(crate::campaigns::CampaignError::NotFound) => Err(PostError::Invalid(vec![
-            FieldError::new("campaign", "no campaign has this id"),
-        ])),
+        Err(crate::campaigns::CampaignError::NotFound) => {
+            Err(PostError::Invalid(vec![FieldError::new(
+                "campaign",
+                "no campaign has this id",
+            )]))
+        }
         Err(crate::campaigns::CampaignError::Storage(e)) => Err(PostError::Storage(e)),
         Err(other) => Err(PostError::BadRequest(other.to_string())),
     }

@@ -673,7 +673,35 @@ fn tick_cost_with_future_posts(n: usize) -> crate::store::OpCounts {
     store.reset_ops();
     let report = run_tick(&store, &p, now);
     assert_eq!(report.entries_read, 0);
-    store.ops()
+    let tick_ops = store.ops();
+    // The endpoint then sends due lifecycle webhooks (none here): its own fixed cost.
+    store.reset_ops();
+    let key = crate::channels::CredentialKey::from_bytes([7; 32]);
+    let delivered = block_on(crate::channels::webhooks_out::deliver_due(
+        &store,
+        &crate::FixedClock(now),
+        &key,
+        &NoHttp,
+        20,
+    ))
+    .unwrap();
+    assert_eq!(delivered.attempted, 0);
+    let webhook_ops = store.ops();
+    eprintln!("  then webhooks_out::deliver_due with nothing queued: {webhook_ops:?}");
+    assert!(webhook_ops.total() <= 2, "{webhook_ops:?}");
+    tick_ops
+}
+
+/// An HTTP client for code paths that must not call out.
+struct NoHttp;
+
+impl crate::social::HttpClient for NoHttp {
+    async fn send(
+        &self,
+        request: crate::social::HttpRequest,
+    ) -> Result<crate::social::HttpResponse, crate::social::HttpFailure> {
+        panic!("unexpected request to {}", request.url)
+    }
 }
 
 #[test]

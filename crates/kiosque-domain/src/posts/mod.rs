@@ -480,8 +480,10 @@ pub fn edit(
     new: NewPost,
     expected_version: Option<u64>,
 ) -> Result<Post, PostError> {
-    update(store, id, now, |post| {
+    let mut before = None;
+    let post = update(store, id, now, |post| {
         editable(post, "edited")?;
+        before = Some(post.clone());
         if let Some(expected) = expected_version
             && expected != post.version
         {
@@ -508,14 +510,21 @@ pub fn edit(
             }
         }
         Ok(())
-    })
+    })?;
+    if let Some(before) = before {
+        schedule::move_slots(store, &before, &post);
+    }
+    Ok(post)
 }
 
-/// Cancels a draft or a scheduled post; its due entry becomes stale and is skipped.
+/// Cancels a draft, a scheduled post or a failed one (staff give up on it); its due entry
+/// becomes stale and is skipped.
 pub fn cancel(store: &dyn KvStore, now: Timestamp, id: &PostId) -> Result<Post, PostError> {
     let mut before = None;
     let post = update(store, id, now, |post| {
-        editable(post, "cancelled")?;
+        if !matches!(post.state, PostState::Failed { .. }) {
+            editable(post, "cancelled")?;
+        }
         before = Some(post.clone());
         post.state = PostState::Cancelled;
         Ok(())

@@ -825,7 +825,20 @@ fn next_free_slot_takes_the_earliest_weekly_slot_not_taken() {
     cancel(&store, now, &tuesday.id).unwrap();
     let post = new_post(&store, now, 9, "Remplaçant");
     let post = schedule::schedule(&store, &p, now, &post.id, free).unwrap();
-    assert_eq!(post.schedule.unwrap().local.to_string(), "2026-12-01T10:00");
+    assert_eq!(
+        post.schedule.as_ref().unwrap().local.to_string(),
+        "2026-12-01T10:00"
+    );
+    // Moving that post off Mastodon frees Tuesday's slot there for a Mastodon-only post.
+    let bsky_only = NewPost::parse(&request("Remplaçant", &["bsky"])).unwrap();
+    edit(&store, &p, now, &post.id, bsky_only, None).unwrap();
+    let masto_only = NewPost::parse(&request("Pour Mastodon", &["masto"])).unwrap();
+    let other = create(&store, now, PostId::generate([10; 10]), masto_only).unwrap();
+    let other = schedule::schedule(&store, &p, now, &other.id, free).unwrap();
+    assert_eq!(
+        other.schedule.unwrap().local.to_string(),
+        "2026-12-01T10:00"
+    );
 }
 
 #[test]

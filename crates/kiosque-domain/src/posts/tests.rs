@@ -1024,3 +1024,43 @@ fn a_storage_failure_mid_tick_loses_nothing_and_publishes_nothing_twice() {
         PostState::Scheduled
     );
 }
+
+/// Creates and schedules one more post after `n` others, and returns what each step cost.
+fn create_and_schedule_cost(n: u8) -> (crate::store::OpCounts, crate::store::OpCounts) {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    for i in 0..n {
+        let post = new_post(&store, now, i, "Avant");
+        schedule_at(&store, &p, now, &post.id, "2026-12-01T10:00");
+    }
+    store.reset_ops();
+    let post = new_post(&store, now, 255, "Celui-ci");
+    let created = store.ops();
+    store.reset_ops();
+    schedule_at(&store, &p, now, &post.id, "2026-12-01T10:00");
+    (created, store.ops())
+}
+
+#[test]
+fn creating_and_scheduling_cost_the_same_however_many_posts_exist() {
+    let (create_few, schedule_few) = create_and_schedule_cost(1);
+    let (create_many, schedule_many) = create_and_schedule_cost(200);
+    assert_eq!(create_few, create_many);
+    assert_eq!(schedule_few, schedule_many);
+    // Create: 1 increment + 1 set (registry slot) + 1 CAS.
+    assert_eq!(create_few.total(), 3);
+    // Schedule, 2 channels (validation reads are the platform's: 1 per channel live):
+    // 1 read (post) + 2 increments (slot counters) + 1 read (cursor) + 2 increments and
+    // 2 sets (due and day entries) + 1 CAS.
+    assert_eq!(
+        (
+            schedule_few.get,
+            schedule_few.increment,
+            schedule_few.set,
+            schedule_few.compare_and_swap
+        ),
+        (2, 4, 2, 1)
+    );
+    assert_eq!(schedule_few.total(), 9);
+}

@@ -1064,3 +1064,27 @@ fn creating_and_scheduling_cost_the_same_however_many_posts_exist() {
     );
     assert_eq!(schedule_few.total(), 9);
 }
+
+#[test]
+fn after_downtime_a_post_and_its_lease_entry_in_one_tick_publish_once() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    let post = new_post(&store, now, 1, "Ciné-club");
+    schedule_at(&store, &p, now, &post.id, "2026-11-30T10:00");
+    let due = at("2026-11-30T09:00:00Z");
+    // A tick claimed it and died; no tick ran until well after its lease.
+    let (mut claimed, bytes) = get_raw(&store, &post.id).unwrap();
+    due::add(&store, plus(due, tick::LEASE_SECS), &post.id, 1).unwrap();
+    claimed.state = PostState::Publishing {
+        lease_until: plus(due, tick::LEASE_SECS),
+    };
+    assert!(swap(&store, &bytes, &mut claimed, due).unwrap());
+    let report = run_tick(&store, &p, plus(due, 2 * tick::LEASE_SECS));
+    assert_eq!(
+        (report.published, report.skipped, report.claimed_elsewhere),
+        (1, 1, 0),
+        "{report:?}"
+    );
+    assert_eq!(p.publications(), 2);
+}

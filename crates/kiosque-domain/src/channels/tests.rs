@@ -296,6 +296,12 @@ fn platform_errors_are_classified() {
                 message: "Mastodon: Validation failed: Text is too long".into(),
             },
         ),
+        (
+            Err(HttpFailure::Denied("social.example".into())),
+            PublishOutcome::Refused {
+                message: format!("Mastodon: {}", HttpFailure::Denied("social.example".into())),
+            },
+        ),
     ];
     for (answer, expected) in cases {
         let store = MemoryStore::new();
@@ -822,7 +828,7 @@ fn publishing_costs_the_same_whatever_the_number_of_channels() {
             ),
         );
         let clock = FixedClock(now());
-        let mut publish_ops = |id: &ChannelId, key_: &str| {
+        let publish_ops = |id: &ChannelId, key_: &str| {
             store.reset_ops();
             let outcome = block_on(publish(
                 &store,

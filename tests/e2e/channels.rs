@@ -429,3 +429,40 @@ fn lifecycle_webhooks_are_signed_retried_and_410_disables_the_endpoint() {
     assert_eq!(statuses, ["gone", "delivered", "pending"]);
     assert!(receiver.problems().is_empty(), "{:?}", receiver.problems());
 }
+
+#[test]
+fn a_host_outside_allowed_outbound_hosts_is_reported_not_retried() {
+    let mastodon = FakeMastodon::start(MASTODON_TOKEN, 500);
+    let app = TestApp::spawn_with_fakes(&[
+        ("mastodon_host", "https://mastodon.social"),
+        ("bluesky_host", "https://bsky.social"),
+        ("webhook_host", "https://unused.invalid"),
+        ("image_host", "https://unused.invalid"),
+    ]);
+    let created = create_channel(
+        &app,
+        json!({"kind": "mastodon", "name": "M", "url": mastodon.url(),
+               "access_token": MASTODON_TOKEN}),
+    );
+    let id = created["channel"]["id"].as_str().unwrap();
+    let checked: Value = admin(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/channels/{id}/check"),
+        None,
+    )
+    .json()
+    .unwrap();
+    assert_eq!(checked["status"], "unreachable", "{checked}");
+    assert!(
+        checked["status_reason"]
+            .as_str()
+            .unwrap()
+            .contains("allowed_outbound_hosts"),
+        "{checked}"
+    );
+    assert!(
+        mastodon.requests().is_empty(),
+        "the runtime never let it out"
+    );
+}

@@ -50,15 +50,13 @@ fn network(what: &str) -> HttpFailure {
     HttpFailure::Network(what.to_owned())
 }
 
-fn from_error_code(code: ErrorCode) -> HttpFailure {
+fn from_error_code(code: ErrorCode, authority: &str) -> HttpFailure {
     match code {
         ErrorCode::ConnectionTimeout
         | ErrorCode::ConnectionReadTimeout
         | ErrorCode::ConnectionWriteTimeout
         | ErrorCode::HttpResponseTimeout => HttpFailure::Timeout,
-        ErrorCode::HttpRequestDenied => {
-            network("request denied: the host is not in allowed_outbound_hosts")
-        }
+        ErrorCode::HttpRequestDenied => HttpFailure::Denied(authority.to_owned()),
         other => HttpFailure::Network(format!("{other:?}")),
     }
 }
@@ -118,7 +116,8 @@ fn send_blocking(request: &HttpRequest, timeout_ns: u64) -> Result<HttpResponse,
         "timeout",
     )?;
 
-    let pending = outgoing_handler::handle(outgoing, Some(options)).map_err(from_error_code)?;
+    let pending = outgoing_handler::handle(outgoing, Some(options))
+        .map_err(|e| from_error_code(e, authority))?;
     {
         let stream = body.write().map_err(|()| network("request body stream"))?;
         for chunk in request.body.chunks(CHUNK) {
@@ -127,7 +126,7 @@ fn send_blocking(request: &HttpRequest, timeout_ns: u64) -> Result<HttpResponse,
                 .map_err(|e| HttpFailure::Network(format!("sending the body: {e:?}")))?;
         }
     }
-    OutgoingBody::finish(body, None).map_err(from_error_code)?;
+    OutgoingBody::finish(body, None).map_err(|e| from_error_code(e, authority))?;
 
     let response = loop {
         match pending.get() {
@@ -137,7 +136,7 @@ fn send_blocking(request: &HttpRequest, timeout_ns: u64) -> Result<HttpResponse,
     };
     let response = response
         .map_err(|()| network("response already taken"))?
-        .map_err(from_error_code)?;
+        .map_err(|e| from_error_code(e, authority))?;
     let status = response.status();
     let headers = response
         .headers()

@@ -239,6 +239,9 @@ impl HttpResponse {
 pub enum HttpFailure {
     Network(String),
     Timeout,
+    /// The runtime refused to send it: the host is not in `allowed_outbound_hosts`. A
+    /// configuration problem, not a passing one.
+    Denied(String),
 }
 
 impl fmt::Display for HttpFailure {
@@ -246,6 +249,11 @@ impl fmt::Display for HttpFailure {
         match self {
             HttpFailure::Network(reason) => write!(f, "network error: {reason}"),
             HttpFailure::Timeout => f.write_str("timed out"),
+            HttpFailure::Denied(host) => write!(
+                f,
+                "{host} is not in allowed_outbound_hosts (see the mastodon_host, bluesky_host, \
+                 webhook_host and image_host variables)"
+            ),
         }
     }
 }

@@ -151,6 +151,24 @@ impl Inner {
                 }
                 self.upload(req)
             }
+            ("GET", path) if path.starts_with("/api/v1/media/") => {
+                if !self.authorised(req) {
+                    return unauthorised();
+                }
+                let id = &path["/api/v1/media/".len()..];
+                let known = self
+                    .state
+                    .lock()
+                    .unwrap()
+                    .media
+                    .iter()
+                    .any(|(m, _)| m == id);
+                if known {
+                    FakeResponse::json(200, serde_json::json!({"id": id, "type": "image"}))
+                } else {
+                    FakeResponse::json(404, serde_json::json!({"error": "Record not found"}))
+                }
+            }
             ("POST", "/api/v1/statuses") => {
                 if !self.authorised(req) {
                     return unauthorised();

@@ -102,6 +102,7 @@ pub async fn publish(
     idempotency_key: &str,
 ) -> PublishOutcome {
     let mut media_ids = Vec::new();
+    let mut pending = Vec::new();
     for (i, image) in content.images.iter().enumerate() {
         let (bytes, media_type) = match download_image(http, i, image.url.as_str(), now).await {
             Ok(image) => image,
@@ -113,15 +114,34 @@ pub async fn publish(
             .header("content-type", content_type);
         match http.send(request).await {
             Ok(response) if matches!(response.status, 200 | 202) => {
-                match serde_json::from_slice::<MediaAttachment>(&response.body) {
-                    Ok(media) => media_ids.push(media.id),
-                    Err(_) => {
-                        return PublishOutcome::RetryLater {
-                            reason: "Mastodon: unreadable media answer".into(),
-                            retry_after_secs: None,
-                        };
-                    }
+                let Ok(media) = serde_json::from_slice::<MediaAttachment>(&response.body) else {
+                    return PublishOutcome::RetryLater {
+                        reason: "Mastodon: unreadable media answer".into(),
+                        retry_after_secs: None,
+                    };
+                };
+                if response.status == 202 {
+                    // Accepted but still processing: a status may not use it yet.
+                    pending.push(media.id.clone());
                 }
+                media_ids.push(media.id);
+            }
+            answer => return classify_failure("Mastodon", answer.as_ref(), now),
+        }
+    }
+    // Ask once more about media the server was still processing (`GET /api/v1/media/:id`:
+    // 200 when ready, 206 while processing); still not ready, the attempt is retried later
+    // rather than refused (a status with unprocessed media answers 422).
+    for id in pending {
+        let request = HttpRequest::get(channel.url.join(&format!("/api/v1/media/{id}")))
+            .header("authorization", format!("Bearer {token}"));
+        match http.send(request).await {
+            Ok(response) if response.status == 200 => {}
+            Ok(response) if response.status == 206 => {
+                return PublishOutcome::RetryLater {
+                    reason: "Mastodon is still processing an image".into(),
+                    retry_after_secs: Some(60),
+                };
             }
             answer => return classify_failure("Mastodon", answer.as_ref(), now),
         }

@@ -892,15 +892,19 @@ pub fn retry_after_secs(response: &HttpResponse, now: Timestamp) -> Option<u64> 
     Some(u64::try_from(date.timestamp() - now.unix_seconds()).unwrap_or(0))
 }
 
-/// The common reading of a failed publication answer: 401/403 reconnect, 408/429/5xx retry
-/// (honouring `Retry-After`), any other 4xx (422 above all) refused with the platform's
-/// words.
+/// The common reading of a failed publication answer: 401/403 reconnect, network failures,
+/// timeouts, 408/429/5xx retry (honouring `Retry-After`), any other 4xx (422 above all)
+/// refused with the platform's words, and a host the runtime does not allow refused too.
 pub fn classify_failure(
     platform: &str,
     answer: Result<&HttpResponse, &HttpFailure>,
     now: Timestamp,
 ) -> PublishOutcome {
     match answer {
+        // Retrying cannot help until the deployment allows the host.
+        Err(failure @ HttpFailure::Denied(_)) => PublishOutcome::Refused {
+            message: format!("{platform}: {failure}"),
+        },
         Err(failure) => PublishOutcome::RetryLater {
             reason: format!("{platform}: {failure}"),
             retry_after_secs: None,

@@ -296,6 +296,12 @@ fn platform_errors_are_classified() {
                 message: "Mastodon: Validation failed: Text is too long".into(),
             },
         ),
+        (
+            Err(HttpFailure::Denied("social.example".into())),
+            PublishOutcome::Refused {
+                message: format!("Mastodon: {}", HttpFailure::Denied("social.example".into())),
+            },
+        ),
     ];
     for (answer, expected) in cases {
         let store = MemoryStore::new();
@@ -822,7 +828,7 @@ fn publishing_costs_the_same_whatever_the_number_of_channels() {
             ),
         );
         let clock = FixedClock(now());
-        let mut publish_ops = |id: &ChannelId, key_: &str| {
+        let publish_ops = |id: &ChannelId, key_: &str| {
             store.reset_ops();
             let outcome = block_on(publish(
                 &store,
@@ -855,4 +861,54 @@ fn publishing_costs_the_same_whatever_the_number_of_channels() {
         (3, 1, 4),
         "{bluesky:?}"
     );
+}
+
+#[test]
+fn mastodon_media_still_processing_is_retried_later() {
+    let store = MemoryStore::new();
+    let channel = new_channel(&store, "mastodon", 1);
+    let http = ScriptedHttp::new();
+    http.on(
+        "GET",
+        "img.example",
+        raw(200, &[("content-type", "image/png")], b"png"),
+    );
+    http.on(
+        "POST",
+        "/api/v2/media",
+        json(202, serde_json::json!({"id": "m7"})),
+    );
+    http.on(
+        "GET",
+        "/api/v1/media/m7",
+        json(206, serde_json::json!({"id": "m7"})),
+    );
+    http.on(
+        "GET",
+        "/api/v1/media/m7",
+        json(200, serde_json::json!({"id": "m7"})),
+    );
+    mastodon_ok(&http);
+    let mut post = text("Photo");
+    post.images = vec![image("Une photo")];
+    let attempt = || {
+        block_on(publish(
+            &store,
+            &FixedClock(now()),
+            &key(),
+            &http,
+            &channel.id,
+            &post,
+            "k",
+        ))
+    };
+    assert_eq!(
+        attempt(),
+        PublishOutcome::RetryLater {
+            reason: "Mastodon is still processing an image".into(),
+            retry_after_secs: Some(60)
+        }
+    );
+    assert!(http.requests_to("/api/v1/statuses").is_empty());
+    assert!(matches!(attempt(), PublishOutcome::Published { .. }));
 }

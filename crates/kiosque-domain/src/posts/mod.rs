@@ -491,8 +491,10 @@ pub fn edit(
 ) -> Result<Post, PostError> {
     let campaign = campaign_of(store, new.campaign.as_ref())?;
     let mut joined = false;
+    let mut before = None;
     let post = update(store, id, now, |post| {
         editable(post, "edited")?;
+        before = Some(post.clone());
         if let Some(expected) = expected_version
             && expected != post.version
         {
@@ -533,6 +535,9 @@ pub fn edit(
             eprintln!("failed to list post {} on its campaign: {e}", post.id);
         }
     }
+    if let Some(before) = before {
+        schedule::move_slots(store, &before, &post);
+    }
     Ok(post)
 }
 
@@ -557,11 +562,14 @@ fn campaign_of(
     }
 }
 
-/// Cancels a draft or a scheduled post; its due entry becomes stale and is skipped.
+/// Cancels a draft, a scheduled post or a failed one (staff give up on it); its due entry
+/// becomes stale and is skipped.
 pub fn cancel(store: &dyn KvStore, now: Timestamp, id: &PostId) -> Result<Post, PostError> {
     let mut before = None;
     let post = update(store, id, now, |post| {
-        editable(post, "cancelled")?;
+        if !matches!(post.state, PostState::Failed { .. }) {
+            editable(post, "cancelled")?;
+        }
         before = Some(post.clone());
         post.state = PostState::Cancelled;
         Ok(())

@@ -173,6 +173,35 @@ pub(crate) fn release_after(store: &dyn KvStore, before: &Post) {
     release_slots(store, before);
 }
 
+/// After an edit of a scheduled post changed its channels: the slot counters of the channels
+/// it left are given back, those of the channels it joined are taken (best effort, like
+/// [`release_slots`]).
+pub(crate) fn move_slots(store: &dyn KvStore, before: &Post, after: &Post) {
+    let (PostState::Scheduled, Some(schedule)) = (&after.state, &after.schedule) else {
+        return;
+    };
+    let minute = due::minute_of(schedule.due_at);
+    let had = |c: &ChannelId| before.targets.iter().any(|t| t.channel == *c);
+    let has = |c: &ChannelId| after.targets.iter().any(|t| t.channel == *c);
+    let changes = before
+        .targets
+        .iter()
+        .filter(|t| !has(&t.channel))
+        .map(|t| (&t.channel, -1))
+        .chain(
+            after
+                .targets
+                .iter()
+                .filter(|t| !had(&t.channel))
+                .map(|t| (&t.channel, 1)),
+        );
+    for (channel, delta) in changes {
+        if let Err(e) = store.increment(&keys::slot_taken(channel, minute), delta) {
+            eprintln!("failed to move slot {minute} of {channel}: {e}");
+        }
+    }
+}
+
 /// The candidate instants of the channels' weekly slots from `now` on, earliest first.
 fn candidates(slots: &[WeeklySlot], zone: Zone, now: Timestamp) -> Vec<(Timestamp, LocalDateTime)> {
     let earliest = due::next_minute(now);

@@ -673,7 +673,35 @@ fn tick_cost_with_future_posts(n: usize) -> crate::store::OpCounts {
     store.reset_ops();
     let report = run_tick(&store, &p, now);
     assert_eq!(report.entries_read, 0);
-    store.ops()
+    let tick_ops = store.ops();
+    // The endpoint then sends due lifecycle webhooks (none here): its own fixed cost.
+    store.reset_ops();
+    let key = crate::channels::CredentialKey::from_bytes([7; 32]);
+    let delivered = block_on(crate::channels::webhooks_out::deliver_due(
+        &store,
+        &crate::FixedClock(now),
+        &key,
+        &NoHttp,
+        20,
+    ))
+    .unwrap();
+    assert_eq!(delivered.attempted, 0);
+    let webhook_ops = store.ops();
+    eprintln!("  then webhooks_out::deliver_due with nothing queued: {webhook_ops:?}");
+    assert!(webhook_ops.total() <= 2, "{webhook_ops:?}");
+    tick_ops
+}
+
+/// An HTTP client for code paths that must not call out.
+struct NoHttp;
+
+impl crate::social::HttpClient for NoHttp {
+    async fn send(
+        &self,
+        request: crate::social::HttpRequest,
+    ) -> Result<crate::social::HttpResponse, crate::social::HttpFailure> {
+        panic!("unexpected request to {}", request.url)
+    }
 }
 
 #[test]
@@ -797,7 +825,20 @@ fn next_free_slot_takes_the_earliest_weekly_slot_not_taken() {
     cancel(&store, now, &tuesday.id).unwrap();
     let post = new_post(&store, now, 9, "Remplaçant");
     let post = schedule::schedule(&store, &p, now, &post.id, free).unwrap();
-    assert_eq!(post.schedule.unwrap().local.to_string(), "2026-12-01T10:00");
+    assert_eq!(
+        post.schedule.as_ref().unwrap().local.to_string(),
+        "2026-12-01T10:00"
+    );
+    // Moving that post off Mastodon frees Tuesday's slot there for a Mastodon-only post.
+    let bsky_only = NewPost::parse(&request("Remplaçant", &["bsky"])).unwrap();
+    edit(&store, &p, now, &post.id, bsky_only, None).unwrap();
+    let masto_only = NewPost::parse(&request("Pour Mastodon", &["masto"])).unwrap();
+    let other = create(&store, now, PostId::generate([10; 10]), masto_only).unwrap();
+    let other = schedule::schedule(&store, &p, now, &other.id, free).unwrap();
+    assert_eq!(
+        other.schedule.unwrap().local.to_string(),
+        "2026-12-01T10:00"
+    );
 }
 
 #[test]
@@ -982,4 +1023,68 @@ fn a_storage_failure_mid_tick_loses_nothing_and_publishes_nothing_twice() {
         get(&losing.inner, &post.id).unwrap().state,
         PostState::Scheduled
     );
+}
+
+/// Creates and schedules one more post after `n` others, and returns what each step cost.
+fn create_and_schedule_cost(n: u8) -> (crate::store::OpCounts, crate::store::OpCounts) {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    for i in 0..n {
+        let post = new_post(&store, now, i, "Avant");
+        schedule_at(&store, &p, now, &post.id, "2026-12-01T10:00");
+    }
+    store.reset_ops();
+    let post = new_post(&store, now, 255, "Celui-ci");
+    let created = store.ops();
+    store.reset_ops();
+    schedule_at(&store, &p, now, &post.id, "2026-12-01T10:00");
+    (created, store.ops())
+}
+
+#[test]
+fn creating_and_scheduling_cost_the_same_however_many_posts_exist() {
+    let (create_few, schedule_few) = create_and_schedule_cost(1);
+    let (create_many, schedule_many) = create_and_schedule_cost(200);
+    assert_eq!(create_few, create_many);
+    assert_eq!(schedule_few, schedule_many);
+    // Create: 1 increment + 1 set (registry slot) + 1 CAS.
+    assert_eq!(create_few.total(), 3);
+    // Schedule, 2 channels (validation reads are the platform's: 1 per channel live):
+    // 1 read (post) + 2 increments (slot counters) + 1 read (cursor) + 2 increments and
+    // 2 sets (due and day entries) + 1 CAS.
+    assert_eq!(
+        (
+            schedule_few.get,
+            schedule_few.increment,
+            schedule_few.set,
+            schedule_few.compare_and_swap
+        ),
+        (2, 4, 2, 1)
+    );
+    assert_eq!(schedule_few.total(), 9);
+}
+
+#[test]
+fn after_downtime_a_post_and_its_lease_entry_in_one_tick_publish_once() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    let post = new_post(&store, now, 1, "Ciné-club");
+    schedule_at(&store, &p, now, &post.id, "2026-11-30T10:00");
+    let due = at("2026-11-30T09:00:00Z");
+    // A tick claimed it and died; no tick ran until well after its lease.
+    let (mut claimed, bytes) = get_raw(&store, &post.id).unwrap();
+    due::add(&store, plus(due, tick::LEASE_SECS), &post.id, 1).unwrap();
+    claimed.state = PostState::Publishing {
+        lease_until: plus(due, tick::LEASE_SECS),
+    };
+    assert!(swap(&store, &bytes, &mut claimed, due).unwrap());
+    let report = run_tick(&store, &p, plus(due, 2 * tick::LEASE_SECS));
+    assert_eq!(
+        (report.published, report.skipped, report.claimed_elsewhere),
+        (1, 1, 0),
+        "{report:?}"
+    );
+    assert_eq!(p.publications(), 2);
 }

@@ -125,9 +125,18 @@ pub async fn tick(
             break;
         }
         let key = keys::post(&entry.post);
-        let Some(bytes) = docs.get(&key).cloned() else {
-            report.skipped += 1;
-            continue;
+        // The batch read serves each post's first entry; a later entry of the same post (its
+        // lease entry after downtime, say) reads the post again, as this tick may have
+        // changed it.
+        let bytes = match docs.remove(&key) {
+            Some(bytes) => bytes,
+            None => match store.get(&key)? {
+                Some(bytes) => bytes,
+                None => {
+                    report.skipped += 1;
+                    continue;
+                }
+            },
         };
         match claim(store, now, entry, bytes)? {
             Claim::NotDue => report.skipped += 1,

@@ -286,3 +286,28 @@ fn endpoints_are_validated() {
         Err(EndpointError::NotFound)
     ));
 }
+
+#[test]
+fn a_tick_costs_the_same_after_few_or_many_finished_deliveries() {
+    let mut costs = Vec::new();
+    for past in [10, 1000] {
+        let store = MemoryStore::new();
+        endpoint(&store, 1, "https://a.example/hook", &[]);
+        let http = ScriptedHttp::new();
+        http.on("POST", "a.example", raw(200, &[], b""));
+        for i in 0..past {
+            enqueue(&store, at(0), &event(&format!("p{i}"))).unwrap();
+        }
+        // Deliver them all (20 per tick), so the head moves past them.
+        let mut tick = 1;
+        while deliver(&store, &http, tick, 20).attempted > 0 {
+            tick += 1;
+        }
+        enqueue(&store, at(tick), &event("new")).unwrap();
+        store.reset_ops();
+        assert_eq!(deliver(&store, &http, tick + 1, 20).delivered, 1);
+        costs.push(store.ops());
+    }
+    assert_eq!(costs[0], costs[1]);
+    assert_eq!(costs[0].total(), 2 + 2 + 2 + 1, "{:?}", costs[0]);
+}

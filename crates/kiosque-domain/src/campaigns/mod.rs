@@ -420,13 +420,11 @@ fn update_index(
     mut change: impl FnMut(&mut Vec<CampaignSummary>) -> Result<bool, CampaignError>,
 ) -> Result<(), CampaignError> {
     let key = keys::campaign_index();
-    if store.get(&key)?.is_none() {
-        if store.increment(&keys::campaign_index_created(), 1)? == 1 {
-            store.set(&key, b"[]")?;
-        } else {
-            return Err(CampaignError::Busy);
-        }
+    if store.get(&key)?.is_none() && store.increment(&keys::campaign_index_created(), 1)? == 1 {
+        store.set(&key, b"[]")?;
     }
+    // Whoever lost the claim finds the empty index written by the winner right after, or
+    // (when the winner died in between) answers "busy": `update_doc` never swaps from absent.
     moderation::update_doc(store, &key, |index: &mut Vec<CampaignSummary>| {
         change(index)
     })?
@@ -473,7 +471,7 @@ pub fn create(
     id: CampaignId,
     new: NewCampaign,
 ) -> Result<Campaign, CampaignError> {
-    let slug = match new.slug {
+    let slug = match new.slug.clone() {
         Some(slug) => slug,
         None => slug_from_name(&new.name).ok_or_else(|| {
             CampaignError::Invalid("slug: give one (the name has no letters to make it)".to_owned())
@@ -482,9 +480,29 @@ pub fn create(
     if read_index(store)?.len() >= MAX_CAMPAIGNS {
         return Err(CampaignError::Full);
     }
-    if store.increment(&keys::campaign_slug_claim(&slug), 1)? != 1 {
+    let claim = keys::campaign_slug_claim(&slug);
+    if store.increment(&claim, 1)? != 1 {
         return Err(CampaignError::SlugTaken(slug.as_str().to_owned()));
     }
+    let stored = store_new(store, clock, id, slug, new);
+    if stored.is_err() {
+        // Nothing points to the half-written campaign: give the slug back so staff can retry.
+        if let Err(undo) = store.increment(&claim, -1) {
+            eprintln!("failed to give back the campaign slug claim: {undo}");
+        }
+    }
+    stored
+}
+
+/// Writes a new campaign whose slug is claimed: its approved list, its document, its index
+/// line, then its slug.
+fn store_new(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    id: CampaignId,
+    slug: CampaignSlug,
+    new: NewCampaign,
+) -> Result<Campaign, CampaignError> {
     let now = clock.now();
     let campaign = Campaign {
         id: id.clone(),

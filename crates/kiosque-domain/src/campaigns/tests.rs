@@ -443,3 +443,48 @@ fn store_operations_stay_bounded_whatever_the_history() {
     // batch reads of posts, 2 of the queue; engagement: campaign + 1 batch; no match: 1 read.
     assert_eq!(few, [7, 4, 4, 6, 2, 1]);
 }
+
+#[test]
+fn a_creation_that_fails_halfway_gives_its_slug_back() {
+    let mut store = crate::store::FaultyStore::new();
+    store.lose_swaps = true;
+    let new = || NewCampaign::parse(request("Nuit", &["NuitDeLaLecture"])).unwrap();
+    assert!(matches!(
+        create(&store, &clock(), id(1), new()),
+        Err(CampaignError::Busy)
+    ));
+    store.lose_swaps = false;
+    let campaign = create(&store, &clock(), id(2), new()).unwrap();
+    assert_eq!(campaign.slug.as_str(), "nuit");
+    assert_eq!(by_slug(&store, &campaign.slug).unwrap().id, id(2));
+    assert_eq!(list(&store).unwrap().len(), 1);
+}
+
+#[test]
+fn a_mention_that_could_not_be_filed_is_filed_on_redelivery() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let broken = Arc::new(AtomicBool::new(false));
+    let mut store = crate::store::FaultyStore::new();
+    let flag = broken.clone();
+    store.fail_increment =
+        Box::new(move |key, _| flag.load(Ordering::SeqCst) && key.ends_with("/mention-seq"));
+    let campaign = create(
+        &store,
+        &clock(),
+        id(1),
+        NewCampaign::parse(request("Nuit", &["NuitDeLaLecture"])).unwrap(),
+    )
+    .unwrap();
+    broken.store(true, Ordering::SeqCst);
+    let delivery = mention("42", &["NuitDeLaLecture"]);
+    assert!(receive_mention(&store, &clock(), &delivery).is_err());
+    broken.store(false, Ordering::SeqCst);
+    let received = receive_mention(&store, &clock(), &delivery).unwrap();
+    assert_eq!(received.filed, vec![(campaign.id.clone(), 1)]);
+    assert!(
+        receive_mention(&store, &clock(), &delivery)
+            .unwrap()
+            .duplicate
+    );
+}

@@ -207,10 +207,7 @@ pub fn engagement_svg(req: Request, params: Params) -> Result<Response, ApiError
         .header("content-type", "image/svg+xml; charset=utf-8")
         .header("x-content-type-options", "nosniff")
         .header("cache-control", "no-store")
-        .header(
-            "content-security-policy",
-            "default-src 'none'; style-src 'unsafe-inline'",
-        )
+        .header("content-security-policy", "default-src 'none'")
         .body(chart::svg(&stats, lang))
         .build())
 }

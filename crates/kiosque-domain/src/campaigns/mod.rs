@@ -191,7 +191,7 @@ pub struct CampaignRequest {
     pub slug: Option<String>,
     #[serde(default)]
     pub description: String,
-    /// `YYYY-MM-DD`, inclusive, in the library's time zone.
+    /// `YYYY-MM-DD`, inclusive, compared with the UTC date (see [`today`]).
     pub starts_on: String,
     pub ends_on: String,
     pub hashtags: Vec<String>,

@@ -300,3 +300,197 @@ fn an_unconfigured_webhook_is_closed() {
         .unwrap();
     assert_eq!(handshake.status(), 403);
 }
+
+fn admin_ok(app: &TestApp, path: &str, body: &Value) -> Value {
+    let response = app.post_json_as_admin(path, body);
+    let status = response.status().as_u16();
+    let body: Value = response.json().expect("JSON");
+    assert!((200..300).contains(&status), "{path}: {status} {body}");
+    body
+}
+
+fn tick(app: &TestApp) -> Value {
+    let response = app
+        .client
+        .post(app.url("/api/scheduler/tick"))
+        .bearer_auth(TICK_TOKEN)
+        .send()
+        .expect("the app answers");
+    assert_eq!(response.status(), 200);
+    response.json().expect("a JSON report")
+}
+
+fn pending(app: &TestApp, campaign: &str) -> Vec<Value> {
+    app.get_json_as_admin(&format!("/api/campaigns/{campaign}/queue?status=pending"))["items"]
+        .as_array()
+        .expect("queue items")
+        .clone()
+}
+
+#[test]
+fn followed_hashtags_and_webhooks_reach_the_wall_once_each() {
+    let app = app();
+    let mastodon = FakeMastodon::start(MASTODON_TOKEN, 500);
+    let bluesky = FakeBluesky::start("bib.bsky.social", BLUESKY_PASSWORD);
+    admin_ok(
+        &app,
+        "/api/channels",
+        &json!({"kind": "mastodon", "name": "Mastodon", "url": mastodon.url(),
+                "access_token": MASTODON_TOKEN}),
+    );
+    admin_ok(
+        &app,
+        "/api/channels",
+        &json!({"kind": "bluesky", "name": "Bluesky", "url": bluesky.url(),
+                "handle": "bib.bsky.social", "app_password": BLUESKY_PASSWORD}),
+    );
+    let campaign = admin_ok(
+        &app,
+        "/api/campaigns",
+        &json!({"name": "Nuit de la lecture", "slug": "nuit-de-la-lecture",
+                "description": "Lisez avec nous.", "starts_on": utc_day(-1),
+                "ends_on": utc_day(30), "hashtags": ["NuitDeLaLecture"]}),
+    );
+    let campaign_id = campaign["id"].as_str().unwrap().to_owned();
+
+    // Before the first tick: three statuses and two Bluesky posts carry the tag; one other
+    // status does not.
+    for (id, text) in [
+        (101, "Premier"),
+        (102, "J'adore &lt;script&gt;alert(1)&lt;/script&gt;"),
+        (103, "Troisième"),
+    ] {
+        mastodon.add_tag_status(mastodon_status(
+            id,
+            "NuitDeLaLecture",
+            text,
+            "ana@social.example",
+        ));
+    }
+    mastodon.add_tag_status(mastodon_status(
+        104,
+        "AutreChose",
+        "Hors sujet",
+        "bob@social.example",
+    ));
+    bluesky.add_search_post(bluesky_post(
+        "3kaa",
+        "NuitDeLaLecture",
+        "Ce soir",
+        "2027-03-27T08:00:00.000Z",
+    ));
+    bluesky.add_search_post(bluesky_post(
+        "3kab",
+        "NuitDeLaLecture",
+        "Demain",
+        "2027-03-27T08:01:00.000Z",
+    ));
+
+    let report = tick(&app);
+    let following = &report["following"];
+    assert_eq!(following["pairs"], 2, "{report}");
+    assert_eq!(following["requests"], 2, "{report}");
+    assert_eq!(following["filed"], 5, "{report}");
+    assert_eq!(following["failures"], 0, "{report}");
+    assert_eq!(pending(&app, &campaign_id).len(), 5);
+
+    // Nothing new: nothing filed, and each platform was asked from its cursor.
+    let report = tick(&app);
+    assert_eq!(report["following"]["filed"], 0, "{report}");
+    let timeline: Vec<String> = mastodon
+        .requests()
+        .iter()
+        .filter(|r| r.path().starts_with("/api/v1/timelines/tag/"))
+        .map(|r| r.target.clone())
+        .collect();
+    assert_eq!(timeline.len(), 2);
+    assert!(!timeline[0].contains("min_id"));
+    assert!(timeline[1].contains("min_id=103"), "{timeline:?}");
+    let searches: Vec<_> = bluesky
+        .requests()
+        .into_iter()
+        .filter(|r| r.path().ends_with("searchPosts"))
+        .collect();
+    assert_eq!(
+        searches[1].query("since").as_deref(),
+        Some("2027-03-27T08:01:00.000Z")
+    );
+    assert_eq!(
+        bluesky.create_sessions(),
+        1,
+        "the session is cached between ticks"
+    );
+
+    // A status arrives by the server's webhook first, then shows on the tag timeline: one
+    // mention. A new Bluesky post is found by the next tick.
+    let webhook = status_created(105, "NuitDeLaLecture", "Par le webhook");
+    let (status, delivered) =
+        mastodon_delivery(&app, &webhook, Some(hub(MASTODON_SECRET, &webhook)));
+    assert_eq!(
+        (status, delivered["filed"].as_u64()),
+        (200, Some(1)),
+        "{delivered}"
+    );
+    mastodon.add_tag_status(mastodon_status(
+        105,
+        "NuitDeLaLecture",
+        "Par le webhook",
+        "ana@social.example",
+    ));
+    mastodon.add_tag_status(mastodon_status(
+        106,
+        "NuitDeLaLecture",
+        "Sixième",
+        "ana@social.example",
+    ));
+    bluesky.add_search_post(bluesky_post(
+        "3kac",
+        "NuitDeLaLecture",
+        "Encore",
+        "2027-03-27T09:00:00.000Z",
+    ));
+    let report = tick(&app);
+    // Read: 105 and 106 on Mastodon; on Bluesky the new post and the one at `since` again
+    // (the search's `since` is inclusive), which the cursor remembers and skips.
+    assert_eq!(report["following"]["posts"], 4, "{report}");
+    assert_eq!(report["following"]["filed"], 2, "{report}");
+    let queue = pending(&app, &campaign_id);
+    assert_eq!(queue.len(), 8);
+    assert!(mastodon.problems().is_empty(), "{:?}", mastodon.problems());
+    assert!(bluesky.problems().is_empty(), "{:?}", bluesky.problems());
+
+    // Approved, the patron's text is on the public wall, escaped.
+    let item = queue
+        .iter()
+        .find(|i| {
+            i["mention"]["text"]
+                .as_str()
+                .unwrap_or("")
+                .contains("<script>")
+        })
+        .expect("the status with markup-like text");
+    assert_eq!(
+        item["mention"]["text"],
+        "J'adore <script>alert(1)</script> #NuitDeLaLecture"
+    );
+    assert_eq!(item["mention"]["platform"], "mastodon");
+    let seq = item["seq"].as_u64().unwrap();
+    admin_ok(
+        &app,
+        &format!("/api/campaigns/{campaign_id}/mentions/{seq}/moderation"),
+        &json!({"decision": "approve"}),
+    );
+    let page = app.get("/campaigns/nuit-de-la-lecture");
+    assert_eq!(page.status(), 200);
+    let html = page.text().unwrap();
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(html.contains("@ana@social.example"));
+    assert!(
+        !html.contains("Troisième"),
+        "pending mentions stay off the wall"
+    );
+}

@@ -5,7 +5,6 @@
 //! `spin up`); the dev host's own tests always run in-process.
 
 mod campaigns;
-mod campaigns;
 mod channels;
 mod contests;
 mod host;

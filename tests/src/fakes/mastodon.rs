@@ -142,7 +142,10 @@ impl Inner {
                 if req.bearer().is_some() && !self.authorised(req) {
                     return unauthorised();
                 }
-                let base = format!("http://{}", req.header("host").unwrap_or("mastodon.example"));
+                let base = format!(
+                    "http://{}",
+                    req.header("host").unwrap_or("mastodon.example")
+                );
                 tags::mastodon_tag_timeline(&self.tag_statuses, req, &base, &self.problems)
             }
             ("POST", "/api/v2/media") => {

@@ -67,8 +67,8 @@ fn every_component_answers_a_friendly_404() {
         );
     }
     for path in [
-        "/api/posts/1",
-        "/api/scheduler/tick",
+        "/api/posts/1/nothing",
+        "/api/scheduler/nothing",
         "/webhooks/meta",
         "/api/tutorials/x",
         "/api/showcases/x",

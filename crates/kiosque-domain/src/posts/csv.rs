@@ -178,6 +178,9 @@ pub struct ImportedRow {
     pub line: usize,
     pub id: PostId,
     pub state: &'static str,
+    /// Why a row with a date was imported as a draft only (rare: checked before storing).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_scheduled: Vec<FieldError>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -269,10 +272,11 @@ pub fn import(
             header.len(),
             &mut new_id,
         ) {
-            Ok(post) => report.imported.push(ImportedRow {
+            Ok((post, not_scheduled)) => report.imported.push(ImportedRow {
                 line: *line,
                 id: post.id,
                 state: post.state.name().as_str(),
+                not_scheduled,
             }),
             Err(PostError::Invalid(errors)) => report.refused.push(RefusedRow {
                 line: *line,
@@ -294,7 +298,7 @@ fn import_row(
     cells: usize,
     columns: usize,
     new_id: &mut impl FnMut() -> Result<PostId, PostError>,
-) -> Result<Post, PostError> {
+) -> Result<(Post, Vec<FieldError>), PostError> {
     if cells != columns {
         return Err(PostError::field(
             "row",
@@ -385,8 +389,14 @@ fn import_row(
     };
     let post = super::create(store, now, new_id()?, new)?;
     match when {
-        Some(when) => schedule::schedule(store, platform, now, &post.id, when),
-        None => Ok(post),
+        None => Ok((post, Vec::new())),
+        // Checked above; should scheduling still refuse (the minute turned meanwhile), the
+        // row stays imported as a draft and says why.
+        Some(when) => match schedule::schedule(store, platform, now, &post.id, when) {
+            Ok(scheduled) => Ok((scheduled, Vec::new())),
+            Err(PostError::Invalid(problems)) => Ok((post, problems)),
+            Err(other) => Err(other),
+        },
     }
 }
 

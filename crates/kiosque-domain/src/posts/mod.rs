@@ -5,7 +5,8 @@
 //! hashtags, per-channel versions), [`due`] (the time-bucketed index of due posts and the
 //! tick's cursor), [`tick`] (claims, publishing, retries with backoff, lifecycle events),
 //! [`schedule`] (zone + local time, next free weekly slot), [`listing`] (the staff list,
-//! date-range queries, the month calendar), [`csv`] (export and row-by-row import).
+//! date-range queries, the month calendar), [`csv`] (export and row-by-row import), [`live`]
+//! (the [`Platform`] over the channels area).
 //!
 //! A post is one JSON document under `keys::post`, rewritten only by compare-and-swap over
 //! the bytes read, with a `version` bumped on every write: an edit and a tick that claim the
@@ -15,15 +16,18 @@
 //! draft ──schedule──► scheduled ──tick claims──► publishing ──► published
 //!   ▲                   │  ▲                         │    └────► failed (reason)
 //!   └──── unschedule ───┘  └──── retry later ────────┘
-//! draft / scheduled ──cancel──► cancelled
+//! draft / scheduled / failed ──cancel──► cancelled
+//! draft / scheduled / failed ──publish now──► publishing (claimed like the tick claims)
+//! failed ──schedule──► scheduled (failed channels tried again, published ones kept)
 //! ```
 //!
 //! Cost model (calls to `KvStore`, none grows with the number of posts stored):
 //! - create: 1 increment + 1 write (registry slot) + 1 compare-and-swap;
 //! - edit, cancel, unschedule: 1 read + 1 compare-and-swap (+ 1 read per channel to validate
-//!   a scheduled post);
-//! - schedule: 1 read + 1 read per channel + 1 read (cursor) + 2 increments + 2 writes (due
-//!   and day entries) + 1 compare-and-swap (+ 1 write for the event);
+//!   a scheduled post, + 1 increment per channel whose slot counter moves);
+//! - schedule: 1 read + 1 read per channel (validation) + 1 increment per channel (slot
+//!   counters) + 1 read (cursor) + 2 increments + 2 writes (due and day entries) + 1
+//!   compare-and-swap + the `post.scheduled` enqueue ("next free slot": + 2 batch reads);
 //! - tick: see [`tick`], bounded by its budget.
 
 use std::fmt;

@@ -1088,3 +1088,85 @@ fn after_downtime_a_post_and_its_lease_entry_in_one_tick_publish_once() {
     );
     assert_eq!(p.publications(), 2);
 }
+
+#[test]
+fn schedule_requests_and_query_values_are_parsed_strictly() {
+    let parse = |json: &str| {
+        let request: ScheduleRequest = serde_json::from_str(json).unwrap();
+        When::parse(&request, Zone::PARIS)
+    };
+    assert_eq!(
+        parse(r#"{"at": "2027-03-28 10:00"}"#).unwrap(),
+        When::At {
+            zone: Zone::PARIS,
+            local: LocalDateTime::parse("2027-03-28T10:00").unwrap()
+        }
+    );
+    assert!(matches!(
+        parse(r#"{"next_free_slot": true, "zone": "UTC"}"#).unwrap(),
+        When::NextFreeSlot { zone } if zone.name() == "UTC"
+    ));
+    for (bad, field) in [
+        (r#"{}"#, "at"),
+        (
+            r#"{"at": "2027-03-28T10:00", "next_free_slot": true}"#,
+            "at",
+        ),
+        (r#"{"at": "2027-03-28T10:00Z"}"#, "at"),
+        (r#"{"at": "demain"}"#, "at"),
+        (
+            r#"{"at": "2027-03-28T10:00", "zone": "Mars/Olympus"}"#,
+            "zone",
+        ),
+    ] {
+        let Err(PostError::Invalid(errors)) = parse(bad) else {
+            panic!("{bad} refused");
+        };
+        assert_eq!(errors[0].field, field, "{bad}");
+    }
+    for bad in ["24:00", "9:5", "10h00", "10:60", ""] {
+        assert!(
+            serde_json::from_str::<schedule::SlotTime>(&format!("\"{bad}\"")).is_err(),
+            "{bad}"
+        );
+    }
+    assert!(
+        serde_json::from_str::<WeeklySlots>(r#"{"slots": [{"day": "mardi", "time": "10:00"}]}"#)
+            .is_err()
+    );
+    assert!(listing::DateRange::parse("2027-02-30", "2027-03-01").is_err());
+    assert!(listing::DateRange::parse("2027-03-02", "2027-03-01").is_err());
+    assert_eq!(listing::DateRange::month("2027-02").unwrap().days, 28);
+    assert_eq!(listing::DateRange::month("2028-02").unwrap().days, 29);
+    assert!(listing::DateRange::month("2027-13").is_err());
+    assert!(StateName::parse("done").is_err());
+}
+
+#[test]
+fn csv_records_follow_rfc_4180() {
+    let records =
+        csv::parse_records("\u{feff}a,b\r\n\"x, \"\"y\"\"\",\"multi\nline\"\r\n\r\nlast,\n")
+            .unwrap();
+    assert_eq!(
+        records,
+        vec![
+            (1, vec!["a".to_owned(), "b".to_owned()]),
+            (2, vec!["x, \"y\"".to_owned(), "multi\nline".to_owned()]),
+            (5, vec!["last".to_owned(), String::new()]),
+        ]
+    );
+    assert!(
+        csv::parse_records("a\n\"open")
+            .unwrap_err()
+            .contains("line 2")
+    );
+    for (text, expected) in [
+        ("plain", "plain"),
+        ("=1+1", "'=1+1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-2", "'-2"),
+        ("a;b", "\"a;b\""),
+    ] {
+        assert_eq!(csv::field(text), expected);
+    }
+}

@@ -451,3 +451,55 @@ fn a_storage_failure_gives_the_claim_back_so_the_retry_is_processed() {
         mastodon::receive(&failing.inner, &clock(), SECRET, Some(&signature), &body).unwrap();
     assert_eq!(retry.status, OutcomeStatus::Accepted);
 }
+
+/// `(outcome, store calls)` of one call.
+fn costed(
+    store: &MemoryStore,
+    send: impl FnOnce(&MemoryStore) -> Result<Outcome, InboundError>,
+) -> (Option<OutcomeStatus>, u64) {
+    store.reset_ops();
+    let outcome = send(store);
+    (outcome.map(|o| o.status).ok(), store.ops().total())
+}
+
+#[test]
+fn meta_and_standard_deliveries_cost_a_claim_plus_the_filing() {
+    let meta_body = serde_json::to_vec(&json!({"object": "instagram", "entry": [{"changes": [
+        {"field": "comments", "value": {"id": "c1", "text": "#NuitDeLaLecture",
+                                        "from": {"username": "u"}}}]}]}))
+    .unwrap();
+    let secret = [3u8; 32];
+    let body: &[u8] = br##"{"type": "mention.created", "data": {"platform": "n8n", "id": "p1", "author_name": "a", "text": "#NuitDeLaLecture"}}"##;
+    let (timestamp, signature) = standard_delivery("msg_9", NOW, body, &secret);
+    let meta = |store: &MemoryStore, signature: &str| {
+        costed(store, |s| {
+            meta::receive(s, &clock(), SECRET, Some(signature), &meta_body)
+        })
+    };
+    let standard = |store: &MemoryStore, signature: &str| {
+        let headers = StandardHeaders {
+            id: Some("msg_9"),
+            timestamp: Some(&timestamp),
+            signature: Some(signature),
+        };
+        costed(store, |s| {
+            standard::receive(s, &clock(), &secret, headers, body)
+        })
+    };
+    for history in [10, 1000] {
+        let store = store_with_history(history);
+        let good = hub(SECRET, &meta_body);
+        assert_eq!(meta(&store, &good), (Some(OutcomeStatus::Accepted), 7));
+        assert_eq!(meta(&store, &good), (Some(OutcomeStatus::Replay), 1));
+        assert_eq!(meta(&store, &hub(b"x", &meta_body)), (None, 0));
+        assert_eq!(
+            standard(&store, &signature),
+            (Some(OutcomeStatus::Accepted), 7)
+        );
+        assert_eq!(
+            standard(&store, &signature),
+            (Some(OutcomeStatus::Replay), 1)
+        );
+        assert_eq!(standard(&store, "v1,AAAA"), (None, 0));
+    }
+}

@@ -415,3 +415,50 @@ fn a_following_tick_costs_the_same_with_10_or_1000_mentions_stored() {
     assert_eq!(report, FollowReport::default());
     assert_eq!(store.ops().total(), 1);
 }
+
+/// Store calls of a first Bluesky tick (login, 2 posts found), after `history` mentions.
+fn bluesky_follow_cost(history: u64) -> u64 {
+    let store = MemoryStore::new();
+    campaign(&store, 1, &["Lire"]);
+    channel(&store, "bluesky", 2);
+    for i in 0..history {
+        let mention = bluesky_mention(
+            &bluesky_post(&format!("old{i}"), "2027-03-26T08:00:00.000Z", "Lire"),
+            clock().now(),
+        )
+        .unwrap();
+        campaigns::receive_mention(&store, &clock(), &mention).unwrap();
+    }
+    let http = ScriptedHttp::new();
+    http.on(
+        "POST",
+        "com.atproto.server.createSession",
+        json_answer(
+            200,
+            json!({"did": "did:plc:bib", "handle": "bib.bsky.social",
+            "accessJwt": "access-1", "refreshJwt": "refresh-1"}),
+        ),
+    );
+    http.on(
+        "GET",
+        "app.bsky.feed.searchPosts",
+        json_answer(
+            200,
+            json!({"posts": [
+                bluesky_post("new2", "2027-03-27T08:00:02.000Z", "Lire"),
+                bluesky_post("new1", "2027-03-27T08:00:01.000Z", "Lire"),
+            ]}),
+        ),
+    );
+    store.reset_ops();
+    let report = follow_once(&store, &http, FollowBudget::default());
+    assert_eq!((report.posts, report.filed), (2, 2));
+    store.ops().total()
+}
+
+#[test]
+fn a_bluesky_following_tick_costs_the_same_with_10_or_1000_mentions_stored() {
+    let few = bluesky_follow_cost(10);
+    assert_eq!(few, bluesky_follow_cost(1000));
+    eprintln!("store calls of a first Bluesky following tick (login, 2 new posts): {few}");
+}

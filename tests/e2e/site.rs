@@ -69,7 +69,7 @@ fn every_component_answers_a_friendly_404() {
     for path in [
         "/api/posts/1/nothing",
         "/api/scheduler/nothing",
-        "/webhooks/meta",
+        "/webhooks/nowhere",
         "/api/tutorials/x",
         "/api/showcases/x",
     ] {

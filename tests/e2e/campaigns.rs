@@ -309,6 +309,7 @@ fn signed_mentions_are_moderated_onto_the_public_wall() {
         "Voir sur Mastodon",
         "Image : <span dir=\"auto\">Une pile de livres</span>",
         "<meta property=\"og:title\" content=\"Nuit de la lecture\">",
+        "<link rel=\"canonical\" href=\"",
         "\"@type\":\"CollectionPage\"",
         "\"@type\":\"SocialMediaPosting\"",
         "<a href=\"/polls/abc\">Le sondage</a>",
@@ -334,6 +335,25 @@ fn signed_mentions_are_moderated_onto_the_public_wall() {
         .send()
         .unwrap();
     assert_eq!(again.status(), 304);
+
+    let beyond = app.get("/campaigns/nuit-wall?page=99");
+    assert_eq!(beyond.status(), 200);
+    assert!(
+        beyond
+            .text()
+            .unwrap()
+            .contains("Aucune publication pour l’instant.")
+    );
+    let (status, bad) = answer(admin(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/campaigns/{id}/queue?status=maybe"),
+        None,
+    ));
+    assert_eq!(status, 400);
+    assert_eq!(bad["error"]["code"], "invalid_query");
+    let approved = app.get_json_as_admin(&format!("/api/campaigns/{id}/queue?status=approved"));
+    assert_eq!(approved["items"].as_array().unwrap().len(), 1);
 
     let english = app.get("/campaigns/nuit-wall?lang=en").text().unwrap();
     assert!(english.contains("<html lang=\"en\">"));

@@ -17,7 +17,8 @@
 //! does, it does not dig out the past.
 //!
 //! Budget per tick ([`FollowBudget`]): a fixed number of platform requests, each asking for at
-//! most the mentions left in the budget, so the work and the store calls of one tick are
+//! most the mentions left in the budget, started within a time limit, and none to a channel
+//! whose server already failed in this tick, so the work and the store calls of one tick are
 //! bounded whatever the number of campaigns, channels or stored mentions. Pairs are taken in
 //! turn (`keys::follow_rotation`), so a small budget still reaches every pair over a few
 //! ticks. Posts are never stored twice: `receive_mention` ignores a platform id it has.
@@ -49,6 +50,9 @@ pub struct FollowBudget {
     pub requests: usize,
     /// Posts read from the platforms, all requests together.
     pub mentions: usize,
+    /// Seconds the following may take: no new request starts after that, so a slow platform
+    /// (each request may wait up to `platform_timeout_secs`) cannot hold the tick.
+    pub seconds: i64,
 }
 
 impl Default for FollowBudget {
@@ -56,6 +60,7 @@ impl Default for FollowBudget {
         FollowBudget {
             requests: 6,
             mentions: 60,
+            seconds: 20,
         }
     }
 }
@@ -173,11 +178,20 @@ pub async fn follow(
         .collect();
 
     let mut stored_channels: Vec<StoredChannel> = Vec::new();
+    // A channel whose server failed is not asked again in this tick: its next hashtag
+    // would most likely wait for the same timeout.
+    let mut failed_channels: Vec<ChannelId> = Vec::new();
     let mut mentions_left = budget.mentions;
+    let started = clock.now().unix_seconds();
     for ((channel_id, tag), cursor_key) in chosen.into_iter().zip(cursor_keys) {
-        if mentions_left == 0 {
+        let out_of_time = clock.now().unix_seconds() - started >= budget.seconds;
+        if mentions_left == 0 || out_of_time {
             report.more = true;
             break;
+        }
+        if failed_channels.contains(channel_id) {
+            report.more = true;
+            continue;
         }
         let cursor: FollowCursor = match cursors.remove(&cursor_key) {
             Some(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
@@ -212,6 +226,7 @@ pub async fn follow(
             Ok(page) => page,
             Err(outcome) => {
                 report.failures += 1;
+                failed_channels.push(channel_id.clone());
                 eprintln!(
                     "following #{tag} on channel {channel_id}: {}",
                     failure_reason(&outcome)

@@ -341,6 +341,7 @@ fn the_budget_bounds_each_tick_and_rotation_reaches_every_pair() {
     let budget = FollowBudget {
         requests: 2,
         mentions: 10,
+        ..FollowBudget::default()
     };
     let mut seen = std::collections::BTreeSet::new();
     for tick in 0..3 {
@@ -376,6 +377,7 @@ fn follow_cost(history: u64) -> u64 {
             FollowBudget {
                 requests: 1,
                 mentions: 40,
+                ..FollowBudget::default()
             },
         );
         id += 40;
@@ -461,4 +463,55 @@ fn a_bluesky_following_tick_costs_the_same_with_10_or_1000_mentions_stored() {
     let few = bluesky_follow_cost(10);
     assert_eq!(few, bluesky_follow_cost(1000));
     eprintln!("store calls of a first Bluesky following tick (login, 2 new posts): {few}");
+}
+
+#[test]
+fn a_failing_server_is_asked_once_per_tick() {
+    let store = MemoryStore::new();
+    campaign(&store, 1, &["Lire", "Écrire", "Conter"]);
+    channel(&store, "mastodon", 1);
+    let http = ScriptedHttp::new();
+    http.on(
+        "GET",
+        "/api/v1/timelines/tag/",
+        Err(crate::social::HttpFailure::Timeout),
+    );
+    let report = follow_once(&store, &http, FollowBudget::default());
+    assert_eq!((report.pairs, report.requests, report.failures), (3, 1, 1));
+    assert!(report.more);
+    assert_eq!(http.requests().len(), 1);
+}
+
+/// A clock that moves 7 seconds each time it is read, like a tick slowed by its platforms.
+struct SlowClock(std::sync::atomic::AtomicI64);
+
+impl Clock for SlowClock {
+    fn now(&self) -> Timestamp {
+        let secs = self.0.fetch_add(7, std::sync::atomic::Ordering::SeqCst);
+        Timestamp::from_unix_seconds(secs).unwrap()
+    }
+}
+
+#[test]
+fn no_request_starts_after_the_time_budget() {
+    let store = MemoryStore::new();
+    campaign(&store, 1, &["Lire", "Écrire", "Conter"]);
+    for n in 1..=2 {
+        channel(&store, "mastodon", n);
+    }
+    let http = ScriptedHttp::new();
+    http.on("GET", "/api/v1/timelines/tag/", timeline(&[], None));
+    let clock = SlowClock(std::sync::atomic::AtomicI64::new(NOW));
+    let report = block_on(follow(
+        &store,
+        &clock,
+        &key(),
+        &http,
+        FollowBudget::default(),
+    ))
+    .unwrap();
+    assert_eq!(report.pairs, 6);
+    assert!((1..6).contains(&report.requests), "{report:?}");
+    assert!(report.more);
+    assert_eq!(http.requests().len(), report.requests);
 }

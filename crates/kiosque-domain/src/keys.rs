@@ -20,6 +20,7 @@
 use crate::contests::{CategorySlug, ContestId};
 use crate::polls::{InviteCode, PollId, Voter, VoterId};
 use crate::questions::QuestionId;
+use crate::tutorials::{BlockId, Slug};
 
 /// One of the fixed buckets of a rate-limit scope (see `ratelimit`).
 pub fn rate_limit_bucket(scope: &str, bucket: u64) -> String {
@@ -198,6 +199,89 @@ pub fn contact_ref(hash: &str, n: u64) -> String {
     format!("contact-ref/{hash}/{n}")
 }
 
+// --- tutorials ---------------------------------------------------------------------------
+//
+// | key                                          | value                                     |
+// |----------------------------------------------|-------------------------------------------|
+// | `tutorial/{slug}`                            | JSON `tutorials::Tutorial`: the current version, rewritten by CAS |
+// | `tutorial/{slug}/claim`                      | counter used as a claim: the slug is taken (>= 1) |
+// | `tutorial/{slug}/version/{n}`                | JSON `tutorials::Tutorial`: previous version `n`, the last 20 kept |
+// | `tutorial/{slug}/helpful/{yes,no}`           | counter: "was this helpful?" answers      |
+// | `tutorial/{slug}/rater/{visitor}`            | counter used as a claim: this visitor answered |
+// | `tutorial/{slug}/comment-seq`                | counter: the last comment number          |
+// | `tutorial/{slug}/comment/{n}`                | JSON `tutorials::feedback::Comment` (staff only) |
+// | `tutorial/{slug}/stop/{step}`                | counter: visitors whose last opened step is `step` |
+// | `tutorial/{slug}/reader/{visitor}`           | JSON `{step}`: the last step this visitor opened (CAS) |
+// | `tutorial/{slug}/reader/{visitor}/claim`     | counter used as a claim: the visitor's first view |
+// | `tutorial-block/{id}`                        | JSON `tutorials::Block`                   |
+// | `tutorials/catalogue`                        | JSON `tutorials::catalogue::Catalogue`: every tutorial's summary (CAS) |
+// | `tutorials/search/{shard}`                   | JSON `tutorials::search::Shard`: folded terms of the tutorials hashed into `shard` (0..8) |
+// | `tutorials/catalogue/init`, `tutorials/search/{shard}/init` | counter used as a claim: who creates the document |
+//
+// `visitor` is the browser's random token (`polls::VoterId`, at most 64 characters). Longest:
+// `tutorial/` + 60 + `/reader/` + 64 + `/claim` = 147 bytes.
+
+pub fn tutorial(slug: &Slug) -> String {
+    format!("tutorial/{slug}")
+}
+
+pub fn tutorial_claim(slug: &Slug) -> String {
+    format!("tutorial/{slug}/claim")
+}
+
+pub fn tutorial_version(slug: &Slug, n: u64) -> String {
+    format!("tutorial/{slug}/version/{n}")
+}
+
+pub fn tutorial_helpful(slug: &Slug, helpful: bool) -> String {
+    let answer = if helpful { "yes" } else { "no" };
+    format!("tutorial/{slug}/helpful/{answer}")
+}
+
+pub fn tutorial_rater(slug: &Slug, visitor: &VoterId) -> String {
+    format!("tutorial/{slug}/rater/{visitor}")
+}
+
+pub fn tutorial_comment_seq(slug: &Slug) -> String {
+    format!("tutorial/{slug}/comment-seq")
+}
+
+pub fn tutorial_comment(slug: &Slug, n: u64) -> String {
+    format!("tutorial/{slug}/comment/{n}")
+}
+
+pub fn tutorial_stop(slug: &Slug, step: usize) -> String {
+    format!("tutorial/{slug}/stop/{step}")
+}
+
+pub fn tutorial_reader(slug: &Slug, visitor: &VoterId) -> String {
+    format!("tutorial/{slug}/reader/{visitor}")
+}
+
+pub fn tutorial_reader_claim(slug: &Slug, visitor: &VoterId) -> String {
+    format!("tutorial/{slug}/reader/{visitor}/claim")
+}
+
+pub fn tutorial_block(id: &BlockId) -> String {
+    format!("tutorial-block/{id}")
+}
+
+pub fn tutorial_catalogue() -> String {
+    "tutorials/catalogue".to_owned()
+}
+
+pub fn tutorial_catalogue_init() -> String {
+    "tutorials/catalogue/init".to_owned()
+}
+
+pub fn tutorial_search_shard(shard: u64) -> String {
+    format!("tutorials/search/{shard}")
+}
+
+pub fn tutorial_search_shard_init(shard: u64) -> String {
+    format!("tutorials/search/{shard}/init")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,12 +296,16 @@ mod tests {
             poll_count(&id, 19),
             format!("poll/{}/count/19", "a".repeat(40))
         );
-        let longest = poll_voter(&id, &Voter::Cookie(voter));
+        let longest = poll_voter(&id, &Voter::Cookie(voter.clone()));
         assert_eq!(longest.len(), 116);
         let code = Voter::Code(InviteCode::parse("ABCDE-FGHJK").unwrap());
         let longest = poll_ballot(&id, &code);
         assert_eq!(longest.len(), 122);
         assert!(longest.len() <= MAX_KEY_BYTES);
         assert!(poll_voter(&id, &Voter::Card("f".repeat(64))).len() <= MAX_KEY_BYTES);
+        let slug = Slug::parse(&"t".repeat(60)).unwrap();
+        let longest = tutorial_reader_claim(&slug, &voter);
+        assert_eq!(longest.len(), 147);
+        assert!(longest.len() <= MAX_KEY_BYTES);
     }
 }

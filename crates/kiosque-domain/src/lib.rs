@@ -24,6 +24,7 @@ pub mod polls;
 pub mod questions;
 pub mod ratelimit;
 pub mod store;
+pub mod tutorials;
 pub mod web;
 
 pub use clock::{Clock, FixedClock, Timestamp};

@@ -170,9 +170,7 @@ pub fn render_with(markdown: &str, options: &RenderOptions) -> Rendered {
             Event::Start(Tag::CodeBlock(kind)) => {
                 in_code_block += 1;
                 let language = match &kind {
-                    CodeBlockKind::Fenced(info) if options.code_language => {
-                        code_language(info)
-                    }
+                    CodeBlockKind::Fenced(info) if options.code_language => code_language(info),
                     _ => None,
                 };
                 match language {
@@ -511,7 +509,14 @@ mod tests {
         let outline: Vec<_> = rendered
             .outline
             .iter()
-            .map(|e| (e.depth, e.number.as_str(), e.anchor.as_str(), e.text.as_str()))
+            .map(|e| {
+                (
+                    e.depth,
+                    e.number.as_str(),
+                    e.anchor.as_str(),
+                    e.text.as_str(),
+                )
+            })
             .collect();
         assert_eq!(
             outline,
@@ -586,6 +591,9 @@ mod tests {
         assert_eq!(rendered.outline.len(), 5_000);
         assert_eq!(rendered.outline[4_999].anchor, "e1-s5000");
         let keys = "[[a]]".repeat(20_000);
-        assert_eq!(render_with(&keys, &options).html.matches("<kbd>").count(), 20_000);
+        assert_eq!(
+            render_with(&keys, &options).html.matches("<kbd>").count(),
+            20_000
+        );
     }
 }

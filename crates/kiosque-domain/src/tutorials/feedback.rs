@@ -155,7 +155,7 @@ pub fn summary(store: &dyn KvStore, tutorial: &Tutorial) -> Result<FeedbackSumma
                 comments.push(decode::<Comment>(&key, &bytes)?);
             }
         }
-        comments.sort_by(|a, b| b.seq.cmp(&a.seq));
+        comments.sort_by_key(|c| std::cmp::Reverse(c.seq));
     }
     Ok(FeedbackSummary {
         helpful: counts[0],

@@ -148,7 +148,7 @@ pub fn history(store: &dyn KvStore, slug: &Slug) -> Result<Vec<VersionSummary>, 
             });
         }
     }
-    versions.sort_by(|a, b| b.version.cmp(&a.version));
+    versions.sort_by_key(|v| std::cmp::Reverse(v.version));
     Ok(versions)
 }
 

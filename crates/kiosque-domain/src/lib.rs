@@ -15,9 +15,9 @@
 pub mod clock;
 pub mod contests;
 pub mod error;
+pub mod feed;
 pub mod ids;
 pub mod keys;
-pub mod local_time;
 pub mod markdown;
 pub mod moderation;
 pub mod polls;
@@ -25,7 +25,9 @@ pub mod questions;
 pub mod ratelimit;
 pub mod store;
 pub mod tutorials;
+pub mod video;
 pub mod web;
+pub mod zone;
 
 pub use clock::{Clock, FixedClock, Timestamp};
 pub use error::{DomainError, ErrorKind};

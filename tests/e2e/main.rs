@@ -9,3 +9,4 @@ mod host;
 mod polls;
 mod questions;
 mod site;
+mod tutorials;

@@ -425,6 +425,12 @@ fn parse_step(n: usize, step: StepRequest) -> Result<Step, TutorialError> {
         None => None,
         Some(video) => {
             let url = url(&name("video.url"), &video.url)?;
+            if crate::video::VideoEmbed::parse(&url).is_none() {
+                return Err(invalid(format!(
+                    "{}: must be a PeerTube, YouTube, Vimeo, Dailymotion or Twitch video address",
+                    name("video.url")
+                )));
+            }
             Some(Video {
                 url,
                 transcript: field(optional_text(

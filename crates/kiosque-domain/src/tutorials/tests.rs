@@ -81,6 +81,15 @@ fn staff_input_is_validated() {
         json!({"service": {"name": "x", "url": "http://x.example"}}),
         "service.url",
     );
+    bad(
+        json!({"steps": [{"text": "x", "video": {"url": "https://evil.example/v.mp4"}}]}),
+        "steps[1].video.url: must be a PeerTube",
+    );
+    assert!(parse("x", {
+        let mut v = body("x");
+        v["steps"] = json!([{"text": "x", "video": {"url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "transcript": "On clique."}}]);
+        v
+    }).is_ok());
     bad(json!({"level": "expert"}), "level:");
     bad(json!({"lang": "de"}), "lang:");
     bad(json!({"estimated_minutes": 0}), "estimated_minutes");

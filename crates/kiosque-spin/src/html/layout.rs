@@ -128,6 +128,11 @@ pub struct PageMeta {
     pub json_ld: Option<serde_json::Value>,
     /// `false` adds `noindex` (error pages).
     pub indexable: bool,
+    /// Versions of this page's content in each language at their own addresses, as
+    /// `(BCP 47 code, absolute URL)`, the first being `x-default` (a tutorial and its
+    /// translation). When given, they replace the `?lang=` alternates and the canonical URL is
+    /// the bare path: the content's language is the page's, whatever the interface language.
+    pub alternates: Vec<(&'static str, String)>,
 }
 
 impl Default for PageMeta {
@@ -139,6 +144,7 @@ impl Default for PageMeta {
             og_image: None,
             json_ld: None,
             indexable: true,
+            alternates: Vec::new(),
         }
     }
 }
@@ -167,7 +173,22 @@ pub fn page(ctx: &PageContext, meta: &PageMeta, body: &str) -> String {
         head.push_str("<meta name=\"robots\" content=\"noindex\">\n");
     }
     let has_address = !ctx.path.is_empty() && !ctx.base_url.is_empty();
-    if has_address {
+    if has_address && !meta.alternates.is_empty() {
+        let canonical = escape(&ctx.absolute(&ctx.path));
+        head.push_str(&format!("<link rel=\"canonical\" href=\"{canonical}\">\n"));
+        for (code, url) in &meta.alternates {
+            head.push_str(&format!(
+                "<link rel=\"alternate\" hreflang=\"{}\" href=\"{}\">\n",
+                escape(code),
+                escape(url)
+            ));
+        }
+        head.push_str(&format!(
+            "<link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\">\n\
+             <meta property=\"og:url\" content=\"{canonical}\">\n",
+            escape(&meta.alternates[0].1)
+        ));
+    } else if has_address {
         let canonical = escape(&ctx.canonical_url());
         let fr = escape(&ctx.lang_url(Lang::Fr));
         let en = escape(&ctx.lang_url(Lang::En));

@@ -66,6 +66,14 @@ fn staff_write_version_schedule_and_patrons_follow_print_and_rate() {
         &json!({"title": "Se connecter avec sa carte de lecteur", "text": "Saisissez le numéro de votre carte."}),
     );
     assert_eq!(block.status(), 200);
+    let listed = app.get_json_as_admin("/api/tutorials/blocks");
+    assert_eq!(listed["blocks"][0]["id"], "connexion-carte");
+    let mut typo = tutorial("typo", "T");
+    typo["steps"][0]["block"] = json!("connexion-cart");
+    assert_eq!(
+        app.post_json_as_admin("/api/tutorials", &typo).status(),
+        400
+    );
     let slug = "emprunter-livre";
     let created = app.post_json_as_admin(
         "/api/tutorials",
@@ -137,6 +145,7 @@ fn staff_write_version_schedule_and_patrons_follow_print_and_rate() {
     let etag = overview.headers()["etag"].to_str().unwrap().to_owned();
     let page = overview.text().unwrap();
     assert!(page.contains("\"@type\":\"Article\""));
+    assert!(!page.contains(":null"), "no null in the JSON-LD");
     assert!(page.contains("<meta property=\"og:type\" content=\"article\">"));
     assert!(page.contains("&lt;b&gt;gratuitement&lt;/b&gt;"));
     assert!(page.contains("hreflang=\"fr\""));

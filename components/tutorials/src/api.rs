@@ -275,3 +275,10 @@ pub fn get_block(req: Request, params: Params) -> Result<Response, ApiError> {
     let store = SpinStore::open_default()?;
     Ok(json(200, &blocks::get(&store, &id)?))
 }
+
+/// `GET /api/tutorials/blocks` (admin): every block's id and title.
+pub fn list_blocks(req: Request, _params: Params) -> Result<Response, ApiError> {
+    auth::require_admin(&req)?;
+    let store = SpinStore::open_default()?;
+    Ok(json(200, &json_value!({ "blocks": blocks::list(&store)? })))
+}

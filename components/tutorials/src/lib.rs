@@ -15,6 +15,7 @@ fn routes() -> Router {
     router.post("/api/tutorials", api::create); // admin
     router.get("/api/tutorials", api::list); // admin, drafts included
     router.get("/api/tutorials/search", api::search); // ?q=
+    router.get("/api/tutorials/blocks", api::list_blocks); // admin
     router.get("/api/tutorials/blocks/:id", api::get_block); // admin
     router.put("/api/tutorials/blocks/:id", api::put_block); // admin
     router.get("/api/tutorials/:slug", api::show); // admin

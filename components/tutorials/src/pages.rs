@@ -215,6 +215,23 @@ pub fn index(req: Request, _params: Params) -> Result<Response, PageError> {
             )
             .to_owned(),
         indexable: query.is_empty(),
+        json_ld: Some(json!({
+            "@context": "https://schema.org",
+            "@type": "CollectionPage",
+            "name": ctx.t("Tutoriels", "Tutorials"),
+            "url": ctx.canonical_url(),
+            "inLanguage": ctx.lang.code(),
+            "mainEntity": {
+                "@type": "ItemList",
+                "numberOfItems": entries.len(),
+                "itemListElement": entries.iter().enumerate().map(|(i, e)| json!({
+                    "@type": "ListItem",
+                    "position": i + 1,
+                    "url": ctx.absolute(&format!("/tutorials/{}", e.slug)),
+                    "name": e.title,
+                })).collect::<Vec<_>>(),
+            },
+        })),
         ..PageMeta::default()
     };
     Ok(page(&req, &ctx, &meta, &body, &[]))
@@ -256,7 +273,7 @@ fn tutorial_meta(ctx: &PageContext, view: &TutorialView, suffix: &str) -> PageMe
         description: c.summary.clone(),
         og_type: "article",
         og_image: image.map(|i| i.url.as_str().to_owned()),
-        json_ld: Some(json!({
+        json_ld: Some(without_nulls(json!({
             "@context": "https://schema.org",
             "@type": "Article",
             "headline": c.title,
@@ -271,10 +288,19 @@ fn tutorial_meta(ctx: &PageContext, view: &TutorialView, suffix: &str) -> PageMe
             "timeRequired": c.estimated_minutes.map(|m| format!("PT{m}M")),
             "author": {"@type": "Organization", "name": ctx.library_name},
             "publisher": {"@type": "Organization", "name": ctx.library_name},
-        })),
+        }))),
         alternates,
         ..PageMeta::default()
     }
+}
+
+/// Drops the fields a tutorial does not have (no image, no duration) instead of sending
+/// `null`s, which structured-data validators flag.
+fn without_nulls(mut value: serde_json::Value) -> serde_json::Value {
+    if let Some(object) = value.as_object_mut() {
+        object.retain(|_, v| !v.is_null());
+    }
+    value
 }
 
 fn translation_link(ctx: &PageContext, view: &TutorialView) -> String {
@@ -311,6 +337,7 @@ fn step_content(
     view: &TutorialView,
     n: usize,
     step: &Step,
+    printable: bool,
 ) -> (String, Option<String>) {
     let options = RenderOptions::tutorial(&format!("e{n}-"));
     let mut out = String::new();
@@ -372,7 +399,9 @@ fn step_content(
         ));
         if let Some(transcript) = &video.transcript {
             out.push_str(&format!(
-                "<details class=\"transcript\"><summary>{}</summary>{}</details>\n",
+                "<details class=\"transcript\"{}><summary>{}</summary>{}</details>\n",
+                // On paper a closed `<details>` would print its summary only.
+                if printable { " open" } else { "" },
                 ctx.t("Transcription de la vidéo", "Video transcript"),
                 markdown::render(transcript)
             ));
@@ -532,7 +561,7 @@ pub fn step(req: Request, params: Params) -> Result<Response, PageError> {
         eprintln!("failed to record a step view: {e}");
     }
     let title = step_title(&ctx, &view, n, step);
-    let (content, frame) = step_content(&ctx, &view, n, step);
+    let (content, frame) = step_content(&ctx, &view, n, step, false);
     let lang = content_lang(&ctx, c.lang);
     let link = |k: usize| escape(&ctx.link(&format!("/tutorials/{}/steps/{k}", t.slug)));
     let mut body = format!(
@@ -625,7 +654,7 @@ pub fn print(req: Request, params: Params) -> Result<Response, PageError> {
     let mut frames = Vec::new();
     for (i, step) in c.steps.iter().enumerate() {
         let n = i + 1;
-        let (content, frame) = step_content(&ctx, &view, n, step);
+        let (content, frame) = step_content(&ctx, &view, n, step, true);
         frames.extend(frame);
         body.push_str(&format!(
             "<section class=\"print-step\" aria-labelledby=\"etape-{n}\"><h2 id=\"etape-{n}\">\

@@ -214,6 +214,7 @@ pub fn contact_ref(hash: &str, n: u64) -> String {
 // | `tutorial/{slug}/reader/{visitor}`           | JSON `{step}`: the last step this visitor opened (CAS) |
 // | `tutorial/{slug}/reader/{visitor}/claim`     | counter used as a claim: the visitor's first view |
 // | `tutorial-block/{id}`                        | JSON `tutorials::Block`                   |
+// | `tutorials/blocks`, `tutorials/blocks/init`  | JSON list of block ids and titles (staff, CAS); its creation claim |
 // | `tutorials/catalogue`                        | JSON `tutorials::catalogue::Catalogue`: every tutorial's summary (CAS) |
 // | `tutorials/search/{shard}`                   | JSON `tutorials::search::Shard`: folded terms of the tutorials hashed into `shard` (0..8) |
 // | `tutorials/catalogue/init`, `tutorials/search/{shard}/init` | counter used as a claim: who creates the document |
@@ -264,6 +265,14 @@ pub fn tutorial_reader_claim(slug: &Slug, visitor: &VoterId) -> String {
 
 pub fn tutorial_block(id: &BlockId) -> String {
     format!("tutorial-block/{id}")
+}
+
+pub fn tutorial_block_list() -> String {
+    "tutorials/blocks".to_owned()
+}
+
+pub fn tutorial_block_list_init() -> String {
+    "tutorials/blocks/init".to_owned()
 }
 
 pub fn tutorial_catalogue() -> String {

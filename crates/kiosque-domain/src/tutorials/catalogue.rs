@@ -71,14 +71,15 @@ pub struct Catalogue {
     pub entries: Vec<Entry>,
 }
 
-/// Every tutorial, drafts included, sorted by title (staff list). 1 `get`.
+/// Every tutorial, drafts included, sorted by title, accents folded (staff list). 1 `get`.
 pub fn all(store: &dyn KvStore) -> Result<Vec<Entry>, TutorialError> {
     let key = keys::tutorial_catalogue();
     let mut entries = match store.get(&key)? {
         Some(bytes) => super::decode::<Catalogue>(&key, &bytes)?.entries,
         None => Vec::new(),
     };
-    entries.sort_by(|a, b| a.title.cmp(&b.title));
+    // Folded, so "Écran" sorts with the E's rather than after "Z".
+    entries.sort_by_cached_key(|e| super::search::terms(&e.title).join(" "));
     Ok(entries)
 }
 

@@ -10,9 +10,10 @@
 //! document without adding a version. A tutorial is visible when `published_at <= now`, so
 //! a future date needs no scheduler: it appears by itself.
 //!
-//! Store calls: create 8 (claim, catalogue room, 2 + 2 index updates, write); save 9 (read,
-//! previous version, CAS, delete of the oldest, 2 + 2 index updates, plus the room check
-//! skipped); page view 2 (the tutorial, then its blocks and translation in one batch read).
+//! Store calls: create 8 (catalogue room, claim, write, 2 + 2 index updates; +1 batch read
+//! when steps include blocks, to check they exist); save 7 (read, previous version, CAS,
+//! 2 + 2 index updates; +1 delete of the oldest version past [`MAX_VERSIONS`], +1 block
+//! check); page view 2 (the tutorial, then its blocks and translation in one batch read).
 
 use std::collections::BTreeMap;
 
@@ -45,6 +46,7 @@ pub fn create(
     if !catalogue::has_room(store)? {
         return Err(TutorialError::Full);
     }
+    super::blocks::check_exist(store, &content)?;
     let claim = keys::tutorial_claim(&slug);
     if store.increment(&claim, 1)? != 1 {
         return Err(TutorialError::Exists);
@@ -76,6 +78,7 @@ pub fn update(
     content: TutorialContent,
     if_version: Option<u64>,
 ) -> Result<Tutorial, TutorialError> {
+    super::blocks::check_exist(store, &content)?;
     let (current, bytes) = read(store, slug)?;
     if let Some(expected) = if_version
         && expected != current.version

@@ -353,4 +353,29 @@ mod tests {
         assert!(!html.contains("noindex"));
         assert!(!html.contains("<Jules"));
     }
+
+    #[test]
+    fn content_alternates_replace_the_interface_ones() {
+        let meta = PageMeta {
+            title: "Borrow".into(),
+            alternates: vec![
+                ("fr", "https://bib.example/tutorials/emprunter".into()),
+                ("en", "https://bib.example/polls/abc".into()),
+            ],
+            ..PageMeta::default()
+        };
+        let html = page(&ctx(Lang::En, false), &meta, "");
+        for expected in [
+            "<link rel=\"canonical\" href=\"https://bib.example/polls/abc\">",
+            "<link rel=\"alternate\" hreflang=\"fr\" href=\"https://bib.example/tutorials/emprunter\">",
+            "<link rel=\"alternate\" hreflang=\"en\" href=\"https://bib.example/polls/abc\">",
+            "<link rel=\"alternate\" hreflang=\"x-default\" href=\"https://bib.example/tutorials/emprunter\">",
+        ] {
+            assert!(html.contains(expected), "missing {expected} in\n{html}");
+        }
+        assert!(
+            !html.contains("?lang=en\">\n<link"),
+            "no interface alternates"
+        );
+    }
 }

@@ -28,7 +28,8 @@ fn routes() -> Router {
     router.get("/api/tutorials/:slug/feedback", api::feedback); // admin
     router.post("/api/tutorials/:slug/feedback", api::rate); // public
     router.get("/tutorials", pages::index); // ?q=, ?tag=
-    router.get("/tutorials/feed.xml", pages::feed);
+    router.get("/tutorials/feed.xml", pages::feed); // RSS 2.0
+    router.get("/tutorials/feed.atom", pages::feed); // Atom
     router.get("/tutorials/:slug", pages::overview);
     router.get("/tutorials/:slug/steps/:n", pages::step);
     router.get("/tutorials/:slug/print", pages::print);

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use kiosque_domain::feed::{Feed, FeedEntry, RSS_CONTENT_TYPE};
+use kiosque_domain::feed::{ATOM_CONTENT_TYPE, Feed, FeedEntry, RSS_CONTENT_TYPE};
 use kiosque_domain::markdown::{self, RenderOptions};
 use kiosque_domain::tutorials::catalogue::{self, Entry};
 use kiosque_domain::tutorials::feedback::{self, FeedbackRequest};
@@ -755,7 +755,8 @@ pub fn rate_form(req: Request, params: Params) -> Result<Response, PageError> {
     Ok(response)
 }
 
-/// `GET /tutorials/feed.xml`: RSS 2.0 of the newest and latest updated visible tutorials.
+/// `GET /tutorials/feed.xml` (RSS 2.0) and `/tutorials/feed.atom` (Atom): the newest and
+/// latest updated visible tutorials, 30 at most.
 pub fn feed(req: Request, _params: Params) -> Result<Response, PageError> {
     let ctx = PageContext::from_request(&req);
     let store = SpinStore::open_default()?;
@@ -768,7 +769,7 @@ pub fn feed(req: Request, _params: Params) -> Result<Response, PageError> {
         description: "Nouveaux tutoriels et mises à jour / New and updated tutorials".to_owned(),
         language: "fr".to_owned(),
         page_url: ctx.absolute("/tutorials"),
-        feed_url: ctx.absolute("/tutorials/feed.xml"),
+        feed_url: ctx.absolute(&ctx.path),
         author: ctx.library_name.clone(),
         updated: entries
             .first()
@@ -790,11 +791,16 @@ pub fn feed(req: Request, _params: Params) -> Result<Response, PageError> {
             })
             .collect(),
     };
+    let (content_type, text) = if ctx.path.ends_with(".atom") {
+        (ATOM_CONTENT_TYPE, feed.to_atom())
+    } else {
+        (RSS_CONTENT_TYPE, feed.to_rss())
+    };
     let response = Response::builder()
         .status(200)
-        .header("content-type", RSS_CONTENT_TYPE)
+        .header("content-type", content_type)
         .header("x-content-type-options", "nosniff")
-        .body(feed.to_rss())
+        .body(text)
         .build();
     Ok(conditional(&req, response, FEED_CACHE))
 }

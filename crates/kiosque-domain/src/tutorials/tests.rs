@@ -508,3 +508,35 @@ fn concurrent_first_views_of_one_visitor_count_once() {
         summary.stopped_at
     );
 }
+
+#[test]
+fn concurrent_saves_from_one_version_keep_exactly_one() {
+    let store = store_with_block();
+    let name = "t";
+    create(&store, name, body("V1"));
+    let results: Vec<Result<super::Tutorial, TutorialError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|i| {
+                let store = &store;
+                scope.spawn(move || {
+                    let content = parse(name, body(&format!("Edit {i}"))).unwrap();
+                    versions::update(store, at(i), &slug(name), content, Some(1))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let saved: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(saved.len(), 1, "{results:?}");
+    assert!(results.iter().all(|r| matches!(
+        r,
+        Ok(_) | Err(TutorialError::Stale { .. }) | Err(TutorialError::Busy)
+    )));
+    let current = versions::get(&store, &slug(name)).unwrap();
+    assert_eq!(current.version, 2);
+    assert_eq!(current.content.title, saved[0].content.title);
+    assert_eq!(
+        versions::history(&store, &slug(name)).unwrap()[0].title,
+        "V1"
+    );
+}

@@ -70,7 +70,7 @@ fn every_component_answers_a_friendly_404() {
         "/api/posts/1",
         "/api/scheduler/tick",
         "/webhooks/meta",
-        "/api/tutorials/x",
+        "/api/tutorials/x/nothing",
         "/api/showcases/x",
     ] {
         let response = app.get(path);

@@ -239,6 +239,15 @@ fn staff_write_version_schedule_and_patrons_follow_print_and_rate() {
     );
     app.post_json_as_admin(&format!("/api/tutorials/{slug}/unpublish"), &json!({}));
     assert_eq!(app.get(&format!("/tutorials/{slug}/steps/1")).status(), 404);
+    let deleted = app
+        .client
+        .delete(app.url(&format!("/api/tutorials/{slug}")))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    let listed = app.get_json_as_admin("/api/tutorials");
+    assert_eq!(listed["tutorials"].as_array().unwrap().len(), 0);
 }
 
 #[test]

@@ -122,6 +122,15 @@ pub fn update(req: Request, params: Params) -> Result<Response, ApiError> {
     Ok(answer(&req, 200, &tutorial))
 }
 
+/// `DELETE /api/tutorials/:slug` (admin): 204; the slug stays taken.
+pub fn delete(req: Request, params: Params) -> Result<Response, ApiError> {
+    staff(&req)?;
+    let slug = slug_param(&params)?;
+    let store = SpinStore::open_default()?;
+    versions::delete(&store, &slug)?;
+    Ok(Response::builder().status(204).build())
+}
+
 /// `GET /api/tutorials/:slug/versions` (admin): the kept previous versions, newest first.
 pub fn history(req: Request, params: Params) -> Result<Response, ApiError> {
     auth::require_admin(&req)?;

@@ -20,6 +20,7 @@ fn routes() -> Router {
     router.put("/api/tutorials/blocks/:id", api::put_block); // admin
     router.get("/api/tutorials/:slug", api::show); // admin
     router.put("/api/tutorials/:slug", api::update); // admin, a new version
+    router.delete("/api/tutorials/:slug", api::delete); // admin
     router.get("/api/tutorials/:slug/versions", api::history); // admin
     router.get("/api/tutorials/:slug/versions/:n", api::version); // admin
     router.post("/api/tutorials/:slug/versions/:n/restore", api::restore); // admin

@@ -115,3 +115,17 @@ pub fn upsert(store: &dyn KvStore, tutorial: &Tutorial) -> Result<(), TutorialEr
 pub fn has_room(store: &dyn KvStore) -> Result<bool, TutorialError> {
     Ok(all(store)?.len() < MAX_TUTORIALS)
 }
+
+/// Removes `slug`'s entry (1 read + 1 compare-and-swap; nothing written when absent).
+pub fn remove(store: &dyn KvStore, slug: &Slug) -> Result<(), TutorialError> {
+    update_shared(
+        store,
+        &keys::tutorial_catalogue(),
+        &keys::tutorial_catalogue_init(),
+        |c: &mut Catalogue| {
+            c.entries.retain(|e| &e.slug != slug);
+            Ok(())
+        },
+    )
+    .map(|_: Catalogue| ())
+}

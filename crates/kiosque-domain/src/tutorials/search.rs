@@ -168,6 +168,21 @@ pub fn index(store: &dyn KvStore, tutorial: &Tutorial) -> Result<(), TutorialErr
     .map(|_: Shard| ())
 }
 
+/// Takes `slug` out of its shard (1 read + 1 compare-and-swap).
+pub fn unindex(store: &dyn KvStore, slug: &Slug) -> Result<(), TutorialError> {
+    let shard = shard_of(slug);
+    update_shared(
+        store,
+        &keys::tutorial_search_shard(shard),
+        &keys::tutorial_search_shard_init(shard),
+        |s: &mut Shard| {
+            s.docs.remove(slug);
+            Ok(())
+        },
+    )
+    .map(|_: Shard| ())
+}
+
 /// A search result: the catalogue entry and its score.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {

@@ -540,3 +540,53 @@ fn concurrent_saves_from_one_version_keep_exactly_one() {
         "V1"
     );
 }
+
+#[test]
+fn deleting_removes_the_tutorial_everywhere_and_keeps_the_slug() {
+    let store = store_with_block();
+    create(&store, "a", body("Écran A"));
+    create(&store, "b", body("Écran B"));
+    for name in ["a", "b"] {
+        versions::update(
+            &store,
+            at(1),
+            &slug(name),
+            parse(name, body("Écran 2")).unwrap(),
+            None,
+        )
+        .unwrap();
+        versions::set_publication(&store, &slug(name), Some(at(0))).unwrap();
+    }
+    versions::delete(&store, &slug("a")).unwrap();
+    assert!(matches!(
+        versions::get(&store, &slug("a")),
+        Err(TutorialError::NotFound)
+    ));
+    let listed: Vec<String> = catalogue::all(&store)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.slug.to_string())
+        .collect();
+    assert_eq!(listed, ["b"]);
+    let found: Vec<String> = search::search(&store, at(2), "ecran")
+        .unwrap()
+        .into_iter()
+        .map(|h| h.entry.slug.to_string())
+        .collect();
+    assert_eq!(found, ["b"]);
+    assert!(
+        !store
+            .get_keys()
+            .unwrap()
+            .iter()
+            .any(|k| k.starts_with("tutorial/a/version/"))
+    );
+    assert!(matches!(
+        versions::create(&store, at(3), slug("a"), parse("a", body("x")).unwrap()),
+        Err(TutorialError::Exists)
+    ));
+    assert!(matches!(
+        versions::delete(&store, &slug("a")),
+        Err(TutorialError::NotFound)
+    ));
+}

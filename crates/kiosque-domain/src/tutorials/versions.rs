@@ -194,6 +194,23 @@ pub fn set_publication(
     Ok(next)
 }
 
+/// Deletes tutorial `slug`: out of the catalogue and the search index first (so no list
+/// links to a missing page), then the document and its kept versions. At most 4 + 1 + 1 +
+/// [`MAX_VERSIONS`] calls. The slug stays claimed: its feedback counters and visitors'
+/// records cannot be listed without scanning the store, so a new tutorial under the same
+/// slug would inherit them; staff pick another slug (409 `tutorial_exists`).
+pub fn delete(store: &dyn KvStore, slug: &Slug) -> Result<(), TutorialError> {
+    let current = get(store, slug)?;
+    catalogue::remove(store, slug)?;
+    search::unindex(store, slug)?;
+    store.delete(&keys::tutorial(slug))?;
+    let first = current.version.saturating_sub(MAX_VERSIONS).max(1);
+    for n in first..current.version {
+        store.delete(&keys::tutorial_version(slug, n))?;
+    }
+    Ok(())
+}
+
 /// What a tutorial page shows.
 #[derive(Debug, Clone)]
 pub struct TutorialView {

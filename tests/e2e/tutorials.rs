@@ -146,6 +146,10 @@ fn staff_write_version_schedule_and_patrons_follow_print_and_rate() {
     let page = overview.text().unwrap();
     assert!(page.contains("\"@type\":\"Article\""));
     assert!(!page.contains(":null"), "no null in the JSON-LD");
+    assert!(
+        page.contains("type=\"application/rss+xml\""),
+        "feed autodiscovery"
+    );
     assert!(page.contains("<meta property=\"og:type\" content=\"article\">"));
     assert!(page.contains("&lt;b&gt;gratuitement&lt;/b&gt;"));
     assert!(page.contains("hreflang=\"fr\""));

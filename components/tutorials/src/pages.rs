@@ -215,6 +215,7 @@ pub fn index(req: Request, _params: Params) -> Result<Response, PageError> {
             )
             .to_owned(),
         indexable: query.is_empty(),
+        feeds: feeds(&ctx),
         json_ld: Some(json!({
             "@context": "https://schema.org",
             "@type": "CollectionPage",
@@ -290,9 +291,30 @@ fn tutorial_meta(ctx: &PageContext, view: &TutorialView, suffix: &str) -> PageMe
             "publisher": {"@type": "Organization", "name": ctx.library_name},
         }))),
         alternates,
+        feeds: feeds(ctx),
         ..PageMeta::default()
     }
 }
+
+/// The feeds every tutorials page advertises to feed readers.
+fn feeds(ctx: &PageContext) -> Vec<(&'static str, String, String)> {
+    let title = format!("{} · {}", ctx.library_name, ctx.t("Tutoriels", "Tutorials"));
+    vec![
+        (
+            RSS_CONTENT_TYPE_BARE,
+            title.clone(),
+            ctx.absolute("/tutorials/feed.xml"),
+        ),
+        (
+            ATOM_CONTENT_TYPE_BARE,
+            title,
+            ctx.absolute("/tutorials/feed.atom"),
+        ),
+    ]
+}
+
+const RSS_CONTENT_TYPE_BARE: &str = "application/rss+xml";
+const ATOM_CONTENT_TYPE_BARE: &str = "application/atom+xml";
 
 /// Drops the fields a tutorial does not have (no image, no duration) instead of sending
 /// `null`s, which structured-data validators flag.

@@ -133,6 +133,9 @@ pub struct PageMeta {
     /// translation). When given, they replace the `?lang=` alternates and the canonical URL is
     /// the bare path: the content's language is the page's, whatever the interface language.
     pub alternates: Vec<(&'static str, String)>,
+    /// Feeds readers can discover from the page, as `(media type, title, absolute URL)`,
+    /// e.g. `("application/rss+xml", "Tutoriels", "https://.../tutorials/feed.xml")`.
+    pub feeds: Vec<(&'static str, String, String)>,
 }
 
 impl Default for PageMeta {
@@ -145,6 +148,7 @@ impl Default for PageMeta {
             json_ld: None,
             indexable: true,
             alternates: Vec::new(),
+            feeds: Vec::new(),
         }
     }
 }
@@ -225,6 +229,14 @@ pub fn page(ctx: &PageContext, meta: &PageMeta, body: &str) -> String {
         head.push_str(&format!(
             "<meta property=\"og:image\" content=\"{}\">\n",
             escape(&image)
+        ));
+    }
+    for (media_type, title, url) in &meta.feeds {
+        head.push_str(&format!(
+            "<link rel=\"alternate\" type=\"{}\" title=\"{}\" href=\"{}\">\n",
+            escape(media_type),
+            escape(title),
+            escape(url)
         ));
     }
     if let Some(data) = &meta.json_ld {
@@ -362,6 +374,11 @@ mod tests {
                 ("fr", "https://bib.example/tutorials/emprunter".into()),
                 ("en", "https://bib.example/polls/abc".into()),
             ],
+            feeds: vec![(
+                "application/rss+xml",
+                "Tutoriels".into(),
+                "https://bib.example/tutorials/feed.xml".into(),
+            )],
             ..PageMeta::default()
         };
         let html = page(&ctx(Lang::En, false), &meta, "");
@@ -370,6 +387,7 @@ mod tests {
             "<link rel=\"alternate\" hreflang=\"fr\" href=\"https://bib.example/tutorials/emprunter\">",
             "<link rel=\"alternate\" hreflang=\"en\" href=\"https://bib.example/polls/abc\">",
             "<link rel=\"alternate\" hreflang=\"x-default\" href=\"https://bib.example/tutorials/emprunter\">",
+            "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"Tutoriels\" href=\"https://bib.example/tutorials/feed.xml\">",
         ] {
             assert!(html.contains(expected), "missing {expected} in\n{html}");
         }

@@ -174,7 +174,10 @@ fn staff_write_version_schedule_and_patrons_follow_print_and_rate() {
         .unwrap();
     assert!(step2.contains("rel=\"prev\"") && step2.contains("rel=\"next\""));
     assert!(step2.contains("<kbd>Entrée</kbd>"));
-    assert!(step2.contains("id=\"e2-s1\""));
+    assert!(
+        step2.contains("<h2 id=\"e2-s1\">"),
+        "a step text heading sits under the step title"
+    );
     assert!(step2.contains("alt=\"L’écran du catalogue\""));
     assert!(!step2.contains("<script>alert"));
     assert!(step2.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -208,6 +211,11 @@ fn staff_write_version_schedule_and_patrons_follow_print_and_rate() {
     for n in 1..=3 {
         assert!(print.contains(&format!("id=\"etape-{n}\"")));
     }
+    assert!(
+        print.contains("<h3 id=\"e2-s1\">"),
+        "under the step's <h2> on the printable page"
+    );
+    assert!(print.contains("<details class=\"transcript\" open>"));
 
     // "Was this helpful?": the form redirects, a second answer is not counted.
     let rated = app.post_form_with_cookie(

@@ -361,7 +361,12 @@ fn step_content(
     step: &Step,
     printable: bool,
 ) -> (String, Option<String>) {
-    let options = RenderOptions::tutorial(&format!("e{n}-"));
+    // Under the step's heading: `<h1>` on a step page, `<h2>` on the printable page.
+    let heading_offset = if printable { 2 } else { 1 };
+    let options = RenderOptions {
+        heading_offset,
+        ..RenderOptions::tutorial(&format!("e{n}-"))
+    };
     let mut out = String::new();
     let mut outline = Vec::new();
     if !step.text.is_empty() {
@@ -372,7 +377,10 @@ fn step_content(
     if let Some(id) = &step.block {
         // A block that was never written (or is gone) shows nothing rather than an error.
         if let Some(block) = view.blocks.get(id) {
-            let options = RenderOptions::tutorial(&format!("e{n}-b-"));
+            let options = RenderOptions {
+                heading_offset,
+                ..RenderOptions::tutorial(&format!("e{n}-b-"))
+            };
             let rendered = markdown::render_with(&block.text, &options);
             out.push_str(&format!(
                 "<div class=\"tutorial-block\">{}</div>\n",

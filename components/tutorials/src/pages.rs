@@ -567,7 +567,11 @@ pub fn overview(req: Request, params: Params) -> Result<Response, PageError> {
     body.push_str("</ol>\n</article>\n");
     body.push_str(&feedback_form(&ctx, &view, thanks(&req)));
     let meta = tutorial_meta(&ctx, &view, "");
-    Ok(page(&req, &ctx, &meta, &body, &[]))
+    let (_, cookie) =
+        visitor::identify(&req).map_err(|_| PageError::internal("no visitor token"))?;
+    let mut response = page(&req, &ctx, &meta, &body, &[]);
+    visitor::attach(&mut response, cookie);
+    Ok(response)
 }
 
 /// `GET /tutorials/:slug/steps/:n`: one step, with previous/next links. Records the step as
@@ -586,8 +590,13 @@ pub fn step(req: Request, params: Params) -> Result<Response, PageError> {
     let step = &c.steps[n - 1];
     let (visitor, cookie) =
         visitor::identify(&req).map_err(|_| PageError::internal("no visitor token"))?;
+    // Only a browser that sent its token back counts: crawlers and link previews keep no
+    // cookie, and would otherwise each be a new "patron" stopped at the step they fetched.
+    // The overview page hands out the token, so patrons who start there count from step 1.
     // Statistics must never cost the patron the page.
-    if let Err(e) = feedback::step_opened(&store, t, &visitor, n) {
+    if cookie.is_none()
+        && let Err(e) = feedback::step_opened(&store, t, &visitor, n)
+    {
         eprintln!("failed to record a step view: {e}");
     }
     let title = step_title(&ctx, &view, n, step);

@@ -18,8 +18,10 @@
 //! the ids are parsed types with bounded lengths.
 
 use crate::contests::{CategorySlug, ContestId};
+use crate::events::EventId;
 use crate::polls::{InviteCode, PollId, Voter, VoterId};
 use crate::questions::QuestionId;
+use crate::showcases::ShowcaseId;
 
 /// One of the fixed buckets of a rate-limit scope (see `ratelimit`).
 pub fn rate_limit_bucket(scope: &str, bucket: u64) -> String {
@@ -196,6 +198,53 @@ pub fn contact_ref_seq(hash: &str) -> String {
 
 pub fn contact_ref(hash: &str, n: u64) -> String {
     format!("contact-ref/{hash}/{n}")
+}
+
+// --- showcases and events ---------------------------------------------------------------
+//
+// | key                          | value                                                      |
+// |------------------------------|------------------------------------------------------------|
+// | `showcase/{sid}`             | JSON `showcases::Showcase`, items included (CAS)           |
+// | `showcases/seq`              | counter: the last showcase slot handed out                 |
+// | `showcases/{n}`              | JSON `showcases::index::Card` of the showcase with slot `n` (CAS, versioned) |
+// | `showcases/featured`         | JSON `{slots: [n]}`: featured on the home page, newest first, at most 8 (CAS) |
+// | `event/{eid}`                | JSON `events::Event` (CAS)                                 |
+// | `events/seq`, `events/{n}`   | counter, JSON `{id}`: the staff list of events, write-once slots |
+// | `events/month/{YYYY-MM}`     | JSON `{entries: [events::Entry]}`: events starting that month (UTC), by start (CAS) |
+//
+// Ids are at most 40 characters: the longest key is `showcase/` + 40 = 49 bytes.
+
+pub fn showcase(id: &ShowcaseId) -> String {
+    format!("showcase/{id}")
+}
+
+pub fn showcase_seq() -> String {
+    "showcases/seq".to_owned()
+}
+
+pub fn showcase_slot(n: u64) -> String {
+    format!("showcases/{n}")
+}
+
+pub fn showcase_featured() -> String {
+    "showcases/featured".to_owned()
+}
+
+pub fn event(id: &EventId) -> String {
+    format!("event/{id}")
+}
+
+pub fn event_seq() -> String {
+    "events/seq".to_owned()
+}
+
+pub fn event_slot(n: u64) -> String {
+    format!("events/{n}")
+}
+
+/// `month` is `YYYY-MM`.
+pub fn event_month(month: &str) -> String {
+    format!("events/month/{month}")
 }
 
 #[cfg(test)]

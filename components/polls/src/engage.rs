@@ -5,8 +5,8 @@ use kiosque_domain::Clock;
 use kiosque_domain::KvStore;
 use kiosque_domain::Timestamp;
 use kiosque_domain::contests::{self, ContactKey, ContestError};
-use kiosque_domain::local_time;
 use kiosque_domain::ratelimit::{self, Decision, RateLimit};
+use kiosque_domain::zone::Zone;
 use kiosque_spin::Lang;
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::PageContext;
@@ -190,8 +190,8 @@ pub fn staff_lang(ctx: &PageContext) -> String {
 /// A date and time in Paris, in the page's language, inside `<time>`.
 pub fn paris_time(ctx: &PageContext, t: Timestamp) -> String {
     let text = match ctx.lang {
-        Lang::Fr => format!("{} (heure de Paris)", local_time::format_fr(t)),
-        Lang::En => format!("{} (Paris time)", local_time::format_en(t)),
+        Lang::Fr => format!("{} (heure de Paris)", Zone::PARIS.local(t).format_fr()),
+        Lang::En => format!("{} (Paris time)", Zone::PARIS.local(t).format_en()),
     };
     format!("<time datetime=\"{t}\">{}</time>", escape(&text))
 }

@@ -5,13 +5,13 @@
 //! constant. On a page in another language the staff text (question, answers) is marked
 //! `lang="fr"` so screen readers pronounce it as French.
 
-use kiosque_domain::local_time;
 use kiosque_domain::polls::majority::{GRADES, GRADES_EN, GRADES_FR};
 use kiosque_domain::polls::results::{self, Results, Viewer};
 use kiosque_domain::polls::voting::{self, VoteOutcome};
 use kiosque_domain::polls::{
     self, Ballot, BallotInput, Poll, PollError, PollId, PollKind, PollStatus, VoterMethod,
 };
+use kiosque_domain::zone::Zone;
 use kiosque_domain::{Clock, Timestamp};
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta};
@@ -54,8 +54,8 @@ fn load(id: &PollId) -> Result<(SpinStore, Poll), PageError> {
 
 fn date(ctx: &PageContext, t: Timestamp) -> String {
     match ctx.lang {
-        Lang::Fr => format!("{} (heure de Paris)", local_time::format_fr(t)),
-        Lang::En => format!("{} (Paris time)", local_time::format_en(t)),
+        Lang::Fr => format!("{} (heure de Paris)", Zone::PARIS.local(t).format_fr()),
+        Lang::En => format!("{} (Paris time)", Zone::PARIS.local(t).format_en()),
     }
 }
 

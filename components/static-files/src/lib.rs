@@ -9,6 +9,7 @@
 //! every segment checked, so `..`, `%2e%2e`, backslashes, NUL and hidden files are a 404.
 //! Routing is by hand: two prefixes do not need a router.
 
+use kiosque_spin::response::{etag, etag_matches};
 use kiosque_spin::serve::{method_not_allowed, not_found};
 use spin_sdk::http::{IncomingRequest, Method, Request, Response};
 use spin_sdk::http_component;
@@ -133,22 +134,6 @@ fn content_type(file: &str) -> &'static str {
     }
 }
 
-/// A strong validator from the bytes (64-bit FNV-1a): cheap, stable across instances and
-/// deploys, and it changes whenever the file does.
-fn etag(bytes: &[u8]) -> String {
-    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    format!("\"{hash:016x}\"")
-}
-
-/// `If-None-Match` uses the weak comparison: `W/` prefixes are ignored, `*` matches.
-fn etag_matches(header: &str, etag: &str) -> bool {
-    header.split(',').map(str::trim).any(|candidate| {
-        candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == etag
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,7 +187,7 @@ mod tests {
     }
 
     #[test]
-    fn types_and_validators() {
+    fn content_types() {
         assert_eq!(content_type("/css/kiosque.css"), "text/css; charset=utf-8");
         assert_eq!(
             content_type("/admin/app.MJS"),
@@ -210,13 +195,5 @@ mod tests {
         );
         assert_eq!(content_type("/favicon.svg"), "image/svg+xml");
         assert_eq!(content_type("/README"), "application/octet-stream");
-
-        let tag = etag(b"body { color: black }");
-        assert_eq!(tag.len(), 18);
-        assert_ne!(tag, etag(b"body { color: white }"));
-        assert!(etag_matches(&tag, &tag));
-        assert!(etag_matches(&format!("\"other\", W/{tag}"), &tag));
-        assert!(etag_matches("*", &tag));
-        assert!(!etag_matches("\"other\"", &tag));
     }
 }

@@ -1,7 +1,7 @@
 //! Response builders with the headers every answer of a kind needs.
 
 use serde::Serialize;
-use spin_sdk::http::Response;
+use spin_sdk::http::{Request, Response};
 
 /// The content security policy of every HTML page: our own stylesheet and images, no
 /// scripts (JSON-LD is data, not executed), forms only to ourselves, no framing.
@@ -56,10 +56,162 @@ pub fn html_embeddable(status: u16, body: String) -> Response {
     response
 }
 
+/// An HTML page that embeds players from `frame_origins` (a live stream, a tutorial's video):
+/// [`PAGE_CSP`] with those origins, and only those, allowed in `frame-src`.
+pub fn html_with_frames(status: u16, body: String, frame_origins: &[String]) -> Response {
+    let mut response = html(status, body);
+    let origins: Vec<&str> = frame_origins
+        .iter()
+        .map(String::as_str)
+        // An origin goes into a header: nothing that could end or extend the policy.
+        .filter(|origin| {
+            origin.starts_with("https://")
+                && !origin.contains(|c: char| c.is_whitespace() || c == ';' || c == ',')
+        })
+        .collect();
+    if !origins.is_empty() {
+        response.set_header(
+            "content-security-policy",
+            format!("{PAGE_CSP}; frame-src {}", origins.join(" ")),
+        );
+    }
+    response
+}
+
+/// A strong validator from the bytes (64-bit FNV-1a): cheap, stable across instances and
+/// deploys, and it changes whenever the content does.
+pub fn etag(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("\"{hash:016x}\"")
+}
+
+/// `If-None-Match` uses the weak comparison: `W/` prefixes are ignored, `*` matches.
+pub fn etag_matches(header: &str, etag: &str) -> bool {
+    header.split(',').map(str::trim).any(|candidate| {
+        candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == etag
+    })
+}
+
+/// Makes a successful public answer (page, feed, calendar) cheap to serve again: adds an
+/// `ETag` computed from the body and `cache_control`, and answers `304 Not Modified` without
+/// the body when the client already holds that version. A page shared on a social network is
+/// fetched by many previews and browsers at once; most of them can be answered this way.
+/// Other statuses pass unchanged (an error page must not be cached as the page).
+pub fn conditional(req: &Request, mut response: Response, cache_control: &str) -> Response {
+    if *response.status() != 200 {
+        return response;
+    }
+    let etag = etag(response.body());
+    let fresh = req
+        .header("if-none-match")
+        .and_then(|value| value.as_str())
+        .is_some_and(|header| etag_matches(header, &etag));
+    if !fresh {
+        response.set_header("etag", etag);
+        response.set_header("cache-control", cache_control);
+        return response;
+    }
+    // 304 keeps the headers a cache needs (validators, policies, Vary), not the content ones.
+    let mut not_modified = Response::builder();
+    not_modified.status(304);
+    for (name, value) in response.headers() {
+        let name = name.to_ascii_lowercase();
+        if !matches!(name.as_str(), "content-type" | "content-length") {
+            not_modified.header(name, value.as_str().unwrap_or_default());
+        }
+    }
+    not_modified
+        .header("etag", etag)
+        .header("cache-control", cache_control)
+        .build()
+}
+
 /// `303 See Other`: after a form post, the browser fetches `location` with GET.
 pub fn see_other(location: &str) -> Response {
     Response::builder()
         .status(303)
         .header("location", location)
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spin_sdk::http::Method;
+
+    fn get(if_none_match: Option<&str>) -> Request {
+        let mut builder = Request::builder();
+        builder.method(Method::Get).uri("/events");
+        if let Some(value) = if_none_match {
+            builder.header("if-none-match", value);
+        }
+        builder.build()
+    }
+
+    fn header(response: &Response, name: &str) -> Option<String> {
+        response
+            .header(name)
+            .and_then(|value| value.as_str())
+            .map(str::to_owned)
+    }
+
+    #[test]
+    fn a_known_version_is_answered_with_304_and_no_body() {
+        let page = || html(200, "<p>Rendez-vous</p>".to_owned());
+        let first = conditional(&get(None), page(), "public, max-age=60");
+        assert_eq!(*first.status(), 200);
+        let tag = header(&first, "etag").unwrap();
+        assert_eq!(
+            header(&first, "cache-control").unwrap(),
+            "public, max-age=60"
+        );
+
+        let again = conditional(&get(Some(&tag)), page(), "public, max-age=60");
+        assert_eq!(*again.status(), 304);
+        assert!(again.body().is_empty());
+        assert_eq!(header(&again, "etag").unwrap(), tag);
+        assert_eq!(header(&again, "vary").unwrap(), "accept-language, cookie");
+        assert!(header(&again, "content-type").is_none());
+
+        let weak = conditional(&get(Some(&format!("W/{tag}"))), page(), "no-cache");
+        assert_eq!(*weak.status(), 304);
+        let changed = html(200, "<p>Autre</p>".to_owned());
+        assert_eq!(
+            *conditional(&get(Some(&tag)), changed, "no-cache").status(),
+            200
+        );
+        let missing = html(404, "<p>Introuvable</p>".to_owned());
+        let missing = conditional(&get(Some("*")), missing, "no-cache");
+        assert_eq!(*missing.status(), 404);
+        assert!(header(&missing, "etag").is_none());
+    }
+
+    #[test]
+    fn validators_compare_weakly() {
+        let tag = etag(b"body { color: black }");
+        assert_ne!(tag, etag(b"body { color: white }"));
+        assert!(etag_matches(&tag, &tag));
+        assert!(etag_matches(&format!("\"other\", W/{tag}"), &tag));
+        assert!(etag_matches("*", &tag));
+        assert!(!etag_matches("\"other\"", &tag));
+    }
+
+    #[test]
+    fn frames_are_allowed_only_from_the_given_https_origins() {
+        let origins = vec![
+            "https://www.youtube-nocookie.com".to_owned(),
+            "https://evil.example; script-src *".to_owned(),
+            "http://plain.example".to_owned(),
+        ];
+        let page = html_with_frames(200, String::new(), &origins);
+        let csp = header(&page, "content-security-policy").unwrap();
+        assert!(
+            csp.ends_with("; frame-src https://www.youtube-nocookie.com"),
+            "{csp}"
+        );
+        let none = html_with_frames(200, String::new(), &[]);
+        assert_eq!(header(&none, "content-security-policy").unwrap(), PAGE_CSP);
+    }
 }

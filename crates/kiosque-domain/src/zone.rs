@@ -1,0 +1,545 @@
+//! Time zones, for the dates staff type and patrons read: a post scheduled "Tuesday at 10:00",
+//! an event that starts "at 18 h 30", a poll that closes "on 12 December at 14 h 00".
+//!
+//! Staff think in wall-clock time, so schedules are stored as a zone plus a local date and
+//! time ([`LocalDateTime`]) and converted to an instant when needed: a post planned for 10:00 in
+//! summer stays at 10:00 after the clocks change. A full time-zone database would add hundreds
+//! of kilobytes to every `.wasm`; a French library needs mainland France, the overseas
+//! territories and its European neighbours, whose rules fit in a table. The EU rule (since
+//! 1996): summer time from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last
+//! Sunday of October. Saint-Pierre-et-Miquelon and Canada follow the North American rule. Should
+//! a rule change, this file is the one place to update.
+
+use std::fmt;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::error::{DomainError, ErrorKind};
+
+/// How a zone moves its clocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DaylightRule {
+    /// No summer time.
+    None,
+    /// European Union: +1 h from the last Sunday of March to the last Sunday of October,
+    /// both at 01:00 UTC.
+    European,
+    /// United States and Canada: +1 h from the second Sunday of March at 02:00 local
+    /// standard time to the first Sunday of November at 02:00 local summer time.
+    NorthAmerican,
+}
+
+/// A time zone Kiosque knows, by its IANA name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Zone {
+    name: &'static str,
+    /// Offset from UTC outside summer time, in minutes (the Marquesas are at -9:30).
+    standard_offset_minutes: i32,
+    rule: DaylightRule,
+}
+
+const fn zone(name: &'static str, hours: i32, minutes: i32, rule: DaylightRule) -> Zone {
+    Zone {
+        name,
+        standard_offset_minutes: hours * 60 + minutes,
+        rule,
+    }
+}
+
+use DaylightRule::{European as EU, None as FIXED, NorthAmerican as NA};
+
+/// Every zone [`Zone::parse`] accepts.
+const ZONES: &[Zone] = &[
+    zone("Europe/Paris", 1, 0, EU),
+    zone("UTC", 0, 0, FIXED),
+    // French overseas departments, collectivities and territories.
+    zone("America/Guadeloupe", -4, 0, FIXED),
+    zone("America/Martinique", -4, 0, FIXED),
+    zone("America/St_Barthelemy", -4, 0, FIXED),
+    zone("America/Marigot", -4, 0, FIXED),
+    zone("America/Cayenne", -3, 0, FIXED),
+    zone("America/Miquelon", -3, 0, NA),
+    zone("Indian/Reunion", 4, 0, FIXED),
+    zone("Indian/Mayotte", 3, 0, FIXED),
+    zone("Indian/Kerguelen", 5, 0, FIXED),
+    zone("Pacific/Noumea", 11, 0, FIXED),
+    zone("Pacific/Wallis", 12, 0, FIXED),
+    zone("Pacific/Tahiti", -10, 0, FIXED),
+    zone("Pacific/Marquesas", -9, -30, FIXED),
+    zone("Pacific/Gambier", -9, 0, FIXED),
+    // European neighbours and the rest of the EU.
+    zone("Europe/London", 0, 0, EU),
+    zone("Europe/Dublin", 0, 0, EU),
+    zone("Europe/Lisbon", 0, 0, EU),
+    zone("Atlantic/Canary", 0, 0, EU),
+    zone("Europe/Brussels", 1, 0, EU),
+    zone("Europe/Luxembourg", 1, 0, EU),
+    zone("Europe/Monaco", 1, 0, EU),
+    zone("Europe/Andorra", 1, 0, EU),
+    zone("Europe/Zurich", 1, 0, EU),
+    zone("Europe/Berlin", 1, 0, EU),
+    zone("Europe/Amsterdam", 1, 0, EU),
+    zone("Europe/Madrid", 1, 0, EU),
+    zone("Europe/Rome", 1, 0, EU),
+    zone("Europe/Vienna", 1, 0, EU),
+    zone("Europe/Prague", 1, 0, EU),
+    zone("Europe/Warsaw", 1, 0, EU),
+    zone("Europe/Copenhagen", 1, 0, EU),
+    zone("Europe/Stockholm", 1, 0, EU),
+    zone("Europe/Oslo", 1, 0, EU),
+    zone("Europe/Budapest", 1, 0, EU),
+    zone("Europe/Athens", 2, 0, EU),
+    zone("Europe/Helsinki", 2, 0, EU),
+    zone("Europe/Bucharest", 2, 0, EU),
+    // French-speaking Africa and North America.
+    zone("Africa/Algiers", 1, 0, FIXED),
+    zone("Africa/Tunis", 1, 0, FIXED),
+    zone("Africa/Dakar", 0, 0, FIXED),
+    zone("Africa/Abidjan", 0, 0, FIXED),
+    zone("Africa/Kinshasa", 1, 0, FIXED),
+    zone("America/Toronto", -5, 0, NA),
+    zone("America/Montreal", -5, 0, NA),
+];
+
+/// A name that is not in the table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown time zone {0:?}: give an IANA name such as \"Europe/Paris\", \"Indian/Reunion\" \
+     or \"America/Martinique\""
+)]
+pub struct UnknownZone(pub String);
+
+impl DomainError for UnknownZone {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Invalid
+    }
+    fn code(&self) -> &'static str {
+        "unknown_time_zone"
+    }
+}
+
+fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
+    let first_of_next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)?
+    };
+    let last = first_of_next.pred_opt()?;
+    let back = last.weekday().num_days_from_sunday();
+    Some(last - Duration::days(i64::from(back)))
+}
+
+/// The `nth` (1-based) Sunday of a month.
+fn nth_sunday(year: i32, month: u32, nth: u32) -> Option<NaiveDate> {
+    NaiveDate::from_weekday_of_month_opt(year, month, Weekday::Sun, nth as u8)
+}
+
+impl Zone {
+    /// Mainland France: the default of every schedule.
+    pub const PARIS: Zone = ZONES[0];
+
+    /// Looks an IANA name up (case-insensitively; `Europe/Paris` is the canonical spelling).
+    pub fn parse(name: &str) -> Result<Zone, UnknownZone> {
+        let wanted = name.trim();
+        ZONES
+            .iter()
+            .find(|zone| zone.name.eq_ignore_ascii_case(wanted))
+            .copied()
+            .ok_or_else(|| UnknownZone(wanted.chars().take(64).collect()))
+    }
+
+    /// The IANA names this module knows, for error messages and staff forms.
+    pub fn known_names() -> impl Iterator<Item = &'static str> {
+        ZONES.iter().map(|zone| zone.name)
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The UTC instants at which summer time starts and ends in `year`, if the zone has one.
+    fn summer_time(&self, year: i32) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let standard = Duration::minutes(i64::from(self.standard_offset_minutes));
+        match self.rule {
+            DaylightRule::None => None,
+            DaylightRule::European => {
+                let start = last_sunday(year, 3)?.and_hms_opt(1, 0, 0)?.and_utc();
+                let end = last_sunday(year, 10)?.and_hms_opt(1, 0, 0)?.and_utc();
+                Some((start, end))
+            }
+            DaylightRule::NorthAmerican => {
+                // 02:00 local standard time, then 02:00 local summer time.
+                let start = nth_sunday(year, 3, 2)?.and_hms_opt(2, 0, 0)?.and_utc() - standard;
+                let end = nth_sunday(year, 11, 1)?.and_hms_opt(2, 0, 0)?.and_utc()
+                    - standard
+                    - Duration::hours(1);
+                Some((start, end))
+            }
+        }
+    }
+
+    /// The offset from UTC at instant `t`, in minutes.
+    pub fn offset_minutes_at(&self, t: Timestamp) -> i32 {
+        let utc = to_chrono(t);
+        let summer = self
+            .summer_time(utc.year())
+            .is_some_and(|(start, end)| utc >= start && utc < end);
+        self.standard_offset_minutes + if summer { 60 } else { 0 }
+    }
+
+    /// The wall-clock reading of instant `t` in this zone.
+    pub fn local(&self, t: Timestamp) -> ZonedTime {
+        let offset = self.offset_minutes_at(t);
+        let local = to_chrono(t) + Duration::minutes(i64::from(offset));
+        ZonedTime {
+            local: LocalDateTime(local.naive_utc()),
+            offset_minutes: offset,
+            zone: *self,
+        }
+    }
+
+    /// Every instant whose wall clock reads `local`: none in the hour skipped when clocks go
+    /// forward, two in the hour repeated when they go back, one otherwise.
+    fn instants_of(&self, local: LocalDateTime) -> Vec<Timestamp> {
+        let mut offsets = vec![
+            self.standard_offset_minutes + 60,
+            self.standard_offset_minutes,
+        ];
+        if self.rule == DaylightRule::None {
+            offsets.remove(0);
+        }
+        offsets
+            .into_iter()
+            .filter_map(|offset| {
+                let utc = local.0.and_utc() - Duration::minutes(i64::from(offset));
+                let t = Timestamp::from_unix_seconds(utc.timestamp())?;
+                (self.offset_minutes_at(t) == offset).then_some(t)
+            })
+            .collect()
+    }
+
+    /// The instant a wall-clock time designates, as calendars do: in the repeated autumn hour,
+    /// the first occurrence; in the skipped spring hour (02:30 does not exist in Paris on the
+    /// last Sunday of March), the instant one hour later on the clock (03:30), so a post
+    /// planned then goes out as soon as that wall time exists rather than being lost.
+    pub fn to_utc(&self, local: LocalDateTime) -> Timestamp {
+        if let Some(first) = self.instants_of(local).into_iter().min() {
+            return first;
+        }
+        let utc = local.0.and_utc() - Duration::minutes(i64::from(self.standard_offset_minutes));
+        Timestamp::from_unix_seconds(utc.timestamp()).unwrap_or(Timestamp::UNIX_EPOCH)
+    }
+
+    /// Whether `local` is a wall-clock time this zone skips (it is moved by [`Zone::to_utc`]).
+    pub fn is_skipped(&self, local: LocalDateTime) -> bool {
+        self.instants_of(local).is_empty()
+    }
+}
+
+impl Default for Zone {
+    fn default() -> Self {
+        Zone::PARIS
+    }
+}
+
+impl fmt::Display for Zone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl Serialize for Zone {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name)
+    }
+}
+
+impl<'de> Deserialize<'de> for Zone {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Zone::parse(&name).map_err(serde::de::Error::custom)
+    }
+}
+
+fn to_chrono(t: Timestamp) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(t.unix_seconds(), 0).unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+/// A date and time on a wall clock, without a zone, to the minute: `2026-12-12T14:00`.
+/// Serialises in that form; parsing also accepts seconds (dropped) and a space instead of `T`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LocalDateTime(NaiveDateTime);
+
+impl LocalDateTime {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        [
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%d %H:%M",
+            "%Y-%m-%d %H:%M:%S",
+        ]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .map(|at| LocalDateTime(at.with_second(0).unwrap_or(at)))
+        .ok_or_else(|| format!("{text:?} is not a local date and time: expected YYYY-MM-DDTHH:MM"))
+    }
+
+    /// `None` for an impossible date or time.
+    pub fn from_parts(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> Option<Self> {
+        NaiveDate::from_ymd_opt(year, month, day)?
+            .and_hms_opt(hour, minute, 0)
+            .map(LocalDateTime)
+    }
+
+    pub fn year(&self) -> i32 {
+        self.0.year()
+    }
+    pub fn month(&self) -> u32 {
+        self.0.month()
+    }
+    pub fn day(&self) -> u32 {
+        self.0.day()
+    }
+    pub fn hour(&self) -> u32 {
+        self.0.hour()
+    }
+    pub fn minute(&self) -> u32 {
+        self.0.minute()
+    }
+    /// Monday is 0, Sunday 6 (for weekly slots).
+    pub fn weekday_from_monday(&self) -> u32 {
+        self.0.weekday().num_days_from_monday()
+    }
+    /// The calendar date, `YYYY-MM-DD`.
+    pub fn date(&self) -> String {
+        self.0.format("%Y-%m-%d").to_string()
+    }
+    /// This wall time `days` days later (same clock reading).
+    pub fn plus_days(&self, days: i64) -> Self {
+        LocalDateTime(self.0 + Duration::days(days))
+    }
+}
+
+impl fmt::Display for LocalDateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%dT%H:%M"))
+    }
+}
+
+impl TryFrom<String> for LocalDateTime {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        LocalDateTime::parse(&text)
+    }
+}
+
+impl From<LocalDateTime> for String {
+    fn from(local: LocalDateTime) -> String {
+        local.to_string()
+    }
+}
+
+/// An instant read in a zone: the wall clock, the offset in force, and the zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZonedTime {
+    pub local: LocalDateTime,
+    pub offset_minutes: i32,
+    pub zone: Zone,
+}
+
+const MOIS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+impl ZonedTime {
+    /// `1er décembre 2026 à 14 h 05` (French typography).
+    pub fn format_fr(&self) -> String {
+        let l = self.local;
+        let month = MOIS.get(l.month() as usize - 1).copied().unwrap_or("");
+        let day = if l.day() == 1 {
+            "1er".to_owned()
+        } else {
+            l.day().to_string()
+        };
+        format!(
+            "{day} {month} {} à {} h {:02}",
+            l.year(),
+            l.hour(),
+            l.minute()
+        )
+    }
+
+    /// `1 December 2026 at 14:05`.
+    pub fn format_en(&self) -> String {
+        let l = self.local;
+        let month = MONTHS.get(l.month() as usize - 1).copied().unwrap_or("");
+        format!(
+            "{} {month} {} at {:02}:{:02}",
+            l.day(),
+            l.year(),
+            l.hour(),
+            l.minute()
+        )
+    }
+
+    /// RFC 3339 with this zone's offset, e.g. `2026-07-14T22:00:00+02:00` (schema.org dates).
+    pub fn to_rfc3339(&self) -> String {
+        let sign = if self.offset_minutes < 0 { '-' } else { '+' };
+        let minutes = self.offset_minutes.abs();
+        format!(
+            "{}:00{sign}{:02}:{:02}",
+            self.local,
+            minutes / 60,
+            minutes % 60
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
+    fn local(text: &str) -> LocalDateTime {
+        LocalDateTime::parse(text).unwrap()
+    }
+
+    #[test]
+    fn paris_switches_at_the_eu_instants() {
+        let paris = Zone::PARIS;
+        // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
+        assert_eq!(paris.offset_minutes_at(at("2026-03-29T00:59:59Z")), 60);
+        assert_eq!(paris.offset_minutes_at(at("2026-03-29T01:00:00Z")), 120);
+        assert_eq!(paris.offset_minutes_at(at("2026-10-25T00:59:59Z")), 120);
+        assert_eq!(paris.offset_minutes_at(at("2026-10-25T01:00:00Z")), 60);
+        assert_eq!(
+            paris.local(at("2026-12-01T13:05:00Z")).format_fr(),
+            "1er décembre 2026 à 14 h 05"
+        );
+        assert_eq!(
+            paris.local(at("2026-07-14T20:00:00Z")).format_en(),
+            "14 July 2026 at 22:00"
+        );
+        // New Year's Eve in UTC is already next year in Paris.
+        assert_eq!(
+            paris.local(at("2026-12-31T23:30:00Z")).format_fr(),
+            "1er janvier 2027 à 0 h 30"
+        );
+        assert_eq!(
+            paris.local(at("2026-07-14T20:00:00Z")).to_rfc3339(),
+            "2026-07-14T22:00:00+02:00"
+        );
+    }
+
+    #[test]
+    fn wall_clock_times_keep_their_meaning_across_the_change() {
+        let paris = Zone::PARIS;
+        // 10:00 on the Saturday before and the Sunday of the spring change: one hour apart in
+        // UTC terms of offset, same on the wall.
+        assert_eq!(
+            paris.to_utc(local("2026-03-28T10:00")),
+            at("2026-03-28T09:00:00Z")
+        );
+        assert_eq!(
+            paris.to_utc(local("2026-03-29T10:00")),
+            at("2026-03-29T08:00:00Z")
+        );
+        // The skipped hour moves forward; the repeated hour takes its first occurrence.
+        assert!(paris.is_skipped(local("2026-03-29T02:30")));
+        assert_eq!(
+            paris.to_utc(local("2026-03-29T02:30")),
+            at("2026-03-29T01:30:00Z")
+        );
+        assert_eq!(
+            paris.local(at("2026-03-29T01:30:00Z")).local,
+            local("2026-03-29T03:30")
+        );
+        assert!(!paris.is_skipped(local("2026-10-25T02:30")));
+        assert_eq!(
+            paris.to_utc(local("2026-10-25T02:30")),
+            at("2026-10-25T00:30:00Z")
+        );
+        // Round trip over a whole year, every 7 hours.
+        let mut t = at("2026-01-01T00:00:00Z").unix_seconds();
+        while t < at("2027-01-01T00:00:00Z").unix_seconds() {
+            let instant = Timestamp::from_unix_seconds(t).unwrap();
+            let wall = paris.local(instant).local;
+            let back = paris.to_utc(wall);
+            // Only the repeated autumn hour maps back to its earlier occurrence.
+            assert!(
+                back == instant || back.unix_seconds() == t - 3600,
+                "{instant}"
+            );
+            t += 7 * 3600;
+        }
+    }
+
+    #[test]
+    fn overseas_and_north_american_zones() {
+        let reunion = Zone::parse("indian/reunion").unwrap();
+        assert_eq!(reunion.name(), "Indian/Reunion");
+        assert_eq!(
+            reunion.to_utc(local("2026-07-01T18:30")),
+            at("2026-07-01T14:30:00Z")
+        );
+        let marquesas = Zone::parse("Pacific/Marquesas").unwrap();
+        assert_eq!(
+            marquesas.local(at("2026-01-01T12:00:00Z")).to_rfc3339(),
+            "2026-01-01T02:30:00-09:30"
+        );
+        // Miquelon: -3, summer -2 from 8 March 2026 05:00 UTC to 1 November 2026 04:00 UTC.
+        let miquelon = Zone::parse("America/Miquelon").unwrap();
+        assert_eq!(miquelon.offset_minutes_at(at("2026-03-08T04:59:00Z")), -180);
+        assert_eq!(miquelon.offset_minutes_at(at("2026-03-08T05:00:00Z")), -120);
+        assert_eq!(miquelon.offset_minutes_at(at("2026-11-01T03:59:00Z")), -120);
+        assert_eq!(miquelon.offset_minutes_at(at("2026-11-01T04:00:00Z")), -180);
+        let error = Zone::parse("Mars/Olympus").unwrap_err();
+        assert_eq!(error.code(), "unknown_time_zone");
+        assert!(error.to_string().contains("Europe/Paris"));
+    }
+
+    #[test]
+    fn local_date_times_parse_strictly() {
+        assert_eq!(local("2026-12-12 14:00:59").to_string(), "2026-12-12T14:00");
+        assert!(LocalDateTime::parse("2026-02-30T10:00").is_err());
+        assert!(LocalDateTime::parse("12/12/2026 14:00").is_err());
+        assert_eq!(local("2026-11-30T10:00").weekday_from_monday(), 0);
+        let json = serde_json::to_string(&(Zone::PARIS, local("2026-12-12T14:00"))).unwrap();
+        assert_eq!(json, r#"["Europe/Paris","2026-12-12T14:00"]"#);
+        let back: (Zone, LocalDateTime) = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, (Zone::PARIS, local("2026-12-12T14:00")));
+        assert!(serde_json::from_str::<Zone>(r#""Nowhere/Else""#).is_err());
+    }
+}

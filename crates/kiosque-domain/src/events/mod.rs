@@ -35,6 +35,7 @@ use crate::showcases::model::{ImageRequest, Placement};
 use crate::showcases::text;
 use crate::store::{self, KvStore, StoreError};
 use crate::web::HttpsUrl;
+use crate::zone::{LocalDateTime, Zone};
 
 pub mod ical;
 
@@ -154,8 +155,9 @@ pub struct Event {
     pub description: String,
     pub starts_at: Timestamp,
     pub ends_at: Timestamp,
-    /// The IANA zone staff gave the times in; pages show local times in it.
-    pub time_zone: String,
+    /// The zone staff gave the times in; pages show local times in it.
+    #[serde(default)]
+    pub time_zone: Zone,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub place: Option<Place>,
     /// Also (or only) followed online.
@@ -215,7 +217,8 @@ pub struct PlaceRequest {
     pub address: Option<String>,
 }
 
-/// `POST /api/events` and `PUT /api/events/:id`. Times are RFC 3339 with an offset
+/// `POST /api/events` and `PUT /api/events/:id`. Times are wall-clock times in `time_zone`
+/// (`2026-12-12T14:00`, Europe/Paris by default), or RFC 3339 with an offset
 /// (`2026-12-12T14:00:00+01:00`, `...Z`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -243,7 +246,7 @@ pub struct NewEvent {
     pub description: String,
     pub starts_at: Timestamp,
     pub ends_at: Timestamp,
-    pub time_zone: String,
+    pub time_zone: Zone,
     pub place: Option<Place>,
     pub online: bool,
     pub stream_url: Option<HttpsUrl>,
@@ -253,17 +256,14 @@ pub struct NewEvent {
     pub image: Option<Placement>,
 }
 
-/// The zone events are given in when the request names none.
-pub const DEFAULT_TIME_ZONE: &str = "Europe/Paris";
-
 impl NewEvent {
     pub fn parse(req: EventRequest) -> Result<Self, EventError> {
         let title = text::line("title", &req.title, MAX_TITLE_CHARS).map_err(invalid)?;
         let description = text::paragraphs("description", &req.description, MAX_DESCRIPTION_CHARS)
             .map_err(invalid)?;
         let time_zone = parse_zone(req.time_zone.as_deref())?;
-        let starts_at = parse_time("starts_at", &req.starts_at, &time_zone)?;
-        let ends_at = parse_time("ends_at", &req.ends_at, &time_zone)?;
+        let starts_at = parse_time("starts_at", &req.starts_at, time_zone)?;
+        let ends_at = parse_time("ends_at", &req.ends_at, time_zone)?;
         if ends_at <= starts_at {
             return Err(invalid(format!(
                 "ends_at: must be after starts_at ({starts_at}), got {ends_at}"
@@ -320,19 +320,29 @@ impl NewEvent {
     }
 }
 
-fn parse_zone(raw: Option<&str>) -> Result<String, EventError> {
-    let name = raw
-        .map(str::trim)
-        .filter(|z| !z.is_empty())
-        .unwrap_or(DEFAULT_TIME_ZONE);
-    Ok(name.to_owned())
+/// The request's zone; Europe/Paris when it names none.
+fn parse_zone(raw: Option<&str>) -> Result<Zone, EventError> {
+    match raw.map(str::trim).filter(|z| !z.is_empty()) {
+        None => Ok(Zone::PARIS),
+        Some(name) => Zone::parse(name).map_err(|e| invalid(format!("time_zone: {e}"))),
+    }
 }
 
-fn parse_time(field: &str, raw: &str, _zone: &str) -> Result<Timestamp, EventError> {
-    Timestamp::parse(raw.trim()).map_err(|_| {
+/// A wall-clock time in `zone` (`2026-12-12T14:00`), or an instant with its offset.
+fn parse_time(field: &str, raw: &str, zone: Zone) -> Result<Timestamp, EventError> {
+    let raw = raw.trim();
+    if let Ok(local) = LocalDateTime::parse(raw) {
+        if zone.is_skipped(local) {
+            return Err(invalid(format!(
+                "{field}: {raw} does not exist in {zone} (the clocks go forward then)"
+            )));
+        }
+        return Ok(zone.to_utc(local));
+    }
+    Timestamp::parse(raw).map_err(|_| {
         invalid(format!(
-            "{field}: must be a date and time with its offset, e.g. 2026-12-12T14:00:00+01:00, got {:?}",
-            raw.trim()
+            "{field}: must be a local date and time such as 2026-12-12T14:00 (in time_zone), \
+             or with its offset such as 2026-12-12T14:00:00+01:00; got {raw:?}"
         ))
     })
 }
@@ -346,7 +356,8 @@ pub struct Entry {
     pub title: String,
     pub starts_at: Timestamp,
     pub ends_at: Timestamp,
-    pub time_zone: String,
+    #[serde(default)]
+    pub time_zone: Zone,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub place: Option<String>,
     pub online: bool,
@@ -365,7 +376,7 @@ impl Entry {
             title: e.title.clone(),
             starts_at: e.starts_at,
             ends_at: e.ends_at,
-            time_zone: e.time_zone.clone(),
+            time_zone: e.time_zone,
             place: e.place.as_ref().map(|p| p.name.clone()),
             online: e.online,
             has_stream: e.stream_url.is_some(),
@@ -482,7 +493,7 @@ pub fn create(
             description: String::new(),
             starts_at: now,
             ends_at: now,
-            time_zone: String::new(),
+            time_zone: Zone::PARIS,
             place: None,
             online: false,
             stream_url: None,
@@ -522,7 +533,7 @@ fn with_content(mut e: Event, new: &NewEvent) -> Event {
     e.description = new.description.clone();
     e.starts_at = new.starts_at;
     e.ends_at = new.ends_at;
-    e.time_zone = new.time_zone.clone();
+    e.time_zone = new.time_zone;
     e.place = new.place.clone();
     e.online = new.online;
     e.stream_url = new.stream_url.clone();

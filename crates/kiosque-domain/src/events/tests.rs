@@ -54,7 +54,10 @@ fn bad_input_gets_precise_errors() {
         with("ends_at", json!("2027-02-12T13:00:00+01:00")),
         "ends_at: an event lasts at most 31 days; create one event per session"
     );
-    assert!(with("starts_at", json!("demain")).starts_with("starts_at: must be a date and time"));
+    assert!(
+        with("starts_at", json!("demain"))
+            .starts_with("starts_at: must be a local date and time such as 2026-12-12T14:00")
+    );
     assert_eq!(
         with("place", json!(null)),
         "place: an event needs a place, or \"online\": true (or a stream_url)"
@@ -67,6 +70,21 @@ fn bad_input_gets_precise_errors() {
         with("title", json!("t".repeat(201))),
         "title: must be at most 200 characters, got 201"
     );
+    assert_eq!(
+        with("time_zone", json!("Mars/Olympus")),
+        "time_zone: unknown time zone \"Mars/Olympus\": give an IANA name such as \"Europe/Paris\", \"Indian/Reunion\" or \"America/Martinique\""
+    );
+    assert!(
+        with("starts_at", json!("2027-03-28T02:30")).contains("does not exist in Europe/Paris")
+    );
+    // Wall-clock times are read in the event's zone: 14:00 in Réunion is 10:00 UTC.
+    let mut local = base();
+    local["starts_at"] = json!("2026-12-12T14:00");
+    local["ends_at"] = json!("2026-12-12T16:30");
+    local["time_zone"] = json!("Indian/Reunion");
+    let parsed = parse(local).unwrap();
+    assert_eq!(parsed.starts_at, at("2026-12-12T10:00:00Z"));
+    assert_eq!(parsed.time_zone.name(), "Indian/Reunion");
     // Online only is fine.
     let mut online = base();
     online["place"] = json!(null);

@@ -80,8 +80,12 @@ fn location(place: Option<String>, online: bool) -> Option<String> {
     }
 }
 
-/// A whole VCALENDAR document named `name`, stamped `now`.
-pub fn calendar(name: &str, events: &[VEvent], now: Timestamp) -> String {
+/// A whole VCALENDAR document named `name`.
+///
+/// Each DTSTAMP is the event's last change rather than the time of the request: the RFC lets
+/// a published calendar stamp its events so, and the document then only changes when an
+/// event does, so its ETag lets calendar apps and caches revalidate cheaply.
+pub fn calendar(name: &str, events: &[VEvent]) -> String {
     let mut out = String::with_capacity(256 + events.len() * 512);
     let mut line = |text: String| push_folded(&mut out, &text);
     line("BEGIN:VCALENDAR".into());
@@ -93,7 +97,7 @@ pub fn calendar(name: &str, events: &[VEvent], now: Timestamp) -> String {
     for e in events {
         line("BEGIN:VEVENT".into());
         line(format!("UID:{}", escape_text(&e.uid)));
-        line(format!("DTSTAMP:{}", utc(now)));
+        line(format!("DTSTAMP:{}", utc(e.last_modified)));
         line(format!("DTSTART:{}", utc(e.starts_at)));
         line(format!("DTEND:{}", utc(e.ends_at)));
         line(format!("SUMMARY:{}", escape_text(&e.summary)));
@@ -245,11 +249,7 @@ mod tests {
     fn a_calendar_parses_back_with_its_text_intact() {
         let summary = "Conte, musique; et \\ goûter";
         let description = "Ligne 1\nLigne 2, avec virgule; point-virgule";
-        let ics = calendar(
-            "Agenda, médiathèque",
-            &[sample(summary, description)],
-            at("2026-11-29T15:00:00Z"),
-        );
+        let ics = calendar("Agenda, médiathèque", &[sample(summary, description)]);
         let props = parse(&ics).unwrap();
         let get = |name: &str| {
             props
@@ -268,7 +268,7 @@ mod tests {
             "Salle Jules-Verne, 1 rue de la Paix; Nantes"
         );
         assert_eq!(get("UID"), "abc123@bib.example");
-        assert_eq!(get("DTSTAMP"), "20261129T150000Z");
+        assert_eq!(get("DTSTAMP"), "20261101T100000Z");
         assert_eq!(get("DTSTART"), "20261212T130000Z");
         assert_eq!(get("DTEND"), "20261212T150000Z");
         assert_eq!(get("SEQUENCE"), "3");
@@ -282,7 +282,7 @@ mod tests {
     fn long_lines_fold_at_75_octets_without_splitting_characters() {
         // "é" is 2 octets: a naive 75-byte cut would land inside one.
         let long = "é".repeat(100) + &"x".repeat(51);
-        let ics = calendar("A", &[sample(&long, "")], at("2026-11-29T15:00:00Z"));
+        let ics = calendar("A", &[sample(&long, "")]);
         for line in ics.split("\r\n") {
             assert!(
                 line.len() <= MAX_LINE_OCTETS,

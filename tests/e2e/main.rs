@@ -8,4 +8,5 @@ mod contests;
 mod host;
 mod polls;
 mod questions;
+mod showcases;
 mod site;

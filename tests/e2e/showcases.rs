@@ -170,7 +170,7 @@ fn staff_build_each_kind_and_patrons_see_only_published_pages() {
     assert_eq!(json_ld(&page)["@type"], "ExhibitionEvent");
     assert_eq!(json_ld(&page)["location"]["@type"], "VirtualLocation");
     assert!(
-        page.contains("<h3>Avant-propos</h3>"),
+        page.contains("<h4>Avant-propos</h4>"),
         "Markdown introduction"
     );
     let room = html_of(&app, &format!("/showcases/{expo_id}/rooms/1"));

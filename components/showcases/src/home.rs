@@ -1,11 +1,9 @@
 //! `GET /`: the home page. Featured showcases, what is live now, the next events, open polls
-//! and the site's sections. Costs 6 store calls whatever the amount of content: 2 (featured
-//! showcases) + 1 (the calendar) + 3 (the newest page of the polls index, open ones kept).
+//! and the site's sections. Costs 6 store calls whatever the amount of content (see
+//! `kiosque_domain::showcases::home`).
 
 use kiosque_domain::Clock;
-use kiosque_domain::events;
-use kiosque_domain::polls::{PollStatus, index as poll_index};
-use kiosque_domain::showcases::index as showcase_index;
+use kiosque_domain::showcases::{ShowcaseError, home};
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta};
 use kiosque_spin::response::html;
@@ -14,10 +12,6 @@ use serde_json::json;
 use spin_sdk::http::{Params, Request, Response};
 
 use crate::render::{self, cached};
-
-/// Upcoming events and open polls shown on the home page at most.
-const HOME_EVENTS: usize = 4;
-const HOME_POLLS: usize = 5;
 
 /// One section of the site, as announced on the home page.
 struct Section {
@@ -68,10 +62,13 @@ const SECTIONS: &[Section] = &[
 pub fn home(req: Request, _params: Params) -> Result<Response, PageError> {
     let ctx = PageContext::from_request(&req);
     let now = SystemClock.now();
-    let store = SpinStore::open_default().map_err(events::EventError::from)?;
-    let featured = showcase_index::featured(&store, now)?;
-    let calendar = events::upcoming(&store, now, 1)?;
-    let open_polls = poll_index::list(&store, now, Some(PollStatus::Open), None)?.polls;
+    let store = SpinStore::open_default().map_err(ShowcaseError::from)?;
+    let home::Home {
+        featured,
+        live,
+        upcoming,
+        open_polls,
+    } = home::load(&store, now)?;
 
     let library = escape(&ctx.library_name);
     let (welcome, intro) = match ctx.lang {
@@ -88,13 +85,13 @@ pub fn home(req: Request, _params: Params) -> Result<Response, PageError> {
     };
     let mut body = format!("<h1>{welcome}</h1>\n<p class=\"lead\">{intro}</p>\n");
 
-    if !calendar.live.is_empty() {
+    if !live.is_empty() {
         body.push_str(&format!(
             "<section class=\"live\" aria-labelledby=\"live-now\">\
              <h2 id=\"live-now\">{}</h2>\n<ul class=\"events\">\n",
             ctx.t("En direct maintenant", "Live now")
         ));
-        for e in &calendar.live {
+        for e in &live {
             body.push_str(&render::event_item(&ctx, e, true));
         }
         body.push_str("</ul></section>\n");
@@ -111,12 +108,12 @@ pub fn home(req: Request, _params: Params) -> Result<Response, PageError> {
         body.push_str("</ul></section>\n");
     }
 
-    if !calendar.upcoming.is_empty() {
+    if !upcoming.is_empty() {
         body.push_str(&format!(
             "<section aria-labelledby=\"next-events\"><h2 id=\"next-events\">{}</h2>\n<ul class=\"events\">\n",
             ctx.t("Prochains rendez-vous", "Upcoming events")
         ));
-        for e in calendar.upcoming.iter().take(HOME_EVENTS) {
+        for e in &upcoming {
             body.push_str(&render::event_item(&ctx, e, false));
         }
         body.push_str(&format!(
@@ -131,7 +128,7 @@ pub fn home(req: Request, _params: Params) -> Result<Response, PageError> {
             "<section aria-labelledby=\"open-polls\"><h2 id=\"open-polls\">{}</h2>\n<ul>\n",
             ctx.t("Donnez votre avis", "Have your say")
         ));
-        for (poll, _) in open_polls.iter().take(HOME_POLLS) {
+        for poll in &open_polls {
             body.push_str(&format!(
                 "<li><a href=\"{}\">{}</a></li>\n",
                 escape(&ctx.link(&format!("/polls/{}", poll.id))),

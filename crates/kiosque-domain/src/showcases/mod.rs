@@ -31,6 +31,7 @@ use crate::ids;
 use crate::keys;
 use crate::store::{self, KvStore, StoreError};
 
+pub mod home;
 pub mod index;
 pub mod isbn;
 pub mod model;

@@ -281,3 +281,114 @@ fn public_reads_cost_the_same_with_few_or_many_showcases() {
     assert_eq!(few, many);
     assert_eq!(few, vec![2, 2, 1, 1]);
 }
+
+/// The store calls of every public page, with few and with many showcases, events and polls
+/// (the figures in ARCHITECTURE.md): home 6, showcase list and its feeds 2, a showcase or a
+/// room 1, the events list, its feeds and the calendar 1, an event or its `.ics` 1.
+#[test]
+fn every_public_page_costs_the_same_with_few_or_many_items() {
+    use crate::events::{self, EventId, EventRequest, NewEvent};
+    use crate::polls::{self, CreatePollRequest, NewPoll, PollId};
+
+    /// One public page's store reads.
+    type Page<'a> = Box<dyn Fn() + 'a>;
+
+    fn costs(showcases: u32, events_count: u32, polls_count: u32) -> Vec<(&'static str, u64)> {
+        let store = MemoryStore::new();
+        let c = clock();
+        let mut last_showcase = None;
+        for i in 0..showcases {
+            let mut bytes = [0u8; 10];
+            bytes[..4].copy_from_slice(&i.to_be_bytes());
+            let s = create(&store, &c, ShowcaseId::generate(bytes), playlist("x")).unwrap();
+            publish(&store, &c, &s.id, None).unwrap();
+            if i % 50 == 0 {
+                feature(&store, &c, &s.id, true).unwrap();
+            }
+            last_showcase = Some(s.id);
+        }
+        let mut last_event = None;
+        for i in 0..events_count {
+            // From an hour ago (live now) onwards, 2.5 hours apart: under the monthly cap.
+            let start = c.0.unix_seconds() - 3_600 + i64::from(i) * 9_000;
+            let at = |t: i64| Timestamp::from_unix_seconds(t).unwrap().to_string();
+            let req: EventRequest = serde_json::from_value(json!({
+                "title": "x", "starts_at": at(start), "ends_at": at(start + 7_200), "online": true
+            }))
+            .unwrap();
+            let mut bytes = [1u8; 10];
+            bytes[..4].copy_from_slice(&i.to_be_bytes());
+            let e = events::create(
+                &store,
+                &c,
+                EventId::generate(bytes),
+                NewEvent::parse(req).unwrap(),
+            )
+            .unwrap();
+            events::publish(&store, &c, &e.id, None).unwrap();
+            last_event = Some(e.id);
+        }
+        for i in 0..polls_count {
+            let mut bytes = [2u8; 10];
+            bytes[..4].copy_from_slice(&i.to_be_bytes());
+            let new =
+                NewPoll::parse(CreatePollRequest::simple("Q ?", &["a", "b"]), c.0, false).unwrap();
+            polls::create_poll(&store, &c, PollId::generate(bytes), new).unwrap();
+        }
+        let (s, e) = (last_showcase.unwrap(), last_event.unwrap());
+        let pages: Vec<(&'static str, Page)> = vec![
+            (
+                "home",
+                Box::new(|| {
+                    let home = home::load(&store, c.0).unwrap();
+                    assert!(!home.featured.is_empty() && !home.live.is_empty());
+                    assert!(!home.open_polls.is_empty());
+                }),
+            ),
+            (
+                "showcases list, showcase feeds",
+                Box::new(|| {
+                    index::list(&store, Audience::Public(c.0), None).unwrap();
+                }),
+            ),
+            (
+                "showcase, exhibition room",
+                Box::new(|| {
+                    get_public(&store, &s, c.0).unwrap();
+                }),
+            ),
+            (
+                "events list, event feeds",
+                Box::new(|| {
+                    events::upcoming(&store, c.0, 1).unwrap();
+                }),
+            ),
+            (
+                "events.ics",
+                Box::new(|| {
+                    events::calendar(&store, c.0).unwrap();
+                }),
+            ),
+            (
+                "event, event.ics",
+                Box::new(|| {
+                    events::get_public(&store, &e, c.0).unwrap();
+                }),
+            ),
+        ];
+        pages
+            .into_iter()
+            .map(|(name, page)| {
+                store.reset_ops();
+                page();
+                assert_eq!(store.ops().get_keys, 0, "{name}");
+                (name, store.ops().total())
+            })
+            .collect()
+    }
+    let few = costs(10, 10, 3);
+    let many = costs(10_000, 2_000, 300);
+    assert_eq!(few, many);
+    let figures: Vec<u64> = few.iter().map(|(_, n)| *n).collect();
+    assert_eq!(figures, vec![6, 2, 1, 1, 1, 1], "{few:?}");
+}

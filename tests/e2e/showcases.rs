@@ -198,6 +198,47 @@ fn staff_build_each_kind_and_patrons_see_only_published_pages() {
     );
     assert!(widget.text().unwrap().contains("target=\"_top\""));
 
+    // One item at a time: add, replace, remove.
+    let added = admin(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/showcases/{expo_id}/items"),
+        Some(&json!({"type": "room", "title": "Le cirque", "images": [image(4, "Un clown")]})),
+    );
+    assert_eq!(added.status(), 201);
+    assert_eq!(
+        added.json::<Value>().unwrap()["items"][2]["title"],
+        "Le cirque"
+    );
+    let (status, code, message) = error(admin(
+        &app,
+        reqwest::Method::PUT,
+        &format!("/api/showcases/{expo_id}/items/2"),
+        Some(&json!({"type": "room", "title": "Le cirque", "images": [
+            {"url": "https://img.example/4.jpg", "width": 800, "height": 600}]})),
+    ));
+    assert_eq!(
+        (status, code.as_str(), message.as_str()),
+        (
+            400,
+            "invalid_showcase",
+            "items[2].images[0].alt: every image needs alternative text describing it for patrons who cannot see it"
+        )
+    );
+    let removed = admin(
+        &app,
+        reqwest::Method::DELETE,
+        &format!("/api/showcases/{expo_id}/items/2"),
+        None,
+    );
+    assert_eq!(
+        removed.json::<Value>().unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
     // Reorder, then unpublish: gone again.
     let reordered = app.post_json_as_admin(
         &format!("/api/showcases/{expo_id}/order"),

@@ -5,7 +5,8 @@
 use kiosque_domain::events::{self, Event, EventError, EventId, EventRequest, NewEvent};
 use kiosque_domain::showcases::index::{self, Audience};
 use kiosque_domain::showcases::{
-    self, NewShowcase, Showcase, ShowcaseError, ShowcaseId, ShowcaseRequest, Visibility,
+    self, ItemRequest, NewShowcase, Showcase, ShowcaseError, ShowcaseId, ShowcaseRequest,
+    Visibility,
 };
 use kiosque_domain::zone::{LocalDateTime, Zone};
 use kiosque_domain::{Clock, Timestamp};
@@ -160,6 +161,43 @@ pub fn reorder_items(req: Request, params: Params) -> Result<Response, ApiError>
     let id = showcase_id(&params)?;
     let body: OrderRequest = parse_body(&req)?;
     let s = showcases::reorder(&store, &SystemClock, &id, &body.order)?;
+    Ok(showcase_response(&req, &s, 200))
+}
+
+/// `POST /api/showcases/:id/items` (admin): appends one item, 201 with the showcase.
+pub fn add_item(req: Request, params: Params) -> Result<Response, ApiError> {
+    let store = staff_write(&req)?;
+    let id = showcase_id(&params)?;
+    let item: ItemRequest = parse_body(&req)?;
+    let s = showcases::add_item(&store, &SystemClock, &id, &item)?;
+    Ok(showcase_response(&req, &s, 201))
+}
+
+fn item_index(params: &Params) -> Result<usize, ApiError> {
+    let raw = params.get("index").unwrap_or("");
+    raw.parse::<usize>().map_err(|_| {
+        ApiError::from(ShowcaseError::Invalid(format!(
+            "item index: must be a whole number from 0, got {raw:?}"
+        )))
+    })
+}
+
+/// `PUT /api/showcases/:id/items/:index` (admin): replaces one item (0-based).
+pub fn replace_item(req: Request, params: Params) -> Result<Response, ApiError> {
+    let store = staff_write(&req)?;
+    let id = showcase_id(&params)?;
+    let index = item_index(&params)?;
+    let item: ItemRequest = parse_body(&req)?;
+    let s = showcases::replace_item(&store, &SystemClock, &id, index, &item)?;
+    Ok(showcase_response(&req, &s, 200))
+}
+
+/// `DELETE /api/showcases/:id/items/:index` (admin): removes one item.
+pub fn remove_item(req: Request, params: Params) -> Result<Response, ApiError> {
+    let store = staff_write(&req)?;
+    let id = showcase_id(&params)?;
+    let index = item_index(&params)?;
+    let s = showcases::remove_item(&store, &SystemClock, &id, index)?;
     Ok(showcase_response(&req, &s, 200))
 }
 

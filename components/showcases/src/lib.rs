@@ -41,6 +41,9 @@ fn routes() -> Router {
     router.put("/api/showcases/:id", api::edit_showcase); // admin
     router.delete("/api/showcases/:id", api::delete_showcase); // admin
     router.post("/api/showcases/:id/order", api::reorder_items); // admin
+    router.post("/api/showcases/:id/items", api::add_item); // admin, appends one
+    router.put("/api/showcases/:id/items/:index", api::replace_item); // admin, 0-based
+    router.delete("/api/showcases/:id/items/:index", api::remove_item); // admin
     router.post("/api/showcases/:id/publish", api::publish_showcase); // admin, {"at"?}
     router.post("/api/showcases/:id/unpublish", api::unpublish_showcase); // admin
     router.post("/api/showcases/:id/feature", api::feature_showcase); // admin

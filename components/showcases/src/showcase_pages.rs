@@ -177,12 +177,7 @@ fn track(ctx: &PageContext, t: &Track) -> String {
         details.push(year.to_string());
     }
     if let Some(d) = t.duration_secs {
-        details.push(format!(
-            "<span aria-label=\"{} {}\">{}</span>",
-            ctx.t("durée", "duration"),
-            render::clock_duration(d),
-            render::clock_duration(d)
-        ));
+        details.push(render::clock_duration(d));
     }
     let mut links = Vec::new();
     if let Some(url) = render::catalogue_url(t.catalogue_url.as_ref(), None) {

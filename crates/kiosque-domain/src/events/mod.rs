@@ -44,8 +44,12 @@ pub const MAX_DESCRIPTION_CHARS: usize = 8_000;
 pub const MAX_DURATION_DAYS: i64 = 31;
 /// Months the public calendar reads: two back (events still running) and the next eleven.
 pub const WINDOW_MONTHS: u32 = 14;
-/// Events starting in one month at most: bounds the month document (about 500 bytes each).
-pub const MAX_EVENTS_PER_MONTH: usize = 400;
+/// Events starting in one month at most (eight a day): bounds the month document. An entry
+/// is at most about 2.5 KB (200-character title and place, 160-character summary, all in
+/// 4-byte characters), so a full month stays under 650 KB, within Spin's 1 MB.
+pub const MAX_EVENTS_PER_MONTH: usize = 250;
+/// Characters of the description kept in calendar entries (lists and feeds).
+pub const ENTRY_SUMMARY_CHARS: usize = 160;
 /// Events per page of the upcoming list.
 pub const PAGE_SIZE: usize = 20;
 /// Slots per page of the staff list.
@@ -370,7 +374,7 @@ pub struct Entry {
 
 impl Entry {
     pub fn of(e: &Event) -> Entry {
-        let summary: String = e.description.chars().take(280).collect();
+        let summary: String = e.description.chars().take(ENTRY_SUMMARY_CHARS).collect();
         Entry {
             id: e.id.clone(),
             title: e.title.clone(),

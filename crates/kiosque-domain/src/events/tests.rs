@@ -188,7 +188,7 @@ fn public_reads_cost_the_same_with_few_or_many_events() {
         let mut last = None;
         for i in 0..count {
             // Spread over the next ten months, under the monthly cap.
-            let start = now().unix_seconds() + 86_400 + i64::from(i) * 9_000;
+            let start = now().unix_seconds() + 86_400 + i64::from(i) * 12_000;
             let s = Timestamp::from_unix_seconds(start).unwrap();
             let e = Timestamp::from_unix_seconds(start + 3_600).unwrap();
             let new = event("x", &s.to_string(), &e.to_string());
@@ -226,30 +226,25 @@ fn public_reads_cost_the_same_with_few_or_many_events() {
 fn a_month_document_stays_bounded() {
     let store = MemoryStore::new();
     let clock = FixedClock(now());
+    // The worst case: the longest title and description, in 4-byte characters.
+    let worst = || {
+        parse(json!({"title": "😀".repeat(MAX_TITLE_CHARS), "description": "😀".repeat(MAX_DESCRIPTION_CHARS),
+                     "starts_at": "2026-12-05T10:00:00Z", "ends_at": "2026-12-05T11:00:00Z",
+                     "place": {"name": "😀".repeat(MAX_TITLE_CHARS)}, "online": true}))
+        .unwrap()
+    };
     for i in 0..MAX_EVENTS_PER_MONTH as u32 {
-        create(
-            &store,
-            &clock,
-            eid(i),
-            event("x", "2026-12-05T10:00:00Z", "2026-12-05T11:00:00Z"),
-        )
-        .unwrap();
+        create(&store, &clock, eid(i), worst()).unwrap();
     }
-    let err = create(
-        &store,
-        &clock,
-        eid(9_999),
-        event("x", "2026-12-05T10:00:00Z", "2026-12-05T11:00:00Z"),
-    )
-    .unwrap_err();
+    let err = create(&store, &clock, eid(9_999), worst()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "starts_at: the calendar of 2026-12 is full (400 events)"
+        "starts_at: the calendar of 2026-12 is full (250 events)"
     );
     let bytes = store.get(&keys::event_month("2026-12")).unwrap().unwrap();
-    assert!(bytes.len() < 400_000, "{} bytes", bytes.len());
-    // The refused event left no slot behind in the staff list (its slot was the 401st).
-    assert!(!store.exists(&keys::event_slot(401)).unwrap());
+    assert!(bytes.len() < 700_000, "{} bytes", bytes.len());
+    // The refused event left no slot behind in the staff list (its slot was the 251st).
+    assert!(!store.exists(&keys::event_slot(251)).unwrap());
     let (all, _) = list_all(&store, None).unwrap();
     assert_eq!(all.len(), 49);
 }

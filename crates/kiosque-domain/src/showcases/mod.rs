@@ -44,6 +44,23 @@ pub use model::{
 
 /// Attempts of a compare-and-swap loop before answering "busy".
 const CAS_ATTEMPTS: usize = 8;
+/// The largest stored showcase, in bytes of JSON: half of Spin's 1 MB guarantee. The field
+/// limits allow more in the worst case (60 long book extracts written in 4-byte characters),
+/// so the whole document is checked too, with an error staff can act on.
+pub const MAX_DOCUMENT_BYTES: usize = 500_000;
+
+/// Encodes a showcase for `key`, refusing one too large to store.
+fn encode(key: &str, showcase: &Showcase) -> Result<Vec<u8>, ShowcaseError> {
+    let bytes = store::to_json(key, showcase)?;
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(ShowcaseError::Invalid(format!(
+            "showcase: too large to store ({} bytes, at most {MAX_DOCUMENT_BYTES}): \
+             shorten texts or split it into two showcases",
+            bytes.len()
+        )));
+    }
+    Ok(bytes)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShowcaseError {
@@ -136,8 +153,7 @@ pub fn create(
     new: NewShowcase,
 ) -> Result<Showcase, ShowcaseError> {
     let now = clock.now();
-    let slot = index::reserve(store)?;
-    let showcase = Showcase {
+    let mut showcase = Showcase {
         id,
         kind: new.kind,
         title: new.title,
@@ -150,12 +166,16 @@ pub fn create(
         created_at: now,
         updated_at: now,
         version: 1,
-        slot,
+        // The longest slot number, so the size check below holds for the real one.
+        slot: u64::MAX,
     };
+    let key = keys::showcase(&showcase.id);
+    encode(&key, &showcase)?;
+    let slot = index::reserve(store)?;
+    showcase.slot = slot;
     let card = index::Card::of(&showcase);
     store.set_json(&keys::showcase_slot(slot), &card)?;
-    let key = keys::showcase(&showcase.id);
-    if !store.compare_and_swap(&key, None, &store::to_json(&key, &showcase)?)? {
+    if !store.compare_and_swap(&key, None, &encode(&key, &showcase)?)? {
         if let Err(e) = store.delete(&keys::showcase_slot(slot)) {
             eprintln!("failed to free showcase slot {slot}: {e}");
         }
@@ -203,7 +223,7 @@ fn update(
         let mut updated = change(old)?;
         updated.version = version + 1;
         updated.updated_at = clock.now();
-        if store.compare_and_swap(&key, Some(&current), &store::to_json(&key, &updated)?)? {
+        if store.compare_and_swap(&key, Some(&current), &encode(&key, &updated)?)? {
             index::write_card(store, &index::Card::of(&updated))?;
             return Ok(updated);
         }
@@ -263,6 +283,68 @@ pub fn reorder(
             )));
         }
         s.items = order.iter().map(|&i| s.items[i as usize].clone()).collect();
+        Ok(s)
+    })
+}
+
+/// Adds one item at the end (a showcase can grow past the size of one request this way).
+pub fn add_item(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    id: &ShowcaseId,
+    item: &ItemRequest,
+) -> Result<Showcase, ShowcaseError> {
+    update(store, clock, id, &|mut s| {
+        if s.items.len() >= model::MAX_ITEMS {
+            return Err(ShowcaseError::Invalid(format!(
+                "items: a showcase holds at most {} items",
+                model::MAX_ITEMS
+            )));
+        }
+        let path = format!("items[{}]", s.items.len());
+        s.items.push(model::parse_item(s.kind, &path, item)?);
+        Ok(s)
+    })
+}
+
+/// The index of an existing item, or a precise error.
+fn item_index(s: &Showcase, index: usize) -> Result<usize, ShowcaseError> {
+    if index < s.items.len() {
+        Ok(index)
+    } else {
+        Err(ShowcaseError::Invalid(format!(
+            "item {index}: this showcase has {} items, 0 to {}",
+            s.items.len(),
+            s.items.len().saturating_sub(1)
+        )))
+    }
+}
+
+/// Replaces item `index` (0-based).
+pub fn replace_item(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    id: &ShowcaseId,
+    index: usize,
+    item: &ItemRequest,
+) -> Result<Showcase, ShowcaseError> {
+    update(store, clock, id, &|mut s| {
+        let i = item_index(&s, index)?;
+        s.items[i] = model::parse_item(s.kind, &format!("items[{i}]"), item)?;
+        Ok(s)
+    })
+}
+
+/// Removes item `index` (0-based).
+pub fn remove_item(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    id: &ShowcaseId,
+    index: usize,
+) -> Result<Showcase, ShowcaseError> {
+    update(store, clock, id, &|mut s| {
+        let i = item_index(&s, index)?;
+        s.items.remove(i);
         Ok(s)
     })
 }

@@ -309,8 +309,8 @@ fn every_public_page_costs_the_same_with_few_or_many_items() {
         }
         let mut last_event = None;
         for i in 0..events_count {
-            // From an hour ago (live now) onwards, 2.5 hours apart: under the monthly cap.
-            let start = c.0.unix_seconds() - 3_600 + i64::from(i) * 9_000;
+            // From an hour ago (live now) onwards, 3 h 20 apart: under the monthly cap.
+            let start = c.0.unix_seconds() - 3_600 + i64::from(i) * 12_000;
             let at = |t: i64| Timestamp::from_unix_seconds(t).unwrap().to_string();
             let req: EventRequest = serde_json::from_value(json!({
                 "title": "x", "starts_at": at(start), "ends_at": at(start + 7_200), "online": true
@@ -391,4 +391,91 @@ fn every_public_page_costs_the_same_with_few_or_many_items() {
     assert_eq!(few, many);
     let figures: Vec<u64> = few.iter().map(|(_, n)| *n).collect();
     assert_eq!(figures, vec![6, 2, 1, 1, 1, 1], "{few:?}");
+}
+
+#[test]
+fn items_are_added_replaced_and_removed_one_at_a_time() {
+    let store = MemoryStore::new();
+    let c = clock();
+    let s = create(&store, &c, id(1), playlist("Jazz")).unwrap();
+    let track: ItemRequest = serde_json::from_value(
+        json!({"type": "track", "title": "So What", "artist": "Miles Davis"}),
+    )
+    .unwrap();
+    let film: ItemRequest =
+        serde_json::from_value(json!({"type": "film", "title": "Alien"})).unwrap();
+    let s2 = add_item(&store, &c, &s.id, &track).unwrap();
+    assert_eq!(s2.items.last().unwrap().title(), "So What");
+    assert_eq!(
+        add_item(&store, &c, &s.id, &film).unwrap_err().to_string(),
+        "items[4].type: a playlist showcase holds items of type \"track\", not \"film\""
+    );
+    let s3 = replace_item(&store, &c, &s.id, 0, &track).unwrap();
+    assert_eq!(s3.items[0].title(), "So What");
+    assert_eq!(
+        remove_item(&store, &c, &s.id, 9).unwrap_err().to_string(),
+        "item 9: this showcase has 4 items, 0 to 3"
+    );
+    assert_eq!(remove_item(&store, &c, &s.id, 0).unwrap().items.len(), 3);
+}
+
+#[test]
+fn a_showcase_too_large_to_store_is_refused_with_a_clear_error() {
+    let store = MemoryStore::new();
+    let c = clock();
+    // 60 extracts of 6,000 four-byte characters: within every field limit, 1.4 MB in all.
+    let items: Vec<_> = (0..60)
+        .map(|i| json!({"type": "book", "title": format!("b{i}"), "extract": "😀".repeat(6000)}))
+        .collect();
+    let new = parse(json!({"kind": "book_extracts", "title": "x", "items": items})).unwrap();
+    let err = create(&store, &c, id(1), new).unwrap_err();
+    assert!(matches!(err, ShowcaseError::Invalid(_)), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("showcase: too large to store ("),
+        "{err}"
+    );
+    assert!(store.is_empty(), "nothing written");
+    // Growing one item at a time stops at the same limit, leaving the stored one intact.
+    let s = create(
+        &store,
+        &c,
+        id(2),
+        parse(json!({"kind": "book_extracts", "title": "y"})).unwrap(),
+    )
+    .unwrap();
+    let big: ItemRequest =
+        serde_json::from_value(json!({"type": "book", "title": "b", "extract": "😀".repeat(6000)}))
+            .unwrap();
+    let mut added = 0;
+    while add_item(&store, &c, &s.id, &big).is_ok() {
+        added += 1;
+    }
+    assert!((10..60).contains(&added), "{added}");
+    assert_eq!(get(&store, &s.id).unwrap().items.len(), added);
+}
+
+#[test]
+fn concurrent_staff_changes_are_all_kept() {
+    let store = std::sync::Arc::new(MemoryStore::new());
+    let c = clock();
+    let ids: Vec<ShowcaseId> = (1..=8)
+        .map(|n| create(&*store, &c, id(n), playlist("x")).unwrap().id)
+        .collect();
+    std::thread::scope(|scope| {
+        for sid in &ids {
+            let store = store.clone();
+            scope.spawn(move || {
+                feature(&*store, &c, sid, true).unwrap();
+                publish(&*store, &c, sid, None).unwrap();
+                reorder(&*store, &c, sid, &[2, 1, 0]).unwrap();
+            });
+        }
+    });
+    assert_eq!(index::featured(&*store, c.0).unwrap().len(), 8);
+    for card in index::list(&*store, Audience::Staff, None).unwrap().cards {
+        let doc = get(&*store, &card.id).unwrap();
+        assert_eq!(card, index::Card::of(&doc), "the card matches its document");
+        assert_eq!(doc.version, 4);
+    }
 }

@@ -15,11 +15,13 @@
 //!
 //! Writes: create = 1 increment + 1 write (slot) + 1 compare-and-swap (event) + 1 read and
 //! 1 compare-and-swap (month); a change = 1 read + 1 compare-and-swap (event) + 1 read and
-//! 1 compare-and-swap per month touched (2 when the start moves to another month).
+//! 1 compare-and-swap (month); moving to another month adds 1 read (is it full?) before and
+//! 1 read + 1 compare-and-swap (leaving the old month) after.
 //!
 //! Invariant: the event document is the truth; month entries are copies carrying its
-//! `version`, never replaced by an older copy. A crash between the writes leaves an entry
-//! stale (or, when moving months, briefly in both or neither) until the next change.
+//! `version`, written only after the document is committed (creation excepted: its entry is
+//! an unpublished draft) and never replaced by an older copy. A crash between the writes
+//! leaves an entry stale (or, when moving months, in both or neither) until the next change.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -426,12 +428,14 @@ fn window(now: Timestamp) -> Vec<String> {
 }
 
 /// Writes `entry` into its month (replacing an older copy), or removes `id` from `month`
-/// when `entry` is `None`: 1 read + 1 compare-and-swap per attempt.
+/// when `entry` is `None`: 1 read + 1 compare-and-swap per attempt. With `enforce_cap`, a
+/// new entry in a full month is refused.
 fn write_month(
     store: &dyn KvStore,
     month: &str,
     id: &EventId,
     entry: Option<&Entry>,
+    enforce_cap: bool,
 ) -> Result<(), EventError> {
     let key = keys::event_month(month);
     for _ in 0..CAS_ATTEMPTS {
@@ -451,10 +455,8 @@ fn write_month(
         }
         doc.entries.retain(|e| &e.id != id);
         if let Some(entry) = entry {
-            if doc.entries.len() >= MAX_EVENTS_PER_MONTH {
-                return Err(invalid(format!(
-                    "starts_at: the calendar of {month} is full ({MAX_EVENTS_PER_MONTH} events)"
-                )));
+            if enforce_cap && doc.entries.len() >= MAX_EVENTS_PER_MONTH {
+                return Err(full(month));
             }
             doc.entries.push(entry.clone());
             doc.entries
@@ -520,16 +522,25 @@ pub fn create(
         &month_of(event.starts_at),
         &event.id,
         Some(&Entry::of(&event)),
+        true,
     ) {
-        let _ = store.delete(&keys::event_slot(slot));
+        free_slot(store, slot);
         return Err(e);
     }
     let key = keys::event(&event.id);
     if !store.compare_and_swap(&key, None, &store::to_json(&key, &event)?)? {
-        let _ = store.delete(&keys::event_slot(slot));
+        free_slot(store, slot);
         return Err(EventError::Conflict);
     }
     Ok(event)
+}
+
+/// Gives a slot back after a refused creation (best effort: a slot naming no event is
+/// skipped by the staff list).
+fn free_slot(store: &dyn KvStore, slot: u64) {
+    if let Err(e) = store.delete(&keys::event_slot(slot)) {
+        eprintln!("failed to free event slot {slot}: {e}");
+    }
 }
 
 fn with_content(mut e: Event, new: &NewEvent) -> Event {
@@ -581,18 +592,37 @@ fn update(
         updated.updated_at = clock.now();
         let new_month = month_of(updated.starts_at);
         if new_month != old_month {
-            // Refuse before writing anything when the new month is full.
-            write_month(store, &new_month, id, Some(&Entry::of(&updated)))?;
+            // Refuse before writing anything when the new month is full. Only a check: an
+            // entry written now could show content whose commit then fails.
+            check_room(store, &new_month, id)?;
         }
         if store.compare_and_swap(&key, Some(&current), &store::to_json(&key, &updated)?)? {
+            // Committed: the calendar follows, even past the cap if a concurrent creation
+            // filled the month since the check (a few entries over, at worst).
             if new_month != old_month {
-                write_month(store, &old_month, id, None)?;
+                write_month(store, &old_month, id, None, false)?;
             }
-            write_month(store, &new_month, id, Some(&Entry::of(&updated)))?;
+            write_month(store, &new_month, id, Some(&Entry::of(&updated)), false)?;
             return Ok(updated);
         }
     }
     Err(EventError::Busy)
+}
+
+/// Refuses when `month` is full and does not already hold `id`: 1 read.
+fn check_room(store: &dyn KvStore, month: &str, id: &EventId) -> Result<(), EventError> {
+    let key = keys::event_month(month);
+    let doc: Month = store.get_json(&key)?.unwrap_or_default();
+    if doc.entries.len() >= MAX_EVENTS_PER_MONTH && !doc.entries.iter().any(|e| &e.id == id) {
+        return Err(full(month));
+    }
+    Ok(())
+}
+
+fn full(month: &str) -> EventError {
+    invalid(format!(
+        "starts_at: the calendar of {month} is full ({MAX_EVENTS_PER_MONTH} events)"
+    ))
 }
 
 pub fn edit(
@@ -633,7 +663,7 @@ pub fn unpublish(
 /// finishes a deletion that failed part way).
 pub fn delete(store: &dyn KvStore, id: &EventId) -> Result<(), EventError> {
     let event = get(store, id)?;
-    write_month(store, &month_of(event.starts_at), id, None)?;
+    write_month(store, &month_of(event.starts_at), id, None, false)?;
     store.delete(&keys::event_slot(event.slot))?;
     store.delete(&keys::event(id))?;
     Ok(())

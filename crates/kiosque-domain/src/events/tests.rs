@@ -243,6 +243,20 @@ fn a_month_document_stays_bounded() {
     );
     let bytes = store.get(&keys::event_month("2026-12")).unwrap().unwrap();
     assert!(bytes.len() < 700_000, "{} bytes", bytes.len());
+    // An event of another month cannot move into the full one, and stays where it was.
+    let january = create(
+        &store,
+        &clock,
+        eid(20_000),
+        event("Janvier", "2027-01-05T10:00:00Z", "2027-01-05T11:00:00Z"),
+    )
+    .unwrap();
+    let err = edit(&store, &clock, &january.id, worst()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "starts_at: the calendar of 2026-12 is full (250 events)"
+    );
+    assert_eq!(get(&store, &january.id).unwrap(), january);
     // The refused event left no slot behind in the staff list (its slot was the 251st).
     assert!(!store.exists(&keys::event_slot(251)).unwrap());
     let (all, _) = list_all(&store, None).unwrap();

@@ -557,8 +557,17 @@ fn events_go_live_with_the_stream_and_feed_calendars() {
         "Auditorium, 1 place de la Mairie (et en ligne / and online)"
     );
 
-    // The subscribable feed has all three (past ones stay for subscribers).
-    let feed = parse_ics(&app.get("/feeds/events.ics").text().unwrap());
+    // The subscribable feed has all three (past ones stay for subscribers), and revalidates.
+    let response = app.get("/feeds/events.ics");
+    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    let feed = parse_ics(&response.text().unwrap());
+    let again = app
+        .client
+        .get(app.url("/feeds/events.ics"))
+        .header("if-none-match", &etag)
+        .send()
+        .unwrap();
+    assert_eq!(again.status(), 304);
     assert_eq!(
         feed.iter()
             .filter(|(n, v)| n == "BEGIN" && v == "VEVENT")

@@ -262,3 +262,43 @@ fn a_month_document_stays_bounded() {
     let (all, _) = list_all(&store, None).unwrap();
     assert_eq!(all.len(), 49);
 }
+
+#[test]
+fn concurrent_creations_in_one_month_all_reach_the_calendar() {
+    /// `Busy` (another request won every attempt) writes nothing and asks to try again.
+    fn retry<T>(f: impl Fn() -> Result<T, EventError>) -> T {
+        loop {
+            match f() {
+                Err(EventError::Busy) => continue,
+                other => return other.unwrap(),
+            }
+        }
+    }
+    let store = std::sync::Arc::new(MemoryStore::new());
+    let clock = FixedClock(now());
+    std::thread::scope(|scope| {
+        for t in 0..4u32 {
+            let store = store.clone();
+            scope.spawn(move || {
+                for i in 0..5u32 {
+                    let e = retry(|| {
+                        create(
+                            &*store,
+                            &clock,
+                            eid(t * 100 + i),
+                            event("x", "2026-12-05T10:00:00Z", "2026-12-05T11:00:00Z"),
+                        )
+                    });
+                    retry(|| publish(&*store, &clock, &e.id, None));
+                }
+            });
+        }
+    });
+    let entries = calendar(&*store, now()).unwrap();
+    assert_eq!(entries.len(), 20);
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.version == 2 && e.published_at.is_some())
+    );
+}

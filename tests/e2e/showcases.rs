@@ -127,12 +127,15 @@ fn staff_build_each_kind_and_patrons_see_only_published_pages() {
         "/api/showcases",
         &json!({"kind": "book_extracts", "title": "Premières lignes",
                 "items": [{"type": "book", "title": "L'Étranger", "authors": ["Albert Camus"],
-                           "isbn": "978-2-07-036002-4", "extract": "Aujourd'hui, maman est morte.",
+                           "isbn": "978-2-07-036002-4", "extract": "Aujourd'hui, maman est morte.\n\n<script>alert(1)</script>",
+                           "note": "Un <b>classique</b>",
                            "cover": image(9, "Couverture de L'Étranger")}]}),
     ));
     let books_id = books["id"].as_str().unwrap().to_owned();
     publish(&app, &format!("/api/showcases/{books_id}"));
     let page = html_of(&app, &format!("/showcases/{books_id}"));
+    assert!(page.contains("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"));
+    assert!(page.contains("Un &lt;b&gt;classique&lt;/b&gt;") && !page.contains("<script>alert"));
     let ld = json_ld(&page);
     assert_eq!(
         ld["mainEntity"]["itemListElement"][0]["item"]["@type"],
@@ -510,6 +513,7 @@ fn events_go_live_with_the_stream_and_feed_calendars() {
     );
     let html = page.text().unwrap();
     assert!(html.contains("En direct maintenant"));
+    assert!(html.contains("<p class=\"when\">"), "{html}");
     assert!(html.contains("src=\"https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ\""));
     let ld = json_ld(&html);
     assert_eq!(ld["@type"], "Event");

@@ -149,11 +149,8 @@ pub fn show(req: Request, params: Params) -> Result<Response, PageError> {
     }
     body.push_str(&format!("<h1>{}</h1>\n", escape(&e.title)));
     body.push_str(&format!(
-        "<p class=\"when\">{} {} {} {}</p>\n",
-        ctx.t("Du", "From"),
-        render::when(&ctx, e.starts_at, e.time_zone),
-        ctx.t("au", "to"),
-        render::when(&ctx, e.ends_at, e.time_zone),
+        "<p class=\"when\">{}</p>\n",
+        render::span(&ctx, e.starts_at, e.ends_at, e.time_zone)
     ));
     if let Some(place) = &e.place {
         let address = place

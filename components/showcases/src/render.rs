@@ -121,6 +121,33 @@ pub fn when(ctx: &PageContext, t: Timestamp, zone: Zone) -> String {
     )
 }
 
+/// When an event runs: "le 12 décembre 2026 à 14 h 00, jusqu’à 16 h 00" on one day, "du
+/// ... au ..." across days.
+pub fn span(ctx: &PageContext, starts_at: Timestamp, ends_at: Timestamp, zone: Zone) -> String {
+    let (start, end) = (zone.local(starts_at), zone.local(ends_at));
+    if start.local.date() == end.local.date() {
+        let until = match ctx.lang {
+            Lang::Fr => format!("{} h {:02}", end.local.hour(), end.local.minute()),
+            Lang::En => format!("{:02}:{:02}", end.local.hour(), end.local.minute()),
+        };
+        format!(
+            "{} {}{} <time datetime=\"{}\">{until}</time>",
+            ctx.t("Le", "On"),
+            when(ctx, starts_at, zone),
+            ctx.t(", jusqu’à", ", until"),
+            escape(&end.to_rfc3339()),
+        )
+    } else {
+        format!(
+            "{} {} {} {}",
+            ctx.t("Du", "From"),
+            when(ctx, starts_at, zone),
+            ctx.t("au", "to"),
+            when(ctx, ends_at, zone),
+        )
+    }
+}
+
 /// One event in a list.
 pub fn event_item(ctx: &PageContext, e: &Entry, live: bool) -> String {
     let href = escape(&ctx.link(&format!("/events/{}", e.id)));

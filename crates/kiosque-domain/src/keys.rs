@@ -269,4 +269,16 @@ mod tests {
         assert!(longest.len() <= MAX_KEY_BYTES);
         assert!(poll_voter(&id, &Voter::Card("f".repeat(64))).len() <= MAX_KEY_BYTES);
     }
+
+    #[test]
+    fn showcase_and_event_keys() {
+        let sid = ShowcaseId::parse(&"s".repeat(40)).unwrap();
+        assert_eq!(showcase(&sid).len(), 49);
+        assert_eq!(showcase_slot(7), "showcases/7");
+        assert_eq!(showcase_featured(), "showcases/featured");
+        let eid = EventId::parse(&"e".repeat(40)).unwrap();
+        assert_eq!(event(&eid).len(), 46);
+        assert_eq!(event_month("2026-12"), "events/month/2026-12");
+        assert_eq!(event_slot(u64::MAX).len(), "events/".len() + 20);
+    }
 }

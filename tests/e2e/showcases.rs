@@ -675,6 +675,9 @@ fn the_home_page_gathers_featured_showcases_live_events_polls_and_tutorials() {
     assert!(html.contains("Quel prochain thème ?"));
     assert!(html.contains("href=\"/tutorials\""));
     assert!(html.contains("href=\"/events\"") && html.contains("href=\"/showcases\""));
+    // Feed readers discover the feeds from the page's head.
+    assert!(html.contains("<link rel=\"alternate\" type=\"application/rss+xml\""));
+    assert!(html.contains("/feeds/events.atom\">"));
 
     // A second visit with the ETag costs a 304 without a body.
     let again = app

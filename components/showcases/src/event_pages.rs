@@ -84,6 +84,7 @@ pub fn list(req: Request, _params: Params) -> Result<Response, PageError> {
                 "url": ctx.absolute(&format!("/events/{}", e.id)),
             })).collect::<Vec<_>>(),
         })),
+        feeds: render::head_feeds(&ctx, "events"),
         ..PageMeta::default()
     };
     Ok(cached(&req, html(200, layout::page(&ctx, &meta, &body))))

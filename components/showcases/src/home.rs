@@ -190,6 +190,11 @@ pub fn home(req: Request, _params: Params) -> Result<Response, PageError> {
                 },
             ],
         })),
+        feeds: [
+            render::head_feeds(&ctx, "showcases"),
+            render::head_feeds(&ctx, "events"),
+        ]
+        .concat(),
         ..PageMeta::default()
     };
     Ok(cached(&req, html(200, layout::page(&ctx, &meta, &body))))

@@ -239,6 +239,27 @@ pub fn feed_links(ctx: &PageContext, what: &str) -> String {
     )
 }
 
+/// The feeds announced in `<head>` of the pages they mirror (`what`: `showcases`, `events`).
+pub fn head_feeds(ctx: &PageContext, what: &str) -> Vec<(&'static str, String, String)> {
+    let name = match what {
+        "events" => ctx.t("Rendez-vous", "Events"),
+        _ => ctx.t("Vitrines", "Showcases"),
+    };
+    let title = |format: &str| format!("{} — {name} ({format})", ctx.library_name);
+    vec![
+        (
+            "application/rss+xml",
+            title("RSS"),
+            format!("/feeds/{what}.rss"),
+        ),
+        (
+            "application/atom+xml",
+            title("Atom"),
+            format!("/feeds/{what}.atom"),
+        ),
+    ]
+}
+
 /// ISO 8601 duration for schema.org (`PT3M25S`).
 pub fn iso_duration(secs: u32) -> String {
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);

@@ -83,6 +83,7 @@ pub fn list(req: Request, _params: Params) -> Result<Response, PageError> {
             "name": ctx.t("Vitrines", "Showcases"),
             "url": ctx.canonical_url(),
         })),
+        feeds: render::head_feeds(&ctx, "showcases"),
         ..PageMeta::default()
     };
     Ok(cached(&req, html(200, layout::page(&ctx, &meta, &body))))

@@ -128,6 +128,9 @@ pub struct PageMeta {
     pub json_ld: Option<serde_json::Value>,
     /// `false` adds `noindex` (error pages).
     pub indexable: bool,
+    /// Feeds that mirror the page, announced in `<head>` for feed readers to discover:
+    /// `(media type, title, site path or absolute URL)`.
+    pub feeds: Vec<(&'static str, String, String)>,
 }
 
 impl Default for PageMeta {
@@ -139,6 +142,7 @@ impl Default for PageMeta {
             og_image: None,
             json_ld: None,
             indexable: true,
+            feeds: Vec::new(),
         }
     }
 }
@@ -204,6 +208,19 @@ pub fn page(ctx: &PageContext, meta: &PageMeta, body: &str) -> String {
         head.push_str(&format!(
             "<meta property=\"og:image\" content=\"{}\">\n",
             escape(&image)
+        ));
+    }
+    for (media_type, title, href) in &meta.feeds {
+        let href = if href.starts_with('/') {
+            ctx.absolute(href)
+        } else {
+            href.clone()
+        };
+        head.push_str(&format!(
+            "<link rel=\"alternate\" type=\"{}\" title=\"{}\" href=\"{}\">\n",
+            escape(media_type),
+            escape(title),
+            escape(&href)
         ));
     }
     if let Some(data) = &meta.json_ld {
@@ -308,6 +325,11 @@ mod tests {
             description: "Votez".into(),
             og_image: Some("/static/img/card.png".into()),
             json_ld: Some(serde_json::json!({"@type": "Question", "name": "</script>"})),
+            feeds: vec![(
+                "application/rss+xml",
+                "Nouveautés & co".into(),
+                "/feeds/x.rss".into(),
+            )],
             ..PageMeta::default()
         };
         let html = page(&ctx(Lang::Fr, false), &meta, "<h1>Q</h1>\n");
@@ -326,6 +348,7 @@ mod tests {
             "<meta property=\"og:site_name\" content=\"Médiathèque &lt;Jules Verne&gt;\">",
             "<a href=\"/polls/abc?lang=en\" hreflang=\"en\" lang=\"en\">English version</a>",
             "\\u003c/script\\u003e",
+            "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"Nouveautés &amp; co\" href=\"https://bib.example/feeds/x.rss\">",
         ] {
             assert!(html.contains(expected), "missing {expected} in\n{html}");
         }

@@ -8,5 +8,6 @@ mod contests;
 mod host;
 mod polls;
 mod questions;
+mod showcases;
 mod site;
 mod tutorials;

@@ -18,8 +18,10 @@
 //! the ids are parsed types with bounded lengths.
 
 use crate::contests::{CategorySlug, ContestId};
+use crate::events::EventId;
 use crate::polls::{InviteCode, PollId, Voter, VoterId};
 use crate::questions::QuestionId;
+use crate::showcases::ShowcaseId;
 use crate::tutorials::{BlockId, Slug};
 
 /// One of the fixed buckets of a rate-limit scope (see `ratelimit`).
@@ -291,6 +293,53 @@ pub fn tutorial_search_shard_init(shard: u64) -> String {
     format!("tutorials/search/{shard}/init")
 }
 
+// --- showcases and events ---------------------------------------------------------------
+//
+// | key                          | value                                                      |
+// |------------------------------|------------------------------------------------------------|
+// | `showcase/{sid}`             | JSON `showcases::Showcase`, items included (CAS)           |
+// | `showcases/seq`              | counter: the last showcase slot handed out                 |
+// | `showcases/{n}`              | JSON `showcases::index::Card` of the showcase with slot `n` (CAS, versioned) |
+// | `showcases/featured`         | JSON `{slots: [n]}`: featured on the home page, newest first, at most 8 (CAS) |
+// | `event/{eid}`                | JSON `events::Event` (CAS)                                 |
+// | `events/seq`, `events/{n}`   | counter, JSON `{id}`: the staff list of events, write-once slots |
+// | `events/month/{YYYY-MM}`     | JSON `{entries: [events::Entry]}`: events starting that month (UTC), by start (CAS) |
+//
+// Ids are at most 40 characters: the longest key is `showcase/` + 40 = 49 bytes.
+
+pub fn showcase(id: &ShowcaseId) -> String {
+    format!("showcase/{id}")
+}
+
+pub fn showcase_seq() -> String {
+    "showcases/seq".to_owned()
+}
+
+pub fn showcase_slot(n: u64) -> String {
+    format!("showcases/{n}")
+}
+
+pub fn showcase_featured() -> String {
+    "showcases/featured".to_owned()
+}
+
+pub fn event(id: &EventId) -> String {
+    format!("event/{id}")
+}
+
+pub fn event_seq() -> String {
+    "events/seq".to_owned()
+}
+
+pub fn event_slot(n: u64) -> String {
+    format!("events/{n}")
+}
+
+/// `month` is `YYYY-MM`.
+pub fn event_month(month: &str) -> String {
+    format!("events/month/{month}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,5 +365,17 @@ mod tests {
         let longest = tutorial_reader_claim(&slug, &voter);
         assert_eq!(longest.len(), 147);
         assert!(longest.len() <= MAX_KEY_BYTES);
+    }
+
+    #[test]
+    fn showcase_and_event_keys() {
+        let sid = ShowcaseId::parse(&"s".repeat(40)).unwrap();
+        assert_eq!(showcase(&sid).len(), 49);
+        assert_eq!(showcase_slot(7), "showcases/7");
+        assert_eq!(showcase_featured(), "showcases/featured");
+        let eid = EventId::parse(&"e".repeat(40)).unwrap();
+        assert_eq!(event(&eid).len(), 46);
+        assert_eq!(event_month("2026-12"), "events/month/2026-12");
+        assert_eq!(event_slot(u64::MAX).len(), "events/".len() + 20);
     }
 }

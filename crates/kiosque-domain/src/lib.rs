@@ -15,6 +15,7 @@
 pub mod clock;
 pub mod contests;
 pub mod error;
+pub mod events;
 pub mod feed;
 pub mod ids;
 pub mod keys;
@@ -23,6 +24,7 @@ pub mod moderation;
 pub mod polls;
 pub mod questions;
 pub mod ratelimit;
+pub mod showcases;
 pub mod store;
 pub mod tutorials;
 pub mod video;

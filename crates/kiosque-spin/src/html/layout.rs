@@ -133,8 +133,8 @@ pub struct PageMeta {
     /// translation). When given, they replace the `?lang=` alternates and the canonical URL is
     /// the bare path: the content's language is the page's, whatever the interface language.
     pub alternates: Vec<(&'static str, String)>,
-    /// Feeds readers can discover from the page, as `(media type, title, absolute URL)`,
-    /// e.g. `("application/rss+xml", "Tutoriels", "https://.../tutorials/feed.xml")`.
+    /// Feeds that mirror the page, announced in `<head>` for feed readers to discover:
+    /// `(media type, title, site path or absolute URL)`.
     pub feeds: Vec<(&'static str, String, String)>,
 }
 
@@ -231,12 +231,17 @@ pub fn page(ctx: &PageContext, meta: &PageMeta, body: &str) -> String {
             escape(&image)
         ));
     }
-    for (media_type, title, url) in &meta.feeds {
+    for (media_type, title, href) in &meta.feeds {
+        let href = if href.starts_with('/') {
+            ctx.absolute(href)
+        } else {
+            href.clone()
+        };
         head.push_str(&format!(
             "<link rel=\"alternate\" type=\"{}\" title=\"{}\" href=\"{}\">\n",
             escape(media_type),
             escape(title),
-            escape(url)
+            escape(&href)
         ));
     }
     if let Some(data) = &meta.json_ld {
@@ -341,6 +346,11 @@ mod tests {
             description: "Votez".into(),
             og_image: Some("/static/img/card.png".into()),
             json_ld: Some(serde_json::json!({"@type": "Question", "name": "</script>"})),
+            feeds: vec![(
+                "application/rss+xml",
+                "Nouveautés & co".into(),
+                "/feeds/x.rss".into(),
+            )],
             ..PageMeta::default()
         };
         let html = page(&ctx(Lang::Fr, false), &meta, "<h1>Q</h1>\n");
@@ -359,6 +369,7 @@ mod tests {
             "<meta property=\"og:site_name\" content=\"Médiathèque &lt;Jules Verne&gt;\">",
             "<a href=\"/polls/abc?lang=en\" hreflang=\"en\" lang=\"en\">English version</a>",
             "\\u003c/script\\u003e",
+            "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"Nouveautés &amp; co\" href=\"https://bib.example/feeds/x.rss\">",
         ] {
             assert!(html.contains(expected), "missing {expected} in\n{html}");
         }

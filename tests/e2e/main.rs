@@ -10,4 +10,6 @@ mod host;
 mod polls;
 mod questions;
 mod scheduler;
+mod showcases;
 mod site;
+mod tutorials;

@@ -213,6 +213,19 @@ fn bad_channels_get_clear_errors() {
     assert_eq!(anonymous.status(), 401);
     let missing = admin(&app, reqwest::Method::GET, "/api/channels/nope", None);
     assert_eq!(missing.status(), 404);
+
+    // Without credentials_key, channels are unavailable, and say so.
+    let unconfigured = TestApp::spawn();
+    if !unconfigured.is_external() {
+        let response = unconfigured.post_json_as_admin(
+            "/api/channels",
+            &json!({"kind": "mastodon", "name": "M", "url": "https://m.example",
+                    "access_token": MASTODON_TOKEN}),
+        );
+        assert_eq!(response.status(), 503);
+        let (_, text) = body_without_secrets(response, &[MASTODON_TOKEN]);
+        assert!(text.contains("credentials_key_missing"), "{text}");
+    }
 }
 
 #[test]

@@ -12,4 +12,6 @@ mod inbound;
 mod polls;
 mod questions;
 mod scheduler;
+mod showcases;
 mod site;
+mod tutorials;

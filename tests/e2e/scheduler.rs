@@ -216,6 +216,27 @@ fn a_scheduled_post_goes_out_on_time_once_despite_overlapping_ticks() {
         status.body
     );
 
+    // On Bluesky the hashtag and the link are facets (the fake checks their byte offsets
+    // against the text, accents and emoji before them).
+    let (_, record) = &s.bluesky.records()[0];
+    let features: Vec<&Value> = record["facets"]
+        .as_array()
+        .expect("facets")
+        .iter()
+        .flat_map(|f| f["features"].as_array().unwrap())
+        .collect();
+    assert!(
+        features.iter().any(|f| f["tag"] == "NuitDeLaLecture"),
+        "{record}"
+    );
+    assert!(
+        features
+            .iter()
+            .any(|f| f["uri"] == "https://bib.example/agenda"),
+        "{record}"
+    );
+    assert_eq!(record["langs"], json!(["fr"]), "{record}");
+
     let post = get_post(&s.app, &id);
     assert_eq!(post["state"], "published", "{post}");
     for target in post["targets"].as_array().unwrap() {

@@ -20,17 +20,17 @@ fn the_home_page_is_french_first_with_english() {
     assert!(html.contains("<html lang=\"fr\""));
     assert!(html.contains("property=\"og:title\""));
     assert!(html.contains("href=\"/static/css/kiosque.css\""));
-    // Only pages that exist are linked; the others say they are coming.
-    for dead in ["/showcases", "/events", "/tutorials", "/polls\""] {
+    // Every section is linked (showcases and events here, tutorials in their component).
+    for section in ["/showcases", "/events", "/tutorials"] {
         assert!(
-            !html.contains(&format!("href=\"{dead}")),
-            "{dead} is linked"
+            html.contains(&format!("href=\"{section}\"")),
+            "{section} is not linked"
         );
     }
-    assert!(html.contains("Vitrines <span class=\"soon\">(bientôt)</span>"));
+    assert!(html.contains("Vitrines</a>"));
     let english = app.get("/?lang=en").text().unwrap();
     assert!(english.contains("<html lang=\"en\""));
-    assert!(english.contains("Showcases <span class=\"soon\">(coming soon)</span>"));
+    assert!(english.contains("<a href=\"/showcases?lang=en\">Showcases</a>"));
     assert!(
         english.contains("<a href=\"/?lang=fr\" hreflang=\"fr\" lang=\"fr\">Version française</a>")
     );
@@ -70,8 +70,8 @@ fn every_component_answers_a_friendly_404() {
         "/api/posts/1/nothing",
         "/api/scheduler/nothing",
         "/webhooks/nowhere",
-        "/api/tutorials/x",
-        "/api/showcases/x",
+        "/api/tutorials/x/nothing",
+        "/api/showcases/x/nowhere",
     ] {
         let response = app.get(path);
         assert_eq!(response.status(), 404, "{path}");

@@ -16,14 +16,15 @@ use spin_sdk::http::{Params, Request, Response};
 
 use crate::http_client::SpinHttp;
 
-/// The `credentials_key` variable, or a 500 that names the variable (never its value).
+/// The `credentials_key` variable, or a 503: channels are unavailable until the operator
+/// sets it. The answer names the variable (never a value) so staff know whom to ask.
 pub fn credential_key() -> Result<CredentialKey, ApiError> {
     let missing = || {
         ApiError::new(
-            500,
+            503,
             "credentials_key_missing",
-            "the credentials_key variable must be set to 64 hexadecimal characters \
-             (openssl rand -hex 32) before platform credentials can be stored",
+            "channels are not configured on this server: its operator must set the \
+             credentials_key variable (64 hexadecimal characters, openssl rand -hex 32)",
         )
     };
     let text = config::variable("credentials_key").ok_or_else(missing)?;

@@ -19,10 +19,13 @@
 
 use crate::campaigns::{CampaignId, CampaignSlug};
 use crate::contests::{CategorySlug, ContestId};
+use crate::events::EventId;
 use crate::polls::{InviteCode, PollId, Voter, VoterId};
 use crate::posts::PostId;
 use crate::questions::QuestionId;
+use crate::showcases::ShowcaseId;
 use crate::social::ChannelId;
+use crate::tutorials::{BlockId, Slug};
 
 /// One of the fixed buckets of a rate-limit scope (see `ratelimit`).
 pub fn rate_limit_bucket(scope: &str, bucket: u64) -> String {
@@ -418,6 +421,145 @@ pub fn campaign_day_counter(
     }
 }
 
+// --- tutorials ---------------------------------------------------------------------------
+//
+// | key                                          | value                                     |
+// |----------------------------------------------|-------------------------------------------|
+// | `tutorial/{slug}`                            | JSON `tutorials::Tutorial`: the current version, rewritten by CAS |
+// | `tutorial/{slug}/claim`                      | counter used as a claim: the slug is taken (>= 1) |
+// | `tutorial/{slug}/version/{n}`                | JSON `tutorials::Tutorial`: previous version `n`, the last 20 kept |
+// | `tutorial/{slug}/helpful/{yes,no}`           | counter: "was this helpful?" answers      |
+// | `tutorial/{slug}/rater/{visitor}`            | counter used as a claim: this visitor answered |
+// | `tutorial/{slug}/comment-seq`                | counter: the last comment number          |
+// | `tutorial/{slug}/comment/{n}`                | JSON `tutorials::feedback::Comment` (staff only) |
+// | `tutorial/{slug}/stop/{step}`                | counter: visitors whose last opened step is `step` |
+// | `tutorial/{slug}/reader/{visitor}`           | JSON `{step}`: the last step this visitor opened (CAS) |
+// | `tutorial/{slug}/reader/{visitor}/claim`     | counter used as a claim: the visitor's first view |
+// | `tutorial-block/{id}`                        | JSON `tutorials::Block`                   |
+// | `tutorials/blocks`, `tutorials/blocks/init`  | JSON list of block ids and titles (staff, CAS); its creation claim |
+// | `tutorials/catalogue`                        | JSON `tutorials::catalogue::Catalogue`: every tutorial's summary (CAS) |
+// | `tutorials/search/{shard}`                   | JSON `tutorials::search::Shard`: folded terms of the tutorials hashed into `shard` (0..8) |
+// | `tutorials/catalogue/init`, `tutorials/search/{shard}/init` | counter used as a claim: who creates the document |
+//
+// `visitor` is the browser's random token (`polls::VoterId`, at most 64 characters). Longest:
+// `tutorial/` + 60 + `/reader/` + 64 + `/claim` = 147 bytes.
+
+pub fn tutorial(slug: &Slug) -> String {
+    format!("tutorial/{slug}")
+}
+
+pub fn tutorial_claim(slug: &Slug) -> String {
+    format!("tutorial/{slug}/claim")
+}
+
+pub fn tutorial_version(slug: &Slug, n: u64) -> String {
+    format!("tutorial/{slug}/version/{n}")
+}
+
+pub fn tutorial_helpful(slug: &Slug, helpful: bool) -> String {
+    let answer = if helpful { "yes" } else { "no" };
+    format!("tutorial/{slug}/helpful/{answer}")
+}
+
+pub fn tutorial_rater(slug: &Slug, visitor: &VoterId) -> String {
+    format!("tutorial/{slug}/rater/{visitor}")
+}
+
+pub fn tutorial_comment_seq(slug: &Slug) -> String {
+    format!("tutorial/{slug}/comment-seq")
+}
+
+pub fn tutorial_comment(slug: &Slug, n: u64) -> String {
+    format!("tutorial/{slug}/comment/{n}")
+}
+
+pub fn tutorial_stop(slug: &Slug, step: usize) -> String {
+    format!("tutorial/{slug}/stop/{step}")
+}
+
+pub fn tutorial_reader(slug: &Slug, visitor: &VoterId) -> String {
+    format!("tutorial/{slug}/reader/{visitor}")
+}
+
+pub fn tutorial_reader_claim(slug: &Slug, visitor: &VoterId) -> String {
+    format!("tutorial/{slug}/reader/{visitor}/claim")
+}
+
+pub fn tutorial_block(id: &BlockId) -> String {
+    format!("tutorial-block/{id}")
+}
+
+pub fn tutorial_block_list() -> String {
+    "tutorials/blocks".to_owned()
+}
+
+pub fn tutorial_block_list_init() -> String {
+    "tutorials/blocks/init".to_owned()
+}
+
+pub fn tutorial_catalogue() -> String {
+    "tutorials/catalogue".to_owned()
+}
+
+pub fn tutorial_catalogue_init() -> String {
+    "tutorials/catalogue/init".to_owned()
+}
+
+pub fn tutorial_search_shard(shard: u64) -> String {
+    format!("tutorials/search/{shard}")
+}
+
+pub fn tutorial_search_shard_init(shard: u64) -> String {
+    format!("tutorials/search/{shard}/init")
+}
+
+// --- showcases and events ---------------------------------------------------------------
+//
+// | key                          | value                                                      |
+// |------------------------------|------------------------------------------------------------|
+// | `showcase/{sid}`             | JSON `showcases::Showcase`, items included (CAS)           |
+// | `showcases/seq`              | counter: the last showcase slot handed out                 |
+// | `showcases/{n}`              | JSON `showcases::index::Card` of the showcase with slot `n` (CAS, versioned) |
+// | `showcases/featured`         | JSON `{slots: [n]}`: featured on the home page, newest first, at most 8 (CAS) |
+// | `event/{eid}`                | JSON `events::Event` (CAS)                                 |
+// | `events/seq`, `events/{n}`   | counter, JSON `{id}`: the staff list of events, write-once slots |
+// | `events/month/{YYYY-MM}`     | JSON `{entries: [events::Entry]}`: events starting that month (UTC), by start (CAS) |
+//
+// Ids are at most 40 characters: the longest key is `showcase/` + 40 = 49 bytes.
+
+pub fn showcase(id: &ShowcaseId) -> String {
+    format!("showcase/{id}")
+}
+
+pub fn showcase_seq() -> String {
+    "showcases/seq".to_owned()
+}
+
+pub fn showcase_slot(n: u64) -> String {
+    format!("showcases/{n}")
+}
+
+pub fn showcase_featured() -> String {
+    "showcases/featured".to_owned()
+}
+
+pub fn event(id: &EventId) -> String {
+    format!("event/{id}")
+}
+
+pub fn event_seq() -> String {
+    "events/seq".to_owned()
+}
+
+pub fn event_slot(n: u64) -> String {
+    format!("events/{n}")
+}
+
+/// `month` is `YYYY-MM`.
+pub fn event_month(month: &str) -> String {
+    format!("events/month/{month}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,13 +574,29 @@ mod tests {
             poll_count(&id, 19),
             format!("poll/{}/count/19", "a".repeat(40))
         );
-        let longest = poll_voter(&id, &Voter::Cookie(voter));
+        let longest = poll_voter(&id, &Voter::Cookie(voter.clone()));
         assert_eq!(longest.len(), 116);
         let code = Voter::Code(InviteCode::parse("ABCDE-FGHJK").unwrap());
         let longest = poll_ballot(&id, &code);
         assert_eq!(longest.len(), 122);
         assert!(longest.len() <= MAX_KEY_BYTES);
         assert!(poll_voter(&id, &Voter::Card("f".repeat(64))).len() <= MAX_KEY_BYTES);
+        let slug = Slug::parse(&"t".repeat(60)).unwrap();
+        let longest = tutorial_reader_claim(&slug, &voter);
+        assert_eq!(longest.len(), 147);
+        assert!(longest.len() <= MAX_KEY_BYTES);
+    }
+
+    #[test]
+    fn showcase_and_event_keys() {
+        let sid = ShowcaseId::parse(&"s".repeat(40)).unwrap();
+        assert_eq!(showcase(&sid).len(), 49);
+        assert_eq!(showcase_slot(7), "showcases/7");
+        assert_eq!(showcase_featured(), "showcases/featured");
+        let eid = EventId::parse(&"e".repeat(40)).unwrap();
+        assert_eq!(event(&eid).len(), 46);
+        assert_eq!(event_month("2026-12"), "events/month/2026-12");
+        assert_eq!(event_slot(u64::MAX).len(), "events/".len() + 20);
     }
 
     #[test]

@@ -14,37 +14,217 @@
 //!
 //! Rendering is iterative with an explicit stack, so deeply nested input cannot overflow the
 //! call stack; callers also cap the input length (see `contests::MAX_RULES_CHARS`).
+//!
+//! [`render`] is the plain rendering above. [`render_with`] adds what tutorials need, each
+//! behind a [`RenderOptions`] switch so that existing callers keep their exact output:
+//!
+//! - `outline`: headings get numbers ("1", "1.2") and anchors (`id="{prefix}s1-2"`), and the
+//!   outline comes back with the HTML so a page can print a table of contents;
+//! - `keys`: keyboard keys written `[[Ctrl]]` become `<kbd>Ctrl</kbd>`; a combination
+//!   `[[Ctrl+C]]` becomes `<kbd><kbd>Ctrl</kbd>+<kbd>C</kbd></kbd>` (HTML's own markup for a
+//!   key combination). At most 30 characters between the brackets, no bracket nor line break;
+//!   anything else stays text. Inside code spans and blocks nothing is converted;
+//! - `code_language`: a fenced block's language (```` ```bash ````) becomes
+//!   `class="language-bash"` when it is 1 to 20 characters of `[a-z0-9+#-]`, for styling.
 
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag};
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TextMergeStream};
 
 use crate::web::escape;
 
-/// Renders `markdown` to safe HTML.
+/// Renders `markdown` to safe HTML, as contest rules use it.
 pub fn render(markdown: &str) -> String {
+    render_with(markdown, &RenderOptions::default()).html
+}
+
+/// What [`render_with`] adds to the plain rendering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Levels added to every heading: 2 turns `#` into `<h3>` (the page has its own `<h1>` and
+    /// the text sits under an `<h2>`). Headings deeper than `<h6>` stay `<h6>`.
+    pub heading_offset: u8,
+    /// Number the headings and give them anchors (see the module documentation).
+    pub outline: bool,
+    /// Put before every anchor, so several texts on one page keep distinct ids (`e2-`).
+    pub anchor_prefix: String,
+    /// Turn `[[Key]]` into `<kbd>`.
+    pub keys: bool,
+    /// Keep a fenced code block's language as a class.
+    pub code_language: bool,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            heading_offset: 2,
+            outline: false,
+            anchor_prefix: String::new(),
+            keys: false,
+            code_language: false,
+        }
+    }
+}
+
+impl RenderOptions {
+    /// Everything on: the tutorials' rendering, with anchors starting with `anchor_prefix`.
+    pub fn tutorial(anchor_prefix: &str) -> Self {
+        RenderOptions {
+            heading_offset: 2,
+            outline: true,
+            anchor_prefix: anchor_prefix.to_owned(),
+            keys: true,
+            code_language: true,
+        }
+    }
+}
+
+/// One heading of a rendered text, for a table of contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutlineEntry {
+    /// 1 for the text's top level, 2 below it...
+    pub depth: usize,
+    /// "1", "1.2", ...
+    pub number: String,
+    /// The element's id (without `#`).
+    pub anchor: String,
+    /// The heading's text, unescaped (escape it on output).
+    pub text: String,
+}
+
+/// Safe HTML and, with [`RenderOptions::outline`], the outline of its headings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub outline: Vec<OutlineEntry>,
+}
+
+/// Where the outline stands while rendering.
+#[derive(Default)]
+struct Numbering {
+    counters: [u32; 6],
+    /// The entry of the heading being rendered, whose text is still being collected.
+    open: Option<OutlineEntry>,
+}
+
+impl Numbering {
+    /// Numbers a heading of Markdown level `level` (1-6) and returns its entry. The anchor
+    /// keeps every level (`s0-1` for a `##` before any `#`), so anchors never collide; the
+    /// visible number drops leading zeros ("1" rather than "0.1").
+    fn next(&mut self, level: usize, prefix: &str) -> OutlineEntry {
+        let level = level.clamp(1, 6);
+        self.counters[level - 1] += 1;
+        for deeper in &mut self.counters[level..] {
+            *deeper = 0;
+        }
+        let parts = &self.counters[..level];
+        let anchor = format!(
+            "{prefix}s{}",
+            parts
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join("-")
+        );
+        let first = parts.iter().position(|&n| n != 0).unwrap_or(0);
+        let visible = &parts[first..];
+        OutlineEntry {
+            depth: visible.len(),
+            number: visible
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join("."),
+            anchor,
+            text: String::new(),
+        }
+    }
+}
+
+/// Renders `markdown` to safe HTML with `options`.
+pub fn render_with(markdown: &str, options: &RenderOptions) -> Rendered {
     let mut out = String::with_capacity(markdown.len() + markdown.len() / 2);
+    let mut outline = Vec::new();
+    let mut numbering = Numbering::default();
     // What each open tag needs at its end: every `Start` pushes exactly one closer and every
     // `End` pops one, so unknown tags cannot unbalance the output.
-    let mut closers: Vec<&'static str> = Vec::new();
-    let parser = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH);
+    let mut closers: Vec<Closer> = Vec::new();
+    let mut in_code_block = 0usize;
+    let parser = TextMergeStream::new(Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH));
     for event in parser {
         match event {
-            Event::Start(tag) => {
-                let closer = open(&mut out, tag);
-                closers.push(closer);
-            }
-            Event::End(_) => {
-                if let Some(closer) = closers.pop() {
-                    out.push_str(closer);
+            Event::Start(Tag::Heading { level, .. }) => {
+                let tag = heading_tag(level, options.heading_offset);
+                if options.outline {
+                    let entry = numbering.next(level as usize, &options.anchor_prefix);
+                    out.push_str(&format!(
+                        "<{tag} id=\"{}\"><span class=\"heading-number\">{}</span> ",
+                        escape(&entry.anchor),
+                        entry.number
+                    ));
+                    numbering.open = Some(entry);
+                    closers.push(Closer::Heading(tag));
+                } else {
+                    out.push_str(&format!("<{tag}>"));
+                    closers.push(Closer::Static(heading_closer(tag)));
                 }
             }
-            Event::Text(text) => out.push_str(&escape(&text)),
+            Event::Start(Tag::CodeBlock(kind)) => {
+                in_code_block += 1;
+                let language = match &kind {
+                    CodeBlockKind::Fenced(info) if options.code_language => code_language(info),
+                    _ => None,
+                };
+                match language {
+                    Some(language) => {
+                        out.push_str(&format!("<pre><code class=\"language-{language}\">"))
+                    }
+                    None => out.push_str("<pre><code>"),
+                }
+                closers.push(Closer::CodeBlock);
+            }
+            Event::Start(tag) => {
+                let closer = open(&mut out, tag);
+                closers.push(Closer::Static(closer));
+            }
+            Event::End(_) => match closers.pop() {
+                Some(Closer::Static(closer)) => out.push_str(closer),
+                Some(Closer::CodeBlock) => {
+                    in_code_block = in_code_block.saturating_sub(1);
+                    out.push_str("</code></pre>\n");
+                }
+                Some(Closer::Heading(tag)) => {
+                    out.push_str(heading_closer(tag));
+                    if let Some(mut entry) = numbering.open.take() {
+                        entry.text = entry.text.trim().to_owned();
+                        outline.push(entry);
+                    }
+                }
+                None => {}
+            },
+            Event::Text(text) => {
+                if let Some(entry) = &mut numbering.open {
+                    entry.text.push_str(&text);
+                }
+                if options.keys && in_code_block == 0 {
+                    push_with_keys(&mut out, &text);
+                } else {
+                    out.push_str(&escape(&text));
+                }
+            }
             Event::Code(code) => {
+                if let Some(entry) = &mut numbering.open {
+                    entry.text.push_str(&code);
+                }
                 out.push_str("<code>");
                 out.push_str(&escape(&code));
                 out.push_str("</code>");
             }
             // Raw HTML is shown as what it is: text.
-            Event::Html(html) | Event::InlineHtml(html) => out.push_str(&escape(&html)),
+            Event::Html(html) | Event::InlineHtml(html) => {
+                if let Some(entry) = &mut numbering.open {
+                    entry.text.push_str(&html);
+                }
+                out.push_str(&escape(&html))
+            }
             Event::SoftBreak => out.push('\n'),
             Event::HardBreak => out.push_str("<br>\n"),
             Event::Rule => out.push_str("<hr>\n"),
@@ -54,9 +234,95 @@ pub fn render(markdown: &str) -> String {
         }
     }
     while let Some(closer) = closers.pop() {
-        out.push_str(closer);
+        match closer {
+            Closer::Static(closer) => out.push_str(closer),
+            Closer::CodeBlock => out.push_str("</code></pre>\n"),
+            Closer::Heading(tag) => out.push_str(heading_closer(tag)),
+        }
     }
-    out
+    Rendered { html: out, outline }
+}
+
+/// How an open element ends.
+enum Closer {
+    Static(&'static str),
+    Heading(&'static str),
+    CodeBlock,
+}
+
+fn heading_tag(level: HeadingLevel, offset: u8) -> &'static str {
+    match (level as usize).saturating_add(usize::from(offset)) {
+        0 | 1 => "h1",
+        2 => "h2",
+        3 => "h3",
+        4 => "h4",
+        5 => "h5",
+        _ => "h6",
+    }
+}
+
+fn heading_closer(tag: &'static str) -> &'static str {
+    match tag {
+        "h1" => "</h1>\n",
+        "h2" => "</h2>\n",
+        "h3" => "</h3>\n",
+        "h4" => "</h4>\n",
+        "h5" => "</h5>\n",
+        _ => "</h6>\n",
+    }
+}
+
+/// The language of a fenced block's info string, when it is safe as a class name.
+fn code_language(info: &str) -> Option<String> {
+    let word = info.split_whitespace().next()?.to_ascii_lowercase();
+    let ok = (1..=20).contains(&word.len())
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+#-".contains(&b));
+    // `#` is not valid unescaped in a CSS class selector but is fine in the attribute.
+    ok.then(|| word.replace('#', "sharp"))
+}
+
+/// The longest key name between `[[` and `]]`.
+const MAX_KEY_CHARS: usize = 30;
+
+/// Escapes `text`, turning every `[[Key]]` into `<kbd>`.
+fn push_with_keys(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(start) = rest.find("[[") {
+        let after = &rest[start + 2..];
+        let key = after.find("]]").map(|end| &after[..end]).filter(|key| {
+            let key = key.trim();
+            !key.is_empty()
+                && key.chars().count() <= MAX_KEY_CHARS
+                && !key.contains(['[', ']', '\n'])
+        });
+        match key {
+            Some(key) => {
+                out.push_str(&escape(&rest[..start]));
+                out.push_str(&kbd(key.trim()));
+                rest = &after[key.len() + 2..];
+            }
+            None => {
+                out.push_str(&escape(&rest[..start + 2]));
+                rest = after;
+            }
+        }
+    }
+    out.push_str(&escape(rest));
+}
+
+/// `<kbd>` for one key, nested `<kbd>`s for a combination (`Ctrl+C`; a lone `+` is a key).
+fn kbd(key: &str) -> String {
+    let parts: Vec<&str> = key.split('+').map(str::trim).collect();
+    if parts.len() < 2 || parts.iter().any(|p| p.is_empty()) {
+        return format!("<kbd>{}</kbd>", escape(key));
+    }
+    let inner: Vec<String> = parts
+        .iter()
+        .map(|p| format!("<kbd>{}</kbd>", escape(p)))
+        .collect();
+    format!("<kbd>{}</kbd>", inner.join("+"))
 }
 
 /// Writes the opening of `tag` and returns its closer.
@@ -66,23 +332,9 @@ fn open(out: &mut String, tag: Tag<'_>) -> &'static str {
             out.push_str("<p>");
             "</p>\n"
         }
-        Tag::Heading { level, .. } => {
-            let (opening, closing) = match level {
-                HeadingLevel::H1 => ("<h3>", "</h3>\n"),
-                HeadingLevel::H2 => ("<h4>", "</h4>\n"),
-                HeadingLevel::H3 => ("<h5>", "</h5>\n"),
-                _ => ("<h6>", "</h6>\n"),
-            };
-            out.push_str(opening);
-            closing
-        }
         Tag::BlockQuote(_) => {
             out.push_str("<blockquote>\n");
             "</blockquote>\n"
-        }
-        Tag::CodeBlock(_) => {
-            out.push_str("<pre><code>");
-            "</code></pre>\n"
         }
         Tag::List(Some(start)) if start != 1 => {
             out.push_str(&format!("<ol start=\"{start}\">\n"));
@@ -239,5 +491,109 @@ mod tests {
         assert_eq!(out.matches("<em>").count(), out.matches("</em>").count());
         let big = "Lorem ipsum <b>dolor</b>. ".repeat(5_000);
         assert!(!render(&big).contains("<b>"));
+    }
+
+    #[test]
+    fn tutorial_options_number_headings_with_anchors() {
+        let rendered = render_with(
+            "# Se connecter\n\n## Avec sa carte\n\n## Avec `e-mail` <b>\n\n# Emprunter",
+            &RenderOptions::tutorial("e2-"),
+        );
+        assert_eq!(
+            rendered.html,
+            "<h3 id=\"e2-s1\"><span class=\"heading-number\">1</span> Se connecter</h3>\n\
+             <h4 id=\"e2-s1-1\"><span class=\"heading-number\">1.1</span> Avec sa carte</h4>\n\
+             <h4 id=\"e2-s1-2\"><span class=\"heading-number\">1.2</span> Avec <code>e-mail</code> &lt;b&gt;</h4>\n\
+             <h3 id=\"e2-s2\"><span class=\"heading-number\">2</span> Emprunter</h3>\n"
+        );
+        let outline: Vec<_> = rendered
+            .outline
+            .iter()
+            .map(|e| {
+                (
+                    e.depth,
+                    e.number.as_str(),
+                    e.anchor.as_str(),
+                    e.text.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            outline,
+            [
+                (1, "1", "e2-s1", "Se connecter"),
+                (2, "1.1", "e2-s1-1", "Avec sa carte"),
+                (2, "1.2", "e2-s1-2", "Avec e-mail <b>"),
+                (1, "2", "e2-s2", "Emprunter"),
+            ]
+        );
+        // A text that starts below the top level: visible numbers skip the zero, anchors
+        // keep it, so a later top-level heading cannot reuse an anchor.
+        let rendered = render_with("## a\n\n# b\n\n## c", &RenderOptions::tutorial(""));
+        let anchors: Vec<_> = rendered.outline.iter().map(|e| e.anchor.as_str()).collect();
+        let numbers: Vec<_> = rendered.outline.iter().map(|e| e.number.as_str()).collect();
+        assert_eq!(anchors, ["s0-1", "s1", "s1-1"]);
+        assert_eq!(numbers, ["1", "1", "1.1"]);
+        // The default keeps the contest rules' rendering: no ids, no numbers.
+        assert_eq!(render("# a"), "<h3>a</h3>\n");
+    }
+
+    #[test]
+    fn keys_and_code_are_styled_only_when_asked() {
+        let options = RenderOptions::tutorial("");
+        let html = |md: &str| render_with(md, &options).html;
+        assert_eq!(
+            html("Appuyez sur [[Ctrl+C]] puis [[Entrée]]."),
+            "<p>Appuyez sur <kbd><kbd>Ctrl</kbd>+<kbd>C</kbd></kbd> puis <kbd>Entrée</kbd>.</p>\n"
+        );
+        assert_eq!(html("[[+]] [[<]]"), "<p><kbd>+</kbd> <kbd>&lt;</kbd></p>\n");
+        // Not keys: empty, too long, unclosed, inside code.
+        assert_eq!(html("[[]] [[x"), "<p>[[]] [[x</p>\n");
+        let long = format!("[[{}]]", "k".repeat(31));
+        assert!(!html(&long).contains("<kbd>"));
+        assert_eq!(html("`[[Ctrl]]`"), "<p><code>[[Ctrl]]</code></p>\n");
+        assert_eq!(
+            html("```bash\necho [[x]] <i>\n```"),
+            "<pre><code class=\"language-bash\">echo [[x]] &lt;i&gt;\n</code></pre>\n"
+        );
+        assert_eq!(
+            html("```x\" onclick=\"y\nz\n```"),
+            "<pre><code>z\n</code></pre>\n"
+        );
+        // Default rendering: keys stay text, code blocks carry no class.
+        assert_eq!(render("[[Ctrl]]"), "<p>[[Ctrl]]</p>\n");
+        assert_eq!(render("```bash\nx\n```"), "<pre><code>x\n</code></pre>\n");
+    }
+
+    #[test]
+    fn tutorial_options_keep_the_safety_guarantees() {
+        let options = RenderOptions::tutorial("e1-");
+        for bad in [
+            "<script>alert(1)</script>",
+            "[x](javascript:alert(1))",
+            "# <img src=x onerror=alert(1)>",
+            "[[<script>]]",
+            "<a href=\"javascript:x\">[[Ctrl]]</a>",
+        ] {
+            let out = render_with(bad, &options).html;
+            assert!(!out.contains("<script"), "{bad} -> {out}");
+            assert!(!out.contains("<img"), "{bad} -> {out}");
+            assert!(!out.contains("href=\"javascript"), "{bad} -> {out}");
+            assert!(!out.contains("<a "), "{bad} -> {out}");
+        }
+        let deep_lists: String = (0..2_000)
+            .map(|i| format!("{}- [[k]] x\n", "  ".repeat(i)))
+            .collect();
+        let out = render_with(&deep_lists, &options).html;
+        assert_eq!(out.matches("<ul>").count(), out.matches("</ul>").count());
+        let many_headings = "# t\n\n".repeat(5_000);
+        let rendered = render_with(&many_headings, &options);
+        assert_eq!(rendered.outline.len(), 5_000);
+        assert_eq!(rendered.outline[4_999].anchor, "e1-s5000");
+        let keys = "[[a]]".repeat(20_000);
+        assert_eq!(
+            render_with(&keys, &options).html.matches("<kbd>").count(),
+            20_000
+        );
     }
 }

@@ -638,7 +638,12 @@ pub async fn check(
         Err(PublishOutcome::RetryLater { reason, .. }) => {
             CheckResult::failed(ChannelStatus::Unreachable, reason)
         }
-        Err(other) => CheckResult::failed(ChannelStatus::Unreachable, format!("{other:?}")),
+        Err(PublishOutcome::Refused { message }) => {
+            CheckResult::failed(ChannelStatus::Unreachable, message)
+        }
+        Err(PublishOutcome::Published { .. }) => {
+            CheckResult::failed(ChannelStatus::Unreachable, "unexpected answer")
+        }
     }
 }
 

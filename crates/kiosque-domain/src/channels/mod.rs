@@ -433,8 +433,8 @@ pub fn create(
         channel: channel.clone(),
         credentials: seal_credentials(key, &id, random.nonce, &credentials),
     };
-    (store as &dyn KvStore).set_json(&keys::channel(&id), &stored)?;
-    (store as &dyn KvStore).set_json(&keys::channel_index_slot(slot), &id)?;
+    store.set_json(&keys::channel(&id), &stored)?;
+    store.set_json(&keys::channel_index_slot(slot), &id)?;
     Ok((channel, shown_secret))
 }
 

@@ -35,6 +35,9 @@ pub const WINDOW: u64 = 100;
 /// How long a claimed delivery belongs to the tick that claimed it.
 const LEASE_SECS: i64 = 120;
 const BASE_DELAY_SECS: u64 = 60;
+/// An enqueue writes its slots right after reserving them; a slot still absent while a later
+/// one is this old was abandoned.
+const ABANDONED_SLOT_SECS: i64 = 300;
 const MAX_DELAY_SECS: u64 = 12 * 3600;
 /// The event types staff can subscribe to.
 pub const EVENT_TYPES: [&str; 4] = [
@@ -392,11 +395,15 @@ pub async fn deliver_due(
         .collect();
 
     let mut finished: Vec<bool> = Vec::with_capacity(seqs.len());
+    // Per slot: absent, or present and enqueued at that time.
+    let mut enqueued_at: Vec<Option<Timestamp>> = Vec::with_capacity(seqs.len());
     let mut endpoints: Option<Vec<StoredEndpoint>> = None;
     for slot_key in &slot_keys {
         let Some(bytes) = found.remove(slot_key) else {
-            // Not written yet (an enqueue between its increment and its write) or erased.
+            // Not written yet (an enqueue between its increment and its write), or never
+            // (that enqueue failed): decided after the loop.
             finished.push(false);
+            enqueued_at.push(None);
             continue;
         };
         let mut delivery: Delivery = match serde_json::from_slice(&bytes) {
@@ -404,9 +411,11 @@ pub async fn deliver_due(
             Err(e) => {
                 eprintln!("webhook delivery {slot_key} is unreadable, skipped: {e}");
                 finished.push(true);
+                enqueued_at.push(None);
                 continue;
             }
         };
+        enqueued_at.push(Some(delivery.created_at));
         let leased = delivery.lease_until.is_some_and(|until| until > now);
         if delivery.status.finished() || delivery.next_attempt_at > now || leased {
             finished.push(delivery.status.finished());
@@ -453,6 +462,19 @@ pub async fn deliver_due(
         finished.push(delivery.status.finished());
     }
 
+    // An absent slot followed by a delivery enqueued long ago will never be written (its
+    // enqueue failed between the increment and the write): count it as finished, so the
+    // head does not stay behind it forever.
+    let mut later_and_old = false;
+    for (slot_finished, at) in finished.iter_mut().zip(&enqueued_at).rev() {
+        match at {
+            Some(at) => {
+                later_and_old |= at.unix_seconds() + ABANDONED_SLOT_SECS <= now.unix_seconds()
+            }
+            None if later_and_old => *slot_finished = true,
+            None => {}
+        }
+    }
     let done = finished.iter().take_while(|f| **f).count() as u64;
     if done > 0 {
         let new_head = serde_json::to_vec(&(head + done)).unwrap_or_default();

@@ -128,6 +128,14 @@ pub struct PageMeta {
     pub json_ld: Option<serde_json::Value>,
     /// `false` adds `noindex` (error pages).
     pub indexable: bool,
+    /// Versions of this page's content in each language at their own addresses, as
+    /// `(BCP 47 code, absolute URL)`, the first being `x-default` (a tutorial and its
+    /// translation). When given, they replace the `?lang=` alternates and the canonical URL is
+    /// the bare path: the content's language is the page's, whatever the interface language.
+    pub alternates: Vec<(&'static str, String)>,
+    /// Feeds that mirror the page, announced in `<head>` for feed readers to discover:
+    /// `(media type, title, site path or absolute URL)`.
+    pub feeds: Vec<(&'static str, String, String)>,
 }
 
 impl Default for PageMeta {
@@ -139,6 +147,8 @@ impl Default for PageMeta {
             og_image: None,
             json_ld: None,
             indexable: true,
+            alternates: Vec::new(),
+            feeds: Vec::new(),
         }
     }
 }
@@ -167,7 +177,22 @@ pub fn page(ctx: &PageContext, meta: &PageMeta, body: &str) -> String {
         head.push_str("<meta name=\"robots\" content=\"noindex\">\n");
     }
     let has_address = !ctx.path.is_empty() && !ctx.base_url.is_empty();
-    if has_address {
+    if has_address && !meta.alternates.is_empty() {
+        let canonical = escape(&ctx.absolute(&ctx.path));
+        head.push_str(&format!("<link rel=\"canonical\" href=\"{canonical}\">\n"));
+        for (code, url) in &meta.alternates {
+            head.push_str(&format!(
+                "<link rel=\"alternate\" hreflang=\"{}\" href=\"{}\">\n",
+                escape(code),
+                escape(url)
+            ));
+        }
+        head.push_str(&format!(
+            "<link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\">\n\
+             <meta property=\"og:url\" content=\"{canonical}\">\n",
+            escape(&meta.alternates[0].1)
+        ));
+    } else if has_address {
         let canonical = escape(&ctx.canonical_url());
         let fr = escape(&ctx.lang_url(Lang::Fr));
         let en = escape(&ctx.lang_url(Lang::En));
@@ -204,6 +229,19 @@ pub fn page(ctx: &PageContext, meta: &PageMeta, body: &str) -> String {
         head.push_str(&format!(
             "<meta property=\"og:image\" content=\"{}\">\n",
             escape(&image)
+        ));
+    }
+    for (media_type, title, href) in &meta.feeds {
+        let href = if href.starts_with('/') {
+            ctx.absolute(href)
+        } else {
+            href.clone()
+        };
+        head.push_str(&format!(
+            "<link rel=\"alternate\" type=\"{}\" title=\"{}\" href=\"{}\">\n",
+            escape(media_type),
+            escape(title),
+            escape(&href)
         ));
     }
     if let Some(data) = &meta.json_ld {
@@ -308,6 +346,11 @@ mod tests {
             description: "Votez".into(),
             og_image: Some("/static/img/card.png".into()),
             json_ld: Some(serde_json::json!({"@type": "Question", "name": "</script>"})),
+            feeds: vec![(
+                "application/rss+xml",
+                "Nouveautés & co".into(),
+                "/feeds/x.rss".into(),
+            )],
             ..PageMeta::default()
         };
         let html = page(&ctx(Lang::Fr, false), &meta, "<h1>Q</h1>\n");
@@ -326,10 +369,42 @@ mod tests {
             "<meta property=\"og:site_name\" content=\"Médiathèque &lt;Jules Verne&gt;\">",
             "<a href=\"/polls/abc?lang=en\" hreflang=\"en\" lang=\"en\">English version</a>",
             "\\u003c/script\\u003e",
+            "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"Nouveautés &amp; co\" href=\"https://bib.example/feeds/x.rss\">",
         ] {
             assert!(html.contains(expected), "missing {expected} in\n{html}");
         }
         assert!(!html.contains("noindex"));
         assert!(!html.contains("<Jules"));
+    }
+
+    #[test]
+    fn content_alternates_replace_the_interface_ones() {
+        let meta = PageMeta {
+            title: "Borrow".into(),
+            alternates: vec![
+                ("fr", "https://bib.example/tutorials/emprunter".into()),
+                ("en", "https://bib.example/polls/abc".into()),
+            ],
+            feeds: vec![(
+                "application/rss+xml",
+                "Tutoriels".into(),
+                "https://bib.example/tutorials/feed.xml".into(),
+            )],
+            ..PageMeta::default()
+        };
+        let html = page(&ctx(Lang::En, false), &meta, "");
+        for expected in [
+            "<link rel=\"canonical\" href=\"https://bib.example/polls/abc\">",
+            "<link rel=\"alternate\" hreflang=\"fr\" href=\"https://bib.example/tutorials/emprunter\">",
+            "<link rel=\"alternate\" hreflang=\"en\" href=\"https://bib.example/polls/abc\">",
+            "<link rel=\"alternate\" hreflang=\"x-default\" href=\"https://bib.example/tutorials/emprunter\">",
+            "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"Tutoriels\" href=\"https://bib.example/tutorials/feed.xml\">",
+        ] {
+            assert!(html.contains(expected), "missing {expected} in\n{html}");
+        }
+        assert!(
+            !html.contains("?lang=en\">\n<link"),
+            "no interface alternates"
+        );
     }
 }

@@ -311,3 +311,28 @@ fn a_tick_costs_the_same_after_few_or_many_finished_deliveries() {
     assert_eq!(costs[0], costs[1]);
     assert_eq!(costs[0].total(), 2 + 2 + 2 + 1, "{:?}", costs[0]);
 }
+
+#[test]
+fn an_abandoned_slot_does_not_hold_the_head_forever() {
+    let store = MemoryStore::new();
+    endpoint(&store, 1, "https://a.example/hook", &[]);
+    // An enqueue that reserved slot 1 and died before writing it.
+    store.increment(&keys::webhook_delivery_seq(), 1).unwrap();
+    enqueue(&store, at(0), &event("p1")).unwrap();
+    let http = ScriptedHttp::new();
+    http.on("POST", "a.example", raw(200, &[], b""));
+    let head = |store: &MemoryStore| -> u64 {
+        (store as &dyn KvStore)
+            .get_json(&keys::webhook_delivery_head())
+            .unwrap()
+            .unwrap_or(0)
+    };
+    assert_eq!(deliver(&store, &http, 10, 10).delivered, 1);
+    assert_eq!(
+        head(&store),
+        0,
+        "slot 1 may still be written by a slow enqueue"
+    );
+    deliver(&store, &http, 400, 10);
+    assert_eq!(head(&store), 2, "five minutes later it is given up");
+}

@@ -1,0 +1,355 @@
+//! Public event pages: the list (live now, then upcoming), one page per event (with the live
+//! stream embedded while it runs, the replay afterwards), its `.ics` and its widget.
+
+use kiosque_domain::Clock;
+use kiosque_domain::events::ical::{self, VEvent};
+use kiosque_domain::events::{self, Event, EventError, EventId, Phase};
+use kiosque_domain::video::VideoEmbed;
+use kiosque_domain::web::HttpsUrl;
+use kiosque_spin::html::escape;
+use kiosque_spin::html::layout::{self, PageContext, PageMeta};
+use kiosque_spin::response::{html, html_embeddable, html_with_frames};
+use kiosque_spin::{PageError, SpinStore, SystemClock, response};
+use serde_json::json;
+use spin_sdk::http::{Params, Request, Response};
+
+use crate::render::{self, cached};
+
+fn load(params: &Params) -> Result<Event, PageError> {
+    let id = params
+        .get("id")
+        .and_then(|id| EventId::parse(id).ok())
+        .ok_or_else(PageError::not_found)?;
+    let store = SpinStore::open_default().map_err(EventError::from)?;
+    Ok(events::get_public(&store, &id, SystemClock.now())?)
+}
+
+/// `GET /events?page=N`: what is live now, then upcoming events, soonest first. 1 store call.
+pub fn list(req: Request, _params: Params) -> Result<Response, PageError> {
+    let ctx = PageContext::from_request(&req);
+    let store = SpinStore::open_default().map_err(EventError::from)?;
+    let page = render::page_param(&req).unwrap_or(1).min(1_000) as usize;
+    let shown = events::upcoming(&store, SystemClock.now(), page)?;
+    let mut body = format!("<h1>{}</h1>\n", ctx.t("Rendez-vous", "Events"));
+    if !shown.live.is_empty() {
+        body.push_str(&format!(
+            "<section class=\"live\" aria-labelledby=\"live-now\"><h2 id=\"live-now\">{}</h2>\n<ul class=\"events\">\n",
+            ctx.t("En ce moment", "Happening now")
+        ));
+        for e in &shown.live {
+            body.push_str(&render::event_item(&ctx, e, true));
+        }
+        body.push_str("</ul></section>\n");
+    }
+    body.push_str(&format!("<h2>{}</h2>\n", ctx.t("À venir", "Upcoming")));
+    if shown.upcoming.is_empty() {
+        body.push_str(&format!(
+            "<p>{}</p>\n",
+            ctx.t(
+                "Aucun rendez-vous annoncé pour le moment.",
+                "No event announced yet."
+            )
+        ));
+    } else {
+        body.push_str("<ul class=\"events\">\n");
+        for e in &shown.upcoming {
+            body.push_str(&render::event_item(&ctx, e, false));
+        }
+        body.push_str("</ul>\n");
+    }
+    if let Some(next) = shown.next_page {
+        body.push_str(&format!(
+            "<nav aria-label=\"{}\"><a href=\"{}\" rel=\"next\">{}</a></nav>\n",
+            ctx.t("Pages", "Pages"),
+            escape(&ctx.link(&format!("/events?page={next}"))),
+            ctx.t("Rendez-vous suivants", "Later events")
+        ));
+    }
+    body.push_str(&render::feed_links(&ctx, "events"));
+    let meta = PageMeta {
+        title: ctx.t("Rendez-vous", "Events").to_owned(),
+        description: ctx
+            .t(
+                "Animations, rencontres, ateliers et diffusions en direct de la médiathèque.",
+                "The library's activities, talks, workshops and live streams.",
+            )
+            .to_owned(),
+        json_ld: Some(json!({
+            "@context": "https://schema.org",
+            "@type": "ItemList",
+            "name": ctx.t("Rendez-vous", "Events"),
+            "url": ctx.canonical_url(),
+            "itemListElement": shown.live.iter().chain(&shown.upcoming).enumerate().map(|(i, e)| json!({
+                "@type": "ListItem", "position": i + 1,
+                "url": ctx.absolute(&format!("/events/{}", e.id)),
+            })).collect::<Vec<_>>(),
+        })),
+        feeds: render::head_feeds(&ctx, "events"),
+        ..PageMeta::default()
+    };
+    Ok(cached(&req, html(200, layout::page(&ctx, &meta, &body))))
+}
+
+/// The host name the page is served under, for Twitch's `parent` parameter.
+fn site_host(ctx: &PageContext) -> String {
+    ctx.base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or("")
+        .split([':', '/'])
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// A player for `url` when the platform is known (privacy-friendly address), else a link.
+/// Returns the HTML and the frame origin to allow.
+fn player(ctx: &PageContext, url: &HttpsUrl, title: &str) -> (String, Option<String>) {
+    match VideoEmbed::parse(url) {
+        Some(video) => (
+            format!(
+                "<div class=\"player\"><iframe src=\"{}\" title=\"{}\" width=\"560\" height=\"315\" \
+                 allow=\"fullscreen; picture-in-picture\" allowfullscreen loading=\"lazy\"></iframe></div>\n\
+                 <p>{}</p>\n",
+                escape(&video.embed_src(&site_host(ctx))),
+                escape(title),
+                render::external_link(
+                    url.as_str(),
+                    &format!(
+                        "{} {}",
+                        ctx.t("Ouvrir sur", "Open on"),
+                        video.provider().name()
+                    )
+                ),
+            ),
+            Some(video.frame_origin()),
+        ),
+        None => (
+            format!(
+                "<p>{}</p>\n",
+                render::external_link(url.as_str(), ctx.t("Regarder", "Watch"))
+            ),
+            None,
+        ),
+    }
+}
+
+/// `GET /events/:id`: 1 store call.
+pub fn show(req: Request, params: Params) -> Result<Response, PageError> {
+    let ctx = PageContext::from_request(&req);
+    let e = load(&params)?;
+    let now = SystemClock.now();
+    let phase = e.phase(now);
+    let mut frames = Vec::new();
+    let mut body = String::from("<article class=\"event-page\">\n");
+    if phase == Phase::Live {
+        body.push_str(&format!(
+            "<p class=\"live-badge\" role=\"status\">{}</p>\n",
+            ctx.t("En direct maintenant", "Live now")
+        ));
+    }
+    body.push_str(&format!("<h1>{}</h1>\n", escape(&e.title)));
+    body.push_str(&format!(
+        "<p class=\"when\">{}</p>\n",
+        render::span(&ctx, e.starts_at, e.ends_at, e.time_zone)
+    ));
+    if let Some(place) = &e.place {
+        let address = place
+            .address
+            .as_ref()
+            .map(|a| format!(", {}", escape(a)))
+            .unwrap_or_default();
+        body.push_str(&format!(
+            "<p class=\"where\">{} {}{address}</p>\n",
+            ctx.t("Lieu :", "Place:"),
+            escape(&place.name)
+        ));
+    }
+    if e.online {
+        body.push_str(&format!(
+            "<p class=\"where\">{}</p>\n",
+            ctx.t("À suivre en ligne.", "Online.")
+        ));
+    }
+    if let Some(audience) = &e.audience {
+        body.push_str(&format!(
+            "<p>{} {}</p>\n",
+            ctx.t("Public :", "Audience:"),
+            escape(audience)
+        ));
+    }
+    if let Some(image) = &e.image {
+        body.push_str(&render::figure(&ctx, image));
+    }
+    match (phase, &e.stream_url, &e.replay_url) {
+        (Phase::Live, Some(stream), _) => {
+            body.push_str(&format!("<h2>{}</h2>\n", ctx.t("Le direct", "Live stream")));
+            let (html, origin) = player(&ctx, stream, &e.title);
+            body.push_str(&html);
+            frames.extend(origin);
+        }
+        (Phase::Upcoming, Some(stream), _) => {
+            body.push_str(&format!(
+                "<p>{} {}</p>\n",
+                ctx.t(
+                    "Le direct sera visible sur cette page pendant l’événement :",
+                    "The live stream will play on this page during the event:"
+                ),
+                render::external_link(stream.as_str(), ctx.t("lien du direct", "stream link"))
+            ));
+        }
+        (Phase::Past, _, Some(replay)) => {
+            body.push_str(&format!("<h2>{}</h2>\n", ctx.t("Le replay", "Replay")));
+            let (html, origin) = player(&ctx, replay, &e.title);
+            body.push_str(&html);
+            frames.extend(origin);
+        }
+        (Phase::Past, _, None) => body.push_str(&format!(
+            "<p>{}</p>\n",
+            ctx.t("Cet événement est terminé.", "This event is over.")
+        )),
+        _ => {}
+    }
+    if !e.description.is_empty() {
+        body.push_str(&render::paragraphs(&e.description));
+    }
+    let mut actions = Vec::new();
+    if let (Some(url), true) = (&e.registration_url, phase != Phase::Past) {
+        actions.push(render::external_link(
+            url.as_str(),
+            ctx.t("S’inscrire", "Register"),
+        ));
+    }
+    actions.push(format!(
+        "<a href=\"/events/{}/event.ics\">{}</a>",
+        e.id,
+        ctx.t("Ajouter à mon agenda (.ics)", "Add to my calendar (.ics)")
+    ));
+    body.push_str(&format!(
+        "<p class=\"actions\">{}</p>\n",
+        actions.join(" · ")
+    ));
+    body.push_str("</article>\n");
+    let embed_url = ctx.absolute(&format!("/events/{}/embed", e.id));
+    body.push_str(&render::embed_box(
+        &ctx,
+        &render::embed_snippet(&embed_url, &e.title, 260),
+    ));
+    body.push_str(&format!(
+        "<p><a href=\"{}\">{}</a></p>\n",
+        escape(&ctx.link("/events")),
+        ctx.t("Tous les rendez-vous", "All events")
+    ));
+
+    let page_url = ctx.absolute(&format!("/events/{}", e.id));
+    let mut location = Vec::new();
+    if let Some(place) = &e.place {
+        location.push(json!({"@type": "Place", "name": place.name, "address": place.address}));
+    }
+    if e.online {
+        let url = e
+            .stream_url
+            .as_ref()
+            .map_or(page_url.clone(), |u| u.as_str().to_owned());
+        location.push(json!({"@type": "VirtualLocation", "url": url}));
+    }
+    let mode = match (e.place.is_some(), e.online) {
+        (true, true) => "MixedEventAttendanceMode",
+        (false, true) => "OnlineEventAttendanceMode",
+        _ => "OfflineEventAttendanceMode",
+    };
+    let meta = PageMeta {
+        title: e.title.clone(),
+        description: e.description.chars().take(200).collect::<String>(),
+        og_type: "article",
+        og_image: e.image.as_ref().map(|p| p.image.url.as_str().to_owned()),
+        json_ld: Some(json!({
+            "@context": "https://schema.org",
+            "@type": "Event",
+            "name": e.title,
+            "description": e.description,
+            "url": page_url,
+            "startDate": e.time_zone.local(e.starts_at).to_rfc3339(),
+            "endDate": e.time_zone.local(e.ends_at).to_rfc3339(),
+            "eventStatus": "https://schema.org/EventScheduled",
+            "eventAttendanceMode": format!("https://schema.org/{mode}"),
+            "location": location,
+            "audience": e.audience.as_ref().map(|a| json!({"@type": "Audience", "audienceType": a})),
+            "image": e.image.as_ref().map(|p| p.image.url.as_str()),
+            "organizer": {"@type": "Library", "name": ctx.library_name, "url": ctx.absolute("/")},
+        })),
+        ..PageMeta::default()
+    };
+    let page = layout::page(&ctx, &meta, &body);
+    let response = if frames.is_empty() {
+        html(200, page)
+    } else {
+        html_with_frames(200, page, &frames)
+    };
+    Ok(cached(&req, response))
+}
+
+/// `GET /events/:id/embed`: a compact card for other sites.
+pub fn embed(req: Request, params: Params) -> Result<Response, PageError> {
+    let ctx = PageContext::from_request(&req);
+    let e = load(&params)?;
+    let now = SystemClock.now();
+    let href = escape(&ctx.absolute(&format!("/events/{}", e.id)));
+    let live = if e.phase(now) == Phase::Live {
+        format!(
+            "<p class=\"live-badge\">{}</p>\n",
+            ctx.t("En direct", "Live now")
+        )
+    } else {
+        String::new()
+    };
+    let body = format!(
+        "<article class=\"widget\">\n{live}<h1><a href=\"{href}\" target=\"_top\">{}</a></h1>\n\
+         <p>{}</p>\n<p><a href=\"{href}\" target=\"_top\">{} — {}</a></p>\n</article>\n",
+        escape(&e.title),
+        render::when(&ctx, e.starts_at, e.time_zone),
+        ctx.t("Voir le rendez-vous", "See the event"),
+        escape(&ctx.library_name),
+    );
+    Ok(cached(
+        &req,
+        html_embeddable(200, layout::embed_page(&ctx, &e.title, &body)),
+    ))
+}
+
+/// The host that names our events in iCalendar UIDs.
+pub fn uid_host(ctx: &PageContext) -> String {
+    let host = site_host(ctx);
+    if host.is_empty() {
+        "kiosque.invalid".to_owned()
+    } else {
+        host
+    }
+}
+
+/// `GET /events/:id/event.ics`: 1 store call.
+pub fn ics(req: Request, params: Params) -> Result<Response, PageError> {
+    let ctx = PageContext::from_request(&req);
+    let e = load(&params)?;
+    let page_url = ctx.absolute(&format!("/events/{}", e.id));
+    let body = ical::calendar(
+        &ctx.library_name,
+        &[VEvent::of_event(&e, &uid_host(&ctx), &page_url)],
+    );
+    Ok(calendar_response(&req, body, &format!("{}.ics", e.id)))
+}
+
+/// A `text/calendar` answer, cached like a feed.
+pub fn calendar_response(req: &Request, body: String, filename: &str) -> Response {
+    let response = Response::builder()
+        .status(200)
+        .header("content-type", "text/calendar; charset=utf-8")
+        .header(
+            "content-disposition",
+            format!("inline; filename=\"{filename}\""),
+        )
+        .header("x-content-type-options", "nosniff")
+        .body(body)
+        .build();
+    response::conditional(req, response, render::FEED_CACHE)
+}

@@ -1,0 +1,201 @@
+//! `GET /`: the home page. Featured showcases, what is live now, the next events, open polls
+//! and the site's sections. Costs 6 store calls whatever the amount of content (see
+//! `kiosque_domain::showcases::home`).
+
+use kiosque_domain::Clock;
+use kiosque_domain::showcases::{ShowcaseError, home};
+use kiosque_spin::html::escape;
+use kiosque_spin::html::layout::{self, PageContext, PageMeta};
+use kiosque_spin::response::html;
+use kiosque_spin::{Lang, PageError, SpinStore, SystemClock};
+use serde_json::json;
+use spin_sdk::http::{Params, Request, Response};
+
+use crate::render::{self, cached};
+
+/// One section of the site, as announced on the home page.
+struct Section {
+    href: &'static str,
+    fr: [&'static str; 2],
+    en: [&'static str; 2],
+}
+
+const SECTIONS: &[Section] = &[
+    Section {
+        href: "/showcases",
+        fr: [
+            "Vitrines",
+            "Des sélections de livres, de films et de musiques, et des expositions virtuelles \
+             préparées par l’équipe.",
+        ],
+        en: [
+            "Showcases",
+            "Selections of books, films and music, and virtual exhibitions put together by \
+             the team.",
+        ],
+    },
+    Section {
+        href: "/events",
+        fr: [
+            "Rendez-vous",
+            "Les animations, rencontres et ateliers proposés par la médiathèque, sur place ou \
+             en direct.",
+        ],
+        en: [
+            "Events",
+            "Activities, talks and workshops hosted by the library, on site or streamed live.",
+        ],
+    },
+    Section {
+        href: "/tutorials",
+        fr: [
+            "Tutoriels",
+            "Des pas-à-pas pour profiter des services numériques de la médiathèque.",
+        ],
+        en: [
+            "Tutorials",
+            "Step-by-step guides to the library’s digital services.",
+        ],
+    },
+];
+
+pub fn home(req: Request, _params: Params) -> Result<Response, PageError> {
+    let ctx = PageContext::from_request(&req);
+    let now = SystemClock.now();
+    let store = SpinStore::open_default().map_err(ShowcaseError::from)?;
+    let home::Home {
+        featured,
+        live,
+        upcoming,
+        open_polls,
+    } = home::load(&store, now)?;
+
+    let library = escape(&ctx.library_name);
+    let (welcome, intro) = match ctx.lang {
+        Lang::Fr => (
+            format!("Bienvenue à la {library}"),
+            "Ce site accompagne ce que la médiathèque partage sur les réseaux sociaux : \
+             les liens de nos publications mènent ici.",
+        ),
+        Lang::En => (
+            format!("Welcome to the {library}"),
+            "This site goes with what the library shares on social networks: the links in \
+             our posts lead here.",
+        ),
+    };
+    let mut body = format!("<h1>{welcome}</h1>\n<p class=\"lead\">{intro}</p>\n");
+
+    if !live.is_empty() {
+        body.push_str(&format!(
+            "<section class=\"live\" aria-labelledby=\"live-now\">\
+             <h2 id=\"live-now\">{}</h2>\n<ul class=\"events\">\n",
+            ctx.t("En direct maintenant", "Live now")
+        ));
+        for e in &live {
+            body.push_str(&render::event_item(&ctx, e, true));
+        }
+        body.push_str("</ul></section>\n");
+    }
+
+    if !featured.is_empty() {
+        body.push_str(&format!(
+            "<section aria-labelledby=\"featured\"><h2 id=\"featured\">{}</h2>\n<ul class=\"cards\">\n",
+            ctx.t("À la une", "Featured")
+        ));
+        for card in &featured {
+            body.push_str(&render::showcase_card(&ctx, card));
+        }
+        body.push_str("</ul></section>\n");
+    }
+
+    if !upcoming.is_empty() {
+        body.push_str(&format!(
+            "<section aria-labelledby=\"next-events\"><h2 id=\"next-events\">{}</h2>\n<ul class=\"events\">\n",
+            ctx.t("Prochains rendez-vous", "Upcoming events")
+        ));
+        for e in &upcoming {
+            body.push_str(&render::event_item(&ctx, e, false));
+        }
+        body.push_str(&format!(
+            "</ul>\n<p><a href=\"{}\">{}</a></p></section>\n",
+            escape(&ctx.link("/events")),
+            ctx.t("Tous les rendez-vous", "All events")
+        ));
+    }
+
+    if !open_polls.is_empty() {
+        body.push_str(&format!(
+            "<section aria-labelledby=\"open-polls\"><h2 id=\"open-polls\">{}</h2>\n<ul>\n",
+            ctx.t("Donnez votre avis", "Have your say")
+        ));
+        for poll in &open_polls {
+            body.push_str(&format!(
+                "<li><a href=\"{}\">{}</a></li>\n",
+                escape(&ctx.link(&format!("/polls/{}", poll.id))),
+                escape(&poll.question)
+            ));
+        }
+        body.push_str("</ul></section>\n");
+    }
+
+    body.push_str(&format!(
+        "<h2>{}</h2>\n<ul class=\"sections\">\n",
+        ctx.t("Ce que vous y trouverez", "What you will find here")
+    ));
+    for section in SECTIONS {
+        let [title, text] = match ctx.lang {
+            Lang::Fr => section.fr,
+            Lang::En => section.en,
+        };
+        body.push_str(&format!(
+            "<li><h3><a href=\"{}\">{title}</a></h3>\n<p>{text}</p></li>\n",
+            escape(&ctx.link(section.href))
+        ));
+    }
+    body.push_str(&format!(
+        "<li><h3>{}</h3>\n<p>{}</p></li>\n</ul>\n",
+        ctx.t("Sondages", "Polls"),
+        ctx.t(
+            "Donnez votre avis sur les questions posées par les bibliothécaires. Chaque \
+             sondage a sa propre adresse, partagée sur nos réseaux ; un vote par personne, \
+             et les résultats sont visibles de tous.",
+            "Give your opinion on the questions our librarians ask. Each poll has its own \
+             address, shared on our social networks; one vote per person, and everyone can \
+             see the results."
+        )
+    ));
+
+    let meta = PageMeta {
+        title: ctx.library_name.clone(),
+        description: intro.to_owned(),
+        og_image: featured
+            .iter()
+            .find_map(|c| c.image.as_ref())
+            .map(|p| p.image.url.as_str().to_owned()),
+        json_ld: Some(json!({
+            "@context": "https://schema.org",
+            "@graph": [
+                {
+                    "@type": "Library",
+                    "@id": ctx.absolute("/#library"),
+                    "name": ctx.library_name,
+                    "url": ctx.absolute("/"),
+                },
+                {
+                    "@type": "WebSite",
+                    "name": ctx.library_name,
+                    "url": ctx.absolute("/"),
+                    "inLanguage": ["fr", "en"],
+                    "publisher": { "@id": ctx.absolute("/#library") },
+                },
+            ],
+        })),
+        feeds: [
+            render::head_feeds(&ctx, "showcases"),
+            render::head_feeds(&ctx, "events"),
+        ]
+        .concat(),
+        ..PageMeta::default()
+    };
+    Ok(cached(&req, html(200, layout::page(&ctx, &meta, &body))))
+}

@@ -18,17 +18,6 @@ fn app() -> TestApp {
     TestApp::spawn_with_fakes(&[("mastodon_webhook_secret", MASTODON_SECRET)])
 }
 
-fn admin(app: &TestApp, method: reqwest::Method, path: &str, body: Option<&Value>) -> Response {
-    let mut request = app
-        .client
-        .request(method, app.url(path))
-        .bearer_auth(&app.admin_token);
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    request.send().expect("the app answers")
-}
-
 fn answer(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();
     (status, response.json().unwrap_or(Value::Null))
@@ -178,8 +167,7 @@ fn staff_create_list_and_edit_campaigns_with_clear_errors() {
     let mut edit = body.clone();
     edit["name"] = json!("Nuits de la lecture");
     edit["hashtags"] = json!(["NuitDeLaLecture", "Lire"]);
-    let (status, edited) = answer(admin(
-        &app,
+    let (status, edited) = answer(app.admin(
         reqwest::Method::PUT,
         &format!("/api/campaigns/{id}"),
         Some(&edit),
@@ -188,8 +176,7 @@ fn staff_create_list_and_edit_campaigns_with_clear_errors() {
     assert_eq!(edited["name"], "Nuits de la lecture");
     assert_eq!(edited["slug"], "nuit-2026");
     edit["slug"] = json!("autre");
-    let (status, refused) = answer(admin(
-        &app,
+    let (status, refused) = answer(app.admin(
         reqwest::Method::PUT,
         &format!("/api/campaigns/{id}"),
         Some(&edit),
@@ -344,8 +331,7 @@ fn signed_mentions_are_moderated_onto_the_public_wall() {
             .unwrap()
             .contains("Aucune publication pour l’instant.")
     );
-    let (status, bad) = answer(admin(
-        &app,
+    let (status, bad) = answer(app.admin(
         reqwest::Method::GET,
         &format!("/api/campaigns/{id}/queue?status=maybe"),
         None,
@@ -454,8 +440,7 @@ fn campaign_posts_carry_its_hashtags_and_show_on_its_staff_page_and_chart() {
     assert_eq!(today["hashtags"][1]["hashtag"], "Lire");
     assert_eq!(today["hashtags"][1]["posts"], 1);
 
-    let svg = admin(
-        &app,
+    let svg = app.admin(
         reqwest::Method::GET,
         &format!("/api/campaigns/{id}/engagement.svg"),
         None,
@@ -470,17 +455,16 @@ fn campaign_posts_carry_its_hashtags_and_show_on_its_staff_page_and_chart() {
     let svg = svg.text().unwrap();
     assert!(svg.contains("role=\"img\"") && svg.contains("<desc id=\"chart-desc\">"));
     assert!(svg.contains("0 mentions reçues et 1 publications"), "{svg}");
-    let figure = admin(
-        &app,
-        reqwest::Method::GET,
-        &format!("/api/campaigns/{id}/engagement.html?lang=en"),
-        None,
-    )
-    .text()
-    .unwrap();
+    let figure = app
+        .admin(
+            reqwest::Method::GET,
+            &format!("/api/campaigns/{id}/engagement.html?lang=en"),
+            None,
+        )
+        .text()
+        .unwrap();
     assert!(figure.contains("<table>") && figure.contains("Posts published"));
-    let (status, bad_range) = answer(admin(
-        &app,
+    let (status, bad_range) = answer(app.admin(
         reqwest::Method::GET,
         &format!("/api/campaigns/{id}/engagement?from=2026-01-01"),
         None,

@@ -11,14 +11,7 @@ const MASTODON_TOKEN: &str = "mastodon-token-s3cr3t-0001";
 const BLUESKY_PASSWORD: &str = "abcd-efgh-ijkl-mnop";
 
 fn admin(app: &TestApp, method: reqwest::Method, path: &str, body: Option<Value>) -> Response {
-    let mut request = app
-        .client
-        .request(method, app.url(path))
-        .bearer_auth(&app.admin_token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().expect("the app answers")
+    app.admin(method, path, body.as_ref())
 }
 
 /// The body of an answer, with a check that no secret given to or made by the app is in it.
@@ -330,17 +323,6 @@ fn webhook_secrets_are_shown_once() {
 
 const TICK_TOKEN: &str = "tick-token-for-channels";
 
-fn tick(app: &TestApp) -> Value {
-    let response = app
-        .client
-        .post(app.url("/api/scheduler/tick"))
-        .bearer_auth(TICK_TOKEN)
-        .send()
-        .expect("the app answers");
-    assert_eq!(response.status(), 200);
-    response.json().expect("a JSON report")
-}
-
 /// A channel whose token the fake refuses, checked: it moves to "needs reconnect", which
 /// queues a `channel.needs_reconnect` event.
 fn break_a_channel(app: &TestApp, mastodon: &FakeMastodon) -> String {
@@ -380,7 +362,7 @@ fn lifecycle_webhooks_are_signed_retried_and_410_disables_the_endpoint() {
     // The receiver is down once: the delivery is retried later with the same webhook-id.
     receiver.fail_next(Failure::Status(503));
     break_a_channel(&app, &mastodon);
-    let report = tick(&app);
+    let report = app.tick(TICK_TOKEN);
     assert_eq!(report["webhooks"]["retrying"], 1, "{report}");
     assert!(receiver.messages().is_empty());
     let log = app.get_json_as_admin("/api/webhook-endpoints/deliveries");
@@ -390,12 +372,12 @@ fn lifecycle_webhooks_are_signed_retried_and_410_disables_the_endpoint() {
     assert_eq!(delivery["attempts"], 1);
     assert_eq!(delivery["event_type"], "channel.needs_reconnect");
     // Not before its backoff: a tick right away sends nothing.
-    assert_eq!(tick(&app)["webhooks"]["attempted"], 0);
+    assert_eq!(app.tick(TICK_TOKEN)["webhooks"]["attempted"], 0);
     assert_eq!(receiver.requests().len(), 1, "one attempt so far");
 
     // The receiver verifies every signature it gets (a wrong one would be a problem).
     let second = break_a_channel(&app, &mastodon);
-    let report = tick(&app);
+    let report = app.tick(TICK_TOKEN);
     assert_eq!(report["webhooks"]["delivered"], 1, "{report}");
     let messages = receiver.messages();
     assert_eq!(messages.len(), 1);
@@ -409,7 +391,7 @@ fn lifecycle_webhooks_are_signed_retried_and_410_disables_the_endpoint() {
     // 410 Gone disables the endpoint; later events are not queued for it.
     receiver.answer_with(410);
     break_a_channel(&app, &mastodon);
-    let report = tick(&app);
+    let report = app.tick(TICK_TOKEN);
     assert_eq!(report["webhooks"]["gone"], 1, "{report}");
     let endpoints = app.get_json_as_admin("/api/webhook-endpoints");
     let endpoint = &endpoints["endpoints"][0];

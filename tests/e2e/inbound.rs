@@ -301,25 +301,6 @@ fn an_unconfigured_webhook_is_closed() {
     assert_eq!(handshake.status(), 403);
 }
 
-fn admin_ok(app: &TestApp, path: &str, body: &Value) -> Value {
-    let response = app.post_json_as_admin(path, body);
-    let status = response.status().as_u16();
-    let body: Value = response.json().expect("JSON");
-    assert!((200..300).contains(&status), "{path}: {status} {body}");
-    body
-}
-
-fn tick(app: &TestApp) -> Value {
-    let response = app
-        .client
-        .post(app.url("/api/scheduler/tick"))
-        .bearer_auth(TICK_TOKEN)
-        .send()
-        .expect("the app answers");
-    assert_eq!(response.status(), 200);
-    response.json().expect("a JSON report")
-}
-
 fn pending(app: &TestApp, campaign: &str) -> Vec<Value> {
     app.get_json_as_admin(&format!("/api/campaigns/{campaign}/queue?status=pending"))["items"]
         .as_array()
@@ -332,20 +313,17 @@ fn followed_hashtags_and_webhooks_reach_the_wall_once_each() {
     let app = app();
     let mastodon = FakeMastodon::start(MASTODON_TOKEN, 500);
     let bluesky = FakeBluesky::start("bib.bsky.social", BLUESKY_PASSWORD);
-    admin_ok(
-        &app,
+    app.post_json_as_admin_ok(
         "/api/channels",
         &json!({"kind": "mastodon", "name": "Mastodon", "url": mastodon.url(),
                 "access_token": MASTODON_TOKEN}),
     );
-    admin_ok(
-        &app,
+    app.post_json_as_admin_ok(
         "/api/channels",
         &json!({"kind": "bluesky", "name": "Bluesky", "url": bluesky.url(),
                 "handle": "bib.bsky.social", "app_password": BLUESKY_PASSWORD}),
     );
-    let campaign = admin_ok(
-        &app,
+    let campaign = app.post_json_as_admin_ok(
         "/api/campaigns",
         &json!({"name": "Nuit de la lecture", "slug": "nuit-de-la-lecture",
                 "description": "Lisez avec nous.", "starts_on": utc_day(-1),
@@ -386,7 +364,7 @@ fn followed_hashtags_and_webhooks_reach_the_wall_once_each() {
         "2027-03-27T08:01:00.000Z",
     ));
 
-    let report = tick(&app);
+    let report = app.tick(TICK_TOKEN);
     let following = &report["following"];
     assert_eq!(following["pairs"], 2, "{report}");
     assert_eq!(following["requests"], 2, "{report}");
@@ -395,7 +373,7 @@ fn followed_hashtags_and_webhooks_reach_the_wall_once_each() {
     assert_eq!(pending(&app, &campaign_id).len(), 5);
 
     // Nothing new: nothing filed, and each platform was asked from its cursor.
-    let report = tick(&app);
+    let report = app.tick(TICK_TOKEN);
     assert_eq!(report["following"]["filed"], 0, "{report}");
     let timeline: Vec<String> = mastodon
         .requests()
@@ -449,7 +427,7 @@ fn followed_hashtags_and_webhooks_reach_the_wall_once_each() {
         "Encore",
         "2027-03-27T09:00:00.000Z",
     ));
-    let report = tick(&app);
+    let report = app.tick(TICK_TOKEN);
     // Read: 105 and 106 on Mastodon; on Bluesky the new post and the one at `since` again
     // (the search's `since` is inclusive), which the cursor remembers and skips.
     assert_eq!(report["following"]["posts"], 4, "{report}");
@@ -475,8 +453,7 @@ fn followed_hashtags_and_webhooks_reach_the_wall_once_each() {
     );
     assert_eq!(item["mention"]["platform"], "mastodon");
     let seq = item["seq"].as_u64().unwrap();
-    admin_ok(
-        &app,
+    app.post_json_as_admin_ok(
         &format!("/api/campaigns/{campaign_id}/mentions/{seq}/moderation"),
         &json!({"decision": "approve"}),
     );

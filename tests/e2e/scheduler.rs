@@ -8,7 +8,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::blocking::Response;
 use serde_json::{Value, json};
 use tests::TestApp;
 use tests::fakes::{Failure, FakeBluesky, FakeMastodon, FakeReceiver};
@@ -26,36 +25,6 @@ struct Setup {
     bsky_id: String,
 }
 
-fn admin(app: &TestApp, method: reqwest::Method, path: &str, body: Option<&Value>) -> Response {
-    let mut request = app
-        .client
-        .request(method, app.url(path))
-        .bearer_auth(&app.admin_token);
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    request.send().expect("the app answers")
-}
-
-fn post_ok(app: &TestApp, path: &str, body: &Value) -> Value {
-    let response = app.post_json_as_admin(path, body);
-    let status = response.status().as_u16();
-    let body: Value = response.json().expect("JSON");
-    assert!((200..300).contains(&status), "{path}: {status} {body}");
-    body
-}
-
-fn tick(app: &TestApp) -> Value {
-    let response = app
-        .client
-        .post(app.url("/api/scheduler/tick"))
-        .bearer_auth(TICK_TOKEN)
-        .send()
-        .expect("the app answers");
-    assert_eq!(response.status(), 200);
-    response.json().expect("a JSON report")
-}
-
 fn setup(extra: &[(&str, &str)]) -> Setup {
     let mastodon = FakeMastodon::start(MASTODON_TOKEN, 500);
     let bluesky = FakeBluesky::start("bib.bsky.social", BLUESKY_PASSWORD);
@@ -63,20 +32,17 @@ fn setup(extra: &[(&str, &str)]) -> Setup {
     let mut variables = vec![("scheduler_tick_token", TICK_TOKEN)];
     variables.extend_from_slice(extra);
     let app = TestApp::spawn_with_fakes(&variables);
-    let masto = post_ok(
-        &app,
+    let masto = app.post_json_as_admin_ok(
         "/api/channels",
         &json!({"kind": "mastodon", "name": "Mastodon de la médiathèque",
                 "url": mastodon.url(), "access_token": MASTODON_TOKEN}),
     );
-    let bsky = post_ok(
-        &app,
+    let bsky = app.post_json_as_admin_ok(
         "/api/channels",
         &json!({"kind": "bluesky", "name": "Bluesky", "url": bluesky.url(),
                 "handle": "bib.bsky.social", "app_password": BLUESKY_PASSWORD}),
     );
-    let endpoint = post_ok(
-        &app,
+    let endpoint = app.post_json_as_admin_ok(
         "/api/webhook-endpoints",
         &json!({"url": receiver.url(), "description": "automatisation"}),
     );
@@ -133,8 +99,7 @@ fn wait_until(secs: u64) {
 }
 
 fn create_post(s: &Setup, text: &str) -> String {
-    let post = post_ok(
-        &s.app,
+    let post = s.app.post_json_as_admin_ok(
         "/api/posts",
         &json!({
             "text": text,
@@ -149,8 +114,7 @@ fn create_post(s: &Setup, text: &str) -> String {
 
 fn schedule_next_minute(s: &Setup, id: &str) -> u64 {
     let due = next_minute();
-    let post = post_ok(
-        &s.app,
+    let post = s.app.post_json_as_admin_ok(
         &format!("/api/posts/{id}/schedule"),
         &json!({"at": utc_local(due), "zone": "UTC"}),
     );
@@ -184,7 +148,7 @@ fn a_scheduled_post_goes_out_on_time_once_despite_overlapping_ticks() {
     let due = schedule_next_minute(&s, &id);
 
     // Before it is due: the tick publishes nothing (and delivers post.scheduled).
-    let report = tick(&s.app);
+    let report = s.app.tick(TICK_TOKEN);
     assert_eq!(report["posts"]["published"], 0, "{report}");
     assert!(s.mastodon.statuses().is_empty());
 
@@ -192,8 +156,8 @@ fn a_scheduled_post_goes_out_on_time_once_despite_overlapping_ticks() {
     // Two ticks at once, as overlapping cron runs: one publishes, the other finds it claimed.
     let app = &s.app;
     let (a, b) = std::thread::scope(|scope| {
-        let a = scope.spawn(|| tick(app));
-        let b = scope.spawn(|| tick(app));
+        let a = scope.spawn(|| app.tick(TICK_TOKEN));
+        let b = scope.spawn(|| app.tick(TICK_TOKEN));
         (a.join().unwrap(), b.join().unwrap())
     });
     let published =
@@ -252,7 +216,7 @@ fn a_scheduled_post_goes_out_on_time_once_despite_overlapping_ticks() {
     }
 
     // Later ticks change nothing; the lifecycle webhooks arrived, signed.
-    tick(&s.app);
+    s.app.tick(TICK_TOKEN);
     assert_eq!(s.mastodon.statuses().len(), 1);
     let types = event_types(&s);
     assert_eq!(
@@ -273,7 +237,7 @@ fn a_lost_answer_is_retried_with_backoff_and_published_once() {
     s.mastodon
         .fail_next("/api/v1/statuses", Failure::Delay(Duration::from_secs(3)));
     wait_until(due);
-    let report = tick(&s.app);
+    let report = s.app.tick(TICK_TOKEN);
     assert_eq!(report["posts"]["retrying"], 1, "{report}");
     let post = get_post(&s.app, &id);
     assert_eq!(post["state"], "scheduled", "{post}");
@@ -286,10 +250,10 @@ fn a_lost_answer_is_retried_with_backoff_and_published_once() {
     let retry_at = post["schedule"]["due_at"].as_str().unwrap().to_owned();
     let retry_secs = parse_utc(&retry_at);
     assert!(retry_secs >= due + 60, "{retry_at}");
-    tick(&s.app);
+    s.app.tick(TICK_TOKEN);
     assert_eq!(get_post(&s.app, &id)["state"], "scheduled");
     wait_until(retry_secs);
-    let report = tick(&s.app);
+    let report = s.app.tick(TICK_TOKEN);
     assert_eq!(report["posts"]["published"], 1, "{report}");
     // One status only: the retry carried the same Idempotency-Key.
     assert_eq!(s.mastodon.statuses().len(), 1);
@@ -331,7 +295,9 @@ fn refused_credentials_fail_the_post_and_mark_the_channel() {
     s.mastodon
         .fail_next("/api/v1/statuses", Failure::Unauthorized);
     // Publish now: the same claim and outcome path as the tick, without waiting.
-    let post = post_ok(&s.app, &format!("/api/posts/{id}/publish"), &json!({}));
+    let post = s
+        .app
+        .post_json_as_admin_ok(&format!("/api/posts/{id}/publish"), &json!({}));
     assert_eq!(post["state"], "failed", "{post}");
     let reason = post["reason"].as_str().unwrap();
     assert!(reason.contains("reconnect"), "{reason}");
@@ -346,7 +312,7 @@ fn refused_credentials_fail_the_post_and_mark_the_channel() {
     };
     assert_eq!(channel["status"], "needs_reconnect", "{channel}");
     // Staff are told through the lifecycle webhooks, delivered by the next tick.
-    tick(&s.app);
+    s.app.tick(TICK_TOKEN);
     let types = event_types(&s);
     assert!(
         types.contains(&"channel.needs_reconnect".to_owned()),
@@ -356,7 +322,9 @@ fn refused_credentials_fail_the_post_and_mark_the_channel() {
     // Publishing it again is refused while published or... it failed: allowed, and the
     // channel still needs reconnecting, so Mastodon is not called again.
     let requests = s.mastodon.requests().len();
-    let again = post_ok(&s.app, &format!("/api/posts/{id}/publish"), &json!({}));
+    let again = s
+        .app
+        .post_json_as_admin_ok(&format!("/api/posts/{id}/publish"), &json!({}));
     assert_eq!(again["state"], "failed");
     assert_eq!(s.mastodon.requests().len(), requests);
     assert_eq!(
@@ -372,8 +340,7 @@ fn wall_clock_schedules_cross_daylight_saving_changes() {
     let s = setup(&[]);
     let id = create_post(&s, "Nuit de la lecture");
     let schedule = |at: &str| {
-        post_ok(
-            &s.app,
+        s.app.post_json_as_admin_ok(
             &format!("/api/posts/{id}/schedule"),
             &json!({"at": at, "zone": "Europe/Paris"}),
         )["schedule"]
@@ -399,8 +366,7 @@ fn wall_clock_schedules_cross_daylight_saving_changes() {
         "2027-10-31T00:30:00Z"
     );
     // The library's zone is the default.
-    let default = post_ok(
-        &s.app,
+    let default = s.app.post_json_as_admin_ok(
         &format!("/api/posts/{id}/schedule"),
         &json!({"at": "2027-07-14T10:00"}),
     );
@@ -461,8 +427,7 @@ fn invalid_posts_get_every_problem_with_its_field_path() {
     );
     assert_eq!(get_post(&s.app, &id)["state"], "draft");
     // A version for Bluesky fixes it.
-    let edited = admin(
-        &s.app,
+    let edited = s.app.admin(
         reqwest::Method::PUT,
         &format!("/api/posts/{id}"),
         Some(
@@ -471,22 +436,22 @@ fn invalid_posts_get_every_problem_with_its_field_path() {
         ),
     );
     assert_eq!(edited.status(), 200);
-    let scheduled = post_ok(
-        &s.app,
+    let scheduled = s.app.post_json_as_admin_ok(
         &format!("/api/posts/{id}/schedule"),
         &json!({"at": "2030-01-01T10:00"}),
     );
     assert_eq!(scheduled["state"], "scheduled");
     // A stale version is a conflict.
-    let stale = admin(
-        &s.app,
+    let stale = s.app.admin(
         reqwest::Method::PUT,
         &format!("/api/posts/{id}"),
         Some(&json!({"text": "x", "channels": [s.masto_id], "version": 1})),
     );
     assert_eq!(stale.status(), 409);
     // Cancelled posts stay cancelled.
-    let cancelled = post_ok(&s.app, &format!("/api/posts/{id}/cancel"), &json!({}));
+    let cancelled = s
+        .app
+        .post_json_as_admin_ok(&format!("/api/posts/{id}/cancel"), &json!({}));
     assert_eq!(cancelled["state"], "cancelled");
     let again = s
         .app
@@ -506,7 +471,9 @@ fn csv_import_refuses_bad_rows_and_export_is_formula_safe() {
         m = s.masto_id,
         b = s.bsky_id
     );
-    let report = post_ok(&s.app, "/api/posts/import", &json!({"csv": csv}));
+    let report = s
+        .app
+        .post_json_as_admin_ok("/api/posts/import", &json!({"csv": csv}));
     let imported: Vec<(u64, &str)> = report["imported"]
         .as_array()
         .unwrap()
@@ -535,7 +502,9 @@ fn csv_import_refuses_bad_rows_and_export_is_formula_safe() {
         "Exposition « Regards », vernissage"
     );
 
-    let export = admin(&s.app, reqwest::Method::GET, "/api/posts/export.csv", None);
+    let export = s
+        .app
+        .admin(reqwest::Method::GET, "/api/posts/export.csv", None);
     assert_eq!(export.status(), 200);
     assert!(
         export.headers()["content-type"]
@@ -600,19 +569,19 @@ fn the_tick_has_its_own_token_and_no_answer_holds_a_secret() {
     assert_eq!(wrong.status(), 401);
     let id = create_post(&s, "Heure du conte mercredi");
     let mut answers = vec![
-        serde_json::to_string(&tick(&s.app)).unwrap(),
+        serde_json::to_string(&s.app.tick(TICK_TOKEN)).unwrap(),
         serde_json::to_string(&get_post(&s.app, &id)).unwrap(),
-        serde_json::to_string(&post_ok(
-            &s.app,
-            &format!("/api/posts/{id}/publish"),
-            &json!({}),
-        ))
+        serde_json::to_string(
+            &s.app
+                .post_json_as_admin_ok(&format!("/api/posts/{id}/publish"), &json!({})),
+        )
         .unwrap(),
         serde_json::to_string(&s.app.get_json_as_admin("/api/posts")).unwrap(),
         serde_json::to_string(&s.app.get_json_as_admin("/api/channels")).unwrap(),
     ];
     answers.push(
-        admin(&s.app, reqwest::Method::GET, "/api/posts/export.csv", None)
+        s.app
+            .admin(reqwest::Method::GET, "/api/posts/export.csv", None)
             .text()
             .unwrap(),
     );
@@ -632,8 +601,7 @@ fn the_tick_has_its_own_token_and_no_answer_holds_a_secret() {
 #[test]
 fn next_free_slot_uses_the_channels_weekly_slots() {
     let s = setup(&[]);
-    let slots = admin(
-        &s.app,
+    let slots = s.app.admin(
         reqwest::Method::PUT,
         &format!("/api/posts/slots/{}", s.masto_id),
         Some(&json!({"slots": [{"day": "tue", "time": "10:00"}, {"day": "thu", "time": "10:00"}]})),
@@ -641,13 +609,11 @@ fn next_free_slot_uses_the_channels_weekly_slots() {
     assert_eq!(slots.status(), 200);
     let a = create_post(&s, "Premier");
     let b = create_post(&s, "Second");
-    let first = post_ok(
-        &s.app,
+    let first = s.app.post_json_as_admin_ok(
         &format!("/api/posts/{a}/schedule"),
         &json!({"next_free_slot": true}),
     );
-    let second = post_ok(
-        &s.app,
+    let second = s.app.post_json_as_admin_ok(
         &format!("/api/posts/{b}/schedule"),
         &json!({"next_free_slot": true}),
     );

@@ -9,17 +9,6 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{Value, json};
 use tests::{TEST_ADMIN_TOKEN, TestApp, workspace_root};
 
-fn admin(app: &TestApp, method: reqwest::Method, path: &str, body: Option<&Value>) -> Response {
-    let mut request = app
-        .client
-        .request(method, app.url(path))
-        .header(AUTHORIZATION, format!("Bearer {}", app.admin_token));
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    request.send().expect("the app answers")
-}
-
 fn created(response: Response) -> Value {
     let status = response.status();
     let body: Value = response.json().unwrap();
@@ -202,8 +191,7 @@ fn staff_build_each_kind_and_patrons_see_only_published_pages() {
     assert!(widget.text().unwrap().contains("target=\"_top\""));
 
     // One item at a time: add, replace, remove.
-    let added = admin(
-        &app,
+    let added = app.admin(
         reqwest::Method::POST,
         &format!("/api/showcases/{expo_id}/items"),
         Some(&json!({"type": "room", "title": "Le cirque", "images": [image(4, "Un clown")]})),
@@ -213,8 +201,7 @@ fn staff_build_each_kind_and_patrons_see_only_published_pages() {
         added.json::<Value>().unwrap()["items"][2]["title"],
         "Le cirque"
     );
-    let (status, code, message) = error(admin(
-        &app,
+    let (status, code, message) = error(app.admin(
         reqwest::Method::PUT,
         &format!("/api/showcases/{expo_id}/items/2"),
         Some(&json!({"type": "room", "title": "Le cirque", "images": [
@@ -228,8 +215,7 @@ fn staff_build_each_kind_and_patrons_see_only_published_pages() {
             "items[2].images[0].alt: every image needs alternative text describing it for patrons who cannot see it"
         )
     );
-    let removed = admin(
-        &app,
+    let removed = app.admin(
         reqwest::Method::DELETE,
         &format!("/api/showcases/{expo_id}/items/2"),
         None,
@@ -348,8 +334,7 @@ fn bad_input_gets_precise_errors() {
         .send()
         .unwrap();
     assert_eq!(error(cross).0, 403);
-    let (status, code, _) = error(admin(
-        &app,
+    let (status, code, _) = error(app.admin(
         reqwest::Method::PUT,
         "/api/showcases/nosuch",
         Some(&exhibition()),
@@ -604,8 +589,7 @@ fn events_go_live_with_the_stream_and_feed_calendars() {
     assert!(atom.contains(&format!("/events/{upcoming_id}")));
 
     // Rescheduling moves the event; unpublishing hides it everywhere.
-    let response = admin(
-        &app,
+    let response = app.admin(
         reqwest::Method::PUT,
         &format!("/api/events/{upcoming_id}"),
         Some(

@@ -209,6 +209,44 @@ impl TestApp {
                 .json(body),
         )
     }
+
+    /// Any staff request with the admin token, with an optional JSON body.
+    pub fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(&self.admin_token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        send(request)
+    }
+
+    /// `POST` JSON as admin, expecting success (2xx): the answer's JSON.
+    pub fn post_json_as_admin_ok(&self, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        let response = self.post_json_as_admin(path, body);
+        let status = response.status().as_u16();
+        let body: serde_json::Value = response.json().expect("a JSON answer");
+        assert!((200..300).contains(&status), "{path}: {status} {body}");
+        body
+    }
+
+    /// One scheduler tick, as the cron calls it with `token` (`scheduler_tick_token`): its
+    /// JSON report.
+    pub fn tick(&self, token: &str) -> serde_json::Value {
+        let response = send(
+            self.client
+                .post(self.url("/api/scheduler/tick"))
+                .bearer_auth(token),
+        );
+        assert_eq!(response.status(), 200, "the tick succeeds");
+        response.json().expect("a JSON report")
+    }
 }
 
 /// The `name=value` part of a response's `Set-Cookie` for `name`.

@@ -3,6 +3,7 @@
 
 use kiosque_domain::Clock;
 use kiosque_domain::Timestamp;
+use kiosque_domain::csv::push_row;
 use kiosque_domain::polls::majority::{GRADES_EN, GRADES_FR};
 use kiosque_domain::polls::results::{self, Results, Viewer};
 use kiosque_domain::polls::voting::{self, VoteOutcome};
@@ -533,44 +534,9 @@ pub fn results_csv(req: Request, params: Params) -> Result<Response, ApiError> {
         .build())
 }
 
-/// One CSV line (RFC 4180): fields with a comma, quote or line break are quoted, quotes
-/// doubled. A field a spreadsheet would read as a formula (`=`, `+`, `-`, `@`) gets a
-/// leading apostrophe: answers are patron-facing text, never formulas.
-fn push_row(csv: &mut String, fields: impl Iterator<Item = String>) {
-    let line: Vec<String> = fields.map(|f| csv_field(&f)).collect();
-    csv.push_str(&line.join(","));
-    csv.push_str("\r\n");
-}
-
-fn csv_field(field: &str) -> String {
-    let guarded = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{field}")
-    } else {
-        field.to_owned()
-    };
-    if guarded.contains([',', '"', '\n', '\r', ';']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("Polar"), "Polar");
-        assert_eq!(csv_field("Oui, non"), "\"Oui, non\"");
-        assert_eq!(csv_field("Le \"Horla\""), "\"Le \"\"Horla\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(csv_field("-1"), "'-1");
-        assert_eq!(csv_field("été 🌞"), "été 🌞");
-        let mut csv = String::new();
-        push_row(&mut csv, ["a".to_owned(), "b\nc".to_owned()].into_iter());
-        assert_eq!(csv, "a,\"b\nc\"\r\n");
-    }
 
     #[test]
     fn the_embed_snippet_is_escaped() {

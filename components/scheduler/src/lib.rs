@@ -1,11 +1,13 @@
 //! The `scheduler` component: posts prepared once and published on time to the library's
 //! social accounts (Mastodon, Bluesky, outgoing webhooks), the tick the cron calls, the
-//! channels and the lifecycle webhooks. Its URL space (`/api/posts/...`, `/api/scheduler/...`,
+//! channels and the lifecycle webhooks, campaigns with their public walls, and the webhooks
+//! social platforms send. Its URL space (`/api/posts/...`, `/api/scheduler/...`,
 //! `/api/campaigns/...`, `/campaigns/...`, `/webhooks/...`, `/api/channels/...`,
 //! `/api/webhook-endpoints/...`) is declared in the manifest; paths nobody claims answer a
 //! friendly 404 (JSON under `/api` and `/webhooks`, HTML elsewhere).
 //!
-//! The rules live in `kiosque_domain::{posts, channels}`; this crate adapts HTTP to them.
+//! The rules live in `kiosque_domain::{posts, channels, campaigns, inbound}`; this crate adapts
+//! HTTP to them.
 
 use spin_sdk::http::{IncomingRequest, Response, Router};
 use spin_sdk::http_component;

@@ -16,6 +16,7 @@ pub mod campaigns;
 pub mod channels;
 pub mod clock;
 pub mod contests;
+pub mod csv;
 pub mod error;
 pub mod events;
 pub mod feed;

@@ -14,6 +14,7 @@ use super::{
     NewPost, Platform, Post, PostError, PostId, PostRequest, PostState, TargetStatus, content,
 };
 use crate::clock::Timestamp;
+use crate::csv::push_row;
 use crate::social::{FieldError, Visibility};
 use crate::store::KvStore;
 use crate::zone::Zone;
@@ -37,28 +38,6 @@ pub const EXPORT_HEADER: [&str; 13] = [
     "hashtags",
     "result",
 ];
-
-/// One CSV field (RFC 4180): quoted when it holds a comma, quote, semicolon or line break,
-/// quotes doubled; a field a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab,
-/// carriage return first) gets a leading apostrophe, so staff text is never executed.
-pub fn field(text: &str) -> String {
-    let guarded = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if guarded.contains([',', '"', '\n', '\r', ';']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
-}
-
-fn push_row<'a>(csv: &mut String, fields: impl IntoIterator<Item = &'a str>) {
-    let line: Vec<String> = fields.into_iter().map(field).collect();
-    csv.push_str(&line.join(","));
-    csv.push_str("\r\n");
-}
 
 /// The export of `posts`, one row each.
 pub fn export(posts: &[Post]) -> String {

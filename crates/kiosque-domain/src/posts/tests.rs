@@ -1167,6 +1167,6 @@ fn csv_records_follow_rfc_4180() {
         ("-2", "'-2"),
         ("a;b", "\"a;b\""),
     ] {
-        assert_eq!(csv::field(text), expected);
+        assert_eq!(crate::csv::field(text), expected);
     }
 }

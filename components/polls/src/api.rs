@@ -493,7 +493,7 @@ pub fn results_csv(req: Request, params: Params) -> Result<Response, ApiError> {
             h
         }
     };
-    push_row(&mut csv, header.iter().map(|s| s.to_string()));
+    push_row(&mut csv, header);
     for (option, r) in poll.options.iter().zip(&results.options) {
         let mut row = vec![r.rank.to_string(), option.text.clone()];
         match (poll.kind, r.grades) {
@@ -510,17 +510,9 @@ pub fn results_csv(req: Request, params: Params) -> Result<Response, ApiError> {
                 row.push(format!("{:.1}", r.percent));
             }
         }
-        push_row(&mut csv, row.into_iter());
+        push_row(&mut csv, row);
     }
-    push_row(
-        &mut csv,
-        [
-            "".to_owned(),
-            "ballots".to_owned(),
-            results.ballots.to_string(),
-        ]
-        .into_iter(),
-    );
+    push_row(&mut csv, ["", "ballots", &results.ballots.to_string()]);
     Ok(Response::builder()
         .status(200)
         .header("content-type", "text/csv; charset=utf-8")

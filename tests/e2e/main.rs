@@ -14,4 +14,5 @@ mod questions;
 mod scheduler;
 mod showcases;
 mod site;
+mod staff;
 mod tutorials;

@@ -143,6 +143,15 @@ impl TestApp {
         format!("{}{path}", self.base_url)
     }
 
+    /// A request to build by hand (headers, cookies, bodies), sent with [`TestApp::send`].
+    pub fn request(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    pub fn send(&self, request: RequestBuilder) -> Response {
+        send(request)
+    }
+
     pub fn get(&self, path: &str) -> Response {
         send(self.client.get(self.url(path)))
     }

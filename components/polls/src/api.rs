@@ -12,6 +12,7 @@ use kiosque_domain::polls::{
     NewPoll, Poll, PollError, PollId, PollKind, PollOption, PollStatus, ResultsVisibility,
     VoterMethod, index,
 };
+use kiosque_spin::auth::Permission;
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::base_url;
 use kiosque_spin::json::parse_body;
@@ -104,9 +105,9 @@ fn poll_id(params: &Params) -> Result<PollId, ApiError> {
         .ok_or_else(|| PollError::NotFound.into())
 }
 
-/// Whether the request carries the admin token (without logging a refusal for the public).
+/// Whether signed-in staff asks (they see drafts and results the public does not).
 pub fn is_staff(req: &Request) -> bool {
-    req.header("authorization").is_some() && auth::require_admin(req).is_ok()
+    auth::is_staff(req)
 }
 
 /// A poll the public may see: drafts do not exist for them.
@@ -124,8 +125,7 @@ fn card_key_set() -> bool {
 
 /// `POST /api/polls` (admin, JSON): 201 with the poll and its public URLs.
 pub fn create_poll(req: Request, _params: Params) -> Result<Response, ApiError> {
-    same_site::check(&req)?;
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Edit)?;
     let now = SystemClock.now();
     let new = NewPoll::parse(parse_body::<CreatePollRequest>(&req)?, now, card_key_set())?;
     let store = SpinStore::open_default()?;
@@ -152,7 +152,7 @@ struct ListItem<'a> {
 /// page of at most `index::PAGE_SLOTS` polls (fewer with a status filter), and
 /// `next_page`, the `page` to ask for next (`null` on the last page). 3 store calls at most.
 pub fn list_polls(req: Request, _params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let status = form::query_param(req.query(), "status")
         .map(|s| PollStatus::parse(&s))
         .transpose()?;
@@ -200,8 +200,7 @@ pub fn show_poll(req: Request, params: Params) -> Result<Response, ApiError> {
 
 /// `PUT /api/polls/:id` (admin): replaces the poll while nobody voted (409 otherwise).
 pub fn edit_poll(req: Request, params: Params) -> Result<Response, ApiError> {
-    same_site::check(&req)?;
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Edit)?;
     let id = poll_id(&params)?;
     let now = SystemClock.now();
     let new = NewPoll::parse(parse_body::<CreatePollRequest>(&req)?, now, card_key_set())?;
@@ -212,8 +211,7 @@ pub fn edit_poll(req: Request, params: Params) -> Result<Response, ApiError> {
 
 /// `DELETE /api/polls/:id` (admin): 204; its pages answer 404 from then on.
 pub fn delete_poll(req: Request, params: Params) -> Result<Response, ApiError> {
-    same_site::check(&req)?;
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Edit)?;
     let id = poll_id(&params)?;
     let store = SpinStore::open_default()?;
     polls::delete_poll(&store, &id)?;
@@ -222,8 +220,7 @@ pub fn delete_poll(req: Request, params: Params) -> Result<Response, ApiError> {
 
 /// `POST /api/polls/:id/open` (admin).
 pub fn open_poll(req: Request, params: Params) -> Result<Response, ApiError> {
-    same_site::check(&req)?;
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Edit)?;
     let id = poll_id(&params)?;
     let store = SpinStore::open_default()?;
     let poll = polls::open_poll(&store, &SystemClock, &id)?;
@@ -235,8 +232,7 @@ pub fn open_poll(req: Request, params: Params) -> Result<Response, ApiError> {
 
 /// `POST /api/polls/:id/close` (admin).
 pub fn close_poll(req: Request, params: Params) -> Result<Response, ApiError> {
-    same_site::check(&req)?;
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Edit)?;
     let id = poll_id(&params)?;
     let store = SpinStore::open_default()?;
     let poll = polls::close_poll(&store, &SystemClock, &id)?;
@@ -255,8 +251,7 @@ struct CodesRequest {
 /// `POST /api/polls/:id/codes` `{"count": n}` (admin): 201 with `n` fresh single-use codes.
 /// They are shown this once: only their hashes are stored.
 pub fn create_codes(req: Request, params: Params) -> Result<Response, ApiError> {
-    same_site::check(&req)?;
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Edit)?;
     let id = poll_id(&params)?;
     let body: CodesRequest = parse_body(&req)?;
     let count = usize::try_from(body.count)
@@ -481,7 +476,7 @@ pub fn results(req: Request, params: Params) -> Result<Response, ApiError> {
 /// `GET /api/polls/:id/results.csv` (admin): UTF-8 with a byte-order mark, so Excel reads
 /// the accents, one row per answer.
 pub fn results_csv(req: Request, params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let (poll, results) = readable_results(&req, &params)?;
     let mut csv = String::from("\u{feff}");
     let header: Vec<&str> = match poll.kind {

@@ -7,6 +7,7 @@ use kiosque_domain::contests::{
     Licence, NewContest, NewEntry, SubmitEntryRequest, WinnersRequest,
 };
 use kiosque_domain::moderation::{Decision, ModerationRequest};
+use kiosque_spin::auth::Permission;
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta, base_url};
 use kiosque_spin::json::parse_body;
@@ -46,8 +47,7 @@ fn contest_json(contest: &contests::Contest, base: &str) -> serde_json::Value {
 
 /// `POST /api/contests` (admin): 201 with the contest.
 pub fn create(req: Request, _params: Params) -> Result<Response, ApiError> {
-    same_site::check(&req)?;
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Edit)?;
     let new = NewContest::parse(parse_body::<CreateContestRequest>(&req)?)?;
     // Entries cannot be stored without the secret that keys their contacts' hashes.
     contact_key()?;
@@ -66,7 +66,7 @@ pub fn create(req: Request, _params: Params) -> Result<Response, ApiError> {
 
 /// `GET /api/contests?page=n&per_page=n` (admin): contests, newest first.
 pub fn list(req: Request, _params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let store = SpinStore::open_default()?;
     let list = contests::list_contests(
         &store,
@@ -89,8 +89,7 @@ pub fn list(req: Request, _params: Params) -> Result<Response, ApiError> {
 
 /// `POST /api/contests/:id/close` (admin): ends submissions and voting now.
 pub fn close(req: Request, params: Params) -> Result<Response, ApiError> {
-    same_site::check(&req)?;
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Edit)?;
     let id = api_id(&params)?;
     let store = SpinStore::open_default()?;
     let contest = contests::close_contest(&store, &SystemClock, &id)?;
@@ -156,7 +155,7 @@ fn public_entry(e: &contests::Entry) -> serde_json::Value {
 /// `GET /api/contests/:id/queue?from=&limit=&status=pending` (admin): entries with contacts;
 /// purges the contest's contacts first when their retention has passed.
 pub fn queue(req: Request, params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Moderate)?;
     let id = api_id(&params)?;
     let pending = form::query_param(req.query(), "status").as_deref() == Some("pending");
     let store = SpinStore::open_default()?;
@@ -174,8 +173,7 @@ pub fn queue(req: Request, params: Params) -> Result<Response, ApiError> {
 
 /// `POST /api/contests/:id/entries/:seq/moderation` (admin).
 pub fn moderate(req: Request, params: Params) -> Result<Response, ApiError> {
-    same_site::check(&req)?;
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Moderate)?;
     let id = api_id(&params)?;
     let seq = seq(&params).ok_or(ContestError::EntryNotFound)?;
     let decision =
@@ -215,8 +213,7 @@ pub fn vote(req: Request, params: Params) -> Result<Response, ApiError> {
 
 /// `POST /api/contests/:id/winners` `{"category", "entries": [n]}` (admin).
 pub fn winners(req: Request, params: Params) -> Result<Response, ApiError> {
-    same_site::check(&req)?;
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Edit)?;
     let id = api_id(&params)?;
     let body: WinnersRequest = parse_body(&req)?;
     let store = SpinStore::open_default()?;
@@ -246,8 +243,7 @@ pub fn results(_req: Request, params: Params) -> Result<Response, ApiError> {
 /// `POST /api/contests/purge` (admin, meant for a cron): erases the contacts due, bounded
 /// work per call; `more: true` says to call again.
 pub fn purge(req: Request, _params: Params) -> Result<Response, ApiError> {
-    same_site::check(&req)?;
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Administer)?;
     let store = SpinStore::open_default()?;
     Ok(json(
         200,
@@ -274,8 +270,7 @@ fn participant_email(req: &Request) -> Result<(Email, u64), ApiError> {
 /// about one participant, as JSON (POST, so the address stays out of URLs and logs), one
 /// page of references at a time: call again with `from: next_from` while `more` is true.
 pub fn export(req: Request, _params: Params) -> Result<Response, ApiError> {
-    same_site::check(&req)?;
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Administer)?;
     let (email, from) = participant_email(&req)?;
     let key = contact_key()?;
     let store = SpinStore::open_default()?;
@@ -294,8 +289,7 @@ pub fn export(req: Request, _params: Params) -> Result<Response, ApiError> {
 /// `from`, then call again with `from: next_from` while `more` is true. Idempotent; 409
 /// `busy` when a staff list kept changing meanwhile (retry).
 pub fn erase(req: Request, _params: Params) -> Result<Response, ApiError> {
-    same_site::check(&req)?;
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Administer)?;
     let (email, from) = participant_email(&req)?;
     let key = contact_key()?;
     let store = SpinStore::open_default()?;

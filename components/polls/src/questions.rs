@@ -6,6 +6,7 @@ use kiosque_domain::questions::{
     self, AnswerField, CreateQuestionRequest, NewAnswer, NewQuestion, Question, QuestionError,
     QuestionId, Sort, Submission, SubmitAnswerRequest,
 };
+use kiosque_spin::auth::Permission;
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta, base_url};
 use kiosque_spin::json::parse_body;
@@ -44,8 +45,7 @@ struct QuestionResponse<'a> {
 
 /// `POST /api/questions` (admin): 201 with the question and its public URL.
 pub fn create(req: Request, _params: Params) -> Result<Response, ApiError> {
-    same_site::check(&req)?;
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Edit)?;
     let new = NewQuestion::parse(parse_body::<CreateQuestionRequest>(&req)?)?;
     let store = SpinStore::open_default()?;
     let id = QuestionId::generate(ids::random_bytes()?);
@@ -64,7 +64,7 @@ pub fn create(req: Request, _params: Params) -> Result<Response, ApiError> {
 
 /// `GET /api/questions?page=n&per_page=n` (admin): questions, newest first.
 pub fn list_all(req: Request, _params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let store = SpinStore::open_default()?;
     let list = questions::list_questions(
         &store,
@@ -110,8 +110,7 @@ struct StateRequest {
 
 /// `POST /api/questions/:id/state` `{"open": bool}` (admin).
 pub fn set_state(req: Request, params: Params) -> Result<Response, ApiError> {
-    same_site::check(&req)?;
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Edit)?;
     let id = api_id(&params)?;
     let body: StateRequest = parse_body(&req)?;
     let store = SpinStore::open_default()?;
@@ -177,7 +176,7 @@ fn sort_of(req: &Request) -> Sort {
 /// `GET /api/questions/:id/queue?from=n&limit=n&status=pending` (admin): every answer, with
 /// its status and staff-only rejection reason.
 pub fn queue(req: Request, params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Moderate)?;
     let id = api_id(&params)?;
     let pending = form::query_param(req.query(), "status").as_deref() == Some("pending");
     let store = SpinStore::open_default()?;
@@ -193,8 +192,7 @@ pub fn queue(req: Request, params: Params) -> Result<Response, ApiError> {
 
 /// `POST /api/questions/:id/answers/:seq/moderation` `{"decision","reason"?}` (admin).
 pub fn moderate(req: Request, params: Params) -> Result<Response, ApiError> {
-    same_site::check(&req)?;
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Moderate)?;
     let id = api_id(&params)?;
     let seq = seq(&params).ok_or(QuestionError::AnswerNotFound)?;
     let decision = Decision::parse(parse_body::<ModerationRequest>(&req)?)

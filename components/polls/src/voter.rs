@@ -6,6 +6,7 @@ use kiosque_domain::polls::identity::card_hash;
 use kiosque_domain::polls::{InviteCode, Poll, PollError, Voter, VoterId, VoterMethod};
 use kiosque_domain::ratelimit::{self, Decision, RateLimit};
 use kiosque_domain::store::KvStore;
+use kiosque_spin::cookies::SameSite;
 use kiosque_spin::{ApiError, SystemClock, client, config, cookies, ids};
 use spin_sdk::http::{Request, Response};
 
@@ -30,7 +31,7 @@ pub fn identify(req: &Request) -> Result<(VoterId, Option<String>), ApiError> {
         return Ok((voter, None));
     }
     let voter = ids::new_voter_token()?;
-    let cookie = cookies::set_cookie(req, COOKIE, voter.as_str(), ONE_YEAR_SECS);
+    let cookie = cookies::set_cookie(req, COOKIE, voter.as_str(), ONE_YEAR_SECS, SameSite::Lax);
     Ok((voter, Some(cookie)))
 }
 

@@ -9,13 +9,14 @@ use kiosque_domain::campaigns::{
 };
 use kiosque_domain::moderation::{Decision, ModerationRequest, Status};
 use kiosque_domain::posts::{Post, TargetStatus};
+use kiosque_spin::auth::Permission;
 use kiosque_spin::form::{api_query_u64, query_u64};
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta, base_url};
 use kiosque_spin::html::patron::{pagination, patron_name, patron_text};
 use kiosque_spin::json::parse_body;
 use kiosque_spin::response::{conditional, html, html_embeddable, json};
-use kiosque_spin::{ApiError, Lang, PageError, SpinStore, SystemClock, auth, form, ids, same_site};
+use kiosque_spin::{ApiError, Lang, PageError, SpinStore, SystemClock, auth, form, ids};
 use serde::Serialize;
 use serde_json::json as json_value;
 use spin_sdk::http::{Params, Request, Response};
@@ -30,10 +31,9 @@ fn campaign_id(params: &Params) -> Result<CampaignId, ApiError> {
         .ok_or_else(|| CampaignError::NotFound.into())
 }
 
-/// Staff writes: same-site check, then the admin token.
+/// Staff writes: editors and administrators (the same-site check comes with it).
 fn staff_write(req: &Request) -> Result<(), ApiError> {
-    same_site::check(req)?;
-    auth::require_admin(req)
+    auth::require(req, Permission::Edit).map(drop)
 }
 
 /// A campaign as the API shows it: the stored campaign, its public addresses and the
@@ -84,7 +84,7 @@ pub fn edit(req: Request, params: Params) -> Result<Response, ApiError> {
 
 /// `GET /api/campaigns` (admin): every campaign, newest first.
 pub fn list(req: Request, _params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let store = SpinStore::open_default()?;
     let base = base_url(&req);
     let items: Vec<_> = campaigns::list(&store)?
@@ -127,7 +127,7 @@ fn campaign_post(post: &Post) -> CampaignPost<'_> {
 /// `GET /api/campaigns/:id?page=n` (admin): the campaign, a page of its posts with their
 /// platform links, its engagement over its dates (up to today) and its pending mentions.
 pub fn show(req: Request, params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let id = campaign_id(&params)?;
     let store = SpinStore::open_default()?;
     let campaign = campaigns::get(&store, &id)?;
@@ -192,14 +192,14 @@ fn read_engagement(req: &Request, params: &Params) -> Result<Engagement, ApiErro
 /// `GET /api/campaigns/:id/engagement?from=&to=` (admin): mentions received and posts
 /// published per day, in total and per hashtag.
 pub fn engagement(req: Request, params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     Ok(json(200, &read_engagement(&req, &params)?))
 }
 
 /// `GET /api/campaigns/:id/engagement.svg?from=&to=` (admin): the same figures as a small
 /// accessible bar chart (`role="img"`, `<title>`, `<desc>` summing them up).
 pub fn engagement_svg(req: Request, params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let stats = read_engagement(&req, &params)?;
     let (lang, _) = Lang::negotiate(&req);
     Ok(Response::builder()
@@ -215,7 +215,7 @@ pub fn engagement_svg(req: Request, params: Params) -> Result<Response, ApiError
 /// `GET /api/campaigns/:id/engagement.html?from=&to=` (admin): the chart inside a `<figure>`
 /// with the data table that is its text alternative, for the staff console to embed.
 pub fn engagement_html(req: Request, params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let stats = read_engagement(&req, &params)?;
     let (lang, _) = Lang::negotiate(&req);
     let mut response = html(200, chart::figure(&stats, lang));
@@ -226,7 +226,7 @@ pub fn engagement_html(req: Request, params: Params) -> Result<Response, ApiErro
 /// `GET /api/campaigns/:id/queue?status=pending&page=n` (admin): the campaign's mentions,
 /// newest first, with their status and the staff-only rejection reason.
 pub fn queue(req: Request, params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::Moderate)?;
     let id = campaign_id(&params)?;
     let status = match form::query_param(req.query(), "status").as_deref() {
         None | Some("") | Some("all") => None,
@@ -255,7 +255,7 @@ pub fn queue(req: Request, params: Params) -> Result<Response, ApiError> {
 
 /// `POST /api/campaigns/:id/mentions/:seq/moderation` `{"decision","reason"?}` (admin).
 pub fn moderate(req: Request, params: Params) -> Result<Response, ApiError> {
-    staff_write(&req)?;
+    auth::require(&req, Permission::Moderate)?;
     let id = campaign_id(&params)?;
     let seq = params
         .get("seq")

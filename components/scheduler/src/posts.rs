@@ -10,10 +10,11 @@ use kiosque_domain::posts::{self, NewPost, Post, PostError, PostId, PostRequest,
 use kiosque_domain::social::ChannelId;
 use kiosque_domain::zone::Zone;
 use kiosque_domain::{Clock, Timestamp};
+use kiosque_spin::auth::Permission;
 use kiosque_spin::html::layout::base_url;
 use kiosque_spin::json::parse_body;
 use kiosque_spin::response::json;
-use kiosque_spin::{ApiError, SpinStore, SystemClock, auth, config, form, ids, same_site};
+use kiosque_spin::{ApiError, SpinStore, SystemClock, auth, config, form, ids};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Params, Request, Response};
 
@@ -43,10 +44,9 @@ fn new_post_id() -> Result<PostId, ApiError> {
     Ok(PostId::generate(ids::random_bytes()?))
 }
 
-/// Staff writes: same-site check, then the admin token.
+/// Staff writes: editors and administrators (the same-site check comes with it).
 fn staff_write(req: &Request) -> Result<(), ApiError> {
-    same_site::check(req)?;
-    auth::require_admin(req)
+    auth::require(req, Permission::Edit).map(drop)
 }
 
 /// A post as the API shows it: the stored post and its address.
@@ -85,7 +85,7 @@ pub fn create(req: Request, _params: Params) -> Result<Response, ApiError> {
 }
 
 pub fn show(req: Request, params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let id = post_id(&params)?;
     let store = SpinStore::open_default()?;
     Ok(post_json(200, &req, &posts::get(&store, &id)?))
@@ -136,7 +136,7 @@ pub fn cancel(req: Request, params: Params) -> Result<Response, ApiError> {
 /// Publishes now, in this request, claimed like the tick claims (no double publication with
 /// a tick running at the same moment).
 pub async fn publish_now(req: Request, params: Params) -> Result<Response, ApiError> {
-    staff_write(&req)?;
+    auth::require(&req, Permission::Publish)?;
     let id = post_id(&params)?;
     let store = SpinStore::open_default()?;
     let http = platform::http();
@@ -216,7 +216,7 @@ fn list_posts(store: &SpinStore, query: &ListQuery) -> Result<ListResponse, ApiE
 /// `GET /api/posts?state=&from=&to=&page=`: by state (registry pages, newest first) or by
 /// date range (local dates, ordered by due time).
 pub fn list(req: Request, _params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let query = list_query(&req)?;
     let store = SpinStore::open_default()?;
     Ok(json(200, &list_posts(&store, &query)?))
@@ -225,7 +225,7 @@ pub fn list(req: Request, _params: Params) -> Result<Response, ApiError> {
 /// `GET /api/posts/calendar?month=YYYY-MM`: the month's scheduled (and published) posts by
 /// local day.
 pub fn calendar(req: Request, _params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let month = form::query_param(req.query(), "month")
         .ok_or_else(|| ApiError::from(PostError::BadRequest("month: required, YYYY-MM".into())))?;
     let range = DateRange::month(&month)?;
@@ -272,7 +272,7 @@ pub fn calendar(req: Request, _params: Params) -> Result<Response, ApiError> {
 
 /// `GET /api/posts/export.csv`: the same selection as the list, as CSV.
 pub fn export_csv(req: Request, _params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let query = list_query(&req)?;
     let store = SpinStore::open_default()?;
     let csv = posts_csv::export(&list_posts(&store, &query)?.posts);
@@ -330,7 +330,7 @@ fn channel_id(params: &Params) -> Result<ChannelId, ApiError> {
 
 /// `GET /api/posts/slots/:channel`: a channel's weekly posting slots.
 pub fn get_slots(req: Request, params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let channel = channel_id(&params)?;
     let store = SpinStore::open_default()?;
     Ok(json(200, &schedule::get_slots(&store, &channel)?))
@@ -338,7 +338,7 @@ pub fn get_slots(req: Request, params: Params) -> Result<Response, ApiError> {
 
 /// `PUT /api/posts/slots/:channel {"slots": [{"day": "tue", "time": "10:00"}]}`.
 pub fn set_slots(req: Request, params: Params) -> Result<Response, ApiError> {
-    staff_write(&req)?;
+    auth::require(&req, Permission::Administer)?;
     let channel = channel_id(&params)?;
     let slots: WeeklySlots = parse_body(&req)?;
     let store = SpinStore::open_default()?;

@@ -10,23 +10,20 @@ use kiosque_domain::showcases::{
 };
 use kiosque_domain::zone::{LocalDateTime, Zone};
 use kiosque_domain::{Clock, Timestamp};
+use kiosque_spin::auth::Permission;
 use kiosque_spin::html::layout::base_url;
 use kiosque_spin::json::parse_body;
 use kiosque_spin::response::json;
-use kiosque_spin::{ApiError, SpinStore, SystemClock, auth, ids, same_site};
+use kiosque_spin::{ApiError, SpinStore, SystemClock, auth, ids};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Params, Request, Response};
 
 use crate::render;
 
-fn is_staff(req: &Request) -> bool {
-    req.header("authorization").is_some() && auth::require_admin(req).is_ok()
-}
-
-/// Same-site, admin token: every staff write starts here.
+/// Editors and administrators (the same-site check comes with it): every staff write
+/// starts here.
 fn staff_write(req: &Request) -> Result<SpinStore, ApiError> {
-    same_site::check(req)?;
-    auth::require_admin(req)?;
+    auth::require(req, Permission::Edit)?;
     Ok(SpinStore::open_default().map_err(ShowcaseError::from)?)
 }
 
@@ -96,7 +93,7 @@ pub fn create_showcase(req: Request, _params: Params) -> Result<Response, ApiErr
 
 /// `GET /api/showcases?page=N` (admin): drafts too, newest first, 2 store calls.
 pub fn list_showcases(req: Request, _params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let page = page(&req)?;
     let store = SpinStore::open_default().map_err(ShowcaseError::from)?;
     let listed = index::list(&store, Audience::Staff, page)?;
@@ -124,7 +121,7 @@ pub fn list_showcases(req: Request, _params: Params) -> Result<Response, ApiErro
 pub fn show_showcase(req: Request, params: Params) -> Result<Response, ApiError> {
     let id = showcase_id(&params)?;
     let store = SpinStore::open_default().map_err(ShowcaseError::from)?;
-    let s = if is_staff(&req) {
+    let s = if auth::is_staff(&req) {
         showcases::get(&store, &id)?
     } else {
         showcases::get_public(&store, &id, SystemClock.now())?
@@ -318,7 +315,7 @@ pub fn create_event(req: Request, _params: Params) -> Result<Response, ApiError>
 
 /// `GET /api/events?page=N` (admin): drafts too, newest first, 3 store calls.
 pub fn list_events(req: Request, _params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let page = page(&req)?;
     let store = SpinStore::open_default().map_err(EventError::from)?;
     let (all, next_page) = events::list_all(&store, page)?;
@@ -345,7 +342,7 @@ pub fn list_events(req: Request, _params: Params) -> Result<Response, ApiError> 
 pub fn show_event(req: Request, params: Params) -> Result<Response, ApiError> {
     let id = event_id(&params)?;
     let store = SpinStore::open_default().map_err(EventError::from)?;
-    let e = if is_staff(&req) {
+    let e = if auth::is_staff(&req) {
         events::get(&store, &id)?
     } else {
         events::get_public(&store, &id, SystemClock.now())?

@@ -3,7 +3,8 @@
 //!
 //! - `/static/<path>` -> file `/<path>`, cached for an hour by browsers and proxies;
 //! - `/admin`, `/admin/` -> `/admin/index.html`, `/admin/<path>` -> `/admin/<path>`, the staff
-//!   console, revalidated on every load (`no-cache`) so a deploy shows at once.
+//!   console, revalidated on every load (`no-cache`) so a deploy shows at once; the console's
+//!   page itself redirects to the sign-in page without a staff session.
 //!
 //! GET and HEAD only; `ETag` / `If-None-Match` answer 304. Paths are percent-decoded once and
 //! every segment checked, so `..`, `%2e%2e`, backslashes, NUL and hidden files are a 404.
@@ -18,6 +19,9 @@ use spin_sdk::http_component;
 async fn handle(req: IncomingRequest) -> Response {
     kiosque_spin::serve_fn(req, serve_file).await
 }
+
+/// The console's page, which only signed-in staff get.
+const CONSOLE_SHELL: &str = "/admin/index.html";
 
 /// Where a URL path lives in the mounted folder and how long it may be cached.
 #[derive(Debug, PartialEq, Eq)]
@@ -35,6 +39,11 @@ fn serve_file(req: Request) -> Response {
         let mut response = method_not_allowed(path);
         response.set_header("allow", "GET, HEAD");
         return response;
+    }
+    // The console's shell needs a signed-in staff member: anyone else is sent to the
+    // sign-in page first (its scripts and styles stay public, they hold no data).
+    if target.file == CONSOLE_SHELL && !kiosque_spin::auth::is_staff(&req) {
+        return kiosque_spin::response::see_other("/admin/sign-in.html?next=/admin/");
     }
     // Directories and missing files are both "not here" to the visitor.
     let bytes = match std::fs::metadata(&target.file) {

@@ -8,6 +8,7 @@ use kiosque_domain::tutorials::{
 };
 use kiosque_domain::zone::{LocalDateTime, Zone};
 use kiosque_domain::{Clock, Timestamp};
+use kiosque_spin::auth::Permission;
 use kiosque_spin::html::layout::base_url;
 use kiosque_spin::json::parse_body;
 use kiosque_spin::response::json;
@@ -44,9 +45,9 @@ fn answer(req: &Request, status: u16, tutorial: &Tutorial) -> Response {
     )
 }
 
+/// Tutorial writes: editors and administrators (the same-site check comes with it).
 fn staff(req: &Request) -> Result<(), ApiError> {
-    same_site::check(req)?;
-    auth::require_admin(req)
+    auth::require(req, Permission::Edit).map(drop)
 }
 
 /// `POST /api/tutorials` (admin): 201, a draft at version 1.
@@ -67,7 +68,7 @@ pub fn create(req: Request, _params: Params) -> Result<Response, ApiError> {
 
 /// `GET /api/tutorials` (admin): every tutorial, drafts and scheduled ones included.
 pub fn list(req: Request, _params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let store = SpinStore::open_default()?;
     let now = SystemClock.now();
     let entries: Vec<_> = catalogue::all(&store)?
@@ -100,7 +101,7 @@ pub fn search(req: Request, _params: Params) -> Result<Response, ApiError> {
 
 /// `GET /api/tutorials/:slug` (admin): the current version, whatever its publication.
 pub fn show(req: Request, params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let slug = slug_param(&params)?;
     let store = SpinStore::open_default()?;
     Ok(answer(&req, 200, &versions::get(&store, &slug)?))
@@ -133,7 +134,7 @@ pub fn delete(req: Request, params: Params) -> Result<Response, ApiError> {
 
 /// `GET /api/tutorials/:slug/versions` (admin): the kept previous versions, newest first.
 pub fn history(req: Request, params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let slug = slug_param(&params)?;
     let store = SpinStore::open_default()?;
     let versions = versions::history(&store, &slug)?;
@@ -152,7 +153,7 @@ fn version_param(params: &Params) -> Result<u64, TutorialError> {
 
 /// `GET /api/tutorials/:slug/versions/:n` (admin): one previous version in full.
 pub fn version(req: Request, params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let slug = slug_param(&params)?;
     let n = version_param(&params)?;
     let store = SpinStore::open_default()?;
@@ -222,7 +223,7 @@ pub fn unpublish(req: Request, params: Params) -> Result<Response, ApiError> {
 /// `GET /api/tutorials/:slug/feedback` (admin): helpful/not helpful, where patrons stopped,
 /// the latest comments.
 pub fn feedback(req: Request, params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let slug = slug_param(&params)?;
     let store = SpinStore::open_default()?;
     let tutorial = versions::get(&store, &slug)?;
@@ -276,7 +277,7 @@ pub fn put_block(req: Request, params: Params) -> Result<Response, ApiError> {
 
 /// `GET /api/tutorials/blocks/:id` (admin).
 pub fn get_block(req: Request, params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let id = params
         .get("id")
         .and_then(|s| Slug::parse(s).ok())
@@ -287,7 +288,7 @@ pub fn get_block(req: Request, params: Params) -> Result<Response, ApiError> {
 
 /// `GET /api/tutorials/blocks` (admin): every block's id and title.
 pub fn list_blocks(req: Request, _params: Params) -> Result<Response, ApiError> {
-    auth::require_admin(&req)?;
+    auth::require(&req, Permission::View)?;
     let store = SpinStore::open_default()?;
     Ok(json(200, &json_value!({ "blocks": blocks::list(&store)? })))
 }

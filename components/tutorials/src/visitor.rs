@@ -6,6 +6,7 @@ use kiosque_domain::Clock;
 use kiosque_domain::polls::VoterId;
 use kiosque_domain::ratelimit::{self, Decision, RateLimit};
 use kiosque_domain::store::KvStore;
+use kiosque_spin::cookies::SameSite;
 use kiosque_spin::{ApiError, SystemClock, client, config, cookies, ids};
 use spin_sdk::http::{Request, Response};
 
@@ -22,7 +23,7 @@ pub fn identify(req: &Request) -> Result<(VoterId, Option<String>), ApiError> {
         return Ok((visitor, None));
     }
     let visitor = ids::new_voter_token()?;
-    let cookie = cookies::set_cookie(req, COOKIE, visitor.as_str(), ONE_YEAR_SECS);
+    let cookie = cookies::set_cookie(req, COOKIE, visitor.as_str(), ONE_YEAR_SECS, SameSite::Lax);
     Ok((visitor, Some(cookie)))
 }
 

@@ -560,6 +560,61 @@ pub fn event_month(month: &str) -> String {
     format!("events/month/{month}")
 }
 
+// --- staff accounts ---------------------------------------------------------------------
+//
+// | key                                     | value                                           |
+// |-----------------------------------------|-------------------------------------------------|
+// | `staff/account/{id}`                    | JSON `staff::Account` (password hash, role, session epoch), CAS |
+// | `staff/account/{id}/tokens`             | JSON list of the account's personal tokens (ids, names, scopes, secret hashes), CAS |
+// | `staff/email/{64 hex}`                  | JSON account id: the account of the email with this SHA-256 |
+// | `staff/email/{64 hex}/claim`            | counter used as a claim: 1 once an account took the email |
+// | `staff/accounts/seq`, `staff/accounts/{n}` | counter; JSON account id in slot `n` (the list, 200 at most) |
+// | `staff/session/{64 hex}`                | JSON session (account, epoch, CSRF token, expiry) under the SHA-256 of the cookie secret |
+// | `staff/token/{64 hex}`                  | JSON personal token (id, account, scopes) under the SHA-256 of its secret |
+// | `audit/seq`, `audit/{n}`                | counter; JSON audit entry `n` (who, method, path, status, when) |
+//
+// Longest: `staff/email/` + 64 + `/claim` = 82 bytes.
+
+pub fn staff_account(id: &crate::staff::AccountId) -> String {
+    format!("staff/account/{id}")
+}
+
+pub fn staff_account_tokens(id: &crate::staff::AccountId) -> String {
+    format!("staff/account/{id}/tokens")
+}
+
+pub fn staff_email(email_hash: &str) -> String {
+    format!("staff/email/{email_hash}")
+}
+
+pub fn staff_email_claim(email_hash: &str) -> String {
+    format!("staff/email/{email_hash}/claim")
+}
+
+pub fn staff_accounts_seq() -> String {
+    "staff/accounts/seq".to_owned()
+}
+
+pub fn staff_accounts_slot(n: u64) -> String {
+    format!("staff/accounts/{n}")
+}
+
+pub fn staff_session(secret_hash: &str) -> String {
+    format!("staff/session/{secret_hash}")
+}
+
+pub fn staff_token(secret_hash: &str) -> String {
+    format!("staff/token/{secret_hash}")
+}
+
+pub fn audit_seq() -> String {
+    "audit/seq".to_owned()
+}
+
+pub fn audit_entry(n: u64) -> String {
+    format!("audit/{n}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -623,5 +678,11 @@ mod tests {
         let id = crate::social::ChannelId::parse(&"c".repeat(40)).unwrap();
         assert_eq!(inbound_delivery("mastodon", &"f".repeat(64)).len(), 81);
         assert_eq!(follow_cursor(&id, &"f".repeat(32)).len(), 80);
+    }
+
+    #[test]
+    fn staff_keys_fit_spin_limit() {
+        assert_eq!(staff_email_claim(&"f".repeat(64)).len(), 82);
+        assert!(staff_session(&"f".repeat(64)).len() <= MAX_KEY_BYTES);
     }
 }

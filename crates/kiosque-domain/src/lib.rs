@@ -32,6 +32,7 @@ pub mod questions;
 pub mod ratelimit;
 pub mod showcases;
 pub mod social;
+pub mod staff;
 pub mod store;
 pub mod tutorials;
 pub mod video;

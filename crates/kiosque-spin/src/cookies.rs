@@ -15,20 +15,48 @@ fn find<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
-/// A `Set-Cookie` value: HttpOnly (no script needs it), SameSite=Lax (sent on top-level
-/// navigation, not on cross-site posts), whole site, `max_age_secs` long, and `Secure` except
-/// on plain-http localhost during development, where browsers would drop it.
-pub fn set_cookie(req: &Request, name: &str, value: &str, max_age_secs: u64) -> String {
+/// How far a cookie travels with requests other sites start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SameSite {
+    /// Sent on top-level navigation from elsewhere, not on cross-site posts: patrons'
+    /// cookies, so a shared link to a poll still knows the voter.
+    Lax,
+    /// Never sent on a request another site started: the staff session.
+    Strict,
+}
+
+/// A `Set-Cookie` value: HttpOnly (no script needs it), whole site, `max_age_secs` long
+/// (0 deletes it), and `Secure` except on plain-http localhost during development, where
+/// browsers would drop it.
+pub fn set_cookie(
+    req: &Request,
+    name: &str,
+    value: &str,
+    max_age_secs: u64,
+    same_site: SameSite,
+) -> String {
     let full_url = req
         .header("spin-full-url")
         .and_then(|v| v.as_str())
         .unwrap_or_else(|| req.uri());
-    build(name, value, max_age_secs, !is_local_http(full_url))
+    build(
+        name,
+        value,
+        max_age_secs,
+        !is_local_http(full_url),
+        same_site,
+    )
 }
 
-fn build(name: &str, value: &str, max_age_secs: u64, secure: bool) -> String {
+fn build(name: &str, value: &str, max_age_secs: u64, secure: bool, same_site: SameSite) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!("{name}={value}; Max-Age={max_age_secs}; Path=/; HttpOnly; SameSite=Lax{secure}")
+    let same_site = match same_site {
+        SameSite::Lax => "Lax",
+        SameSite::Strict => "Strict",
+    };
+    format!(
+        "{name}={value}; Max-Age={max_age_secs}; Path=/; HttpOnly; SameSite={same_site}{secure}"
+    )
 }
 
 fn is_local_http(url: &str) -> bool {
@@ -65,9 +93,10 @@ mod tests {
         assert!(!is_local_http("http://localhost.evil.example/"));
         assert!(!is_local_http("http://mediatheque.example/"));
         assert_eq!(
-            build("v", "tok", 60, true),
+            build("v", "tok", 60, true, SameSite::Lax),
             "v=tok; Max-Age=60; Path=/; HttpOnly; SameSite=Lax; Secure"
         );
-        assert!(!build("v", "tok", 60, false).contains("Secure"));
+        assert!(!build("v", "tok", 60, false, SameSite::Lax).contains("Secure"));
+        assert!(build("s", "tok", 60, true, SameSite::Strict).contains("SameSite=Strict; Secure"));
     }
 }

@@ -101,7 +101,7 @@ impl ApiError {
         ApiError::new(
             401,
             "unauthorized",
-            "a valid admin token is required in the authorization header",
+            "sign in to the console, or send a valid token in the authorization header",
         )
     }
 

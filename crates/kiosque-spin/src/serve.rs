@@ -34,7 +34,8 @@ pub async fn serve(router: &Router, incoming: IncomingRequest) -> Response {
 }
 
 /// Reads `incoming` and answers it with `handler`, for components that route by hand.
-/// The body of a `HEAD` answer is dropped here, once for all handlers.
+/// The body of a `HEAD` answer is dropped here, and a staff change written to the audit
+/// log, once for all handlers.
 pub async fn serve_fn(
     incoming: IncomingRequest,
     handler: impl FnOnce(Request) -> Response,
@@ -44,7 +45,11 @@ pub async fn serve_fn(
         Err(response) => return response,
     };
     let is_head = *request.method() == Method::Head;
+    let method = request.method().clone();
+    let path = request.path().to_owned();
     let mut response = handler(request);
+    // Once, here, for every handler: the audit entry of a staff change (see `auth`).
+    crate::auth::audit_request(&method, &path, *response.status());
     if is_head {
         response.body_mut().clear();
     }

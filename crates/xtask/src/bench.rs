@@ -114,6 +114,7 @@ pub fn run(manifest: &Path) -> Result<()> {
         "polls",
         "showcases",
         "tutorials",
+        "staff",
         "static_files",
     ] {
         let path = root.join(format!("target/wasm32-wasip2/release/{name}.wasm"));

@@ -1,0 +1,409 @@
+use super::audit::{self, Actor, AuditEntry};
+use super::session::{self, TOKEN_PREFIX};
+use super::*;
+use crate::store::MemoryStore;
+
+fn at(secs: i64) -> Timestamp {
+    Timestamp::from_unix_seconds(1_790_000_000 + secs).unwrap()
+}
+
+fn id(n: u8) -> AccountId {
+    AccountId::generate([n; 10])
+}
+
+fn new_account(email: &str, role: &str) -> NewAccount {
+    NewAccount::parse(
+        email,
+        "Anne Bibliothèque",
+        role,
+        "une phrase de passe longue",
+    )
+    .unwrap()
+}
+
+fn editor(store: &MemoryStore) -> Account {
+    create(
+        store,
+        at(0),
+        id(1),
+        new_account("Anne@Bib.example", "editor"),
+        [7; 16],
+    )
+    .unwrap()
+}
+
+#[test]
+fn roles_grant_what_the_issue_says() {
+    use Permission::*;
+    assert!(
+        [View, Edit, Moderate, Publish, Administer]
+            .iter()
+            .all(|p| Role::Administrator.allows(*p))
+    );
+    assert!(Role::Editor.allows(Edit) && Role::Editor.allows(View));
+    assert!(!Role::Editor.allows(Moderate) && !Role::Editor.allows(Publish));
+    assert!(!Role::Editor.allows(Administer));
+    assert!(Role::Moderator.allows(Moderate) && !Role::Moderator.allows(Edit));
+}
+
+#[test]
+fn accounts_are_validated_and_one_per_email() {
+    let store = MemoryStore::new();
+    assert!(matches!(
+        NewAccount::parse("anne@bib.example", "Anne", "editor", "court"),
+        Err(StaffError::Invalid {
+            field: "password",
+            ..
+        })
+    ));
+    assert!(matches!(
+        NewAccount::parse(
+            "pas une adresse",
+            "Anne",
+            "editor",
+            "une phrase de passe longue"
+        ),
+        Err(StaffError::Invalid { field: "email", .. })
+    ));
+    assert!(matches!(
+        NewAccount::parse(
+            "anne@bib.example",
+            "Anne",
+            "chef",
+            "une phrase de passe longue"
+        ),
+        Err(StaffError::Invalid { field: "role", .. })
+    ));
+    let anne = editor(&store);
+    assert_eq!(anne.email.as_str(), "anne@bib.example");
+    assert!(
+        anne.password_hash
+            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$")
+    );
+    let again = create(
+        &store,
+        at(1),
+        id(2),
+        new_account("anne@bib.EXAMPLE ", "moderator"),
+        [8; 16],
+    );
+    assert!(matches!(again, Err(StaffError::EmailTaken)));
+    let listed = list(&store).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, anne.id);
+    // The API's view never carries the hash.
+    let view = serde_json::to_string(&anne.view()).unwrap();
+    assert!(!view.contains("argon2"), "{view}");
+}
+
+#[test]
+fn sign_in_checks_the_password_and_says_nothing_about_which_part_was_wrong() {
+    let store = MemoryStore::new();
+    let anne = editor(&store);
+    let ok = session::sign_in(
+        &store,
+        at(10),
+        " ANNE@bib.example",
+        "une phrase de passe longue",
+        "1.2.3.4",
+    );
+    assert_eq!(ok.unwrap().id, anne.id);
+    for (email, password) in [
+        ("anne@bib.example", "une phrase de passe fausse"),
+        ("personne@bib.example", "une phrase de passe longue"),
+    ] {
+        let err = session::sign_in(&store, at(20), email, password, "5.6.7.8").unwrap_err();
+        assert!(matches!(err, StaffError::InvalidCredentials));
+        assert_eq!(err.to_string(), "wrong email or password");
+    }
+    update(
+        &store,
+        &anne.id,
+        AccountChange {
+            disabled: Some(true),
+            ..Default::default()
+        },
+        None,
+    )
+    .unwrap();
+    let disabled = session::sign_in(
+        &store,
+        at(30),
+        "anne@bib.example",
+        "une phrase de passe longue",
+        "9.9.9.9",
+    );
+    assert!(matches!(disabled, Err(StaffError::InvalidCredentials)));
+}
+
+#[test]
+fn sign_in_is_throttled_per_account_and_per_address() {
+    let store = MemoryStore::new();
+    editor(&store);
+    for i in 0..5 {
+        let err = session::sign_in(
+            &store,
+            at(i),
+            "anne@bib.example",
+            "mauvais mot de passe",
+            &format!("10.0.0.{i}"),
+        );
+        assert!(matches!(err, Err(StaffError::InvalidCredentials)));
+    }
+    // The sixth attempt on the account is refused, even with the right password and from
+    // a new address, until the window ends.
+    let throttled = session::sign_in(
+        &store,
+        at(6),
+        "anne@bib.example",
+        "une phrase de passe longue",
+        "10.0.1.1",
+    );
+    let Err(StaffError::Throttled { retry_after_secs }) = throttled else {
+        panic!("expected throttling, got {throttled:?}");
+    };
+    assert!((1..=900).contains(&retry_after_secs));
+    assert!(
+        session::sign_in(
+            &store,
+            at(901),
+            "anne@bib.example",
+            "une phrase de passe longue",
+            "10.0.1.1"
+        )
+        .is_ok()
+    );
+
+    // One address trying many accounts is stopped too.
+    let store = MemoryStore::new();
+    for i in 0..20 {
+        let _ = session::sign_in(
+            &store,
+            at(i),
+            &format!("x{i}@bib.example"),
+            "mauvais mot de passe",
+            "6.6.6.6",
+        );
+    }
+    let err = session::sign_in(
+        &store,
+        at(21),
+        "x99@bib.example",
+        "mauvais mot de passe",
+        "6.6.6.6",
+    );
+    assert!(matches!(err, Err(StaffError::Throttled { .. })));
+}
+
+#[test]
+fn sessions_expire_end_on_sign_out_everywhere_and_follow_the_account() {
+    let store = MemoryStore::new();
+    let anne = editor(&store);
+    session::open(&store, at(0), &anne, "cookie-a", "csrf-a").unwrap();
+    session::open(&store, at(0), &anne, "cookie-b", "csrf-b").unwrap();
+    store.reset_ops();
+    let live = session::resolve(&store, at(60), "cookie-a")
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.ops().total(), 2, "a session costs 2 reads");
+    assert_eq!(live.csrf, "csrf-a");
+    assert!(
+        session::resolve(&store, at(60), "cookie-zzz")
+            .unwrap()
+            .is_none()
+    );
+
+    // A role change is seen on the next request.
+    update(
+        &store,
+        &anne.id,
+        AccountChange {
+            role: Some(Role::Moderator),
+            ..Default::default()
+        },
+        None,
+    )
+    .unwrap();
+    let live = session::resolve(&store, at(61), "cookie-a")
+        .unwrap()
+        .unwrap();
+    assert_eq!(live.account.role, Role::Moderator);
+
+    session::close(&store, "cookie-a").unwrap();
+    assert!(
+        session::resolve(&store, at(62), "cookie-a")
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        session::resolve(&store, at(62), "cookie-b")
+            .unwrap()
+            .is_some()
+    );
+    session::close_all(&store, &anne.id).unwrap();
+    assert!(
+        session::resolve(&store, at(63), "cookie-b")
+            .unwrap()
+            .is_none()
+    );
+
+    let anne = get(&store, &anne.id).unwrap();
+    session::open(&store, at(100), &anne, "cookie-c", "csrf-c").unwrap();
+    assert!(
+        session::resolve(&store, at(100 + session::SESSION_SECS), "cookie-c")
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn password_changes_need_the_current_one_and_end_sessions() {
+    let store = MemoryStore::new();
+    let anne = editor(&store);
+    session::open(&store, at(0), &anne, "cookie", "csrf").unwrap();
+    let wrong = change_own_password(
+        &store,
+        &anne.id,
+        "pas la bonne",
+        "nouvelle phrase secrète",
+        [1; 16],
+    );
+    assert!(matches!(wrong, Err(StaffError::WrongPassword)));
+    change_own_password(
+        &store,
+        &anne.id,
+        "une phrase de passe longue",
+        "nouvelle phrase secrète",
+        [1; 16],
+    )
+    .unwrap();
+    assert!(session::resolve(&store, at(1), "cookie").unwrap().is_none());
+    assert!(
+        session::sign_in(
+            &store,
+            at(2),
+            "anne@bib.example",
+            "nouvelle phrase secrète",
+            "a"
+        )
+        .is_ok()
+    );
+    reset_password(&store, &anne.id, "remise à zéro par l'admin", [2; 16]).unwrap();
+    assert!(
+        session::sign_in(
+            &store,
+            at(3),
+            "anne@bib.example",
+            "remise à zéro par l'admin",
+            "a"
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn administrators_cannot_lock_themselves_out() {
+    let store = MemoryStore::new();
+    let admin = create(
+        &store,
+        at(0),
+        id(9),
+        new_account("chef@bib.example", "administrator"),
+        [3; 16],
+    )
+    .unwrap();
+    for change in [
+        AccountChange {
+            role: Some(Role::Editor),
+            ..Default::default()
+        },
+        AccountChange {
+            disabled: Some(true),
+            ..Default::default()
+        },
+    ] {
+        let err = update(&store, &admin.id, change, Some(&admin.id));
+        assert!(matches!(err, Err(StaffError::OwnAdministration)));
+    }
+    assert_eq!(get(&store, &admin.id).unwrap().role, Role::Administrator);
+}
+
+#[test]
+fn tokens_are_scoped_hashed_and_revocable() {
+    let store = MemoryStore::new();
+    let anne = editor(&store);
+    assert!(matches!(
+        session::parse_scopes(Role::Editor, &["administer".to_owned()]),
+        Err(StaffError::ScopeNotGranted)
+    ));
+    let scopes =
+        session::parse_scopes(Role::Editor, &["edit".to_owned(), "edit".to_owned()]).unwrap();
+    let secret = format!("{TOKEN_PREFIX}secretdetest");
+    let token = session::create_token(
+        &store,
+        at(0),
+        &anne,
+        TokenId::generate([4; 10]),
+        "Site web",
+        scopes,
+        &secret,
+    )
+    .unwrap();
+    // The secret is stored nowhere, only its hash.
+    for key in store.get_keys().unwrap() {
+        let value = store.get(&key).unwrap().unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&value).contains("secretdetest"),
+            "{key}"
+        );
+        assert!(!key.contains("secretdetest"));
+    }
+    let (account, scopes) = session::resolve_token(&store, &secret).unwrap().unwrap();
+    assert_eq!(
+        (account.id, scopes),
+        (anne.id.clone(), vec![Permission::Edit])
+    );
+    let listed = session::list_tokens(&store, &anne.id).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(!serde_json::to_string(&listed).unwrap().contains("hash"));
+    session::revoke_token(&store, &anne.id, &token.id).unwrap();
+    assert!(session::resolve_token(&store, &secret).unwrap().is_none());
+    assert!(matches!(
+        session::revoke_token(&store, &anne.id, &token.id),
+        Err(StaffError::NotFound)
+    ));
+}
+
+#[test]
+fn the_audit_log_pages_newest_first_at_a_constant_cost() {
+    let store = MemoryStore::new();
+    for i in 0..120 {
+        audit::record(
+            &store,
+            AuditEntry {
+                seq: 0,
+                at: at(i),
+                actor: Actor {
+                    id: None,
+                    name: "admin_token".into(),
+                },
+                method: "POST".into(),
+                path: format!("/api/posts/{i}"),
+                status: 200,
+            },
+        )
+        .unwrap();
+    }
+    store.reset_ops();
+    let (first, next) = audit::page(&store, None).unwrap();
+    assert_eq!(store.ops().total(), 2);
+    assert_eq!(first.len(), 50);
+    assert_eq!(first[0].seq, 120);
+    assert_eq!(first[0].path, "/api/posts/119");
+    let (second, next) = audit::page(&store, next).unwrap();
+    assert_eq!(second[0].seq, 70);
+    let (third, next) = audit::page(&store, next).unwrap();
+    assert_eq!(third.len(), 20);
+    assert_eq!(third.last().unwrap().seq, 1);
+    assert_eq!(next, None);
+}

@@ -627,3 +627,93 @@ fn next_free_slot_uses_the_channels_weekly_slots() {
     );
     assert!(l1 < l2, "the second post takes the next slot: {l1} {l2}");
 }
+
+#[test]
+fn an_editors_post_waits_for_an_administrators_approval() {
+    use reqwest::Method;
+    use tests::StaffBrowser;
+    let s = setup(&[]);
+    let password = "une longue phrase de passe";
+    s.app.post_json_as_admin_ok(
+        "/api/staff/accounts",
+        &json!({"email": "anne@bib.example", "name": "Anne", "role": "editor", "password": password}),
+    );
+    let anne = StaffBrowser::sign_in(&s.app, "anne@bib.example", password);
+    let created = anne.send(
+        &s.app,
+        Method::POST,
+        "/api/posts",
+        &json!({"text": "Rencontre avec l'autrice samedi", "channels": [s.masto_id]}),
+    );
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let due = next_minute() + 3600;
+    let asked = json!({"at": utc_local(due), "zone": "UTC"});
+    let schedule_path = format!("/api/posts/{id}/schedule");
+
+    let waiting: Value = anne
+        .send(&s.app, Method::POST, &schedule_path, &asked)
+        .json()
+        .unwrap();
+    assert_eq!(waiting["state"], "awaiting_approval", "{waiting}");
+    assert_eq!(waiting["submitted_by"], "Anne");
+    let queue = s
+        .app
+        .get_json_as_admin("/api/posts?state=awaiting_approval");
+    assert_eq!(queue["posts"][0]["id"], id.as_str());
+    // An editor cannot approve their own post.
+    let self_approval = anne.send(
+        &s.app,
+        Method::POST,
+        &format!("/api/posts/{id}/approve"),
+        &json!({}),
+    );
+    assert_eq!(self_approval.status(), 403);
+
+    let back = s.app.post_json_as_admin_ok(
+        &format!("/api/posts/{id}/send-back"),
+        &json!({"comment": "Précise l'heure de la rencontre"}),
+    );
+    assert_eq!(back["state"], "draft");
+    assert_eq!(back["review"]["comment"], "Précise l'heure de la rencontre");
+    assert_eq!(back["review"]["by"], "admin_token");
+
+    anne.send(&s.app, Method::POST, &schedule_path, &asked);
+    let approved = s
+        .app
+        .post_json_as_admin_ok(&format!("/api/posts/{id}/approve"), &json!({}));
+    assert_eq!(approved["state"], "scheduled", "{approved}");
+    assert_eq!(approved["schedule"]["local"], utc_local(due));
+
+    // The administrator turns approval off for the channel: the editor schedules directly.
+    let channel = s.app.admin(
+        Method::PUT,
+        &format!("/api/channels/{}", s.masto_id),
+        Some(&json!({"approval_required": false})),
+    );
+    assert_eq!(channel.status(), 200);
+    assert_eq!(channel.json::<Value>().unwrap()["approval_required"], false);
+    let unscheduled = anne.send(
+        &s.app,
+        Method::POST,
+        &format!("/api/posts/{id}/unschedule"),
+        &json!({}),
+    );
+    assert_eq!(unscheduled.status(), 200);
+    let direct: Value = anne
+        .send(&s.app, Method::POST, &schedule_path, &asked)
+        .json()
+        .unwrap();
+    assert_eq!(direct["state"], "scheduled", "{direct}");
+    // Editors cannot change the setting themselves.
+    let toggled = anne.send(
+        &s.app,
+        Method::PUT,
+        &format!("/api/channels/{}", s.masto_id),
+        &json!({"approval_required": true}),
+    );
+    assert_eq!(toggled.status(), 403);
+}

@@ -258,6 +258,52 @@ impl TestApp {
     }
 }
 
+/// A signed-in console browser: its session cookie and CSRF token.
+pub struct StaffBrowser {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl StaffBrowser {
+    /// Signs in through `POST /api/staff/sign-in` as the console does.
+    pub fn sign_in(app: &TestApp, email: &str, password: &str) -> StaffBrowser {
+        let response = app.post_json(
+            "/api/staff/sign-in",
+            &serde_json::json!({"email": email, "password": password}),
+        );
+        assert_eq!(response.status(), 200, "{email} signs in");
+        let cookie = cookie_from(&response, "kiosque_session").expect("a session cookie");
+        let body: serde_json::Value = response.json().expect("a JSON answer");
+        StaffBrowser {
+            cookie,
+            csrf: body["csrf_token"]
+                .as_str()
+                .expect("a CSRF token")
+                .to_owned(),
+        }
+    }
+
+    pub fn get(&self, app: &TestApp, path: &str) -> Response {
+        app.get_with_cookie(path, &self.cookie)
+    }
+
+    /// A console change: cookie and CSRF header, as the console's scripts send it.
+    pub fn send(
+        &self,
+        app: &TestApp,
+        method: reqwest::Method,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Response {
+        send(
+            app.request(method, path)
+                .header(COOKIE, &self.cookie)
+                .header("x-csrf-token", &self.csrf)
+                .json(body),
+        )
+    }
+}
+
 /// The `name=value` part of a response's `Set-Cookie` for `name`.
 pub fn cookie_from(response: &Response, name: &str) -> Option<String> {
     response

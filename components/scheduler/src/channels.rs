@@ -98,6 +98,23 @@ pub fn delete(req: Request, params: Params) -> Result<Response, ApiError> {
     Ok(Response::new(204, ()))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChannelSettings {
+    approval_required: bool,
+}
+
+/// `PUT /api/channels/:id`: `{"approval_required"}`, whether editors' posts to the channel
+/// wait for an administrator; answers the channel.
+pub fn update(req: Request, params: Params) -> Result<Response, ApiError> {
+    staff(&req)?;
+    let id = channel_id(&params)?;
+    let settings: ChannelSettings = parse_body(&req)?;
+    let store = SpinStore::open_default()?;
+    let channel = channels::set_approval_required(&store, &id, settings.approval_required)?;
+    Ok(json(200, &channel))
+}
+
 /// `PUT /api/channels/:id/credentials`: new credentials (reconnect); answers the channel.
 pub fn set_credentials(req: Request, params: Params) -> Result<Response, ApiError> {
     staff(&req)?;

@@ -33,6 +33,8 @@ fn post_routes(router: &mut Router) {
     router.get("/api/posts/:id", posts::show);
     router.put("/api/posts/:id", posts::edit);
     router.post("/api/posts/:id/schedule", posts::schedule); // {"at", "zone"?} or {"next_free_slot": true}
+    router.post("/api/posts/:id/approve", posts::approve); // administrator
+    router.post("/api/posts/:id/send-back", posts::send_back); // administrator, {"comment"}
     router.post("/api/posts/:id/unschedule", posts::unschedule);
     router.post("/api/posts/:id/cancel", posts::cancel);
     router.post_async("/api/posts/:id/publish", posts::publish_now);
@@ -46,6 +48,7 @@ fn channel_routes(router: &mut Router) {
     router.get("/api/channels", channels::list);
     router.get("/api/channels/:id", channels::show);
     router.delete("/api/channels/:id", channels::delete);
+    router.put("/api/channels/:id", channels::update); // {"approval_required"}
     router.put("/api/channels/:id/credentials", channels::set_credentials);
     router.post_async("/api/channels/:id/check", channels::check);
     router.post("/api/channels/:id/validate", channels::validate); // {"content": {...}}

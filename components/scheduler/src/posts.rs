@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 use kiosque_domain::posts::csv as posts_csv;
 use kiosque_domain::posts::listing::{self, DateRange};
 use kiosque_domain::posts::schedule::{self, ScheduleRequest, WeeklySlots, When};
-use kiosque_domain::posts::{self, NewPost, Post, PostError, PostId, PostRequest, StateName, tick};
+use kiosque_domain::posts::{
+    self, NewPost, Post, PostError, PostId, PostRequest, StateName, approval, tick,
+};
 use kiosque_domain::social::ChannelId;
 use kiosque_domain::zone::Zone;
 use kiosque_domain::{Clock, Timestamp};
-use kiosque_spin::auth::Permission;
+use kiosque_spin::auth::{Permission, Staff};
 use kiosque_spin::html::layout::base_url;
 use kiosque_spin::json::parse_body;
 use kiosque_spin::response::json;
@@ -91,8 +93,14 @@ pub fn show(req: Request, params: Params) -> Result<Response, ApiError> {
     Ok(post_json(200, &req, &posts::get(&store, &id)?))
 }
 
+/// The name under which an editor's changes wait for approval; `None` for staff who may
+/// publish (administrators, their tokens).
+fn approval_submitter(staff: &Staff) -> Option<String> {
+    (!staff.can(Permission::Publish)).then(|| staff.actor().name)
+}
+
 pub fn edit(req: Request, params: Params) -> Result<Response, ApiError> {
-    staff_write(&req)?;
+    let staff = auth::require(&req, Permission::Edit)?;
     let id = post_id(&params)?;
     let request: PostRequest = parse_body(&req)?;
     let new = NewPost::parse(&request)?;
@@ -100,12 +108,23 @@ pub fn edit(req: Request, params: Params) -> Result<Response, ApiError> {
     let http = platform::http();
     let key = platform::credential_key();
     let live = platform::live(&store, &SystemClock, key.as_ref(), &http);
-    let post = posts::edit(&store, &live, SystemClock.now(), &id, new, request.version)?;
+    let editor = approval_submitter(&staff);
+    let post = posts::edit(
+        &store,
+        &live,
+        SystemClock.now(),
+        &id,
+        new,
+        request.version,
+        editor.as_deref(),
+    )?;
     Ok(post_json(200, &req, &post))
 }
 
+/// `POST /api/posts/:id/schedule`: administrators schedule; an editor's post waits for
+/// approval when one of its channels asks for it (`awaiting_approval`).
 pub fn schedule(req: Request, params: Params) -> Result<Response, ApiError> {
-    staff_write(&req)?;
+    let staff = auth::require(&req, Permission::Edit)?;
     let id = post_id(&params)?;
     let request: ScheduleRequest = parse_body(&req)?;
     let when = When::parse(&request, library_zone())?;
@@ -113,7 +132,41 @@ pub fn schedule(req: Request, params: Params) -> Result<Response, ApiError> {
     let http = platform::http();
     let key = platform::credential_key();
     let live = platform::live(&store, &SystemClock, key.as_ref(), &http);
-    let post = schedule::schedule(&store, &live, SystemClock.now(), &id, when)?;
+    let now = SystemClock.now();
+    let post = match approval_submitter(&staff) {
+        Some(editor) => {
+            approval::schedule_or_submit(&store, &live, now, &id, &request, when, &editor)?
+        }
+        None => schedule::schedule(&store, &live, now, &id, when)?,
+    };
+    Ok(post_json(200, &req, &post))
+}
+
+/// `POST /api/posts/:id/approve` (administrator): scheduled as its editor asked.
+pub fn approve(req: Request, params: Params) -> Result<Response, ApiError> {
+    auth::require(&req, Permission::Publish)?;
+    let id = post_id(&params)?;
+    let store = SpinStore::open_default()?;
+    let http = platform::http();
+    let key = platform::credential_key();
+    let live = platform::live(&store, &SystemClock, key.as_ref(), &http);
+    let post = approval::approve(&store, &live, SystemClock.now(), &id, library_zone())?;
+    Ok(post_json(200, &req, &post))
+}
+
+#[derive(Deserialize)]
+struct SendBack {
+    comment: String,
+}
+
+/// `POST /api/posts/:id/send-back` (administrator): `{"comment"}`, back to draft.
+pub fn send_back(req: Request, params: Params) -> Result<Response, ApiError> {
+    let staff = auth::require(&req, Permission::Publish)?;
+    let id = post_id(&params)?;
+    let body: SendBack = parse_body(&req)?;
+    let store = SpinStore::open_default()?;
+    let by = staff.actor().name;
+    let post = approval::send_back(&store, SystemClock.now(), &id, &by, &body.comment)?;
     Ok(post_json(200, &req, &post))
 }
 

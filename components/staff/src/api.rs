@@ -77,7 +77,7 @@ pub fn sign_in(req: Request, _params: Params) -> Result<Response, ApiError> {
     let next = console_path(field("next"));
     match open_session(&req, field("email"), field("password")) {
         Ok((_, cookie, _)) => {
-            let mut response = see_other(next);
+            let mut response = see_other(&next);
             response.set_header("set-cookie", cookie);
             Ok(response)
         }
@@ -87,9 +87,10 @@ pub fn sign_in(req: Request, _params: Params) -> Result<Response, ApiError> {
             } else {
                 "invalid"
             };
+            // The fragment lets the static page show the message with CSS alone (`:target`).
             Ok(see_other(&format!(
-                "{SIGN_IN_PAGE}?error={reason}&next={}",
-                percent_encode(next)
+                "{SIGN_IN_PAGE}?error={reason}&next={}#error-{reason}",
+                percent_encode(&next)
             )))
         }
     }
@@ -125,13 +126,17 @@ fn new_session_secrets() -> Result<(String, String), ApiError> {
     Ok((secret, csrf))
 }
 
-/// Where a form sign-in may send the browser: a console path, never another site.
-fn console_path(next: &str) -> &str {
-    let safe = next.starts_with(CONSOLE)
-        && !next.contains("//")
-        && !next.contains('\\')
-        && !next.chars().any(char::is_control);
-    if safe { next } else { CONSOLE }
+/// Where a form sign-in may send the browser: a console path (`/admin/...`) or a console
+/// screen (`#/...`, what the sign-in page's script puts in the form), never another site.
+fn console_path(next: &str) -> String {
+    let plain = !next.contains("//") && !next.contains('\\') && !next.chars().any(char::is_control);
+    if plain && next.starts_with(CONSOLE) {
+        next.to_owned()
+    } else if plain && next.starts_with("#/") {
+        format!("{CONSOLE}{next}")
+    } else {
+        CONSOLE.to_owned()
+    }
 }
 
 fn percent_encode(text: &str) -> String {

@@ -1,10 +1,11 @@
 //! The JSON API: staff write, version, schedule and reuse tutorials; anyone searches; patrons
 //! rate. Staff routes need the admin token and JSON bodies (415 otherwise).
 
+use kiosque_domain::markdown::{self, RenderOptions};
 use kiosque_domain::tutorials::feedback::{self, FeedbackRequest};
 use kiosque_domain::tutorials::{
     BlockRequest, Slug, Tutorial, TutorialContent, TutorialError, TutorialRequest, blocks,
-    catalogue, search, versions,
+    catalogue, model, search, versions,
 };
 use kiosque_domain::zone::{LocalDateTime, Zone};
 use kiosque_domain::{Clock, Timestamp};
@@ -291,4 +292,33 @@ pub fn list_blocks(req: Request, _params: Params) -> Result<Response, ApiError> 
     auth::require(&req, Permission::View)?;
     let store = SpinStore::open_default()?;
     Ok(json(200, &json_value!({ "blocks": blocks::list(&store)? })))
+}
+
+#[derive(Deserialize)]
+struct PreviewRequest {
+    markdown: String,
+}
+
+/// `POST /api/tutorials/preview` (editors): `{"markdown"}` rendered by the very renderer and
+/// options of a step page, so the console's preview shows what patrons will see. Nothing is
+/// stored.
+pub fn preview(req: Request, _params: Params) -> Result<Response, ApiError> {
+    auth::require(&req, Permission::Edit)?;
+    let body: PreviewRequest = parse_body(&req)?;
+    if body.markdown.chars().count() > model::MAX_STEP_TEXT_CHARS {
+        return Err(ApiError::new(
+            400,
+            "invalid",
+            format!(
+                "markdown: at most {} characters",
+                model::MAX_STEP_TEXT_CHARS
+            ),
+        ));
+    }
+    let options = RenderOptions {
+        heading_offset: 1,
+        ..RenderOptions::tutorial("e1-")
+    };
+    let rendered = markdown::render_with(&body.markdown, &options);
+    Ok(json(200, &json_value!({ "html": rendered.html })))
 }

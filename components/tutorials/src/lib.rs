@@ -14,6 +14,7 @@ fn routes() -> Router {
     let mut router = Router::new();
     router.post("/api/tutorials", api::create); // admin
     router.get("/api/tutorials", api::list); // admin, drafts included
+    router.post("/api/tutorials/preview", api::preview); // editors, {"markdown"}
     router.get("/api/tutorials/search", api::search); // ?q=
     router.get("/api/tutorials/blocks", api::list_blocks); // admin
     router.get("/api/tutorials/blocks/:id", api::get_block); // admin

@@ -218,6 +218,14 @@ pub struct Channel {
     pub created_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checked_at: Option<Timestamp>,
+    /// Whether an editor's post to this channel waits for an administrator's approval
+    /// (`posts::approval`). On unless an administrator turns it off.
+    #[serde(default = "approval_by_default")]
+    pub approval_required: bool,
+}
+
+fn approval_by_default() -> bool {
+    true
 }
 
 /// The stored document: the channel and its sealed credentials.
@@ -252,6 +260,8 @@ pub struct NewChannelRequest {
     pub access_token: Option<String>,
     #[serde(default)]
     pub app_password: Option<String>,
+    #[serde(default)]
+    pub approval_required: Option<bool>,
 }
 
 /// The staff API's body to replace a channel's credentials (reconnect).
@@ -273,6 +283,7 @@ pub struct NewChannel {
     pub handle: Option<String>,
     /// `None` for a webhook channel: its secret is generated.
     pub credentials: Option<Credentials>,
+    pub approval_required: bool,
 }
 
 impl NewChannel {
@@ -303,6 +314,7 @@ impl NewChannel {
             url,
             handle,
             credentials,
+            approval_required: request.approval_required.unwrap_or(true),
         })
     }
 }
@@ -423,6 +435,7 @@ pub fn create(
         limits: Limits::default(),
         created_at: now,
         checked_at: None,
+        approval_required: new.approval_required,
     };
     let slot = u64::try_from(store.increment(&keys::channel_index_seq(), 1)?).unwrap_or(0);
     if slot > MAX_CHANNELS {
@@ -522,6 +535,21 @@ pub fn set_credentials(
     })?
     .ok_or(ChannelError::NotFound)?;
     store.delete(&keys::channel_session(id))?;
+    Ok(updated.channel)
+}
+
+/// Turns approval of editors' posts on or off for a channel. 1 read + 1 CAS.
+pub fn set_approval_required(
+    store: &dyn KvStore,
+    id: &ChannelId,
+    required: bool,
+) -> Result<Channel, ChannelError> {
+    let updated = moderation::update_doc(store, &keys::channel(id), |doc: &mut StoredChannel| {
+        let changed = doc.channel.approval_required != required;
+        doc.channel.approval_required = required;
+        Ok::<_, ChannelError>(changed)
+    })?
+    .ok_or(ChannelError::NotFound)?;
     Ok(updated.channel)
 }
 

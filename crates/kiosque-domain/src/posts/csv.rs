@@ -404,6 +404,7 @@ impl Post {
             created_at: now,
             updated_at: now,
             registry_slot: 0,
+            review: None,
         }
     }
 }

@@ -33,6 +33,17 @@ impl<H: HttpClient> Platform for LivePlatform<'_, H> {
         }
     }
 
+    fn approval_required(&self, channel: &ChannelId) -> Result<bool, PostError> {
+        match channels::get(self.store, channel) {
+            Ok(found) => Ok(found.approval_required),
+            Err(ChannelError::NotFound) => Ok(true),
+            Err(ChannelError::Storage(e)) => Err(PostError::Storage(e)),
+            Err(other) => Err(PostError::Storage(crate::store::StoreError::Backend(
+                other.to_string(),
+            ))),
+        }
+    }
+
     async fn publish(
         &self,
         channel: &ChannelId,

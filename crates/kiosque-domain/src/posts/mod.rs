@@ -42,7 +42,9 @@ use crate::moderation::item_id;
 use crate::social::{ChannelId, FieldError, LifecycleEvent, PostContent, PublishOutcome};
 use crate::store::{self, KvStore, StoreError};
 use crate::zone::{LocalDateTime, Zone};
+use schedule::ScheduleRequest;
 
+pub mod approval;
 pub mod content;
 pub mod csv;
 pub mod due;
@@ -73,6 +75,9 @@ pub trait Platform {
     ) -> impl Future<Output = PublishOutcome>;
     /// Queues a lifecycle event for staff's webhook endpoints (`webhooks_out::enqueue`).
     fn notify(&self, event: LifecycleEvent) -> Result<(), PostError>;
+    /// Whether an editor's post to `channel` waits for an administrator's approval
+    /// (`channels::Channel::approval_required`); an unknown channel asks for it.
+    fn approval_required(&self, channel: &ChannelId) -> Result<bool, PostError>;
 }
 
 /// Sends a lifecycle event once the change it reports is stored. A failure to queue it is
@@ -174,6 +179,12 @@ impl PostError {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum PostState {
     Draft,
+    /// An editor asked for this schedule; an administrator approves it or sends the post back
+    /// ([`approval`]).
+    AwaitingApproval {
+        requested: ScheduleRequest,
+        submitted_by: String,
+    },
     Scheduled,
     /// A tick claimed it and is publishing. `lease_until`: when another tick may take over,
     /// should this one have died (publishing is idempotent per channel, see [`tick`]).
@@ -194,6 +205,7 @@ pub enum PostState {
 #[serde(rename_all = "snake_case")]
 pub enum StateName {
     Draft,
+    AwaitingApproval,
     Scheduled,
     Publishing,
     Published,
@@ -205,6 +217,7 @@ impl StateName {
     pub fn parse(text: &str) -> Result<Self, PostError> {
         Ok(match text {
             "draft" => StateName::Draft,
+            "awaiting_approval" => StateName::AwaitingApproval,
             "scheduled" => StateName::Scheduled,
             "publishing" => StateName::Publishing,
             "published" => StateName::Published,
@@ -212,7 +225,7 @@ impl StateName {
             "cancelled" => StateName::Cancelled,
             _ => {
                 return Err(PostError::BadRequest(
-                    "state: must be one of draft, scheduled, publishing, published, failed, cancelled"
+                    "state: must be one of draft, awaiting_approval, scheduled, publishing, published, failed, cancelled"
                         .to_owned(),
                 ));
             }
@@ -222,6 +235,7 @@ impl StateName {
     pub fn as_str(&self) -> &'static str {
         match self {
             StateName::Draft => "draft",
+            StateName::AwaitingApproval => "awaiting_approval",
             StateName::Scheduled => "scheduled",
             StateName::Publishing => "publishing",
             StateName::Published => "published",
@@ -241,6 +255,7 @@ impl PostState {
     pub fn name(&self) -> StateName {
         match self {
             PostState::Draft => StateName::Draft,
+            PostState::AwaitingApproval { .. } => StateName::AwaitingApproval,
             PostState::Scheduled => StateName::Scheduled,
             PostState::Publishing { .. } => StateName::Publishing,
             PostState::Published { .. } => StateName::Published,
@@ -321,6 +336,9 @@ pub struct Post {
     pub updated_at: Timestamp,
     /// Its slot in the staff registry (`listing`).
     pub registry_slot: u64,
+    /// The administrator's word when they sent the post back to its editor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<approval::Review>,
 }
 
 impl Post {
@@ -454,6 +472,7 @@ pub fn create(
         created_at: now,
         updated_at: now,
         registry_slot: slot,
+        review: None,
     };
     post.version = 1;
     let key = keys::post(&post.id);
@@ -473,7 +492,7 @@ pub fn create(
 /// that claims it at the same moment either sees the edit or makes the edit fail with 409).
 fn editable(post: &Post, action: &'static str) -> Result<(), PostError> {
     match post.state {
-        PostState::Draft | PostState::Scheduled => Ok(()),
+        PostState::Draft | PostState::Scheduled | PostState::AwaitingApproval { .. } => Ok(()),
         ref other => Err(PostError::WrongState {
             state: other.name().as_str(),
             action,
@@ -484,7 +503,9 @@ fn editable(post: &Post, action: &'static str) -> Result<(), PostError> {
 /// Replaces a draft's or scheduled post's content and channels, keeping its schedule.
 /// `expected_version`, when given, must match (409 `version_mismatch` otherwise). A scheduled
 /// post stays scheduled only if the new content passes its channels' rules (422 otherwise),
-/// checked on the very version the swap replaces.
+/// checked on the very version the swap replaces. `editor` names an editor whose posts need
+/// approval (`None` for an administrator): their edit of a scheduled post that needs it sends
+/// the post back for approval at the same time ([`approval`]).
 pub fn edit(
     store: &dyn KvStore,
     platform: &impl Platform,
@@ -492,6 +513,7 @@ pub fn edit(
     id: &PostId,
     new: NewPost,
     expected_version: Option<u64>,
+    editor: Option<&str>,
 ) -> Result<Post, PostError> {
     let campaign = campaign_of(store, new.campaign.as_ref())?;
     let mut joined = false;
@@ -530,6 +552,16 @@ pub fn edit(
             if !problems.is_empty() {
                 return Err(PostError::Invalid(problems));
             }
+            if let Some(editor) = editor
+                && approval::needs_approval(platform, post)?
+                && let Some(requested) = approval::request_of_schedule(post)
+            {
+                post.state = PostState::AwaitingApproval {
+                    requested,
+                    submitted_by: editor.to_owned(),
+                };
+                post.schedule = None;
+            }
         }
         Ok(())
     })?;
@@ -540,7 +572,11 @@ pub fn edit(
         }
     }
     if let Some(before) = before {
-        schedule::move_slots(store, &before, &post);
+        if matches!(post.state, PostState::AwaitingApproval { .. }) {
+            schedule::release_after(store, &before);
+        } else {
+            schedule::move_slots(store, &before, &post);
+        }
     }
     Ok(post)
 }
@@ -584,11 +620,15 @@ pub fn cancel(store: &dyn KvStore, now: Timestamp, id: &PostId) -> Result<Post, 
     Ok(post)
 }
 
-/// Back to draft: the schedule is dropped (its entries become stale).
+/// Back to draft: the schedule (or the request awaiting approval) is dropped (its entries
+/// become stale).
 pub fn unschedule(store: &dyn KvStore, now: Timestamp, id: &PostId) -> Result<Post, PostError> {
     let mut before = None;
     let post = update(store, id, now, |post| {
-        if post.state != PostState::Scheduled {
+        if !matches!(
+            post.state,
+            PostState::Scheduled | PostState::AwaitingApproval { .. }
+        ) {
             return Err(PostError::WrongState {
                 state: post.state.name().as_str(),
                 action: "unscheduled",

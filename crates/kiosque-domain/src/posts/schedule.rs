@@ -14,7 +14,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Platform, Post, PostError, PostId, PostState, Schedule, content, due, listing};
+use super::{
+    Platform, Post, PostError, PostId, PostState, Schedule, StateName, content, due, listing,
+};
 use crate::clock::Timestamp;
 use crate::keys;
 use crate::social::{ChannelId, FieldError, LifecycleEvent};
@@ -29,7 +31,7 @@ pub const MAX_SLOTS_PER_CHANNEL: usize = 28;
 
 /// The wire shape of `POST /api/posts/:id/schedule`: `{"at": "2026-03-29T10:00", "zone"?}` or
 /// `{"next_free_slot": true, "zone"?}`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleRequest {
     #[serde(default)]
@@ -308,8 +310,28 @@ pub fn schedule(
     id: &PostId,
     when: When,
 ) -> Result<Post, PostError> {
+    schedule_from(
+        store,
+        platform,
+        now,
+        id,
+        when,
+        &[StateName::Draft, StateName::Scheduled, StateName::Failed],
+    )
+}
+
+/// [`schedule`] for a post in one of the states `from`, checked on the very version the swap
+/// replaces (an approval schedules only a post still awaiting it).
+pub(crate) fn schedule_from(
+    store: &dyn KvStore,
+    platform: &impl Platform,
+    now: Timestamp,
+    id: &PostId,
+    when: When,
+    from: &[StateName],
+) -> Result<Post, PostError> {
     for _ in 0..super::CAS_ATTEMPTS {
-        if let Some(post) = try_schedule(store, platform, now, id, when)? {
+        if let Some(post) = try_schedule(store, platform, now, id, when, from)? {
             return Ok(post);
         }
     }
@@ -323,17 +345,15 @@ fn try_schedule(
     now: Timestamp,
     id: &PostId,
     when: When,
+    from: &[StateName],
 ) -> Result<Option<Post>, PostError> {
     let (mut post, current) = super::get_raw(store, id)?;
     let before = post.clone();
-    match post.state {
-        PostState::Draft | PostState::Scheduled | PostState::Failed { .. } => {}
-        ref other => {
-            return Err(PostError::WrongState {
-                state: other.name().as_str(),
-                action: "scheduled",
-            });
-        }
+    if !from.contains(&post.state.name()) {
+        return Err(PostError::WrongState {
+            state: post.state.name().as_str(),
+            action: "scheduled",
+        });
     }
     super::tick::reset_failed(&mut post);
     let problems = content::validate_for_channels(platform, &post)?;
@@ -372,6 +392,7 @@ fn try_schedule(
 
     let mut updated = post;
     updated.state = PostState::Scheduled;
+    updated.review = None;
     updated.schedule = Some(Schedule {
         zone,
         local,

@@ -17,6 +17,8 @@ struct FakePlatform {
     events: RefCell<Vec<LifecycleEvent>>,
     /// Runs inside `publish`, once: lets a test start an overlapping tick mid-publication.
     during_publish: RefCell<Option<Box<dyn FnOnce()>>>,
+    /// Channels whose editors' posts go out without approval.
+    approval_off: Vec<String>,
 }
 
 impl FakePlatform {
@@ -101,6 +103,10 @@ impl Platform for FakePlatform {
     fn notify(&self, event: LifecycleEvent) -> Result<(), PostError> {
         self.events.borrow_mut().push(event);
         Ok(())
+    }
+
+    fn approval_required(&self, channel: &ChannelId) -> Result<bool, PostError> {
+        Ok(!self.approval_off.iter().any(|c| c == channel.as_str()))
     }
 }
 
@@ -353,11 +359,11 @@ fn an_edit_and_a_claim_cannot_both_win() {
     let due = at("2026-12-01T09:00:00Z");
     // An edit before the tick: the tick publishes the edited text.
     let edited = NewPost::parse(&request("Version corrigée", &["masto", "bsky"])).unwrap();
-    let post = edit(&store, &p, now, &post.id, edited.clone(), Some(2)).unwrap();
+    let post = edit(&store, &p, now, &post.id, edited.clone(), Some(2), None).unwrap();
     assert_eq!(post.state, PostState::Scheduled);
     // A stale version is refused.
     assert!(matches!(
-        edit(&store, &p, now, &post.id, edited.clone(), Some(2)),
+        edit(&store, &p, now, &post.id, edited.clone(), Some(2), None),
         Err(PostError::VersionMismatch {
             expected: 2,
             actual: 3
@@ -366,7 +372,7 @@ fn an_edit_and_a_claim_cannot_both_win() {
     // A scheduled post stays publishable: an edit its channels refuse changes nothing.
     let too_long = NewPost::parse(&request(&"x".repeat(400), &["masto", "bsky"])).unwrap();
     assert!(matches!(
-        edit(&store, &p, now, &post.id, too_long, None),
+        edit(&store, &p, now, &post.id, too_long, None, None),
         Err(PostError::Invalid(errors)) if errors[0].field == "channels[1].text"
     ));
     assert_eq!(get(&store, &post.id).unwrap().version, 3);
@@ -381,8 +387,15 @@ fn an_edit_and_a_claim_cannot_both_win() {
             edited.clone(),
         );
         *p.during_publish.borrow_mut() = Some(Box::new(move || {
-            *conflict.borrow_mut() =
-                Some(edit(&*store, &platform(), plus(due, 5), &id, edited, None));
+            *conflict.borrow_mut() = Some(edit(
+                &*store,
+                &platform(),
+                plus(due, 5),
+                &id,
+                edited,
+                None,
+                None,
+            ));
         }));
     }
     run_tick(&store, &p, plus(due, 1));
@@ -831,7 +844,7 @@ fn next_free_slot_takes_the_earliest_weekly_slot_not_taken() {
     );
     // Moving that post off Mastodon frees Tuesday's slot there for a Mastodon-only post.
     let bsky_only = NewPost::parse(&request("Remplaçant", &["bsky"])).unwrap();
-    edit(&store, &p, now, &post.id, bsky_only, None).unwrap();
+    edit(&store, &p, now, &post.id, bsky_only, None, None).unwrap();
     let masto_only = NewPost::parse(&request("Pour Mastodon", &["masto"])).unwrap();
     let other = create(&store, now, PostId::generate([10; 10]), masto_only).unwrap();
     let other = schedule::schedule(&store, &p, now, &other.id, free).unwrap();
@@ -1169,4 +1182,144 @@ fn csv_records_follow_rfc_4180() {
     ] {
         assert_eq!(crate::csv::field(text), expected);
     }
+}
+
+fn schedule_request(local: &str) -> (ScheduleRequest, When) {
+    let request = ScheduleRequest {
+        at: Some(local.to_owned()),
+        zone: None,
+        next_free_slot: false,
+    };
+    let when = When::parse(&request, Zone::PARIS).unwrap();
+    (request, when)
+}
+
+#[test]
+fn an_editors_post_goes_out_only_once_an_administrator_approved_it() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    let post = new_post(&store, now, 1, "Rencontre avec l'autrice samedi");
+    let (request, when) = schedule_request("2026-11-30T10:00");
+    let waiting =
+        approval::schedule_or_submit(&store, &p, now, &post.id, &request, when, "Anne").unwrap();
+    assert_eq!(waiting.state.name(), StateName::AwaitingApproval);
+    assert!(waiting.schedule.is_none());
+
+    // Due time passes: nothing goes out while it waits.
+    let report = run_tick(&store, &p, at("2026-11-30T09:05:00Z"));
+    assert_eq!(report.published, 0);
+    assert_eq!(p.publications(), 0);
+
+    // Sent back with a comment: a draft again, the comment kept for the editor.
+    let back = approval::send_back(&store, now, &post.id, "Chloé", "Ajoute l'heure").unwrap();
+    assert_eq!(back.state, PostState::Draft);
+    assert_eq!(back.review.as_ref().unwrap().comment, "Ajoute l'heure");
+    assert!(matches!(
+        approval::approve(&store, &p, now, &post.id, Zone::PARIS),
+        Err(PostError::WrongState { .. })
+    ));
+    assert!(matches!(
+        approval::send_back(&store, now, &post.id, "Chloé", "  "),
+        Err(PostError::Invalid(_))
+    ));
+
+    // Submitted again, approved: scheduled at the time the editor asked, then published.
+    let (request, when) = schedule_request("2026-11-30T11:00");
+    approval::schedule_or_submit(&store, &p, now, &post.id, &request, when, "Anne").unwrap();
+    let approved = approval::approve(&store, &p, now, &post.id, Zone::PARIS).unwrap();
+    assert_eq!(approved.state, PostState::Scheduled);
+    assert_eq!(
+        approved.schedule.as_ref().unwrap().local.to_string(),
+        "2026-11-30T11:00"
+    );
+    assert!(approved.review.is_none());
+    assert_eq!(
+        run_tick(&store, &p, at("2026-11-30T10:01:00Z")).published,
+        1
+    );
+}
+
+#[test]
+fn an_editors_change_to_an_approved_post_needs_approval_again() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    let post = new_post(&store, now, 2, "Heure du conte");
+    let (request, when) = schedule_request("2026-11-30T10:00");
+    approval::schedule_or_submit(&store, &p, now, &post.id, &request, when, "Anne").unwrap();
+    approval::approve(&store, &p, now, &post.id, Zone::PARIS).unwrap();
+
+    let changed = NewPost::parse(&request_text("Heure du conte, 3 à 6 ans")).unwrap();
+    let edited = edit(&store, &p, now, &post.id, changed, None, Some("Anne")).unwrap();
+    let PostState::AwaitingApproval {
+        requested,
+        submitted_by,
+    } = &edited.state
+    else {
+        panic!("expected awaiting approval, got {:?}", edited.state);
+    };
+    assert_eq!(submitted_by, "Anne");
+    assert_eq!(requested.at.as_deref(), Some("2026-11-30T10:00"));
+    assert_eq!(
+        run_tick(&store, &p, at("2026-11-30T09:01:00Z")).published,
+        0
+    );
+
+    // Approving once the asked time has passed is refused on `at`; the post keeps waiting.
+    let late = approval::approve(
+        &store,
+        &p,
+        at("2026-11-30T09:02:00Z"),
+        &post.id,
+        Zone::PARIS,
+    );
+    let Err(PostError::Invalid(problems)) = late else {
+        panic!("expected a 422, got {late:?}");
+    };
+    assert_eq!(problems[0].field, "at");
+    let post = get(&store, &post.id).unwrap();
+    assert_eq!(post.state.name(), StateName::AwaitingApproval);
+
+    // An administrator's own edit of a scheduled post keeps it scheduled.
+    let other = new_post(&store, now, 5, "Club lecture");
+    let (request, when) = schedule_request("2026-11-30T12:00");
+    approval::schedule_or_submit(&store, &p, now, &other.id, &request, when, "Anne").unwrap();
+    approval::approve(&store, &p, now, &other.id, Zone::PARIS).unwrap();
+    let changed = NewPost::parse(&request_text("Club lecture, salle 2")).unwrap();
+    let edited = edit(&store, &p, now, &other.id, changed, None, None).unwrap();
+    assert_eq!(edited.state, PostState::Scheduled);
+    assert_eq!(
+        run_tick(&store, &p, at("2026-11-30T11:01:00Z")).published,
+        1
+    );
+}
+
+#[test]
+fn channels_without_approval_schedule_an_editors_post_at_once() {
+    let store = MemoryStore::new();
+    let p = FakePlatform {
+        approval_off: vec!["masto".to_owned(), "bsky".to_owned()],
+        ..platform()
+    };
+    let now = at(NOW);
+    let post = new_post(&store, now, 3, "Atelier numérique");
+    let (request, when) = schedule_request("2026-11-30T10:00");
+    let scheduled =
+        approval::schedule_or_submit(&store, &p, now, &post.id, &request, when, "Anne").unwrap();
+    assert_eq!(scheduled.state, PostState::Scheduled);
+
+    // One channel that asks for approval is enough to wait for it.
+    let p = FakePlatform {
+        approval_off: vec!["masto".to_owned()],
+        ..platform()
+    };
+    let post = new_post(&store, now, 4, "Atelier numérique 2");
+    let waiting =
+        approval::schedule_or_submit(&store, &p, now, &post.id, &request, when, "Anne").unwrap();
+    assert_eq!(waiting.state.name(), StateName::AwaitingApproval);
+}
+
+fn request_text(text: &str) -> PostRequest {
+    request(text, &["masto", "bsky"])
 }

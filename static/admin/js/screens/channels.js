@@ -1,0 +1,305 @@
+// Channels (administrators): the library's accounts on Mastodon, Bluesky and webhooks.
+// Credentials are write-only: the API never returns them, the forms never show them again.
+//
+// Endpoints: GET /api/channels; POST /api/channels {kind,name,url,handle?,access_token?,
+// app_password?} → {channel, secret?}; POST /api/channels/:id/check; PUT
+// /api/channels/:id/credentials {access_token|app_password}; DELETE /api/channels/:id;
+// GET/PUT /api/posts/slots/:id {"slots":[{"day","time"}]}; and for the approval toggle
+// PUT /api/channels/:id {"approval_required": bool} (see the report: not in the contract).
+
+import { api } from '../api.js';
+import { t, formatDateTime } from '../i18n.js';
+import {
+  h, clear, field, pageHeader, announce, showErrors, clearErrors, busy, errorMessage, openDialog,
+  confirmDialog, setFieldError, empty, formValues,
+} from '../ui.js';
+import { kindName } from '../posts.js';
+
+const STATUS = {
+  unchecked: () => t('Non vérifié', 'Not checked'),
+  connected: () => t('Connecté', 'Connected'),
+  needs_reconnect: () => t('À reconnecter', 'Needs reconnecting'),
+  unreachable: () => t('Injoignable', 'Unreachable'),
+};
+
+const DAYS = [
+  ['mon', () => t('lundi', 'Monday')], ['tue', () => t('mardi', 'Tuesday')],
+  ['wed', () => t('mercredi', 'Wednesday')], ['thu', () => t('jeudi', 'Thursday')],
+  ['fri', () => t('vendredi', 'Friday')], ['sat', () => t('samedi', 'Saturday')],
+  ['sun', () => t('dimanche', 'Sunday')],
+];
+
+export async function render(main, params, ctx) {
+  const admin = ctx.can('administer');
+  const tableBox = h('div', { class: 'table-scroll' });
+  const secretBox = h('div', { 'aria-live': 'polite' });
+
+  clear(main);
+  main.append(
+    pageHeader(t('Canaux', 'Channels')),
+    h('p', { class: 'hint' }, t('Les jetons et mots de passe d’application ne sont jamais réaffichés : pour les changer, utilisez « Reconnecter ».',
+      'Tokens and app passwords are never shown again: to change them, use “Reconnect”.')),
+    tableBox,
+    secretBox,
+    admin ? connectForm() : null,
+  );
+  await load();
+
+  async function load() {
+    const data = await api('GET', '/api/channels');
+    const channels = data.channels || [];
+    clear(tableBox);
+    if (!channels.length) {
+      tableBox.append(empty(t('Aucun canal pour l’instant.', 'No channel yet.')));
+      return;
+    }
+    tableBox.append(h('table', { 'data-testid': 'channels-table' },
+      h('caption', { class: 'visually-hidden' }, t('Canaux connectés', 'Connected channels')),
+      h('thead', null, h('tr', null,
+        h('th', { scope: 'col' }, t('Nom', 'Name')),
+        h('th', { scope: 'col' }, t('Type', 'Kind')),
+        h('th', { scope: 'col' }, t('Compte', 'Account')),
+        h('th', { scope: 'col' }, t('État', 'Status')),
+        h('th', { scope: 'col' }, t('Validation', 'Approval')),
+        h('th', { scope: 'col' }, t('Actions', 'Actions')))),
+      h('tbody', null, channels.map(row))));
+  }
+
+  function row(channel) {
+    const id = encodeURIComponent(channel.id);
+    const nameId = `channel-${channel.id}`;
+    const status = h('td', null,
+      h('span', { class: ['badge', `badge-${channel.status}`], 'data-testid': 'channel-status', 'data-status': channel.status },
+        STATUS[channel.status] ? STATUS[channel.status]() : channel.status),
+      channel.status_reason ? h('p', { class: 'hint' }, channel.status_reason) : null,
+      channel.checked_at ? h('p', { class: 'hint' }, t(`Vérifié le ${formatDateTime(channel.checked_at)}`, `Checked ${formatDateTime(channel.checked_at)}`)) : null,
+      channel.kind === 'mastodon' && channel.limits
+        ? h('p', { class: 'hint' }, t(`${channel.limits.max_characters} caractères au plus`, `${channel.limits.max_characters} characters at most`)) : null);
+
+    // Approval toggle: a real checkbox with its own label.
+    const toggle = h('input', { type: 'checkbox', checked: channel.approval_required !== false, disabled: !admin,
+      'data-testid': 'channel-approval', 'data-channel-id': channel.id, 'aria-describedby': nameId });
+    toggle.addEventListener('change', async () => {
+      const wanted = toggle.checked;
+      toggle.disabled = true;
+      try {
+        await api('PUT', `/api/channels/${id}`, { approval_required: wanted });
+        announce(wanted
+          ? t(`${channel.name} : validation requise.`, `${channel.name}: approval required.`)
+          : t(`${channel.name} : publication sans validation.`, `${channel.name}: no approval needed.`));
+      } catch (error) {
+        toggle.checked = !wanted;
+        announce(t(`Changement refusé : ${errorMessage(error)}`, `Change refused: ${errorMessage(error)}`));
+      } finally {
+        toggle.disabled = !admin;
+      }
+    });
+
+    const actions = h('div', { class: 'actions' });
+    const button = (label, testid, onclick, cls = 'secondary small') => {
+      const b = h('button', { type: 'button', class: cls, 'data-testid': testid, 'data-channel-id': channel.id,
+        'aria-describedby': nameId }, label);
+      b.addEventListener('click', () => onclick(b));
+      actions.append(b);
+    };
+    if (admin) {
+      button(t('Vérifier', 'Check'), 'channel-check', (b) => busy(b, async () => {
+        const checked = await api('POST', `/api/channels/${id}/check`);
+        announce(t(`${channel.name} : ${STATUS[checked.status] ? STATUS[checked.status]() : checked.status}.`,
+          `${channel.name}: ${STATUS[checked.status] ? STATUS[checked.status]() : checked.status}.`));
+        await load();
+      }));
+      if (channel.kind !== 'webhook') {
+        button(t('Reconnecter', 'Reconnect'), 'channel-reconnect', async () => {
+          const done = await reconnect(channel);
+          if (done) {
+            announce(t(`${channel.name} : identifiants remplacés.`, `${channel.name}: credentials replaced.`));
+            await load();
+          }
+        });
+      }
+      button(t('Créneaux', 'Slots'), 'channel-slots', () => editSlots(channel));
+      button(t('Supprimer', 'Delete'), 'channel-delete', async (b) => {
+        const ok = await confirmDialog(t(`Supprimer le canal « ${channel.name} » ? Les publications prévues ne pourront plus y partir.`,
+          `Delete the channel “${channel.name}”? Scheduled posts will no longer go out to it.`),
+        { confirmLabel: t('Supprimer', 'Delete'), danger: true });
+        if (!ok) return;
+        await busy(b, async () => {
+          await api('DELETE', `/api/channels/${id}`);
+          announce(t(`Canal « ${channel.name} » supprimé.`, `Channel “${channel.name}” deleted.`));
+          await load();
+        });
+      }, 'danger small');
+    }
+
+    return h('tr', { 'data-testid': 'channel-row', 'data-channel-id': channel.id },
+      h('th', { scope: 'row', id: nameId }, channel.name),
+      h('td', null, kindName(channel.kind)),
+      h('td', null, channel.account || channel.handle || '', h('br'), h('span', { class: 'hint' }, channel.url)),
+      status,
+      h('td', null, field(t('Validation requise', 'Approval required'), toggle)),
+      h('td', null, actions));
+  }
+
+  /** Replaces a channel's credentials; resolves true when done. */
+  function reconnect(channel) {
+    const mastodon = channel.kind === 'mastodon';
+    const name = mastodon ? 'access_token' : 'app_password';
+    const input = h('input', { type: 'password', name, autocomplete: 'off', required: true, 'data-testid': 'reconnect-secret' });
+    return openDialog({
+      title: t(`Reconnecter ${channel.name}`, `Reconnect ${channel.name}`),
+      content: [
+        field(mastodon ? t('Jeton d’accès Mastodon', 'Mastodon access token') : t('Mot de passe d’application Bluesky', 'Bluesky app password'),
+          input, null, { hint: mastodon
+            ? t('Portées : write:statuses write:media read:accounts.', 'Scopes: write:statuses write:media read:accounts.')
+            : t('Réglages › Mots de passe d’application ; jamais le mot de passe du compte.', 'Settings › App passwords; never the account password.') }),
+      ],
+      submitLabel: t('Enregistrer', 'Save'),
+      form: true,
+      testid: 'reconnect-dialog',
+      validate: () => {
+        if (input.value.trim()) return true;
+        setFieldError(input, t('Ce champ est obligatoire.', 'This field is required.'));
+        return false;
+      },
+      onSubmit: async () => {
+        await api('PUT', `/api/channels/${encodeURIComponent(channel.id)}/credentials`, { [name]: input.value.trim() });
+        return true;
+      },
+    });
+  }
+
+  /** The weekly slots used by "next free slot". */
+  async function editSlots(channel) {
+    let slots;
+    try {
+      slots = (await api('GET', `/api/posts/slots/${encodeURIComponent(channel.id)}`)).slots || [];
+    } catch (error) {
+      announce(errorMessage(error));
+      return;
+    }
+    const rows = h('ul', { class: 'stack slot-rows' });
+    const addRow = (slot = { day: 'mon', time: '10:00' }) => {
+      const day = h('select', { name: 'day' }, DAYS.map(([value, label]) => h('option', { value, selected: value === slot.day }, label())));
+      const time = h('input', { type: 'time', name: 'time', value: slot.time, step: 60, required: true });
+      const remove = h('button', { type: 'button', class: 'secondary small' }, t('Retirer', 'Remove'));
+      const li = h('li', { class: 'image-row' }, field(t('Jour', 'Day'), day), field(t('Heure (Paris)', 'Time (Paris)'), time), remove);
+      remove.addEventListener('click', () => {
+        li.remove();
+        add.focus();
+      });
+      rows.append(li);
+      return day;
+    };
+    const add = h('button', { type: 'button', class: 'secondary', onclick: () => addRow().focus() }, t('Ajouter un créneau', 'Add a slot'));
+    slots.forEach(addRow);
+    const saved = await openDialog({
+      title: t(`Créneaux hebdomadaires de ${channel.name}`, `Weekly slots of ${channel.name}`),
+      content: [h('p', { class: 'hint' }, t('« Prochain créneau libre » programme à la prochaine de ces heures sans autre publication.',
+        '“Next free slot” schedules at the next of these times without another post.')), rows, add],
+      submitLabel: t('Enregistrer', 'Save'),
+      form: true,
+      testid: 'slots-dialog',
+      onSubmit: async () => {
+        const body = { slots: [...rows.children].map((li) => ({
+          day: li.querySelector('select').value,
+          time: li.querySelector('input').value.slice(0, 5),
+        })) };
+        await api('PUT', `/api/posts/slots/${encodeURIComponent(channel.id)}`, body);
+        return true;
+      },
+    });
+    if (saved) announce(t('Créneaux enregistrés.', 'Slots saved.'));
+  }
+
+  function connectForm() {
+    const kindName_ = 'kind';
+    const kinds = ['mastodon', 'bluesky', 'webhook'].map((kind, i) => h('input', {
+      type: 'radio', name: kindName_, value: kind, checked: i === 0, 'data-testid': `connect-kind-${kind}`,
+    }));
+    const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100, 'data-testid': 'connect-name' });
+    const url = h('input', { type: 'url', name: 'url', required: true, inputmode: 'url', placeholder: 'https://', 'data-testid': 'connect-url' });
+    const handle = h('input', { type: 'text', name: 'handle', autocomplete: 'off', placeholder: 'bib.bsky.social', 'data-testid': 'connect-handle' });
+    const token = h('input', { type: 'password', name: 'access_token', autocomplete: 'off', 'data-testid': 'connect-access-token' });
+    const appPassword = h('input', { type: 'password', name: 'app_password', autocomplete: 'off', 'data-testid': 'connect-app-password' });
+    const urlHint = h('p', { class: 'hint', id: 'connect-url-hint' });
+    const handleField = field(t('Identifiant Bluesky', 'Bluesky handle'), handle);
+    const tokenField = field(t('Jeton d’accès Mastodon', 'Mastodon access token'), token, null,
+      { hint: t('Préférences › Développement › Nouvelle application, portées write:statuses write:media read:accounts.',
+        'Preferences › Development › New application, scopes write:statuses write:media read:accounts.') });
+    const appPasswordField = field(t('Mot de passe d’application Bluesky', 'Bluesky app password'), appPassword, null,
+      { hint: t('Réglages › Mots de passe d’application ; jamais le mot de passe du compte.', 'Settings › App passwords; never the account password.') });
+    const urlField = field(t('Adresse', 'Address'), url);
+    url.setAttribute('aria-describedby', urlHint.id);
+    urlField.insertBefore(urlHint, urlField.querySelector('.field-error'));
+    const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'connect-submit' }, t('Connecter', 'Connect'));
+    const form = h('form', { class: 'form', novalidate: true, 'data-testid': 'connect-form' },
+      h('fieldset', null, h('legend', null, t('Réseau', 'Network')),
+        kinds.map((k) => field(kindName(k.value), k))),
+      field(t('Nom (pour l’équipe)', 'Name (for staff)'), name),
+      urlField, handleField, tokenField, appPasswordField,
+      h('div', { class: 'actions' }, submit));
+
+    const kind = () => kinds.find((k) => k.checked).value;
+    const sync = () => {
+      const k = kind();
+      handleField.hidden = k !== 'bluesky';
+      tokenField.hidden = k !== 'mastodon';
+      appPasswordField.hidden = k !== 'bluesky';
+      urlHint.textContent = k === 'mastodon' ? t('Le serveur, par ex. https://mastodon.social', 'The server, e.g. https://mastodon.social')
+        : k === 'bluesky' ? t('Le serveur (PDS), en général https://bsky.social', 'The server (PDS), usually https://bsky.social')
+          : t('L’adresse https qui recevra les publications.', 'The https address that will receive the posts.');
+      if (k === 'bluesky' && !url.value) url.value = 'https://bsky.social';
+    };
+    kinds.forEach((k) => k.addEventListener('change', sync));
+    sync();
+
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      clearErrors(form);
+      const k = kind();
+      let first = null;
+      const need = (input, message) => {
+        if (input.value.trim()) return;
+        setFieldError(input, message);
+        first = first || input;
+      };
+      need(name, t('Le nom est obligatoire.', 'The name is required.'));
+      need(url, t('L’adresse est obligatoire.', 'The address is required.'));
+      if (k === 'bluesky') {
+        need(handle, t('L’identifiant est obligatoire.', 'The handle is required.'));
+        need(appPassword, t('Le mot de passe d’application est obligatoire.', 'The app password is required.'));
+      }
+      if (k === 'mastodon') need(token, t('Le jeton est obligatoire.', 'The token is required.'));
+      if (first) {
+        first.focus();
+        return;
+      }
+      const v = formValues(form);
+      const body = { kind: k, name: v.name.trim(), url: v.url.trim() };
+      if (k === 'bluesky') Object.assign(body, { handle: v.handle.trim(), app_password: v.app_password.trim() });
+      if (k === 'mastodon') body.access_token = v.access_token.trim();
+      await busy(submit, async () => {
+        try {
+          const created = await api('POST', '/api/channels', body);
+          form.reset();
+          sync();
+          clear(secretBox);
+          if (created.secret) {
+            secretBox.append(h('div', { class: 'success-box', 'data-testid': 'webhook-secret' },
+              h('p', null, t('Secret de signature du webhook — copiez-le maintenant, il ne sera plus affiché :',
+                'Webhook signing secret — copy it now, it will not be shown again:')),
+              h('code', { class: 'secret' }, created.secret)));
+          }
+          announce(t(`Canal « ${created.channel.name} » connecté. Vérifiez la connexion.`, `Channel “${created.channel.name}” connected. Check the connection.`));
+          await load();
+        } catch (error) {
+          showErrors(form, error);
+        }
+      });
+    });
+
+    return h('section', { 'aria-labelledby': 'connect-title' },
+      h('h2', { id: 'connect-title' }, t('Connecter un canal', 'Connect a channel')), form);
+  }
+}

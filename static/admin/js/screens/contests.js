@@ -1,0 +1,624 @@
+// Contests and challenges: the staff list, the creation form, the moderation queue of entries,
+// results and winners per category, closing, and the participants' data requests (RGPD).
+//
+// Routes: #/contests, #/contests?new=1, #/contests/:id.
+// API: components/polls/src/contests.rs; shapes in crates/kiosque-domain/src/contests.rs.
+// Entries come from the public: always written with textContent. The contest's rules are
+// shown as their Markdown source (the console inserts no HTML from the API).
+
+import { api } from '../api.js';
+import { t, formatDateTime, formatNumber, toParisParts, fromParisParts } from '../i18n.js';
+import {
+  h, field, showErrors, announce, confirmDialog, openDialog, clearErrors, setFieldError, clear,
+  pageHeader, loading, errorBox, errorMessage, empty, badge, busy,
+} from '../ui.js';
+
+const STATUS = {
+  pending: () => t('En attente', 'Pending'),
+  approved: () => t('Approuvée', 'Approved'),
+  rejected: () => t('Rejetée', 'Rejected'),
+};
+
+const LICENCES = {
+  'cc-by': 'CC BY 4.0',
+  'cc-by-sa': 'CC BY-SA 4.0',
+  'all-rights-reserved': () => t('Tous droits réservés', 'All rights reserved'),
+};
+
+const QUEUE_LIMIT = 50;
+const MAX_CATEGORIES = 12;
+const SLUG = /^[a-z0-9-]{1,32}$/;
+
+const licenceName = (code) => {
+  const name = LICENCES[code];
+  return typeof name === 'function' ? name() : name || code;
+};
+
+function toLocalInput(iso) {
+  if (!iso) return '';
+  const p = toParisParts(iso);
+  return p.date ? `${p.date}T${p.time}` : '';
+}
+
+function fromLocalInput(value) {
+  if (!value) return null;
+  const [date, time] = value.split('T');
+  return fromParisParts(date, time) || null;
+}
+
+/** "Moins de 12 ans" → "moins-de-12-ans": the category slug the API expects. */
+function slugify(text) {
+  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32).replace(/-+$/, '');
+}
+
+/** Where a contest stands now, from its dates (the API does not say). */
+function phase(contest, now = Date.now()) {
+  const at = (iso) => (iso ? Date.parse(iso) : null);
+  if (now < at(contest.submissions_open)) return ['upcoming', t('À venir', 'Upcoming')];
+  if (now < at(contest.submissions_close)) return ['open', t('Participations ouvertes', 'Taking entries')];
+  if (contest.public_vote && contest.voting_open && contest.voting_close) {
+    if (now < at(contest.voting_open)) return ['scheduled', t('Avant le vote', 'Before the vote')];
+    if (now < at(contest.voting_close)) return ['open', t('Vote en cours', 'Voting')];
+  }
+  return ['closed', t('Terminé', 'Over')];
+}
+
+export async function render(main, params, ctx) {
+  if (params.id) return renderDetail(main, params.id, ctx);
+  if (params.new !== undefined && ctx.can('edit')) return renderCreate(main, ctx);
+  return renderList(main, ctx);
+}
+
+// ---- List ----------------------------------------------------------------------------------
+
+async function renderList(main, ctx) {
+  main.append(pageHeader(t('Concours', 'Contests'),
+    ctx.can('edit') ? h('a', { href: '#/contests?new=1', class: 'button primary', 'data-testid': 'contest-new' },
+      t('Nouveau concours', 'New contest')) : null));
+  const placeholder = loading();
+  main.append(placeholder);
+  const tbody = h('tbody');
+  const more = h('div', { class: 'actions' });
+  const loadPage = async (page) => {
+    const data = await api('GET', `/api/contests?page=${page}`);
+    for (const c of data.contests) {
+      const [kind, text] = phase(c);
+      tbody.append(h('tr', { 'data-testid': 'contest-row' },
+        h('th', { scope: 'row' }, h('a', { href: `#/contests/${encodeURIComponent(c.id)}` }, c.title)),
+        h('td', null, badge(text, kind)),
+        h('td', null, `${formatDateTime(c.submissions_open)} → ${formatDateTime(c.submissions_close)}`),
+        h('td', null, c.categories.map((cat) => cat.name).join(', '))));
+    }
+    clear(more);
+    if (data.next_page) {
+      const next = h('button', { type: 'button', class: 'secondary' }, t('Afficher les suivants', 'Show more'));
+      next.addEventListener('click', () => busy(next, async () => {
+        const before = tbody.rows.length;
+        await loadPage(data.next_page);
+        const first = tbody.rows[before] && tbody.rows[before].querySelector('a');
+        if (first) first.focus();
+      }, { success: t('Concours suivants affichés', 'More contests shown') }));
+      more.append(next);
+    }
+    return data.total;
+  };
+  const total = await loadPage(1);
+  placeholder.remove();
+  if (total) {
+    main.append(h('div', { class: 'table-scroll' }, h('table', { 'data-testid': 'contest-list' },
+      h('caption', { class: 'visually-hidden' }, t('Concours, du plus récent au plus ancien', 'Contests, newest first')),
+      h('thead', null, h('tr', null,
+        h('th', { scope: 'col' }, t('Concours', 'Contest')),
+        h('th', { scope: 'col' }, t('Étape', 'Stage')),
+        h('th', { scope: 'col' }, t('Participations', 'Entries')),
+        h('th', { scope: 'col' }, t('Catégories', 'Categories')))),
+      tbody)), more);
+  } else {
+    main.append(empty(t('Aucun concours pour l’instant.', 'No contest yet.')));
+  }
+  if (ctx.can('administer')) main.append(participantTools());
+}
+
+/**
+ * RGPD requests for one participant, whatever the contest: export everything stored about
+ * them, or erase it. Both are paged by the API (`more` / `next_from`); this follows the pages.
+ */
+function participantTools() {
+  const section = h('section', { 'aria-labelledby': 'rgpd-title' },
+    h('h2', { id: 'rgpd-title' }, t('Données d’un participant (RGPD)', 'A participant’s data (GDPR)')),
+    h('p', null, t('Pour répondre à une demande d’accès ou d’effacement, saisissez l’adresse électronique donnée lors de la participation.',
+      'To answer an access or erasure request, type the email address given when taking part.')));
+  const email = h('input', { type: 'email', name: 'email', 'data-field': 'email', required: true, autocomplete: 'off' });
+  const exportButton = h('button', { type: 'submit', class: 'secondary', 'data-testid': 'participant-export' },
+    t('Exporter ses données', 'Export their data'));
+  const eraseButton = h('button', { type: 'button', class: 'danger', 'data-testid': 'participant-erase' },
+    t('Effacer ses données', 'Erase their data'));
+  const output = h('div', { 'data-testid': 'participant-output' });
+  const form = h('form', { class: 'form', novalidate: true },
+    field(t('Adresse électronique', 'Email address'), email),
+    h('div', { class: 'actions' }, exportButton, eraseButton));
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    clear(output);
+    await busy(exportButton, async () => {
+      const entries = [];
+      let from = 1;
+      // Each page is bounded server-side; a participant has few entries, so few pages.
+      for (;;) {
+        const page = await api('POST', '/api/contests/participants/export', { email: email.value, from });
+        entries.push(...page.entries);
+        if (!page.more || !page.next_from) break;
+        from = page.next_from;
+      }
+      const json = JSON.stringify({ email: email.value.trim().toLowerCase(), entries }, null, 2);
+      const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+      output.append(h('p', { class: 'success-box', tabindex: '-1' },
+        t(`${entries.length} participation(s) trouvée(s).`, `${entries.length} entry(ies) found.`), ' ',
+        h('a', { href: url, download: 'participant-export.json' }, t('Télécharger l’export (JSON)', 'Download the export (JSON)'))));
+      if (entries.length) {
+        output.append(h('ul', null, entries.map((e) => h('li', null,
+          e.contest_title || e.contest_id, ' — ',
+          e.entry ? h('span', { dir: 'auto' }, e.entry.title) : t('(participation déjà effacée)', '(entry already erased)')))));
+      }
+      output.querySelector('p').focus();
+    }, { success: t('Export prêt', 'Export ready'), onError: (error) => showErrors(form, error) });
+  });
+
+  eraseButton.addEventListener('click', async () => {
+    clearErrors(form);
+    clear(output);
+    if (!email.value.trim()) {
+      setFieldError(email, t('Saisissez une adresse.', 'Type an address.'));
+      email.focus();
+      return;
+    }
+    if (!await confirmDialog(t(`Effacer toutes les participations et coordonnées de ${email.value.trim()} ? C’est définitif.`,
+      `Erase every entry and contact of ${email.value.trim()}? This cannot be undone.`),
+    { danger: true, confirmLabel: t('Effacer', 'Erase'), testid: 'participant-erase-confirm' })) return;
+    await busy(eraseButton, async () => {
+      let erased = 0;
+      let from;
+      for (;;) {
+        const body = from ? { email: email.value, from } : { email: email.value };
+        const page = await api('POST', '/api/contests/participants/erase', body);
+        erased += page.erased_entries;
+        if (!page.more || !page.next_from) break;
+        from = page.next_from;
+      }
+      output.append(h('p', { class: 'success-box', tabindex: '-1' },
+        t(`${erased} participation(s) effacée(s).`, `${erased} entry(ies) erased.`)));
+      output.querySelector('p').focus();
+    }, { success: t('Données effacées', 'Data erased'), onError: (error) => showErrors(form, error) });
+  });
+  section.append(form, output);
+  return section;
+}
+
+// ---- Creation ------------------------------------------------------------------------------
+
+function renderCreate(main, ctx) {
+  main.append(pageHeader(t('Nouveau concours', 'New contest')),
+    h('p', null, h('a', { href: '#/contests' }, t('← Retour aux concours', '← Back to contests'))));
+
+  const title = h('input', { type: 'text', name: 'title', 'data-field': 'title', required: true, maxlength: '150' });
+  const rules = h('textarea', { name: 'rules', 'data-field': 'rules', rows: '10' });
+  const prize = h('textarea', { name: 'prize', 'data-field': 'prize', rows: '3' });
+
+  const categoryList = h('ol', { class: 'repeat-list', 'data-testid': 'contest-categories' });
+  const addCategory = h('button', { type: 'button', class: 'secondary' }, t('Ajouter une catégorie', 'Add a category'));
+  const renumber = () => {
+    const rows = [...categoryList.children];
+    rows.forEach((row, i) => {
+      row.querySelector('[data-role="name"]').dataset.field = `categories[${i}].name`;
+      row.querySelector('[data-role="slug"]').dataset.field = `categories[${i}].slug`;
+      row.querySelector('legend').textContent = t(`Catégorie ${i + 1}`, `Category ${i + 1}`);
+      const remove = row.querySelector('[data-role="remove"]');
+      remove.textContent = t(`Retirer la catégorie ${i + 1}`, `Remove category ${i + 1}`);
+      remove.disabled = rows.length <= 1;
+    });
+    addCategory.disabled = rows.length >= MAX_CATEGORIES;
+  };
+  const categoryRow = () => {
+    const name = h('input', { type: 'text', 'data-role': 'name', required: true, maxlength: '60' });
+    const slug = h('input', { type: 'text', 'data-role': 'slug', required: true, maxlength: '32', pattern: '[a-z0-9-]{1,32}' });
+    // The slug follows the name until staff type one themselves.
+    name.addEventListener('input', () => {
+      if (!slug.dataset.touched) slug.value = slugify(name.value);
+    });
+    slug.addEventListener('input', () => { slug.dataset.touched = '1'; });
+    const remove = h('button', { type: 'button', class: 'secondary small', 'data-role': 'remove' });
+    const row = h('li', null, h('fieldset', null, h('legend'),
+      field(t('Nom', 'Name'), name),
+      field(t('Identifiant dans l’adresse', 'Identifier in the address'), slug, null,
+        { hint: t('Minuscules, chiffres et tirets, par exemple « moins-de-12-ans ».', 'Lowercase letters, digits and hyphens, e.g. “under-12”.') }),
+      remove));
+    remove.addEventListener('click', () => {
+      const next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      renumber();
+      announce(t('Catégorie retirée', 'Category removed'));
+      if (next) next.querySelector('[data-role="name"]').focus();
+    });
+    return row;
+  };
+  categoryList.append(categoryRow());
+  renumber();
+  addCategory.addEventListener('click', () => {
+    const row = categoryRow();
+    categoryList.append(row);
+    renumber();
+    row.querySelector('[data-role="name"]').focus();
+  });
+
+  const subOpen = h('input', { type: 'datetime-local', name: 'submissions_open', 'data-field': 'submissions_open', required: true });
+  const subClose = h('input', { type: 'datetime-local', name: 'submissions_close', 'data-field': 'submissions_close', required: true });
+  const publicVote = h('input', { type: 'checkbox', name: 'public_vote', 'data-field': 'public_vote' });
+  const voteOpen = h('input', { type: 'datetime-local', name: 'voting_open', 'data-field': 'voting_open' });
+  const voteClose = h('input', { type: 'datetime-local', name: 'voting_close', 'data-field': 'voting_close' });
+  const jury = h('input', { type: 'checkbox', name: 'jury', 'data-field': 'jury', checked: true });
+  const voteDates = h('div', null,
+    field(t('Début du vote', 'Voting opens'), voteOpen, null, { hint: t('Après la fin des participations.', 'After entries close.') }),
+    field(t('Fin du vote', 'Voting closes'), voteClose));
+  const syncVote = () => { voteDates.hidden = !publicVote.checked; };
+  publicVote.addEventListener('change', syncVote);
+  syncVote();
+
+  const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'contest-save' }, t('Créer le concours', 'Create the contest'));
+  const form = h('form', { class: 'form', novalidate: true, 'data-testid': 'contest-form' },
+    field(t('Titre', 'Title'), title),
+    field(t('Règlement (Markdown)', 'Rules (Markdown)'), rules, null,
+      { hint: t('Titres avec #, listes avec -, liens [texte](https://…).', 'Headings with #, lists with -, links [text](https://…).') }),
+    field(t('Prix (facultatif)', 'Prize (optional)'), prize),
+    h('fieldset', null, h('legend', null, t('Catégories', 'Categories')), categoryList, addCategory),
+    h('fieldset', null, h('legend', null, t('Participations (heure de Paris)', 'Entries (Paris time)')),
+      field(t('Ouverture', 'Open'), subOpen), field(t('Clôture', 'Close'), subClose)),
+    h('fieldset', null, h('legend', null, t('Désignation des gagnants', 'How winners are chosen')),
+      field(t('Par un jury', 'By a jury'), jury),
+      field(t('Par un vote du public', 'By a public vote'), publicVote),
+      voteDates),
+    h('div', { class: 'actions' }, submit));
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    // Checked here because a malformed slug fails the API's JSON parsing with a less precise message.
+    for (const slug of categoryList.querySelectorAll('[data-role="slug"]')) {
+      if (!SLUG.test(slug.value)) {
+        setFieldError(slug, t('1 à 32 minuscules, chiffres ou tirets.', '1 to 32 lowercase letters, digits or hyphens.'));
+        slug.focus();
+        return;
+      }
+    }
+    const dates = {};
+    for (const input of [subOpen, subClose, ...(publicVote.checked ? [voteOpen, voteClose] : [])]) {
+      const instant = fromLocalInput(input.value);
+      if (!instant) {
+        setFieldError(input, t('Date et heure requises.', 'Date and time required.'));
+        input.focus();
+        return;
+      }
+      dates[input.name] = instant;
+    }
+    const body = {
+      title: title.value,
+      rules: rules.value,
+      categories: [...categoryList.children].map((row) => ({
+        name: row.querySelector('[data-role="name"]').value,
+        slug: row.querySelector('[data-role="slug"]').value,
+      })),
+      ...dates,
+      public_vote: publicVote.checked,
+      jury: jury.checked,
+    };
+    if (prize.value.trim()) body.prize = prize.value;
+    await busy(submit, async () => {
+      const contest = await api('POST', '/api/contests', body);
+      announce(t('Concours créé', 'Contest created'));
+      ctx.navigate(`#/contests/${encodeURIComponent(contest.id)}`);
+    }, { onError: (error) => showErrors(form, error) });
+  });
+  main.append(form);
+}
+
+// ---- Detail --------------------------------------------------------------------------------
+
+async function renderDetail(main, id, ctx) {
+  const path = `/api/contests/${encodeURIComponent(id)}`;
+  const placeholder = loading();
+  main.append(placeholder);
+  let contest = await api('GET', path);
+  placeholder.remove();
+
+  const alert = h('div', { class: 'error-box', role: 'alert', hidden: true, 'data-testid': 'contest-error' });
+  const header = h('div');
+  const queueArea = h('section', { 'aria-labelledby': 'entries-title' });
+  const resultsArea = h('section', { 'aria-labelledby': 'results-title' });
+  main.append(h('p', null, h('a', { href: '#/contests' }, t('← Retour aux concours', '← Back to contests'))),
+    header, alert, queueArea, resultsArea);
+
+  const categoryName = (slug) => {
+    const found = contest.categories.find((c) => c.slug === slug);
+    return found ? found.name : slug;
+  };
+
+  const drawHeader = () => {
+    clear(header);
+    const [kind, text] = phase(contest);
+    const rows = [
+      [t('Participations', 'Entries'), `${formatDateTime(contest.submissions_open)} → ${formatDateTime(contest.submissions_close)}`],
+      contest.public_vote ? [t('Vote du public', 'Public vote'), `${formatDateTime(contest.voting_open)} → ${formatDateTime(contest.voting_close)}`] : null,
+      [t('Jury', 'Jury'), contest.jury ? t('oui', 'yes') : t('non', 'no')],
+      [t('Catégories', 'Categories'), contest.categories.map((c) => `${c.name} (${c.slug})`).join(', ')],
+      contest.prize ? [t('Prix', 'Prize'), h('span', { class: 'pre-wrap' }, contest.prize)] : null,
+      [t('Créé le', 'Created on'), formatDateTime(contest.created_at)],
+    ].filter(Boolean);
+    header.append(pageHeader(contest.title), h('p', null, badge(text, kind)),
+      h('dl', { class: 'meta-list' }, rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v)])));
+    if (contest.rules) {
+      header.append(h('details', null, h('summary', null, t('Règlement (source Markdown)', 'Rules (Markdown source)')),
+        h('pre', { class: 'pre-wrap' }, contest.rules)));
+    }
+    const actions = h('div', { class: 'actions' },
+      h('a', { href: contest.url, 'data-testid': 'contest-public-link' }, t('Page publique', 'Public page')),
+      h('a', { href: `${contest.url}/results` }, t('Page des résultats', 'Results page')));
+    if (ctx.can('edit') && kind !== 'closed') {
+      const close = h('button', { type: 'button', class: 'secondary', 'data-testid': 'contest-close' }, t('Clore maintenant', 'Close now'));
+      close.addEventListener('click', async () => {
+        if (!await confirmDialog(t('Clore ce concours maintenant ? Les participations et le vote s’arrêtent aussitôt.',
+          'Close this contest now? Entries and voting stop at once.'), { confirmLabel: t('Clore', 'Close') })) return;
+        await busy(close, async () => {
+          alert.hidden = true;
+          contest = await api('POST', `${path}/close`);
+          drawHeader();
+          header.querySelector('h1').focus();
+          drawResults();
+        }, { success: t('Concours clos', 'Contest closed'),
+          onError: (error) => { alert.textContent = errorMessage(error); alert.hidden = false; } });
+      });
+      actions.append(close);
+    }
+    header.append(actions);
+  };
+
+  const drawResults = () => renderResults(resultsArea, path, contest, categoryName, ctx);
+  drawHeader();
+  await Promise.all([renderQueue(queueArea, path, categoryName, ctx, drawResults), drawResults()]);
+}
+
+/** The entries in the order they came, pending ones by default, with approve and reject. */
+async function renderQueue(area, path, categoryName, ctx, onDecision) {
+  const canModerate = ctx.can('moderate');
+  let pendingOnly = true;
+  const heading = h('h2', { id: 'entries-title', tabindex: '-1' }, t('Participations à modérer', 'Entries to moderate'));
+  const pendingButton = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'true', 'data-testid': 'entry-filter-pending' },
+    t('En attente', 'Pending'));
+  const allButton = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'false', 'data-testid': 'entry-filter-all' },
+    t('Toutes', 'All'));
+  const summary = h('p', { class: 'muted' });
+  const list = h('ol', { class: 'moderation-list', 'data-testid': 'entry-queue', 'aria-labelledby': 'entries-title' });
+  const emptyNote = h('p', { class: 'empty', hidden: true, tabindex: '-1' });
+  const more = h('div', { class: 'actions' });
+  area.append(heading, h('p', { class: 'hint' }, t('Les adresses électroniques sont des données personnelles : ne les copiez nulle part.',
+    'Email addresses are personal data: do not copy them anywhere.')),
+  h('div', { class: 'segmented', role: 'group', 'aria-label': t('Filtrer les participations', 'Filter entries') }, pendingButton, allButton),
+  summary, list, emptyNote, more);
+
+  const updateEmpty = () => {
+    emptyNote.hidden = list.children.length > 0;
+    emptyNote.textContent = pendingOnly ? t('Aucune participation en attente.', 'No entry waiting.') : t('Aucune participation reçue.', 'No entry received.');
+  };
+
+  const load = async (from, append) => {
+    const query = new URLSearchParams({ from: String(from), limit: String(QUEUE_LIMIT) });
+    if (pendingOnly) query.set('status', 'pending');
+    const data = await api('GET', `${path}/queue?${query}`);
+    if (!append) clear(list);
+    for (const entry of data.entries) list.append(entryItem(entry));
+    summary.textContent = t(`${formatNumber(data.submitted)} participation(s) reçue(s) au total.`,
+      `${formatNumber(data.submitted)} entry(ies) received in all.`);
+    clear(more);
+    if (data.next_from) {
+      const next = h('button', { type: 'button', class: 'secondary', 'data-testid': 'entry-queue-more' },
+        t('Charger les suivantes', 'Load the next ones'));
+      next.addEventListener('click', () => busy(next, async () => {
+        const before = list.children.length;
+        await load(data.next_from, true);
+        const first = list.children[before];
+        (first ? first.querySelector('h3') : heading).focus();
+      }));
+      more.append(next);
+    }
+    updateEmpty();
+  };
+
+  const setFilter = async (pending) => {
+    pendingOnly = pending;
+    pendingButton.setAttribute('aria-pressed', String(pending));
+    allButton.setAttribute('aria-pressed', String(!pending));
+    try {
+      await load(1, false);
+      announce(t(`${list.children.length} participation(s) affichée(s)`, `${list.children.length} entry(ies) shown`));
+    } catch (error) {
+      announce(errorMessage(error));
+    }
+  };
+  pendingButton.addEventListener('click', () => setFilter(true));
+  allButton.addEventListener('click', () => setFilter(false));
+
+  const entryItem = (entry) => {
+    const itemAlert = h('div', { class: 'error-box', role: 'alert', hidden: true });
+    const titleId = `entry-${entry.seq}-title`;
+    const li = h('li', { class: 'moderation-item', 'data-testid': `entry-${entry.seq}`, 'data-seq': String(entry.seq),
+      'data-status': entry.status, 'aria-labelledby': titleId },
+    h('h3', { id: titleId, tabindex: '-1' }, t(`N° ${entry.seq} : `, `#${entry.seq}: `), h('span', { dir: 'auto' }, entry.title), ' ',
+      badge(STATUS[entry.status] ? STATUS[entry.status]() : entry.status, entry.status)),
+    h('p', { class: 'muted' }, t(`Catégorie : ${categoryName(entry.category)}`, `Category: ${categoryName(entry.category)}`),
+      ' · ', h('span', { dir: 'auto' }, entry.display_name), ' · ', licenceName(entry.licence),
+      ' · ', formatDateTime(entry.created_at)),
+    entry.text ? h('p', { class: 'moderation-text', dir: 'auto' }, entry.text) : null,
+    // The link is shown as text with a plain link beside it: staff check where it goes before following it.
+    entry.link ? h('p', null, t('Lien : ', 'Link: '), h('a', { href: entry.link, rel: 'noopener noreferrer nofollow', target: '_blank' },
+      entry.link, h('span', { class: 'visually-hidden' }, t(' (nouvel onglet)', ' (new tab)')))) : null,
+    h('p', { class: 'muted' }, t('Contact : ', 'Contact: '), entry.email || t('effacé', 'erased')),
+    entry.rejection_reason ? h('p', null, h('strong', null, t('Motif du rejet : ', 'Reason for rejection: ')),
+      h('span', { dir: 'auto' }, entry.rejection_reason)) : null,
+    itemAlert);
+    if (!canModerate) return li;
+
+    const decide = async (button, body) => {
+      itemAlert.hidden = true;
+      await busy(button, async () => {
+        const updated = await api('POST', `${path}/entries/${entry.seq}/moderation`, body);
+        const verb = updated.status === 'approved' ? t('approuvée', 'approved') : t('rejetée', 'rejected');
+        if (pendingOnly) {
+          const next = li.nextElementSibling || li.previousElementSibling;
+          li.remove();
+          updateEmpty();
+          (next ? next.querySelector('button[data-decision="approve"]') || next.querySelector('h3') : emptyNote).focus();
+          announce(t(`Participation n° ${entry.seq} ${verb}. ${list.children.length} en attente affichée(s).`,
+            `Entry #${entry.seq} ${verb}. ${list.children.length} pending shown.`));
+        } else {
+          // The moderation answer is the entry without its contact: keep the one already shown.
+          const replacement = entryItem({ ...updated, email: entry.email });
+          li.replaceWith(replacement);
+          replacement.querySelector('h3').focus();
+          announce(t(`Participation n° ${entry.seq} ${verb}.`, `Entry #${entry.seq} ${verb}.`));
+        }
+        // Approved entries feed the winners' choice and the results.
+        onDecision();
+      }, { onError: (error) => { itemAlert.textContent = errorMessage(error); itemAlert.hidden = false; } });
+    };
+
+    const buttons = h('div', { class: 'actions' });
+    if (entry.status !== 'approved') {
+      const approve = h('button', { type: 'button', class: 'primary', 'data-decision': 'approve',
+        'data-testid': `entry-approve-${entry.seq}`, 'aria-describedby': titleId }, t('Approuver', 'Approve'));
+      approve.addEventListener('click', () => decide(approve, { decision: 'approve' }));
+      buttons.append(approve);
+    }
+    if (entry.status !== 'rejected') {
+      const reject = h('button', { type: 'button', class: 'secondary', 'data-decision': 'reject',
+        'data-testid': `entry-reject-${entry.seq}`, 'aria-describedby': titleId },
+      entry.status === 'approved' ? t('Retirer (rejeter)', 'Withdraw (reject)') : t('Rejeter', 'Reject'));
+      reject.addEventListener('click', async () => {
+        const reason = h('textarea', { name: 'reason', rows: '3', maxlength: '500', 'data-testid': 'reject-reason' });
+        const data = await openDialog({
+          title: t(`Rejeter la participation n° ${entry.seq}`, `Reject entry #${entry.seq}`),
+          content: field(t('Motif (facultatif, visible de l’équipe seulement)', 'Reason (optional, seen by staff only)'), reason),
+          submitLabel: t('Rejeter', 'Reject'),
+          form: true,
+          danger: true,
+          testid: 'reject-dialog',
+        });
+        if (!data) return;
+        const text = String(data.get('reason') || '').trim();
+        await decide(reject, text ? { decision: 'reject', reason: text } : { decision: 'reject' });
+      });
+      buttons.append(reject);
+    }
+    li.append(buttons);
+    return li;
+  };
+
+  try {
+    await load(1, false);
+  } catch (error) {
+    clear(area);
+    area.append(h('h2', { id: 'entries-title' }, t('Participations à modérer', 'Entries to moderate')), errorBox(error));
+  }
+}
+
+/** Results per category (winners; vote counts once voting is over) and the winners' forms. */
+async function renderResults(area, path, contest, categoryName, ctx) {
+  clear(area);
+  area.append(h('h2', { id: 'results-title' }, t('Résultats et gagnants', 'Results and winners')));
+  let results;
+  try {
+    results = await api('GET', `${path}/results`);
+  } catch (error) {
+    area.append(errorBox(error));
+    return;
+  }
+  if (contest.public_vote && !results.voting_over) {
+    area.append(h('p', { class: 'notice' }, t('Les votes du public seront affichés à la fin du vote, pour ne pas l’influencer.',
+      'Public votes are shown once voting is over, so as not to sway it.')));
+  }
+  for (const cat of results.categories) {
+    const slug = cat.category.slug;
+    const section = h('section', { class: 'card', 'data-testid': `contest-results-${slug}` },
+      h('h3', null, cat.category.name),
+      h('ul', { class: 'figures' }, h('li', null, h('span', { class: 'figure-value' }, formatNumber(cat.approved)),
+        h('span', { class: 'figure-label' }, t('participations approuvées', 'approved entries')))));
+    section.append(h('h4', null, t('Gagnants', 'Winners')));
+    section.append(cat.winners.length
+      ? h('ol', null, cat.winners.map((e) => h('li', null, t(`n° ${e.seq} : `, `#${e.seq}: `), h('span', { dir: 'auto' }, e.title),
+        ' — ', h('span', { dir: 'auto' }, e.display_name))))
+      : h('p', { class: 'empty' }, t('Pas encore désignés.', 'Not chosen yet.')));
+    if (cat.votes.length) {
+      section.append(h('div', { class: 'table-scroll' }, h('table', null,
+        h('caption', null, t('Les plus votées', 'Most voted')),
+        h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('Participation', 'Entry')),
+          h('th', { scope: 'col', class: 'num' }, t('Voix', 'Votes')))),
+        h('tbody', null, cat.votes.map((v) => h('tr', null,
+          h('th', { scope: 'row' }, t(`n° ${v.entry.seq} : `, `#${v.entry.seq}: `), h('span', { dir: 'auto' }, v.entry.title)),
+          h('td', { class: 'num' }, formatNumber(v.votes))))))));
+    }
+    if (ctx.can('edit')) section.append(winnersForm(path, slug, cat, categoryName, () => renderResults(area, path, contest, categoryName, ctx)));
+    area.append(section);
+  }
+}
+
+/** Sets one category's winners: entry numbers, first prize first (empty clears them). */
+function winnersForm(path, slug, cat, categoryName, refresh) {
+  const input = h('input', { type: 'text', name: 'entries', 'data-field': 'entries', inputmode: 'numeric',
+    'data-testid': `contest-winners-${slug}`, value: cat.winners.map((e) => e.seq).join(', ') });
+  const submit = h('button', { type: 'submit', class: 'secondary', 'data-testid': `contest-winners-save-${slug}` },
+    t('Enregistrer les gagnants', 'Save the winners'));
+  const gallery = h('div');
+  const details = h('details', null, h('summary', null, t('Voir les participations approuvées', 'See the approved entries')), gallery);
+  details.addEventListener('toggle', async () => {
+    if (!details.open || gallery.dataset.loaded) return;
+    gallery.dataset.loaded = '1';
+    gallery.append(loading());
+    try {
+      const data = await api('GET', `${path}/entries?category=${encodeURIComponent(slug)}`);
+      clear(gallery);
+      gallery.append(data.entries.length
+        ? h('ul', null, data.entries.map((e) => h('li', null, t(`n° ${e.seq} : `, `#${e.seq}: `), h('span', { dir: 'auto' }, e.title),
+          ' — ', h('span', { dir: 'auto' }, e.display_name))))
+        : h('p', { class: 'empty' }, t('Aucune participation approuvée.', 'No approved entry.')));
+      if (data.pages > 1) {
+        gallery.append(h('p', { class: 'hint' }, t(`Première page sur ${data.pages} : la galerie publique montre les autres.`,
+          `First page of ${data.pages}: the public gallery shows the others.`)));
+      }
+    } catch (error) {
+      clear(gallery);
+      gallery.append(errorBox(error));
+    }
+  });
+  const form = h('form', { class: 'form', novalidate: true },
+    field(t(`Numéros des gagnants, « ${categoryName(slug)} »`, `Winners’ numbers, “${categoryName(slug)}”`), input, null,
+      { hint: t('Séparés par des virgules, premier prix d’abord ; 10 au plus. Vide : aucun gagnant.',
+        'Separated by commas, first prize first; at most 10. Empty: no winner.') }),
+    details, h('div', { class: 'actions' }, submit));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const parts = input.value.split(/[\s,;]+/).filter(Boolean);
+    if (parts.some((p) => !/^\d+$/.test(p))) {
+      setFieldError(input, t('Seulement des numéros de participation.', 'Only entry numbers.'));
+      input.focus();
+      return;
+    }
+    await busy(submit, async () => {
+      await api('POST', `${path}/winners`, { category: slug, entries: parts.map(Number) });
+      await refresh();
+      const again = document.querySelector(`[data-testid="contest-winners-${slug}"]`);
+      if (again) again.focus();
+    }, { success: t('Gagnants enregistrés', 'Winners saved'), onError: (error) => showErrors(form, error) });
+  });
+  return form;
+}

@@ -277,6 +277,13 @@ fn roles_tokens_and_account_changes_take_effect_at_once() {
         error_code(with_token("/api/staff/accounts")),
         (403, "forbidden".into())
     );
+    // A token cannot mint itself a wider one: own credentials need a console session.
+    let minted = app.send(
+        app.request(Method::POST, "/api/staff/tokens")
+            .bearer_auth(&secret)
+            .json(&json!({"name": "Plus large", "scopes": ["moderate"]})),
+    );
+    assert_eq!(error_code(minted), (403, "session_required".into()));
     let token_id = created["token"]["id"].as_str().unwrap();
     let revoked = browser.send(
         &app,

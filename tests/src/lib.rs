@@ -5,6 +5,7 @@
 //! Set `KIOSQUE_BASE_URL` (and `KIOSQUE_ADMIN_TOKEN`) to run the same suite
 //! against an instance that is already running, such as `spin up`.
 
+pub mod browser;
 pub mod fakes;
 
 use std::collections::BTreeMap;

@@ -1,14 +1,16 @@
-//! `/api/channels/...` (admin): the library's accounts. Credentials go in (create, replace)
-//! and never come out: every answer is built from `Channel`, which has no field for them; a
-//! webhook channel's generated secret is shown once, in the creation answer.
+//! `/api/channels/...`: the library's accounts, managed by administrators and listed for
+//! every staff member (the composer needs them). Credentials go in (create, replace) and
+//! never come out: every answer is built from `Channel`, which has no field for them; a
+//! webhook channel's generated secret is shown once, in the creation answer, and its address
+//! (which some receivers treat as a secret) only to administrators.
 
 use kiosque_domain::Clock;
 use kiosque_domain::channels::{
-    self, ChannelError, ChannelRandom, CredentialKey, CredentialsRequest, NewChannel,
+    self, Channel, ChannelError, ChannelRandom, CredentialKey, CredentialsRequest, NewChannel,
     NewChannelRequest,
 };
-use kiosque_domain::social::{ChannelId, PostContent};
-use kiosque_spin::auth::Permission;
+use kiosque_domain::social::{ChannelId, ChannelKind, PostContent};
+use kiosque_spin::auth::{Permission, Staff};
 use kiosque_spin::json::parse_body;
 use kiosque_spin::response::json;
 use kiosque_spin::{ApiError, SpinStore, SystemClock, auth, config, ids};
@@ -76,18 +78,30 @@ pub fn create(req: Request, _params: Params) -> Result<Response, ApiError> {
     Ok(response)
 }
 
+/// A channel as `staff` may see it: a webhook channel's address is for administrators.
+fn for_viewer(channel: &Channel, staff: &Staff) -> serde_json::Value {
+    let mut value = serde_json::to_value(channel).unwrap_or_default();
+    if channel.kind == ChannelKind::Webhook && !staff.can(Permission::Administer) {
+        value["url"] = serde_json::Value::Null;
+    }
+    value
+}
+
 pub fn list(req: Request, _params: Params) -> Result<Response, ApiError> {
-    auth::require(&req, Permission::View)?;
+    let staff = auth::require(&req, Permission::View)?;
     let store = SpinStore::open_default()?;
-    let channels = channels::list(&store)?;
+    let channels: Vec<serde_json::Value> = channels::list(&store)?
+        .iter()
+        .map(|c| for_viewer(c, &staff))
+        .collect();
     Ok(json(200, &serde_json::json!({ "channels": channels })))
 }
 
 pub fn show(req: Request, params: Params) -> Result<Response, ApiError> {
-    auth::require(&req, Permission::View)?;
+    let staff = auth::require(&req, Permission::View)?;
     let id = channel_id(&params)?;
     let store = SpinStore::open_default()?;
-    Ok(json(200, &channels::get(&store, &id)?))
+    Ok(json(200, &for_viewer(&channels::get(&store, &id)?, &staff)))
 }
 
 pub fn delete(req: Request, params: Params) -> Result<Response, ApiError> {

@@ -142,15 +142,36 @@ pub fn schedule(req: Request, params: Params) -> Result<Response, ApiError> {
     Ok(post_json(200, &req, &post))
 }
 
-/// `POST /api/posts/:id/approve` (administrator): scheduled as its editor asked.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Approve {
+    /// The version the administrator read; omitted, whatever awaits is approved.
+    #[serde(default)]
+    version: Option<u64>,
+}
+
+/// `POST /api/posts/:id/approve` (administrator), `{"version"?}`: scheduled as its editor
+/// asked.
 pub fn approve(req: Request, params: Params) -> Result<Response, ApiError> {
     auth::require(&req, Permission::Publish)?;
     let id = post_id(&params)?;
+    let body: Approve = if req.body().is_empty() {
+        Approve::default()
+    } else {
+        parse_body(&req)?
+    };
     let store = SpinStore::open_default()?;
     let http = platform::http();
     let key = platform::credential_key();
     let live = platform::live(&store, &SystemClock, key.as_ref(), &http);
-    let post = approval::approve(&store, &live, SystemClock.now(), &id, library_zone())?;
+    let post = approval::approve(
+        &store,
+        &live,
+        SystemClock.now(),
+        &id,
+        body.version,
+        library_zone(),
+    )?;
     Ok(post_json(200, &req, &post))
 }
 
@@ -348,7 +369,8 @@ struct ImportRequest {
 /// `POST /api/posts/import {"csv": "..."}`: the CSV in a JSON string (JSON only, like every
 /// staff write), validated row by row; answers which rows became posts and why others did not.
 pub fn import_csv(req: Request, _params: Params) -> Result<Response, ApiError> {
-    staff_write(&req)?;
+    let staff = auth::require(&req, Permission::Edit)?;
+    let editor = approval_submitter(&staff);
     let request: ImportRequest = parse_body(&req)?;
     let store = SpinStore::open_default()?;
     let http = platform::http();
@@ -361,6 +383,7 @@ pub fn import_csv(req: Request, _params: Params) -> Result<Response, ApiError> {
         SystemClock.now(),
         &request.csv,
         library_zone(),
+        editor.as_deref(),
         || {
             new_post_id().map_err(|e| {
                 id_error = Some(e);

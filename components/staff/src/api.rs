@@ -170,20 +170,23 @@ pub fn sign_out(req: Request, _params: Params) -> Result<Response, ApiError> {
     Ok(response)
 }
 
-/// The account behind a request; the bootstrap token has none.
-fn own_account(staff: Staff) -> Result<Account, ApiError> {
-    staff.account.ok_or_else(|| {
-        ApiError::new(
-            400,
-            "no_account",
-            "the admin token has no account: sign in with an account for this",
-        )
-    })
+/// The account of a console session. A staff member's own credentials (password, tokens,
+/// sessions) are managed from a signed-in console only: a personal token, whatever its
+/// scopes, could otherwise mint itself a wider one; the bootstrap token has no account.
+fn session_account(staff: Staff) -> Result<Account, ApiError> {
+    match staff.account {
+        Some(account) if staff.csrf.is_some() => Ok(account),
+        _ => Err(ApiError::new(
+            403,
+            "session_required",
+            "sign in to the console to manage your password, tokens and sessions",
+        )),
+    }
 }
 
 /// `POST /api/staff/sign-out-everywhere`: every session of the account ends.
 pub fn sign_out_everywhere(req: Request, _params: Params) -> Result<Response, ApiError> {
-    let account = own_account(auth::require(&req, Permission::View)?)?;
+    let account = session_account(auth::require(&req, Permission::View)?)?;
     session::close_all(&store()?, &account.id)?;
     let mut response = no_content();
     response.set_header("set-cookie", expired_cookie(&req));
@@ -212,11 +215,12 @@ struct PasswordChange {
 /// `POST /api/staff/me/password`: every session ends, and this browser gets a new one (the
 /// new CSRF token is in the answer).
 pub fn change_password(req: Request, _params: Params) -> Result<Response, ApiError> {
-    let account = own_account(auth::require(&req, Permission::View)?)?;
+    let account = session_account(auth::require(&req, Permission::View)?)?;
     let body: PasswordChange = kiosque_spin::json::parse_body(&req)?;
     let store = store()?;
     let account = staff::change_own_password(
         &store,
+        now(),
         &account.id,
         &body.current_password,
         &body.new_password,
@@ -321,8 +325,8 @@ pub fn reset_password(req: Request, params: Params) -> Result<Response, ApiError
 
 /// `GET /api/staff/tokens`: the signed-in account's personal tokens.
 pub fn list_tokens(req: Request, _params: Params) -> Result<Response, ApiError> {
-    let account = own_account(auth::require(&req, Permission::View)?)?;
-    let tokens = session::list_tokens(&store()?, &account.id)?;
+    let account = session_account(auth::require(&req, Permission::View)?)?;
+    let tokens = session::list_tokens(&store()?, &account)?;
     Ok(json(200, &serde_json::json!({ "tokens": tokens })))
 }
 
@@ -335,7 +339,7 @@ struct NewToken {
 /// `POST /api/staff/tokens`: 201 with the token and its secret, shown this once.
 pub fn create_token(req: Request, _params: Params) -> Result<Response, ApiError> {
     let staff = auth::require(&req, Permission::View)?;
-    let account = own_account(staff)?;
+    let account = session_account(staff)?;
     let body: NewToken = kiosque_spin::json::parse_body(&req)?;
     let scopes = session::parse_scopes(account.role, &body.scopes)?;
     let secret = format!(
@@ -354,7 +358,7 @@ pub fn create_token(req: Request, _params: Params) -> Result<Response, ApiError>
 
 /// `DELETE /api/staff/tokens/:id`: the token stops working at once.
 pub fn revoke_token(req: Request, params: Params) -> Result<Response, ApiError> {
-    let account = own_account(auth::require(&req, Permission::View)?)?;
+    let account = session_account(auth::require(&req, Permission::View)?)?;
     let id = TokenId::parse(params.get("id").unwrap_or_default())
         .map_err(|_| ApiError::from(StaffError::NotFound))?;
     session::revoke_token(&store()?, &account.id, &id)?;

@@ -102,6 +102,14 @@ pub fn remember_actor(actor: Actor) {
     }
 }
 
+/// Forgets any actor before a request starts, so an instance a host reuses never carries
+/// one request's staff member into the next; called by [`crate::serve`].
+pub fn forget_actor() {
+    if let Ok(mut current) = CURRENT_ACTOR.lock() {
+        *current = None;
+    }
+}
+
 /// Writes the audit entry of a state-changing staff request once its answer is known;
 /// called by [`crate::serve`] for every request. Reads and anonymous requests write nothing.
 pub fn audit_request(method: &Method, path: &str, status: u16) {

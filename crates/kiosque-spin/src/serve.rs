@@ -47,6 +47,7 @@ pub async fn serve_fn(
     let is_head = *request.method() == Method::Head;
     let method = request.method().clone();
     let path = request.path().to_owned();
+    crate::auth::forget_actor();
     let mut response = handler(request);
     // Once, here, for every handler: the audit entry of a staff change (see `auth`).
     crate::auth::audit_request(&method, &path, *response.status());

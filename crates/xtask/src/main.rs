@@ -4,7 +4,8 @@
 //! - `up`: build the components and serve the app on http://127.0.0.1:3000, calling the
 //!   scheduler tick every minute as a cron would
 //! - `build`: build the components (`spin build`)
-//! - `test`: build the components, then run every test
+//! - `test`: build the components, install the browser the console's tests drive when it is
+//!   missing, then run every test
 //! - `bench`: build, then measure the app on the dev host and print figures
 
 mod bench;
@@ -179,8 +180,24 @@ fn bench_optimised() -> Result<()> {
     Ok(())
 }
 
+/// Installs Chromium and ChromeDriver for the console's browser tests when they are missing
+/// (`scripts/install-browser.sh`: Debian's packages).
+fn ensure_browser() -> Result<()> {
+    let status = Command::new("bash")
+        .arg(workspace_root().join("scripts/install-browser.sh"))
+        .status()
+        .context("cannot run scripts/install-browser.sh")?;
+    if !status.success() {
+        bail!(
+            "the browser tests need Chromium and ChromeDriver: scripts/install-browser.sh failed"
+        );
+    }
+    Ok(())
+}
+
 fn test(extra: &[String]) -> Result<()> {
     build()?;
+    ensure_browser()?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     // Every crate's unit tests run natively (the components compile for the
     // host too); the end-to-end suite then drives the wasm32-wasip2 builds.

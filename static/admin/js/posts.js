@@ -126,8 +126,10 @@ export async function moveDialog(post) {
 }
 
 /** Approves a post (administrator); answers the post JSON. */
-export function approvePost(id) {
-  return api('POST', `/api/posts/${encodeURIComponent(id)}/approve`);
+export function approvePost(id, version) {
+  // The version shown to the administrator: if the editor changed the post since, the server
+  // answers 409 and nothing unread is approved.
+  return api('POST', `/api/posts/${encodeURIComponent(id)}/approve`, version === undefined ? {} : { version });
 }
 
 /**

@@ -58,8 +58,8 @@ export function h(tag, attrs, ...children) {
 }
 
 /** Appends children the way h() does. */
-export function append(parent, children) {
-  for (const child of [children].flat(Infinity)) {
+export function append(parent, ...children) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false || child === true) continue;
     parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::schedule::{self, ScheduleRequest, When};
+use super::schedule::{self, Conditions, ScheduleRequest, Scheduled, When};
 use super::{Platform, Post, PostError, PostId, PostState, StateName, content};
 use crate::clock::Timestamp;
 use crate::store::KvStore;
@@ -61,7 +61,16 @@ pub fn schedule_or_submit(
     for _ in 0..super::CAS_ATTEMPTS {
         let (mut post, current) = super::get_raw(store, id)?;
         if !needs_approval(platform, &post)? {
-            return schedule::schedule(store, platform, now, id, when);
+            // Decided again on the version the schedule swaps: an edit that moved the post
+            // to a channel asking for approval meanwhile sends it round this loop again.
+            let conditions = Conditions {
+                without_approval: true,
+                ..Conditions::ANY
+            };
+            match schedule::schedule_checked(store, platform, now, id, when, &conditions)? {
+                Scheduled::Done(post) => return Ok(*post),
+                Scheduled::NeedsApproval => continue,
+            }
         }
         match post.state {
             PostState::Draft
@@ -96,13 +105,16 @@ pub fn schedule_or_submit(
 }
 
 /// An administrator approves: the post is scheduled as its editor asked, only if it still
-/// awaits approval when the swap happens. A requested time now past is a 422 on `at`; the
-/// post then stays awaiting, and the administrator may reschedule it.
+/// awaits approval when the swap happens, and, when `version` is given, only if it is still
+/// the version the administrator read (409 `version_mismatch` otherwise: the editor changed
+/// it meanwhile). A requested time now past is a 422 on `at`; the post then stays awaiting,
+/// and the administrator may schedule it at another time.
 pub fn approve(
     store: &dyn KvStore,
     platform: &impl Platform,
     now: Timestamp,
     id: &PostId,
+    version: Option<u64>,
     default_zone: Zone,
 ) -> Result<Post, PostError> {
     let post = super::get(store, id)?;
@@ -113,14 +125,12 @@ pub fn approve(
         });
     };
     let when = When::parse(requested, default_zone)?;
-    schedule::schedule_from(
-        store,
-        platform,
-        now,
-        id,
-        when,
-        &[StateName::AwaitingApproval],
-    )
+    let conditions = Conditions {
+        from: &[StateName::AwaitingApproval],
+        version,
+        without_approval: false,
+    };
+    schedule::schedule_if(store, platform, now, id, when, &conditions)
 }
 
 /// An administrator sends the post back to draft with a comment for its editor.

@@ -170,12 +170,16 @@ pub struct ImportReport {
 
 /// Imports posts from CSV `text`. Each row is parsed and checked against its channels before
 /// anything is stored; a refused row stores nothing. `new_id` draws a fresh id per post.
+/// `editor` names an editor whose posts need approval (`None` for an administrator): their
+/// rows with a date wait for approval as a schedule from the API would.
+#[allow(clippy::too_many_arguments)]
 pub fn import(
     store: &dyn KvStore,
     platform: &impl Platform,
     now: Timestamp,
     text: &str,
     default_zone: Zone,
+    editor: Option<&str>,
     mut new_id: impl FnMut() -> Result<PostId, PostError>,
 ) -> Result<ImportReport, PostError> {
     let records = parse_records(text).map_err(|e| PostError::field("csv", e))?;
@@ -246,6 +250,7 @@ pub fn import(
             platform,
             now,
             default_zone,
+            editor,
             &cell,
             cells.len(),
             header.len(),
@@ -273,6 +278,7 @@ fn import_row(
     platform: &impl Platform,
     now: Timestamp,
     default_zone: Zone,
+    editor: Option<&str>,
     cell: &dyn Fn(&str) -> Option<String>,
     cells: usize,
     columns: usize,
@@ -341,7 +347,7 @@ fn import_row(
                     errors.push(FieldError::new("at", "must be in the future"));
                     None
                 }
-                Ok(when) => Some(when),
+                Ok(when) => Some((when, request)),
                 Err(PostError::Invalid(found)) => {
                     errors.extend(found);
                     None
@@ -371,11 +377,19 @@ fn import_row(
         None => Ok((post, Vec::new())),
         // Checked above; should scheduling still refuse (the minute turned meanwhile), the
         // row stays imported as a draft and says why.
-        Some(when) => match schedule::schedule(store, platform, now, &post.id, when) {
-            Ok(scheduled) => Ok((scheduled, Vec::new())),
-            Err(PostError::Invalid(problems)) => Ok((post, problems)),
-            Err(other) => Err(other),
-        },
+        Some((when, request)) => {
+            let outcome = match editor {
+                Some(editor) => super::approval::schedule_or_submit(
+                    store, platform, now, &post.id, &request, when, editor,
+                ),
+                None => schedule::schedule(store, platform, now, &post.id, when),
+            };
+            match outcome {
+                Ok(scheduled) => Ok((scheduled, Vec::new())),
+                Err(PostError::Invalid(problems)) => Ok((post, problems)),
+                Err(other) => Err(other),
+            }
+        }
     }
 }
 

@@ -298,7 +298,7 @@ fn claim_free_slot(
     ))
 }
 
-/// Schedules (or reschedules) a draft, scheduled or failed post after checking it against
+/// Schedules (or reschedules) a draft, scheduled, failed or awaiting post after checking it against
 /// each of its channels (422 with every problem). The due and day entries are written before
 /// the post document names them (see [`due`]); when the post changed meanwhile (an edit, a
 /// tick), the entries are left stale and the whole decision is made again on the new version.
@@ -310,29 +310,71 @@ pub fn schedule(
     id: &PostId,
     when: When,
 ) -> Result<Post, PostError> {
-    schedule_from(
-        store,
-        platform,
-        now,
-        id,
-        when,
-        &[StateName::Draft, StateName::Scheduled, StateName::Failed],
-    )
+    schedule_if(store, platform, now, id, when, &Conditions::ANY)
 }
 
-/// [`schedule`] for a post in one of the states `from`, checked on the very version the swap
-/// replaces (an approval schedules only a post still awaiting it).
-pub(crate) fn schedule_from(
+/// What must hold of the very version of a post that a schedule replaces.
+pub(crate) struct Conditions<'a> {
+    /// The states it may be scheduled from.
+    pub from: &'a [StateName],
+    /// The version staff saw (an approval of what the administrator read), if any.
+    pub version: Option<u64>,
+    /// Refuse (as a lost race) when one of its channels asks for approval: an editor's
+    /// schedule, decided on the version it swaps.
+    pub without_approval: bool,
+}
+
+impl Conditions<'_> {
+    /// Staff who may publish: a draft, scheduled, failed or awaiting post (scheduling an
+    /// awaiting post at another time approves it at that time).
+    pub const ANY: Conditions<'static> = Conditions {
+        from: &[
+            StateName::Draft,
+            StateName::Scheduled,
+            StateName::Failed,
+            StateName::AwaitingApproval,
+        ],
+        version: None,
+        without_approval: false,
+    };
+}
+
+/// The outcome of [`schedule_if`] when `without_approval` refused.
+pub(crate) enum Scheduled {
+    Done(Box<Post>),
+    NeedsApproval,
+}
+
+/// [`schedule`] under `conditions`, checked on the very version the swap replaces.
+pub(crate) fn schedule_if(
     store: &dyn KvStore,
     platform: &impl Platform,
     now: Timestamp,
     id: &PostId,
     when: When,
-    from: &[StateName],
+    conditions: &Conditions<'_>,
 ) -> Result<Post, PostError> {
+    match schedule_checked(store, platform, now, id, when, conditions)? {
+        Scheduled::Done(post) => Ok(*post),
+        Scheduled::NeedsApproval => Err(PostError::WrongState {
+            state: "needs_approval",
+            action: "scheduled without approval",
+        }),
+    }
+}
+
+/// [`schedule_if`], telling a refusal for approval apart.
+pub(crate) fn schedule_checked(
+    store: &dyn KvStore,
+    platform: &impl Platform,
+    now: Timestamp,
+    id: &PostId,
+    when: When,
+    conditions: &Conditions<'_>,
+) -> Result<Scheduled, PostError> {
     for _ in 0..super::CAS_ATTEMPTS {
-        if let Some(post) = try_schedule(store, platform, now, id, when, from)? {
-            return Ok(post);
+        if let Some(outcome) = try_schedule(store, platform, now, id, when, conditions)? {
+            return Ok(outcome);
         }
     }
     Err(PostError::Busy)
@@ -345,15 +387,26 @@ fn try_schedule(
     now: Timestamp,
     id: &PostId,
     when: When,
-    from: &[StateName],
-) -> Result<Option<Post>, PostError> {
+    conditions: &Conditions<'_>,
+) -> Result<Option<Scheduled>, PostError> {
     let (mut post, current) = super::get_raw(store, id)?;
     let before = post.clone();
-    if !from.contains(&post.state.name()) {
+    if !conditions.from.contains(&post.state.name()) {
         return Err(PostError::WrongState {
             state: post.state.name().as_str(),
             action: "scheduled",
         });
+    }
+    if let Some(expected) = conditions.version
+        && expected != post.version
+    {
+        return Err(PostError::VersionMismatch {
+            expected,
+            actual: post.version,
+        });
+    }
+    if conditions.without_approval && super::approval::needs_approval(platform, &post)? {
+        return Ok(Some(Scheduled::NeedsApproval));
     }
     super::tick::reset_failed(&mut post);
     let problems = content::validate_for_channels(platform, &post)?;
@@ -416,5 +469,5 @@ fn try_schedule(
             scheduled_at: due_at,
         },
     );
-    Ok(Some(updated))
+    Ok(Some(Scheduled::Done(Box::new(updated))))
 }

@@ -897,7 +897,7 @@ fn csv_import_reports_bad_rows_and_stores_only_good_ones() {
                bsky,,Brouillon importé,2026,,\n\
                masto,2026-12-06T10:00,=HYPERLINK(\"x\"),,,\n";
     let mut n = 0u8;
-    let report = csv::import(&store, &p, now, csv, Zone::PARIS, || {
+    let report = csv::import(&store, &p, now, csv, Zone::PARIS, None, || {
         n += 1;
         Ok(PostId::generate([n; 10]))
     })
@@ -939,7 +939,7 @@ fn csv_import_reports_bad_rows_and_stores_only_good_ones() {
     assert!(exported.contains("Europe/Paris,2026-12-05T10:00,2026-12-05T09:00:00Z"));
     // A header problem refuses the whole file.
     assert!(matches!(
-        csv::import(&store, &p, now, "text,colour\nx,y\n", Zone::PARIS, || Ok(PostId::generate([0; 10]))),
+        csv::import(&store, &p, now, "text,colour\nx,y\n", Zone::PARIS, None, || Ok(PostId::generate([0; 10]))),
         Err(PostError::Invalid(errors)) if errors.len() == 2
     ));
 }
@@ -1216,7 +1216,7 @@ fn an_editors_post_goes_out_only_once_an_administrator_approved_it() {
     assert_eq!(back.state, PostState::Draft);
     assert_eq!(back.review.as_ref().unwrap().comment, "Ajoute l'heure");
     assert!(matches!(
-        approval::approve(&store, &p, now, &post.id, Zone::PARIS),
+        approval::approve(&store, &p, now, &post.id, None, Zone::PARIS),
         Err(PostError::WrongState { .. })
     ));
     assert!(matches!(
@@ -1226,8 +1226,26 @@ fn an_editors_post_goes_out_only_once_an_administrator_approved_it() {
 
     // Submitted again, approved: scheduled at the time the editor asked, then published.
     let (request, when) = schedule_request("2026-11-30T11:00");
-    approval::schedule_or_submit(&store, &p, now, &post.id, &request, when, "Anne").unwrap();
-    let approved = approval::approve(&store, &p, now, &post.id, Zone::PARIS).unwrap();
+    let read =
+        approval::schedule_or_submit(&store, &p, now, &post.id, &request, when, "Anne").unwrap();
+    // The editor changes the text after the administrator read it: approving what was read
+    // is refused.
+    let changed = NewPost::parse(&request_text("Rencontre avec l'autrice samedi à 15 h")).unwrap();
+    edit(&store, &p, now, &post.id, changed, None, Some("Anne")).unwrap();
+    assert!(matches!(
+        approval::approve(&store, &p, now, &post.id, Some(read.version), Zone::PARIS),
+        Err(PostError::VersionMismatch { .. })
+    ));
+    let current = get(&store, &post.id).unwrap();
+    let approved = approval::approve(
+        &store,
+        &p,
+        now,
+        &post.id,
+        Some(current.version),
+        Zone::PARIS,
+    )
+    .unwrap();
     assert_eq!(approved.state, PostState::Scheduled);
     assert_eq!(
         approved.schedule.as_ref().unwrap().local.to_string(),
@@ -1248,7 +1266,7 @@ fn an_editors_change_to_an_approved_post_needs_approval_again() {
     let post = new_post(&store, now, 2, "Heure du conte");
     let (request, when) = schedule_request("2026-11-30T10:00");
     approval::schedule_or_submit(&store, &p, now, &post.id, &request, when, "Anne").unwrap();
-    approval::approve(&store, &p, now, &post.id, Zone::PARIS).unwrap();
+    approval::approve(&store, &p, now, &post.id, None, Zone::PARIS).unwrap();
 
     let changed = NewPost::parse(&request_text("Heure du conte, 3 à 6 ans")).unwrap();
     let edited = edit(&store, &p, now, &post.id, changed, None, Some("Anne")).unwrap();
@@ -1272,6 +1290,7 @@ fn an_editors_change_to_an_approved_post_needs_approval_again() {
         &p,
         at("2026-11-30T09:02:00Z"),
         &post.id,
+        None,
         Zone::PARIS,
     );
     let Err(PostError::Invalid(problems)) = late else {
@@ -1285,7 +1304,7 @@ fn an_editors_change_to_an_approved_post_needs_approval_again() {
     let other = new_post(&store, now, 5, "Club lecture");
     let (request, when) = schedule_request("2026-11-30T12:00");
     approval::schedule_or_submit(&store, &p, now, &other.id, &request, when, "Anne").unwrap();
-    approval::approve(&store, &p, now, &other.id, Zone::PARIS).unwrap();
+    approval::approve(&store, &p, now, &other.id, None, Zone::PARIS).unwrap();
     let changed = NewPost::parse(&request_text("Club lecture, salle 2")).unwrap();
     let edited = edit(&store, &p, now, &other.id, changed, None, None).unwrap();
     assert_eq!(edited.state, PostState::Scheduled);
@@ -1322,4 +1341,23 @@ fn channels_without_approval_schedule_an_editors_post_at_once() {
 
 fn request_text(text: &str) -> PostRequest {
     request(text, &["masto", "bsky"])
+}
+
+#[test]
+fn an_editors_csv_import_waits_for_approval_too() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    let csv = "channels,at,text\nmasto,2026-12-05T10:00,Importé par une éditrice\n";
+    let report = csv::import(&store, &p, now, csv, Zone::PARIS, Some("Anne"), || {
+        Ok(PostId::generate([9; 10]))
+    })
+    .unwrap();
+    assert_eq!(report.imported[0].state, "awaiting_approval");
+    let post = get(&store, &PostId::generate([9; 10])).unwrap();
+    assert!(post.schedule.is_none());
+    assert_eq!(
+        run_tick(&store, &p, at("2026-12-05T09:01:00Z")).published,
+        0
+    );
 }

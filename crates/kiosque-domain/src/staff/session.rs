@@ -66,15 +66,11 @@ pub fn sign_in(
     client: &str,
 ) -> Result<Account, StaffError> {
     let folded = email.trim().to_lowercase();
-    for (scope, who, limit) in [
-        ("signin-account", folded.as_str(), ATTEMPTS_PER_ACCOUNT),
-        ("signin-address", client, ATTEMPTS_PER_ADDRESS),
-    ] {
-        if let Decision::Limited { retry_after_secs } =
-            ratelimit::check(store, now, scope, who, limit)?
-        {
-            return Err(StaffError::Throttled { retry_after_secs });
-        }
+    throttle_account(store, now, &folded)?;
+    if let Decision::Limited { retry_after_secs } =
+        ratelimit::check(store, now, "signin-address", client, ATTEMPTS_PER_ADDRESS)?
+    {
+        return Err(StaffError::Throttled { retry_after_secs });
     }
     let account = match Email::parse(&folded) {
         Ok(email) => super::by_email(store, &email)?,
@@ -88,6 +84,19 @@ pub fn sign_in(
         return Err(StaffError::InvalidCredentials);
     }
     Ok(account)
+}
+
+/// Counts one password attempt against the account of `email` (folded): sign-ins and own
+/// password changes share [`ATTEMPTS_PER_ACCOUNT`].
+pub(crate) fn throttle_account(
+    store: &dyn KvStore,
+    now: Timestamp,
+    email: &str,
+) -> Result<(), StaffError> {
+    match ratelimit::check(store, now, "signin-account", email, ATTEMPTS_PER_ACCOUNT)? {
+        Decision::Limited { retry_after_secs } => Err(StaffError::Throttled { retry_after_secs }),
+        Decision::Allowed => Ok(()),
+    }
 }
 
 /// Opens a session for `account` under the cookie secret `secret` with the CSRF token `csrf`
@@ -160,6 +169,9 @@ pub struct TokenSummary {
     pub name: String,
     pub scopes: Vec<Permission>,
     pub created_at: Timestamp,
+    /// See [`StoredToken`]: listed only while it matches the account's.
+    #[serde(default, skip_serializing)]
+    epoch: u32,
     /// The key part of the secret's hash, so revoking finds it without the secret.
     #[serde(skip_serializing_if = "String::is_empty", default)]
     hash: String,
@@ -180,6 +192,10 @@ struct StoredToken {
     id: TokenId,
     account: AccountId,
     scopes: Vec<Permission>,
+    /// The account's session epoch when the token was made: "sign out everywhere", a
+    /// password reset and disabling the account end its tokens too.
+    #[serde(default)]
+    epoch: u32,
 }
 
 /// Parses a token's scopes; each must be granted by the account's role.
@@ -201,7 +217,8 @@ pub fn parse_scopes(role: Role, scopes: &[String]) -> Result<Vec<Permission>, St
 }
 
 /// Creates a token for `account` whose secret is `secret` (`kq_` + random, from the caller).
-/// 1 read + 1 CAS (the account's list) + 1 set.
+/// 1 read + 1 CAS (the account's list) + 1 set. Tokens of earlier epochs leave the list here,
+/// so it holds live tokens only.
 pub fn create_token(
     store: &dyn KvStore,
     now: Timestamp,
@@ -217,12 +234,14 @@ pub fn create_token(
         name,
         scopes: scopes.clone(),
         created_at: now,
+        epoch: account.session_epoch,
         hash: secret_hash(secret),
     };
     let listed = moderation::update_doc(
         store,
         &keys::staff_account_tokens(&account.id),
         |tokens: &mut Vec<TokenSummary>| {
+            tokens.retain(|t| t.epoch == summary.epoch);
             if tokens.len() >= MAX_TOKENS_PER_ACCOUNT {
                 return Err(StaffError::TooManyTokens);
             }
@@ -239,17 +258,22 @@ pub fn create_token(
             id,
             account: account.id.clone(),
             scopes,
+            epoch: account.session_epoch,
         },
     )?;
     Ok(summary.public())
 }
 
-/// The account's tokens. 1 read.
-pub fn list_tokens(store: &dyn KvStore, id: &AccountId) -> Result<Vec<TokenSummary>, StaffError> {
+/// The account's live tokens (those made since its last "sign out everywhere"). 1 read.
+pub fn list_tokens(
+    store: &dyn KvStore,
+    account: &Account,
+) -> Result<Vec<TokenSummary>, StaffError> {
     Ok(store
-        .get_json::<Vec<TokenSummary>>(&keys::staff_account_tokens(id))?
+        .get_json::<Vec<TokenSummary>>(&keys::staff_account_tokens(&account.id))?
         .unwrap_or_default()
         .iter()
+        .filter(|t| t.epoch == account.session_epoch)
         .map(TokenSummary::public)
         .collect())
 }
@@ -278,7 +302,7 @@ pub fn revoke_token(
 }
 
 /// The account and scopes behind a token secret, or `None` when it is unknown, revoked or
-/// its account disabled. 2 reads.
+/// its account disabled or signed out everywhere since. 2 reads.
 pub fn resolve_token(
     store: &dyn KvStore,
     secret: &str,
@@ -293,7 +317,7 @@ pub fn resolve_token(
     let Some(account) = store.get_json::<Account>(&keys::staff_account(&stored.account))? else {
         return Ok(None);
     };
-    if account.disabled {
+    if account.disabled || account.session_epoch != stored.epoch {
         return Ok(None);
     }
     Ok(Some((account, stored.scopes)))

@@ -263,6 +263,7 @@ fn password_changes_need_the_current_one_and_end_sessions() {
     session::open(&store, at(0), &anne, "cookie", "csrf").unwrap();
     let wrong = change_own_password(
         &store,
+        at(0),
         &anne.id,
         "pas la bonne",
         "nouvelle phrase secrète",
@@ -271,6 +272,7 @@ fn password_changes_need_the_current_one_and_end_sessions() {
     assert!(matches!(wrong, Err(StaffError::WrongPassword)));
     change_own_password(
         &store,
+        at(0),
         &anne.id,
         "une phrase de passe longue",
         "nouvelle phrase secrète",
@@ -339,7 +341,7 @@ fn tokens_are_scoped_hashed_and_revocable() {
     let scopes =
         session::parse_scopes(Role::Editor, &["edit".to_owned(), "edit".to_owned()]).unwrap();
     let secret = format!("{TOKEN_PREFIX}secretdetest");
-    let token = session::create_token(
+    session::create_token(
         &store,
         at(0),
         &anne,
@@ -363,9 +365,25 @@ fn tokens_are_scoped_hashed_and_revocable() {
         (account.id, scopes),
         (anne.id.clone(), vec![Permission::Edit])
     );
-    let listed = session::list_tokens(&store, &anne.id).unwrap();
+    let listed = session::list_tokens(&store, &anne).unwrap();
     assert_eq!(listed.len(), 1);
     assert!(!serde_json::to_string(&listed).unwrap().contains("hash"));
+    // "Sign out everywhere" ends tokens too; a new one works.
+    let anne = session::close_all(&store, &anne.id).unwrap();
+    assert!(session::resolve_token(&store, &secret).unwrap().is_none());
+    assert!(session::list_tokens(&store, &anne).unwrap().is_empty());
+    let secret = format!("{TOKEN_PREFIX}secretdetest2");
+    let token = session::create_token(
+        &store,
+        at(1),
+        &anne,
+        TokenId::generate([5; 10]),
+        "Site web",
+        vec![Permission::Edit],
+        &secret,
+    )
+    .unwrap();
+    assert!(session::resolve_token(&store, &secret).unwrap().is_some());
     session::revoke_token(&store, &anne.id, &token.id).unwrap();
     assert!(session::resolve_token(&store, &secret).unwrap().is_none());
     assert!(matches!(

@@ -6,7 +6,7 @@
 
 import { api, qs } from '../api.js';
 import { t } from '../i18n.js';
-import { h, clear, pageHeader, announce, busy, errorMessage, empty } from '../ui.js';
+import { h, clear, pageHeader, announce, busy, errorMessage, empty, append } from '../ui.js';
 import { approvePost, sendBackWithComment, whenText, loadChannels, channelLabel, excerpt } from '../posts.js';
 
 export async function render(main, params, ctx) {
@@ -59,7 +59,7 @@ export async function render(main, params, ctx) {
       error.hidden = false;
     };
     approve.addEventListener('click', () => busy(approve, async () => {
-      await approvePost(post.id);
+      await approvePost(post.id, post.version);
       done(t('Publication approuvée et programmée.', 'Post approved and scheduled.'));
     }, { onError: fail }));
     sendBack.addEventListener('click', () => busy(sendBack, async () => {
@@ -67,7 +67,7 @@ export async function render(main, params, ctx) {
       if (updated) done(t('Publication renvoyée à son auteur·rice.', 'Post sent back to its author.'));
     }, { onError: fail }));
 
-    li.append(
+    append(li, 
       h('h2', { id: headingId, class: 'h3' }, excerpt(text, 70) || t('(sans texte)', '(no text)')),
       h('p', null, h('strong', null, t('Demandée pour : ', 'Requested for: ')), whenText(post) || '—'),
       h('p', null, h('strong', null, t('Canaux : ', 'Channels: ')),

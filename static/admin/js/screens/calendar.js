@@ -12,7 +12,7 @@
 
 import { api, qs } from '../api.js';
 import { t, formatDate, parisToday } from '../i18n.js';
-import { h, clear, pageHeader, announce, errorBox, errorMessage, loading } from '../ui.js';
+import { h, clear, pageHeader, announce, errorBox, errorMessage, loading, append } from '../ui.js';
 import { addDays, addMonths, startOfWeek, firstOfMonth, daysInMonth, datesBetween, noon, isDate } from '../dates.js';
 import { stateName, isMovable, excerpt, localWhen, schedulePost, moveDialog, loadChannels, channelLabel } from '../posts.js';
 
@@ -50,7 +50,7 @@ export async function render(main, params, ctx) {
     'Drag a post to another day, or use its “Move” button. A day’s “+” button creates a post on that date. Paris time.'));
 
   clear(main);
-  main.append(
+  append(main, 
     pageHeader(t('Calendrier des publications', 'Post calendar'),
       canEdit ? h('a', { class: 'button primary', href: '#/compose', 'data-testid': 'calendar-compose' },
         t('Nouvelle publication', 'New post')) : null),

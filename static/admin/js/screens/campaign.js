@@ -8,7 +8,7 @@
 
 import { api, qs } from '../api.js';
 import { t, formatDate, formatDateTime, formatNumber } from '../i18n.js';
-import { h, clear, field, pageHeader, announce, busy, errorBox, errorMessage, empty, openDialog, badge } from '../ui.js';
+import { h, clear, field, pageHeader, announce, busy, errorBox, errorMessage, empty, openDialog, badge, append } from '../ui.js';
 import { noon } from '../dates.js';
 import { stateBadge, excerpt } from '../posts.js';
 import { campaignForm } from './campaigns.js';
@@ -171,7 +171,7 @@ export async function render(main, params, ctx) {
         'aria-describedby': headingId }, t('Refuser', 'Reject'));
       approve.addEventListener('click', () => decide(approve, 'approve'));
       reject.addEventListener('click', () => decide(reject, 'reject'));
-      li.append(h('div', { class: 'actions' }, item.status !== 'approved' ? approve : null, item.status !== 'rejected' ? reject : null));
+      append(li, h('div', { class: 'actions' }, item.status !== 'approved' ? approve : null, item.status !== 'rejected' ? reject : null));
     }
     return li;
   }
@@ -179,7 +179,7 @@ export async function render(main, params, ctx) {
 
   // ---- Layout ------------------------------------------------------------------------------
   clear(main);
-  main.append(
+  append(main, 
     pageHeader(campaign.name,
       ctx.can('edit') ? h('a', { class: 'button secondary', href: `#/compose?campaign=${id}` }, t('Publication pour cette campagne', 'Post for this campaign')) : null),
     h('p', null, `${formatDate(noon(campaign.starts_on))} – ${formatDate(noon(campaign.ends_on))} · `,

@@ -11,7 +11,7 @@ import { api } from '../api.js';
 import { t, formatDateTime } from '../i18n.js';
 import {
   h, clear, field, pageHeader, announce, showErrors, clearErrors, busy, errorMessage, openDialog,
-  confirmDialog, setFieldError, empty, formValues,
+  confirmDialog, setFieldError, empty, formValues, append
 } from '../ui.js';
 import { kindName } from '../posts.js';
 
@@ -35,7 +35,7 @@ export async function render(main, params, ctx) {
   const secretBox = h('div', { 'aria-live': 'polite' });
 
   clear(main);
-  main.append(
+  append(main, 
     pageHeader(t('Canaux', 'Channels')),
     h('p', { class: 'hint' }, t('Les jetons et mots de passe d’application ne sont jamais réaffichés : pour les changer, utilisez « Reconnecter ».',
       'Tokens and app passwords are never shown again: to change them, use “Reconnect”.')),

@@ -12,7 +12,7 @@
 import { api, ApiError } from '../api.js';
 import { t, parisToday } from '../i18n.js';
 import {
-  h, clear, field, pageHeader, announce, showErrors, clearErrors, setFieldError, busy, uid,
+  h, clear, field, pageHeader, announce, showErrors, clearErrors, setFieldError, busy, uid, append
 } from '../ui.js';
 import { loadChannels, kindName, stateBadge, localWhen, reviewNotice } from '../posts.js';
 import { measure } from '../text-count.js';
@@ -274,7 +274,7 @@ export async function render(main, params, ctx) {
         : t(`${m.count} / ${m.max} caractères`, `${m.count} / ${m.max} characters`);
       summary.push(`${channel.name} : ${counterText}${over ? t(' (trop long)', ' (too long)') : ''}`);
       const problems = validationResults.get(channel.id) || [];
-      previewCards.append(h('article', { class: 'preview-card', 'data-testid': 'preview-card', 'data-channel-id': channel.id,
+      append(previewCards, h('article', { class: 'preview-card', 'data-testid': 'preview-card', 'data-channel-id': channel.id,
         'data-kind': channel.kind },
       h('h3', null, `${kindName(channel.kind)} — ${channel.name}`),
       m.warning && channel.kind === 'mastodon' ? h('p', { class: 'notice' }, `CW : ${m.warning}`) : null,
@@ -512,7 +512,7 @@ export async function render(main, params, ctx) {
   text.setAttribute('aria-describedby', `${text.id}-hint compose-counts`);
 
   clear(main);
-  main.append(
+  append(main, 
     pageHeader(post ? t('Modifier la publication', 'Edit the post') : t('Nouvelle publication', 'New post'),
       post ? stateBadge(post.state) : null),
     post ? reviewNotice(post) : null,

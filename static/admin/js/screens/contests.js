@@ -10,7 +10,7 @@ import { api } from '../api.js';
 import { t, formatDateTime, formatNumber, toParisParts, fromParisParts } from '../i18n.js';
 import {
   h, field, showErrors, announce, confirmDialog, openDialog, clearErrors, setFieldError, clear,
-  pageHeader, loading, errorBox, errorMessage, empty, badge, busy,
+  pageHeader, loading, errorBox, errorMessage, empty, badge, busy, append
 } from '../ui.js';
 
 const STATUS = {
@@ -73,7 +73,7 @@ export async function render(main, params, ctx) {
 // ---- List ----------------------------------------------------------------------------------
 
 async function renderList(main, ctx) {
-  main.append(pageHeader(t('Concours', 'Contests'),
+  append(main, pageHeader(t('Concours', 'Contests'),
     ctx.can('edit') ? h('a', { href: '#/contests?new=1', class: 'button primary', 'data-testid': 'contest-new' },
       t('Nouveau concours', 'New contest')) : null));
   const placeholder = loading();

@@ -12,7 +12,7 @@
 
 import { api, qs } from '../api.js';
 import { t, formatDate, formatDateTime, formatTime, formatNumber, parisToday } from '../i18n.js';
-import { h, clear, pageHeader, errorBox, empty, loading, badge } from '../ui.js';
+import { h, clear, pageHeader, errorBox, empty, loading, badge, append } from '../ui.js';
 import { addDays, noon } from '../dates.js';
 import { stateBadge, excerpt, localWhen, loadChannels, channelLabel } from '../posts.js';
 
@@ -54,7 +54,7 @@ export async function render(main, params, ctx) {
   const events = card(t('Événements en cours et à venir', 'Live and upcoming events'), 'dash-events');
 
   clear(main);
-  main.append(
+  append(main, 
     pageHeader(t('Tableau de bord', 'Dashboard'),
       ctx.can('edit') ? h('a', { class: 'button primary', href: '#/compose', 'data-testid': 'dash-compose' }, t('Nouvelle publication', 'New post')) : null),
     h('p', null, t(`Bonjour ${ctx.me.name}.`, `Hello ${ctx.me.name}.`), ' ',

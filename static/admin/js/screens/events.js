@@ -12,7 +12,7 @@ import { api } from '../api.js';
 import { t, formatDateTime } from '../i18n.js';
 import {
   h, field, showErrors, announce, confirmDialog, clearErrors, setFieldError, clear, pageHeader,
-  loading, errorMessage, empty, badge, busy, uid,
+  loading, errorMessage, empty, badge, busy, uid, append
 } from '../ui.js';
 
 // The zones the API knows (ZONES in crates/kiosque-domain/src/zone.rs; it has no endpoint
@@ -81,7 +81,7 @@ export async function render(main, params, ctx) {
 // ---- List ----------------------------------------------------------------------------------
 
 async function renderList(main, ctx) {
-  main.append(pageHeader(t('Événements', 'Events'),
+  append(main, pageHeader(t('Événements', 'Events'),
     ctx.can('edit') ? h('a', { href: '#/events?new=1', class: 'button primary', 'data-testid': 'event-new' },
       t('Nouvel événement', 'New event')) : null));
   const placeholder = loading();
@@ -280,7 +280,7 @@ async function renderDetail(main, id, ctx) {
 
   const drawHeader = () => {
     clear(header);
-    header.append(pageHeader(event.title),
+    append(header, pageHeader(event.title),
       h('p', null, badge(label(VISIBILITY, event.visibility), event.visibility), ' ', badge(label(PHASE, event.phase), event.phase)),
       h('dl', { class: 'meta-list' },
         h('dt', null, t('Début', 'Starts')), h('dd', null, when(event.starts_at, event.time_zone)),
@@ -299,7 +299,7 @@ async function renderDetail(main, id, ctx) {
       published: t(`Publié depuis le ${formatDateTime(event.published_at)}.`, `Published since ${formatDateTime(event.published_at)}.`),
     }[event.visibility];
     publication.append(h('p', { 'data-testid': 'event-visibility', tabindex: '-1' }, state));
-    publication.append(h('ul', { class: 'inline-list' },
+    append(publication, h('ul', { class: 'inline-list' },
       event.visibility === 'published' ? h('li', null, h('a', { href: event.url, 'data-testid': 'event-public-link' }, t('Page publique', 'Public page'))) : null,
       event.visibility === 'published' ? h('li', null, h('a', { href: event.ics_url }, t('Fichier agenda (.ics)', 'Calendar file (.ics)'))) : null,
       event.stream_url ? h('li', null, h('a', { href: event.stream_url }, t('Direct', 'Live stream'))) : null,

@@ -10,7 +10,7 @@ import { api } from '../api.js';
 import { t, lang, formatDateTime, formatNumber, toParisParts, fromParisParts } from '../i18n.js';
 import {
   h, field, showErrors, announce, confirmDialog, clearErrors, setFieldError, clear, pageHeader,
-  loading, errorBox, errorMessage, empty, badge, busy,
+  loading, errorBox, errorMessage, empty, badge, busy, append
 } from '../ui.js';
 
 const KINDS = {
@@ -88,7 +88,7 @@ export async function render(main, params, ctx) {
 
 async function renderList(main, params, ctx) {
   const status = STATUSES[params.status] ? params.status : '';
-  main.append(pageHeader(t('Sondages', 'Polls'),
+  append(main, pageHeader(t('Sondages', 'Polls'),
     ctx.can('edit') ? h('a', { href: '#/polls?new=1', class: 'button primary', 'data-testid': 'poll-new' },
       t('Nouveau sondage', 'New poll')) : null));
 
@@ -595,7 +595,7 @@ function resultsView(poll, results) {
     majority_judgment: t('Jugement majoritaire : chaque réponse est classée par sa mention médiane.',
       'Majority judgment: each answer is ranked by its median grade.'),
   }[results.method];
-  wrap.append(h('div', { class: 'table-scroll' }, h('table', null,
+  append(wrap, h('div', { class: 'table-scroll' }, h('table', null,
     h('caption', null, method || t('Résultats', 'Results')),
     h('thead', null, h('tr', null, head.map((text, i) => h('th', { scope: 'col', class: i >= 2 ? 'num' : null }, text)))),
     h('tbody', null, results.options.map((o) => h('tr', null,

@@ -6,7 +6,7 @@
 
 import { api } from '../api.js';
 import { t, formatDateTime } from '../i18n.js';
-import { h, clear, pageHeader, announce, confirmDialog, busy, errorMessage } from '../ui.js';
+import { h, clear, pageHeader, announce, confirmDialog, busy, errorMessage, append } from '../ui.js';
 import {
   stateBadge, stateName, isMovable, whenText, schedulePost, moveDialog, approvePost,
   sendBackWithComment, reviewNotice, loadChannels, channelLabel,
@@ -54,7 +54,7 @@ export async function render(main, params, ctx) {
       : t(`Programmée : ${whenText(updated)}.`, `Scheduled: ${whenText(updated)}.`));
 
     if (canPublish && p.state === 'awaiting_approval') {
-      add(t('Approuver', 'Approve'), 'approve', (b) => act(b, () => approvePost(p.id),
+      add(t('Approuver', 'Approve'), 'approve', (b) => act(b, () => approvePost(p.id, p.version),
         t('Publication approuvée et programmée.', 'Post approved and scheduled.')), 'primary');
       add(t('Renvoyer avec un commentaire', 'Send back with a comment'), 'send-back', (b) => act(b,
         () => sendBackWithComment(p.id), t('Publication renvoyée à son auteur·rice.', 'Post sent back to its author.')));
@@ -121,7 +121,7 @@ export async function render(main, params, ctx) {
       h('dt', null, t('Modifiée', 'Updated')), h('dd', null, formatDateTime(p.updated_at)));
 
     clear(main);
-    main.append(
+    append(main, 
       pageHeader(t('Publication', 'Post'), h('a', { href: '#/calendar' }, t('Calendrier', 'Calendar'))),
       h('p', { class: 'visually-hidden', 'data-testid': 'post-id' }, p.id),
       reviewNotice(p),

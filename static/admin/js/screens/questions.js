@@ -9,7 +9,7 @@ import { api } from '../api.js';
 import { t, formatDateTime, formatNumber } from '../i18n.js';
 import {
   h, field, showErrors, announce, openDialog, clearErrors, clear, pageHeader, loading, errorBox,
-  errorMessage, empty, badge, busy,
+  errorMessage, empty, badge, busy, append
 } from '../ui.js';
 
 const STATUS = {
@@ -35,7 +35,7 @@ export async function render(main, params, ctx) {
 // ---- List ----------------------------------------------------------------------------------
 
 async function renderList(main, ctx) {
-  main.append(pageHeader(t('Questions', 'Questions'),
+  append(main, pageHeader(t('Questions', 'Questions'),
     ctx.can('edit') ? h('a', { href: '#/questions?new=1', class: 'button primary', 'data-testid': 'question-new' },
       t('Nouvelle question', 'New question')) : null));
   const placeholder = loading();
@@ -154,14 +154,16 @@ async function renderDetail(main, id, ctx) {
     header.append(actions);
   };
   drawHeader();
-  await Promise.all([drawQueue(queueArea, path, ctx), drawPublished(publishedArea, path)]);
+  // A decision changes what patrons see: the published list is drawn again after each one.
+  const redrawPublished = () => drawPublished(publishedArea, path);
+  await Promise.all([drawQueue(queueArea, path, ctx, redrawPublished), redrawPublished()]);
 }
 
 /**
  * The moderation queue: answers in the order they came, pending ones only by default.
  * Approve and reject act at once; rejecting asks for an optional reason (staff only).
  */
-async function drawQueue(area, path, ctx) {
+async function drawQueue(area, path, ctx, onDecided = () => {}) {
   const canModerate = ctx.can('moderate');
   let pendingOnly = true;
   const heading = h('h2', { id: 'queue-title', tabindex: '-1' }, t('Réponses à modérer', 'Answers to moderate'));
@@ -250,6 +252,7 @@ async function drawQueue(area, path, ctx) {
       await busy(button, async () => {
         const updated = await api('POST', `${path}/answers/${answer.seq}/moderation`, body);
         const verb = updated.status === 'approved' ? t('approuvée', 'approved') : t('rejetée', 'rejected');
+        onDecided();
         if (pendingOnly) {
           // Out of the pending list; focus moves to the next answer to keep the pace.
           const next = li.nextElementSibling || li.previousElementSibling;
@@ -309,6 +312,7 @@ async function drawQueue(area, path, ctx) {
 
 /** The published answers, most liked first: what patrons see. */
 async function drawPublished(area, path) {
+  clear(area);
   area.append(h('h2', { id: 'published-title' }, t('Réponses publiées', 'Published answers')));
   let data;
   try {
@@ -320,7 +324,7 @@ async function drawPublished(area, path) {
   area.append(h('p', { class: 'muted' }, t(`${formatNumber(data.approved)} réponse(s) publiée(s), les plus aimées d’abord.`,
     `${formatNumber(data.approved)} published answer(s), most liked first.`)));
   if (!data.answers.length) return;
-  area.append(h('ol', { class: 'moderation-list' }, data.answers.map((a) => h('li', { class: 'moderation-item' },
+  append(area, h('ol', { class: 'moderation-list' }, data.answers.map((a) => h('li', { class: 'moderation-item' },
     a.title ? h('p', { class: 'work' }, h('cite', { dir: 'auto' }, a.title), a.author ? h('span', { dir: 'auto' }, ` — ${a.author}`) : null) : null,
     h('p', { class: 'moderation-text', dir: 'auto' }, a.text),
     h('p', { class: 'muted' }, t(`n° ${a.seq} · ${formatNumber(a.likes)} « J’aime »`, `#${a.seq} · ${formatNumber(a.likes)} likes`))))));

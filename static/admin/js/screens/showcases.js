@@ -15,7 +15,7 @@ import { api } from '../api.js';
 import { t, formatDateTime } from '../i18n.js';
 import {
   h, field, showErrors, announce, confirmDialog, clearErrors, setFieldError, clear, pageHeader,
-  loading, errorMessage, empty, badge, busy, uid,
+  loading, errorMessage, empty, badge, busy, uid, append
 } from '../ui.js';
 
 const KINDS = {
@@ -45,7 +45,7 @@ export async function render(main, params, ctx) {
 // ---- List ----------------------------------------------------------------------------------
 
 async function renderList(main, ctx) {
-  main.append(pageHeader(t('Vitrines', 'Showcases'),
+  append(main, pageHeader(t('Vitrines', 'Showcases'),
     ctx.can('edit') ? h('a', { href: '#/showcases?new=1', class: 'button primary', 'data-testid': 'showcase-new' },
       t('Nouvelle vitrine', 'New showcase')) : null));
   const placeholder = loading();
@@ -493,7 +493,7 @@ async function renderDetail(main, id, ctx) {
 
   const drawHeader = () => {
     clear(header);
-    header.append(pageHeader(showcase.title),
+    append(header, pageHeader(showcase.title),
       h('p', null, kindName(showcase.kind), ' ',
         badge(VISIBILITY[showcase.visibility] ? VISIBILITY[showcase.visibility]() : showcase.visibility, showcase.visibility),
         showcase.featured ? [' ', badge(t('À la une', 'Featured'), 'featured')] : null));
@@ -594,7 +594,7 @@ async function renderDetail(main, id, ctx) {
   const noItems = h('p', { class: 'empty', hidden: true }, t('Aucun élément pour l’instant.', 'No item yet.'));
   const editor = h('div', { class: 'item-editor', hidden: true, 'data-testid': 'showcase-item-editor' });
   const addButton = h('button', { type: 'button', class: 'primary', 'data-testid': 'showcase-item-add' });
-  itemsSection.append(itemsHeading,
+  append(itemsSection, itemsHeading,
     canEdit ? h('p', { id: helpId, class: 'hint' }, t(
       'Pour changer l’ordre : glissez la poignée ⠿, utilisez les boutons Monter et Descendre, ou placez-vous sur la poignée et utilisez les flèches haut et bas (Début et Fin pour les extrémités).',
       'To change the order: drag the ⠿ handle, use the Move up and Move down buttons, or focus the handle and use the up and down arrows (Home and End for the ends).')) : null,

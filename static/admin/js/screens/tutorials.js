@@ -16,7 +16,7 @@ import { api, ApiError } from '../api.js';
 import { t, formatDateTime, formatNumber } from '../i18n.js';
 import {
   h, field, showErrors, announce, confirmDialog, openDialog, clearErrors, setFieldError, clear,
-  pageHeader, loading, errorBox, errorMessage, empty, badge, busy, uid,
+  pageHeader, loading, errorBox, errorMessage, empty, badge, busy, uid, append
 } from '../ui.js';
 
 const LEVELS = {
@@ -62,7 +62,7 @@ export async function render(main, params, ctx) {
 // ---- List ----------------------------------------------------------------------------------
 
 async function renderList(main, ctx) {
-  main.append(pageHeader(t('Tutoriels', 'Tutorials'),
+  append(main, pageHeader(t('Tutoriels', 'Tutorials'),
     ctx.can('edit') ? h('a', { href: '#/tutorials?new=1', class: 'button primary', 'data-testid': 'tutorial-new' },
       t('Nouveau tutoriel', 'New tutorial')) : null));
   const placeholder = loading();
@@ -284,7 +284,7 @@ function tutorialForm(tutorial, { create, blocks }) {
 
   const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'tutorial-save' },
     create ? t('Créer le tutoriel', 'Create the tutorial') : t('Enregistrer une nouvelle version', 'Save a new version'));
-  form.append(
+  append(form, 
     h('datalist', { id: blockList }, (blocks || []).map((b) => h('option', { value: b.id }, b.title))),
     h('fieldset', null, h('legend', null, t('Présentation', 'Overview')),
       field(t('Titre', 'Title'), title),
@@ -583,7 +583,7 @@ async function renderDetail(main, slug, ctx) {
     }
     versionsSection.append(h('p', { class: 'hint' }, t('Restaurer une version l’enregistre comme nouvelle version : rien n’est perdu.',
       'Restoring a version saves it as a new version: nothing is lost.')));
-    versionsSection.append(h('div', { class: 'table-scroll' }, h('table', { 'data-testid': 'tutorial-versions' },
+    append(versionsSection, h('div', { class: 'table-scroll' }, h('table', { 'data-testid': 'tutorial-versions' },
       h('caption', { class: 'visually-hidden' }, t('Versions précédentes, de la plus récente à la plus ancienne', 'Previous versions, newest first')),
       h('thead', null, h('tr', null,
         h('th', { scope: 'col', class: 'num' }, t('Version', 'Version')),

@@ -1,0 +1,411 @@
+//! The staff console in a real browser: headless Chromium (Debian's, installed by
+//! `scripts/install-browser.sh`) driven over WebDriver against the dev host. Staff sign in,
+//! compose and schedule a post from the calendar, approve it as another user, move it,
+//! moderate an answer and reorder a showcase; the security cases are checked from the page
+//! itself. Screenshots of the main screens land in `target/browser-screenshots/`.
+
+use serde_json::{Value, json};
+use tests::TestApp;
+use tests::browser::Browser;
+use tests::fakes::FakeMastodon;
+
+const PASSWORD: &str = "une longue phrase de passe";
+const MASTODON_TOKEN: &str = "mastodon-secret-access-token-42";
+
+fn account(app: &TestApp, email: &str, name: &str, role: &str) {
+    app.post_json_as_admin_ok(
+        "/api/staff/accounts",
+        &json!({"email": email, "name": name, "role": role, "password": PASSWORD}),
+    );
+}
+
+/// Signs in through the sign-in page as a person would, and waits for the console.
+fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
+    browser.goto(&app.url("/admin/sign-in.html"));
+    browser.type_into("[data-testid=sign-in-email]", email);
+    browser.type_into("[data-testid=sign-in-password]", PASSWORD);
+    browser.click("[data-testid=sign-in-submit]");
+    browser.find("[data-testid=whoami]");
+}
+
+fn sign_out(browser: &Browser) {
+    browser.click("[data-testid=sign-out]");
+    browser.wait_for("signed out", "location.pathname.endsWith('/sign-in.html')");
+}
+
+/// A `fetch` from the page, as a script on it could send: `[status, body]`.
+fn page_fetch(
+    browser: &Browser,
+    method: &str,
+    path: &str,
+    headers: Value,
+    body: Option<Value>,
+) -> (u64, Value) {
+    let answer = browser.async_script(
+        "const [method, path, headers, body, done] = arguments;
+         fetch(path, {method, headers, credentials: 'same-origin',
+                      body: body === null ? undefined : JSON.stringify(body)})
+           .then(async (r) => done([r.status, await r.json().catch(() => null)]))
+           .catch((e) => done([0, String(e)]));",
+        json!([method, path, headers, body]),
+    );
+    (answer[0].as_u64().unwrap_or(0), answer[1].clone())
+}
+
+#[test]
+fn the_console_refuses_what_it_must_in_a_real_browser() {
+    let app = TestApp::spawn();
+    account(&app, "anne@bib.example", "Anne", "editor");
+    account(&app, "bruno@bib.example", "Bruno", "moderator");
+    let browser = Browser::start();
+
+    // No session: the console's page sends to the sign-in page, the APIs answer 401.
+    browser.goto(&app.url("/admin/"));
+    browser.wait_for(
+        "redirected to sign-in",
+        "location.pathname.endsWith('/sign-in.html')",
+    );
+    browser.find("[data-testid=sign-in-form]");
+    browser.screenshot("sign-in");
+    let (status, _) = page_fetch(&browser, "GET", "/api/posts", json!({}), None);
+    assert_eq!(status, 401);
+
+    // An editor: no Accounts in the menu, and the API refuses them anyway.
+    sign_in(&browser, &app, "anne@bib.example");
+    assert!(browser.text("[data-testid=whoami]").contains("Anne"));
+    browser.screenshot("dashboard");
+    let accounts_links = browser.find_all("[data-testid=nav-accounts]");
+    assert!(accounts_links.is_empty(), "an editor sees no Accounts link");
+    let (status, body) = page_fetch(&browser, "GET", "/api/staff/accounts", json!({}), None);
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (403, json!("forbidden"))
+    );
+
+    // A change without the CSRF token is refused, even from our own page with the cookie.
+    let question = json!({"text": "Un livre pour l'hiver ?", "fields": ["title"]});
+    let (status, body) = page_fetch(
+        &browser,
+        "POST",
+        "/api/questions",
+        json!({"content-type": "application/json"}),
+        Some(question.clone()),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (403, json!("csrf"))
+    );
+    let csrf = browser.async_script(
+        "const done = arguments[0];
+         fetch('/api/staff/me').then((r) => r.json()).then((me) => done(me.csrf_token));",
+        json!([]),
+    );
+    let (status, _) = page_fetch(
+        &browser,
+        "POST",
+        "/api/questions",
+        json!({"content-type": "application/json", "x-csrf-token": csrf}),
+        Some(question),
+    );
+    assert_eq!(status, 201);
+    sign_out(&browser);
+
+    // Sign-in throttling shows its message on the page.
+    for _ in 0..5 {
+        browser.goto(&app.url("/admin/sign-in.html"));
+        browser.type_into("[data-testid=sign-in-email]", "bruno@bib.example");
+        browser.type_into("[data-testid=sign-in-password]", "pas le bon mot de passe");
+        browser.click("[data-testid=sign-in-submit]");
+        browser.find("[data-testid=sign-in-error-invalid]");
+    }
+    browser.goto(&app.url("/admin/sign-in.html"));
+    browser.type_into("[data-testid=sign-in-email]", "bruno@bib.example");
+    browser.type_into("[data-testid=sign-in-password]", PASSWORD);
+    browser.click("[data-testid=sign-in-submit]");
+    browser.find("[data-testid=sign-in-error-throttled]");
+    browser.screenshot("sign-in-throttled");
+}
+
+/// The first day from tomorrow on that the calendar on screen offers to add a post to, with
+/// a later one on screen too (the drag test moves the post there).
+fn a_future_day(browser: &Browser) -> String {
+    let pick = "const today = new Date().toISOString().slice(0, 10);
+        const days = [...document.querySelectorAll('[data-testid=day-add]')]
+          .map((b) => b.dataset.date).filter((d) => d > today);
+        return days.length >= 2 ? days[0] : null;";
+    if let Some(day) = browser.script(pick, json!([])).as_str() {
+        return day.to_owned();
+    }
+    browser.click("[data-testid=calendar-next]");
+    browser.find("[data-testid=day-add]");
+    browser
+        .script(pick, json!([]))
+        .as_str()
+        .expect("a future day")
+        .to_owned()
+}
+
+#[test]
+fn a_post_composed_from_the_calendar_is_approved_by_another_user_and_moved() {
+    let mastodon = FakeMastodon::start(MASTODON_TOKEN, 500);
+    let app = TestApp::spawn_with_fakes(&[]);
+    let channel = app.post_json_as_admin_ok(
+        "/api/channels",
+        &json!({"kind": "mastodon", "name": "Mastodon de la médiathèque",
+                "url": mastodon.url(), "access_token": MASTODON_TOKEN}),
+    );
+    let channel_id = channel["channel"]["id"].as_str().unwrap().to_owned();
+    account(&app, "anne@bib.example", "Anne", "editor");
+    account(&app, "direction@bib.example", "Direction", "administrator");
+    let browser = Browser::start();
+
+    // The editor composes from an empty day of the calendar.
+    sign_in(&browser, &app, "anne@bib.example");
+    browser.goto(&app.url("/admin/#/calendar"));
+    browser.find("[data-testid=day-add]");
+    browser.screenshot("calendar");
+    let day = a_future_day(&browser);
+    browser.click(&format!("[data-testid=day-add][data-date='{day}']"));
+    browser.find("[data-testid=compose-form]");
+    let prefilled = browser.script(
+        "return document.querySelector('[data-testid=compose-date]').value;",
+        json!([]),
+    );
+    assert_eq!(
+        prefilled,
+        json!(day),
+        "the composer starts on the chosen day"
+    );
+    // The library's only channel comes ticked; tick it if not.
+    let channel_box = format!("[data-testid=compose-channel][data-channel-id='{channel_id}']");
+    browser.find(&channel_box);
+    browser.script(
+        "const box = document.querySelector(arguments[0]); if (!box.checked) box.click();",
+        json!([channel_box]),
+    );
+    browser.type_into(
+        "[data-testid=compose-text]",
+        "Rencontre avec Annie Ernaux à la médiathèque : entrée libre !",
+    );
+    browser.find("[data-testid=preview-card]");
+    browser.screenshot("composer");
+    browser.click("[data-testid=compose-submit]");
+    browser.wait_for("the post page", "location.hash.startsWith('#/posts/')");
+    let post_id = browser
+        .script("return location.hash.slice('#/posts/'.length);", json!([]))
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let state = browser.find("[data-testid=post-state]");
+    assert_eq!(
+        browser.attribute(&state, "data-state").as_deref(),
+        Some("awaiting_approval")
+    );
+    let post = app.get_json_as_admin(&format!("/api/posts/{post_id}"));
+    assert_eq!(post["state"], "awaiting_approval");
+    assert_eq!(post["requested"]["at"], format!("{day}T10:00"));
+    sign_out(&browser);
+
+    // Another user, an administrator, approves it from the approvals screen.
+    sign_in(&browser, &app, "direction@bib.example");
+    browser.goto(&app.url("/admin/#/approvals"));
+    browser.find(&format!(
+        "[data-testid=approval-item][data-post-id='{post_id}']"
+    ));
+    browser.screenshot("approvals");
+    browser.click(&format!("[data-testid=approve][data-post-id='{post_id}']"));
+    wait_for_state(&app, &post_id, "scheduled");
+    let post = app.get_json_as_admin(&format!("/api/posts/{post_id}"));
+    assert_eq!(post["schedule"]["local"], format!("{day}T10:00"));
+
+    // The calendar shows it; the keyboard's "move" reschedules it (drag has the same end).
+    browser.goto(&app.url("/admin/#/calendar"));
+    if browser
+        .find_all(&format!(
+            "[data-testid=post-chip][data-post-id='{post_id}']"
+        ))
+        .is_empty()
+    {
+        browser.click("[data-testid=calendar-next]");
+    }
+    browser.find(&format!(
+        "[data-testid=post-chip][data-post-id='{post_id}']"
+    ));
+    browser.click(&format!(
+        "[data-testid=post-chip][data-post-id='{post_id}'] [data-testid=chip-move]"
+    ));
+    browser.find("[data-testid=move-dialog]");
+    browser.type_into("[data-testid=move-time]", "1430");
+    browser.screenshot("calendar-move");
+    browser.click("[data-testid=move-dialog-submit]");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let post = app.get_json_as_admin(&format!("/api/posts/{post_id}"));
+        if post["schedule"]["local"] == json!(format!("{day}T14:30")) {
+            assert_eq!(post["state"], "scheduled");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the move lands: {post}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+
+    // Dragging the chip onto another day moves it there, keeping its time.
+    browser.goto(&app.url("/admin/#/calendar"));
+    if browser
+        .find_all(&format!(
+            "[data-testid=post-chip][data-post-id='{post_id}']"
+        ))
+        .is_empty()
+    {
+        browser.click("[data-testid=calendar-next]");
+    }
+    let chip = format!("[data-testid=post-chip][data-post-id='{post_id}']");
+    browser.find(&chip);
+    let other_day = browser
+        .script(
+            "const [day] = arguments; const today = new Date().toISOString().slice(0, 10);
+             const cells = [...document.querySelectorAll('[data-testid=calendar-day]')]
+               .map((c) => c.dataset.date).filter((d) => d > today && d !== day);
+             return cells.length ? cells[0] : null;",
+            json!([day]),
+        )
+        .as_str()
+        .map(str::to_owned);
+    // `a_future_day` made sure a later day is on screen.
+    {
+        let other_day = other_day.expect("another future day on the calendar");
+        browser.script(
+            "const [chipSelector, target] = arguments;
+             const chip = document.querySelector(chipSelector);
+             const cell = document.querySelector(`[data-testid=calendar-day][data-date='${target}']`);
+             const data = new DataTransfer();
+             chip.dispatchEvent(new DragEvent('dragstart', {bubbles: true, dataTransfer: data}));
+             cell.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: data}));
+             cell.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: data}));
+             chip.dispatchEvent(new DragEvent('dragend', {bubbles: true, dataTransfer: data}));",
+            json!([chip, other_day]),
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let post = app.get_json_as_admin(&format!("/api/posts/{post_id}"));
+            if post["schedule"]["local"] == json!(format!("{other_day}T14:30")) {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the drop lands: {post}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+
+    // The other main screens, for the record.
+    for (screen, ready) in [
+        ("channels", "[data-testid=channel-row]"),
+        ("accounts", "[data-testid=account-row]"),
+        ("audit", "[data-testid=audit-entry]"),
+        ("account", "[data-testid=token-form]"),
+        ("campaigns", "[data-testid=campaign-form]"),
+    ] {
+        browser.goto(&app.url(&format!("/admin/#/{screen}")));
+        browser.find(ready);
+        browser.screenshot(screen);
+    }
+}
+
+fn wait_for_state(app: &TestApp, post_id: &str, wanted: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let post = app.get_json_as_admin(&format!("/api/posts/{post_id}"));
+        if post["state"] == json!(wanted) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "state {wanted}: {post}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_moderator_approves_an_answer_and_an_editor_reorders_a_showcase() {
+    let app = TestApp::spawn();
+    account(&app, "bruno@bib.example", "Bruno", "moderator");
+    account(&app, "anne@bib.example", "Anne", "editor");
+    let question = app.post_json_as_admin_ok(
+        "/api/questions",
+        &json!({"text": "Quel livre vous a accompagné cet été ?", "fields": ["title"]}),
+    );
+    let question_id = question["id"].as_str().unwrap().to_owned();
+    let answered = app.post_form_with_cookie(
+        &format!("/questions/{question_id}/answer"),
+        "text=%3Cb%3ELes+Mis%C3%A9rables%3C%2Fb%3E&consent=yes",
+        None,
+    );
+    assert_eq!(answered.status(), 303);
+    let showcase = app.post_json_as_admin_ok(
+        "/api/showcases",
+        &json!({"kind": "playlist", "title": "Chansons d'hiver",
+                "items": [
+                    {"type": "track", "title": "La Javanaise", "artist": "Serge Gainsbourg"},
+                    {"type": "track", "title": "Il neige", "artist": "Barbara"},
+                    {"type": "track", "title": "Le Plat Pays", "artist": "Jacques Brel"}]}),
+    );
+    let showcase_id = showcase["id"].as_str().unwrap().to_owned();
+    let browser = Browser::start();
+
+    // The moderator approves the answer; the patron's markup stays text.
+    sign_in(&browser, &app, "bruno@bib.example");
+    browser.goto(&app.url(&format!("/admin/#/questions/{question_id}")));
+    browser.find("[data-testid=answer-approve-1]");
+    assert_eq!(
+        browser.text("[data-testid=answer-text-1]"),
+        "<b>Les Misérables</b>"
+    );
+    browser.screenshot("moderation");
+    browser.click("[data-testid=answer-approve-1]");
+    // Out of the pending queue, into the published list.
+    browser.wait_for(
+        "the answer leaves the queue",
+        "!document.querySelector('[data-testid=answer-1]')",
+    );
+    browser.wait_for(
+        "the answer is published",
+        "document.querySelector('[aria-labelledby=published-title]')?.textContent.includes('<b>Les Misérables</b>')",
+    );
+    let published = app.get(&format!("/api/questions/{question_id}/answers"));
+    let published: Value = published.json().unwrap();
+    assert_eq!(published["answers"][0]["text"], "<b>Les Misérables</b>");
+    sign_out(&browser);
+
+    // The editor moves the first track down with the keyboard's button.
+    sign_in(&browser, &app, "anne@bib.example");
+    browser.goto(&app.url(&format!("/admin/#/showcases/{showcase_id}")));
+    browser.find("[data-testid=showcase-item-down-0]");
+    browser.screenshot("showcase");
+    browser.click("[data-testid=showcase-item-down-0]");
+    browser.wait_for(
+        "the new order is saved",
+        "document.querySelector('[data-testid=showcase-order-status]')?.dataset.state === 'saved'",
+    );
+    let saved = app.get_json_as_admin(&format!("/api/showcases/{showcase_id}"));
+    let titles: Vec<&str> = saved["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Il neige", "La Javanaise", "Le Plat Pays"]);
+    for (screen, ready) in [
+        ("tutorials", "[data-testid=tutorial-new]"),
+        ("polls", "[data-testid=poll-new]"),
+    ] {
+        browser.goto(&app.url(&format!("/admin/#/{screen}")));
+        browser.find(ready);
+        browser.screenshot(screen);
+    }
+}

@@ -332,8 +332,9 @@ fn wait_for_state(app: &TestApp, post_id: &str, wanted: &str) {
 }
 
 #[test]
-fn a_moderator_approves_an_answer_and_an_editor_reorders_a_showcase() {
-    let app = TestApp::spawn();
+fn a_moderator_approves_an_answer_and_an_entry_and_an_editor_reorders_a_showcase() {
+    // Contests keep participants' emails under `card_hash_key`.
+    let app = TestApp::spawn_with_fakes(&[("card_hash_key", "console-contact-secret")]);
     account(&app, "bruno@bib.example", "Bruno", "moderator");
     account(&app, "anne@bib.example", "Anne", "editor");
     let question = app.post_json_as_admin_ok(
@@ -347,6 +348,20 @@ fn a_moderator_approves_an_answer_and_an_editor_reorders_a_showcase() {
         None,
     );
     assert_eq!(answered.status(), 303);
+    let contest = app.post_json_as_admin_ok(
+        "/api/contests",
+        &json!({"title": "Concours de nouvelles", "rules": "Une nouvelle de deux pages.",
+                "categories": [{"slug": "adultes", "name": "Adultes"}],
+                "submissions_open": "2020-01-01T00:00:00Z", "submissions_close": "2099-01-01T00:00:00Z",
+                "jury": true}),
+    );
+    let contest_id = contest["id"].as_str().unwrap().to_owned();
+    let entered = app.post_json(
+        &format!("/api/contests/{contest_id}/entries"),
+        &json!({"title": "La Bibliothèque de minuit", "text": "Il était une fois…", "display_name": "Léa",
+                "category": "adultes", "consent": true, "licence": "cc-by", "email": "lea@exemple.fr"}),
+    );
+    assert_eq!(entered.status(), 202);
     let showcase = app.post_json_as_admin_ok(
         "/api/showcases",
         &json!({"kind": "playlist", "title": "Chansons d'hiver",
@@ -380,6 +395,18 @@ fn a_moderator_approves_an_answer_and_an_editor_reorders_a_showcase() {
     let published = app.get(&format!("/api/questions/{question_id}/answers"));
     let published: Value = published.json().unwrap();
     assert_eq!(published["answers"][0]["text"], "<b>Les Misérables</b>");
+
+    // The same queue for contest entries.
+    browser.goto(&app.url(&format!("/admin/#/contests/{contest_id}")));
+    browser.find("[data-testid=entry-approve-1]");
+    browser.screenshot("contest-moderation");
+    browser.click("[data-testid=entry-approve-1]");
+    browser.wait_for(
+        "the entry leaves the queue",
+        "!document.querySelector('[data-testid=entry-1]')",
+    );
+    let queue = app.get_json_as_admin(&format!("/api/contests/{contest_id}/queue"));
+    assert_eq!(queue["entries"][0]["status"], "approved", "{queue}");
     sign_out(&browser);
 
     // The editor moves the first track down with the keyboard's button.

@@ -9,15 +9,9 @@
 import { api } from '../api.js';
 import { t, formatDateTime, formatNumber, toParisParts, fromParisParts } from '../i18n.js';
 import {
-  h, field, showErrors, announce, confirmDialog, openDialog, clearErrors, setFieldError, clear,
-  pageHeader, loading, errorBox, errorMessage, empty, badge, busy, append
+  h, field, showErrors, announce, confirmDialog, clearErrors, setFieldError, clear, pageHeader, loading, errorBox, errorMessage, empty, badge, busy, append
 } from '../ui.js';
-
-const STATUS = {
-  pending: () => t('En attente', 'Pending'),
-  approved: () => t('Approuvée', 'Approved'),
-  rejected: () => t('Rejetée', 'Rejected'),
-};
+import { drawModerationQueue, statusBadge } from '../moderation-queue.js';
 
 const LICENCES = {
   'cc-by': 'CC BY 4.0',
@@ -25,7 +19,6 @@ const LICENCES = {
   'all-rights-reserved': () => t('Tous droits réservés', 'All rights reserved'),
 };
 
-const QUEUE_LIMIT = 50;
 const MAX_CATEGORIES = 12;
 const SLUG = /^[a-z0-9-]{1,32}$/;
 
@@ -385,150 +378,43 @@ async function renderDetail(main, id, ctx) {
 
   const drawResults = () => renderResults(resultsArea, path, contest, categoryName, ctx);
   drawHeader();
-  await Promise.all([renderQueue(queueArea, path, categoryName, ctx, drawResults), drawResults()]);
+  // Approved entries feed the winners' choice and the results.
+  await Promise.all([drawModerationQueue(queueArea, path, ctx, entriesQueue(categoryName), drawResults), drawResults()]);
 }
 
-/** The entries in the order they came, pending ones by default, with approve and reject. */
-async function renderQueue(area, path, categoryName, ctx, onDecision) {
-  const canModerate = ctx.can('moderate');
-  let pendingOnly = true;
-  const heading = h('h2', { id: 'entries-title', tabindex: '-1' }, t('Participations à modérer', 'Entries to moderate'));
-  const pendingButton = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'true', 'data-testid': 'entry-filter-pending' },
-    t('En attente', 'Pending'));
-  const allButton = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'false', 'data-testid': 'entry-filter-all' },
-    t('Toutes', 'All'));
-  const summary = h('p', { class: 'muted' });
-  const list = h('ol', { class: 'moderation-list', 'data-testid': 'entry-queue', 'aria-labelledby': 'entries-title' });
-  const emptyNote = h('p', { class: 'empty', hidden: true, tabindex: '-1' });
-  const more = h('div', { class: 'actions' });
-  area.append(heading, h('p', { class: 'hint' }, t('Les adresses électroniques sont des données personnelles : ne les copiez nulle part.',
-    'Email addresses are personal data: do not copy them anywhere.')),
-  h('div', { class: 'segmented', role: 'group', 'aria-label': t('Filtrer les participations', 'Filter entries') }, pendingButton, allButton),
-  summary, list, emptyNote, more);
-
-  const updateEmpty = () => {
-    emptyNote.hidden = list.children.length > 0;
-    emptyNote.textContent = pendingOnly ? t('Aucune participation en attente.', 'No entry waiting.') : t('Aucune participation reçue.', 'No entry received.');
+/** The entries' moderation queue (`moderation-queue.js`), entries shown with their contact. */
+function entriesQueue(categoryName) {
+  return {
+    itemsKey: 'entries',
+    segment: 'entries',
+    testid: 'entry',
+    headingId: 'entries-title',
+    heading: ['Participations à modérer', 'Entries to moderate'],
+    filterLabel: ['Filtrer les participations', 'Filter entries'],
+    none: ['Aucune participation en attente.', 'No entry waiting.'],
+    noneReceived: ['Aucune participation reçue.', 'No entry received.'],
+    received: (n) => [`${n} participation(s) reçue(s) au total.`, `${n} entry(ies) received in all.`],
+    shown: (n) => [`${n} participation(s) affichée(s)`, `${n} entry(ies) shown`],
+    named: (seq) => [`Participation n° ${seq}`, `Entry #${seq}`],
+    testids: { pending: 'entry-filter-pending', all: 'entry-filter-all', list: 'entry-queue', more: 'entry-queue-more' },
+    intro: h('p', { class: 'hint' }, t('Les adresses électroniques sont des données personnelles : ne les copiez nulle part.',
+      'Email addresses are personal data: do not copy them anywhere.')),
+    item: (entry) => ({
+      title: [t(`N° ${entry.seq} : `, `#${entry.seq}: `), h('span', { dir: 'auto' }, entry.title), ' ', statusBadge(entry.status)],
+      body: [
+        h('p', { class: 'muted' }, t(`Catégorie : ${categoryName(entry.category)}`, `Category: ${categoryName(entry.category)}`),
+          ' · ', h('span', { dir: 'auto' }, entry.display_name), ' · ', licenceName(entry.licence),
+          ' · ', formatDateTime(entry.created_at)),
+        entry.text ? h('p', { class: 'moderation-text', dir: 'auto' }, entry.text) : null,
+        // The link is shown as text with a plain link beside it: staff check where it goes before following it.
+        entry.link ? h('p', null, t('Lien : ', 'Link: '), h('a', { href: entry.link, rel: 'noopener noreferrer nofollow', target: '_blank' },
+          entry.link, h('span', { class: 'visually-hidden' }, t(' (nouvel onglet)', ' (new tab)')))) : null,
+        h('p', { class: 'muted' }, t('Contact : ', 'Contact: '), entry.email || t('effacé', 'erased')),
+      ],
+    }),
+    // The moderation answer is the entry without its contact: keep the one already shown.
+    keep: (updated, entry) => ({ ...updated, email: entry.email }),
   };
-
-  const load = async (from, append) => {
-    const query = new URLSearchParams({ from: String(from), limit: String(QUEUE_LIMIT) });
-    if (pendingOnly) query.set('status', 'pending');
-    const data = await api('GET', `${path}/queue?${query}`);
-    if (!append) clear(list);
-    for (const entry of data.entries) list.append(entryItem(entry));
-    summary.textContent = t(`${formatNumber(data.submitted)} participation(s) reçue(s) au total.`,
-      `${formatNumber(data.submitted)} entry(ies) received in all.`);
-    clear(more);
-    if (data.next_from) {
-      const next = h('button', { type: 'button', class: 'secondary', 'data-testid': 'entry-queue-more' },
-        t('Charger les suivantes', 'Load the next ones'));
-      next.addEventListener('click', () => busy(next, async () => {
-        const before = list.children.length;
-        await load(data.next_from, true);
-        const first = list.children[before];
-        (first ? first.querySelector('h3') : heading).focus();
-      }));
-      more.append(next);
-    }
-    updateEmpty();
-  };
-
-  const setFilter = async (pending) => {
-    pendingOnly = pending;
-    pendingButton.setAttribute('aria-pressed', String(pending));
-    allButton.setAttribute('aria-pressed', String(!pending));
-    try {
-      await load(1, false);
-      announce(t(`${list.children.length} participation(s) affichée(s)`, `${list.children.length} entry(ies) shown`));
-    } catch (error) {
-      announce(errorMessage(error));
-    }
-  };
-  pendingButton.addEventListener('click', () => setFilter(true));
-  allButton.addEventListener('click', () => setFilter(false));
-
-  const entryItem = (entry) => {
-    const itemAlert = h('div', { class: 'error-box', role: 'alert', hidden: true });
-    const titleId = `entry-${entry.seq}-title`;
-    const li = h('li', { class: 'moderation-item', 'data-testid': `entry-${entry.seq}`, 'data-seq': String(entry.seq),
-      'data-status': entry.status, 'aria-labelledby': titleId },
-    h('h3', { id: titleId, tabindex: '-1' }, t(`N° ${entry.seq} : `, `#${entry.seq}: `), h('span', { dir: 'auto' }, entry.title), ' ',
-      badge(STATUS[entry.status] ? STATUS[entry.status]() : entry.status, entry.status)),
-    h('p', { class: 'muted' }, t(`Catégorie : ${categoryName(entry.category)}`, `Category: ${categoryName(entry.category)}`),
-      ' · ', h('span', { dir: 'auto' }, entry.display_name), ' · ', licenceName(entry.licence),
-      ' · ', formatDateTime(entry.created_at)),
-    entry.text ? h('p', { class: 'moderation-text', dir: 'auto' }, entry.text) : null,
-    // The link is shown as text with a plain link beside it: staff check where it goes before following it.
-    entry.link ? h('p', null, t('Lien : ', 'Link: '), h('a', { href: entry.link, rel: 'noopener noreferrer nofollow', target: '_blank' },
-      entry.link, h('span', { class: 'visually-hidden' }, t(' (nouvel onglet)', ' (new tab)')))) : null,
-    h('p', { class: 'muted' }, t('Contact : ', 'Contact: '), entry.email || t('effacé', 'erased')),
-    entry.rejection_reason ? h('p', null, h('strong', null, t('Motif du rejet : ', 'Reason for rejection: ')),
-      h('span', { dir: 'auto' }, entry.rejection_reason)) : null,
-    itemAlert);
-    if (!canModerate) return li;
-
-    const decide = async (button, body) => {
-      itemAlert.hidden = true;
-      await busy(button, async () => {
-        const updated = await api('POST', `${path}/entries/${entry.seq}/moderation`, body);
-        const verb = updated.status === 'approved' ? t('approuvée', 'approved') : t('rejetée', 'rejected');
-        if (pendingOnly) {
-          const next = li.nextElementSibling || li.previousElementSibling;
-          li.remove();
-          updateEmpty();
-          (next ? next.querySelector('button[data-decision="approve"]') || next.querySelector('h3') : emptyNote).focus();
-          announce(t(`Participation n° ${entry.seq} ${verb}. ${list.children.length} en attente affichée(s).`,
-            `Entry #${entry.seq} ${verb}. ${list.children.length} pending shown.`));
-        } else {
-          // The moderation answer is the entry without its contact: keep the one already shown.
-          const replacement = entryItem({ ...updated, email: entry.email });
-          li.replaceWith(replacement);
-          replacement.querySelector('h3').focus();
-          announce(t(`Participation n° ${entry.seq} ${verb}.`, `Entry #${entry.seq} ${verb}.`));
-        }
-        // Approved entries feed the winners' choice and the results.
-        onDecision();
-      }, { onError: (error) => { itemAlert.textContent = errorMessage(error); itemAlert.hidden = false; } });
-    };
-
-    const buttons = h('div', { class: 'actions' });
-    if (entry.status !== 'approved') {
-      const approve = h('button', { type: 'button', class: 'primary', 'data-decision': 'approve',
-        'data-testid': `entry-approve-${entry.seq}`, 'aria-describedby': titleId }, t('Approuver', 'Approve'));
-      approve.addEventListener('click', () => decide(approve, { decision: 'approve' }));
-      buttons.append(approve);
-    }
-    if (entry.status !== 'rejected') {
-      const reject = h('button', { type: 'button', class: 'secondary', 'data-decision': 'reject',
-        'data-testid': `entry-reject-${entry.seq}`, 'aria-describedby': titleId },
-      entry.status === 'approved' ? t('Retirer (rejeter)', 'Withdraw (reject)') : t('Rejeter', 'Reject'));
-      reject.addEventListener('click', async () => {
-        const reason = h('textarea', { name: 'reason', rows: '3', maxlength: '500', 'data-testid': 'reject-reason' });
-        const data = await openDialog({
-          title: t(`Rejeter la participation n° ${entry.seq}`, `Reject entry #${entry.seq}`),
-          content: field(t('Motif (facultatif, visible de l’équipe seulement)', 'Reason (optional, seen by staff only)'), reason),
-          submitLabel: t('Rejeter', 'Reject'),
-          form: true,
-          danger: true,
-          testid: 'reject-dialog',
-        });
-        if (!data) return;
-        const text = String(data.get('reason') || '').trim();
-        await decide(reject, text ? { decision: 'reject', reason: text } : { decision: 'reject' });
-      });
-      buttons.append(reject);
-    }
-    li.append(buttons);
-    return li;
-  };
-
-  try {
-    await load(1, false);
-  } catch (error) {
-    clear(area);
-    area.append(h('h2', { id: 'entries-title' }, t('Participations à modérer', 'Entries to moderate')), errorBox(error));
-  }
 }
 
 /** Results per category (winners; vote counts once voting is over) and the winners' forms. */

@@ -8,23 +8,14 @@
 import { api } from '../api.js';
 import { t, formatDateTime, formatNumber } from '../i18n.js';
 import {
-  h, field, showErrors, announce, openDialog, clearErrors, clear, pageHeader, loading, errorBox,
-  errorMessage, empty, badge, busy, append
+  h, field, showErrors, announce, clearErrors, clear, pageHeader, loading, errorBox, errorMessage, empty, badge, busy, append
 } from '../ui.js';
-
-const STATUS = {
-  pending: () => t('En attente', 'Pending'),
-  approved: () => t('Approuvée', 'Approved'),
-  rejected: () => t('Rejetée', 'Rejected'),
-};
+import { drawModerationQueue, statusBadge } from '../moderation-queue.js';
 
 const FIELDS = {
   title: () => t('Titre de l’œuvre', 'Title of the work'),
   author: () => t('Auteur ou autrice', 'Author'),
 };
-
-/** Answers read per queue page (the API allows 100). */
-const QUEUE_LIMIT = 50;
 
 export async function render(main, params, ctx) {
   if (params.id) return renderDetail(main, params.id, ctx);
@@ -156,159 +147,41 @@ async function renderDetail(main, id, ctx) {
   drawHeader();
   // A decision changes what patrons see: the published list is drawn again after each one.
   const redrawPublished = () => drawPublished(publishedArea, path);
-  await Promise.all([drawQueue(queueArea, path, ctx, redrawPublished), redrawPublished()]);
+  await Promise.all([drawModerationQueue(queueArea, path, ctx, ANSWERS, redrawPublished), redrawPublished()]);
 }
 
-/**
- * The moderation queue: answers in the order they came, pending ones only by default.
- * Approve and reject act at once; rejecting asks for an optional reason (staff only).
- */
-async function drawQueue(area, path, ctx, onDecided = () => {}) {
-  const canModerate = ctx.can('moderate');
-  let pendingOnly = true;
-  const heading = h('h2', { id: 'queue-title', tabindex: '-1' }, t('Réponses à modérer', 'Answers to moderate'));
-  const pendingButton = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'true', 'data-testid': 'queue-filter-pending' },
-    t('En attente', 'Pending'));
-  const allButton = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'false', 'data-testid': 'queue-filter-all' },
-    t('Toutes', 'All'));
-  const summary = h('p', { class: 'muted', 'data-testid': 'queue-summary' });
-  const list = h('ol', { class: 'moderation-list', 'data-testid': 'answer-queue', 'aria-labelledby': 'queue-title' });
-  const emptyNote = h('p', { class: 'empty', hidden: true, tabindex: '-1' });
-  const more = h('div', { class: 'actions' });
-  area.append(heading, h('div', { class: 'segmented', role: 'group', 'aria-label': t('Filtrer les réponses', 'Filter answers') },
-    pendingButton, allButton), summary, list, emptyNote, more);
-
-  const updateEmpty = () => {
-    const none = list.children.length === 0;
-    emptyNote.hidden = !none;
-    emptyNote.textContent = pendingOnly ? t('Aucune réponse en attente.', 'No answer waiting.') : t('Aucune réponse reçue.', 'No answer received.');
-  };
-
-  const load = async (from, append) => {
-    const query = new URLSearchParams({ from: String(from), limit: String(QUEUE_LIMIT) });
-    if (pendingOnly) query.set('status', 'pending');
-    const data = await api('GET', `${path}/queue?${query}`);
-    if (!append) clear(list);
-    for (const answer of data.answers) list.append(answerItem(answer));
-    summary.textContent = t(`${formatNumber(data.submitted)} réponse(s) reçue(s) au total.`,
-      `${formatNumber(data.submitted)} answer(s) received in all.`);
-    clear(more);
-    if (data.next_from) {
-      // The queue reads a range of answer numbers; pending ones may be sparse in it, so the
-      // next range may hold more even when this one showed few.
-      const next = h('button', { type: 'button', class: 'secondary', 'data-testid': 'queue-more' },
-        t('Charger les suivantes', 'Load the next ones'));
-      next.addEventListener('click', () => busy(next, async () => {
-        const before = list.children.length;
-        await load(data.next_from, true);
-        const first = list.children[before];
-        if (first) first.querySelector('h3').focus();
-        else heading.focus();
-      }));
-      more.append(next);
-    }
-    updateEmpty();
-  };
-
-  const setFilter = async (pending) => {
-    pendingOnly = pending;
-    pendingButton.setAttribute('aria-pressed', String(pending));
-    allButton.setAttribute('aria-pressed', String(!pending));
-    try {
-      await load(1, false);
-      announce(pending ? t(`${list.children.length} réponse(s) en attente affichée(s)`, `${list.children.length} pending answer(s) shown`)
-        : t(`${list.children.length} réponse(s) affichée(s)`, `${list.children.length} answer(s) shown`));
-    } catch (error) {
-      announce(errorMessage(error));
-    }
-  };
-  pendingButton.addEventListener('click', () => setFilter(true));
-  allButton.addEventListener('click', () => setFilter(false));
-
-  /** One answer with its decision buttons. */
-  const answerItem = (answer) => {
-    const itemAlert = h('div', { class: 'error-box', role: 'alert', hidden: true });
-    const titleId = `answer-${answer.seq}-title`;
+/** The answers' moderation queue (`moderation-queue.js`), answers shown with their work. */
+const ANSWERS = {
+  itemsKey: 'answers',
+  segment: 'answers',
+  testid: 'answer',
+  headingId: 'queue-title',
+  heading: ['Réponses à modérer', 'Answers to moderate'],
+  filterLabel: ['Filtrer les réponses', 'Filter answers'],
+  none: ['Aucune réponse en attente.', 'No answer waiting.'],
+  noneReceived: ['Aucune réponse reçue.', 'No answer received.'],
+  received: (n) => [`${n} réponse(s) reçue(s) au total.`, `${n} answer(s) received in all.`],
+  shown: (n, pending) => (pending ? [`${n} réponse(s) en attente affichée(s)`, `${n} pending answer(s) shown`]
+    : [`${n} réponse(s) affichée(s)`, `${n} answer(s) shown`]),
+  named: (seq) => [`Réponse n° ${seq}`, `Answer #${seq}`],
+  testids: { pending: 'queue-filter-pending', all: 'queue-filter-all', list: 'answer-queue', more: 'queue-more', summary: 'queue-summary' },
+  item: (answer) => {
     const work = [answer.title ? h('cite', { dir: 'auto' }, answer.title) : null,
       answer.author ? h('span', { dir: 'auto' }, ` — ${answer.author}`) : null].filter(Boolean);
-    const li = h('li', { class: 'moderation-item', 'data-testid': `answer-${answer.seq}`, 'data-seq': String(answer.seq),
-      'data-status': answer.status, 'aria-labelledby': titleId },
-    h('h3', { id: titleId, tabindex: '-1' }, t(`Réponse n° ${answer.seq}`, `Answer #${answer.seq}`), ' ',
-      badge(STATUS[answer.status] ? STATUS[answer.status]() : answer.status, answer.status)),
-    work.length ? h('p', { class: 'work' }, work) : null,
-    // dir="auto": patrons may write in any script.
-    h('p', { class: 'moderation-text', dir: 'auto', 'data-testid': `answer-text-${answer.seq}` }, answer.text),
-    h('p', { class: 'muted' },
-      answer.pseudonym ? h('span', { dir: 'auto' }, answer.pseudonym) : t('Anonyme', 'Anonymous'),
-      ', ', formatDateTime(answer.created_at),
-      answer.moderated_at ? t(` · modérée le ${formatDateTime(answer.moderated_at)}`, ` · moderated on ${formatDateTime(answer.moderated_at)}`) : ''),
-    answer.rejection_reason ? h('p', null, h('strong', null, t('Motif du rejet : ', 'Reason for rejection: ')),
-      h('span', { dir: 'auto' }, answer.rejection_reason)) : null,
-    itemAlert);
-    if (!canModerate) return li;
-
-    const decide = async (button, body) => {
-      itemAlert.hidden = true;
-      await busy(button, async () => {
-        const updated = await api('POST', `${path}/answers/${answer.seq}/moderation`, body);
-        const verb = updated.status === 'approved' ? t('approuvée', 'approved') : t('rejetée', 'rejected');
-        onDecided();
-        if (pendingOnly) {
-          // Out of the pending list; focus moves to the next answer to keep the pace.
-          const next = li.nextElementSibling || li.previousElementSibling;
-          li.remove();
-          updateEmpty();
-          const target = next ? next.querySelector('button[data-decision="approve"]') || next.querySelector('h3') : emptyNote;
-          target.focus();
-          announce(t(`Réponse n° ${answer.seq} ${verb}. ${list.children.length} en attente affichée(s).`,
-            `Answer #${answer.seq} ${verb}. ${list.children.length} pending shown.`));
-        } else {
-          const replacement = answerItem(updated);
-          li.replaceWith(replacement);
-          replacement.querySelector('h3').focus();
-          announce(t(`Réponse n° ${answer.seq} ${verb}.`, `Answer #${answer.seq} ${verb}.`));
-        }
-      }, { onError: (error) => { itemAlert.textContent = errorMessage(error); itemAlert.hidden = false; } });
+    return {
+      title: [t(`Réponse n° ${answer.seq}`, `Answer #${answer.seq}`), ' ', statusBadge(answer.status)],
+      body: [
+        work.length ? h('p', { class: 'work' }, work) : null,
+        // dir="auto": patrons may write in any script.
+        h('p', { class: 'moderation-text', dir: 'auto', 'data-testid': `answer-text-${answer.seq}` }, answer.text),
+        h('p', { class: 'muted' },
+          answer.pseudonym ? h('span', { dir: 'auto' }, answer.pseudonym) : t('Anonyme', 'Anonymous'),
+          ', ', formatDateTime(answer.created_at),
+          answer.moderated_at ? t(` · modérée le ${formatDateTime(answer.moderated_at)}`, ` · moderated on ${formatDateTime(answer.moderated_at)}`) : ''),
+      ],
     };
-
-    const buttons = h('div', { class: 'actions' });
-    if (answer.status !== 'approved') {
-      const approve = h('button', { type: 'button', class: 'primary', 'data-decision': 'approve',
-        'data-testid': `answer-approve-${answer.seq}`, 'aria-describedby': titleId }, t('Approuver', 'Approve'));
-      approve.addEventListener('click', () => decide(approve, { decision: 'approve' }));
-      buttons.append(approve);
-    }
-    if (answer.status !== 'rejected') {
-      const reject = h('button', { type: 'button', class: 'secondary', 'data-decision': 'reject',
-        'data-testid': `answer-reject-${answer.seq}`, 'aria-describedby': titleId },
-      answer.status === 'approved' ? t('Retirer (rejeter)', 'Withdraw (reject)') : t('Rejeter', 'Reject'));
-      reject.addEventListener('click', async () => {
-        const reason = h('textarea', { name: 'reason', rows: '3', maxlength: '500', 'data-testid': 'reject-reason' });
-        const data = await openDialog({
-          title: t(`Rejeter la réponse n° ${answer.seq}`, `Reject answer #${answer.seq}`),
-          content: field(t('Motif (facultatif, visible de l’équipe seulement)', 'Reason (optional, seen by staff only)'), reason),
-          submitLabel: t('Rejeter', 'Reject'),
-          form: true,
-          danger: true,
-          testid: 'reject-dialog',
-        });
-        if (!data) return;
-        const text = String(data.get('reason') || '').trim();
-        await decide(reject, text ? { decision: 'reject', reason: text } : { decision: 'reject' });
-      });
-      buttons.append(reject);
-    }
-    li.append(buttons);
-    return li;
-  };
-
-  try {
-    await load(1, false);
-  } catch (error) {
-    clear(area);
-    area.append(h('h2', { id: 'queue-title' }, t('Réponses à modérer', 'Answers to moderate')), errorBox(error));
-  }
-}
+  },
+};
 
 /** The published answers, most liked first: what patrons see. */
 async function drawPublished(area, path) {

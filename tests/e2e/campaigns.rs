@@ -4,12 +4,11 @@
 //! JSON-LD, ETag, embeddable); posts of a campaign go out with its hashtags, are listed on its
 //! staff page with their platform links and counted in its engagement (JSON and SVG chart).
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use reqwest::blocking::Response;
 use serde_json::{Value, json};
 use tests::TestApp;
 use tests::fakes::{FakeMastodon, hmac_sha256};
+use tests::time::utc_day;
 
 const MASTODON_SECRET: &str = "mastodon-webhook-secret-for-campaigns";
 const MASTODON_TOKEN: &str = "mastodon-access-token-campaigns-42";
@@ -21,27 +20,6 @@ fn app() -> TestApp {
 fn answer(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();
     (status, response.json().unwrap_or(Value::Null))
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-/// `YYYY-MM-DD` in UTC, `days` from today (civil-from-days, Howard Hinnant's algorithm).
-fn utc_day(days: i64) -> String {
-    let z = unix_now().div_euclid(86_400) + days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 fn campaign_body(name: &str, slug: &str, tags: &[&str]) -> Value {

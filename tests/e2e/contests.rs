@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use tests::{TEST_ADMIN_TOKEN, TestApp, workspace_root};
+use tests::{TEST_ADMIN_TOKEN, TestApp, time, workspace_root};
 
 fn app() -> TestApp {
     app_with(&[])
@@ -29,29 +29,9 @@ fn app_with(extra: &[(&str, &str)]) -> TestApp {
     TestApp::spawn_manifest(&workspace_root().join("spin.toml"), variables)
 }
 
+/// RFC 3339 in UTC, `secs` from now.
 fn rfc3339_in(secs: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let t = now + secs;
-    // Days since the epoch to a civil date (Howard Hinnant's algorithm).
-    let (days, rem) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    time::rfc3339(time::unix_now() + secs)
 }
 
 fn new_contest(app: &TestApp) -> String {

@@ -3,13 +3,12 @@
 //! handshake, and the campaign hashtags followed by the tick on the fake Mastodon and
 //! Bluesky, into the campaign's moderation queue and, approved, onto its public wall.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use reqwest::blocking::Response;
 use serde_json::{Value, json};
 use tests::TestApp;
 use tests::fakes::tags::{bluesky_post, mastodon_status};
 use tests::fakes::{FakeBluesky, FakeMastodon, base64_encode, hmac_sha256};
+use tests::time::{unix_now, utc_day};
 
 const META_SECRET: &str = "meta-app-secret-0123456789abcdef";
 const META_VERIFY: &str = "meta-verify-token-kiosque";
@@ -33,27 +32,6 @@ fn app() -> TestApp {
         ("inbound_webhook_secret", &standard),
         ("scheduler_tick_token", TICK_TOKEN),
     ])
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-/// `YYYY-MM-DD` in UTC, `days` from today (civil-from-days, Howard Hinnant's algorithm).
-fn utc_day(days: i64) -> String {
-    let z = unix_now().div_euclid(86_400) + days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -6,11 +6,12 @@
 //! The tick reads the real clock, so the on-time tests schedule a post for the next minute
 //! (in zone `UTC`) and wait for it: tens of seconds each, spent in parallel by the tests.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use tests::TestApp;
 use tests::fakes::{Failure, FakeBluesky, FakeMastodon, FakeReceiver};
+use tests::time;
 
 const TICK_TOKEN: &str = "tick-token-for-the-cron-0123456789";
 const MASTODON_TOKEN: &str = "mastodon-secret-access-token-42";
@@ -58,30 +59,11 @@ fn setup(extra: &[(&str, &str)]) -> Setup {
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    time::unix_now() as u64
 }
 
-/// `YYYY-MM-DDTHH:MM` in UTC for a unix time (civil-from-days, Howard Hinnant's algorithm).
 fn utc_local(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60
-    )
+    time::utc_minute(secs as i64)
 }
 
 /// The next whole minute at least 5 seconds away (unix seconds).
@@ -271,21 +253,8 @@ fn a_lost_answer_is_retried_with_backoff_and_published_once() {
     no_problems(&s);
 }
 
-/// `2026-11-29T18:00:00Z` -> unix seconds (UTC only, as the API writes timestamps).
 fn parse_utc(text: &str) -> u64 {
-    let (date, time) = text.trim_end_matches('Z').split_once('T').unwrap();
-    let mut d = date.split('-').map(|p| p.parse::<i64>().unwrap());
-    let (y, m, day) = (d.next().unwrap(), d.next().unwrap(), d.next().unwrap());
-    let mut t = time.split(':').map(|p| p.parse::<u64>().unwrap());
-    let (h, min, sec) = (t.next().unwrap(), t.next().unwrap(), t.next().unwrap());
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    days as u64 * 86_400 + h * 3600 + min * 60 + sec
+    time::parse_rfc3339(text) as u64
 }
 
 #[test]

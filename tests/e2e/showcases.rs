@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use reqwest::blocking::Response;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{Value, json};
-use tests::{TEST_ADMIN_TOKEN, TestApp, workspace_root};
+use tests::{TEST_ADMIN_TOKEN, TestApp, time, workspace_root};
 
 fn created(response: Response) -> Value {
     let status = response.status();
@@ -428,28 +428,7 @@ fn texts_of<'a>(xml: &'a str, tag: &str) -> Vec<&'a str> {
 
 /// RFC 3339 in UTC, `hours` from now.
 fn in_hours(hours: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let t = now + hours * 3600;
-    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    // Civil date from days since the epoch (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    time::rfc3339(time::unix_now() + hours * 3600)
 }
 
 #[test]

@@ -7,6 +7,7 @@
 
 pub mod browser;
 pub mod fakes;
+pub mod time;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

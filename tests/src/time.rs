@@ -1,0 +1,53 @@
+//! Wall-clock dates for tests that schedule things relative to now, in the formats the APIs
+//! take: one place for the calendar arithmetic (chrono's), instead of a copy per test file.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use chrono::{DateTime, Utc};
+
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_secs() as i64
+}
+
+fn utc(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).expect("a representable instant")
+}
+
+/// `YYYY-MM-DD` in UTC, `days` from today.
+pub fn utc_day(days: i64) -> String {
+    utc(unix_now() + days * 86_400)
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// `YYYY-MM-DDTHH:MM` in UTC: a wall-clock time in the `UTC` zone, as schedules take it.
+pub fn utc_minute(secs: i64) -> String {
+    utc(secs).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// RFC 3339 in UTC (`YYYY-MM-DDTHH:MM:SSZ`).
+pub fn rfc3339(secs: i64) -> String {
+    utc(secs).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Seconds since the epoch of an RFC 3339 instant.
+pub fn parse_rfc3339(text: &str) -> i64 {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("{text} is not RFC 3339: {e}"))
+        .timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_and_parses_back() {
+        assert_eq!(rfc3339(1_796_000_000), "2026-11-30T00:53:20Z");
+        assert_eq!(utc_minute(1_796_000_000), "2026-11-30T00:53");
+        assert_eq!(parse_rfc3339("2026-11-30T00:53:20Z"), 1_796_000_000);
+    }
+}

@@ -220,6 +220,8 @@ fn a_post_composed_from_the_calendar_is_approved_by_another_user_and_moved() {
 
     // The calendar shows it; the keyboard's "move" reschedules it (drag has the same end).
     browser.goto(&app.url("/admin/#/calendar"));
+    // The days are drawn once the month's posts have arrived: look for the chip only then.
+    browser.find("[data-testid=calendar-day]");
     if browser
         .find_all(&format!(
             "[data-testid=post-chip][data-post-id='{post_id}']"
@@ -254,6 +256,8 @@ fn a_post_composed_from_the_calendar_is_approved_by_another_user_and_moved() {
 
     // Dragging the chip onto another day moves it there, keeping its time.
     browser.goto(&app.url("/admin/#/calendar"));
+    // The days are drawn once the month's posts have arrived: look for the chip only then.
+    browser.find("[data-testid=calendar-day]");
     if browser
         .find_all(&format!(
             "[data-testid=post-chip][data-post-id='{post_id}']"

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use tests::{TEST_ADMIN_TOKEN, TestApp, time, workspace_root};
+use tests::{TEST_ADMIN_TOKEN, TestApp, time};
 
 fn app() -> TestApp {
     app_with(&[])
@@ -26,7 +26,7 @@ fn app_with(extra: &[(&str, &str)]) -> TestApp {
     for (k, v) in extra {
         variables.insert(k.to_string(), v.to_string());
     }
-    TestApp::spawn_manifest(&workspace_root().join("spin.toml"), variables)
+    TestApp::spawn_with_variables(variables)
 }
 
 /// RFC 3339 in UTC, `secs` from now.
@@ -231,7 +231,7 @@ fn contests_need_the_contact_hash_key() {
         return;
     }
     let variables = BTreeMap::from([("admin_token".to_string(), TEST_ADMIN_TOKEN.to_string())]);
-    let app = TestApp::spawn_manifest(&workspace_root().join("spin.toml"), variables);
+    let app = TestApp::spawn_with_variables(variables);
     let response = app.post_json_as_admin(
         "/api/contests",
         &json!({

@@ -9,6 +9,7 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 
 use dev_host::{App, DevHostConfig};
+use tests::redis::RedisServer;
 use tests::{TestApp, workspace_root};
 
 fn probe_manifest() -> PathBuf {
@@ -485,4 +486,94 @@ fn a_port_in_use_is_a_clear_error() {
         format!("{error:#}")
             .starts_with(&format!("cannot listen on {}", taken.local_addr().unwrap()))
     );
+}
+
+/// The probe on a Redis store, through a runtime config as `spin up --runtime-config-file`.
+fn probe_on_redis(redis: &RedisServer, folder: &std::path::Path) -> TestApp {
+    let variables = BTreeMap::from([
+        ("probe_secret".to_string(), "chut".to_string()),
+        (
+            "redis_upstream".to_string(),
+            format!("127.0.0.1:{}", redis.port),
+        ),
+    ]);
+    TestApp::spawn_manifest_with_runtime_config(
+        &probe_manifest(),
+        variables,
+        Some(redis.runtime_config(folder)),
+    )
+}
+
+#[test]
+fn the_redis_store_behaves_as_spins_redis_store_faults_included() {
+    let redis = RedisServer::start();
+    let folder = tempfile::tempdir().unwrap();
+    let app = probe_on_redis(&redis, folder.path());
+
+    // Plain operations are plain Redis commands on unprefixed keys.
+    app.post_raw("/kv?do=kv-set&key=titre", "text/plain", "Les Misérables");
+    assert_eq!(redis.get("titre").as_deref(), Some("Les Misérables"));
+    assert_eq!(
+        body(app.get("/kv?do=kv-get&key=titre")),
+        (200, "Les Misérables".into())
+    );
+
+    // Counters are INCRBY: decimal text, not Spin's SQLite encoding.
+    for _ in 0..3 {
+        app.post_raw("/kv?do=incr&key=votes&delta=2", "text/plain", "");
+    }
+    assert_eq!(redis.get("votes").as_deref(), Some("6"));
+    // INCRBY on text is Redis's error for the guest, not a trap as on SQLite.
+    let (status, text) = body(app.post_raw("/kv?do=incr&key=titre&delta=1", "text/plain", ""));
+    assert_eq!(status, 500);
+    assert!(text.contains("not an integer"), "{text}");
+
+    // get-many is sent as KEYS: an error for two keys, a trap of the request for one key.
+    let (status, text) = body(app.get("/kv?do=many&keys=titre,votes"));
+    assert_eq!(status, 500);
+    assert!(text.contains("wrong number of arguments"), "{text}");
+    let (status, _) = body(app.get("/kv?do=many&keys=titre"));
+    assert_eq!(status, 500);
+    // The trap took only that request.
+    assert_eq!(body(app.get("/kv?do=kv-get&key=votes")), (200, "6".into()));
+
+    // Every swap is reported failed (Redis refuses `UNWATCH key`), yet it wrote...
+    assert_eq!(
+        body(app.post_raw("/kv?do=cas&key=k&new=a", "text/plain", "")),
+        (409, "cas failed".into())
+    );
+    assert_eq!(redis.get("k").as_deref(), Some("a"));
+    // ...unless someone changed the key after `current`: then it did not write.
+    let (status, _) = body(app.post_raw("/kv?do=cas-race&key=k&new=c", "text/plain", ""));
+    assert_eq!(status, 409);
+    assert_eq!(redis.get("k").as_deref(), Some("changed"));
+
+    // Outbound Redis reaches the allowed address only.
+    assert_eq!(
+        body(app.get(&format!("/r?do=redis-ping&url={}", redis.url()))),
+        (200, "[RedisResult::Status(\"PONG\")]".into())
+    );
+    let (status, text) = body(app.get("/r?do=redis-ping&url=redis://127.0.0.1:6"));
+    assert_eq!(status, 502);
+    assert!(text.contains("InvalidAddress"), "{text}");
+}
+
+#[test]
+fn a_runtime_config_the_dev_host_cannot_honour_refuses_to_start() {
+    let folder = tempfile::tempdir().unwrap();
+    let runtime_config = folder.path().join("runtime-config.toml");
+    std::fs::write(
+        &runtime_config,
+        "[key_value_store.default]\ntype = \"aws_dynamo\"\nregion = \"eu-west-3\"\ntable = \"kiosque\"\n",
+    )
+    .unwrap();
+    let mut config = DevHostConfig::new(probe_manifest());
+    config.data_dir = Some(folder.path().join("data"));
+    config.runtime_config_file = Some(runtime_config);
+    config.variables = BTreeMap::from([("probe_secret".to_string(), "chut".to_string())]);
+    let error = format!(
+        "{:#}",
+        App::load(&config).err().expect("start-up must fail")
+    );
+    assert!(error.contains("aws_dynamo"), "{error}");
 }

@@ -6,6 +6,7 @@
 
 mod campaigns;
 mod channels;
+mod cluster;
 mod console;
 mod contests;
 mod host;

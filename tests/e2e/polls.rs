@@ -4,7 +4,7 @@
 use reqwest::blocking::Response;
 use reqwest::header::{CONTENT_TYPE, COOKIE, ORIGIN, SET_COOKIE};
 use serde_json::{Value, json};
-use tests::{TEST_ADMIN_TOKEN, TestApp, cookie_from, workspace_root};
+use tests::{TEST_ADMIN_TOKEN, TestApp, cookie_from};
 
 fn new_poll(app: &TestApp, question: &str, options: &[&str]) -> Value {
     let response = app.post_json_as_admin(
@@ -604,7 +604,7 @@ fn app_with(variables: &[(&str, &str)]) -> TestApp {
     for (name, value) in variables {
         all.insert(name.to_string(), value.to_string());
     }
-    TestApp::spawn_manifest(&workspace_root().join("spin.toml"), all)
+    TestApp::spawn_with_variables(all)
 }
 
 fn create(app: &TestApp, body: Value) -> Value {

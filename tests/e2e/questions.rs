@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use tests::{TEST_ADMIN_TOKEN, TestApp, workspace_root};
+use tests::{TEST_ADMIN_TOKEN, TestApp};
 
 /// The real app with the submissions rate limit set to `limit`.
 fn app_with_limit(limit: &str) -> TestApp {
@@ -15,7 +15,7 @@ fn app_with_limit(limit: &str) -> TestApp {
         ("admin_token".to_string(), TEST_ADMIN_TOKEN.to_string()),
         ("rate_limit_submissions".to_string(), limit.to_string()),
     ]);
-    TestApp::spawn_manifest(&workspace_root().join("spin.toml"), variables)
+    TestApp::spawn_with_variables(variables)
 }
 
 fn new_question(app: &TestApp) -> String {
@@ -167,7 +167,7 @@ fn likes_are_rate_limited_per_address() {
         ("rate_limit_submissions".to_string(), "0/0".to_string()),
         ("rate_limit_votes".to_string(), "1/600".to_string()),
     ]);
-    let app = TestApp::spawn_manifest(&workspace_root().join("spin.toml"), variables);
+    let app = TestApp::spawn_with_variables(variables);
     let id = new_question(&app);
     // No cookie: each request is a new visitor, the address limit still holds.
     let first = app.post_json(&format!("/api/questions/{id}/answers/1/likes"), &json!({}));

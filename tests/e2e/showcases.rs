@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use reqwest::blocking::Response;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{Value, json};
-use tests::{TEST_ADMIN_TOKEN, TestApp, time, workspace_root};
+use tests::{TEST_ADMIN_TOKEN, TestApp, time};
 
 fn created(response: Response) -> Value {
     let status = response.status();
@@ -671,7 +671,7 @@ fn books_link_to_the_catalogue_through_the_template() {
             "https://catalogue.example/recherche?isbn={isbn}".to_string(),
         ),
     ]);
-    let app = TestApp::spawn_manifest(&workspace_root().join("spin.toml"), variables);
+    let app = TestApp::spawn_with_variables(variables);
     let books = created(app.post_json_as_admin(
         "/api/showcases",
         &json!({"kind": "book_extracts", "title": "Polars",

@@ -4,15 +4,23 @@
 //!
 //! Set `KIOSQUE_BASE_URL` (and `KIOSQUE_ADMIN_TOKEN`) to run the same suite
 //! against an instance that is already running, such as `spin up`.
+//!
+//! Set `KIOSQUE_E2E_STORE=redis` to run the application tests as a multi-node
+//! deployment does: two dev-host processes sharing one Redis (Spin's Redis
+//! store through a runtime config), each new connection handed to the next
+//! instance (`cluster`).
 
 pub mod browser;
+pub mod cluster;
 pub mod fakes;
+pub mod redis;
 pub mod time;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use cluster::Cluster;
 use dev_host::{BackgroundHost, DevHostConfig};
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
@@ -56,8 +64,19 @@ pub struct TestApp {
     pub client: Client,
     manifest: PathBuf,
     variables: BTreeMap<String, String>,
+    runtime_config: Option<PathBuf>,
     host: Option<BackgroundHost>,
     data_dir: Option<tempfile::TempDir>,
+    /// Set when the app runs as two instances on Redis (`KIOSQUE_E2E_STORE=redis`).
+    pub cluster: Option<Cluster>,
+}
+
+/// How many instances share the store when the suite runs on Redis.
+pub const CLUSTER_INSTANCES: usize = 2;
+
+/// Whether the application tests run on Redis with several instances.
+pub fn on_redis_cluster() -> bool {
+    std::env::var("KIOSQUE_E2E_STORE").is_ok_and(|store| store == "redis")
 }
 
 impl TestApp {
@@ -70,12 +89,51 @@ impl TestApp {
                 client: client(),
                 manifest: PathBuf::new(),
                 variables: BTreeMap::new(),
+                runtime_config: None,
                 host: None,
                 data_dir: None,
+                cluster: None,
             };
         }
         let variables = BTreeMap::from([("admin_token".to_string(), TEST_ADMIN_TOKEN.to_string())]);
-        Self::spawn_manifest(&workspace_root().join("spin.toml"), variables)
+        Self::spawn_with_variables(variables)
+    }
+
+    /// The real application with these variables: in-process on SQLite, or as a cluster on
+    /// Redis when `KIOSQUE_E2E_STORE=redis`.
+    pub fn spawn_with_variables(variables: BTreeMap<String, String>) -> Self {
+        let manifest = workspace_root().join("spin.toml");
+        if on_redis_cluster() {
+            Self::spawn_cluster(&manifest, variables, CLUSTER_INSTANCES)
+        } else {
+            Self::spawn_manifest(&manifest, variables)
+        }
+    }
+
+    /// `count` instance processes of `manifest` on one fresh Redis, behind one address.
+    pub fn spawn_cluster(
+        manifest: &Path,
+        variables: BTreeMap<String, String>,
+        count: usize,
+    ) -> Self {
+        build_once(manifest);
+        let cluster = Cluster::start(manifest, variables.clone(), count);
+        Self {
+            base_url: format!("http://{}", cluster.proxy_addr),
+            admin_token: variables.get("admin_token").cloned().unwrap_or_default(),
+            // A new connection per request, so that requests alternate between instances.
+            client: Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .pool_max_idle_per_host(0)
+                .build()
+                .expect("HTTP client"),
+            manifest: manifest.to_path_buf(),
+            variables,
+            runtime_config: None,
+            host: None,
+            data_dir: None,
+            cluster: Some(cluster),
+        }
     }
 
     /// The real application, in-process, allowed to call the loopback fakes
@@ -83,50 +141,53 @@ impl TestApp {
     /// are `http://127.0.0.1:*`, `credentials_key` is [`TEST_CREDENTIALS_KEY`]. `extra`
     /// adds or overrides variables.
     pub fn spawn_with_fakes(extra: &[(&str, &str)]) -> Self {
-        let mut variables = BTreeMap::from([
-            ("admin_token".to_string(), TEST_ADMIN_TOKEN.to_string()),
-            (
-                "credentials_key".to_string(),
-                TEST_CREDENTIALS_KEY.to_string(),
-            ),
-        ]);
-        for host in [
-            "mastodon_host",
-            "bluesky_host",
-            "webhook_host",
-            "image_host",
-        ] {
-            variables.insert(host.to_string(), "http://127.0.0.1:*".to_string());
-        }
-        for (name, value) in extra {
-            variables.insert((*name).to_string(), (*value).to_string());
-        }
-        Self::spawn_manifest(&workspace_root().join("spin.toml"), variables)
+        Self::spawn_with_variables(fakes_variables(extra))
     }
 
-    /// Any manifest, always in-process.
+    /// Any manifest, always in-process, on the dev host's SQLite store.
     pub fn spawn_manifest(manifest: &Path, variables: BTreeMap<String, String>) -> Self {
+        Self::spawn_manifest_with_runtime_config(manifest, variables, None)
+    }
+
+    /// Any manifest, in-process, with a Spin runtime config file (`--runtime-config-file`).
+    pub fn spawn_manifest_with_runtime_config(
+        manifest: &Path,
+        variables: BTreeMap<String, String>,
+        runtime_config: Option<PathBuf>,
+    ) -> Self {
         build_once(manifest);
         let data_dir = tempfile::tempdir().expect("temporary data folder");
-        let host = start_host(manifest, data_dir.path(), &variables);
+        let host = start_host(
+            manifest,
+            data_dir.path(),
+            &variables,
+            runtime_config.as_deref(),
+        );
         Self {
             base_url: format!("http://{}", host.addr),
             admin_token: variables.get("admin_token").cloned().unwrap_or_default(),
             client: client(),
             manifest: manifest.to_path_buf(),
             variables,
+            runtime_config,
             host: Some(host),
             data_dir: Some(data_dir),
+            cluster: None,
         }
     }
 
     pub fn is_external(&self) -> bool {
-        self.host.is_none()
+        self.host.is_none() && self.cluster.is_none()
     }
 
     /// Stops the host and starts a new one on the same data folder (the
-    /// port may change). `false` for an external instance.
+    /// port may change); a cluster restarts every instance on the same Redis.
+    /// `false` for an external instance.
     pub fn restart(&mut self) -> bool {
+        if let Some(cluster) = self.cluster.as_mut() {
+            cluster.restart();
+            return true;
+        }
         let Some(host) = self.host.take() else {
             return false;
         };
@@ -135,7 +196,12 @@ impl TestApp {
             .data_dir
             .as_ref()
             .expect("in-process app has a data folder");
-        let host = start_host(&self.manifest, data_dir.path(), &self.variables);
+        let host = start_host(
+            &self.manifest,
+            data_dir.path(),
+            &self.variables,
+            self.runtime_config.as_deref(),
+        );
         self.base_url = format!("http://{}", host.addr);
         self.host = Some(host);
         true
@@ -260,6 +326,30 @@ impl TestApp {
     }
 }
 
+/// The variables of [`TestApp::spawn_with_fakes`]: the admin token, [`TEST_CREDENTIALS_KEY`],
+/// every platform host on loopback, then `extra`.
+pub fn fakes_variables(extra: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let mut variables = BTreeMap::from([
+        ("admin_token".to_string(), TEST_ADMIN_TOKEN.to_string()),
+        (
+            "credentials_key".to_string(),
+            TEST_CREDENTIALS_KEY.to_string(),
+        ),
+    ]);
+    for host in [
+        "mastodon_host",
+        "bluesky_host",
+        "webhook_host",
+        "image_host",
+    ] {
+        variables.insert(host.to_string(), "http://127.0.0.1:*".to_string());
+    }
+    for (name, value) in extra {
+        variables.insert((*name).to_string(), (*value).to_string());
+    }
+    variables
+}
+
 /// A signed-in console browser: its session cookie and CSRF token.
 pub struct StaffBrowser {
     pub cookie: String,
@@ -333,8 +423,10 @@ fn start_host(
     manifest: &Path,
     data_dir: &Path,
     variables: &BTreeMap<String, String>,
+    runtime_config: Option<&Path>,
 ) -> BackgroundHost {
     let mut config = DevHostConfig::new(manifest);
+    config.runtime_config_file = runtime_config.map(Path::to_path_buf);
     config.data_dir = Some(data_dir.to_path_buf());
     config.listen = "127.0.0.1:0".parse().expect("address");
     config.variables = variables.clone();

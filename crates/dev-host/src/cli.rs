@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! dev-host [--from spin.toml] [--listen 127.0.0.1:3000] [--data-dir .spin]
-//!          [--variable name=value]... [--build] [--quiet]
+//!          [--runtime-config-file FILE] [--variable name=value]... [--build] [--quiet]
 //! ```
 
 use std::collections::BTreeMap;
@@ -33,6 +33,9 @@ fn parse_args(
                 })?;
             }
             "--data-dir" => config.data_dir = Some(PathBuf::from(value("--data-dir")?)),
+            "--runtime-config-file" => {
+                config.runtime_config_file = Some(PathBuf::from(value("--runtime-config-file")?));
+            }
             "--variable" => {
                 let pair = value("--variable")?;
                 let Some((name, val)) = pair.split_once('=') else {
@@ -44,7 +47,7 @@ fn parse_args(
             "--quiet" => config.log_requests = false,
             "--help" | "-h" => {
                 println!(
-                    "dev-host [--from spin.toml] [--listen 127.0.0.1:3000] [--data-dir DIR] [--variable name=value]... [--build] [--quiet]\n\n\
+                    "dev-host [--from spin.toml] [--listen 127.0.0.1:3000] [--data-dir DIR] [--runtime-config-file FILE] [--variable name=value]... [--build] [--quiet]\n\n\
                      Serves a Spin application locally for development and tests. Production runs on Spin."
                 );
                 std::process::exit(0);
@@ -86,7 +89,10 @@ async fn run(args: Vec<String>) -> Result<()> {
         spin_build::build(&config.manifest_path, false)?;
     }
     let host = crate::start(config).await?;
-    println!("Serving http://{}", host.addr);
+    println!(
+        "Serving http://{} (key-value store: {})",
+        host.addr, host.store
+    );
     println!("Available routes:");
     for (route, component) in &host.routes {
         println!("  {component}: http://{}{route}", host.addr);

@@ -1,7 +1,8 @@
 //! The per-request state of a component instance and the Spin interfaces
 //! implemented on it: `fermyon:spin/key-value@2.0.0`,
-//! `fermyon:spin/variables@2.0.0` and `wasi:keyvalue@0.2.0-draft2` (store,
-//! atomics, batch).
+//! `fermyon:spin/variables@2.0.0`, `wasi:keyvalue@0.2.0-draft2` (store,
+//! atomics, batch) over the configured backend (`kv`), and
+//! `fermyon:spin/redis@2.0.0` (outbound Redis, in `outbound_redis`).
 //!
 //! As in Spin's own host, the outer `wasmtime::Result` is a trap (a handle
 //! the guest never had) and the inner `Result` is the error the guest sees.
@@ -13,7 +14,8 @@ use wasmtime::component::{Resource, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use crate::kv::{KvDatabase, KvError};
+use crate::kv::{CasState, KvBackend, KvError, KvResult};
+use crate::kv_redis::GetManyFault;
 use crate::outbound_hooks::OutboundHooks;
 
 wasmtime::component::bindgen!({
@@ -22,6 +24,7 @@ wasmtime::component::bindgen!({
     imports: { default: async | trappable },
     with: {
         "fermyon:spin/key-value.store": StoreHandle,
+        "fermyon:spin/redis.connection": crate::outbound_redis::RedisConnection,
         "wasi:keyvalue/store.bucket": StoreHandle,
         "wasi:keyvalue/atomics.cas": CasHandle,
     },
@@ -35,13 +38,11 @@ pub struct StoreHandle {
     label: String,
 }
 
-/// A compare-and-swap in progress. As in Spin, the value the swap must
-/// still find is the one `current` last read; when that was "absent" (or
-/// nothing was read) the swap is an upsert, as Spin's SQLite store does.
+/// A compare-and-swap in progress, with its backend's state.
 pub struct CasHandle {
     label: String,
     key: String,
-    seen: Option<Vec<u8>>,
+    state: CasState,
 }
 
 /// What one component may see, fixed at start-up from the manifest.
@@ -59,7 +60,9 @@ pub struct RequestState {
     pub http: WasiHttpCtx,
     pub hooks: OutboundHooks,
     pub component: Arc<ComponentConfig>,
-    pub kv: Arc<KvDatabase>,
+    pub kv: Arc<KvBackend>,
+    /// Counts every store call (and outbound Redis command), for the benchmark.
+    pub store_operations: Arc<std::sync::atomic::AtomicU64>,
     pub limits: wasmtime::StoreLimits,
 }
 
@@ -82,26 +85,17 @@ impl WasiHttpView for RequestState {
     }
 }
 
-/// Runs a blocking SQLite call without stalling the async runtime's other
-/// requests, as Spin's SQLite store does.
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
-    tokio::task::block_in_place(f)
-}
-
 impl RequestState {
+    /// The label of the store behind `handle`; an unknown handle traps. Every operation on
+    /// an open store starts here, so it is also where store calls are counted.
     fn label_of(&self, handle: &Resource<StoreHandle>) -> wasmtime::Result<String> {
+        self.count_store_operation();
         Ok(self.table.get(handle)?.label.clone())
     }
 
-    /// Runs one operation on the store behind `handle`; an unknown handle
-    /// traps, a store failure is returned for the guest.
-    fn on_store<T>(
-        &self,
-        handle: &Resource<StoreHandle>,
-        operation: impl FnOnce(&KvDatabase, &str) -> crate::kv::KvResult<T>,
-    ) -> wasmtime::Result<crate::kv::KvResult<T>> {
-        let label = self.label_of(handle)?;
-        Ok(blocking(|| operation(&self.kv, &label)))
+    pub(crate) fn count_store_operation(&self) {
+        self.store_operations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn may_open(&self, label: &str) -> bool {
@@ -119,6 +113,14 @@ fn wasi_error(e: KvError) -> store::Error {
     match e {
         KvError::Other(message) | KvError::NotACounter(message) => store::Error::Other(message),
     }
+}
+
+fn for_spin<T>(result: KvResult<T>) -> wasmtime::Result<Result<T, key_value::Error>> {
+    Ok(result.map_err(spin_error))
+}
+
+fn for_wasi<T>(result: KvResult<T>) -> wasmtime::Result<Result<T, store::Error>> {
+    Ok(result.map_err(wasi_error))
 }
 
 // ---- fermyon:spin/key-value@2.0.0 ----
@@ -146,9 +148,8 @@ impl key_value::HostStore for RequestState {
         handle: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, key_value::Error>> {
-        Ok(self
-            .on_store(&handle, |kv, label| kv.get(label, &key))?
-            .map_err(spin_error))
+        let label = self.label_of(&handle)?;
+        for_spin(self.kv.get(&label, &key).await)
     }
 
     async fn set(
@@ -157,9 +158,8 @@ impl key_value::HostStore for RequestState {
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), key_value::Error>> {
-        Ok(self
-            .on_store(&handle, |kv, label| kv.set(label, &key, &value))?
-            .map_err(spin_error))
+        let label = self.label_of(&handle)?;
+        for_spin(self.kv.set(&label, &key, &value).await)
     }
 
     async fn delete(
@@ -167,9 +167,8 @@ impl key_value::HostStore for RequestState {
         handle: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<(), key_value::Error>> {
-        Ok(self
-            .on_store(&handle, |kv, label| kv.delete(label, &key))?
-            .map_err(spin_error))
+        let label = self.label_of(&handle)?;
+        for_spin(self.kv.delete(&label, &key).await)
     }
 
     async fn exists(
@@ -177,18 +176,16 @@ impl key_value::HostStore for RequestState {
         handle: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<bool, key_value::Error>> {
-        Ok(self
-            .on_store(&handle, |kv, label| kv.exists(label, &key))?
-            .map_err(spin_error))
+        let label = self.label_of(&handle)?;
+        for_spin(self.kv.exists(&label, &key).await)
     }
 
     async fn get_keys(
         &mut self,
         handle: Resource<StoreHandle>,
     ) -> wasmtime::Result<Result<Vec<String>, key_value::Error>> {
-        Ok(self
-            .on_store(&handle, |kv, label| kv.get_keys(label))?
-            .map_err(spin_error))
+        let label = self.label_of(&handle)?;
+        for_spin(self.kv.get_keys(&label).await)
     }
 
     async fn drop(&mut self, handle: Resource<StoreHandle>) -> wasmtime::Result<()> {
@@ -237,9 +234,8 @@ impl store::HostBucket for RequestState {
         bucket: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
-        Ok(self
-            .on_store(&bucket, |kv, label| kv.get(label, &key))?
-            .map_err(wasi_error))
+        let label = self.label_of(&bucket)?;
+        for_wasi(self.kv.get(&label, &key).await)
     }
 
     async fn set(
@@ -248,9 +244,8 @@ impl store::HostBucket for RequestState {
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), store::Error>> {
-        Ok(self
-            .on_store(&bucket, |kv, label| kv.set(label, &key, &value))?
-            .map_err(wasi_error))
+        let label = self.label_of(&bucket)?;
+        for_wasi(self.kv.set(&label, &key, &value).await)
     }
 
     async fn delete(
@@ -258,9 +253,8 @@ impl store::HostBucket for RequestState {
         bucket: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<(), store::Error>> {
-        Ok(self
-            .on_store(&bucket, |kv, label| kv.delete(label, &key))?
-            .map_err(wasi_error))
+        let label = self.label_of(&bucket)?;
+        for_wasi(self.kv.delete(&label, &key).await)
     }
 
     async fn exists(
@@ -268,9 +262,8 @@ impl store::HostBucket for RequestState {
         bucket: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<bool, store::Error>> {
-        Ok(self
-            .on_store(&bucket, |kv, label| kv.exists(label, &key))?
-            .map_err(wasi_error))
+        let label = self.label_of(&bucket)?;
+        for_wasi(self.kv.exists(&label, &key).await)
     }
 
     async fn list_keys(
@@ -285,9 +278,12 @@ impl store::HostBucket for RequestState {
             )));
         }
         let label = self.label_of(&bucket)?;
-        Ok(blocking(|| self.kv.get_keys(&label))
-            .map(|keys| store::KeyResponse { keys, cursor: None })
-            .map_err(wasi_error))
+        for_wasi(
+            self.kv
+                .get_keys(&label)
+                .await
+                .map(|keys| store::KeyResponse { keys, cursor: None }),
+        )
     }
 
     async fn drop(&mut self, bucket: Resource<StoreHandle>) -> wasmtime::Result<()> {
@@ -306,7 +302,7 @@ impl atomics::Host for RequestState {
         delta: i64,
     ) -> wasmtime::Result<Result<i64, store::Error>> {
         let label = self.label_of(&bucket)?;
-        match blocking(|| self.kv.increment(&label, &key, delta)) {
+        match self.kv.increment(&label, &key, delta).await {
             Ok(value) => Ok(Ok(value)),
             Err(KvError::NotACounter(message)) => {
                 eprintln!("dev-host: component `{}`: {message}", self.component.id);
@@ -321,27 +317,35 @@ impl atomics::Host for RequestState {
         cas: Resource<CasHandle>,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), atomics::CasError>> {
-        let handle = self.table.delete(cas)?;
-        let swapped = blocking(|| {
-            self.kv
-                .compare_and_swap(&handle.label, &handle.key, handle.seen.as_deref(), &value)
-        });
+        self.count_store_operation();
+        let mut handle = self.table.delete(cas)?;
+        let swapped = self
+            .kv
+            .cas_swap(&handle.label, &handle.key, &mut handle.state, &value)
+            .await;
         match swapped {
             Ok(true) => Ok(Ok(())),
-            // As Spin does, hand back a fresh CAS holding the value that won,
-            // so the guest can retry from it.
+            // As Spin does, hand back a fresh CAS that has already read the
+            // value now there, so the guest can retry from it.
             Ok(false) => {
-                let seen = blocking(|| self.kv.get(&handle.label, &handle.key));
-                let seen = match seen {
-                    Ok(seen) => seen,
-                    Err(e) => return Ok(Err(atomics::CasError::StoreError(wasi_error(e)))),
+                let fresh = async {
+                    let mut state = self.kv.new_cas(&handle.key).await?;
+                    self.kv
+                        .cas_current(&handle.label, &handle.key, &mut state)
+                        .await?;
+                    Ok::<_, KvError>(state)
                 };
-                let retry = self.table.push(CasHandle {
-                    label: handle.label,
-                    key: handle.key,
-                    seen,
-                })?;
-                Ok(Err(atomics::CasError::CasFailed(retry)))
+                match fresh.await {
+                    Ok(state) => {
+                        let retry = self.table.push(CasHandle {
+                            label: handle.label,
+                            key: handle.key,
+                            state,
+                        })?;
+                        Ok(Err(atomics::CasError::CasFailed(retry)))
+                    }
+                    Err(e) => Ok(Err(atomics::CasError::StoreError(wasi_error(e)))),
+                }
             }
             Err(e) => Ok(Err(atomics::CasError::StoreError(wasi_error(e)))),
         }
@@ -355,33 +359,23 @@ impl atomics::HostCas for RequestState {
         key: String,
     ) -> wasmtime::Result<Result<Resource<CasHandle>, store::Error>> {
         let label = self.label_of(&bucket)?;
-        if key.len() > crate::kv::MAX_KEY_BYTES {
-            return Ok(Err(wasi_error(KvError::Other(format!(
-                "key is {} bytes, over the {}-byte limit",
-                key.len(),
-                crate::kv::MAX_KEY_BYTES
-            )))));
+        match self.kv.new_cas(&key).await {
+            Ok(state) => Ok(Ok(self.table.push(CasHandle { label, key, state })?)),
+            Err(e) => Ok(Err(wasi_error(e))),
         }
-        Ok(Ok(self.table.push(CasHandle {
-            label,
-            key,
-            seen: None,
-        })?))
     }
 
     async fn current(
         &mut self,
         cas: Resource<CasHandle>,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
-        let handle = self.table.get(&cas)?;
-        let (label, key) = (handle.label.clone(), handle.key.clone());
-        match blocking(|| self.kv.get(&label, &key)) {
-            Ok(value) => {
-                self.table.get_mut(&cas)?.seen.clone_from(&value);
-                Ok(Ok(value))
-            }
-            Err(e) => Ok(Err(wasi_error(e))),
-        }
+        self.count_store_operation();
+        let kv = self.kv.clone();
+        let handle = self.table.get_mut(&cas)?;
+        for_wasi(
+            kv.cas_current(&handle.label, &handle.key, &mut handle.state)
+                .await,
+        )
     }
 
     async fn drop(&mut self, cas: Resource<CasHandle>) -> wasmtime::Result<()> {
@@ -398,9 +392,15 @@ impl batch::Host for RequestState {
         bucket: Resource<StoreHandle>,
         keys: Vec<String>,
     ) -> wasmtime::Result<Result<Vec<(String, Option<Vec<u8>>)>, store::Error>> {
-        Ok(self
-            .on_store(&bucket, |kv, label| kv.get_many(label, &keys))?
-            .map_err(wasi_error))
+        let label = self.label_of(&bucket)?;
+        match self.kv.get_many(&label, &keys).await {
+            Ok(found) => Ok(Ok(found)),
+            Err(GetManyFault::Error(e)) => Ok(Err(wasi_error(e))),
+            Err(GetManyFault::Trap(message)) => {
+                eprintln!("dev-host: component `{}`: {message}", self.component.id);
+                Err(wasmtime::format_err!("{message}"))
+            }
+        }
     }
 
     async fn set_many(
@@ -408,9 +408,8 @@ impl batch::Host for RequestState {
         bucket: Resource<StoreHandle>,
         key_values: Vec<(String, Vec<u8>)>,
     ) -> wasmtime::Result<Result<(), store::Error>> {
-        Ok(self
-            .on_store(&bucket, |kv, label| kv.set_many(label, &key_values))?
-            .map_err(wasi_error))
+        let label = self.label_of(&bucket)?;
+        for_wasi(self.kv.set_many(&label, &key_values).await)
     }
 
     async fn delete_many(
@@ -418,9 +417,8 @@ impl batch::Host for RequestState {
         bucket: Resource<StoreHandle>,
         keys: Vec<String>,
     ) -> wasmtime::Result<Result<(), store::Error>> {
-        Ok(self
-            .on_store(&bucket, |kv, label| kv.delete_many(label, &keys))?
-            .map_err(wasi_error))
+        let label = self.label_of(&bucket)?;
+        for_wasi(self.kv.delete_many(&label, &keys).await)
     }
 }
 

@@ -1,7 +1,8 @@
-//! The key-value stores, persisted in one SQLite file like Spin's default
-//! store (`.spin/sqlite_key_value.db`, same table, counters as i64
-//! little-endian), so data survives a restart and the file is the one
-//! `spin up` would read.
+//! The key-value stores. By default they are persisted in one SQLite file
+//! like Spin's default store (`.spin/sqlite_key_value.db`, same table,
+//! counters as i64 little-endian), so data survives a restart and the file is
+//! the one `spin up` would read. A runtime config can put the `default` store
+//! on Redis instead ([`KvBackend::Redis`], see `kv_redis`), as Spin does.
 //!
 //! One connection behind a mutex, as in Spin: every operation is serialised,
 //! which is what makes `increment` and compare-and-swap atomic across
@@ -44,7 +45,7 @@ impl KvError {
 
 pub type KvResult<T> = std::result::Result<T, KvError>;
 
-fn check_key(key: &str) -> KvResult<()> {
+pub(crate) fn check_key(key: &str) -> KvResult<()> {
     if key.len() > MAX_KEY_BYTES {
         return Err(KvError::Other(format!(
             "key is {} bytes, over the {MAX_KEY_BYTES}-byte limit",
@@ -54,7 +55,7 @@ fn check_key(key: &str) -> KvResult<()> {
     Ok(())
 }
 
-fn check_value(value: &[u8]) -> KvResult<()> {
+pub(crate) fn check_value(value: &[u8]) -> KvResult<()> {
     if value.len() > MAX_VALUE_BYTES {
         return Err(KvError::Other(format!(
             "value is {} bytes, over the {MAX_VALUE_BYTES}-byte limit",
@@ -64,17 +65,175 @@ fn check_value(value: &[u8]) -> KvResult<()> {
     Ok(())
 }
 
+/// The backend behind the application's `default` store, chosen by the
+/// runtime config: Spin's SQLite store (the default) or its Redis store.
+pub enum KvBackend {
+    Sqlite(KvDatabase),
+    Redis(crate::kv_redis::RedisKv),
+}
+
+/// Runs a blocking SQLite call without stalling the async runtime's other
+/// requests, as Spin's SQLite store does.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
+/// Dispatches each operation to the backend. Spin's Redis store ignores the
+/// store label (one keyspace per URL); the SQLite store keys by it.
+impl KvBackend {
+    /// A short description for the start-up banner.
+    pub fn summary(&self) -> &'static str {
+        match self {
+            KvBackend::Sqlite(_) => "SQLite",
+            KvBackend::Redis(_) => "Redis",
+        }
+    }
+
+    pub async fn get(&self, store: &str, key: &str) -> KvResult<Option<Vec<u8>>> {
+        match self {
+            KvBackend::Sqlite(db) => blocking(|| db.get(store, key)),
+            KvBackend::Redis(redis) => redis.get(key).await,
+        }
+    }
+
+    pub async fn set(&self, store: &str, key: &str, value: &[u8]) -> KvResult<()> {
+        match self {
+            KvBackend::Sqlite(db) => blocking(|| db.set(store, key, value)),
+            KvBackend::Redis(redis) => redis.set(key, value).await,
+        }
+    }
+
+    pub async fn delete(&self, store: &str, key: &str) -> KvResult<()> {
+        match self {
+            KvBackend::Sqlite(db) => blocking(|| db.delete(store, key)),
+            KvBackend::Redis(redis) => redis.delete(key).await,
+        }
+    }
+
+    pub async fn exists(&self, store: &str, key: &str) -> KvResult<bool> {
+        match self {
+            KvBackend::Sqlite(db) => blocking(|| db.exists(store, key)),
+            KvBackend::Redis(redis) => redis.exists(key).await,
+        }
+    }
+
+    pub async fn get_keys(&self, store: &str) -> KvResult<Vec<String>> {
+        match self {
+            KvBackend::Sqlite(db) => blocking(|| db.get_keys(store)),
+            KvBackend::Redis(redis) => redis.get_keys().await,
+        }
+    }
+
+    pub async fn get_many(
+        &self,
+        store: &str,
+        keys: &[String],
+    ) -> Result<Vec<(String, Option<Vec<u8>>)>, crate::kv_redis::GetManyFault> {
+        match self {
+            KvBackend::Sqlite(db) => {
+                blocking(|| db.get_many(store, keys)).map_err(crate::kv_redis::GetManyFault::Error)
+            }
+            KvBackend::Redis(redis) => redis.get_many(keys).await,
+        }
+    }
+
+    pub async fn set_many(&self, store: &str, entries: &[(String, Vec<u8>)]) -> KvResult<()> {
+        match self {
+            KvBackend::Sqlite(db) => blocking(|| db.set_many(store, entries)),
+            KvBackend::Redis(redis) => redis.set_many(entries).await,
+        }
+    }
+
+    pub async fn delete_many(&self, store: &str, keys: &[String]) -> KvResult<()> {
+        match self {
+            KvBackend::Sqlite(db) => blocking(|| db.delete_many(store, keys)),
+            KvBackend::Redis(redis) => redis.delete_many(keys).await,
+        }
+    }
+
+    pub async fn increment(&self, store: &str, key: &str, delta: i64) -> KvResult<i64> {
+        match self {
+            KvBackend::Sqlite(db) => blocking(|| db.increment(store, key, delta)),
+            KvBackend::Redis(redis) => redis.increment(key, delta).await,
+        }
+    }
+
+    /// Starts a compare-and-swap of `key`.
+    pub async fn new_cas(&self, key: &str) -> KvResult<CasState> {
+        check_key(key)?;
+        match self {
+            KvBackend::Sqlite(_) => Ok(CasState::Sqlite { seen: None }),
+            KvBackend::Redis(redis) => redis.new_cas(key).await.map(CasState::Redis),
+        }
+    }
+
+    /// The value now under `key`; the swap will compare against it.
+    pub async fn cas_current(
+        &self,
+        store: &str,
+        key: &str,
+        cas: &mut CasState,
+    ) -> KvResult<Option<Vec<u8>>> {
+        match cas {
+            CasState::Sqlite { seen } => {
+                let value = self.get(store, key).await?;
+                seen.clone_from(&value);
+                Ok(value)
+            }
+            CasState::Redis(redis_cas) => redis_cas.current().await,
+        }
+    }
+
+    /// Writes `value` if the key still holds what `cas_current` read, and
+    /// returns whether the backend reports success.
+    pub async fn cas_swap(
+        &self,
+        store: &str,
+        key: &str,
+        cas: &mut CasState,
+        value: &[u8],
+    ) -> KvResult<bool> {
+        match (self, cas) {
+            (KvBackend::Sqlite(db), CasState::Sqlite { seen }) => {
+                blocking(|| db.compare_and_swap(store, key, seen.as_deref(), value))
+            }
+            (_, CasState::Redis(redis_cas)) => redis_cas.swap(value).await,
+            (KvBackend::Redis(_), CasState::Sqlite { .. }) => Err(KvError::Other(
+                "compare-and-swap started on another backend".to_string(),
+            )),
+        }
+    }
+}
+
+/// The backend's part of a compare-and-swap in progress.
+pub enum CasState {
+    /// As in Spin's SQLite store: the value the swap must still find is the
+    /// one `current` last read; when that was "absent" (or nothing was read)
+    /// the swap is an upsert.
+    Sqlite { seen: Option<Vec<u8>> },
+    /// Spin's Redis store: a connection of its own with a `WATCH`.
+    Redis(crate::kv_redis::RedisCas),
+}
+
 /// The SQLite database behind every store of the application.
 pub struct KvDatabase {
     connection: Mutex<Connection>,
 }
 
 impl KvDatabase {
+    /// Opens (or creates) `sqlite_key_value.db` in `data_dir`, as `spin up` does.
     pub fn open(data_dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
-        let path = data_dir.join(DB_FILE);
-        let connection = Connection::open(&path)
+        Self::open_file(&data_dir.join(DB_FILE))
+    }
+
+    /// Opens (or creates) the database at `path` (a runtime config's
+    /// `type = "spin"` store with its own `path`).
+    pub fn open_file(path: &Path) -> Result<Self> {
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder)
+                .with_context(|| format!("cannot create data folder {}", folder.display()))?;
+        }
+        let connection = Connection::open(path)
             .with_context(|| format!("cannot open key-value database {}", path.display()))?;
         connection
             .pragma_update(None, "journal_mode", "WAL")

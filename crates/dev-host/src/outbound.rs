@@ -55,8 +55,10 @@ impl AllowedHost {
         };
         let scheme = match scheme {
             "*" => Pattern::Any,
-            "http" | "https" => Pattern::Exactly(scheme.to_string()),
-            other => bail!("allowed outbound host `{text}`: scheme `{other}` is not http(s)"),
+            "http" | "https" | "redis" | "rediss" => Pattern::Exactly(scheme.to_string()),
+            other => bail!(
+                "allowed outbound host `{text}`: scheme `{other}` is not one the dev host offers (http, https, redis, rediss)"
+            ),
         };
         let bare_host = rest.split([':', '/']).next().unwrap_or_default();
         if bare_host == "self" || bare_host == "self.alt" || bare_host.ends_with(".spin.internal") {
@@ -179,7 +181,11 @@ fn in_network(ip: IpAddr, network: IpAddr, prefix: u8) -> bool {
 }
 
 fn default_port(scheme: &str) -> u16 {
-    if scheme == "http" { 80 } else { 443 }
+    match scheme {
+        "http" => 80,
+        "redis" | "rediss" => 6379,
+        _ => 443,
+    }
 }
 
 /// The whole list of one component.

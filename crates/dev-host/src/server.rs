@@ -27,11 +27,12 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use crate::host::{self, ComponentConfig, RequestState};
-use crate::kv::KvDatabase;
+use crate::kv::{KvBackend, KvDatabase};
 use crate::manifest::{FileMount, Manifest};
 use crate::outbound::{AllowedHost, OutboundPolicy};
 use crate::outbound_hooks::OutboundHooks;
 use crate::routes::{Route, RouteMatch, Router};
+use crate::runtime_config::{KvStoreConfig, RuntimeConfig};
 use crate::variables;
 
 /// Requests served at once; more wait for a free slot. Every pool limit
@@ -66,6 +67,8 @@ pub struct DevHostConfig {
     pub log_requests: bool,
     /// How long a guest may take to answer, waiting included.
     pub request_timeout: Duration,
+    /// Spin's `--runtime-config-file`: where the key-value stores live.
+    pub runtime_config_file: Option<PathBuf>,
 }
 
 impl DevHostConfig {
@@ -77,6 +80,7 @@ impl DevHostConfig {
             variables: BTreeMap::new(),
             log_requests: true,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            runtime_config_file: None,
         }
     }
 }
@@ -93,7 +97,9 @@ struct LoadedComponent {
 pub struct App {
     engine: Engine,
     router: Router<Arc<LoadedComponent>>,
-    kv: Arc<KvDatabase>,
+    kv: Arc<KvBackend>,
+    /// Host calls to the key-value store and outbound Redis, for the benchmark's figures.
+    store_operations: Arc<std::sync::atomic::AtomicU64>,
     slots: Arc<Semaphore>,
     log_requests: bool,
     request_timeout: Duration,
@@ -104,6 +110,10 @@ pub struct App {
 pub struct RunningHost {
     pub addr: SocketAddr,
     pub routes: Vec<(String, String)>,
+    /// Which backend holds the `default` store ("SQLite", "Redis").
+    pub store: &'static str,
+    /// Host calls to the store so far (every request of every component).
+    pub store_operations: Arc<std::sync::atomic::AtomicU64>,
     shutdown: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -114,6 +124,90 @@ impl RunningHost {
         let _ = self.shutdown.send(());
         let _ = self.task.await;
     }
+}
+
+/// Opens the `default` store where the runtime config puts it: Spin's
+/// SQLite file in the data folder unless it says otherwise.
+fn open_default_store(
+    runtime_config: &RuntimeConfig,
+    data_dir: &std::path::Path,
+) -> Result<KvBackend> {
+    for section in &runtime_config.ignored_sections {
+        eprintln!("dev-host: runtime config section [{section}] is not used by the dev host");
+    }
+    for label in runtime_config.key_value_stores.keys() {
+        if label != "default" {
+            eprintln!(
+                "dev-host: runtime config store `{label}` is not used (the dev host offers only `default`)"
+            );
+        }
+    }
+    match runtime_config.key_value_stores.get("default") {
+        None | Some(KvStoreConfig::Sqlite { path: None }) => {
+            Ok(KvBackend::Sqlite(KvDatabase::open(data_dir)?))
+        }
+        Some(KvStoreConfig::Sqlite { path: Some(path) }) => {
+            Ok(KvBackend::Sqlite(KvDatabase::open_file(path)?))
+        }
+        Some(KvStoreConfig::Redis { url }) => {
+            let runtime = tokio::runtime::Handle::try_current()
+                .context("the Redis store needs the dev host's async runtime")?;
+            let redis = runtime.block_on(crate::kv_redis::RedisKv::connect(url))?;
+            Ok(KvBackend::Redis(redis))
+        }
+    }
+}
+
+/// Compiles a component, or loads what an earlier start compiled from the same bytes with
+/// the same engine settings: Cranelift takes seconds per component, and the multi-instance
+/// tests start many hosts. The cache sits beside the `.wasm` (a build output, never
+/// committed): `<name>.<hash>.cwasm`, written to a temporary file and renamed so that
+/// concurrent starts never read half a file; older entries of the same component are removed.
+fn compile_cached(engine: &Engine, source: &std::path::Path, bytes: &[u8]) -> Result<Component> {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    bytes.hash(&mut hasher);
+    let stem = source
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("component");
+    let folder = source
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("dev-host-cache");
+    let cached = folder.join(format!("{stem}.{:016x}.cwasm", hasher.finish()));
+    if cached.exists() {
+        // SAFETY: only this function writes the cache, with `precompile_component` of an
+        // engine whose settings are in the file name's hash; Wasmtime also checks the
+        // header's version and settings and refuses a file that does not match.
+        match unsafe { Component::deserialize_file(engine, &cached) } {
+            Ok(component) => return Ok(component),
+            Err(e) => eprintln!("dev-host: ignoring cache {}: {e}", cached.display()),
+        }
+    }
+    let compiled = engine
+        .precompile_component(bytes)
+        .map_err(anyhow::Error::from)?;
+    let component =
+        unsafe { Component::deserialize(engine, &compiled) }.map_err(anyhow::Error::from)?;
+    // The cache is an optimisation: failing to write it is not an error.
+    if std::fs::create_dir_all(&folder).is_ok() {
+        if let Ok(entries) = std::fs::read_dir(&folder) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with(&format!("{stem}.")) && name.ends_with(".cwasm") {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        let partial = folder.join(format!("{stem}.{}.partial", std::process::id()));
+        if std::fs::write(&partial, &compiled).is_ok() {
+            let _ = std::fs::rename(&partial, &cached);
+        }
+    }
+    Ok(component)
 }
 
 fn engine() -> Result<Engine> {
@@ -169,7 +263,7 @@ impl App {
             for label in &decl.key_value_stores {
                 if label != "default" {
                     bail!(
-                        "component `{id}` uses key-value store `{label}`, but only `default` is defined (named stores need a runtime config, which the dev host does not read)"
+                        "component `{id}` uses key-value store `{label}`, but the dev host offers only `default`"
                     );
                 }
             }
@@ -201,9 +295,8 @@ impl App {
                             decl.source.display()
                         )
                     })?;
-                    let component = Component::new(&engine, &bytes)
-                        .map_err(anyhow::Error::from)
-                        .with_context(|| {
+                    let component =
+                        compile_cached(&engine, &decl.source, &bytes).with_context(|| {
                             format!(
                                 "component `{id}`: {} is not a valid component",
                                 decl.source.display()
@@ -243,15 +336,25 @@ impl App {
             .iter()
             .map(|t| (t.route.clone(), loaded[&t.component].clone()))
             .collect();
-        let kv = Arc::new(KvDatabase::open(&data_dir)?);
+        let runtime_config = match &config.runtime_config_file {
+            Some(path) => RuntimeConfig::from_file(path)?,
+            None => RuntimeConfig::default(),
+        };
+        let kv = Arc::new(open_default_store(&runtime_config, &data_dir)?);
         Ok(Self {
             engine,
             router: Router::new(routes),
             kv,
+            store_operations: Arc::default(),
             slots: Arc::new(Semaphore::new(MAX_CONCURRENT_INSTANCES as usize)),
             log_requests: config.log_requests,
             request_timeout: config.request_timeout,
         })
+    }
+
+    /// Which backend holds the `default` store ("SQLite", "Redis").
+    pub fn store_summary(&self) -> &'static str {
+        self.kv.summary()
     }
 
     /// `(route, component)` pairs in manifest order, for the start-up banner.
@@ -419,6 +522,7 @@ impl App {
             },
             component: component.config.clone(),
             kv: self.kv.clone(),
+            store_operations: self.store_operations.clone(),
             limits: wasmtime::StoreLimitsBuilder::new()
                 .memory_size(MAX_GUEST_MEMORY_BYTES)
                 .build(),
@@ -541,6 +645,8 @@ pub async fn start(config: DevHostConfig) -> Result<RunningHost> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let routes = app.route_table();
+    let store = app.store_summary();
+    let store_operations = app.store_operations.clone();
     let app = Arc::new(app);
 
     // The epoch ticks on its own thread: on the async runtime, guests busy
@@ -591,6 +697,8 @@ pub async fn start(config: DevHostConfig) -> Result<RunningHost> {
     Ok(RunningHost {
         addr,
         routes,
+        store,
+        store_operations,
         shutdown,
         task,
     })
@@ -600,6 +708,7 @@ pub async fn start(config: DevHostConfig) -> Result<RunningHost> {
 pub struct BackgroundHost {
     pub addr: SocketAddr,
     pub routes: Vec<(String, String)>,
+    store_operations: Arc<std::sync::atomic::AtomicU64>,
     stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -624,7 +733,11 @@ impl BackgroundHost {
                 runtime.block_on(async move {
                     match start(config).await {
                         Ok(host) => {
-                            let _ = ready_tx.send(Ok((host.addr, host.routes.clone())));
+                            let _ = ready_tx.send(Ok((
+                                host.addr,
+                                host.routes.clone(),
+                                host.store_operations.clone(),
+                            )));
                             let _ = tokio::task::spawn_blocking(move || stop_rx.recv()).await;
                             host.stop().await;
                         }
@@ -634,15 +747,23 @@ impl BackgroundHost {
                     }
                 });
             })?;
-        let (addr, routes) = ready_rx
+        let (addr, routes, store_operations) = ready_rx
             .recv()
             .context("the dev host thread ended before starting")??;
         Ok(Self {
             addr,
             routes,
+            store_operations,
             stop: Some(stop_tx),
             thread: Some(thread),
         })
+    }
+
+    /// Host calls to the key-value store (and outbound Redis) since start: a
+    /// compare-and-swap through `wasi:keyvalue` is three (new, current, swap).
+    pub fn store_operations(&self) -> u64 {
+        self.store_operations
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Stops the host and waits until its store is closed, so another host

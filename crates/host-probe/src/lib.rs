@@ -158,6 +158,13 @@ async fn handle(req: Request) -> impl IntoResponse {
                 Err(e) => text(502, format!("{e}")),
             }
         }
+        // Outbound Redis: open the connection at `url` and send `PING`.
+        "redis-ping" => match spin_sdk::redis::Connection::open(param(&q, "url"))
+            .and_then(|c| c.execute("PING", &[]))
+        {
+            Ok(results) => text(200, format!("{results:?}")),
+            Err(e) => text(502, format!("{e:?}")),
+        },
         "file" => match std::fs::read_to_string(param(&q, "path")) {
             Ok(contents) => text(200, contents),
             Err(e) => text(404, e.to_string()),

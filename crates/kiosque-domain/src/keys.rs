@@ -6,6 +6,7 @@
 //! | `poll/{poll_id}/count/{index}`    | counter: votes (single, multiple) or Borda points (ranked) for option `index` (0-based) |
 //! | `poll/{poll_id}/voter/{voter}`    | counter used as a claim: at least 1 once voted (see the polls group below) |
 //! | `ratelimit/{scope}/{bucket}`      | JSON `{window, count}`: requests of the clients hashed into `bucket` (0..1024) in the current window |
+//! | `store/backend-probe`             | counter, always 0: its encoding tells the Spin adapter which backend it runs on (see `kiosque_spin::store`) |
 //!
 //! The voter claim is not a flag: the first vote moves it from 0 to 1 and only that request
 //! counts; every refused retry increments it again (so it counts attempts), and a count that
@@ -26,6 +27,12 @@ use crate::questions::QuestionId;
 use crate::showcases::ShowcaseId;
 use crate::social::ChannelId;
 use crate::tutorials::{BlockId, Slug};
+
+/// A counter only ever incremented by 0: Spin's SQLite store writes it as 8 bytes, its Redis
+/// store as the text `0`, so reading it back tells the store adapter which backend it is on.
+pub fn store_backend_probe() -> String {
+    "store/backend-probe".to_string()
+}
 
 /// One of the fixed buckets of a rate-limit scope (see `ratelimit`).
 pub fn rate_limit_bucket(scope: &str, bucket: u64) -> String {

@@ -1,35 +1,83 @@
-//! The domain's [`KvStore`] over Spin's key-value store.
+//! The domain's [`KvStore`] over Spin's key-value store, on every backend Spin offers.
 //!
-//! Plain operations go through `fermyon:spin/key-value@2.0.0` (`spin_sdk::key_value`); the
-//! atomics and the batch read through `wasi:keyvalue@0.2.0-draft2`
-//! (`spin_sdk::wit::wasi::keyvalue`), whose bucket is opened lazily, on the first such
-//! operation of the request.
+//! Plain operations go through `fermyon:spin/key-value@2.0.0` (`spin_sdk::key_value`) and
+//! `increment` through `wasi:keyvalue@0.2.0-draft2` atomics: both are right on Spin's SQLite
+//! and Redis stores. Two operations are not right everywhere, so they depend on the backend:
+//!
+//! - **Batch reads.** Spin's Redis store sends `wasi:keyvalue/batch.get-many` as `KEYS`: an
+//!   error for two keys or more, a trap of the whole request for one key. So `get_many` never
+//!   uses it: on Redis it is one `MGET` over outbound Redis, elsewhere one `get` per key (Spin's
+//!   SQLite store answers a batch with one query per key anyway).
+//! - **Compare-and-swap.** Spin's Redis store runs `WATCH`/`GET`, `MULTI`/`SET`/`EXEC`, then
+//!   `UNWATCH key`, which Redis refuses: every swap is reported as failed, whether or not it
+//!   wrote. On Redis the swap is therefore one Lua script (`EVAL`, atomic on the server) over
+//!   Spin's outbound Redis, at the address of the secret variable `kv_redis_url`; that
+//!   variable is how the adapter knows its backend.
+//!
+//! The default (`kv_redis_url` empty) is safe: it uses the store's own compare-and-swap, exact
+//! on Spin's SQLite store. Should that store turn out to be Redis after all (the runtime config
+//! says Redis, the variable was forgotten), a swap reported failed whose value nevertheless
+//! landed is recognised (the counter encoding of [`keys::store_backend_probe`] is Redis's
+//! decimal text) and the request fails with an error naming the variable, instead of a retry
+//! loop applying the same change again and again.
 
 use std::cell::OnceCell;
 
+use kiosque_domain::keys;
 use kiosque_domain::store::{KeyValues, KvStore, StoreError, check_key, check_value};
 use spin_sdk::key_value::Store;
-use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store as wasi_store};
+use spin_sdk::redis::{Connection as RedisConnection, RedisParameter, RedisResult};
+use spin_sdk::wit::wasi::keyvalue::{atomics, store as wasi_store};
+
+/// The variable that puts the atomics on Redis: the same URL as the runtime config's store.
+pub const REDIS_URL_VARIABLE: &str = "kv_redis_url";
+
+/// Compare-and-swap in one atomic step on the Redis server. `KEYS[1]` the key; `ARGV[1]` is
+/// `1` when a value is expected (then `ARGV[2]` is it) and `0` when the key must be absent;
+/// `ARGV[3]` the new value. Answers 1 when it wrote, 0 when the value differed. A missing key
+/// reads as `false` in Lua, which equals no string, so "expected a value" fails on it.
+const CAS_SCRIPT: &str = "local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if current ~= ARGV[2] then return 0 end
+elseif current then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[3])
+return 1";
 
 /// One request's handle on a Spin key-value store. Open it once per request.
 pub struct SpinStore {
     label: String,
     store: Store,
     bucket: OnceCell<wasi_store::Bucket>,
+    /// `Some` when the store is on Redis: where the atomics Spin gets wrong there are run.
+    redis: Option<RedisAtomics>,
+}
+
+/// The outbound Redis connection, opened on the first operation that needs it.
+struct RedisAtomics {
+    url: String,
+    connection: OnceCell<RedisConnection>,
 }
 
 impl SpinStore {
-    /// Opens the store every component uses, labelled `default` in the manifest.
+    /// Opens the store every component uses, labelled `default` in the manifest, on the
+    /// backend that the `kv_redis_url` variable names (Spin's own store when it is empty).
     pub fn open_default() -> Result<Self, StoreError> {
-        Self::open("default")
+        let redis_url = crate::config::variable(REDIS_URL_VARIABLE);
+        Self::open("default", redis_url)
     }
 
-    pub fn open(label: &str) -> Result<Self, StoreError> {
+    pub fn open(label: &str, redis_url: Option<String>) -> Result<Self, StoreError> {
         let store = Store::open(label).map_err(|e| backend("open", label, e))?;
         Ok(SpinStore {
             label: label.to_owned(),
             store,
             bucket: OnceCell::new(),
+            redis: redis_url.map(|url| RedisAtomics {
+                url,
+                connection: OnceCell::new(),
+            }),
         })
     }
 
@@ -40,6 +88,81 @@ impl SpinStore {
         let bucket =
             wasi_store::open(&self.label).map_err(|e| backend("open bucket", &self.label, e))?;
         Ok(self.bucket.get_or_init(|| bucket))
+    }
+
+    /// Runs one Redis command on the outbound connection (Redis backend only).
+    fn redis_execute(
+        &self,
+        redis: &RedisAtomics,
+        command: &str,
+        arguments: &[RedisParameter],
+    ) -> Result<Vec<RedisResult>, StoreError> {
+        let connection = match redis.connection.get() {
+            Some(connection) => connection,
+            None => {
+                // Never log the URL: it may carry the Redis password.
+                let connection = RedisConnection::open(&redis.url).map_err(|e| {
+                    StoreError::Backend(format!(
+                        "cannot open the Redis connection of `{REDIS_URL_VARIABLE}` (is redis://host:port in allowed_outbound_hosts?): {e:?}"
+                    ))
+                })?;
+                redis.connection.get_or_init(|| connection)
+            }
+        };
+        connection
+            .execute(command, arguments)
+            .map_err(|e| StoreError::Backend(format!("redis {command}: {e:?}")))
+    }
+
+    fn redis_compare_and_swap(
+        &self,
+        redis: &RedisAtomics,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: &[u8],
+    ) -> Result<bool, StoreError> {
+        let binary = |bytes: &[u8]| RedisParameter::Binary(bytes.to_vec());
+        let (must_match, expected) = match expected {
+            Some(value) => (b"1", value),
+            None => (b"0", &[][..]),
+        };
+        let answer = self.redis_execute(
+            redis,
+            "EVAL",
+            &[
+                binary(CAS_SCRIPT.as_bytes()),
+                RedisParameter::Int64(1),
+                binary(key.as_bytes()),
+                binary(must_match),
+                binary(expected),
+                binary(new),
+            ],
+        )?;
+        match answer.as_slice() {
+            [RedisResult::Int64(1)] => Ok(true),
+            [RedisResult::Int64(0)] => Ok(false),
+            other => Err(backend("cas script", key, other)),
+        }
+    }
+
+    /// A swap of Spin's own compare-and-swap was reported failed, and the key now holds
+    /// exactly the value we meant to write. On Spin's SQLite store that is another writer who
+    /// wrote the same bytes (we lost, and retry); on Spin's Redis store it is our own write,
+    /// reported failed. The backend probe tells which.
+    fn check_not_misreported(&self, key: &str) -> Result<(), StoreError> {
+        let probe = keys::store_backend_probe();
+        atomics::increment(self.bucket()?, &probe, 0)
+            .map_err(|e| backend("increment", &probe, e))?;
+        let encoding = self
+            .store
+            .get(&probe)
+            .map_err(|e| backend("get", &probe, e))?;
+        if encoding.as_deref() == Some(b"0") {
+            return Err(StoreError::Backend(format!(
+                "compare-and-swap of {key} was reported failed although it wrote: this is Spin's Redis store, whose swap always reports failure; set the `{REDIS_URL_VARIABLE}` variable to the store's Redis URL"
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -55,8 +178,32 @@ impl KvStore for SpinStore {
 
     fn get_many(&self, keys: &[String]) -> Result<KeyValues, StoreError> {
         keys.iter().try_for_each(|key| check_key(key))?;
-        batch::get_many(self.bucket()?, keys)
-            .map_err(|e| backend("get_many", &format!("{} keys", keys.len()), e))
+        let Some(redis) = self.redis.as_ref().filter(|_| !keys.is_empty()) else {
+            return keys
+                .iter()
+                .map(|key| Ok((key.clone(), self.get(key)?)))
+                .collect();
+        };
+        let arguments: Vec<_> = keys
+            .iter()
+            .map(|key| RedisParameter::Binary(key.as_bytes().to_vec()))
+            .collect();
+        let values = self.redis_execute(redis, "MGET", &arguments)?;
+        if values.len() != keys.len() {
+            return Err(backend(
+                "mget",
+                &format!("{} keys", keys.len()),
+                values.len(),
+            ));
+        }
+        keys.iter()
+            .zip(values)
+            .map(|(key, value)| match value {
+                RedisResult::Nil => Ok((key.clone(), None)),
+                RedisResult::Binary(bytes) => Ok((key.clone(), Some(bytes))),
+                other => Err(backend("mget", key, other)),
+            })
+            .collect()
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
@@ -100,6 +247,9 @@ impl KvStore for SpinStore {
     ) -> Result<bool, StoreError> {
         check_key(key)?;
         check_value(new)?;
+        if let Some(redis) = &self.redis {
+            return self.redis_compare_and_swap(redis, key, expected, new);
+        }
         let cas = atomics::Cas::new(self.bucket()?, key).map_err(|e| backend("cas", key, e))?;
         // `current` also records the value `swap` will compare against on the host.
         let current = cas.current().map_err(|e| backend("cas current", key, e))?;
@@ -108,7 +258,16 @@ impl KvStore for SpinStore {
         }
         match atomics::swap(cas, new) {
             Ok(()) => Ok(true),
-            Err(atomics::CasError::CasFailed(_)) => Ok(false),
+            Err(atomics::CasError::CasFailed(retry)) => {
+                // The host hands back a CAS that has read the value now there.
+                let now = retry
+                    .current()
+                    .map_err(|e| backend("cas current", key, e))?;
+                if now.as_deref() == Some(new) {
+                    self.check_not_misreported(key)?;
+                }
+                Ok(false)
+            }
             Err(atomics::CasError::StoreError(e)) => Err(backend("cas swap", key, e)),
         }
     }

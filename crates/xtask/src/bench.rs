@@ -1,7 +1,9 @@
 //! `cargo xtask bench`: builds the app, boots the dev host in-process on the
 //! real `spin.toml` (fresh data folder, free port) and prints figures:
-//! component sizes, start-up time, throughput and latency per scenario, the
-//! host's peak memory, and a correctness check of the vote tally.
+//! component sizes, start-up time, throughput, latency and store calls per
+//! request for each scenario, the host's peak memory, and a correctness check
+//! of the vote tally. `cargo xtask bench --redis` runs the same on Spin's Redis
+//! store (a throwaway `redis-server`, a runtime config and `kv_redis_url`).
 //!
 //! The load comes from this process over loopback (bounded in count), with
 //! one keep-alive connection per client thread.
@@ -105,7 +107,46 @@ fn memory_kib() -> (u64, u64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
-pub fn run(manifest: &Path) -> Result<()> {
+/// A `redis-server` for the bench, without persistence, stopped when dropped.
+struct BenchRedis {
+    process: std::process::Child,
+    url: String,
+}
+
+impl BenchRedis {
+    fn start(folder: &Path) -> Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let process = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(folder)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .context("cannot start redis-server (scripts/install-redis.sh installs it)")?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            ensure!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Self {
+            process,
+            url: format!("redis://127.0.0.1:{port}"),
+        })
+    }
+}
+
+impl Drop for BenchRedis {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
+    let on_redis = args.iter().any(|a| a == "--redis");
     crate::build()?;
     let root = manifest.parent().context("manifest folder")?;
     println!("Component sizes (release, wasm32-wasip2):");
@@ -142,13 +183,39 @@ pub fn run(manifest: &Path) -> Result<()> {
     config
         .variables
         .insert("client_ip_header".to_string(), "x-bench-client".to_string());
+    let _redis = if on_redis {
+        let redis = BenchRedis::start(data_dir.path())?;
+        let runtime_config = data_dir.path().join("runtime-config.toml");
+        std::fs::write(
+            &runtime_config,
+            format!(
+                "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
+                redis.url
+            ),
+        )?;
+        config.runtime_config_file = Some(runtime_config);
+        config
+            .variables
+            .insert("kv_redis_url".to_string(), redis.url.clone());
+        Some(redis)
+    } else {
+        None
+    };
     let started = Instant::now();
     let host = BackgroundHost::start(config)?;
     let startup = started.elapsed();
     let base = format!("http://{}", host.addr);
     println!(
-        "\nDev host start-up (compile 6 components, link, open store): {:.0} ms",
+        "\nDev host start-up (compile or load 6 components, link, open store): {:.0} ms",
         startup.as_secs_f64() * 1000.0
+    );
+    println!(
+        "Key-value store: {}",
+        if on_redis {
+            "Redis (Spin's Redis store, kv_redis_url set)"
+        } else {
+            "SQLite (Spin's default)"
+        }
     );
 
     let admin = Client::new();
@@ -273,24 +340,31 @@ pub fn run(manifest: &Path) -> Result<()> {
         "\n{CONCURRENCY} concurrent keep-alive clients on loopback, fresh instance per request:\n"
     );
     println!(
-        "{:<44} {:>8} {:>9} {:>9} {:>9} {:>9} {:>6}",
-        "scenario", "requests", "req/s", "p50 ms", "p99 ms", "max ms", "errors"
+        "{:<44} {:>8} {:>9} {:>9} {:>9} {:>9} {:>6} {:>9}",
+        "scenario", "requests", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "store/req"
     );
     let mut failed = false;
     for scenario in &scenarios {
+        let before = host.store_operations();
         let f = run_scenario(scenario);
+        let store_calls = (host.store_operations() - before) as f64 / scenario.requests as f64;
         failed |= f.unexpected > 0;
         println!(
-            "{:<44} {:>8} {:>9.0} {:>9.2} {:>9.2} {:>9.2} {:>6}",
+            "{:<44} {:>8} {:>9.0} {:>9.2} {:>9.2} {:>9.2} {:>6} {:>9.1}",
             scenario.name,
             scenario.requests,
             f.requests_per_second,
             f.p50.as_secs_f64() * 1000.0,
             f.p99.as_secs_f64() * 1000.0,
             f.max.as_secs_f64() * 1000.0,
-            f.unexpected
+            f.unexpected,
+            store_calls
         );
     }
+    println!(
+        "(store/req: host calls to the key-value store and outbound Redis per request; a \
+         compare-and-swap through wasi:keyvalue is 3 of them, through the Redis script 1)"
+    );
 
     let results: Value = admin
         .get(format!("{base}/api/polls/{poll_id}/results"))

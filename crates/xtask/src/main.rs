@@ -2,10 +2,11 @@
 //! `.cargo/config.toml`), so a fresh machine needs only rustup and cargo.
 //!
 //! - `up`: build the components and serve the app on http://127.0.0.1:3000, calling the
-//!   scheduler tick every minute as a cron would
+//!   scheduler tick every minute as a cron would; `up --redis` keeps the store in a local
+//!   Redis server instead of SQLite, as a multi-node deployment does
+//! - `test`: see [`test`]: the unit tests and the end-to-end suite on SQLite, then the
+//!   end-to-end suite again on two instances sharing one Redis
 //! - `build`: build the components (`spin build`)
-//! - `test`: build the components, install the browser the console's tests drive when it is
-//!   missing, then run every test
 //! - `bench`: build, then measure the app on the dev host and print figures
 
 mod bench;
@@ -31,11 +32,11 @@ fn main() -> ExitCode {
         Some("up") => up(&args[1..]),
         Some("build") => build(),
         Some("test") => test(&args[1..]),
-        Some("bench") => bench_optimised(),
-        Some("bench-here") => bench::run(&workspace_root().join("spin.toml")),
+        Some("bench") => bench_optimised(&args[1..]),
+        Some("bench-here") => bench::run(&workspace_root().join("spin.toml"), &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  up [dev-host options]  build and serve on http://127.0.0.1:3000\n  build                   build the components\n  test [cargo test args]  build, then run every test\n  bench                   measure the app on the dev host"
+                "usage: cargo xtask <command>\n\n  up [dev-host options]  build and serve on http://127.0.0.1:3000\n  build                   build the components\n  test [cargo test args]  build, then run every test\n  bench [--redis]         measure the app on the dev host (SQLite, or Redis)"
             );
             return ExitCode::from(2);
         }
@@ -79,6 +80,8 @@ fn build() -> Result<()> {
 fn up(extra: &[String]) -> Result<()> {
     build()?;
     let root = workspace_root();
+    let on_redis = extra.iter().any(|a| a == "--redis");
+    let extra: Vec<String> = extra.iter().filter(|a| *a != "--redis").cloned().collect();
     let has_token = std::env::var_os("SPIN_VARIABLE_ADMIN_TOKEN").is_some()
         || extra.iter().any(|a| a.starts_with("admin_token="));
     let mut args = vec![
@@ -110,6 +113,14 @@ fn up(extra: &[String]) -> Result<()> {
             token
         }
     };
+    // Kept alive until the dev host stops (Ctrl-C also stops it, as part of the same group).
+    let _redis = if on_redis {
+        let (redis, redis_args) = start_local_redis(&root)?;
+        args.extend(redis_args);
+        Some(redis)
+    } else {
+        None
+    };
     let listen = extra
         .iter()
         .position(|a| a == "--listen")
@@ -121,6 +132,65 @@ fn up(extra: &[String]) -> Result<()> {
     match dev_host::cli::main(args) {
         code if code == ExitCode::SUCCESS => Ok(()),
         _ => bail!("the dev host stopped with an error"),
+    }
+}
+
+/// A Redis server for `up --redis`: Debian's package (installed when missing), on a free
+/// loopback port, its data in `.spin/redis/`; returns it with the dev-host arguments that put
+/// the `default` store on it (a runtime config file, as `spin up --runtime-config-file`
+/// reads, and `kv_redis_url` for the atomics).
+fn start_local_redis(root: &Path) -> Result<(ChildGuard, Vec<String>)> {
+    ensure_installed(
+        "scripts/install-redis.sh",
+        "`up --redis` needs redis-server",
+    )?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let folder = root.join(".spin").join("redis");
+    std::fs::create_dir_all(&folder)?;
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .arg("--dir")
+        .arg(&folder)
+        .args(["--save", "60 1", "--appendonly", "no"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .context("cannot start redis-server")?;
+    let guard = ChildGuard(child);
+    let url = format!("redis://127.0.0.1:{port}");
+    // Wait until it accepts connections.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if std::time::Instant::now() > deadline {
+            bail!("redis-server did not start on port {port}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let runtime_config = root.join(".spin").join("runtime-config.redis.toml");
+    std::fs::write(
+        &runtime_config,
+        format!("[key_value_store.default]\ntype = \"redis\"\nurl = \"{url}\"\n"),
+    )?;
+    eprintln!("Redis at {url} (data in {})", folder.display());
+    Ok((
+        guard,
+        vec![
+            "--runtime-config-file".to_string(),
+            runtime_config.display().to_string(),
+            "--variable".to_string(),
+            format!("kv_redis_url={url}"),
+        ],
+    ))
+}
+
+/// Kills a child process when dropped.
+struct ChildGuard(std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
@@ -158,8 +228,14 @@ fn spawn_local_cron(listen: &str, token: String) {
 
 /// Re-runs the bench from an optimised build of this tool: figures from a
 /// debug build of the host would measure the wrong thing.
-fn bench_optimised() -> Result<()> {
+fn bench_optimised(extra: &[String]) -> Result<()> {
     build()?;
+    if extra.iter().any(|a| a == "--redis") {
+        ensure_installed(
+            "scripts/install-redis.sh",
+            "`bench --redis` needs redis-server",
+        )?;
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let status = Command::new(cargo)
         .args([
@@ -172,6 +248,7 @@ fn bench_optimised() -> Result<()> {
             "--",
             "bench-here",
         ])
+        .args(extra)
         .current_dir(workspace_root())
         .status()?;
     if !status.success() {
@@ -180,34 +257,65 @@ fn bench_optimised() -> Result<()> {
     Ok(())
 }
 
-/// Installs Chromium and ChromeDriver for the console's browser tests when they are missing
-/// (`scripts/install-browser.sh`: Debian's packages).
-fn ensure_browser() -> Result<()> {
+/// Runs one of the project's install scripts (Debian's packages, when missing).
+fn ensure_installed(script: &str, why: &str) -> Result<()> {
     let status = Command::new("bash")
-        .arg(workspace_root().join("scripts/install-browser.sh"))
+        .arg(workspace_root().join(script))
         .status()
-        .context("cannot run scripts/install-browser.sh")?;
+        .with_context(|| format!("cannot run {script}"))?;
     if !status.success() {
-        bail!(
-            "the browser tests need Chromium and ChromeDriver: scripts/install-browser.sh failed"
-        );
+        bail!("{why}: {script} failed");
     }
     Ok(())
 }
 
+/// Every test, in two passes:
+/// 1. every crate's unit tests natively (the components compile for the host too) and the
+///    end-to-end suite on the dev host's SQLite store, as `spin up` runs by default;
+/// 2. the end-to-end suite again with `KIOSQUE_E2E_STORE=redis`: each application test on two
+///    dev-host processes sharing one Redis, requests alternating between them (the dev host's
+///    own tests, which do not depend on the store, run once).
+///
+/// The multi-instance tests (`cluster::`) start their own clusters and run in the second
+/// pass only. The console's browser tests need Chromium and ChromeDriver, the Redis pass
+/// `redis-server`: both are installed when missing (Debian's packages).
 fn test(extra: &[String]) -> Result<()> {
     build()?;
-    ensure_browser()?;
+    ensure_installed(
+        "scripts/install-browser.sh",
+        "the browser tests need Chromium and ChromeDriver",
+    )?;
+    ensure_installed(
+        "scripts/install-redis.sh",
+        "the Redis tests need redis-server",
+    )?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    // Every crate's unit tests run natively (the components compile for the
-    // host too); the end-to-end suite then drives the wasm32-wasip2 builds.
-    let status = Command::new(cargo)
+    let (cargo_args, test_args) = match extra.iter().position(|a| a == "--") {
+        Some(i) => (&extra[..i], &extra[i + 1..]),
+        None => (extra, &[][..]),
+    };
+    eprintln!("== tests, pass 1: unit tests and the end-to-end suite on SQLite");
+    let status = Command::new(&cargo)
         .args(["test", "--workspace"])
-        .args(extra)
+        .args(cargo_args)
+        .args(["--", "--skip", "cluster::"])
+        .args(test_args)
         .current_dir(workspace_root())
         .status()?;
     if !status.success() {
-        bail!("tests failed");
+        bail!("tests failed (pass 1, SQLite)");
+    }
+    eprintln!("== tests, pass 2: the end-to-end suite on two instances sharing one Redis");
+    let status = Command::new(&cargo)
+        .args(["test", "-p", "tests", "--test", "e2e"])
+        .args(cargo_args)
+        .args(["--", "--skip", "host::"])
+        .args(test_args)
+        .env("KIOSQUE_E2E_STORE", "redis")
+        .current_dir(workspace_root())
+        .status()?;
+    if !status.success() {
+        bail!("tests failed (pass 2, two instances on Redis)");
     }
     Ok(())
 }

@@ -87,7 +87,22 @@ pub fn update(
             current: current.version,
         });
     }
-    save_over(store, now, current, bytes, content)
+    let read_version = current.version;
+    match save_over(store, now, current, bytes, content) {
+        // Lost the swap: when a save of a new version won it, the editor's version is stale,
+        // which says more than "busy" (another instance, or another tab, saved meanwhile).
+        Err(TutorialError::Busy) if if_version.is_some() => {
+            let (latest, _) = read(store, slug)?;
+            Err(if latest.version != read_version {
+                TutorialError::Stale {
+                    current: latest.version,
+                }
+            } else {
+                TutorialError::Busy
+            })
+        }
+        other => other,
+    }
 }
 
 fn save_over(

@@ -491,3 +491,30 @@ fn every_page_answers_without_a_server_error_on_redis() {
     assert_eq!(statuses["/"], 200, "{statuses:?}");
     assert_eq!(statuses["/events"], 200, "{statuses:?}");
 }
+
+#[test]
+fn on_redis_without_kv_redis_url_a_misreported_swap_fails_instead_of_repeating() {
+    // The operator pointed the store at Redis but forgot `kv_redis_url`: Spin's Redis store
+    // then reports every compare-and-swap as failed although it wrote.
+    let redis = tests::redis::RedisServer::start();
+    let folder = tempfile::tempdir().unwrap();
+    let app = TestApp::spawn_manifest_with_runtime_config(
+        &workspace_root().join("spin.toml"),
+        BTreeMap::from([("admin_token".to_string(), TEST_ADMIN_TOKEN.to_string())]),
+        Some(redis.runtime_config(folder.path())),
+    );
+    // Pages only read: they work (no batch read goes through Spin's broken get-many).
+    assert_eq!(app.get("/").status(), 200);
+    assert_eq!(app.get("/events").status(), 200);
+    // A creation's swap lands but is reported failed: the request fails with an internal
+    // error, not a false "already exists" nor a retry that would write again.
+    let response = app.post_json_as_admin(
+        "/api/polls",
+        &json!({"question": "Sans kv_redis_url ?", "options": ["Oui", "Non"]}),
+    );
+    assert_eq!(response.status(), 500);
+    let body: Value = response.json().unwrap();
+    assert_eq!(body["error"]["code"], "internal_error", "{body}");
+    // The probe that told Redis from SQLite is the only trace of the check.
+    assert_eq!(redis.get("store/backend-probe").as_deref(), Some("0"));
+}

@@ -50,14 +50,17 @@ impl RedisKv {
     /// that the server answers, so a wrong URL fails at start-up.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         use anyhow::Context;
-        let client = Client::open(url).with_context(|| format!("invalid Redis URL `{url}`"))?;
+        // Errors name the server, never the password the URL may carry.
+        let server = url.rsplit('@').next().unwrap_or(url);
+        let client =
+            Client::open(url).with_context(|| format!("invalid Redis URL (server `{server}`)"))?;
         let mut connection = ConnectionManager::new(client.clone())
             .await
-            .with_context(|| format!("cannot reach Redis at `{url}`"))?;
+            .with_context(|| format!("cannot reach Redis at `{server}`"))?;
         let () = redis::cmd("PING")
             .query_async(&mut connection)
             .await
-            .with_context(|| format!("Redis at `{url}` does not answer PING"))?;
+            .with_context(|| format!("Redis at `{server}` does not answer PING"))?;
         Ok(Self { client, connection })
     }
 

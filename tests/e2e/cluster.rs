@@ -424,9 +424,35 @@ fn tutorial(title: &str, version: Option<u64>) -> Value {
 #[test]
 fn concurrent_edits_from_both_instances_lose_no_update() {
     let app = cluster(&[]);
-    let created = app.post_json_as_admin("/api/tutorials", &tutorial("Réserver", None));
-    assert_eq!(created.status(), 201);
-    // A second creation of the same slug, from each instance at once: one wins.
+    // The same new tutorial created from both instances at once: exactly one creates it.
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let app = &app;
+                scope.spawn(move || {
+                    app.client
+                        .post(format!("{}/api/tutorials", instance(app, i % 2)))
+                        .bearer_auth(TEST_ADMIN_TOKEN)
+                        .json(&tutorial(&format!("Réserver {i}"), None))
+                        .send()
+                        .unwrap()
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|&s| s == 201 || s == 409),
+        "{statuses:?}"
+    );
+    // Edits of version n from both instances at once: one saves n + 1, the other is stale.
     let mut version = 1;
     for round in 0..5 {
         let answers: Vec<(u16, Value)> = std::thread::scope(|scope| {
@@ -493,7 +519,7 @@ fn every_page_answers_without_a_server_error_on_redis() {
 }
 
 #[test]
-fn on_redis_without_kv_redis_url_a_misreported_swap_fails_instead_of_repeating() {
+fn on_redis_without_kv_redis_url_every_swap_is_refused_before_it_writes() {
     // The operator pointed the store at Redis but forgot `kv_redis_url`: Spin's Redis store
     // then reports every compare-and-swap as failed although it wrote.
     let redis = tests::redis::RedisServer::start();
@@ -503,18 +529,22 @@ fn on_redis_without_kv_redis_url_a_misreported_swap_fails_instead_of_repeating()
         BTreeMap::from([("admin_token".to_string(), TEST_ADMIN_TOKEN.to_string())]),
         Some(redis.runtime_config(folder.path())),
     );
-    // Pages only read: they work (no batch read goes through Spin's broken get-many).
+    // Pages only read: they work (their batch reads fail on Spin's get-many and fall back to
+    // one read per key).
     assert_eq!(app.get("/").status(), 200);
     assert_eq!(app.get("/events").status(), 200);
-    // A creation's swap lands but is reported failed: the request fails with an internal
-    // error, not a false "already exists" nor a retry that would write again.
-    let response = app.post_json_as_admin(
-        "/api/polls",
-        &json!({"question": "Sans kv_redis_url ?", "options": ["Oui", "Non"]}),
-    );
-    assert_eq!(response.status(), 500);
-    let body: Value = response.json().unwrap();
-    assert_eq!(body["error"]["code"], "internal_error", "{body}");
-    // The probe that told Redis from SQLite is the only trace of the check.
-    assert_eq!(redis.get("store/backend-probe").as_deref(), Some("0"));
+    // A creation needs a swap, which Spin would report failed although it wrote: refused
+    // before swapping, with an internal error (the log names kv_redis_url), not a false
+    // "already exists" nor a retry that would write again.
+    for _ in 0..2 {
+        let response = app.post_json_as_admin(
+            "/api/polls",
+            &json!({"question": "Sans kv_redis_url ?", "options": ["Oui", "Non"]}),
+        );
+        assert_eq!(response.status(), 500);
+        let body: Value = response.json().unwrap();
+        assert_eq!(body["error"]["code"], "internal_error", "{body}");
+    }
+    // The check writes nothing.
+    assert_eq!(redis.get("store/probe/0"), None);
 }

@@ -29,8 +29,8 @@ pub struct Cluster {
     pub proxy_addr: SocketAddr,
     instances: Mutex<Vec<Option<Instance>>>,
     backends: Arc<Mutex<Vec<SocketAddr>>>,
-    /// Connections handed to each instance, by index.
-    served: Arc<Mutex<Vec<usize>>>,
+    /// Connections handed to each instance, by address.
+    served: Arc<Mutex<BTreeMap<SocketAddr, usize>>>,
     stop: Arc<AtomicBool>,
     manifest: PathBuf,
     variables: BTreeMap<String, String>,
@@ -86,11 +86,22 @@ fn start_instance(
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
     let stdout = process.stdout.take().expect("piped stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let banner = lines
-        .next()
-        .and_then(Result::ok)
-        .unwrap_or_else(|| panic!("the instance did not start (run with KIOSQUE_TEST_LOG=1)"));
+    // The banner comes on the first line; the rest is read (and dropped) so the instance
+    // never blocks on a full pipe. An instance that does not start in time fails the test.
+    let (banner_tx, banner_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let _ = banner_tx.send(lines.next().and_then(Result::ok));
+        lines.for_each(drop);
+    });
+    let banner = banner_rx
+        .recv_timeout(Duration::from_secs(120))
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| {
+            let _ = process.kill();
+            panic!("the instance did not start (run with KIOSQUE_TEST_LOG=1)")
+        });
     let addr = banner
         .strip_prefix("Serving http://")
         .and_then(|rest| rest.split_whitespace().next())
@@ -100,8 +111,6 @@ fn start_instance(
         banner.contains("key-value store: Redis"),
         "the instance must run on Redis: {banner}"
     );
-    // Keep reading so the instance never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
     Instance { process, addr }
 }
 
@@ -114,7 +123,7 @@ fn pipe(mut from: TcpStream, mut to: TcpStream) {
 fn serve_proxy(
     listener: TcpListener,
     backends: Arc<Mutex<Vec<SocketAddr>>>,
-    served: Arc<Mutex<Vec<usize>>>,
+    served: Arc<Mutex<BTreeMap<SocketAddr, usize>>>,
     stop: Arc<AtomicBool>,
 ) {
     let next = AtomicUsize::new(0);
@@ -131,13 +140,11 @@ fn serve_proxy(
             let index = (start + i) % candidates.len();
             let stream =
                 TcpStream::connect_timeout(&candidates[index], Duration::from_secs(2)).ok()?;
-            if let Some(count) = served
+            *served
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .get_mut(index)
-            {
-                *count += 1;
-            }
+                .entry(candidates[index])
+                .or_default() += 1;
             Some(stream)
         });
         let Some(upstream) = upstream else {
@@ -178,7 +185,7 @@ impl Cluster {
                 .map(|i| i.addr)
                 .collect::<Vec<_>>(),
         ));
-        let served = Arc::new(Mutex::new(vec![0; count]));
+        let served = Arc::new(Mutex::new(BTreeMap::new()));
         let listener = TcpListener::bind("127.0.0.1:0").expect("a port for the proxy");
         let proxy_addr = listener.local_addr().expect("the proxy's address");
         let stop = Arc::new(AtomicBool::new(false));
@@ -221,16 +228,27 @@ impl Cluster {
 
     /// How many connections the round robin handed to each instance so far.
     pub fn connections_served(&self) -> Vec<usize> {
-        self.served
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        let served = self.served.lock().unwrap_or_else(|p| p.into_inner());
+        self.instances()
+            .iter()
+            .map(|i| {
+                i.as_ref()
+                    .and_then(|i| served.get(&i.addr))
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .collect()
     }
 
     /// Kills instance `i` with SIGKILL: no shutdown, requests in flight are cut.
     pub fn kill(&self, i: usize) {
         let taken = self.instances()[i].take();
         if let Some(mut instance) = taken {
+            // Out of the round robin first: its port may soon be another test's.
+            self.backends
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .retain(|addr| *addr != instance.addr);
             let _ = instance.process.kill();
             let _ = instance.process.wait();
         }

@@ -235,6 +235,18 @@ impl KvDatabase {
         }
         let connection = Connection::open(path)
             .with_context(|| format!("cannot open key-value database {}", path.display()))?;
+        Self::prepare(connection, &path.display().to_string())
+    }
+
+    /// A store that lives as long as the process: what Spin gives a runtime
+    /// config's `type = "spin"` store without a `path`.
+    pub fn open_in_memory() -> Result<Self> {
+        let connection =
+            Connection::open_in_memory().context("cannot open an in-memory key-value database")?;
+        Self::prepare(connection, "(in memory)")
+    }
+
+    fn prepare(connection: Connection, path: &str) -> Result<Self> {
         connection
             .pragma_update(None, "journal_mode", "WAL")
             .and_then(|()| connection.pragma_update(None, "synchronous", "FULL"))
@@ -250,7 +262,7 @@ impl KvDatabase {
                     [],
                 )
             })
-            .with_context(|| format!("cannot prepare key-value database {}", path.display()))?;
+            .with_context(|| format!("cannot prepare key-value database {path}"))?;
         Ok(Self {
             connection: Mutex::new(connection),
         })

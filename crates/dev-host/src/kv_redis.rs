@@ -9,9 +9,10 @@
 //! - increment: `INCRBY`, so counters are decimal text (`"2"`), not Spin's
 //!   SQLite encoding;
 //! - batch get-many: sent as `KEYS k1 k2 ...`. Redis refuses that with two or
-//!   more keys (an error for the guest); with exactly one key the reply does
-//!   not convert and Spin's host panics inside its Redis client, so the guest
-//!   traps: the dev host traps that request on purpose;
+//!   more keys (an error for the guest); with exactly one key that exists the
+//!   reply does not convert and Spin's host panics inside its Redis client, so
+//!   the guest traps: the dev host traps that request on purpose (one absent
+//!   key matches nothing: an empty answer);
 //! - set-many: `MSET`; delete-many: `DEL k1 k2 ...`;
 //! - compare-and-swap: a new connection per CAS; `current` sends `WATCH key`
 //!   then `GET`; `swap` sends `MULTI`/`SET`/`EXEC`, then `UNWATCH key`, which
@@ -98,14 +99,24 @@ impl RedisKv {
         keys.iter()
             .try_for_each(|k| check_key(k))
             .map_err(GetManyFault::Error)?;
-        if keys.len() == 1 {
-            return Err(GetManyFault::Trap(format!(
-                "get-many of one key (`{}`): Spin's Redis store sends it as `KEYS {}`, whose reply its Redis client cannot convert, and the host panics",
-                keys[0], keys[0]
-            )));
-        }
         let mut command = redis::cmd("KEYS");
         command.arg(keys);
+        if keys.len() == 1 {
+            // `KEYS k` is a pattern match: nothing when `k` is absent (an empty answer the
+            // guest can use), `[k]` when present, which Spin's client cannot turn into
+            // (key, value) pairs: its host panics and the request traps.
+            let matched: Vec<String> = command
+                .query_async(&mut self.conn())
+                .await
+                .map_err(|e| GetManyFault::Error(redis_error(e)))?;
+            if matched.is_empty() {
+                return Ok(Vec::new());
+            }
+            return Err(GetManyFault::Trap(format!(
+                "get-many of one present key (`{}`): Spin's Redis store sends it as `KEYS`, whose reply its Redis client cannot convert, and the host panics",
+                keys[0]
+            )));
+        }
         command
             .query_async::<KvValues>(&mut self.conn())
             .await

@@ -8,7 +8,8 @@
 //! ```
 //!
 //! `type = "spin"` takes an optional `path` to the SQLite file, relative to
-//! the runtime config file's folder as in Spin. Spin's other backends
+//! the runtime config file's folder as in Spin; without one, Spin keeps that
+//! store in memory, and so does the dev host. Spin's other backends
 //! (`azure_cosmos`, `aws_dynamo`) are refused with their name: they cannot be
 //! run here. Other sections of the file (variables providers, outbound TLS,
 //! databases...) do not concern the dev host and are reported, then ignored.
@@ -21,7 +22,8 @@ use anyhow::{Context, Result, bail};
 /// Where one key-value store lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KvStoreConfig {
-    /// Spin's SQLite store; `None` is the default file in the data folder.
+    /// Spin's SQLite store in this file; without a `path`, Spin keeps that
+    /// store in memory (its default file applies only without a runtime config).
     Sqlite { path: Option<PathBuf> },
     /// Spin's Redis store at this URL.
     Redis { url: String },

@@ -143,8 +143,9 @@ fn open_default_store(
         }
     }
     match runtime_config.key_value_stores.get("default") {
-        None | Some(KvStoreConfig::Sqlite { path: None }) => {
-            Ok(KvBackend::Sqlite(KvDatabase::open(data_dir)?))
+        None => Ok(KvBackend::Sqlite(KvDatabase::open(data_dir)?)),
+        Some(KvStoreConfig::Sqlite { path: None }) => {
+            Ok(KvBackend::Sqlite(KvDatabase::open_in_memory()?))
         }
         Some(KvStoreConfig::Sqlite { path: Some(path) }) => {
             Ok(KvBackend::Sqlite(KvDatabase::open_file(path)?))

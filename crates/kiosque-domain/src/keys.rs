@@ -6,7 +6,7 @@
 //! | `poll/{poll_id}/count/{index}`    | counter: votes (single, multiple) or Borda points (ranked) for option `index` (0-based) |
 //! | `poll/{poll_id}/voter/{voter}`    | counter used as a claim: at least 1 once voted (see the polls group below) |
 //! | `ratelimit/{scope}/{bucket}`      | JSON `{window, count}`: requests of the clients hashed into `bucket` (0..1024) in the current window |
-//! | `store/backend-probe`             | counter, always 0: its encoding tells the Spin adapter which backend it runs on (see `kiosque_spin::store`) |
+//! | `store/probe/{0,1}`               | never written: the Spin adapter reads both in one batch before its first compare-and-swap of a request, since only Spin's Redis store fails that read (see `kiosque_spin::store`) |
 //!
 //! The voter claim is not a flag: the first vote moves it from 0 to 1 and only that request
 //! counts; every refused retry increments it again (so it counts attempts), and a count that
@@ -28,10 +28,11 @@ use crate::showcases::ShowcaseId;
 use crate::social::ChannelId;
 use crate::tutorials::{BlockId, Slug};
 
-/// A counter only ever incremented by 0: Spin's SQLite store writes it as 8 bytes, its Redis
-/// store as the text `0`, so reading it back tells the store adapter which backend it is on.
-pub fn store_backend_probe() -> String {
-    "store/backend-probe".to_string()
+/// Two keys never written, read together as one batch: every Spin store answers that read
+/// but its Redis store, which sends it as `KEYS` and fails. Tells the store adapter whether
+/// the store's own compare-and-swap can be trusted.
+pub fn store_backend_probes() -> [String; 2] {
+    ["store/probe/0".to_string(), "store/probe/1".to_string()]
 }
 
 /// One of the fixed buckets of a rate-limit scope (see `ratelimit`).

@@ -17,11 +17,12 @@
 //!   variable is how the adapter knows its backend.
 //!
 //! The default (`kv_redis_url` empty) is safe: it uses the store's own compare-and-swap, exact
-//! on Spin's SQLite store. Should that store turn out to be Redis after all (the runtime config
-//! says Redis, the variable was forgotten), a swap reported failed whose value nevertheless
-//! landed is recognised (the counter encoding of [`keys::store_backend_probe`] is Redis's
-//! decimal text) and the request fails with an error naming the variable, instead of a retry
-//! loop applying the same change again and again.
+//! on Spin's SQLite store, but first checks, once per request, that the store is not Spin's
+//! Redis store after all (the runtime config says Redis, the variable was forgotten): a batch
+//! read of the two [`keys::store_backend_probes`] succeeds on every Spin store but that one.
+//! There, every swap is refused with an error naming the variable before anything is written,
+//! instead of writes reported failed that a retry loop would apply again and again. The check
+//! costs one read, only in requests that swap.
 
 use std::cell::OnceCell;
 
@@ -54,6 +55,8 @@ pub struct SpinStore {
     bucket: OnceCell<wasi_store::Bucket>,
     /// `Some` when the store is on Redis: where the atomics Spin gets wrong there are run.
     redis: Option<RedisAtomics>,
+    /// Without `redis`: whether the store's own compare-and-swap was checked trustworthy.
+    own_swap_checked: OnceCell<()>,
 }
 
 /// The outbound Redis connection, opened on the first operation that needs it.
@@ -80,6 +83,7 @@ impl SpinStore {
                 url,
                 connection: OnceCell::new(),
             }),
+            own_swap_checked: OnceCell::new(),
         })
     }
 
@@ -147,23 +151,18 @@ impl SpinStore {
         }
     }
 
-    /// A swap of Spin's own compare-and-swap was reported failed, and the key now holds
-    /// exactly the value we meant to write. On Spin's SQLite store that is another writer who
-    /// wrote the same bytes (we lost, and retry); on Spin's Redis store it is our own write,
-    /// reported failed. The backend probe tells which.
-    fn check_not_misreported(&self, key: &str) -> Result<(), StoreError> {
-        let probe = keys::store_backend_probe();
-        atomics::increment(self.bucket()?, &probe, 0)
-            .map_err(|e| backend("increment", &probe, e))?;
-        let encoding = self
-            .store
-            .get(&probe)
-            .map_err(|e| backend("get", &probe, e))?;
-        if encoding.as_deref() == Some(b"0") {
+    /// Refuses the store's own compare-and-swap on Spin's Redis store, which reports every
+    /// swap as failed although it writes: a batch read of two keys fails there, and only there.
+    fn check_own_swap_is_trustworthy(&self) -> Result<(), StoreError> {
+        if self.own_swap_checked.get().is_some() {
+            return Ok(());
+        }
+        if let Err(e) = batch::get_many(self.bucket()?, &keys::store_backend_probes()) {
             return Err(StoreError::Backend(format!(
-                "compare-and-swap of {key} was reported failed although it wrote: this is Spin's Redis store, whose swap always reports failure; set the `{REDIS_URL_VARIABLE}` variable to the store's Redis URL"
+                "this store cannot read a batch ({e:?}): it is Spin's Redis store, whose compare-and-swap reports every swap as failed; set the `{REDIS_URL_VARIABLE}` variable to the store's Redis URL"
             )));
         }
+        let _ = self.own_swap_checked.set(());
         Ok(())
     }
 }
@@ -266,6 +265,7 @@ impl KvStore for SpinStore {
         if let Some(redis) = &self.redis {
             return self.redis_compare_and_swap(redis, key, expected, new);
         }
+        self.check_own_swap_is_trustworthy()?;
         let cas = atomics::Cas::new(self.bucket()?, key).map_err(|e| backend("cas", key, e))?;
         // `current` also records the value `swap` will compare against on the host.
         let current = cas.current().map_err(|e| backend("cas current", key, e))?;
@@ -274,16 +274,7 @@ impl KvStore for SpinStore {
         }
         match atomics::swap(cas, new) {
             Ok(()) => Ok(true),
-            Err(atomics::CasError::CasFailed(retry)) => {
-                // The host hands back a CAS that has read the value now there.
-                let now = retry
-                    .current()
-                    .map_err(|e| backend("cas current", key, e))?;
-                if now.as_deref() == Some(new) {
-                    self.check_not_misreported(key)?;
-                }
-                Ok(false)
-            }
+            Err(atomics::CasError::CasFailed(_)) => Ok(false),
             Err(atomics::CasError::StoreError(e)) => Err(backend("cas swap", key, e)),
         }
     }

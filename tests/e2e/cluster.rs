@@ -22,6 +22,15 @@ const TICK_TOKEN: &str = "tick-token-for-the-cluster-0123456789";
 const MASTODON_SECRET: &str = "mastodon-webhook-secret-cluster";
 const MASTODON_TOKEN: &str = "mastodon-access-token-cluster";
 
+/// Runs `request(i)` for `i` in `0..n`, all at once, and returns the answers in order.
+fn at_once<T: Send>(n: usize, request: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let request = &request;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n).map(|i| scope.spawn(move || request(i))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
 fn cluster(extra: &[(&str, &str)]) -> TestApp {
     TestApp::spawn_cluster(
         &workspace_root().join("spin.toml"),
@@ -90,23 +99,15 @@ fn votes_through_both_instances_are_counted_exactly_once() {
 
     // One browser submitting eight times at once, half to each instance: counted once.
     let cookie = voter(VOTES + 1);
-    let statuses: Vec<u16> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..8)
-            .map(|i| {
-                let (app, id, cookie) = (&app, &id, &cookie);
-                scope.spawn(move || {
-                    app.client
-                        .post(format!("{}/api/polls/{id}/votes", instance(app, i % 2)))
-                        .header(COOKIE, cookie)
-                        .json(&json!({"option": 2}))
-                        .send()
-                        .expect("an answer")
-                        .status()
-                        .as_u16()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    let statuses: Vec<u16> = at_once(8, |i| {
+        app.client
+            .post(format!("{}/api/polls/{id}/votes", instance(&app, i % 2)))
+            .header(COOKIE, &cookie)
+            .json(&json!({"option": 2}))
+            .send()
+            .expect("an answer")
+            .status()
+            .as_u16()
     });
     assert_eq!(
         statuses.iter().filter(|&&s| s == 201).count(),
@@ -210,25 +211,17 @@ fn a_webhook_delivered_to_both_instances_at_once_is_filed_once() {
     }))
     .unwrap();
     let signature = hub(MASTODON_SECRET, &body);
-    let outcomes: Vec<(u16, Value)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..8)
-            .map(|i| {
-                let (app, body, signature) = (&app, &body, &signature);
-                scope.spawn(move || {
-                    let response = app
-                        .client
-                        .post(format!("{}/webhooks/mastodon", instance(app, i % 2)))
-                        .header("content-type", "application/json")
-                        .header("x-hub-signature", signature)
-                        .body(body.clone())
-                        .send()
-                        .expect("an answer");
-                    let status = response.status().as_u16();
-                    (status, response.json().unwrap_or(Value::Null))
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    let outcomes: Vec<(u16, Value)> = at_once(8, |i| {
+        let response = app
+            .client
+            .post(format!("{}/webhooks/mastodon", instance(&app, i % 2)))
+            .header("content-type", "application/json")
+            .header("x-hub-signature", &signature)
+            .body(body.clone())
+            .send()
+            .expect("an answer");
+        let status = response.status().as_u16();
+        (status, response.json().unwrap_or(Value::Null))
     });
     let accepted = outcomes
         .iter()
@@ -425,23 +418,15 @@ fn tutorial(title: &str, version: Option<u64>) -> Value {
 fn concurrent_edits_from_both_instances_lose_no_update() {
     let app = cluster(&[]);
     // The same new tutorial created from both instances at once: exactly one creates it.
-    let statuses: Vec<u16> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..4)
-            .map(|i| {
-                let app = &app;
-                scope.spawn(move || {
-                    app.client
-                        .post(format!("{}/api/tutorials", instance(app, i % 2)))
-                        .bearer_auth(TEST_ADMIN_TOKEN)
-                        .json(&tutorial(&format!("Réserver {i}"), None))
-                        .send()
-                        .unwrap()
-                        .status()
-                        .as_u16()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    let statuses: Vec<u16> = at_once(4, |i| {
+        app.client
+            .post(format!("{}/api/tutorials", instance(&app, i % 2)))
+            .bearer_auth(TEST_ADMIN_TOKEN)
+            .json(&tutorial(&format!("Réserver {i}"), None))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
     });
     assert_eq!(
         statuses.iter().filter(|&&s| s == 201).count(),
@@ -455,27 +440,19 @@ fn concurrent_edits_from_both_instances_lose_no_update() {
     // Edits of version n from both instances at once: one saves n + 1, the other is stale.
     let mut version = 1;
     for round in 0..5 {
-        let answers: Vec<(u16, Value)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..2)
-                .map(|i| {
-                    let app = &app;
-                    scope.spawn(move || {
-                        let response = app
-                            .client
-                            .put(format!(
-                                "{}/api/tutorials/reserver-une-salle",
-                                instance(app, i)
-                            ))
-                            .bearer_auth(TEST_ADMIN_TOKEN)
-                            .json(&tutorial(&format!("Titre {round} par {i}"), Some(version)))
-                            .send()
-                            .unwrap();
-                        let status = response.status().as_u16();
-                        (status, response.json().unwrap_or(Value::Null))
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        let answers: Vec<(u16, Value)> = at_once(2, |i| {
+            let response = app
+                .client
+                .put(format!(
+                    "{}/api/tutorials/reserver-une-salle",
+                    instance(&app, i)
+                ))
+                .bearer_auth(TEST_ADMIN_TOKEN)
+                .json(&tutorial(&format!("Titre {round} par {i}"), Some(version)))
+                .send()
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json().unwrap_or(Value::Null))
         });
         let winners: Vec<_> = answers.iter().filter(|(s, _)| *s == 200).collect();
         assert_eq!(winners.len(), 1, "round {round}: {answers:?}");

@@ -381,13 +381,49 @@ impl KvStore for MemoryStore {
 #[cfg(test)]
 pub(crate) type FailIncrement = Box<dyn Fn(&str, i64) -> bool + Send + Sync>;
 
+/// A store operation, as [`FaultyStore::fail_op`] sees it.
+#[cfg(test)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StoreOp {
+    Get,
+    GetMany,
+    Set,
+    Delete,
+    Exists,
+    GetKeys,
+    Increment,
+    CompareAndSwap,
+}
+
+#[cfg(test)]
+impl StoreOp {
+    /// Whether the operation changes the store (what "fail the n-th write" counts).
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            StoreOp::Set | StoreOp::Delete | StoreOp::Increment | StoreOp::CompareAndSwap
+        )
+    }
+}
+
+/// Decides, from `(operation, key)`, whether a [`FaultyStore`] call fails before it runs.
+#[cfg(test)]
+pub(crate) type FailOp = Box<dyn Fn(StoreOp, &str) -> bool + Send + Sync>;
+
 /// A [`MemoryStore`] with injected faults, for tests of what the domain does when the store
 /// fails or loses races: one wrapper instead of a hand-written delegating store per test.
+///
+/// To test that a multi-step change either completes, is given back or is repaired by the next
+/// request, fail each of its writes in turn with [`FaultyStore::fail_nth_write`], then
+/// [`FaultyStore::heal`] and retry (a failed call
+/// leaves the store untouched, as a crash just before it would).
 #[cfg(test)]
 pub(crate) struct FaultyStore {
     pub inner: MemoryStore,
     /// `increment(key, delta)` fails with a backend error when this says so.
     pub fail_increment: FailIncrement,
+    /// Any call fails with a backend error, before it runs, when this says so.
+    pub fail_op: FailOp,
     /// Every compare-and-swap loses, as if another request always won (the call still counts).
     pub lose_swaps: bool,
 }
@@ -398,32 +434,68 @@ impl FaultyStore {
         FaultyStore {
             inner: MemoryStore::new(),
             fail_increment: Box::new(|_, _| false),
+            fail_op: Box::new(|_, _| false),
             lose_swaps: false,
         }
+    }
+
+    /// From now on, the `n`-th write (0-based: set, delete, increment or compare-and-swap)
+    /// fails and every other call succeeds. Returns a handle that counts the writes attempted,
+    /// so a test can loop `n` until the change completes without a fault.
+    pub fn fail_nth_write(&mut self, n: usize) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let writes = std::sync::Arc::new(AtomicUsize::new(0));
+        let seen = writes.clone();
+        self.fail_op =
+            Box::new(move |op, _| op.is_write() && seen.fetch_add(1, Ordering::SeqCst) == n);
+        writes
+    }
+
+    /// No more injected faults (the data stays): the next request after a crash.
+    pub fn heal(&mut self) {
+        self.fail_op = Box::new(|_, _| false);
+        self.fail_increment = Box::new(|_, _| false);
+        self.lose_swaps = false;
+    }
+
+    fn check(&self, op: StoreOp, key: &str) -> Result<(), StoreError> {
+        if (self.fail_op)(op, key) {
+            return Err(StoreError::Backend(format!(
+                "injected fault on {op:?} {key}"
+            )));
+        }
+        Ok(())
     }
 }
 
 #[cfg(test)]
 impl KvStore for FaultyStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.check(StoreOp::Get, key)?;
         self.inner.get(key)
     }
     fn get_many(&self, keys: &[String]) -> Result<KeyValues, StoreError> {
+        self.check(StoreOp::GetMany, keys.first().map_or("", String::as_str))?;
         self.inner.get_many(keys)
     }
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.check(StoreOp::Set, key)?;
         self.inner.set(key, value)
     }
     fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.check(StoreOp::Delete, key)?;
         self.inner.delete(key)
     }
     fn exists(&self, key: &str) -> Result<bool, StoreError> {
+        self.check(StoreOp::Exists, key)?;
         self.inner.exists(key)
     }
     fn get_keys(&self) -> Result<Vec<String>, StoreError> {
+        self.check(StoreOp::GetKeys, "")?;
         self.inner.get_keys()
     }
     fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        self.check(StoreOp::Increment, key)?;
         if (self.fail_increment)(key, delta) {
             return Err(StoreError::Backend("disk full".to_owned()));
         }
@@ -435,6 +507,7 @@ impl KvStore for FaultyStore {
         expected: Option<&[u8]>,
         new: &[u8],
     ) -> Result<bool, StoreError> {
+        self.check(StoreOp::CompareAndSwap, key)?;
         if self.lose_swaps {
             self.inner.compare_and_swap(key, Some(b"\0never"), b"x")?;
             return Ok(false);
@@ -446,6 +519,24 @@ impl KvStore for FaultyStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn faulty_store_fails_exactly_the_nth_write_and_heals() {
+        let mut store = FaultyStore::new();
+        let writes = store.fail_nth_write(1);
+        store.set("a", b"1").unwrap();
+        assert!(store.get("a").unwrap().is_some(), "reads are not counted");
+        assert!(store.increment("b", 1).is_err(), "the second write fails");
+        assert_eq!(
+            store.inner.get("b").unwrap(),
+            None,
+            "a failed write changes nothing"
+        );
+        store.delete("a").unwrap();
+        assert_eq!(writes.load(std::sync::atomic::Ordering::SeqCst), 3);
+        store.heal();
+        assert_eq!(store.increment("b", 1).unwrap(), 1);
+    }
 
     #[test]
     fn limits_are_enforced_like_spin() {

@@ -345,3 +345,315 @@ fn roles_tokens_and_account_changes_take_effect_at_once() {
     );
     assert_eq!(error_code(duplicate), (409, "email_taken".into()));
 }
+
+/// Every `name=value` pair a response sets, joined as a browser sends them back.
+fn cookies_set_by(response: &Response) -> String {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter(|pair| !pair.ends_with('='))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A JSON sign-in from `address` (the app trusts `x-forwarded-for`), with `cookie` if any.
+fn sign_in_from(
+    app: &TestApp,
+    address: &str,
+    email: &str,
+    password: &str,
+    cookie: Option<&str>,
+) -> Response {
+    let mut request = app
+        .request(Method::POST, "/api/staff/sign-in")
+        .header("x-forwarded-for", address)
+        .json(&json!({"email": email, "password": password}));
+    if let Some(cookie) = cookie.filter(|c| !c.is_empty()) {
+        request = request.header("cookie", cookie);
+    }
+    app.send(request)
+}
+
+#[test]
+fn a_lockout_by_others_does_not_stop_a_known_browser_and_failures_are_audited() {
+    let app = TestApp::spawn_with_variables(std::collections::BTreeMap::from([
+        (
+            "admin_token".to_string(),
+            tests::TEST_ADMIN_TOKEN.to_string(),
+        ),
+        (
+            "client_ip_header".to_string(),
+            "x-forwarded-for".to_string(),
+        ),
+    ]));
+    create_account(&app, "dana@bib.example", "Dana", "editor");
+
+    // Dana's own browser signed in before: it keeps whatever cookies it was given.
+    let first = sign_in_from(&app, "192.0.2.10", "dana@bib.example", PASSWORD, None);
+    assert_eq!(first.status(), 200);
+    let known_browser = cookies_set_by(&first);
+
+    // Someone else, who knows only her address, tries 30 wrong passwords from a few
+    // addresses of their own.
+    for i in 0..30 {
+        let wrong = sign_in_from(
+            &app,
+            &format!("203.0.113.{}", i / 10),
+            "dana@bib.example",
+            "devine devine devine",
+            None,
+        );
+        assert!(
+            [401, 429].contains(&wrong.status().as_u16()),
+            "{}",
+            wrong.status()
+        );
+    }
+    // A browser that never signed in is held back for the window...
+    let stranger = sign_in_from(&app, "198.51.100.7", "dana@bib.example", PASSWORD, None);
+    assert_eq!(stranger.status(), 429);
+    // ...but Dana's own browser signs in with the right password.
+    let known = sign_in_from(
+        &app,
+        "192.0.2.10",
+        "dana@bib.example",
+        PASSWORD,
+        Some(&known_browser),
+    );
+    assert_eq!(known.status(), 200, "the known browser is not locked out");
+    let device = known
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("kiosque_device="))
+        .expect("a device cookie")
+        .to_owned();
+    assert!(device.contains("HttpOnly"), "{device}");
+    assert!(device.contains("SameSite=Strict"), "{device}");
+    // A forged device cookie is no help.
+    let forged = sign_in_from(
+        &app,
+        "198.51.100.8",
+        "dana@bib.example",
+        PASSWORD,
+        Some("kiosque_device=AAAA.BBBB"),
+    );
+    assert_eq!(forged.status(), 429);
+
+    // Failed sign-ins are in the audit log with the address they came from, never the
+    // password tried.
+    let audit = app.get_json_as_admin("/api/staff/audit");
+    let failed: Vec<&Value> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["path"] == "/api/staff/sign-in"
+                && e["client"]
+                    .as_str()
+                    .is_some_and(|c| c.starts_with("203.0.113."))
+        })
+        .collect();
+    // Each of the 30 was within its address's budget, so each reached the account check.
+    assert_eq!(failed.len(), 30, "{audit}");
+    assert!(failed.iter().any(|e| e["status"] == 401), "{audit}");
+    assert!(
+        failed
+            .iter()
+            .all(|e| e["status"] == 401 || e["status"] == 429),
+        "{audit}"
+    );
+    assert!(
+        failed.iter().all(|e| e["actor"]["name"] == "Dana"),
+        "{audit}"
+    );
+    assert!(!audit.to_string().contains("devine"), "{audit}");
+
+    // While `public_base_url` is unset, administrators are warned; editors are not bothered.
+    create_account(&app, "eve@bib.example", "Ève", "administrator");
+    let admin = sign_in_from(&app, "192.0.2.11", "eve@bib.example", PASSWORD, None);
+    let admin_cookie = cookie_from(&admin, "kiosque_session").unwrap();
+    let me: Value = app
+        .get_with_cookie("/api/staff/me", &admin_cookie)
+        .json()
+        .unwrap();
+    assert_eq!(me["warnings"], json!(["public_base_url_unset"]), "{me}");
+    let dana = cookie_from(&known, "kiosque_session").unwrap();
+    let me: Value = app.get_with_cookie("/api/staff/me", &dana).json().unwrap();
+    assert_eq!(me["warnings"], json!([]), "{me}");
+}
+
+#[test]
+fn behind_a_tls_proxy_the_session_cookie_is_host_only_and_secure_with_hsts() {
+    let app = TestApp::spawn_with_variables(std::collections::BTreeMap::from([
+        (
+            "admin_token".to_string(),
+            tests::TEST_ADMIN_TOKEN.to_string(),
+        ),
+        (
+            "public_base_url".to_string(),
+            "https://culture.example.fr".to_string(),
+        ),
+    ]));
+    create_account(&app, "fanny@bib.example", "Fanny", "administrator");
+    // The proxy forwards plain http: the request the app sees is http.
+    let response = app.post_json(
+        "/api/staff/sign-in",
+        &json!({"email": "fanny@bib.example", "password": PASSWORD}),
+    );
+    assert_eq!(response.status(), 200);
+    let set_cookies: Vec<String> = response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let session = set_cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-kiosque_session="))
+        .unwrap_or_else(|| panic!("a __Host- session cookie in {set_cookies:?}"));
+    assert!(session.contains("; Secure"), "{session}");
+    assert!(session.contains("Path=/"), "{session}");
+    assert!(!session.contains("Domain"), "{session}");
+    assert!(
+        set_cookies
+            .iter()
+            .all(|c| c.contains("; Secure") && c.starts_with("__Host-")),
+        "{set_cookies:?}"
+    );
+    let hsts = |response: &Response| {
+        response
+            .headers()
+            .get("strict-transport-security")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    assert_eq!(hsts(&response).as_deref(), Some("max-age=31536000"));
+
+    // The new cookie name is the one the app reads.
+    let cookie = cookie_from(&response, "__Host-kiosque_session").unwrap();
+    let me = app.get_with_cookie("/api/staff/me", &cookie);
+    assert_eq!(me.status(), 200);
+    assert_eq!(hsts(&me).as_deref(), Some("max-age=31536000"));
+    let me: Value = me.json().unwrap();
+    assert_eq!(me["warnings"], json!([]), "{me}");
+    assert_eq!(
+        app.get_with_cookie("/admin/", &cookie).status(),
+        200,
+        "the console's page knows the session"
+    );
+
+    // Every answer carries HSTS: pages, static files, errors.
+    for path in [
+        "/",
+        "/static/css/kiosque.css",
+        "/api/nope",
+        "/page-introuvable",
+    ] {
+        let answer = app.get(path);
+        assert_eq!(
+            hsts(&answer).as_deref(),
+            Some("max-age=31536000"),
+            "{path}: {}",
+            answer.status()
+        );
+    }
+
+    // Absolute links come from `public_base_url`, whatever Host the request names.
+    let home = app
+        .send(app.request(Method::GET, "/").header("host", "evil.example"))
+        .text()
+        .unwrap();
+    assert!(
+        home.contains("<link rel=\"canonical\" href=\"https://culture.example.fr/\""),
+        "{home}"
+    );
+    assert!(
+        home.contains("property=\"og:url\" content=\"https://culture.example.fr/\""),
+        "{home}"
+    );
+    assert!(!home.contains("evil.example"), "{home}");
+}
+
+#[test]
+fn only_administrators_see_contest_participants_emails() {
+    let app = TestApp::spawn_with_variables(std::collections::BTreeMap::from([
+        (
+            "admin_token".to_string(),
+            tests::TEST_ADMIN_TOKEN.to_string(),
+        ),
+        (
+            "card_hash_key".to_string(),
+            "e2e-contact-secret".to_string(),
+        ),
+    ]));
+    create_account(&app, "gael@bib.example", "Gaël", "moderator");
+    create_account(&app, "hana@bib.example", "Hana", "administrator");
+    let created = app.post_json_as_admin(
+        "/api/contests",
+        &json!({
+            "title": "Concours de nouvelles",
+            "rules": "Une page au plus.",
+            "categories": [{"slug": "adultes", "name": "Adultes"}],
+            "submissions_open": "2020-01-01T00:00:00Z",
+            "submissions_close": "2099-01-01T00:00:00Z",
+            "jury": true,
+            "prize": "Un livre dédicacé",
+        }),
+    );
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let entry = app.post_json(
+        &format!("/api/contests/{id}/entries"),
+        &json!({"title": "Nouvelle", "text": "Il était une fois…", "display_name": "Léa",
+                "category": "adultes", "consent": true, "licence": "cc-by",
+                "email": "lea@exemple.fr"}),
+    );
+    assert_eq!(entry.status(), 202);
+
+    let queue = |browser: &Browser| -> Value {
+        let response = browser.get(&app, &format!("/api/contests/{id}/queue"));
+        assert_eq!(response.status(), 200);
+        response.json().unwrap()
+    };
+    let moderator = sign_in(&app, "gael@bib.example");
+    let seen = queue(&moderator);
+    assert_eq!(seen["entries"][0]["title"], "Nouvelle", "{seen}");
+    assert!(seen["entries"][0].get("email").is_none(), "{seen}");
+    assert!(!seen.to_string().contains("lea@exemple.fr"), "{seen}");
+    // The moderator still moderates.
+    let approved = moderator.send(
+        &app,
+        Method::POST,
+        &format!("/api/contests/{id}/entries/1/moderation"),
+        &json!({"decision": "approve"}),
+    );
+    assert_eq!(approved.status(), 200);
+    // Exporting a participant's data is the administrators' job.
+    let export = moderator.send(
+        &app,
+        Method::POST,
+        "/api/contests/participants/export",
+        &json!({"email": "lea@exemple.fr"}),
+    );
+    assert_eq!(error_code(export), (403, "forbidden".into()));
+
+    let administrator = sign_in(&app, "hana@bib.example");
+    assert_eq!(
+        queue(&administrator)["entries"][0]["email"],
+        "lea@exemple.fr"
+    );
+    let export = administrator.send(
+        &app,
+        Method::POST,
+        "/api/contests/participants/export",
+        &json!({"email": "lea@exemple.fr"}),
+    );
+    assert_eq!(export.status(), 200);
+}

@@ -152,10 +152,12 @@ fn public_entry(e: &contests::Entry) -> serde_json::Value {
     })
 }
 
-/// `GET /api/contests/:id/queue?from=&limit=&status=pending` (admin): entries with contacts;
-/// purges the contest's contacts first when their retention has passed.
+/// `GET /api/contests/:id/queue?from=&limit=&status=pending` (moderators): entries, with
+/// their contact emails for administrators only (RGPD: moderators judge entries, they have
+/// no need of who sent them); purges the contest's contacts first when their retention has
+/// passed.
 pub fn queue(req: Request, params: Params) -> Result<Response, ApiError> {
-    auth::require(&req, Permission::Moderate)?;
+    let staff = auth::require(&req, Permission::Moderate)?;
     let id = api_id(&params)?;
     let pending = form::query_param(req.query(), "status").as_deref() == Some("pending");
     let store = SpinStore::open_default()?;
@@ -168,7 +170,18 @@ pub fn queue(req: Request, params: Params) -> Result<Response, ApiError> {
         api_query_u64(&req, "limit", 50)?,
         pending,
     )?;
-    Ok(json(200, &queue))
+    if staff.can(Permission::Administer) {
+        return Ok(json(200, &queue));
+    }
+    let mut shown = serde_json::to_value(&queue).map_err(ApiError::internal)?;
+    if let Some(entries) = shown["entries"].as_array_mut() {
+        for entry in entries {
+            if let Some(fields) = entry.as_object_mut() {
+                fields.remove("email");
+            }
+        }
+    }
+    Ok(json(200, &shown))
 }
 
 /// `POST /api/contests/:id/entries/:seq/moderation` (admin).

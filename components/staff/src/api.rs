@@ -6,12 +6,18 @@ use kiosque_domain::staff::session::{self, TOKEN_PREFIX};
 use kiosque_domain::staff::{
     self, Account, AccountChange, AccountId, NewAccount, Role, StaffError, TokenId, audit,
 };
-use kiosque_spin::auth::{self, Permission, SESSION_COOKIE, Staff};
+use kiosque_spin::auth::{self, Permission, Staff};
 use kiosque_spin::cookies::{self, SameSite};
-use kiosque_spin::response::{json, see_other};
-use kiosque_spin::{ApiError, SpinStore, SystemClock, client, form, ids, same_site};
+use kiosque_spin::response::{add_second_cookie, json, see_other};
+use kiosque_spin::{ApiError, SpinStore, SystemClock, client, config, form, ids, same_site};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Params, Request, Response};
+
+/// The cookie of a browser that signed in successfully before (see
+/// `session::SignInKey::device_token`), `__Host-` prefixed on an https site.
+const DEVICE_COOKIE: &str = "kiosque_device";
+/// A known browser stays known for a year after its last sign-in.
+const DEVICE_COOKIE_SECS: u64 = 365 * 24 * 3600;
 
 /// The console's home, where a plain-form sign-in lands.
 const CONSOLE: &str = "/admin/";
@@ -36,6 +42,9 @@ struct Me<'a> {
     role: Role,
     #[serde(skip_serializing_if = "Option::is_none")]
     csrf_token: Option<&'a str>,
+    /// Configuration an administrator should fix, e.g. `public_base_url_unset`; empty for
+    /// other roles.
+    warnings: Vec<&'static str>,
 }
 
 fn me_json(status: u16, account: Option<&Account>, role: Role, csrf: Option<&str>) -> Response {
@@ -45,8 +54,20 @@ fn me_json(status: u16, account: Option<&Account>, role: Role, csrf: Option<&str
             account: account.map(Account::view),
             role,
             csrf_token: csrf,
+            warnings: warnings(role),
         },
     )
+}
+
+/// What the console warns administrators about: without `public_base_url`, links and the
+/// session cookie's `Secure` flag follow each request's own host and scheme, which a proxy
+/// or a shared cache can get wrong.
+fn warnings(role: Role) -> Vec<&'static str> {
+    let mut warnings = Vec::new();
+    if role == Role::Administrator && config::public_base_url().is_none() {
+        warnings.push("public_base_url_unset");
+    }
+    warnings
 }
 
 #[derive(Deserialize)]
@@ -67,18 +88,18 @@ pub fn sign_in(req: Request, _params: Params) -> Result<Response, ApiError> {
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
         let body: SignIn = kiosque_spin::json::parse_body(&req)?;
-        let (account, cookie, csrf) = open_session(&req, &body.email, &body.password)?;
+        let (account, cookies, csrf) = open_session(&req, &body.email, &body.password)?;
         let mut response = me_json(200, Some(&account), account.role, Some(&csrf));
-        response.set_header("set-cookie", cookie);
+        cookies.apply(&mut response);
         return Ok(response);
     }
     let fields = form::parse(&String::from_utf8_lossy(req.body()));
     let field = |name| form::get(&fields, name).unwrap_or("");
     let next = console_path(field("next"));
     match open_session(&req, field("email"), field("password")) {
-        Ok((_, cookie, _)) => {
+        Ok((_, cookies, _)) => {
             let mut response = see_other(&next);
-            response.set_header("set-cookie", cookie);
+            cookies.apply(&mut response);
             Ok(response)
         }
         Err(error) => {
@@ -96,27 +117,84 @@ pub fn sign_in(req: Request, _params: Params) -> Result<Response, ApiError> {
     }
 }
 
-/// Checks the credentials and opens a session: the account, the `Set-Cookie` value and the
-/// CSRF token.
+/// The two cookies of a successful sign-in: the session, and this browser as known.
+struct SignInCookies {
+    session: String,
+    device: String,
+}
+
+impl SignInCookies {
+    fn apply(self, response: &mut Response) {
+        response.set_header("set-cookie", self.session);
+        add_second_cookie(response, self.device);
+    }
+}
+
+/// The key of sign-in throttling and device cookies, from the `admin_token` secret (set in
+/// every deployment; never logged). Without it (a misconfigured host) the buckets are
+/// public again, which is said once per sign-in on stderr.
+fn sign_in_key() -> session::SignInKey {
+    match config::variable("admin_token") {
+        Some(secret) => session::SignInKey::derive(secret.trim().as_bytes()),
+        None => {
+            eprintln!("sign-in: the admin_token variable is empty; sign-in buckets are unkeyed");
+            session::SignInKey::derive(b"")
+        }
+    }
+}
+
+/// Checks the credentials and opens a session: the account, the `Set-Cookie` values and
+/// the CSRF token. A failed attempt is written to the audit log by the domain.
 fn open_session(
     req: &Request,
     email: &str,
     password: &str,
-) -> Result<(Account, String, String), ApiError> {
+) -> Result<(Account, SignInCookies, String), ApiError> {
     let store = store()?;
-    let account = session::sign_in(&store, now(), email, password, &client::address(req))?;
+    let key = sign_in_key();
+    let device = cookies::get(req, &device_cookie());
+    let address = client::address(req);
+    let account = session::sign_in(
+        &store,
+        now(),
+        &key,
+        session::SignInAttempt {
+            email,
+            password,
+            client: &address,
+            device: device.as_deref(),
+        },
+    )?;
     let (secret, csrf) = new_session_secrets()?;
     session::open(&store, now(), &account, &secret, &csrf)?;
     let actor = Staff::from_account(account.clone()).actor();
     auth::remember_actor(actor);
-    let cookie = cookies::set_cookie(
+    let session_cookie = cookies::set_cookie(
         req,
-        SESSION_COOKIE,
+        &auth::session_cookie(),
         &secret,
         session::SESSION_SECS as u64,
         SameSite::Strict,
     );
-    Ok((account, cookie, csrf))
+    let device_cookie = cookies::set_cookie(
+        req,
+        &device_cookie(),
+        &key.device_token(&account.id, &ids::random_bytes::<32>()?),
+        DEVICE_COOKIE_SECS,
+        SameSite::Strict,
+    );
+    Ok((
+        account,
+        SignInCookies {
+            session: session_cookie,
+            device: device_cookie,
+        },
+        csrf,
+    ))
+}
+
+fn device_cookie() -> String {
+    cookies::host_only_name(DEVICE_COOKIE, cookies::site_is_https())
 }
 
 /// A cookie secret (256 bits) and a CSRF token (192 bits).
@@ -152,7 +230,7 @@ fn percent_encode(text: &str) -> String {
 
 /// The cookie that deletes the session cookie.
 fn expired_cookie(req: &Request) -> String {
-    cookies::set_cookie(req, SESSION_COOKIE, "", 0, SameSite::Strict)
+    cookies::set_cookie(req, &auth::session_cookie(), "", 0, SameSite::Strict)
 }
 
 fn no_content() -> Response {
@@ -162,7 +240,7 @@ fn no_content() -> Response {
 /// `POST /api/staff/sign-out`: this browser's session ends.
 pub fn sign_out(req: Request, _params: Params) -> Result<Response, ApiError> {
     auth::require(&req, Permission::View)?;
-    if let Some(secret) = cookies::get(&req, SESSION_COOKIE) {
+    if let Some(secret) = cookies::get(&req, &auth::session_cookie()) {
         session::close(&store()?, &secret)?;
     }
     let mut response = no_content();
@@ -233,7 +311,7 @@ pub fn change_password(req: Request, _params: Params) -> Result<Response, ApiErr
         "set-cookie",
         cookies::set_cookie(
             &req,
-            SESSION_COOKIE,
+            &auth::session_cookie(),
             &secret,
             session::SESSION_SECS as u64,
             SameSite::Strict,

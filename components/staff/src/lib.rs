@@ -5,6 +5,7 @@
 //! `kiosque_domain::staff`; checking a request's credentials is `kiosque_spin::auth`, shared
 //! by every component.
 
+use kiosque_domain::staff::session;
 use spin_sdk::http::{IncomingRequest, Response, Router};
 use spin_sdk::http_component;
 
@@ -12,7 +13,7 @@ mod api;
 
 fn routes() -> Router {
     let mut router = Router::new();
-    router.post("/api/staff/sign-in", api::sign_in); // public, throttled
+    router.post(session::SIGN_IN_PATH, api::sign_in); // public, throttled, failures audited
     router.post("/api/staff/sign-out", api::sign_out); // session
     router.post("/api/staff/sign-out-everywhere", api::sign_out_everywhere); // session
     router.get("/api/staff/me", api::me); // any staff

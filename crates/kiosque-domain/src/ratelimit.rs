@@ -61,6 +61,16 @@ fn bucket_of(client: &str) -> u64 {
     hash % BUCKETS
 }
 
+/// The bucket of `client` under a secret `key` (HMAC-SHA-256): who does not know the key
+/// cannot pick identifiers that share a victim's bucket, so spending a bucket takes the
+/// victim's own identifier.
+pub fn keyed_bucket_of(key: &[u8], client: &str) -> u64 {
+    let mac = crate::polls::identity::hmac_sha256(key, client.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&mac[..8]);
+    u64::from_be_bytes(first) % BUCKETS
+}
+
 /// Counts one request of `client` (an address, or any identifier) in
 /// `scope` (e.g. `vote`) and says whether it is allowed. Costs one read and
 /// one compare-and-swap, a few more under contention.
@@ -71,10 +81,34 @@ pub fn check(
     client: &str,
     limit: RateLimit,
 ) -> Result<Decision, StoreError> {
+    check_bucket(store, now, scope, bucket_of(client), limit)
+}
+
+/// [`check`] with the client's bucket chosen under a secret key ([`keyed_bucket_of`]): for
+/// identifiers anyone can name (an email), where a public bucket function would let a
+/// stranger fill a victim's bucket with made-up identifiers.
+pub fn check_keyed(
+    store: &dyn KvStore,
+    now: Timestamp,
+    scope: &str,
+    key: &[u8],
+    client: &str,
+    limit: RateLimit,
+) -> Result<Decision, StoreError> {
+    check_bucket(store, now, scope, keyed_bucket_of(key, client), limit)
+}
+
+fn check_bucket(
+    store: &dyn KvStore,
+    now: Timestamp,
+    scope: &str,
+    bucket: u64,
+    limit: RateLimit,
+) -> Result<Decision, StoreError> {
     if limit.max == 0 || limit.window_secs == 0 {
         return Ok(Decision::Allowed);
     }
-    let key = keys::rate_limit_bucket(scope, bucket_of(client));
+    let key = keys::rate_limit_bucket(scope, bucket);
     let window_secs = i64::from(limit.window_secs);
     let window = now.unix_seconds().div_euclid(window_secs);
     for _ in 0..MAX_ATTEMPTS {
@@ -202,6 +236,20 @@ mod tests {
         });
         // MemoryStore's swap from "absent" is exclusive, so the count is exact here.
         assert!(allowed.into_inner() <= 20);
+    }
+
+    #[test]
+    fn keyed_buckets_depend_on_the_key() {
+        let email = "anne@bib.example";
+        assert_ne!(
+            keyed_bucket_of(b"first key", email),
+            keyed_bucket_of(b"second key", email)
+        );
+        assert_eq!(
+            keyed_bucket_of(b"first key", email),
+            keyed_bucket_of(b"first key", email)
+        );
+        assert!(keyed_bucket_of(b"k", email) < BUCKETS);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! - `Authorization: Bearer <admin_token>`: the bootstrap administrator (no account), for the
 //!   first account and for automation;
 //! - `Authorization: Bearer kq_...`: a personal API token, narrowed to its scopes;
-//! - the `kiosque_session` cookie of a console sign-in; its state-changing requests must also
+//! - the session cookie of a console sign-in ([`session_cookie`]: `__Host-kiosque_session`
+//!   on an https site); its state-changing requests must also
 //!   carry the session's CSRF token in `X-CSRF-Token` (403 `csrf` otherwise).
 //!
 //! [`require`] then checks the role's [`Permission`] (403 `forbidden`) and, for a
@@ -26,8 +27,16 @@ pub use kiosque_domain::staff::Permission;
 use crate::error::ApiError;
 use crate::{SpinStore, SystemClock, config, cookies, same_site};
 
-/// The console's session cookie.
+/// The console's session cookie, as named on a plain-http (development) site.
 pub const SESSION_COOKIE: &str = "kiosque_session";
+
+/// The name the session cookie goes by here: `__Host-kiosque_session` when the public
+/// address is https (see [`cookies::host_only_name`]), `kiosque_session` otherwise. Only
+/// that name is read: on an https site a cookie without the prefix may have been planted
+/// over plain http, so staff sign in once more after `public_base_url` is set.
+pub fn session_cookie() -> String {
+    cookies::host_only_name(SESSION_COOKIE, cookies::site_is_https())
+}
 /// The header that carries the session's CSRF token on state-changing requests.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -126,6 +135,7 @@ pub fn audit_request(method: &Method, path: &str, status: u16) {
         method: method.to_string(),
         path: path.to_owned(),
         status,
+        client: None,
     };
     let written = SpinStore::open_default()
         .map_err(|e| e.to_string())
@@ -167,7 +177,7 @@ pub fn require_admin(req: &Request) -> Result<Staff, ApiError> {
 /// Never fails; anything short of valid credentials is "no".
 pub fn is_staff(req: &Request) -> bool {
     let has_credentials =
-        req.header("authorization").is_some() || cookies::get(req, SESSION_COOKIE).is_some();
+        req.header("authorization").is_some() || cookies::get(req, &session_cookie()).is_some();
     has_credentials && authenticate(req).is_ok()
 }
 
@@ -178,7 +188,7 @@ pub fn authenticate(req: &Request) -> Result<Staff, ApiError> {
         let token = bearer_token(header).ok_or_else(ApiError::unauthorized)?;
         return authenticate_token(token);
     }
-    let Some(secret) = cookies::get(req, SESSION_COOKIE) else {
+    let Some(secret) = cookies::get(req, &session_cookie()) else {
         return Err(ApiError::unauthorized());
     };
     let store = SpinStore::open_default().map_err(ApiError::internal)?;

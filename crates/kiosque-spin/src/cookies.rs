@@ -1,6 +1,38 @@
 //! Reading the `cookie` header and writing `Set-Cookie`.
+//!
+//! Whether a cookie is `Secure` follows the public address (`public_base_url`) when it is
+//! https: behind a TLS-terminating proxy the request the component sees is plain http, yet
+//! browsers reach the site over https only.
 
 use spin_sdk::http::Request;
+
+use crate::config;
+
+/// Whether the public address is https (then every cookie is `Secure`, the staff session
+/// takes the `__Host-` prefix and answers carry HSTS), whatever the request's own scheme.
+pub fn https_base(public_base_url: Option<&str>) -> bool {
+    public_base_url.is_some_and(|url| {
+        url.trim()
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    })
+}
+
+/// Whether the configured public address is https ([`https_base`] of `public_base_url`).
+pub fn site_is_https() -> bool {
+    https_base(config::public_base_url().as_deref())
+}
+
+/// The name a host-only cookie goes by: `__Host-{name}` on an https site, so that browsers
+/// accept it only `Secure`, for the whole site and from this very host (no sub-domain or
+/// plain-http page can plant one); plain `name` on http (development).
+pub fn host_only_name(name: &str, https: bool) -> String {
+    if https {
+        format!("__Host-{name}")
+    } else {
+        name.to_owned()
+    }
+}
 
 /// The value of cookie `name`, if the browser sent it.
 pub fn get(req: &Request, name: &str) -> Option<String> {
@@ -26,8 +58,8 @@ pub enum SameSite {
 }
 
 /// A `Set-Cookie` value: HttpOnly (no script needs it), whole site, `max_age_secs` long
-/// (0 deletes it), and `Secure` except on plain-http localhost during development, where
-/// browsers would drop it.
+/// (0 deletes it), and `Secure` whenever the public address is https, otherwise except on
+/// plain-http localhost during development, where browsers would drop it.
 pub fn set_cookie(
     req: &Request,
     name: &str,
@@ -43,9 +75,15 @@ pub fn set_cookie(
         name,
         value,
         max_age_secs,
-        !is_local_http(full_url),
+        is_secure(site_is_https(), full_url),
         same_site,
     )
+}
+
+/// `Secure` on an https site whatever the request's scheme (a proxy may forward plain
+/// http); otherwise everywhere but plain-http localhost.
+fn is_secure(https_site: bool, request_url: &str) -> bool {
+    https_site || !is_local_http(request_url)
 }
 
 fn build(name: &str, value: &str, max_age_secs: u64, secure: bool, same_site: SameSite) -> String {
@@ -82,6 +120,25 @@ mod tests {
         assert_eq!(find(header, "other"), Some("q"));
         assert_eq!(find(header, "voter"), None);
         assert_eq!(find("", "x"), None);
+    }
+
+    #[test]
+    fn an_https_public_address_makes_cookies_secure_and_host_only() {
+        let https = https_base(Some("https://culture.example.fr"));
+        assert!(https);
+        assert!(https_base(Some("HTTPS://culture.example.fr")));
+        assert!(!https_base(Some("http://localhost:3000")));
+        assert!(!https_base(None));
+        // Behind a TLS-terminating proxy the request is plain http, even on localhost.
+        assert!(is_secure(true, "http://10.0.0.5:3000/api/staff/sign-in"));
+        assert!(is_secure(true, "http://localhost:3000/"));
+        assert!(!is_secure(false, "http://localhost:3000/"));
+        assert!(is_secure(false, "http://mediatheque.example/"));
+        assert_eq!(
+            host_only_name("kiosque_session", true),
+            "__Host-kiosque_session"
+        );
+        assert_eq!(host_only_name("kiosque_session", false), "kiosque_session");
     }
 
     #[test]

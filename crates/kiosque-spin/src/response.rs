@@ -13,6 +13,29 @@ pub const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'
 pub const EMBED_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
      form-action 'self'; base-uri 'none'; frame-ancestors *";
 
+/// The HSTS policy every answer carries when the public address is https: browsers then
+/// refuse plain http to the site for a year, so a proxy's http side is never reached
+/// directly by them. `None` otherwise (a development site on http must not pin https).
+pub fn hsts(https_site: bool) -> Option<&'static str> {
+    https_site.then_some("max-age=31536000")
+}
+
+/// Adds [`hsts`] to `response` when the site's public address is https; [`crate::serve`]
+/// calls it for every answer.
+pub fn add_hsts(response: &mut Response) {
+    if let Some(policy) = hsts(crate::cookies::site_is_https()) {
+        response.set_header("strict-transport-security", policy);
+    }
+}
+
+/// Adds a second cookie to an answer that sets one already. spin-sdk's `Response` keeps one
+/// value per header name, in a map whose names are case-sensitive, and hands every entry
+/// to the host (`wasi:http` `fields.from-list`), which appends fields of the same name:
+/// a differently cased name therefore leaves as one more `Set-Cookie` field.
+pub fn add_second_cookie(response: &mut Response, set_cookie: String) {
+    response.set_header("Set-Cookie", set_cookie);
+}
+
 /// A JSON answer. Serialising our own types cannot fail in practice; if it does, a 500.
 pub fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> Response {
     match serde_json::to_vec(value) {
@@ -186,6 +209,30 @@ mod tests {
         let missing = conditional(&get(Some("*")), missing, "no-cache");
         assert_eq!(*missing.status(), 404);
         assert!(header(&missing, "etag").is_none());
+    }
+
+    #[test]
+    fn hsts_only_for_an_https_public_address() {
+        assert_eq!(hsts(true), Some("max-age=31536000"));
+        assert_eq!(hsts(false), None);
+        let https = crate::cookies::https_base(Some("https://culture.example.fr"));
+        assert_eq!(hsts(https), Some("max-age=31536000"));
+        let http = crate::cookies::https_base(Some("http://localhost:3000"));
+        assert_eq!(hsts(http), None);
+    }
+
+    #[test]
+    fn a_second_cookie_is_a_second_field() {
+        let mut response = json(200, &());
+        response.set_header("set-cookie", "a=1");
+        add_second_cookie(&mut response, "b=2".to_owned());
+        let mut cookies: Vec<&str> = response
+            .headers()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|(_, value)| value.as_str())
+            .collect();
+        cookies.sort_unstable();
+        assert_eq!(cookies, ["a=1", "b=2"]);
     }
 
     #[test]

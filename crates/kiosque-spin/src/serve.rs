@@ -42,7 +42,10 @@ pub async fn serve_fn(
 ) -> Response {
     let request = match read_request(incoming).await {
         Ok(request) => request,
-        Err(response) => return response,
+        Err(mut response) => {
+            crate::response::add_hsts(&mut response);
+            return response;
+        }
     };
     let is_head = *request.method() == Method::Head;
     let method = request.method().clone();
@@ -54,6 +57,8 @@ pub async fn serve_fn(
     if is_head {
         response.body_mut().clear();
     }
+    // Every answer, whatever the handler, once the public address is https.
+    crate::response::add_hsts(&mut response);
     response
 }
 

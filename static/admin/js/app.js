@@ -61,6 +61,8 @@ export function roleName(role) {
 
 const ctx = {
   me: null,
+  /** Configuration warnings for administrators (`/api/staff/me`), e.g. 'public_base_url_unset'. */
+  warnings: [],
   /** Goes to a hash ("#/campaigns/3" or "/campaigns/3"). Same hash → re-render. */
   navigate(hash) {
     const target = hash.startsWith('#') ? hash : `#${hash}`;
@@ -265,6 +267,7 @@ async function start() {
     const me = await api('GET', '/api/staff/me');
     setCsrf(me.csrf_token);
     ctx.me = me.account;
+    ctx.warnings = me.warnings || [];
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return; // api() is redirecting
     const main = document.getElementById('main');

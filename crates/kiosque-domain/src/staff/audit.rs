@@ -3,7 +3,8 @@
 //! whatever the log's length, and a page is 1 counter read + 1 batch read.
 //!
 //! Entries hold the method and path, never bodies or query strings, so no secret that a
-//! request carried (a password, a platform token) can reach the log.
+//! request carried (a password, a platform token) can reach the log. Failed sign-ins are
+//! logged too (`session::sign_in`), with the address they came from.
 
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +30,9 @@ pub struct AuditEntry {
     pub method: String,
     pub path: String,
     pub status: u16,
+    /// The client's address, for failed sign-ins only (who tried, from where).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
 }
 
 /// Appends `entry`; answers its number.

@@ -453,9 +453,9 @@ pub fn reset_password(
     })
 }
 
-/// A staff member changes their own password after proving the current one, within the
-/// sign-in attempts of the account (a stolen session cannot guess it faster than a
-/// sign-in could); every session of the account ends (the caller opens a new one for the
+/// A staff member changes their own password after proving the current one, within as
+/// many attempts as a sign-in gets (a stolen session cannot guess it faster than a sign-in
+/// could); every session of the account ends (the caller opens a new one for the
 /// browser that asked).
 pub fn change_own_password(
     store: &dyn KvStore,
@@ -467,7 +467,7 @@ pub fn change_own_password(
 ) -> Result<Account, StaffError> {
     password::check_rule(new_password)?;
     let account = get(store, id)?;
-    session::throttle_account(store, now, account.email.as_str())?;
+    session::throttle_password_change(store, now, &account.id)?;
     if !password::verify(current, &account.password_hash) {
         return Err(StaffError::WrongPassword);
     }

@@ -12,16 +12,21 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::audit::{self, Actor, AuditEntry};
 use super::{Account, AccountId, Email, Permission, Role, StaffError, TokenId, hex, password};
 use crate::clock::Timestamp;
+use crate::ids::base64url;
+use crate::inbound::verify::constant_time_eq;
 use crate::keys;
 use crate::moderation;
+use crate::polls::identity::hmac_sha256;
 use crate::ratelimit::{self, Decision, RateLimit};
 use crate::store::KvStore;
 
 /// A session lasts a working day; signing in again the next morning is expected.
 pub const SESSION_SECS: i64 = 12 * 3600;
-/// Sign-in attempts per account (by email, whether or not it exists) and per address.
+/// Sign-in attempts per account (by email, whether or not it exists; or per known browser)
+/// and per address.
 pub const ATTEMPTS_PER_ACCOUNT: RateLimit = RateLimit {
     max: 5,
     window_secs: 15 * 60,
@@ -54,46 +59,191 @@ fn secret_hash(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
 
-/// Checks `email` and `password`, throttled per account and per address (`client`), and
-/// answers the account. An unknown email, a wrong password and a disabled account are the
-/// same error, and take the same time. Costs 2 rate-limit checks (2 reads, 2 CAS), 2 reads
-/// and one Argon2id verification.
+/// The secret behind sign-in throttling and device cookies, derived from one Spin secret
+/// (the adapter passes `admin_token`, the one secret every deployment sets). Two sub-keys,
+/// so a value shown in a cookie is never a MAC under the key that places buckets.
+pub struct SignInKey {
+    buckets: [u8; 32],
+    devices: [u8; 32],
+}
+
+impl SignInKey {
+    pub fn derive(secret: &[u8]) -> SignInKey {
+        SignInKey {
+            buckets: hmac_sha256(secret, b"kiosque sign-in buckets"),
+            devices: hmac_sha256(secret, b"kiosque sign-in devices"),
+        }
+    }
+
+    /// The device cookie's value for a browser that just signed in to `account`:
+    /// `{random}.{mac}`, the MAC over the account id and the random part. It proves only
+    /// that this browser signed in to that account before; it is no credential.
+    pub fn device_token(&self, account: &AccountId, random: &[u8; 32]) -> String {
+        let random = base64url(random);
+        let mac = base64url(&self.device_mac(account, &random));
+        format!("{random}.{mac}")
+    }
+
+    /// The random part of `token` when it is a device token of `account`.
+    fn known_device<'a>(&self, account: &AccountId, token: &'a str) -> Option<&'a str> {
+        let (random, mac) = token.split_once('.')?;
+        let expected = base64url(&self.device_mac(account, random));
+        constant_time_eq(mac.as_bytes(), expected.as_bytes()).then_some(random)
+    }
+
+    fn device_mac(&self, account: &AccountId, random: &str) -> [u8; 32] {
+        hmac_sha256(
+            &self.devices,
+            format!("{}\n{random}", account.as_str()).as_bytes(),
+        )
+    }
+}
+
+/// One sign-in attempt as the adapter read it.
+#[derive(Debug, Clone, Copy)]
+pub struct SignInAttempt<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    /// The client's rate-limit identity (`kiosque_spin::client::address`).
+    pub client: &'a str,
+    /// The browser's device cookie, if it sent one.
+    pub device: Option<&'a str>,
+}
+
+/// The method and path failed sign-ins are logged under in the audit log.
+pub const SIGN_IN_PATH: &str = "/api/staff/sign-in";
+
+/// Checks the attempt's email and password and answers the account. The address is
+/// checked first ([`ATTEMPTS_PER_ADDRESS`]): an address over its budget spends nobody's
+/// account attempts. Then [`ATTEMPTS_PER_ACCOUNT`] counts against the account, in a bucket
+/// placed under [`SignInKey`] so no one can fill it with made-up emails, except from a
+/// browser that signed in to this account before (its device cookie): that browser counts
+/// against its own budget, so a stranger's lockout never stops it. An unknown email, a
+/// wrong password and a disabled account are the same error, and take the same time.
+/// Every attempt past the address check that fails is written to the audit log (the
+/// email's account or the email, the address; never the password). Costs 2 rate-limit
+/// checks (2 reads, 2 CAS), 2 reads, one Argon2id verification, and 1 increment + 1 set
+/// when it fails.
 pub fn sign_in(
     store: &dyn KvStore,
     now: Timestamp,
-    email: &str,
-    password_text: &str,
-    client: &str,
+    key: &SignInKey,
+    attempt: SignInAttempt<'_>,
 ) -> Result<Account, StaffError> {
-    let folded = email.trim().to_lowercase();
-    throttle_account(store, now, &folded)?;
-    if let Decision::Limited { retry_after_secs } =
-        ratelimit::check(store, now, "signin-address", client, ATTEMPTS_PER_ADDRESS)?
-    {
+    if let Decision::Limited { retry_after_secs } = ratelimit::check(
+        store,
+        now,
+        "signin-address",
+        attempt.client,
+        ATTEMPTS_PER_ADDRESS,
+    )? {
         return Err(StaffError::Throttled { retry_after_secs });
     }
-    let account = match Email::parse(&folded) {
-        Ok(email) => super::by_email(store, &email)?,
-        Err(_) => None,
+    let folded = attempt.email.trim().to_lowercase();
+    let email = Email::parse(&folded).ok();
+    let account = match &email {
+        Some(email) => super::by_email(store, email)?,
+        None => None,
     };
-    let Some(account) = account else {
-        password::spend_verification_time(password_text);
-        return Err(StaffError::InvalidCredentials);
-    };
-    if !password::verify(password_text, &account.password_hash) || account.disabled {
-        return Err(StaffError::InvalidCredentials);
+    let result = check_attempt(store, now, key, attempt, &folded, account.as_ref());
+    if let Err(error) = &result
+        && matches!(
+            error,
+            StaffError::InvalidCredentials | StaffError::Throttled { .. }
+        )
+    {
+        let actor = match (&account, &email) {
+            (Some(account), _) => Actor {
+                id: Some(account.id.to_string()),
+                name: account.name.clone(),
+            },
+            (None, Some(email)) => Actor {
+                id: None,
+                name: email.as_str().to_owned(),
+            },
+            (None, None) => Actor {
+                id: None,
+                name: "?".to_owned(),
+            },
+        };
+        let status = if matches!(error, StaffError::Throttled { .. }) {
+            429
+        } else {
+            401
+        };
+        audit::record(
+            store,
+            AuditEntry {
+                seq: 0,
+                at: now,
+                actor,
+                method: "POST".to_owned(),
+                path: SIGN_IN_PATH.to_owned(),
+                status,
+                client: Some(attempt.client.to_owned()),
+            },
+        )?;
     }
-    Ok(account)
+    result
 }
 
-/// Counts one password attempt against the account of `email` (folded): sign-ins and own
-/// password changes share [`ATTEMPTS_PER_ACCOUNT`].
-pub(crate) fn throttle_account(
+fn check_attempt(
     store: &dyn KvStore,
     now: Timestamp,
-    email: &str,
+    key: &SignInKey,
+    attempt: SignInAttempt<'_>,
+    folded: &str,
+    account: Option<&Account>,
+) -> Result<Account, StaffError> {
+    let device = account
+        .zip(attempt.device)
+        .and_then(|(account, token)| key.known_device(&account.id, token));
+    let decision = match device {
+        Some(random) => ratelimit::check_keyed(
+            store,
+            now,
+            "signin-device",
+            &key.buckets,
+            random,
+            ATTEMPTS_PER_ACCOUNT,
+        )?,
+        None => ratelimit::check_keyed(
+            store,
+            now,
+            "signin-account",
+            &key.buckets,
+            folded,
+            ATTEMPTS_PER_ACCOUNT,
+        )?,
+    };
+    if let Decision::Limited { retry_after_secs } = decision {
+        return Err(StaffError::Throttled { retry_after_secs });
+    }
+    let Some(account) = account else {
+        password::spend_verification_time(attempt.password);
+        return Err(StaffError::InvalidCredentials);
+    };
+    if !password::verify(attempt.password, &account.password_hash) || account.disabled {
+        return Err(StaffError::InvalidCredentials);
+    }
+    Ok(account.clone())
+}
+
+/// Counts one attempt at the current password of `account` when changing it: 5 per 15
+/// minutes, the sign-in budget, in a scope of its own keyed by the (random) account id, so
+/// a stranger's sign-in lockout never blocks a signed-in staff member's change.
+pub(crate) fn throttle_password_change(
+    store: &dyn KvStore,
+    now: Timestamp,
+    account: &AccountId,
 ) -> Result<(), StaffError> {
-    match ratelimit::check(store, now, "signin-account", email, ATTEMPTS_PER_ACCOUNT)? {
+    match ratelimit::check(
+        store,
+        now,
+        "password-change",
+        account.as_str(),
+        ATTEMPTS_PER_ACCOUNT,
+    )? {
         Decision::Limited { retry_after_secs } => Err(StaffError::Throttled { retry_after_secs }),
         Decision::Allowed => Ok(()),
     }

@@ -1,10 +1,31 @@
 use super::audit::{self, Actor, AuditEntry};
 use super::session::{self, TOKEN_PREFIX};
 use super::*;
-use crate::store::MemoryStore;
+use crate::store::{KvStore, MemoryStore};
 
 fn at(secs: i64) -> Timestamp {
     Timestamp::from_unix_seconds(1_790_000_000 + secs).unwrap()
+}
+
+/// Signs in with the test key, from a browser that never signed in before.
+fn sign_in(
+    store: &dyn KvStore,
+    now: Timestamp,
+    email: &str,
+    password: &str,
+    client: &str,
+) -> Result<Account, StaffError> {
+    session::sign_in(
+        store,
+        now,
+        &session::SignInKey::derive(b"test key"),
+        session::SignInAttempt {
+            email,
+            password,
+            client,
+            device: None,
+        },
+    )
 }
 
 fn id(n: u8) -> AccountId {
@@ -100,7 +121,7 @@ fn accounts_are_validated_and_one_per_email() {
 fn sign_in_checks_the_password_and_says_nothing_about_which_part_was_wrong() {
     let store = MemoryStore::new();
     let anne = editor(&store);
-    let ok = session::sign_in(
+    let ok = sign_in(
         &store,
         at(10),
         " ANNE@bib.example",
@@ -112,7 +133,7 @@ fn sign_in_checks_the_password_and_says_nothing_about_which_part_was_wrong() {
         ("anne@bib.example", "une phrase de passe fausse"),
         ("personne@bib.example", "une phrase de passe longue"),
     ] {
-        let err = session::sign_in(&store, at(20), email, password, "5.6.7.8").unwrap_err();
+        let err = sign_in(&store, at(20), email, password, "5.6.7.8").unwrap_err();
         assert!(matches!(err, StaffError::InvalidCredentials));
         assert_eq!(err.to_string(), "wrong email or password");
     }
@@ -126,7 +147,7 @@ fn sign_in_checks_the_password_and_says_nothing_about_which_part_was_wrong() {
         None,
     )
     .unwrap();
-    let disabled = session::sign_in(
+    let disabled = sign_in(
         &store,
         at(30),
         "anne@bib.example",
@@ -141,7 +162,7 @@ fn sign_in_is_throttled_per_account_and_per_address() {
     let store = MemoryStore::new();
     editor(&store);
     for i in 0..5 {
-        let err = session::sign_in(
+        let err = sign_in(
             &store,
             at(i),
             "anne@bib.example",
@@ -152,7 +173,7 @@ fn sign_in_is_throttled_per_account_and_per_address() {
     }
     // The sixth attempt on the account is refused, even with the right password and from
     // a new address, until the window ends.
-    let throttled = session::sign_in(
+    let throttled = sign_in(
         &store,
         at(6),
         "anne@bib.example",
@@ -164,7 +185,7 @@ fn sign_in_is_throttled_per_account_and_per_address() {
     };
     assert!((1..=900).contains(&retry_after_secs));
     assert!(
-        session::sign_in(
+        sign_in(
             &store,
             at(901),
             "anne@bib.example",
@@ -177,7 +198,7 @@ fn sign_in_is_throttled_per_account_and_per_address() {
     // One address trying many accounts is stopped too.
     let store = MemoryStore::new();
     for i in 0..20 {
-        let _ = session::sign_in(
+        let _ = sign_in(
             &store,
             at(i),
             &format!("x{i}@bib.example"),
@@ -185,7 +206,7 @@ fn sign_in_is_throttled_per_account_and_per_address() {
             "6.6.6.6",
         );
     }
-    let err = session::sign_in(
+    let err = sign_in(
         &store,
         at(21),
         "x99@bib.example",
@@ -281,7 +302,7 @@ fn password_changes_need_the_current_one_and_end_sessions() {
     .unwrap();
     assert!(session::resolve(&store, at(1), "cookie").unwrap().is_none());
     assert!(
-        session::sign_in(
+        sign_in(
             &store,
             at(2),
             "anne@bib.example",
@@ -292,7 +313,7 @@ fn password_changes_need_the_current_one_and_end_sessions() {
     );
     reset_password(&store, &anne.id, "remise à zéro par l'admin", [2; 16]).unwrap();
     assert!(
-        session::sign_in(
+        sign_in(
             &store,
             at(3),
             "anne@bib.example",
@@ -408,6 +429,7 @@ fn the_audit_log_pages_newest_first_at_a_constant_cost() {
                 method: "POST".into(),
                 path: format!("/api/posts/{i}"),
                 status: 200,
+                client: None,
             },
         )
         .unwrap();
@@ -424,4 +446,188 @@ fn the_audit_log_pages_newest_first_at_a_constant_cost() {
     assert_eq!(third.len(), 20);
     assert_eq!(third.last().unwrap().seq, 1);
     assert_eq!(next, None);
+}
+
+#[test]
+fn an_address_over_its_limit_does_not_spend_the_accounts_attempts() {
+    let store = MemoryStore::new();
+    editor(&store);
+    for i in 0..20 {
+        let _ = sign_in(
+            &store,
+            at(i),
+            &format!("x{i}@bib.example"),
+            "mauvais mot de passe",
+            "6.6.6.6",
+        );
+    }
+    for i in 0..10 {
+        let refused = sign_in(
+            &store,
+            at(30 + i),
+            "anne@bib.example",
+            "mauvais mot de passe",
+            "6.6.6.6",
+        );
+        assert!(matches!(refused, Err(StaffError::Throttled { .. })));
+    }
+    let ok = sign_in(
+        &store,
+        at(60),
+        "anne@bib.example",
+        "une phrase de passe longue",
+        "10.0.0.1",
+    );
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+#[test]
+fn a_lockout_by_others_does_not_stop_a_browser_that_signed_in_before() {
+    let store = MemoryStore::new();
+    let anne = editor(&store);
+    let key = session::SignInKey::derive(b"test key");
+    let device = key.device_token(&anne.id, &[42; 32]);
+    let attempt = |password, client, device| session::SignInAttempt {
+        email: "anne@bib.example",
+        password,
+        client,
+        device,
+    };
+    // A stranger spends the account's attempts from addresses of their own.
+    for i in 0..30 {
+        let _ = session::sign_in(
+            &store,
+            at(i),
+            &key,
+            attempt("mauvais", &format!("203.0.113.{}", i / 10), None),
+        );
+    }
+    let stranger = session::sign_in(
+        &store,
+        at(40),
+        &key,
+        attempt("une phrase de passe longue", "198.51.100.1", None),
+    );
+    assert!(matches!(stranger, Err(StaffError::Throttled { .. })));
+    // Anne's browser, which signed in before, still gets in.
+    let known = session::sign_in(
+        &store,
+        at(41),
+        &key,
+        attempt("une phrase de passe longue", "192.0.2.1", Some(&device)),
+    );
+    assert_eq!(known.unwrap().id, anne.id);
+    // A device token of another account, a forged one, or one made under another key is
+    // a stranger's browser.
+    let other = key.device_token(&id(9), &[42; 32]);
+    let elsewhere = session::SignInKey::derive(b"another key").device_token(&anne.id, &[42; 32]);
+    for token in [other.as_str(), elsewhere.as_str(), "AAAA.BBBB", "nonsense"] {
+        let refused = session::sign_in(
+            &store,
+            at(42),
+            &key,
+            attempt("une phrase de passe longue", "192.0.2.2", Some(token)),
+        );
+        assert!(
+            matches!(refused, Err(StaffError::Throttled { .. })),
+            "{token}: {refused:?}"
+        );
+    }
+    // The known browser has a budget of its own: guessing from it is throttled too.
+    for i in 0..5 {
+        let _ = session::sign_in(
+            &store,
+            at(50 + i),
+            &key,
+            attempt("mauvais", "192.0.2.3", Some(&device)),
+        );
+    }
+    let spent = session::sign_in(
+        &store,
+        at(60),
+        &key,
+        attempt("une phrase de passe longue", "192.0.2.3", Some(&device)),
+    );
+    assert!(matches!(spent, Err(StaffError::Throttled { .. })));
+}
+
+#[test]
+fn made_up_emails_cannot_fill_an_accounts_bucket() {
+    // Without the key, the bucket of an email is public (FNV-1a modulo 1,024): a stranger
+    // could pick emails that share Anne's and spend them. Under the key those emails land
+    // anywhere.
+    fn fnv_bucket(text: &str) -> u64 {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in text.as_bytes() {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        hash % crate::ratelimit::BUCKETS
+    }
+    let store = MemoryStore::new();
+    editor(&store);
+    let target = fnv_bucket("anne@bib.example");
+    let twins: Vec<String> = (0..)
+        .map(|n| format!("x{n}@evil.example"))
+        .filter(|email| fnv_bucket(email) == target)
+        .take(6)
+        .collect();
+    for (i, email) in twins.iter().enumerate() {
+        for j in 0..5 {
+            let _ = sign_in(
+                &store,
+                at(i as i64 * 5 + j),
+                email,
+                "mauvais",
+                &format!("203.0.113.{i}"),
+            );
+        }
+    }
+    let ok = sign_in(
+        &store,
+        at(40),
+        "anne@bib.example",
+        "une phrase de passe longue",
+        "192.0.2.1",
+    );
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+#[test]
+fn failed_sign_ins_are_audited_without_the_password() {
+    let store = MemoryStore::new();
+    let anne = editor(&store);
+    let _ = sign_in(
+        &store,
+        at(0),
+        "anne@bib.example",
+        "essai secret",
+        "203.0.113.9",
+    );
+    let _ = sign_in(
+        &store,
+        at(1),
+        "nobody@bib.example",
+        "essai secret",
+        "203.0.113.9",
+    );
+    sign_in(
+        &store,
+        at(2),
+        "anne@bib.example",
+        "une phrase de passe longue",
+        "192.0.2.1",
+    )
+    .unwrap();
+    let (entries, _) = audit::page(&store, None).unwrap();
+    assert_eq!(entries.len(), 2, "successes are logged by the adapter");
+    assert_eq!(entries[1].actor.id.as_deref(), Some(anne.id.as_str()));
+    assert_eq!(entries[0].actor.name, "nobody@bib.example");
+    for entry in &entries {
+        assert_eq!(entry.status, 401);
+        assert_eq!(entry.path, session::SIGN_IN_PATH);
+        assert_eq!(entry.client.as_deref(), Some("203.0.113.9"));
+    }
+    let logged = serde_json::to_string(&entries).unwrap();
+    assert!(!logged.contains("essai secret"), "{logged}");
 }

@@ -1,7 +1,7 @@
 // Audit log (administrators): every staff change, newest first, 50 per page, with "older".
 //
 // Endpoint: GET /api/staff/audit[?before=<seq>] → {"entries":[{seq,at,actor:{id,name},method,
-// path,status}],"next_before": seq|null}.
+// path,status,client?}],"next_before": seq|null}; `client` (the address) on failed sign-ins.
 
 import { api, qs } from '../api.js';
 import { t, formatDateTime } from '../i18n.js';
@@ -28,7 +28,8 @@ export async function render(main) {
         h('td', { class: 'num' }, String(e.seq)),
         h('td', null, formatDateTime(e.at, { dateStyle: 'medium', timeStyle: 'medium' })),
         h('td', null, (e.actor && e.actor.name) || '—'),
-        h('td', null, h('code', null, `${e.method} ${e.path}`)),
+        h('td', null, h('code', null, `${e.method} ${e.path}`),
+          e.client ? h('span', { class: 'muted' }, t(` depuis ${e.client}`, ` from ${e.client}`)) : null),
         h('td', { class: 'num' }, h('span', { class: ['badge', e.status >= 400 ? 'badge-failed' : 'badge-ok'] }, String(e.status))));
       firstNew = firstNew || tr;
       body.append(tr);

@@ -409,11 +409,12 @@ function entriesQueue(categoryName) {
         // The link is shown as text with a plain link beside it: staff check where it goes before following it.
         entry.link ? h('p', null, t('Lien : ', 'Link: '), h('a', { href: entry.link, rel: 'noopener noreferrer nofollow', target: '_blank' },
           entry.link, h('span', { class: 'visually-hidden' }, t(' (nouvel onglet)', ' (new tab)')))) : null,
-        h('p', { class: 'muted' }, t('Contact : ', 'Contact: '), entry.email || t('effacé', 'erased')),
+        // Contact emails reach administrators only: a moderator's queue has no `email` field.
+        'email' in entry ? h('p', { class: 'muted' }, t('Contact : ', 'Contact: '), entry.email || t('effacé', 'erased')) : null,
       ],
     }),
     // The moderation answer is the entry without its contact: keep the one already shown.
-    keep: (updated, entry) => ({ ...updated, email: entry.email }),
+    keep: (updated, entry) => ('email' in entry ? { ...updated, email: entry.email } : updated),
   };
 }
 

@@ -41,6 +41,15 @@ function countText(n, more) {
   return more ? `${formatNumber(n)}+` : formatNumber(n);
 }
 
+/** A configuration problem the server reports to administrators (`/api/staff/me`). */
+function configWarning(code) {
+  const text = code === 'public_base_url_unset'
+    ? t('La variable public_base_url n’est pas définie : les liens et la sécurité des cookies dépendent de l’adresse de chaque requête. Définissez-la avec l’adresse publique en https du site (voir le README, « Production »).',
+      'The public_base_url variable is not set: links and cookie security depend on each request’s address. Set it to the site’s public https address (see the README, “Production”).')
+    : code;
+  return h('p', { class: 'notice', role: 'status', 'data-testid': 'dash-warning', 'data-warning': code }, text);
+}
+
 export async function render(main, params, ctx) {
   const today = parisToday();
   const weekEnd = addDays(today, 6);
@@ -59,6 +68,7 @@ export async function render(main, params, ctx) {
       ctx.can('edit') ? h('a', { class: 'button primary', href: '#/compose', 'data-testid': 'dash-compose' }, t('Nouvelle publication', 'New post')) : null),
     h('p', null, t(`Bonjour ${ctx.me.name}.`, `Hello ${ctx.me.name}.`), ' ',
       h('span', { class: 'muted' }, formatDate(noon(today), { dateStyle: 'full' }))),
+    ...(ctx.warnings || []).map(configWarning),
     week.el,
     h('div', { class: 'cards' }, problems.el, waiting.el, polls.el, contests.el, events.el),
   );

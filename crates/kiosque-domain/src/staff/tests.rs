@@ -487,20 +487,22 @@ fn a_lockout_by_others_does_not_stop_a_browser_that_signed_in_before() {
     let anne = editor(&store);
     let key = session::SignInKey::derive(b"test key");
     let device = key.device_token(&anne.id, &[42; 32]);
-    let attempt = |password, client, device| session::SignInAttempt {
-        email: "anne@bib.example",
-        password,
-        client,
-        device,
-    };
+    fn attempt<'a>(
+        password: &'a str,
+        client: &'a str,
+        device: Option<&'a str>,
+    ) -> session::SignInAttempt<'a> {
+        session::SignInAttempt {
+            email: "anne@bib.example",
+            password,
+            client,
+            device,
+        }
+    }
     // A stranger spends the account's attempts from addresses of their own.
     for i in 0..30 {
-        let _ = session::sign_in(
-            &store,
-            at(i),
-            &key,
-            attempt("mauvais", &format!("203.0.113.{}", i / 10), None),
-        );
+        let address = format!("203.0.113.{}", i / 10);
+        let _ = session::sign_in(&store, at(i), &key, attempt("mauvais", &address, None));
     }
     let stranger = session::sign_in(
         &store,

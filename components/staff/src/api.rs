@@ -36,15 +36,23 @@ struct Me<'a> {
     role: Role,
     #[serde(skip_serializing_if = "Option::is_none")]
     csrf_token: Option<&'a str>,
+    /// The zone the console shows and reads dates in (`library_time_zone`).
+    library_time_zone: &'static str,
+    /// What that zone's time is called, `{"fr": "heure de La Réunion", "en": "Réunion time"}`.
+    library_time_zone_label: serde_json::Value,
 }
 
 fn me_json(status: u16, account: Option<&Account>, role: Role, csrf: Option<&str>) -> Response {
+    let zone = kiosque_spin::config::library_zone();
+    let (fr, en) = zone.display_names();
     json(
         status,
         &Me {
             account: account.map(Account::view),
             role,
             csrf_token: csrf,
+            library_time_zone: zone.name(),
+            library_time_zone_label: serde_json::json!({"fr": fr, "en": en}),
         },
     )
 }

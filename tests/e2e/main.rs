@@ -9,6 +9,7 @@ mod channels;
 mod cluster;
 mod console;
 mod contests;
+mod dates;
 mod host;
 mod inbound;
 mod polls;

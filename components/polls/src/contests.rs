@@ -18,7 +18,7 @@ use serde_json::json as json_value;
 use spin_sdk::http::{Params, Request, Response};
 
 use crate::engage::{
-    self, api_query_u64, contact_key, error_summary, pagination, paris_time, patron_name,
+    self, api_query_u64, contact_key, error_summary, library_time, pagination, patron_name,
     patron_text, query_u64, retention_days, staff_lang,
 };
 use crate::voter;
@@ -375,15 +375,15 @@ fn render(
     body.push_str(&format!(
         "<ul class=\"dates\"><li>{} {} — {}</li>",
         ctx.t("Participations :", "Entries:"),
-        paris_time(&ctx, contest.submissions_open),
-        paris_time(&ctx, contest.submissions_close),
+        library_time(&ctx, contest.submissions_open),
+        library_time(&ctx, contest.submissions_close),
     ));
     if let (Some(open), Some(close)) = (contest.voting_open, contest.voting_close) {
         body.push_str(&format!(
             "<li>{} {} — {}</li>",
             ctx.t("Vote du public :", "Public vote:"),
-            paris_time(&ctx, open),
-            paris_time(&ctx, close),
+            library_time(&ctx, open),
+            library_time(&ctx, close),
         ));
     }
     body.push_str("</ul>\n");

@@ -6,7 +6,6 @@ use kiosque_domain::KvStore;
 use kiosque_domain::Timestamp;
 use kiosque_domain::contests::{self, ContactKey, ContestError};
 use kiosque_domain::ratelimit::{self, Decision, RateLimit};
-use kiosque_domain::zone::Zone;
 use kiosque_spin::Lang;
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::PageContext;
@@ -162,11 +161,11 @@ pub fn staff_lang(ctx: &PageContext) -> String {
     }
 }
 
-/// A date and time in Paris, in the page's language, inside `<time>`.
-pub fn paris_time(ctx: &PageContext, t: Timestamp) -> String {
+/// A date and time in the library's zone, saying which, in the page's language, inside `<time>`.
+pub fn library_time(ctx: &PageContext, t: Timestamp) -> String {
     let text = match ctx.lang {
-        Lang::Fr => format!("{} (heure de Paris)", Zone::PARIS.local(t).format_fr()),
-        Lang::En => format!("{} (Paris time)", Zone::PARIS.local(t).format_en()),
+        Lang::Fr => config::library_zone().local(t).format_fr_with_zone(),
+        Lang::En => config::library_zone().local(t).format_en_with_zone(),
     };
     format!("<time datetime=\"{t}\">{}</time>", escape(&text))
 }

@@ -11,12 +11,11 @@ use kiosque_domain::polls::voting::{self, VoteOutcome};
 use kiosque_domain::polls::{
     self, Ballot, BallotInput, Poll, PollError, PollId, PollKind, PollStatus, VoterMethod,
 };
-use kiosque_domain::zone::Zone;
 use kiosque_domain::{Clock, Timestamp};
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta};
 use kiosque_spin::response::{html, html_embeddable, see_other};
-use kiosque_spin::{Lang, PageError, SpinStore, SystemClock, form, same_site};
+use kiosque_spin::{Lang, PageError, SpinStore, SystemClock, config, form, same_site};
 use serde_json::json;
 use spin_sdk::http::{Params, Request, Response};
 
@@ -54,8 +53,8 @@ fn load(id: &PollId) -> Result<(SpinStore, Poll), PageError> {
 
 fn date(ctx: &PageContext, t: Timestamp) -> String {
     match ctx.lang {
-        Lang::Fr => format!("{} (heure de Paris)", Zone::PARIS.local(t).format_fr()),
-        Lang::En => format!("{} (Paris time)", Zone::PARIS.local(t).format_en()),
+        Lang::Fr => config::library_zone().local(t).format_fr_with_zone(),
+        Lang::En => config::library_zone().local(t).format_en_with_zone(),
     }
 }
 

@@ -156,13 +156,8 @@ fn range(
 ) -> Result<(chrono::NaiveDate, chrono::NaiveDate), ApiError> {
     let query = req.query();
     let date = |name: &str, text: &str| {
-        chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-            ApiError::new(
-                400,
-                "invalid_query",
-                format!("{name}: expected a date YYYY-MM-DD"),
-            )
-        })
+        kiosque_domain::zone::parse_date(name, text)
+            .map_err(|message| ApiError::new(400, "invalid_query", message))
     };
     match (
         form::query_param(query, "from"),

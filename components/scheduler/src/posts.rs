@@ -22,16 +22,9 @@ use spin_sdk::http::{Params, Request, Response};
 
 use crate::platform;
 
-/// The library's time zone: the `library_time_zone` variable, `Europe/Paris` by default. A
-/// name we do not know is logged and replaced by the default rather than failing every post.
+/// The library's time zone (see [`config::library_zone`]).
 pub fn library_zone() -> Zone {
-    match config::variable("library_time_zone") {
-        None => Zone::PARIS,
-        Some(name) => Zone::parse(&name).unwrap_or_else(|e| {
-            eprintln!("variable library_time_zone: {e}; using Europe/Paris");
-            Zone::PARIS
-        }),
-    }
+    config::library_zone()
 }
 
 /// A malformed id cannot name a post: same answer as an unknown one.

@@ -14,7 +14,7 @@ use kiosque_spin::auth::Permission;
 use kiosque_spin::html::layout::base_url;
 use kiosque_spin::json::parse_body;
 use kiosque_spin::response::json;
-use kiosque_spin::{ApiError, SpinStore, SystemClock, auth, ids};
+use kiosque_spin::{ApiError, SpinStore, SystemClock, auth, config, ids};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Params, Request, Response};
 
@@ -198,7 +198,8 @@ pub fn remove_item(req: Request, params: Params) -> Result<Response, ApiError> {
     Ok(showcase_response(&req, &s, 200))
 }
 
-/// `{"at": "2026-12-01T09:00", "time_zone": "Europe/Paris"}`, `{"at": "...Z"}` or `{}`.
+/// `{"at": "2026-12-01T09:00", "time_zone": "Europe/Paris"}` (the library's zone when
+/// `time_zone` is absent), `{"at": "...Z"}` or `{}`.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct PublishRequest {
@@ -218,7 +219,7 @@ fn publish_at(req: &Request) -> Result<Option<Timestamp>, ApiError> {
     };
     let zone = match body.time_zone.as_deref() {
         Some(name) => Zone::parse(name)?,
-        None => Zone::PARIS,
+        None => config::library_zone(),
     };
     if let Ok(local) = LocalDateTime::parse(at) {
         return Ok(Some(zone.to_utc(local)));
@@ -302,7 +303,7 @@ fn event_response(req: &Request, e: &Event, status: u16) -> Response {
 /// `POST /api/events` (admin): 201 with the new draft.
 pub fn create_event(req: Request, _params: Params) -> Result<Response, ApiError> {
     let store = staff_write(&req)?;
-    let new = NewEvent::parse(parse_body::<EventRequest>(&req)?)?;
+    let new = NewEvent::parse(parse_body::<EventRequest>(&req)?, config::library_zone())?;
     let id = EventId::generate(ids::random_bytes()?);
     let e = events::create(&store, &SystemClock, id, new)?;
     let mut response = event_response(&req, &e, 201);
@@ -354,7 +355,7 @@ pub fn show_event(req: Request, params: Params) -> Result<Response, ApiError> {
 pub fn edit_event(req: Request, params: Params) -> Result<Response, ApiError> {
     let store = staff_write(&req)?;
     let id = event_id(&params)?;
-    let new = NewEvent::parse(parse_body::<EventRequest>(&req)?)?;
+    let new = NewEvent::parse(parse_body::<EventRequest>(&req)?, config::library_zone())?;
     let e = events::edit(&store, &SystemClock, &id, new)?;
     Ok(event_response(&req, &e, 200))
 }

@@ -108,7 +108,8 @@ pub fn when(ctx: &PageContext, t: Timestamp, zone: Zone) -> String {
         Lang::Fr => local.format_fr(),
         Lang::En => local.format_en(),
     };
-    let zone_note = if zone == Zone::PARIS {
+    // The library's own zone goes without saying; another one (an event elsewhere) is named.
+    let zone_note = if zone == kiosque_spin::config::library_zone() {
         String::new()
     } else {
         format!(" ({zone})")

@@ -45,9 +45,15 @@ struct Me<'a> {
     /// Configuration an administrator should fix, e.g. `public_base_url_unset`; empty for
     /// other roles.
     warnings: Vec<&'static str>,
+    /// The zone the console shows and reads dates in (`library_time_zone`).
+    library_time_zone: &'static str,
+    /// What that zone's time is called, `{"fr": "heure de La Réunion", "en": "Réunion time"}`.
+    library_time_zone_label: serde_json::Value,
 }
 
 fn me_json(status: u16, account: Option<&Account>, role: Role, csrf: Option<&str>) -> Response {
+    let zone = kiosque_spin::config::library_zone();
+    let (fr, en) = zone.display_names();
     json(
         status,
         &Me {
@@ -55,6 +61,8 @@ fn me_json(status: u16, account: Option<&Account>, role: Role, csrf: Option<&str
             role,
             csrf_token: csrf,
             warnings: warnings(role),
+            library_time_zone: zone.name(),
+            library_time_zone_label: serde_json::json!({"fr": fr, "en": en}),
         },
     )
 }

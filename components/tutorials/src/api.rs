@@ -7,7 +7,7 @@ use kiosque_domain::tutorials::{
     BlockRequest, Slug, Tutorial, TutorialContent, TutorialError, TutorialRequest, blocks,
     catalogue, model, search, versions,
 };
-use kiosque_domain::zone::{LocalDateTime, Zone};
+use kiosque_domain::zone::LocalDateTime;
 use kiosque_domain::{Clock, Timestamp};
 use kiosque_spin::auth::Permission;
 use kiosque_spin::html::layout::base_url;
@@ -190,11 +190,12 @@ fn publication_date(at: Option<&str>, now: Timestamp) -> Result<Timestamp, Tutor
     }
     let local = LocalDateTime::parse(at).map_err(|_| {
         TutorialError::Invalid(
-            "at: expected 2026-12-01T09:00:00Z (RFC 3339) or 2026-12-01T09:00 (Paris time)"
+            "at: expected 2026-12-01T09:00:00Z (RFC 3339) or 2026-12-01T09:00 (in the \
+             library's time zone), the year from 1970 to 9999"
                 .to_owned(),
         )
     })?;
-    Ok(Zone::default().to_utc(local))
+    Ok(kiosque_spin::config::library_zone().to_utc(local))
 }
 
 /// `POST /api/tutorials/:slug/publish` `{"at"?}` (admin): visible now, or from `at`.

@@ -1467,6 +1467,31 @@ mod tests {
         VoterId::parse(&format!("voter-{n:016}")).unwrap()
     }
 
+    #[test]
+    fn extreme_contest_dates_are_refused_by_the_request() {
+        for field in [
+            "submissions_open",
+            "submissions_close",
+            "voting_open",
+            "voting_close",
+        ] {
+            for raw in [
+                "+262143-01-01T00:00:00Z",
+                "-262144-01-01T00:00:00Z",
+                "10000-01-01T00:00:00Z",
+            ] {
+                let mut json = serde_json::json!({
+                    "title": "Concours", "categories": [{"slug": "tous", "name": "Tous"}],
+                    "submissions_open": "2026-12-01T00:00:00Z",
+                    "submissions_close": "2026-12-10T00:00:00Z",
+                });
+                json[field] = serde_json::json!(raw);
+                let error = serde_json::from_value::<CreateContestRequest>(json).unwrap_err();
+                assert!(error.to_string().contains("1970"), "{field} {raw}: {error}");
+            }
+        }
+    }
+
     fn setup(store: &MemoryStore) -> Contest {
         let ts = |d: i64| Timestamp::from_unix_seconds(T0 + d * DAY).unwrap();
         let request = CreateContestRequest {

@@ -15,7 +15,7 @@ use std::fmt;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::Timestamp;
+use crate::clock::{Timestamp, YEARS, year_out_of_range};
 use crate::error::{DomainError, ErrorKind};
 
 /// How a zone moves its clocks.
@@ -128,7 +128,7 @@ fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
     };
     let last = first_of_next.pred_opt()?;
     let back = last.weekday().num_days_from_sunday();
-    Some(last - Duration::days(i64::from(back)))
+    last.checked_sub_signed(Duration::days(i64::from(back)))
 }
 
 /// The `nth` (1-based) Sunday of a month.
@@ -159,6 +159,37 @@ impl Zone {
         self.name
     }
 
+    /// What patrons call this zone's time, in French and English: `("heure de La Réunion",
+    /// "Réunion time")`. Zones without a common name give their IANA name.
+    pub fn display_names(&self) -> (String, String) {
+        let named = |fr: &str, en: &str| (fr.to_owned(), en.to_owned());
+        match self.name {
+            "Europe/Paris" => named("heure de Paris", "Paris time"),
+            "UTC" => named("temps universel (UTC)", "UTC"),
+            "America/Guadeloupe" => named("heure de la Guadeloupe", "Guadeloupe time"),
+            "America/Martinique" => named("heure de la Martinique", "Martinique time"),
+            "America/St_Barthelemy" => named("heure de Saint-Barthélemy", "Saint Barthélemy time"),
+            "America/Marigot" => named("heure de Saint-Martin", "Saint Martin time"),
+            "America/Cayenne" => named("heure de la Guyane", "French Guiana time"),
+            "America/Miquelon" => named(
+                "heure de Saint-Pierre-et-Miquelon",
+                "Saint Pierre and Miquelon time",
+            ),
+            "Indian/Reunion" => named("heure de La Réunion", "Réunion time"),
+            "Indian/Mayotte" => named("heure de Mayotte", "Mayotte time"),
+            "Indian/Kerguelen" => named("heure des Kerguelen", "Kerguelen time"),
+            "Pacific/Noumea" => named("heure de la Nouvelle-Calédonie", "New Caledonia time"),
+            "Pacific/Wallis" => named("heure de Wallis-et-Futuna", "Wallis and Futuna time"),
+            "Pacific/Tahiti" => named("heure de Tahiti", "Tahiti time"),
+            "Pacific/Marquesas" => named("heure des Marquises", "Marquesas time"),
+            "Pacific/Gambier" => named("heure des Gambier", "Gambier time"),
+            "Europe/London" => named("heure de Londres", "London time"),
+            "Europe/Brussels" => named("heure de Bruxelles", "Brussels time"),
+            "America/Montreal" => named("heure de Montréal", "Montreal time"),
+            other => (format!("fuseau {other}"), format!("{other} time")),
+        }
+    }
+
     /// The UTC instants at which summer time starts and ends in `year`, if the zone has one.
     fn summer_time(&self, year: i32) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         let standard = Duration::minutes(i64::from(self.standard_offset_minutes));
@@ -171,10 +202,14 @@ impl Zone {
             }
             DaylightRule::NorthAmerican => {
                 // 02:00 local standard time, then 02:00 local summer time.
-                let start = nth_sunday(year, 3, 2)?.and_hms_opt(2, 0, 0)?.and_utc() - standard;
-                let end = nth_sunday(year, 11, 1)?.and_hms_opt(2, 0, 0)?.and_utc()
-                    - standard
-                    - Duration::hours(1);
+                let start = nth_sunday(year, 3, 2)?
+                    .and_hms_opt(2, 0, 0)?
+                    .and_utc()
+                    .checked_sub_signed(standard)?;
+                let end = nth_sunday(year, 11, 1)?
+                    .and_hms_opt(2, 0, 0)?
+                    .and_utc()
+                    .checked_sub_signed(standard + Duration::hours(1))?;
                 Some((start, end))
             }
         }
@@ -189,10 +224,15 @@ impl Zone {
         self.standard_offset_minutes + if summer { 60 } else { 0 }
     }
 
-    /// The wall-clock reading of instant `t` in this zone.
+    /// The wall-clock reading of instant `t` in this zone. At the very ends of chrono's range,
+    /// where the offset would overflow (never for a parsed date, see [`YEARS`]), the UTC reading.
     pub fn local(&self, t: Timestamp) -> ZonedTime {
         let offset = self.offset_minutes_at(t);
-        let local = to_chrono(t) + Duration::minutes(i64::from(offset));
+        let utc = to_chrono(t);
+        let (local, offset) = match utc.checked_add_signed(Duration::minutes(i64::from(offset))) {
+            Some(local) => (local, offset),
+            None => (utc, 0),
+        };
         ZonedTime {
             local: LocalDateTime(local.naive_utc()),
             offset_minutes: offset,
@@ -213,7 +253,10 @@ impl Zone {
         offsets
             .into_iter()
             .filter_map(|offset| {
-                let utc = local.0.and_utc() - Duration::minutes(i64::from(offset));
+                let utc = local
+                    .0
+                    .and_utc()
+                    .checked_sub_signed(Duration::minutes(i64::from(offset)))?;
                 let t = Timestamp::from_unix_seconds(utc.timestamp())?;
                 (self.offset_minutes_at(t) == offset).then_some(t)
             })
@@ -228,8 +271,12 @@ impl Zone {
         if let Some(first) = self.instants_of(local).into_iter().min() {
             return first;
         }
-        let utc = local.0.and_utc() - Duration::minutes(i64::from(self.standard_offset_minutes));
-        Timestamp::from_unix_seconds(utc.timestamp()).unwrap_or(Timestamp::UNIX_EPOCH)
+        local
+            .0
+            .and_utc()
+            .checked_sub_signed(Duration::minutes(i64::from(self.standard_offset_minutes)))
+            .and_then(|utc| Timestamp::from_unix_seconds(utc.timestamp()))
+            .unwrap_or(Timestamp::UNIX_EPOCH)
     }
 
     /// Whether `local` is a wall-clock time this zone skips (it is moved by [`Zone::to_utc`]).
@@ -269,6 +316,7 @@ fn to_chrono(t: Timestamp) -> DateTime<Utc> {
 
 /// A date and time on a wall clock, without a zone, to the minute: `2026-12-12T14:00`.
 /// Serialises in that form; parsing also accepts seconds (dropped) and a space instead of `T`.
+/// Parsed and built ones have their year in [`YEARS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct LocalDateTime(NaiveDateTime);
@@ -285,11 +333,25 @@ impl LocalDateTime {
         .iter()
         .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
         .map(|at| LocalDateTime(at.with_second(0).unwrap_or(at)))
-        .ok_or_else(|| format!("{text:?} is not a local date and time: expected YYYY-MM-DDTHH:MM"))
+        .ok_or_else(|| {
+            format!(
+                "{text:?} is not a local date and time: expected YYYY-MM-DDTHH:MM, the year \
+                 from {} to {}",
+                YEARS.start(),
+                YEARS.end()
+            )
+        })
+        .and_then(|at| match YEARS.contains(&at.year()) {
+            true => Ok(at),
+            false => Err(year_out_of_range(at.year())),
+        })
     }
 
-    /// `None` for an impossible date or time.
+    /// `None` for an impossible date or time, or a year outside [`YEARS`].
     pub fn from_parts(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> Option<Self> {
+        if !YEARS.contains(&year) {
+            return None;
+        }
         NaiveDate::from_ymd_opt(year, month, day)?
             .and_hms_opt(hour, minute, 0)
             .map(LocalDateTime)
@@ -318,10 +380,29 @@ impl LocalDateTime {
     pub fn date(&self) -> String {
         self.0.format("%Y-%m-%d").to_string()
     }
-    /// This wall time `days` days later (same clock reading).
-    pub fn plus_days(&self, days: i64) -> Self {
-        LocalDateTime(self.0 + Duration::days(days))
+    /// This wall time `days` days later (same clock reading); `None` past chrono's range.
+    pub fn plus_days(&self, days: i64) -> Option<Self> {
+        self.0
+            .checked_add_signed(Duration::try_days(days)?)
+            .map(LocalDateTime)
     }
+}
+
+/// A calendar date `YYYY-MM-DD` (campaigns, date ranges) with its year in [`YEARS`]; the
+/// error starts with `field`.
+pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate, String> {
+    let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| {
+            format!(
+                "{field}: must be a date YYYY-MM-DD, the year from {} to {}",
+                YEARS.start(),
+                YEARS.end()
+            )
+        })?;
+    if !YEARS.contains(&date.year()) {
+        return Err(format!("{field}: {}", year_out_of_range(date.year())));
+    }
+    Ok(date)
 }
 
 impl fmt::Display for LocalDateTime {
@@ -409,6 +490,16 @@ impl ZonedTime {
             l.hour(),
             l.minute()
         )
+    }
+
+    /// `1er décembre 2026 à 14 h 05 (heure de La Réunion)`: the date and which time it is.
+    pub fn format_fr_with_zone(&self) -> String {
+        format!("{} ({})", self.format_fr(), self.zone.display_names().0)
+    }
+
+    /// `1 December 2026 at 14:05 (Réunion time)`.
+    pub fn format_en_with_zone(&self) -> String {
+        format!("{} ({})", self.format_en(), self.zone.display_names().1)
     }
 
     /// RFC 3339 with this zone's offset, e.g. `2026-07-14T22:00:00+02:00` (schema.org dates).
@@ -541,5 +632,84 @@ mod tests {
         let back: (Zone, LocalDateTime) = serde_json::from_str(&json).unwrap();
         assert_eq!(back, (Zone::PARIS, local("2026-12-12T14:00")));
         assert!(serde_json::from_str::<Zone>(r#""Nowhere/Else""#).is_err());
+    }
+
+    #[test]
+    fn local_years_outside_the_accepted_range_are_refused() {
+        for text in [
+            "+262143-12-31T23:00",
+            "-262144-01-01T00:00",
+            "262143-12-31 23:00",
+            "10000-01-01T00:00",
+            "1969-12-31T23:59",
+        ] {
+            let error = LocalDateTime::parse(text).unwrap_err();
+            assert!(
+                error.contains("1970") && error.contains("9999"),
+                "{text}: {error}"
+            );
+        }
+        assert!(LocalDateTime::parse("9999-12-31T23:59").is_ok());
+        assert!(LocalDateTime::parse("1970-01-01T00:00").is_ok());
+        assert_eq!(LocalDateTime::from_parts(1969, 12, 31, 0, 0), None);
+        assert!(parse_date("starts_on", "2026-12-01").is_ok());
+        for text in ["+262143-01-01", "-262144-01-01", "1969-12-31", "2026-02-30"] {
+            let error = parse_date("starts_on", text).unwrap_err();
+            assert!(error.starts_with("starts_on: "), "{text}: {error}");
+        }
+        assert!(
+            parse_date("to", "99999-01-01")
+                .unwrap_err()
+                .contains("1970")
+        );
+    }
+
+    #[test]
+    fn arithmetic_at_the_ends_of_time_never_panics() {
+        // Instants built from seconds are not bounded like parsed ones: every zone must read
+        // the first and last instants chrono knows without overflowing.
+        let ends = [
+            Timestamp::from_unix_seconds(DateTime::<Utc>::MIN_UTC.timestamp()).unwrap(),
+            Timestamp::from_unix_seconds(DateTime::<Utc>::MAX_UTC.timestamp()).unwrap(),
+        ];
+        for name in Zone::known_names() {
+            let zone = Zone::parse(name).unwrap();
+            for t in ends {
+                let zoned = zone.local(t);
+                let _ = zone.to_utc(zoned.local);
+                let _ = zone.is_skipped(zoned.local);
+                let _ = zoned.format_fr();
+                let _ = zoned.local.plus_days(1);
+                let _ = zoned.local.plus_days(-1);
+            }
+        }
+        assert_eq!(
+            local("2026-12-31T10:00").plus_days(1),
+            Some(local("2027-01-01T10:00"))
+        );
+    }
+
+    #[test]
+    fn dates_say_in_which_zone_they_are() {
+        let t = at("2026-12-01T10:05:00Z");
+        let reunion = Zone::parse("Indian/Reunion").unwrap();
+        assert_eq!(
+            reunion.local(t).format_fr_with_zone(),
+            "1er décembre 2026 à 14 h 05 (heure de La Réunion)"
+        );
+        assert_eq!(
+            reunion.local(t).format_en_with_zone(),
+            "1 December 2026 at 14:05 (Réunion time)"
+        );
+        assert_eq!(
+            Zone::PARIS.local(t).format_fr_with_zone(),
+            "1er décembre 2026 à 11 h 05 (heure de Paris)"
+        );
+        // Every zone has a French and an English name, none of them Paris's but Paris.
+        for name in Zone::known_names() {
+            let (fr, en) = Zone::parse(name).unwrap().display_names();
+            assert!(!fr.is_empty() && !en.is_empty(), "{name}");
+            assert_eq!(fr == "heure de Paris", name == "Europe/Paris", "{name}");
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! `public_base_url` into every component; an unset or empty variable counts as absent.
 
 use kiosque_domain::ratelimit::RateLimit;
+use kiosque_domain::zone::Zone;
 use spin_sdk::variables;
 
 /// The library's name when the `library_name` variable is not set.
@@ -25,6 +26,20 @@ pub fn library_name() -> String {
     variable("library_name")
         .map(|name| name.trim().to_owned())
         .unwrap_or_else(|| DEFAULT_LIBRARY_NAME.to_owned())
+}
+
+/// The library's time zone: the `library_time_zone` variable, `Europe/Paris` by default. Every
+/// date staff type without a zone is read in it, and every date patrons or staff read is shown
+/// in it. A name we do not know is logged and replaced by the default rather than failing
+/// every request.
+pub fn library_zone() -> Zone {
+    match variable("library_time_zone") {
+        None => Zone::PARIS,
+        Some(name) => Zone::parse(&name).unwrap_or_else(|e| {
+            eprintln!("variable library_time_zone: {e}; using Europe/Paris");
+            Zone::PARIS
+        }),
+    }
 }
 
 /// The configured public origin, without a trailing slash, e.g. `https://kiosque.example`.

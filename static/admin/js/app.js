@@ -6,7 +6,7 @@
 // /admin/<file> only: a reload of /admin/#/campaigns/42 must still find index.html.
 
 import { api, setCsrf, ApiError, signInUrl } from './api.js';
-import { t, lang, setLang } from './i18n.js';
+import { t, lang, setLang, setTimeZone } from './i18n.js';
 import { h, clear, announce, errorMessage } from './ui.js';
 
 // Who may see what. The server refuses anyway (403); hiding only avoids dead ends.
@@ -266,6 +266,7 @@ async function start() {
   try {
     const me = await api('GET', '/api/staff/me');
     setCsrf(me.csrf_token);
+    setTimeZone(me.library_time_zone, me.library_time_zone_label);
     ctx.me = me.account;
     ctx.warnings = me.warnings || [];
   } catch (error) {

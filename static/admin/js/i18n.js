@@ -1,10 +1,30 @@
 // Languages and formatting. French first, English second: every string is written `t(fr, en)`.
 //
 // `lang` is a live ES module binding: modules that import it see the current value.
-// Dates are always shown in Europe/Paris, the library's time zone, whatever the browser's zone.
+// Dates are always shown in the library's time zone (`library_time_zone`, given by
+// GET /api/staff/me), whatever the browser's zone. `TIME_ZONE` is a live binding too.
 
 const STORAGE_KEY = 'kiosque.lang';
-export const TIME_ZONE = 'Europe/Paris';
+export let TIME_ZONE = 'Europe/Paris';
+let zoneLabel = { fr: 'heure de Paris', en: 'Paris time' };
+
+/** Adopts the library's zone and its names, as GET /api/staff/me gives them. */
+export function setTimeZone(name, label) {
+  if (!name) return;
+  try {
+    new Intl.DateTimeFormat('fr-FR', { timeZone: name });
+  } catch {
+    return; // a zone this browser does not know: keep the default rather than throw on every date
+  }
+  TIME_ZONE = name;
+  partsFormat = partsFormatIn(name);
+  if (label && label.fr && label.en) zoneLabel = label;
+}
+
+/** "heure de La Réunion" / "Réunion time": which time the console's dates are in. */
+export function timeZoneLabel() {
+  return t(zoneLabel.fr, zoneLabel.en);
+}
 
 function storedLang() {
   try {
@@ -45,7 +65,7 @@ function toDate(value) {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-/** "lundi 3 mars 2025 à 09:30" / "Monday 3 March 2025 at 09:30", in Paris time. */
+/** "lundi 3 mars 2025 à 09:30" / "Monday 3 March 2025 at 09:30", in the library's zone. */
 export function formatDateTime(iso, options) {
   const date = toDate(iso);
   if (!date) return '';
@@ -57,7 +77,7 @@ export function formatDateTime(iso, options) {
   }).format(date);
 }
 
-/** "3 mars 2025" / "3 March 2025", in Paris time. */
+/** "3 mars 2025" / "3 March 2025", in the library's zone. */
 export function formatDate(iso, options) {
   const date = toDate(iso);
   if (!date) return '';
@@ -65,7 +85,7 @@ export function formatDate(iso, options) {
     .format(date);
 }
 
-/** "09:30", in Paris time. */
+/** "09:30", in the library's zone. */
 export function formatTime(iso) {
   const date = toDate(iso);
   if (!date) return '';
@@ -79,22 +99,28 @@ export function formatNumber(n) {
   return new Intl.NumberFormat(locale()).format(Number(n));
 }
 
-// ---- Paris wall-clock time <-> UTC instants -------------------------------------------------
+// ---- The library's wall-clock time <-> UTC instants -------------------------------------------------
 // <input type="date"> and <input type="time"> hold wall-clock values; the APIs speak RFC 3339 UTC.
 // The browser may be in any zone, so the conversion goes through Intl with an explicit zone.
 
-const partsFormat = new Intl.DateTimeFormat('en-GB', {
-  timeZone: TIME_ZONE,
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
+function partsFormatIn(timeZone) {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+}
 
-/** The Paris wall-clock parts of an instant: {date: "YYYY-MM-DD", time: "HH:MM"}. */
+// Rebuilt by setTimeZone: the `toParisParts`/`fromParisParts` helpers (named when Paris was
+// the only zone) work in the library's zone.
+let partsFormat = partsFormatIn(TIME_ZONE);
+
+/** The library zone's wall-clock parts of an instant: {date: "YYYY-MM-DD", time: "HH:MM"}. */
 export function toParisParts(iso) {
   const date = toDate(iso);
   if (!date) return { date: '', time: '' };
@@ -105,7 +131,7 @@ export function toParisParts(iso) {
   return { date: `${p.year}-${p.month}-${p.day}`, time: `${hour}:${p.minute}` };
 }
 
-/** Paris offset from UTC at an instant, in minutes (60 in winter, 120 in summer). */
+/** The library zone's offset from UTC at an instant, in minutes (Paris: 60 in winter, 120 in summer). */
 function parisOffsetMinutes(date) {
   const p = {};
   for (const part of partsFormat.formatToParts(date)) p[part.type] = part.value;
@@ -116,7 +142,7 @@ function parisOffsetMinutes(date) {
 }
 
 /**
- * The UTC instant (RFC 3339, "…Z", whole seconds) of a Paris wall-clock date and time.
+ * The UTC instant (RFC 3339, "…Z", whole seconds) of a wall-clock date and time in the library's zone.
  * `date` is "YYYY-MM-DD", `time` "HH:MM" (default "00:00"). Returns '' when either is invalid.
  * In the spring gap (02:xx that does not exist) the result is the hour after, like most clocks.
  */
@@ -131,7 +157,7 @@ export function fromParisParts(date, time = '00:00') {
   return new Date(instant).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Today's date in Paris, "YYYY-MM-DD". */
+/** Today's date in the library's zone, "YYYY-MM-DD". */
 export function parisToday() {
   return toParisParts(new Date()).date;
 }

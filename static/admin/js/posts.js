@@ -3,7 +3,7 @@
 // composer, post and approvals screens.)
 
 import { api } from './api.js';
-import { t, formatDateTime, toParisParts, TIME_ZONE } from './i18n.js';
+import { t, formatDateTime, toParisParts, TIME_ZONE, timeZoneLabel } from './i18n.js';
 import { h, field, openDialog, setFieldError, badge } from './ui.js';
 
 const STATES = {
@@ -78,7 +78,7 @@ export function whenText(post) {
   return s && s.due_at ? formatDateTime(s.due_at) : '';
 }
 
-/** The body of POST /api/posts/:id/schedule for a Paris date and time. */
+/** The body of POST /api/posts/:id/schedule for a date and time in the library's zone. */
 export function scheduleBody(date, time) {
   return { at: `${date}T${time}`, zone: TIME_ZONE };
 }
@@ -103,8 +103,8 @@ export async function moveDialog(post) {
     content: [
       h('p', null, excerpt(post.text || (post.content && post.content.text) || '', 120)),
       field(t('Date', 'Date'), date),
-      field(t('Heure (Paris)', 'Time (Paris)'), time, null,
-        { hint: t('Heure de Paris, format 24 h.', 'Paris time, 24-hour clock.') }),
+      field(t('Heure', 'Time'), time, null,
+        { hint: t(`${timeZoneLabel()}, format 24 h.`, `${timeZoneLabel()}, 24-hour clock.`) }),
     ],
     submitLabel: t('Déplacer', 'Move'),
     form: true,

@@ -236,10 +236,7 @@ impl NewCampaign {
             .map(CampaignSlug::parse)
             .transpose()
             .map_err(invalid)?;
-        let date = |field: &str, text: &str| {
-            chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-                .map_err(|_| invalid(format!("{field}: must be a date YYYY-MM-DD")))
-        };
+        let date = |field: &str, text: &str| crate::zone::parse_date(field, text).map_err(invalid);
         let starts_on = date("starts_on", &request.starts_on)?;
         let ends_on = date("ends_on", &request.ends_on)?;
         if ends_on < starts_on {

@@ -488,3 +488,22 @@ fn a_mention_that_could_not_be_filed_is_filed_on_redelivery() {
             .duplicate
     );
 }
+
+#[test]
+fn extreme_campaign_dates_are_field_errors() {
+    for (starts_on, ends_on, field) in [
+        ("+262143-01-01", "2026-12-31", "starts_on"),
+        ("-262144-01-01", "2026-12-31", "starts_on"),
+        ("2026-11-01", "+262143-12-31", "ends_on"),
+        ("2026-11-01", "10000-01-01", "ends_on"),
+    ] {
+        let mut bad = request("Mois du polar", &["polar"]);
+        bad.starts_on = starts_on.to_owned();
+        bad.ends_on = ends_on.to_owned();
+        let error = NewCampaign::parse(bad).unwrap_err().to_string();
+        assert!(
+            error.contains(&format!("{field}: ")),
+            "{starts_on} {ends_on}: {error}"
+        );
+    }
+}

@@ -224,7 +224,7 @@ pub struct PlaceRequest {
 }
 
 /// `POST /api/events` and `PUT /api/events/:id`. Times are wall-clock times in `time_zone`
-/// (`2026-12-12T14:00`, Europe/Paris by default), or RFC 3339 with an offset
+/// (`2026-12-12T14:00`, the library's zone by default), or RFC 3339 with an offset
 /// (`2026-12-12T14:00:00+01:00`, `...Z`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -263,11 +263,12 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
-    pub fn parse(req: EventRequest) -> Result<Self, EventError> {
+    /// `library_zone`: the zone of an event whose request names none (`library_time_zone`).
+    pub fn parse(req: EventRequest, library_zone: Zone) -> Result<Self, EventError> {
         let title = text::line("title", &req.title, MAX_TITLE_CHARS).map_err(invalid)?;
         let description = text::paragraphs("description", &req.description, MAX_DESCRIPTION_CHARS)
             .map_err(invalid)?;
-        let time_zone = parse_zone(req.time_zone.as_deref())?;
+        let time_zone = parse_zone(req.time_zone.as_deref(), library_zone)?;
         let starts_at = parse_time("starts_at", &req.starts_at, time_zone)?;
         let ends_at = parse_time("ends_at", &req.ends_at, time_zone)?;
         if ends_at <= starts_at {
@@ -326,10 +327,10 @@ impl NewEvent {
     }
 }
 
-/// The request's zone; Europe/Paris when it names none.
-fn parse_zone(raw: Option<&str>) -> Result<Zone, EventError> {
+/// The request's zone; the library's when it names none.
+fn parse_zone(raw: Option<&str>, library_zone: Zone) -> Result<Zone, EventError> {
     match raw.map(str::trim).filter(|z| !z.is_empty()) {
-        None => Ok(Zone::PARIS),
+        None => Ok(library_zone),
         Some(name) => Zone::parse(name).map_err(|e| invalid(format!("time_zone: {e}"))),
     }
 }

@@ -13,7 +13,7 @@ fn now() -> Timestamp {
 }
 
 fn parse(value: serde_json::Value) -> Result<NewEvent, String> {
-    NewEvent::parse(serde_json::from_value(value).unwrap()).map_err(|e| e.to_string())
+    NewEvent::parse(serde_json::from_value(value).unwrap(), Zone::PARIS).map_err(|e| e.to_string())
 }
 
 fn event(title: &str, starts: &str, ends: &str) -> NewEvent {
@@ -301,4 +301,21 @@ fn concurrent_creations_in_one_month_all_reach_the_calendar() {
             .iter()
             .all(|e| e.version == 2 && e.published_at.is_some())
     );
+}
+
+#[test]
+fn extreme_years_are_field_errors_not_panics() {
+    for (field, raw) in [
+        ("starts_at", "+262143-01-01T00:00:00Z"),
+        ("starts_at", "-262144-01-01T00:00:00Z"),
+        ("starts_at", "+262143-12-31T23:00"),
+        ("ends_at", "10000-01-01T00:00"),
+    ] {
+        let mut v = json!({"title": "Atelier", "starts_at": "2026-12-12T14:00:00+01:00",
+               "ends_at": "2026-12-12T16:00:00+01:00", "place": {"name": "Salle"},
+               "time_zone": "Pacific/Tahiti"});
+        v[field] = json!(raw);
+        let error = parse(v).unwrap_err();
+        assert!(error.starts_with(&format!("{field}: ")), "{raw}: {error}");
+    }
 }

@@ -978,3 +978,18 @@ fn polls_stored_before_kinds_still_read() {
     assert_eq!(poll.options[1].text, "b");
     assert_eq!(poll.status(at(NOW)), PollStatus::Open);
 }
+
+#[test]
+fn extreme_poll_dates_are_refused_by_the_request() {
+    for field in ["opens_at", "closes_at"] {
+        for raw in [
+            "+262143-01-01T00:00:00Z",
+            "-262144-01-01T00:00:00Z",
+            "10000-01-01T00:00:00Z",
+        ] {
+            let json = serde_json::json!({"question": "Q ?", "options": ["a", "b"], field: raw});
+            let error = serde_json::from_value::<CreatePollRequest>(json).unwrap_err();
+            assert!(error.to_string().contains("1970"), "{field} {raw}: {error}");
+        }
+    }
+}

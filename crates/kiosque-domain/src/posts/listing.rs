@@ -135,13 +135,15 @@ impl DateRange {
     /// `from` and `to` are `YYYY-MM-DD`.
     pub fn parse(from: &str, to: &str) -> Result<Self, PostError> {
         let date = |field: &str, text: &str| {
+            // `parse_date` for its message (the accepted years), then the same day at midnight.
+            crate::zone::parse_date(field, text).map_err(PostError::BadRequest)?;
             LocalDateTime::parse(&format!("{}T00:00", text.trim()))
                 .map_err(|_| PostError::BadRequest(format!("{field}: expected a date YYYY-MM-DD")))
         };
         let from = date("from", from)?;
         let to = date("to", to)?;
         let mut days = 0;
-        while from.plus_days(days) < to {
+        while from.plus_days(days).is_some_and(|day| day < to) {
             days += 1;
             if days >= MAX_RANGE_DAYS {
                 return Err(PostError::BadRequest(format!(
@@ -162,11 +164,20 @@ impl DateRange {
 
     /// The month `YYYY-MM`.
     pub fn month(text: &str) -> Result<Self, PostError> {
-        let bad = || PostError::BadRequest("month: expected YYYY-MM".to_owned());
+        let bad = || {
+            PostError::BadRequest(format!(
+                "month: expected YYYY-MM, the year from {} to {}",
+                crate::clock::YEARS.start(),
+                crate::clock::YEARS.end()
+            ))
+        };
         let first =
             LocalDateTime::parse(&format!("{}-01T00:00", text.trim())).map_err(|_| bad())?;
         let mut days = 28;
-        while first.plus_days(days).month() == first.month() {
+        while first
+            .plus_days(days)
+            .is_some_and(|day| day.month() == first.month())
+        {
             days += 1;
         }
         Ok(DateRange { from: first, days })
@@ -174,7 +185,7 @@ impl DateRange {
 
     pub fn dates(&self) -> Vec<String> {
         (0..self.days)
-            .map(|d| self.from.plus_days(d).date())
+            .filter_map(|d| self.from.plus_days(d).map(|day| day.date()))
             .collect()
     }
 }
@@ -221,7 +232,10 @@ pub fn range(
     }
     let post_keys: Vec<String> = wanted.iter().map(|(id, _)| keys::post(id)).collect();
     let first = range.from.date();
-    let last = range.from.plus_days(range.days - 1).date();
+    let last = range
+        .from
+        .plus_days(range.days - 1)
+        .map_or_else(|| first.clone(), |day| day.date());
     let mut posts: Vec<Post> = read_posts(store, &post_keys)?
         .into_iter()
         .filter(|p| {

@@ -210,7 +210,9 @@ fn candidates(slots: &[WeeklySlot], zone: Zone, now: Timestamp) -> Vec<(Timestam
     let today = zone.local(now).local;
     let mut found: Vec<(Timestamp, LocalDateTime)> = Vec::new();
     for day in 0..=SLOT_LOOKAHEAD_DAYS {
-        let date = today.plus_days(day);
+        let Some(date) = today.plus_days(day) else {
+            break;
+        };
         for slot in slots
             .iter()
             .filter(|s| s.day.index_from_monday() == date.weekday_from_monday())

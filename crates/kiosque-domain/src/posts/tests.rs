@@ -1361,3 +1361,40 @@ fn an_editors_csv_import_waits_for_approval_too() {
         0
     );
 }
+
+#[test]
+fn extreme_schedule_dates_are_field_errors_not_panics() {
+    for raw in [
+        "+262143-12-31T23:00",
+        "-262144-01-01T00:00",
+        "10000-01-01T00:00",
+    ] {
+        let request: ScheduleRequest =
+            serde_json::from_value(serde_json::json!({"at": raw, "zone": "Pacific/Tahiti"}))
+                .unwrap();
+        let error = When::parse(&request, Zone::PARIS).unwrap_err().to_string();
+        assert!(
+            error.contains("at") && error.contains("1970"),
+            "{raw}: {error}"
+        );
+    }
+    // The registry's ranges and the calendar's month: 400s naming the field, no overflow.
+    for (from, to, field) in [
+        ("+262143-12-01", "+262143-12-31", "from"),
+        ("2026-12-01", "+262143-12-31", "to"),
+        ("-262144-01-01", "2026-01-01", "from"),
+    ] {
+        let error = listing::DateRange::parse(from, to).unwrap_err().to_string();
+        assert!(
+            error.contains(&format!("{field}: ")) && error.contains("1970"),
+            "{error}"
+        );
+    }
+    for month in ["+262143-12", "-262144-01", "10000-01"] {
+        let error = listing::DateRange::month(month).unwrap_err().to_string();
+        assert!(
+            error.contains("month: ") && error.contains("1970"),
+            "{month}: {error}"
+        );
+    }
+}

@@ -322,7 +322,7 @@ fn every_public_page_costs_the_same_with_few_or_many_items() {
                 &store,
                 &c,
                 EventId::generate(bytes),
-                NewEvent::parse(req).unwrap(),
+                NewEvent::parse(req, crate::zone::Zone::PARIS).unwrap(),
             )
             .unwrap();
             events::publish(&store, &c, &e.id, None).unwrap();

@@ -1,17 +1,17 @@
-// Calendar of posts: month and week views of the posts scheduled on each Paris date.
+// Calendar of posts: month and week views of the posts scheduled on each date of the library's zone.
 //
 // - Data: GET /api/posts?from=&to= (local dates, at most 62 days: a month grid is 42 at most),
 //   which answers full posts ordered by due time.
 // - Rescheduling: drag a post chip to another day (month) or hour (week), or — the keyboard and
 //   touch way, always present — its "Move" button, which opens a date/time dialog. Both call
-//   POST /api/posts/:id/schedule {"at": "YYYY-MM-DDTHH:MM", "zone": "Europe/Paris"}.
+//   POST /api/posts/:id/schedule {"at": "YYYY-MM-DDTHH:MM", "zone": <the library's zone>}.
 // - An empty day (or hour) opens the composer with that date: the "+" button in each cell for
 //   the keyboard, a click anywhere on the cell's empty space for the mouse.
 // The view and date are kept in the hash (#/calendar?view=week&date=2025-03-10) with
 // history.replaceState, so a reload comes back here without moving focus on every step.
 
 import { api, qs } from '../api.js';
-import { t, formatDate, parisToday } from '../i18n.js';
+import { t, formatDate, parisToday, timeZoneLabel } from '../i18n.js';
 import { h, clear, pageHeader, announce, errorBox, errorMessage, loading, append } from '../ui.js';
 import { addDays, addMonths, startOfWeek, firstOfMonth, daysInMonth, datesBetween, noon, isDate } from '../dates.js';
 import { stateName, isMovable, excerpt, localWhen, schedulePost, moveDialog, loadChannels, channelLabel } from '../posts.js';
@@ -46,8 +46,8 @@ export async function render(main, params, ctx) {
     onclick: () => { state.date = parisToday(); refresh(); } }, t('Aujourd’hui', 'Today'));
   const grid = h('div', { class: 'table-scroll', 'data-testid': 'calendar-grid' });
   const help = h('p', { class: 'hint', id: 'calendar-help' }, t(
-    'Glissez une publication vers un autre jour, ou utilisez son bouton « Déplacer ». Le bouton « + » d’un jour crée une publication à cette date. Heures de Paris.',
-    'Drag a post to another day, or use its “Move” button. A day’s “+” button creates a post on that date. Paris time.'));
+    'Glissez une publication vers un autre jour, ou utilisez son bouton « Déplacer ». Le bouton « + » d’un jour crée une publication à cette date. Dates en ' + timeZoneLabel() + '.',
+    'Drag a post to another day, or use its “Move” button. A day’s “+” button creates a post on that date. Dates in ' + timeZoneLabel() + '.'));
 
   clear(main);
   append(main, 

@@ -183,7 +183,7 @@ export async function render(main, params, ctx) {
       const day = h('select', { name: 'day' }, DAYS.map(([value, label]) => h('option', { value, selected: value === slot.day }, label())));
       const time = h('input', { type: 'time', name: 'time', value: slot.time, step: 60, required: true });
       const remove = h('button', { type: 'button', class: 'secondary small' }, t('Retirer', 'Remove'));
-      const li = h('li', { class: 'image-row' }, field(t('Jour', 'Day'), day), field(t('Heure (Paris)', 'Time (Paris)'), time), remove);
+      const li = h('li', { class: 'image-row' }, field(t('Jour', 'Day'), day), field(t('Heure', 'Time'), time), remove);
       remove.addEventListener('click', () => {
         li.remove();
         add.focus();

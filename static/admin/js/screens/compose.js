@@ -1,5 +1,5 @@
 // The composer: write a post once for several channels, see each network's preview and count
-// live, and save it as a draft, at a Paris date and time, or in the next free weekly slot.
+// live, and save it as a draft, at a date and time in the library's zone, or in the next free weekly slot.
 //
 // Routes: #/compose (new; ?date=YYYY-MM-DD&time=HH:MM from the calendar, ?campaign=<id>),
 // #/compose?id=<post> (edit). Endpoints: POST /api/posts, PUT /api/posts/:id (with the
@@ -10,7 +10,7 @@
 // in the past), the form switches to editing that post so a second try does not duplicate it.
 
 import { api, ApiError } from '../api.js';
-import { t, parisToday } from '../i18n.js';
+import { t, parisToday, TIME_ZONE, timeZoneLabel } from '../i18n.js';
 import {
   h, clear, field, pageHeader, announce, showErrors, clearErrors, setFieldError, busy, uid, append
 } from '../ui.js';
@@ -141,8 +141,8 @@ export async function render(main, params, ctx) {
   const time = h('input', { type: 'time', name: 'time', step: 60, 'data-testid': 'compose-time' });
   const whenFieldset = h('fieldset', { 'data-field': 'schedule', tabindex: '-1' },
     h('legend', null, t('Quand publier ?', 'When to publish?')),
-    field(t('À une date et une heure (heure de Paris)', 'At a date and time (Paris time)'), whenAt),
-    h('div', { class: 'image-row' }, field(t('Date', 'Date'), date), field(t('Heure (Paris)', 'Time (Paris)'), time)),
+    field(t(`À une date et une heure (${timeZoneLabel()})`, `At a date and time (${timeZoneLabel()})`), whenAt),
+    h('div', { class: 'image-row' }, field(t('Date', 'Date'), date), field(t('Heure', 'Time'), time)),
     field(t('Au prochain créneau libre des canaux', 'In the channels’ next free slot'), whenNext, null,
       { hint: t('Créneaux hebdomadaires réglés par canal.', 'Weekly slots set per channel.') }),
     field(t('Ne pas programmer (brouillon)', 'Do not schedule (draft)'), whenDraft));
@@ -467,7 +467,7 @@ export async function render(main, params, ctx) {
       try {
         if (whenAt.checked) {
           post = await api('POST', `/api/posts/${encodeURIComponent(post.id)}/schedule`,
-            { at: `${date.value}T${time.value.slice(0, 5)}`, zone: 'Europe/Paris' });
+            { at: `${date.value}T${time.value.slice(0, 5)}`, zone: TIME_ZONE });
         } else if (whenNext.checked) {
           post = await api('POST', `/api/posts/${encodeURIComponent(post.id)}/schedule`, { next_free_slot: true });
         } else if (['scheduled', 'awaiting_approval'].includes(post.state)) {

@@ -7,7 +7,7 @@
 // shown as their Markdown source (the console inserts no HTML from the API).
 
 import { api } from '../api.js';
-import { t, formatDateTime, formatNumber, toParisParts, fromParisParts } from '../i18n.js';
+import { t, formatDateTime, formatNumber, toParisParts, fromParisParts, timeZoneLabel } from '../i18n.js';
 import {
   h, field, showErrors, announce, confirmDialog, clearErrors, setFieldError, clear, pageHeader, loading, errorBox, errorMessage, empty, badge, busy, append
 } from '../ui.js';
@@ -266,7 +266,7 @@ function renderCreate(main, ctx) {
       { hint: t('Titres avec #, listes avec -, liens [texte](https://…).', 'Headings with #, lists with -, links [text](https://…).') }),
     field(t('Prix (facultatif)', 'Prize (optional)'), prize),
     h('fieldset', null, h('legend', null, t('Catégories', 'Categories')), categoryList, addCategory),
-    h('fieldset', null, h('legend', null, t('Participations (heure de Paris)', 'Entries (Paris time)')),
+    h('fieldset', null, h('legend', null, t(`Participations (${timeZoneLabel()})`, `Entries (${timeZoneLabel()})`)),
       field(t('Ouverture', 'Open'), subOpen), field(t('Clôture', 'Close'), subClose)),
     h('fieldset', null, h('legend', null, t('Désignation des gagnants', 'How winners are chosen')),
       field(t('Par un jury', 'By a jury'), jury),

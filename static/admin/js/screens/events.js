@@ -9,7 +9,7 @@
 // time of the place where the event happens, not in UTC.
 
 import { api } from '../api.js';
-import { t, formatDateTime } from '../i18n.js';
+import { t, formatDateTime, TIME_ZONE } from '../i18n.js';
 import {
   h, field, showErrors, announce, confirmDialog, clearErrors, setFieldError, clear, pageHeader,
   loading, errorMessage, empty, badge, busy, uid, append
@@ -50,26 +50,26 @@ function wallClock(iso, zone) {
   let parts;
   try {
     parts = new Intl.DateTimeFormat('en-GB', {
-      timeZone: zone || 'Europe/Paris', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+      timeZone: zone || TIME_ZONE, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
       hour: '2-digit', minute: '2-digit',
     }).formatToParts(new Date(iso));
   } catch {
-    // A zone this browser does not know: Paris rather than nothing.
-    return wallClock(iso, 'Europe/Paris');
+    // A zone this browser does not know: the library's rather than nothing.
+    return wallClock(iso, TIME_ZONE);
   }
   const p = Object.fromEntries(parts.map((part) => [part.type, part.value]));
   return `${p.year}-${p.month}-${p.day}T${p.hour === '24' ? '00' : p.hour}:${p.minute}`;
 }
 
-/** A date shown in the event's own zone, with the zone named when it is not Paris. */
+/** A date shown in the event's own zone, with the zone named when it is not the library's. */
 function when(iso, zone) {
   let text;
   try {
-    text = formatDateTime(iso, { timeZone: zone || 'Europe/Paris' });
+    text = formatDateTime(iso, { timeZone: zone || TIME_ZONE });
   } catch {
     text = formatDateTime(iso);
   }
-  return zone && zone !== 'Europe/Paris' ? `${text} (${zone})` : text;
+  return zone && zone !== TIME_ZONE ? `${text} (${zone})` : text;
 }
 
 export async function render(main, params, ctx) {
@@ -139,7 +139,7 @@ function eventForm(event, save, submitLabel) {
   const description = h('textarea', { name: 'description', 'data-field': 'description', rows: '8', maxlength: '8000' });
   description.value = e.description || '';
   const zone = h('select', { name: 'time_zone', 'data-field': 'time_zone' },
-    ZONES.map((name) => h('option', { value: name, selected: (e.time_zone || 'Europe/Paris') === name }, name)));
+    ZONES.map((name) => h('option', { value: name, selected: (e.time_zone || TIME_ZONE) === name }, name)));
   const startsAt = input('starts_at', { type: 'datetime-local', required: true, value: wallClock(e.starts_at, e.time_zone) });
   const endsAt = input('ends_at', { type: 'datetime-local', required: true, value: wallClock(e.ends_at, e.time_zone) });
   const placeName = input('place_name', { 'data-field': 'place.name', maxlength: '200', value: e.place ? e.place.name : '' });

@@ -4,10 +4,10 @@
 // Routes: #/polls (list, ?status= filter), #/polls?new=1 (creation form), #/polls/:id.
 // API: components/polls/src/api.rs; the request shape is CreatePollRequest in
 // crates/kiosque-domain/src/polls/mod.rs. Dates go over the wire as RFC 3339 UTC; staff type
-// them in Paris time (the library's zone) and i18n.js converts.
+// them in the library's zone and i18n.js converts.
 
 import { api } from '../api.js';
-import { t, lang, formatDateTime, formatNumber, toParisParts, fromParisParts } from '../i18n.js';
+import { t, lang, formatDateTime, formatNumber, toParisParts, fromParisParts, timeZoneLabel } from '../i18n.js';
 import {
   h, field, showErrors, announce, confirmDialog, clearErrors, setFieldError, clear, pageHeader,
   loading, errorBox, errorMessage, empty, badge, busy, append
@@ -49,14 +49,14 @@ const MIN_OPTIONS = 2;
 
 const label = (table, key) => (table[key] ? table[key]() : key);
 
-/** "2026-03-01T09:30" (Paris wall clock, for <input type="datetime-local">) from an instant. */
+/** "2026-03-01T09:30" (the library's wall clock, for <input type="datetime-local">) from an instant. */
 function toLocalInput(iso) {
   if (!iso) return '';
   const p = toParisParts(iso);
   return p.date ? `${p.date}T${p.time}` : '';
 }
 
-/** The UTC instant of a datetime-local value typed in Paris time, or null when empty. */
+/** The UTC instant of a datetime-local value typed in the library's zone, or null when empty. */
 function fromLocalInput(value) {
   if (!value) return null;
   const [date, time] = value.split('T');
@@ -299,7 +299,7 @@ function pollForm(poll, save) {
     h('fieldset', null, h('legend', null, t('Réponses proposées', 'Answers')),
       h('p', { class: 'hint' }, t(`De ${MIN_OPTIONS} à ${MAX_OPTIONS} réponses.`, `${MIN_OPTIONS} to ${MAX_OPTIONS} answers.`)),
       optionList, addOption),
-    h('fieldset', null, h('legend', null, t('Calendrier (heure de Paris)', 'Schedule (Paris time)')),
+    h('fieldset', null, h('legend', null, t(`Calendrier (${timeZoneLabel()})`, `Schedule (${timeZoneLabel()})`)),
       field(t('Ouverture', 'Opens at'), opensAt, null, { hint: t('Vide : dès sa publication.', 'Empty: as soon as it is published.') }),
       field(t('Clôture', 'Closes at'), closesAt, null, { hint: t('Vide : jusqu’à sa clôture manuelle.', 'Empty: until closed by hand.') }),
       field(t('Brouillon : invisible du public jusqu’à son ouverture', 'Draft: hidden from the public until opened'), draft)),

@@ -12,7 +12,7 @@
 // that focus, drag and drop and queued requests follow the item, not its position.
 
 import { api } from '../api.js';
-import { t, formatDateTime } from '../i18n.js';
+import { t, formatDateTime, TIME_ZONE, timeZoneLabel } from '../i18n.js';
 import {
   h, field, showErrors, announce, confirmDialog, clearErrors, setFieldError, clear, pageHeader,
   loading, errorMessage, empty, badge, busy, uid, append
@@ -553,11 +553,11 @@ async function renderDetail(main, id, ctx) {
     buttons.append(feature);
     publication.append(buttons);
 
-    // Scheduling: a Paris wall-clock time; the API converts it with the zone given.
+    // Scheduling: a wall-clock time in the library's zone; the API converts it with the zone given.
     const at = h('input', { type: 'datetime-local', name: 'at', 'data-field': 'at', required: true });
     const schedule = h('button', { type: 'submit', class: 'secondary', 'data-testid': 'showcase-schedule' }, t('Programmer', 'Schedule'));
     const form = h('form', { class: 'form', novalidate: true },
-      field(t('Publier à une date (heure de Paris)', 'Publish at a date (Paris time)'), at), h('div', { class: 'actions' }, schedule));
+      field(t(`Publier à une date (${timeZoneLabel()})`, `Publish at a date (${timeZoneLabel()})`), at), h('div', { class: 'actions' }, schedule));
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       clearErrors(form);
@@ -567,7 +567,7 @@ async function renderDetail(main, id, ctx) {
         return;
       }
       await busy(schedule, async () => {
-        const s = await api('POST', `${path}/publish`, { at: at.value, time_zone: 'Europe/Paris' });
+        const s = await api('POST', `${path}/publish`, { at: at.value, time_zone: TIME_ZONE });
         showcase = { ...showcase, published_at: s.published_at, featured: s.featured, visibility: s.visibility };
         drawHeader();
         drawPublication();

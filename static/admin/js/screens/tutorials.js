@@ -13,7 +13,7 @@
 // innerHTML. Everything else from the API is text.
 
 import { api, ApiError } from '../api.js';
-import { t, formatDateTime, formatNumber } from '../i18n.js';
+import { t, formatDateTime, formatNumber, timeZoneLabel } from '../i18n.js';
 import {
   h, field, showErrors, announce, confirmDialog, openDialog, clearErrors, setFieldError, clear,
   pageHeader, loading, errorBox, errorMessage, empty, badge, busy, uid, append
@@ -463,7 +463,7 @@ async function renderDetail(main, slug, ctx) {
     const at = h('input', { type: 'datetime-local', name: 'at', 'data-field': 'at', required: true });
     const schedule = h('button', { type: 'submit', class: 'secondary', 'data-testid': 'tutorial-schedule' }, t('Programmer', 'Schedule'));
     const form = h('form', { class: 'form', novalidate: true },
-      field(t('Publier à une date (heure de Paris)', 'Publish at a date (Paris time)'), at), h('div', { class: 'actions' }, schedule));
+      field(t(`Publier à une date (${timeZoneLabel()})`, `Publish at a date (${timeZoneLabel()})`), at), h('div', { class: 'actions' }, schedule));
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       clearErrors(form);
@@ -472,7 +472,7 @@ async function renderDetail(main, slug, ctx) {
         at.focus();
         return;
       }
-      // The API reads a wall-clock time as Paris time.
+      // The API reads a wall-clock time in the library's zone.
       await busy(schedule, () => after(() => api('POST', `${path}/publish`, { at: at.value }),
         t('Publication programmée', 'Publication scheduled')), { onError: (error) => showErrors(form, error) });
     });

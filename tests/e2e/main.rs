@@ -12,6 +12,7 @@ mod contests;
 mod host;
 mod inbound;
 mod polls;
+mod privacy;
 mod questions;
 mod scheduler;
 mod showcases;

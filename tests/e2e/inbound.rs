@@ -449,3 +449,69 @@ fn followed_hashtags_and_webhooks_reach_the_wall_once_each() {
         "pending mentions stay off the wall"
     );
 }
+
+#[test]
+fn a_status_deleted_on_mastodon_leaves_the_wall() {
+    let app = app();
+    let campaign = app.post_json_as_admin_ok(
+        "/api/campaigns",
+        &json!({"name": "Printemps des poètes", "slug": "printemps",
+                "description": "Vos poèmes.", "starts_on": utc_day(-1),
+                "ends_on": utc_day(30), "hashtags": ["PrintempsDesPoetes"]}),
+    );
+    let campaign_id = campaign["id"].as_str().unwrap().to_owned();
+    for (id, text) in [(701, "Un poème à retirer"), (702, "Un poème qui reste")] {
+        let body = status_created(id, "PrintempsDesPoetes", text);
+        let (status, delivered) = mastodon_delivery(&app, &body, Some(hub(MASTODON_SECRET, &body)));
+        assert_eq!((status, delivered["filed"].as_u64()), (200, Some(1)));
+    }
+    for item in pending(&app, &campaign_id) {
+        let seq = item["seq"].as_u64().unwrap();
+        app.post_json_as_admin_ok(
+            &format!("/api/campaigns/{campaign_id}/mentions/{seq}/moderation"),
+            &json!({"decision": "approve"}),
+        );
+    }
+    let html = app.get("/campaigns/printemps").text().unwrap();
+    assert!(html.contains("Un poème à retirer"), "{html}");
+
+    // The author deletes the status: the server's webhook names it by its id.
+    let deleted = serde_json::to_vec(&json!({
+        "event": "status.deleted",
+        "created_at": "2027-03-27T09:00:00.000Z",
+        "object": "701",
+    }))
+    .unwrap();
+    // Forged: refused before anything changes.
+    let (status, _) = mastodon_delivery(&app, &deleted, Some(hub("not-the-secret", &deleted)));
+    assert_eq!(status, 401);
+    assert!(
+        app.get("/campaigns/printemps")
+            .text()
+            .unwrap()
+            .contains("Un poème à retirer")
+    );
+    let (status, outcome) = mastodon_delivery(&app, &deleted, Some(hub(MASTODON_SECRET, &deleted)));
+    assert_eq!(status, 200, "{outcome}");
+    assert_eq!(outcome["event"], "status.deleted");
+    assert_eq!(outcome["removed"], 1, "{outcome}");
+    let html = app.get("/campaigns/printemps").text().unwrap();
+    assert!(!html.contains("Un poème à retirer"), "{html}");
+    assert!(html.contains("Un poème qui reste"), "{html}");
+    // Gone from the staff queue too, not only hidden.
+    let queue = app.get_json_as_admin(&format!("/api/campaigns/{campaign_id}/queue"));
+    let texts: Vec<&str> = queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["mention"]["text"].as_str())
+        .collect();
+    assert!(!texts.iter().any(|t| t.contains("à retirer")), "{texts:?}");
+    // Deleting again (a redelivery) is acknowledged and changes nothing.
+    let (status, again) = mastodon_delivery(&app, &deleted, Some(hub(MASTODON_SECRET, &deleted)));
+    assert_eq!(
+        (status, again["removed"].as_u64()),
+        (200, Some(0)),
+        "{again}"
+    );
+}

@@ -13,6 +13,7 @@ mod dates;
 mod host;
 mod inbound;
 mod polls;
+mod privacy;
 mod questions;
 mod scheduler;
 mod showcases;

@@ -144,7 +144,7 @@ fn staff_write_version_schedule_and_patrons_follow_print_and_rate() {
     let overview = app.get(&format!("/tutorials/{slug}"));
     let etag = overview.headers()["etag"].to_str().unwrap().to_owned();
     assert!(
-        cookie_from(&overview, "kiosque_voter").is_some(),
+        cookie_from(&overview, "kiosque_reader").is_some(),
         "the overview hands out the visitor token, so step 1 counts"
     );
     let page = overview.text().unwrap();
@@ -167,7 +167,7 @@ fn staff_write_version_schedule_and_patrons_follow_print_and_rate() {
 
     // One step at a time, with plain links, the block's text and safe Markdown.
     let step1 = app.get(&format!("/tutorials/{slug}/steps/1"));
-    let cookie = cookie_from(&step1, "kiosque_voter").expect("a visitor cookie");
+    let cookie = cookie_from(&step1, "kiosque_reader").expect("a visitor cookie");
     let step1 = step1.text().unwrap();
     assert!(step1.contains("Saisissez le numéro de votre carte."));
     assert!(step1.contains("rel=\"next\""));
@@ -207,7 +207,7 @@ fn staff_write_version_schedule_and_patrons_follow_print_and_rate() {
     // no cookie (crawlers, link previews) are not patrons: they count nowhere.
     app.get_with_cookie(
         &format!("/tutorials/{slug}/steps/1"),
-        "kiosque_voter=other-patron-0000000001",
+        "kiosque_reader=other-patron-0000000001",
     );
     app.get_with_cookie(&format!("/tutorials/{slug}/steps/2"), &cookie);
     for _ in 0..3 {

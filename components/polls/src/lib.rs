@@ -3,7 +3,8 @@
 //! HTML pages (no JavaScript needed) or through the API.
 //!
 //! URL space (see `spin.toml`): `/polls/...`, `/questions/...`,
-//! `/contests/...` and their `/api/...` twins. Each area registers its own
+//! `/contests/...` and their `/api/...` twins, and `/api/privacy/...` (the RGPD purge of
+//! every area and erasure). Each area registers its own
 //! routes below; the rules live in `kiosque_domain`, this crate only adapts
 //! HTTP to them.
 
@@ -14,6 +15,7 @@ mod api;
 mod contests;
 mod engage;
 mod pages;
+mod privacy;
 mod questions;
 mod voter;
 
@@ -80,9 +82,16 @@ fn contest_routes(router: &mut Router) {
     router.get("/contests/:id/results", contests::results_page);
 }
 
+/// Patrons' data across areas (RGPD): the daily purge and erasure by handle or email.
+fn privacy_routes(router: &mut Router) {
+    router.post("/api/privacy/purge", privacy::purge); // admin (cron)
+    router.post("/api/privacy/erase", privacy::erase); // admin
+}
+
 fn routes() -> Router {
     let mut router = Router::new();
     poll_routes(&mut router);
+    privacy_routes(&mut router);
     question_routes(&mut router);
     contest_routes(&mut router);
     router

@@ -10,7 +10,9 @@ use kiosque_spin::cookies::SameSite;
 use kiosque_spin::{ApiError, SystemClock, client, config, cookies, ids};
 use spin_sdk::http::{Request, Response};
 
-/// The cookie holding the visitor's random token.
+/// The cookie holding the voter's random token. Polls, questions and contests only: the
+/// tutorials' reader has a cookie of its own (`kiosque_reader`), so reading and voting are
+/// never linked.
 pub const COOKIE: &str = "kiosque_voter";
 const ONE_YEAR_SECS: u64 = 365 * 24 * 60 * 60;
 /// `rate_limit_votes` when unset: generous, a library's Wi-Fi puts many patrons behind one

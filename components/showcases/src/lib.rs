@@ -2,7 +2,9 @@
 //! playlists, book extracts, film picks, virtual exhibitions) and events (with live streams),
 //! their RSS/Atom feeds and iCalendar files, and the staff API that builds them. The manifest
 //! also routes its `/...` catch-all here, so every path no other component claims gets this
-//! component's friendly 404 (JSON under `/api` and `/webhooks`, an HTML page elsewhere).
+//! component's friendly 404 (JSON under `/api` and `/webhooks`, an HTML page elsewhere), and
+//! the site pages every footer links (`/confidentialite`, `/accessibilite`,
+//! `/mentions-legales`, edited through `/api/site-pages/...`).
 //!
 //! The rules live in `kiosque_domain::showcases` and `kiosque_domain::events`; this crate
 //! adapts HTTP to them.
@@ -16,6 +18,7 @@ mod feeds;
 mod home;
 mod render;
 mod showcase_pages;
+mod site_pages;
 
 fn routes() -> Router {
     let mut router = Router::new();
@@ -34,6 +37,11 @@ fn routes() -> Router {
     router.get("/feeds/events.rss", feeds::events_rss);
     router.get("/feeds/events.atom", feeds::events_atom);
     router.get("/feeds/events.ics", feeds::events_ics);
+    router.get("/confidentialite", site_pages::privacy);
+    router.get("/accessibilite", site_pages::accessibility);
+    router.get("/mentions-legales", site_pages::legal);
+    router.get("/api/site-pages/:name", site_pages::get); // staff
+    router.put("/api/site-pages/:name", site_pages::put); // admin
 
     router.post("/api/showcases", api::create_showcase); // admin
     router.get("/api/showcases", api::list_showcases); // admin, drafts too, ?page=

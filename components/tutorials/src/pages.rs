@@ -595,7 +595,7 @@ pub fn step(req: Request, params: Params) -> Result<Response, PageError> {
     // The overview page hands out the token, so patrons who start there count from step 1.
     // Statistics must never cost the patron the page.
     if cookie.is_none()
-        && let Err(e) = feedback::step_opened(&store, t, &visitor, n)
+        && let Err(e) = feedback::step_opened(&store, SystemClock.now(), t, &visitor, n)
     {
         eprintln!("failed to record a step view: {e}");
     }

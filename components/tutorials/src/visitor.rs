@@ -1,6 +1,9 @@
-//! The browser's random token (the same `kiosque_voter` cookie polls use: one anonymous
-//! token per browser, no personal data), for "where patrons stopped" and one rating per
-//! patron; and the submissions rate limit.
+//! The reader's random token (the `kiosque_reader` cookie, no personal data), for "where
+//! patrons stopped" and one rating per patron; and the submissions rate limit.
+//!
+//! It is not the polls' `kiosque_voter` cookie, and never derived from it: a name and a random
+//! value of its own, so what a patron reads cannot be linked to how they vote. It lives as
+//! long as the reading records are kept (`tutorials` purge them after six months).
 
 use kiosque_domain::Clock;
 use kiosque_domain::polls::VoterId;
@@ -10,8 +13,9 @@ use kiosque_spin::cookies::SameSite;
 use kiosque_spin::{ApiError, SystemClock, client, config, cookies, ids};
 use spin_sdk::http::{Request, Response};
 
-const COOKIE: &str = "kiosque_voter";
-const ONE_YEAR_SECS: u64 = 365 * 24 * 60 * 60;
+pub const COOKIE: &str = "kiosque_reader";
+/// Six months: no longer than the reading records it points to are meant to live.
+const SIX_MONTHS_SECS: u64 = 183 * 24 * 60 * 60;
 const DEFAULT_LIMIT: RateLimit = RateLimit {
     max: 30,
     window_secs: 600,
@@ -23,7 +27,13 @@ pub fn identify(req: &Request) -> Result<(VoterId, Option<String>), ApiError> {
         return Ok((visitor, None));
     }
     let visitor = ids::new_voter_token()?;
-    let cookie = cookies::set_cookie(req, COOKIE, visitor.as_str(), ONE_YEAR_SECS, SameSite::Lax);
+    let cookie = cookies::set_cookie(
+        req,
+        COOKIE,
+        visitor.as_str(),
+        SIX_MONTHS_SECS,
+        SameSite::Lax,
+    );
     Ok((visitor, Some(cookie)))
 }
 

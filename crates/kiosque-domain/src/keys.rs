@@ -106,6 +106,8 @@ pub fn poll_seen(id: &PollId, browser: &VoterId) -> String {
 // | `question/{qid}/answer/{n}/likes`            | counter: likes                            |
 // | `question/{qid}/answer/{n}/liker/{voter}`    | counter used as a claim (>= 1: liked)     |
 // | `questions/seq`, `questions/{n}`             | counter, JSON question id: the staff list, newest last |
+// | `question/{qid}/answer-purged`               | JSON n: answers numbered up to n are past the retention purge |
+// | `questions/purge-cursor`                     | JSON `{position}`: the registry position the next answer purge starts with |
 // | `contest/{cid}`                              | JSON `contests::Contest`                  |
 // | `contest/{cid}/entry-seq`                    | counter: the last entry number            |
 // | `contest/{cid}/entry/{n}`                    | JSON `contests::Entry` (no contact data)  |
@@ -121,6 +123,14 @@ pub fn poll_seen(id: &PollId, browser: &VoterId) -> String {
 
 pub fn question(id: &QuestionId) -> String {
     format!("question/{id}")
+}
+
+pub fn question_answer_purged(id: &QuestionId) -> String {
+    format!("question/{id}/answer-purged")
+}
+
+pub fn answer_purge_cursor() -> String {
+    "questions/purge-cursor".to_owned()
 }
 
 pub fn question_answer_seq(id: &QuestionId) -> String {
@@ -363,6 +373,11 @@ pub fn follow_rotation() -> String {
 // | `campaign/{cid}/mention/{n}`                 | JSON `campaigns::wall::WallItem`: a mention and its moderation (CAS by staff) |
 // | `campaign/{cid}/approved`                    | JSON `[n]`, sorted; staff only (CAS), created with the campaign |
 // | `mention-seen/{64 hex}`                      | counter used as a claim: SHA-256 of platform + platform id, a mention received once |
+// | `mention-at/{64 hex}`                        | JSON `campaigns::privacy::Location`: where that mention was filed (campaigns and numbers, author reference, alias), for platform deletions, erasure and the purge |
+// | `mention-alias/{64 hex}`                     | JSON 64 hex: the `seen` hash a second platform id of the same post leads to (a Mastodon status's local id beside its uri) |
+// | `mention-author/{64 hex}/seq`, `mention-author/{64 hex}/{n}` | counter, JSON 64 hex: an author's mentions (their `seen` hashes), under the SHA-256 of the folded handle, for erasure |
+// | `campaign/{cid}/mention-purged`              | JSON n: every mention numbered up to n is past the retention purge |
+// | `mentions/purge-cursor`                      | JSON `{position}`: the campaign (index position) the next retention purge starts with |
 // | `campaign/{cid}/post-seq`, `campaign/{cid}/post/{n}` | counter, JSON post id: the campaign's posts, newest last |
 // | `campaign/{cid}/day/{YYYY-MM-DD}/{what}`     | counter: `mentions` or `posts` of that UTC day |
 // | `campaign/{cid}/day/{YYYY-MM-DD}/{what}/{16 hex}` | counter: the same for one hashtag (first 16 hex of the SHA-256 of its folded form) |
@@ -407,6 +422,37 @@ pub fn mention_seen(hash: &str) -> String {
     format!("mention-seen/{hash}")
 }
 
+/// `hash`: the same SHA-256 hex as [`mention_seen`].
+pub fn mention_at(hash: &str) -> String {
+    format!("mention-at/{hash}")
+}
+
+pub fn mention_alias(hash: &str) -> String {
+    format!("mention-alias/{hash}")
+}
+
+/// `author`: SHA-256 hex of the folded handle (`campaigns::privacy::author_hash`).
+pub fn mention_author_seq(author: &str) -> String {
+    format!("mention-author/{author}/seq")
+}
+
+pub fn mention_author(author: &str, n: u64) -> String {
+    format!("mention-author/{author}/{n}")
+}
+
+pub fn campaign_mention_purged(id: &CampaignId) -> String {
+    format!("campaign/{id}/mention-purged")
+}
+
+pub fn mention_purge_cursor() -> String {
+    "mentions/purge-cursor".to_owned()
+}
+
+/// `name`: `privacy`, `accessibility` or `legal` (`site_pages::SitePage::name`).
+pub fn site_page(name: &str) -> String {
+    format!("site-page/{name}")
+}
+
 pub fn campaign_post_seq(id: &CampaignId) -> String {
     format!("campaign/{id}/post-seq")
 }
@@ -443,6 +489,9 @@ pub fn campaign_day_counter(
 // | `tutorial/{slug}/stop/{step}`                | counter: visitors whose last opened step is `step` |
 // | `tutorial/{slug}/reader/{visitor}`           | JSON `{step}`: the last step this visitor opened (CAS) |
 // | `tutorial/{slug}/reader/{visitor}/claim`     | counter used as a claim: the visitor's first view |
+// | `tutorial/{slug}/reader-seq`, `tutorial/{slug}/readers/{n}` | counter, JSON `tutorials::feedback::ReaderEntry` `{visitor, at}`: readers in order of first view, for the retention purge |
+// | `tutorial/{slug}/reader-purged`, `tutorial/{slug}/comment-purged` | JSON n: readers / comments numbered up to n are past the retention purge |
+// | `tutorials/purge/{readers,comments}`         | JSON `{position}`: the tutorial (by slug order) the next purge starts with |
 // | `tutorial-block/{id}`                        | JSON `tutorials::Block`                   |
 // | `tutorials/blocks`, `tutorials/blocks/init`  | JSON list of block ids and titles (staff, CAS); its creation claim |
 // | `tutorials/catalogue`                        | JSON `tutorials::catalogue::Catalogue`: every tutorial's summary (CAS) |
@@ -487,6 +536,30 @@ pub fn tutorial_stop(slug: &Slug, step: usize) -> String {
 
 pub fn tutorial_reader(slug: &Slug, visitor: &VoterId) -> String {
     format!("tutorial/{slug}/reader/{visitor}")
+}
+
+pub fn tutorial_reader_seq(slug: &Slug) -> String {
+    format!("tutorial/{slug}/reader-seq")
+}
+
+pub fn tutorial_reader_entry(slug: &Slug, n: u64) -> String {
+    format!("tutorial/{slug}/readers/{n}")
+}
+
+pub fn tutorial_reader_purged(slug: &Slug) -> String {
+    format!("tutorial/{slug}/reader-purged")
+}
+
+pub fn tutorial_comment_purged(slug: &Slug) -> String {
+    format!("tutorial/{slug}/comment-purged")
+}
+
+pub fn tutorial_reader_purge_cursor() -> String {
+    "tutorials/purge/readers".to_owned()
+}
+
+pub fn tutorial_comment_purge_cursor() -> String {
+    "tutorials/purge/comments".to_owned()
 }
 
 pub fn tutorial_reader_claim(slug: &Slug, visitor: &VoterId) -> String {

@@ -21,6 +21,7 @@ use crate::error::{DomainError, ErrorKind};
 use crate::keys;
 use crate::moderation::{self, Decision, Status, item_id};
 use crate::polls::VoterId;
+use crate::retention;
 use crate::store::{self, KvStore, StoreError};
 
 item_id!(
@@ -607,6 +608,66 @@ pub fn like(
     }
 }
 
+/// Forgets the answers received more than `retention_days` ago, a bounded step per call
+/// across every question (`crate::retention`): answers hold patrons' free text, and a
+/// pseudonym but no email nor handle, so retention (not erasure by person) is their limit.
+/// Each answer leaves the approved list first (so a crash in between hides it, never shows a
+/// half-deleted one), then its like counter and itself go. Likers' claims stay: a counter under
+/// a random cookie token, which links to nothing once the answer is gone.
+pub fn purge_answers(
+    store: &dyn KvStore,
+    now: Timestamp,
+    retention_days: u32,
+) -> Result<retention::Purge, QuestionError> {
+    let registered = moderation::read_counter(store, keys::question_registry_seq())?;
+    let owners_in = |from: usize, to: usize| -> Result<Vec<(usize, QuestionId)>, StoreError> {
+        let seqs: Vec<u64> = (from as u64 + 1..=to as u64).collect();
+        Ok(
+            moderation::read_items::<QuestionId>(store, &seqs, keys::question_registry)?
+                .into_iter()
+                .map(|(n, id)| (n as usize - 1, id))
+                .collect(),
+        )
+    };
+    let forget = |id: &QuestionId, seq: u64, answer: &Answer| -> Result<(), StoreError> {
+        if answer.status == Status::Approved {
+            let listed = moderation::update_doc(
+                store,
+                &keys::question_approved(id),
+                |list: &mut Vec<u64>| match list.binary_search(&seq) {
+                    Ok(at) => {
+                        list.remove(at);
+                        Ok::<_, StoreError>(true)
+                    }
+                    Err(_) => Ok(false),
+                },
+            )?;
+            if listed.is_none() && store.get(&keys::question_approved(id))?.is_some() {
+                return Err(StoreError::Backend(
+                    "the approved list kept changing".to_owned(),
+                ));
+            }
+        }
+        store.delete(&keys::question_answer_likes(id, seq))?;
+        store.delete(&keys::question_answer(id, seq))
+    };
+    let area = retention::Area {
+        cursor_key: keys::answer_purge_cursor(),
+        owner_count: usize::try_from(registered).unwrap_or(usize::MAX),
+        owners_in: &owners_in,
+        seq_key: &keys::question_answer_seq,
+        mark_key: &keys::question_answer_purged,
+        item_key: &keys::question_answer,
+        received_at: &|answer: &Answer| answer.created_at,
+        forget: &forget,
+    };
+    Ok(retention::purge(
+        store,
+        &area,
+        retention::cutoff(now, retention_days),
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -646,6 +707,48 @@ mod tests {
             Submission::Answer(a) => a,
             Submission::Spam => panic!("not spam"),
         }
+    }
+
+    #[test]
+    fn answers_past_their_retention_are_purged_in_bounded_calls() {
+        let store = MemoryStore::new();
+        let q = setup(&store);
+        let later = |days: i64| {
+            FixedClock(Timestamp::from_unix_seconds(1_790_000_000 + days * 86_400).unwrap())
+        };
+        // 120 answers today, the first approved and liked; 1 answer 100 days later.
+        for n in 0..120 {
+            submit_answer(&store, &clock(), &q, answer(&q, &format!("vieux {n}"))).unwrap();
+        }
+        moderate(&store, &clock(), &q.id, 1, Decision::Approve).unwrap();
+        like(&store, &q.id, 1, &voter(1)).unwrap();
+        let recent = submit_answer(&store, &later(100), &q, answer(&q, "récent")).unwrap();
+        moderate(&store, &later(100), &q.id, recent, Decision::Approve).unwrap();
+        // Within 395 days: nothing goes.
+        let early = purge_answers(&store, later(390).now(), 395).unwrap();
+        assert_eq!((early.removed, early.more), (0, false));
+        // Past it: the budget (100) takes two calls, each bounded.
+        let now = later(400).now();
+        let before = store.ops().total();
+        let first = purge_answers(&store, now, 395).unwrap();
+        assert_eq!((first.removed, first.more), (100, true));
+        assert!(store.ops().total() - before <= 2 * 100 + 20, "bounded");
+        let second = purge_answers(&store, now, 395).unwrap();
+        assert_eq!((second.removed, second.more), (20, false));
+        let page = approved_page(&store, &q.id, Sort::Newest, 1).unwrap();
+        let texts: Vec<&str> = page.answers.iter().map(|(a, _)| a.text.as_str()).collect();
+        assert_eq!(texts, ["récent"]);
+        assert_eq!(store.get(&keys::question_answer(&q.id, 5)).unwrap(), None);
+        assert_eq!(
+            store.get(&keys::question_answer_likes(&q.id, 1)).unwrap(),
+            None
+        );
+        // Nothing left to do: no write.
+        let writes =
+            |o: crate::store::OpCounts| o.set + o.delete + o.compare_and_swap + o.increment;
+        let before = writes(store.ops());
+        assert_eq!(purge_answers(&store, now, 395).unwrap().removed, 0);
+        assert_eq!(writes(store.ops()), before);
     }
 
     #[test]

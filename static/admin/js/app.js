@@ -45,6 +45,7 @@ const ROUTES = [
   { path: '/tutorials/:slug', screen: 'tutorials', need: 'edit' },
   { path: '/accounts', screen: 'accounts', need: 'administer', nav: () => t('Comptes', 'Accounts') },
   { path: '/audit', screen: 'audit', need: 'administer', nav: () => t('Journal', 'Audit log') },
+  { path: '/site-pages', screen: 'site-pages', need: 'administer', nav: () => t('Pages du site', 'Site pages') },
   { path: '/account', screen: 'account', need: 'any' },
 ];
 

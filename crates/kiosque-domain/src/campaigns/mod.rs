@@ -30,6 +30,7 @@ use crate::store::{self, KvStore, StoreError};
 pub mod engagement;
 pub mod follow;
 pub mod posts;
+pub mod privacy;
 pub mod wall;
 
 pub use wall::{Mention, MentionPlatform, Received, receive_mention};

@@ -123,14 +123,15 @@ impl Mention {
     }
 
     /// The dedupe hash: SHA-256 of platform and id, in hex.
-    fn seen_hash(&self) -> String {
-        let digest = Sha256::digest(format!(
-            "{}\n{}",
-            self.platform.key_part(),
-            self.platform_id
-        ));
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+    pub(crate) fn seen_hash(&self) -> String {
+        seen_hash_of(&self.platform, &self.platform_id)
     }
+}
+
+/// The dedupe hash of a platform's post id (also what `privacy` finds a deleted post by).
+pub(crate) fn seen_hash_of(platform: &MentionPlatform, platform_id: &str) -> String {
+    let digest = Sha256::digest(format!("{}\n{}", platform.key_part(), platform_id));
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A mention filed under one campaign, as stored under `keys::campaign_mention`.
@@ -227,6 +228,12 @@ pub fn receive_mention(
             eprintln!("failed to give back the mention claim: {undo}");
         }
         return Err(error);
+    }
+    // Where it went, for deletion on its platform, erasure and the retention purge. Filed
+    // already: a failure here is logged, not given back (the purge still finds the items by
+    // their date; only the author erasure and the platform deletion would miss them).
+    if let Err(e) = super::privacy::record(store, &mention, &mention.seen_hash(), &filed) {
+        eprintln!("failed to record where a mention was filed: {e}");
     }
     Ok(Received {
         filed,

@@ -1,10 +1,14 @@
 //! Mastodon: the admin webhook's `status.created` event (`{event, created_at, object}`,
 //! signed `X-Hub-Signature: sha256=<hex>`), and the status → [`Mention`] mapping that the
-//! hashtag following (`campaigns::follow`) uses for the tag timeline too.
+//! hashtag following (`campaigns::follow`) uses for the tag timeline too. `status.deleted`
+//! (the object is the status id; a status object with `id` and `uri` is read too) takes the
+//! status off every wall: a mention is stored under its `uri`, so filing a webhook status
+//! also records its local `id` as an alias.
 
 use serde_json::Value;
 
-use super::{InboundError, Outcome, Source, file_mentions, text, verify};
+use super::{InboundError, Outcome, Source, file_mentions, remove_posts, text, verify};
+use crate::campaigns::privacy;
 use crate::campaigns::wall::MAX_PLATFORM_ID_CHARS;
 use crate::campaigns::{Mention, MentionPlatform};
 use crate::clock::{Clock, Timestamp};
@@ -18,8 +22,8 @@ const MAX_URL_CHARS: usize = 2000;
 const MAX_MEDIA: usize = 4;
 
 /// Verifies and files one delivery of a Mastodon server's webhook. Only `status.created`
-/// can carry mentions; `status.updated`, `account.*`, `report.*` are acknowledged and
-/// ignored.
+/// can carry mentions and `status.deleted` removes one; `status.updated`, `account.*`,
+/// `report.*` are acknowledged and ignored.
 pub fn receive(
     store: &dyn KvStore,
     clock: &dyn Clock,
@@ -32,15 +36,43 @@ pub fn receive(
         .map_err(|_| InboundError::Invalid("the body is not JSON".into()))?;
     let kind = event["event"].as_str().unwrap_or("unknown");
     let kind = truncate(kind, 60);
-    let mentions = match kind.as_str() {
+    if kind == "status.deleted" {
+        let object = &event["object"];
+        let ids: Vec<String> = match object.as_str() {
+            Some(id) => vec![id.to_owned()],
+            None => [&object["uri"], &object["id"]]
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+        };
+        return remove_posts(store, &MentionPlatform::Mastodon, kind, &ids);
+    }
+    let mentions: Vec<Mention> = match kind.as_str() {
         "status.created" => status_mention(&event["object"], clock.now())
             .into_iter()
             .collect(),
         _ => Vec::new(),
     };
+    let aliases: Vec<(String, String)> = mentions
+        .iter()
+        .filter_map(|m| {
+            let id = event["object"]["id"].as_str()?;
+            Some((m.platform_id.clone(), id.to_owned()))
+        })
+        .collect();
     // Mastodon sends no delivery id: the body's hash names the delivery (a retry sends the
     // same bytes).
-    file_mentions(store, clock, Source::Mastodon, body, kind, mentions)
+    let outcome = file_mentions(store, clock, Source::Mastodon, body, kind, mentions)?;
+    if outcome.filed > 0 {
+        for (uri, id) in aliases {
+            // Best effort: without it a deletion naming the id alone finds nothing, and the
+            // retention purge still removes the mention.
+            if let Err(e) = privacy::record_alias(store, &MentionPlatform::Mastodon, &uri, &id) {
+                eprintln!("webhook mastodon: alias not recorded: {e}");
+            }
+        }
+    }
+    Ok(outcome)
 }
 
 /// A status as a mention, or `None` when it must not reach a public wall: not public or

@@ -6,12 +6,14 @@
 //! `value.from.username`) and Page `feed` additions (`value.message`, `value.from.name`).
 //! Instagram `mentions` only name a media and a comment id (their text needs a Graph API
 //! call, which Kiosque does not make): acknowledged and ignored like every other field.
+//! A Page `feed` removal (`verb: remove`, of a post or a comment) takes it off every wall.
 
 use serde_json::Value;
 
 use super::mastodon::{https, truncate};
 use super::{
-    InboundError, MAX_MENTIONS_PER_DELIVERY, Outcome, Source, file_mentions, text, verify,
+    InboundError, MAX_MENTIONS_PER_DELIVERY, Outcome, Source, file_mentions, remove_posts, text,
+    verify,
 };
 use crate::campaigns::wall::MAX_PLATFORM_ID_CHARS;
 use crate::campaigns::{Mention, MentionPlatform};
@@ -31,6 +33,7 @@ pub fn receive(
     let object = truncate(event["object"].as_str().unwrap_or("unknown"), 30);
     let mut fields: Vec<String> = Vec::new();
     let mut mentions = Vec::new();
+    let mut removals: Vec<String> = Vec::new();
     let changes = event["entry"]
         .as_array()
         .into_iter()
@@ -40,6 +43,12 @@ pub fn receive(
         let field = truncate(change["field"].as_str().unwrap_or("unknown"), 30);
         if !fields.contains(&field) {
             fields.push(field.clone());
+        }
+        if let ("page", "feed") = (object.as_str(), field.as_str())
+            && let Some(id) = page_feed_removal(&change["value"])
+        {
+            removals.push(id);
+            continue;
         }
         let mention = match (object.as_str(), field.as_str()) {
             ("instagram", "comments") => instagram_comment(&change["value"], clock.now()),
@@ -56,16 +65,32 @@ pub fn receive(
             mentions.push(mention);
         }
     }
-    let event = format!("{object}/{}", fields.join(","));
+    let event = truncate(&format!("{object}/{}", fields.join(",")), 100);
+    let removed = if removals.is_empty() {
+        0
+    } else {
+        remove_posts(store, &MentionPlatform::Meta, event.clone(), &removals)?.removed
+    };
     // Meta sends no delivery id: the body's hash names the delivery.
-    file_mentions(
-        store,
-        clock,
-        Source::Meta,
-        body,
-        truncate(&event, 100),
-        mentions,
-    )
+    let mut outcome = file_mentions(store, clock, Source::Meta, body, event, mentions)?;
+    if removed > 0 {
+        outcome.removed = removed;
+        outcome.status = super::OutcomeStatus::Accepted;
+    }
+    Ok(outcome)
+}
+
+/// The id a Page feed removal names (`verb: remove`): the comment's, else the post's, as
+/// [`page_feed`] filed it.
+fn page_feed_removal(value: &Value) -> Option<String> {
+    if value["verb"].as_str() != Some("remove") {
+        return None;
+    }
+    value["comment_id"]
+        .as_str()
+        .or(value["post_id"].as_str())
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
 }
 
 fn mention(

@@ -121,6 +121,8 @@ pub struct Outcome {
     pub mentions: usize,
     /// Campaign filings made (a mention may match several campaigns, or none).
     pub filed: usize,
+    /// Wall items removed because the platform says their post was deleted.
+    pub removed: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -163,6 +165,7 @@ pub fn file_mentions(
             status: OutcomeStatus::Ignored,
             mentions: 0,
             filed: 0,
+            removed: 0,
         });
     }
     let claim_key = delivery_key(source, delivery_id);
@@ -172,6 +175,7 @@ pub fn file_mentions(
             status: OutcomeStatus::Replay,
             mentions: count,
             filed: 0,
+            removed: 0,
         });
     }
     let mut filed = 0;
@@ -193,5 +197,31 @@ pub fn file_mentions(
         status: OutcomeStatus::Accepted,
         mentions: count,
         filed,
+        removed: 0,
+    })
+}
+
+/// Removes the posts a verified delivery says were deleted on `platform` from every wall
+/// (`campaigns::privacy::remove_post`). Needs no claim: removing twice removes nothing.
+pub fn remove_posts(
+    store: &dyn KvStore,
+    platform: &campaigns::MentionPlatform,
+    event: String,
+    platform_ids: &[String],
+) -> Result<Outcome, InboundError> {
+    let mut removed = 0;
+    for id in platform_ids.iter().take(MAX_MENTIONS_PER_DELIVERY) {
+        let chars = id.chars().count();
+        if chars == 0 || chars > campaigns::wall::MAX_PLATFORM_ID_CHARS {
+            continue;
+        }
+        removed += campaigns::privacy::remove_post(store, platform, id)?;
+    }
+    Ok(Outcome {
+        event,
+        status: OutcomeStatus::Accepted,
+        mentions: 0,
+        filed: 0,
+        removed,
     })
 }

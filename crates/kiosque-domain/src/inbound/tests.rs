@@ -372,11 +372,12 @@ fn a_delivery_costs_the_same_with_10_or_1000_mentions_stored() {
     let few = delivery_costs(&store_with_history(10));
     let many = delivery_costs(&store_with_history(1000));
     assert_eq!(few, many);
-    // Valid: the delivery claim, then receive_mention (index read, mention claim, filing);
+    // Valid: the delivery claim, then receive_mention (index read, mention claim, filing,
+    // where it was filed: 3), the status's local id as an alias (1 read, 2 writes);
     // replayed: the delivery claim only; forged: nothing.
     assert_eq!(few.1, 1);
     assert_eq!(few.2, 0);
-    assert!(few.0 <= 10, "{few:?}");
+    assert!(few.0 <= 16, "{few:?}");
     eprintln!("store calls per Mastodon delivery (valid, replayed, forged): {few:?}");
 }
 
@@ -489,12 +490,13 @@ fn meta_and_standard_deliveries_cost_a_claim_plus_the_filing() {
     for history in [10, 1000] {
         let store = store_with_history(history);
         let good = hub(SECRET, &meta_body);
-        assert_eq!(meta(&store, &good), (Some(OutcomeStatus::Accepted), 7));
+        assert_eq!(meta(&store, &good), (Some(OutcomeStatus::Accepted), 10));
         assert_eq!(meta(&store, &good), (Some(OutcomeStatus::Replay), 1));
         assert_eq!(meta(&store, &hub(b"x", &meta_body)), (None, 0));
         assert_eq!(
             standard(&store, &signature),
-            (Some(OutcomeStatus::Accepted), 7)
+            // No author handle in this event: no author reference (2 calls fewer).
+            (Some(OutcomeStatus::Accepted), 8)
         );
         assert_eq!(
             standard(&store, &signature),
@@ -502,4 +504,68 @@ fn meta_and_standard_deliveries_cost_a_claim_plus_the_filing() {
         );
         assert_eq!(standard(&store, "v1,AAAA"), (None, 0));
     }
+}
+
+fn queue_len(store: &MemoryStore) -> usize {
+    campaigns::wall::queue(store, &CampaignId::generate([1; 10]), None, 1, 100)
+        .unwrap()
+        .items
+        .len()
+}
+
+#[test]
+fn a_mastodon_status_deleted_leaves_the_walls_by_its_id_or_uri() {
+    let store = store_with_campaign();
+    for id in [11, 12, 13] {
+        let body = mastodon_event(status(id, "public", "NuitDeLaLecture"));
+        mastodon::receive(&store, &clock(), SECRET, Some(&hub(SECRET, &body)), &body).unwrap();
+    }
+    assert_eq!(queue_len(&store), 3);
+    let deleted = |object: serde_json::Value| {
+        let body = serde_json::to_vec(
+            &json!({"event": "status.deleted", "created_at": "2027-03-27T09:00:00Z", "object": object}),
+        )
+        .unwrap();
+        mastodon::receive(&store, &clock(), SECRET, Some(&hub(SECRET, &body)), &body)
+    };
+    // The documented payload: the status id as a string.
+    let outcome = deleted(json!("11")).unwrap();
+    assert_eq!(
+        (outcome.event.as_str(), outcome.removed),
+        ("status.deleted", 1)
+    );
+    // A status object: found by its uri.
+    let uri = "https://social.example/users/ana/statuses/12";
+    assert_eq!(deleted(json!({"uri": uri})).unwrap().removed, 1);
+    assert_eq!(queue_len(&store), 1);
+    // Again: nothing to remove, no error.
+    assert_eq!(deleted(json!("11")).unwrap().removed, 0);
+    // Forged: refused before anything changes.
+    let body = br#"{"event":"status.deleted","object":"13"}"#;
+    assert!(mastodon::receive(&store, &clock(), SECRET, Some(&hub(b"other", body)), body).is_err());
+    assert_eq!(queue_len(&store), 1);
+}
+
+#[test]
+fn a_meta_page_feed_removal_leaves_the_walls() {
+    let store = store_with_campaign();
+    let feed = |verb: &str, comment: &str| {
+        serde_json::to_vec(
+            &json!({"object": "page", "entry": [{"id": "1", "time": NOW, "changes": [
+            {"field": "feed", "value": {"verb": verb, "item": "comment", "comment_id": comment,
+             "post_id": "1_2", "message": "Bravo #NuitDeLaLecture", "from": {"name": "Léa"},
+             "created_time": NOW}}]}]}),
+        )
+        .unwrap()
+    };
+    for comment in ["1_2_3", "1_2_4"] {
+        let body = feed("add", comment);
+        meta::receive(&store, &clock(), SECRET, Some(&hub(SECRET, &body)), &body).unwrap();
+    }
+    assert_eq!(queue_len(&store), 2);
+    let body = feed("remove", "1_2_3");
+    let outcome =
+        meta::receive(&store, &clock(), SECRET, Some(&hub(SECRET, &body)), &body).unwrap();
+    assert_eq!(outcome.removed, 1);
+    assert_eq!(queue_len(&store), 1);
 }

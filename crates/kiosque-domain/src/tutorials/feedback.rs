@@ -11,6 +11,11 @@
 //! concurrent first views of one visitor count once. A lost race (the same visitor in two
 //! tabs) skips the move: the other request's move is the one counted. Cost per view: 1 read,
 //! then at most 1 claim or swap + 1 write + 2 increments; nothing when the step is unchanged.
+//! A first view also appends the reader to the tutorial's numbered list of readers
+//! (`readers/{n}`: the token and when), +1 increment + 1 write, so the retention purge
+//! ([`purge_readers`], `reading_retention_days`, six months) finds every record in order
+//! without listing the store; comments are purged after `answer_retention_days`
+//! ([`purge_comments`]). The counters then describe the readers of the retention period.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +25,13 @@ use crate::clock::Timestamp;
 use crate::keys;
 use crate::moderation::optional_text;
 use crate::polls::VoterId;
-use crate::store::{self, KvStore};
+use crate::retention;
+use crate::store::{self, KvStore, StoreError};
+
+/// Reading records are kept six months: long enough to see where a guide loses its readers
+/// after a change, short enough that a browser's token stops pointing to its reading habits
+/// (the reader cookie lives as long).
+pub const DEFAULT_READING_RETENTION_DAYS: u32 = 183;
 
 pub const MAX_COMMENT_CHARS: usize = 1_000;
 /// Comments shown to staff at once (the latest).
@@ -31,9 +42,17 @@ struct Reader {
     step: usize,
 }
 
-/// Records that `visitor` opened step `step` (1-based) of `tutorial`.
+/// One entry of a tutorial's list of readers (`tutorial/{slug}/readers/{n}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReaderEntry {
+    pub visitor: VoterId,
+    pub at: Timestamp,
+}
+
+/// Records that `visitor` opened step `step` (1-based) of `tutorial` at `now`.
 pub fn step_opened(
     store: &dyn KvStore,
+    now: Timestamp,
     tutorial: &Tutorial,
     visitor: &VoterId,
     step: usize,
@@ -52,6 +71,13 @@ pub fn step_opened(
             }
             store.set(&key, &new)?;
             store.increment(&keys::tutorial_stop(slug, step), 1)?;
+            let n =
+                u64::try_from(store.increment(&keys::tutorial_reader_seq(slug), 1)?).unwrap_or(0);
+            let entry = ReaderEntry {
+                visitor: visitor.clone(),
+                at: now,
+            };
+            store.set_json(&keys::tutorial_reader_entry(slug, n), &entry)?;
         }
         Some(bytes) => {
             let previous: Reader = decode(&key, &bytes)?;
@@ -164,4 +190,87 @@ pub fn summary(store: &dyn KvStore, tutorial: &Tutorial) -> Result<FeedbackSumma
         comments_total: counts[2],
         comments,
     })
+}
+
+/// Every tutorial of the catalogue by slug (a stable order for the purge cursor).
+fn slugs(store: &dyn KvStore) -> Result<Vec<Slug>, TutorialError> {
+    let mut slugs: Vec<Slug> = super::catalogue::all(store)?
+        .into_iter()
+        .map(|e| e.slug)
+        .collect();
+    slugs.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    Ok(slugs)
+}
+
+fn window(slugs: &[Slug], from: usize, to: usize) -> Vec<(usize, Slug)> {
+    slugs[from.min(slugs.len())..to.min(slugs.len())]
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(i, slug)| (from + i, slug))
+        .collect()
+}
+
+/// Forgets comments written more than `retention_days` ago, a bounded step per call across
+/// the catalogue (`crate::retention`). Comments carry no name nor email: retention is their
+/// limit.
+pub fn purge_comments(
+    store: &dyn KvStore,
+    now: Timestamp,
+    retention_days: u32,
+) -> Result<retention::Purge, TutorialError> {
+    let slugs = slugs(store)?;
+    let area = retention::Area {
+        cursor_key: keys::tutorial_comment_purge_cursor(),
+        owner_count: slugs.len(),
+        owners_in: &|from, to| Ok(window(&slugs, from, to)),
+        seq_key: &keys::tutorial_comment_seq,
+        mark_key: &keys::tutorial_comment_purged,
+        item_key: &keys::tutorial_comment,
+        received_at: &|comment: &Comment| comment.created_at,
+        forget: &|slug, seq, _| store.delete(&keys::tutorial_comment(slug, seq)),
+    };
+    Ok(retention::purge(
+        store,
+        &area,
+        retention::cutoff(now, retention_days),
+    )?)
+}
+
+/// Forgets the reading records of readers first seen more than `retention_days` ago: the
+/// record, its step's count, the first-view claim and the list entry. A reader who comes back
+/// later is counted afresh. A crash between deleting the record and its count leaves that
+/// count one too high (never negative, never a reader counted twice afterwards).
+pub fn purge_readers(
+    store: &dyn KvStore,
+    now: Timestamp,
+    retention_days: u32,
+) -> Result<retention::Purge, TutorialError> {
+    let slugs = slugs(store)?;
+    let forget = |slug: &Slug, n: u64, entry: &ReaderEntry| -> Result<(), StoreError> {
+        let key = keys::tutorial_reader(slug, &entry.visitor);
+        if let Some(bytes) = store.get(&key)? {
+            store.delete(&key)?;
+            if let Ok(reader) = serde_json::from_slice::<Reader>(&bytes) {
+                store.increment(&keys::tutorial_stop(slug, reader.step), -1)?;
+            }
+        }
+        store.delete(&keys::tutorial_reader_claim(slug, &entry.visitor))?;
+        store.delete(&keys::tutorial_reader_entry(slug, n))
+    };
+    let area = retention::Area {
+        cursor_key: keys::tutorial_reader_purge_cursor(),
+        owner_count: slugs.len(),
+        owners_in: &|from, to| Ok(window(&slugs, from, to)),
+        seq_key: &keys::tutorial_reader_seq,
+        mark_key: &keys::tutorial_reader_purged,
+        item_key: &keys::tutorial_reader_entry,
+        received_at: &|entry: &ReaderEntry| entry.at,
+        forget: &forget,
+    };
+    Ok(retention::purge(
+        store,
+        &area,
+        retention::cutoff(now, retention_days),
+    )?)
 }

@@ -9,6 +9,7 @@ use super::search;
 use super::versions;
 use super::{MAX_VERSIONS, TutorialError, blocks};
 use crate::clock::Timestamp;
+use crate::keys;
 use crate::polls::VoterId;
 use crate::store::{KvStore, MemoryStore};
 
@@ -386,7 +387,7 @@ fn page_view_and_search_cost_the_same_with_10_or_1000_tutorials() {
         assert!(view.translation.is_none(), "same language");
         let view = store.ops();
         store.reset_ops();
-        feedback::step_opened(&store, &tutorial, &visitor(1), 2).unwrap();
+        feedback::step_opened(&store, at(0), &tutorial, &visitor(1), 2).unwrap();
         let step = store.ops();
         store.reset_ops();
         let hits = search::search(&store, at(1), "ecran tutoriel").unwrap();
@@ -413,7 +414,8 @@ fn page_view_and_search_cost_the_same_with_10_or_1000_tutorials() {
     assert_eq!(few, many);
     let (view, step, search_ops, index, save) = few;
     assert_eq!((view.get, view.get_many, view.total()), (1, 1, 2));
-    assert_eq!(step.total(), 4, "{step:?}");
+    // A first view: read, claim, record, count, and the readers' list (1 increment, 1 write).
+    assert_eq!(step.total(), 6, "{step:?}");
     assert_eq!(
         (search_ops.get, search_ops.get_many, search_ops.total()),
         (1, 1, 2)
@@ -477,10 +479,10 @@ fn feedback_counts_once_per_visitor_and_where_patrons_stopped() {
         (3, 2),
         (3, 3),
     ] {
-        feedback::step_opened(&store, &tutorial, &visitor(v), step).unwrap();
+        feedback::step_opened(&store, at(0), &tutorial, &visitor(v), step).unwrap();
     }
     assert!(matches!(
-        feedback::step_opened(&store, &tutorial, &visitor(1), 4),
+        feedback::step_opened(&store, at(0), &tutorial, &visitor(1), 4),
         Err(TutorialError::StepNotFound)
     ));
     let summary = feedback::summary(&store, &tutorial).unwrap();
@@ -497,7 +499,9 @@ fn concurrent_first_views_of_one_visitor_count_once() {
     std::thread::scope(|scope| {
         for step in [1, 2, 3, 1, 2, 3, 1, 2] {
             let (store, tutorial) = (&store, &tutorial);
-            scope.spawn(move || feedback::step_opened(store, tutorial, &visitor(7), step).unwrap());
+            scope.spawn(move || {
+                feedback::step_opened(store, at(0), tutorial, &visitor(7), step).unwrap()
+            });
         }
     });
     let summary = feedback::summary(&store, &tutorial).unwrap();
@@ -593,4 +597,73 @@ fn deleting_removes_the_tutorial_everywhere_and_keeps_the_slug() {
         versions::delete(&store, &slug("a")),
         Err(TutorialError::NotFound)
     ));
+}
+
+#[test]
+fn comments_and_reading_records_past_their_retention_are_purged() {
+    let store = store_with_block();
+    let tutorial = create(&store, "t", body("T"));
+    let day = |d: i64| at(d * 86_400);
+    let comment = |v: u32, when: Timestamp| {
+        feedback::rate(
+            &store,
+            when,
+            &tutorial.slug,
+            &visitor(v),
+            feedback::FeedbackRequest {
+                helpful: true,
+                comment: Some(format!("avis {v}")),
+            },
+        )
+        .unwrap()
+    };
+    comment(1, day(0));
+    comment(2, day(300));
+    // Readers 1 and 2 first seen on day 0 (1 goes on to step 3), reader 3 on day 150.
+    feedback::step_opened(&store, day(0), &tutorial, &visitor(1), 1).unwrap();
+    feedback::step_opened(&store, day(10), &tutorial, &visitor(1), 3).unwrap();
+    feedback::step_opened(&store, day(0), &tutorial, &visitor(2), 2).unwrap();
+    feedback::step_opened(&store, day(150), &tutorial, &visitor(3), 2).unwrap();
+    assert_eq!(
+        feedback::summary(&store, &tutorial).unwrap().stopped_at,
+        [0, 2, 1]
+    );
+
+    // Day 200: the day-0 readers are past 183 days; reader 3 and every comment are kept.
+    let readers = feedback::purge_readers(&store, day(200), 183).unwrap();
+    assert_eq!((readers.removed, readers.more), (2, false));
+    let comments = feedback::purge_comments(&store, day(200), 395).unwrap();
+    assert_eq!(comments.removed, 0);
+    let summary = feedback::summary(&store, &tutorial).unwrap();
+    assert_eq!(summary.stopped_at, [0, 1, 0], "only reader 3 is counted");
+    assert_eq!(summary.comments.len(), 2);
+    assert_eq!(
+        store
+            .get(&keys::tutorial_reader(&tutorial.slug, &visitor(1)))
+            .unwrap(),
+        None
+    );
+    // Reader 1 comes back: counted afresh, once.
+    feedback::step_opened(&store, day(201), &tutorial, &visitor(1), 1).unwrap();
+    assert_eq!(
+        feedback::summary(&store, &tutorial).unwrap().stopped_at,
+        [1, 1, 0]
+    );
+
+    // Day 400: the day-0 comment goes, the day-300 one stays; reader 3 (day 150) goes.
+    let comments = feedback::purge_comments(&store, day(400), 395).unwrap();
+    assert_eq!(comments.removed, 1);
+    let summary = feedback::summary(&store, &tutorial).unwrap();
+    assert_eq!(summary.comments.len(), 1);
+    assert_eq!(summary.comments[0].text, "avis 2");
+    assert_eq!(
+        feedback::purge_readers(&store, day(400), 183)
+            .unwrap()
+            .removed,
+        2
+    );
+    assert_eq!(
+        feedback::summary(&store, &tutorial).unwrap().stopped_at,
+        [0, 0, 0]
+    );
 }

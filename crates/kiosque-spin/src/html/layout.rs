@@ -270,10 +270,46 @@ pub fn page(ctx: &PageContext, meta: &PageMeta, body: &str) -> String {
          <p class=\"site-name\"><a href=\"{home}\">{site}</a></p>\n</header>\n\
          <main id=\"contenu\" tabindex=\"-1\">\n{body}</main>\n\
          <footer role=\"contentinfo\" class=\"site-footer\">\n{switch}\
-         <p>{site}</p>\n</footer>\n</body>\n</html>\n",
+         {legal}<p>{site}</p>\n</footer>\n</body>\n</html>\n",
         code = lang.code(),
         skip = lang.t("Aller au contenu", "Skip to content"),
         home = escape(&ctx.link("/")),
+        legal = legal_links(ctx),
+    )
+}
+
+/// The site pages every public page links (the showcases component serves them, staff edit
+/// them): the privacy notice with each cookie, the accessibility statement French public
+/// bodies must publish, the legal notice.
+fn legal_links(ctx: &PageContext) -> String {
+    let links: String = [
+        (
+            "/confidentialite",
+            ctx.t("Données personnelles et cookies", "Privacy and cookies"),
+        ),
+        (
+            "/accessibilite",
+            ctx.t(
+                "Accessibilité : partiellement conforme",
+                "Accessibility: partially compliant",
+            ),
+        ),
+        (
+            "/mentions-legales",
+            ctx.t("Mentions légales", "Legal notice"),
+        ),
+    ]
+    .iter()
+    .map(|(path, label)| {
+        format!(
+            "<li><a href=\"{}\">{label}</a></li>",
+            escape(&ctx.link(path))
+        )
+    })
+    .collect();
+    format!(
+        "<nav aria-label=\"{}\"><ul class=\"footer-links\">{links}</ul></nav>\n",
+        ctx.t("Informations légales", "Legal information")
     )
 }
 

@@ -391,14 +391,13 @@ impl LocalDateTime {
 /// A calendar date `YYYY-MM-DD` (campaigns, date ranges) with its year in [`YEARS`]; the
 /// error starts with `field`.
 pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate, String> {
-    let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| {
-            format!(
-                "{field}: must be a date YYYY-MM-DD, the year from {} to {}",
-                YEARS.start(),
-                YEARS.end()
-            )
-        })?;
+    let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        format!(
+            "{field}: must be a date YYYY-MM-DD, the year from {} to {}",
+            YEARS.start(),
+            YEARS.end()
+        )
+    })?;
     if !YEARS.contains(&date.year()) {
         return Err(format!("{field}: {}", year_out_of_range(date.year())));
     }

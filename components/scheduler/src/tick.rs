@@ -10,7 +10,6 @@
 //! store failure in one part does not keep the parts after it from running (the call then
 //! answers that failure, once every part had its turn).
 
-use kiosque_domain::Clock;
 use kiosque_domain::campaigns::follow::{self, FollowBudget, FollowReport};
 use kiosque_domain::channels::webhooks_out::{self, DeliveryReport};
 use kiosque_domain::posts::tick::{self, Budget, TickReport};

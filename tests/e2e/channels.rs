@@ -256,6 +256,44 @@ fn a_platform_slower_than_the_timeout_is_reported_unreachable() {
 }
 
 #[test]
+fn a_platform_that_drips_its_answer_is_cut_at_the_total_deadline() {
+    let mastodon = FakeMastodon::start(MASTODON_TOKEN, 500);
+    // Phases of 1 s: the call as a whole may last 3 s (three phases, at most 30 s).
+    let app = TestApp::spawn_with_fakes(&[("platform_timeout_secs", "1")]);
+    let created = create_channel(
+        &app,
+        json!({"kind": "mastodon", "name": "M", "url": mastodon.url(),
+               "access_token": MASTODON_TOKEN}),
+    );
+    let id = created["channel"]["id"].as_str().unwrap();
+    // One byte every 300 ms: never silent for the 1 s between-bytes timeout, yet the answer
+    // (over 100 bytes) would take more than 30 s.
+    mastodon.fail_next(
+        "verify_credentials",
+        Failure::Drip(std::time::Duration::from_millis(300)),
+    );
+    let started = std::time::Instant::now();
+    let checked: Value = admin(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/channels/{id}/check"),
+        None,
+    )
+    .json()
+    .unwrap();
+    let elapsed = started.elapsed();
+    assert!(elapsed < std::time::Duration::from_secs(8), "{elapsed:?}");
+    assert_eq!(checked["status"], "unreachable", "{checked}");
+    assert!(
+        checked["status_reason"]
+            .as_str()
+            .unwrap()
+            .contains("timed out"),
+        "{checked}"
+    );
+}
+
+#[test]
 fn webhook_secrets_are_shown_once() {
     let receiver = FakeReceiver::start();
     let app = TestApp::spawn_with_fakes(&[]);

@@ -4,8 +4,16 @@
 //! carries connect, first-byte and between-bytes timeouts (`platform_timeout_secs`, 10 by
 //! default), which the host enforces, and answers are read up to [`MAX_RESPONSE_BYTES`].
 //!
-//! The request is sent and awaited with the host's blocking calls: one request per tick step
-//! at a time, so nothing else in this instance waits meanwhile.
+//! Those phase timeouts do not bound a call: a server that drips its answer a byte at a time
+//! never stays silent long enough. So each call also has a total deadline, three phases and
+//! at most [`MAX_TOTAL_SECS`] from its start, which we enforce ourselves: every wait (sending
+//! the body, the answer's head, each read of its body) polls the stream together with a
+//! monotonic-clock timer, and the call fails with a timeout when the timer fires first. With
+//! the tick's own time budget (`posts::tick::TIME_BUDGET_SECS`), a tick ends well inside its
+//! claims' lease.
+//!
+//! One request at a time, waited for with `wasi:io/poll`: nothing else in this instance
+//! waits meanwhile.
 //!
 //! Which hosts answer at all is decided by `allowed_outbound_hosts` (see `spin.toml`); a
 //! refused host fails with `HttpRequestDenied`, reported as a network failure.
@@ -15,17 +23,23 @@ use kiosque_spin::config;
 use spin_sdk::http::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
 use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
 use spin_sdk::wit::wasi::http0_2_0::types::RequestOptions;
+use wasi::clocks::monotonic_clock::{self, Instant};
+use wasi::io::poll::{self, Pollable};
 use wasi::io::streams::StreamError;
 
 /// The largest answer we read: images for Mastodon are at most 16 MiB.
 pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 const DEFAULT_TIMEOUT_SECS: u64 = 10;
+/// The longest a call may take, whatever the server does: well inside the tick's lease.
+pub const MAX_TOTAL_SECS: u64 = 30;
 const CHUNK: usize = 4096;
 
 /// The spin-sdk client, with the timeout read from `platform_timeout_secs`.
 #[derive(Debug, Clone, Copy)]
 pub struct SpinHttp {
     timeout_ns: u64,
+    /// The whole call: three phases, at most [`MAX_TOTAL_SECS`].
+    total_ns: u64,
 }
 
 impl SpinHttp {
@@ -36,13 +50,29 @@ impl SpinHttp {
             .unwrap_or(DEFAULT_TIMEOUT_SECS);
         SpinHttp {
             timeout_ns: secs * 1_000_000_000,
+            total_ns: (3 * secs).min(MAX_TOTAL_SECS) * 1_000_000_000,
         }
     }
 }
 
 impl HttpClient for SpinHttp {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpFailure> {
-        send_blocking(&request, self.timeout_ns)
+        let deadline = monotonic_clock::now().saturating_add(self.total_ns);
+        send_blocking(&request, self.timeout_ns, deadline)
+    }
+}
+
+/// Waits until `ready` is, or fails with a timeout once the monotonic clock reaches
+/// `deadline`.
+fn wait(ready: &Pollable, deadline: Instant) -> Result<(), HttpFailure> {
+    if monotonic_clock::now() >= deadline {
+        return Err(HttpFailure::Timeout);
+    }
+    let timer = monotonic_clock::subscribe_instant(deadline);
+    if poll::poll(&[ready, &timer]).contains(&0) {
+        Ok(())
+    } else {
+        Err(HttpFailure::Timeout)
     }
 }
 
@@ -79,7 +109,11 @@ fn split_url(url: &str) -> Result<(Scheme, &str, &str), HttpFailure> {
     Ok((scheme, authority, path))
 }
 
-fn send_blocking(request: &HttpRequest, timeout_ns: u64) -> Result<HttpResponse, HttpFailure> {
+fn send_blocking(
+    request: &HttpRequest,
+    timeout_ns: u64,
+    deadline: Instant,
+) -> Result<HttpResponse, HttpFailure> {
     let (scheme, authority, path) = split_url(&request.url)?;
     let headers = Fields::new();
     for (name, value) in &request.headers {
@@ -120,18 +154,28 @@ fn send_blocking(request: &HttpRequest, timeout_ns: u64) -> Result<HttpResponse,
         .map_err(|e| from_error_code(e, authority))?;
     {
         let stream = body.write().map_err(|()| network("request body stream"))?;
-        for chunk in request.body.chunks(CHUNK) {
-            stream
-                .blocking_write_and_flush(chunk)
-                .map_err(|e| HttpFailure::Network(format!("sending the body: {e:?}")))?;
+        let sending = |e: StreamError| HttpFailure::Network(format!("sending the body: {e:?}"));
+        let mut rest = &request.body[..];
+        while !rest.is_empty() {
+            wait(&stream.subscribe(), deadline)?;
+            let room = usize::try_from(stream.check_write().map_err(sending)?).unwrap_or(CHUNK);
+            let n = room.min(CHUNK).min(rest.len());
+            if n > 0 {
+                stream.write(&rest[..n]).map_err(sending)?;
+                rest = &rest[n..];
+            }
         }
+        stream.flush().map_err(sending)?;
+        // A flush is done when the stream accepts writes again.
+        wait(&stream.subscribe(), deadline)?;
+        stream.check_write().map_err(sending)?;
     }
     OutgoingBody::finish(body, None).map_err(|e| from_error_code(e, authority))?;
 
     let response = loop {
         match pending.get() {
             Some(result) => break result,
-            None => pending.subscribe().block(),
+            None => wait(&pending.subscribe(), deadline)?,
         }
     };
     let response = response
@@ -150,7 +194,8 @@ fn send_blocking(request: &HttpRequest, timeout_ns: u64) -> Result<HttpResponse,
         .map_err(|()| network("response body stream"))?;
     let mut body = Vec::new();
     loop {
-        match stream.blocking_read(64 * 1024) {
+        wait(&stream.subscribe(), deadline)?;
+        match stream.read(64 * 1024) {
             Ok(chunk) => {
                 if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
                     return Err(network("the answer is too large"));

@@ -209,7 +209,7 @@ pub async fn publish_now(req: Request, params: Params) -> Result<Response, ApiEr
     let http = platform::http();
     let key = platform::credential_key();
     let live = platform::live(&store, &SystemClock, key.as_ref(), &http);
-    let post = tick::publish_now(&store, &live, SystemClock.now(), &id, library_zone()).await?;
+    let post = tick::publish_now(&store, &live, &SystemClock, &id, library_zone()).await?;
     Ok(post_json(200, &req, &post))
 }
 

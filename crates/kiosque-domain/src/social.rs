@@ -258,6 +258,27 @@ impl fmt::Display for HttpFailure {
     }
 }
 
+/// A stored record the tick could not read (a due entry, a post, a webhook delivery): set
+/// aside, logged and named in the tick's report, so one bad record does not stop every tick
+/// and everything queued behind it. The record itself is left as it is, for staff to look at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quarantined {
+    pub key: String,
+    pub reason: String,
+}
+
+impl Quarantined {
+    /// Logs it (stderr, read by the platform's logs) and returns it for the report.
+    pub fn logged(key: &str, reason: impl fmt::Display) -> Self {
+        let reason = reason.to_string();
+        eprintln!("tick: {key} is unreadable, set aside: {reason}");
+        Quarantined {
+            key: key.to_owned(),
+            reason,
+        }
+    }
+}
+
 /// Outbound HTTP, implemented over spin-sdk in the component and by test doubles natively.
 /// Async (static dispatch, `impl Future`), because spin-sdk's outbound `send` is async.
 pub trait HttpClient {

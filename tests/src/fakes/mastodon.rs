@@ -97,6 +97,7 @@ impl Inner {
         let response = self.route(req);
         match failure {
             Some(Failure::Delay(delay)) => response.delayed(delay),
+            Some(Failure::Drip(every)) => response.dripped(every),
             _ => response,
         }
     }

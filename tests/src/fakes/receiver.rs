@@ -104,6 +104,7 @@ impl Inner {
         let response = FakeResponse::empty(state.status.unwrap_or(204));
         match failure {
             Some(Failure::Delay(delay)) => response.delayed(delay),
+            Some(Failure::Drip(every)) => response.dripped(every),
             _ => response,
         }
     }

@@ -93,6 +93,9 @@ pub struct FakeResponse {
     pub body: Vec<u8>,
     /// Waits this long before answering (to outlast the client's timeout).
     pub delay: Option<Duration>,
+    /// Sends the body one byte at a time, this long apart: a server that never goes silent
+    /// long enough for a between-bytes timeout, yet never finishes.
+    pub drip: Option<Duration>,
 }
 
 impl FakeResponse {
@@ -102,6 +105,7 @@ impl FakeResponse {
             headers: vec![("content-type".into(), "application/json".into())],
             body: serde_json::to_vec(&body).expect("JSON"),
             delay: None,
+            drip: None,
         }
     }
 
@@ -111,6 +115,7 @@ impl FakeResponse {
             headers: Vec::new(),
             body: Vec::new(),
             delay: None,
+            drip: None,
         }
     }
 
@@ -123,6 +128,11 @@ impl FakeResponse {
         self.delay = Some(delay);
         self
     }
+
+    pub fn dripped(mut self, every: Duration) -> Self {
+        self.drip = Some(every);
+        self
+    }
 }
 
 /// A failure a fake can be told to produce for its next matching requests.
@@ -131,6 +141,9 @@ pub enum Failure {
     /// Answers normally, but only after this delay (past the client's timeout: the work is
     /// done, the answer is lost, which is what exactly-once must survive).
     Delay(Duration),
+    /// Answers normally, but drips the body one byte per interval (see
+    /// [`FakeResponse::drip`]).
+    Drip(Duration),
     /// Answers this status with a JSON error and does nothing.
     Status(u16),
     /// 429 with `Retry-After: secs`.
@@ -142,10 +155,11 @@ pub enum Failure {
 }
 
 impl Failure {
-    /// The answer of a failure that does not do the work (all but [`Failure::Delay`]).
+    /// The answer of a failure that does not do the work (all but [`Failure::Delay`] and
+    /// [`Failure::Drip`]).
     pub fn response(&self) -> Option<FakeResponse> {
         Some(match self {
-            Failure::Delay(_) => return None,
+            Failure::Delay(_) | Failure::Drip(_) => return None,
             Failure::Status(status) => {
                 FakeResponse::json(*status, serde_json::json!({"error": "fake failure"}))
             }
@@ -280,6 +294,16 @@ fn serve(stream: TcpStream, handler: &Handler) -> std::io::Result<()> {
         response.body.len()
     ));
     stream.write_all(head.as_bytes())?;
+    if let Some(every) = response.drip {
+        stream.flush()?;
+        for byte in &response.body {
+            std::thread::sleep(every);
+            // The client hanging up ends the drip.
+            stream.write_all(std::slice::from_ref(byte))?;
+            stream.flush()?;
+        }
+        return Ok(());
+    }
     stream.write_all(&response.body)?;
     stream.flush()
 }

@@ -24,7 +24,7 @@ use crate::clock::{Clock, Timestamp};
 use crate::error::{DomainError, ErrorKind};
 use crate::keys;
 use crate::moderation::{self, item_id};
-use crate::social::{HttpClient, LifecycleEvent};
+use crate::social::{HttpClient, LifecycleEvent, Quarantined};
 use crate::store::{self, KvStore, StoreError};
 
 pub const MAX_ENDPOINTS: usize = 20;
@@ -350,6 +350,9 @@ pub struct DeliveryReport {
     pub gone: usize,
     /// True when due deliveries were left for the next call (budget spent).
     pub more: bool,
+    /// Deliveries that do not decode (passed, the head moves on), or the endpoint list when
+    /// it does not (nothing is sent until it is repaired): logged, and the tick goes on.
+    pub quarantined: Vec<Quarantined>,
 }
 
 /// The delay before attempt `attempts + 1`: 1, 4, 16, 64, 256 minutes (capped at 12 hours),
@@ -409,7 +412,7 @@ pub async fn deliver_due(
         let mut delivery: Delivery = match serde_json::from_slice(&bytes) {
             Ok(delivery) => delivery,
             Err(e) => {
-                eprintln!("webhook delivery {slot_key} is unreadable, skipped: {e}");
+                report.quarantined.push(Quarantined::logged(slot_key, e));
                 finished.push(true);
                 enqueued_at.push(None);
                 continue;
@@ -425,6 +428,19 @@ pub async fn deliver_due(
             report.more = true;
             finished.push(false);
             continue;
+        }
+        if endpoints.is_none() {
+            match read_endpoints(store) {
+                Ok(all) => endpoints = Some(all),
+                Err(StoreError::Corrupt { key, message }) => {
+                    // Nothing can be sent without it: every delivery waits, unclaimed, and
+                    // the rest of the tick goes on.
+                    report.quarantined.push(Quarantined::logged(&key, message));
+                    finished.push(false);
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
         }
         // Claim it: a concurrent tick that read the same bytes loses the swap.
         delivery.lease_until = Timestamp::from_unix_seconds(now.unix_seconds() + LEASE_SECS);

@@ -19,10 +19,17 @@
 //! crash in between leaves a stale entry, never a scheduled post missing from the index.
 //!
 //! Entries only go into future minutes (scheduling refuses the current minute and the past;
-//! retries and leases are later by construction), so the bucket of the current minute gains
-//! no entries once a tick has read it... except from a request whose clock read came just
-//! before the minute turned: that is why the cursor keeps the slot reached in the last bucket
-//! read rather than marking it done.
+//! retries and leases are computed from a clock read just before their entry is written), so
+//! the bucket of the current minute gains no entries once a tick has read it... except from a
+//! request whose clock read came just before the minute turned: that is why the cursor keeps
+//! the slot reached in the last bucket read rather than marking it done.
+//!
+//! A writer is not atomic: between its increment and its entry, or between its entry and the
+//! post document that names it, a tick may find a slot without an entry, or an entry newer
+//! than its post (`seq` above the post's). Within [`IN_FLIGHT_GRACE_SECS`] of the bucket's
+//! minute such a slot is taken for a write in progress: the tick handles what follows but
+//! leaves the cursor before it, so the next tick reads it again (see `tick`). Older, it is a
+//! writer that died, and is passed. An entry that does not decode is reported, never fatal.
 
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +41,11 @@ use crate::store::{self, KvStore, StoreError};
 /// Buckets a tick reads counters of, at most: 4 hours of minutes in one batch read. After a
 /// longer downtime, each tick catches up 4 hours.
 pub const MAX_BUCKETS_PER_TICK: i64 = 240;
+
+/// How long after its bucket's minute a slot may still be in the middle of its writes (a
+/// slot reserved but not written, an entry written before its post document): far longer
+/// than the two or three store calls between a writer's steps.
+pub const IN_FLIGHT_GRACE_SECS: i64 = 300;
 
 /// The unix minute of an instant (its bucket).
 pub fn minute_of(t: Timestamp) -> i64 {
@@ -156,7 +168,19 @@ pub fn advance_cursor(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
     pub at: Cursor,
+    /// `None`: the slot has no entry (not written yet, or its writer died), or it does not
+    /// decode (`corrupt`).
     pub entry: Option<Entry>,
+    /// Why the stored entry could not be read.
+    pub corrupt: Option<String>,
+}
+
+impl Found {
+    /// Whether the slot may still be in the middle of its writes at `now` (see the module
+    /// documentation): the tick keeps its cursor before such a slot.
+    pub fn may_be_in_flight(&self, now: Timestamp) -> bool {
+        now.unix_seconds() < self.at.bucket * 60 + IN_FLIGHT_GRACE_SECS
+    }
 }
 
 /// What one tick reads: entries after `cursor` up to the current minute, at most
@@ -239,14 +263,19 @@ pub fn scan(
             }
         }
         for (position, key) in positions.iter().zip(&entry_keys) {
-            // A missing entry is a slot whose writer crashed after its increment: skip it.
-            let entry = match values.get(key) {
-                Some(bytes) => Some(super::decode::<Entry>(key, bytes)?),
-                None => None,
+            // A missing entry is a slot whose writer is between its increment and its write,
+            // or crashed there; an unreadable one is set aside (the tick reports it).
+            let (entry, corrupt) = match values.get(key) {
+                Some(bytes) => match super::decode::<Entry>(key, bytes) {
+                    Ok(entry) => (Some(entry), None),
+                    Err(e) => (None, Some(e.to_string())),
+                },
+                None => (None, None),
             };
             found.push(Found {
                 at: *position,
                 entry,
+                corrupt,
             });
         }
     }

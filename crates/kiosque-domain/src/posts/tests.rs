@@ -4,6 +4,7 @@ use std::collections::{HashMap, VecDeque};
 use super::schedule::{ScheduleRequest, WeeklySlots, When};
 use super::tick::{Budget, TickReport, tick};
 use super::*;
+use crate::FixedClock;
 use crate::social::{LifecycleEvent, PublishOutcome, block_on};
 use crate::store::MemoryStore;
 
@@ -156,7 +157,7 @@ fn schedule_at(
 fn run_tick(store: &MemoryStore, p: &FakePlatform, now: Timestamp) -> TickReport {
     let mut total = TickReport::default();
     for _ in 0..100 {
-        let report = block_on(tick(store, p, now, Budget::default())).unwrap();
+        let report = block_on(tick(store, p, &FixedClock(now), Budget::default())).unwrap();
         total.buckets_read += report.buckets_read;
         total.entries_read += report.entries_read;
         total.skipped += report.skipped;
@@ -548,7 +549,7 @@ fn refused_and_reconnect_needed_fail_with_the_reason_and_tell_staff() {
     let post = block_on(tick::publish_now(
         &store,
         &p,
-        at("2026-12-01T09:30:00Z"),
+        &FixedClock(at("2026-12-01T09:30:00Z")),
         &post.id,
         Zone::PARIS,
     ))
@@ -785,11 +786,12 @@ fn the_budget_bounds_a_tick_and_the_backlog_is_caught_up() {
     let budget = Budget {
         max_entries: 200,
         max_posts: 10,
+        ..Budget::default()
     };
     let mut published = 0;
     let mut ticks = 0;
     loop {
-        let report = block_on(tick(&store, &p, later, budget)).unwrap();
+        let report = block_on(tick(&store, &p, &FixedClock(later), budget)).unwrap();
         ticks += 1;
         assert!(
             report.published <= 10 && report.buckets_read <= 240,
@@ -959,7 +961,7 @@ fn publish_now_and_a_tick_cannot_both_publish() {
             *during.borrow_mut() = Some(block_on(tick::publish_now(
                 &*store,
                 &*p2,
-                plus(due, 2),
+                &FixedClock(plus(due, 2)),
                 &id,
                 Zone::PARIS,
             )));
@@ -979,7 +981,7 @@ fn publish_now_and_a_tick_cannot_both_publish() {
         block_on(tick::publish_now(
             &*store,
             &*p,
-            plus(due, 60),
+            &FixedClock(plus(due, 60)),
             &post.id,
             Zone::PARIS
         )),
@@ -1008,7 +1010,7 @@ fn a_storage_failure_mid_tick_loses_nothing_and_publishes_nothing_twice() {
     let due = at("2026-11-30T09:00:00Z");
 
     failing.store(true, Ordering::Relaxed);
-    let failed = block_on(tick(&store, &p, due, Budget::default()));
+    let failed = block_on(tick(&store, &p, &FixedClock(due), Budget::default()));
     assert!(matches!(failed, Err(PostError::Storage(_))), "{failed:?}");
     assert_eq!(p.publications(), 0);
     assert_eq!(
@@ -1018,7 +1020,13 @@ fn a_storage_failure_mid_tick_loses_nothing_and_publishes_nothing_twice() {
 
     // Once the store recovers, the next tick publishes it, once.
     failing.store(false, Ordering::Relaxed);
-    let report = block_on(tick(&store, &p, plus(due, 60), Budget::default())).unwrap();
+    let report = block_on(tick(
+        &store,
+        &p,
+        &FixedClock(plus(due, 60)),
+        Budget::default(),
+    ))
+    .unwrap();
     assert_eq!(report.published, 1, "{report:?}");
     assert_eq!(p.publications(), 2);
 
@@ -1029,7 +1037,7 @@ fn a_storage_failure_mid_tick_loses_nothing_and_publishes_nothing_twice() {
     let p = platform();
     let post = new_post(&losing.inner, now, 2, "Troc de graines");
     schedule_at(&losing.inner, &p, now, &post.id, "2026-11-30T10:00");
-    let report = block_on(tick(&losing, &p, due, Budget::default())).unwrap();
+    let report = block_on(tick(&losing, &p, &FixedClock(due), Budget::default())).unwrap();
     assert_eq!((report.published, report.claimed_elsewhere), (0, 1));
     assert_eq!(p.publications(), 0);
     assert_eq!(
@@ -1397,4 +1405,281 @@ fn extreme_schedule_dates_are_field_errors_not_panics() {
             "{month}: {error}"
         );
     }
+}
+
+/// A clock a test moves by hand (a platform double advances it to play a slow call).
+struct ManualClock(std::cell::Cell<Timestamp>);
+
+impl crate::Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        self.0.get()
+    }
+}
+
+/// A store that runs a hook just before the first compare-and-swap of a key starting with
+/// `prefix`: a request interleaved between two steps of another.
+struct BeforeSwap<'a> {
+    inner: &'a MemoryStore,
+    prefix: &'static str,
+    hook: RefCell<Option<Box<dyn FnOnce() + 'a>>>,
+}
+
+impl crate::store::KvStore for BeforeSwap<'_> {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, crate::store::StoreError> {
+        self.inner.get(key)
+    }
+    fn get_many(
+        &self,
+        keys: &[String],
+    ) -> Result<crate::store::KeyValues, crate::store::StoreError> {
+        self.inner.get_many(keys)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), crate::store::StoreError> {
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), crate::store::StoreError> {
+        self.inner.delete(key)
+    }
+    fn exists(&self, key: &str) -> Result<bool, crate::store::StoreError> {
+        self.inner.exists(key)
+    }
+    fn get_keys(&self) -> Result<Vec<String>, crate::store::StoreError> {
+        self.inner.get_keys()
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, crate::store::StoreError> {
+        self.inner.increment(key, delta)
+    }
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: &[u8],
+    ) -> Result<bool, crate::store::StoreError> {
+        if key.starts_with(self.prefix) {
+            let hook = self.hook.borrow_mut().take();
+            if let Some(hook) = hook {
+                hook();
+            }
+        }
+        self.inner.compare_and_swap(key, expected, new)
+    }
+}
+
+#[test]
+fn a_retry_after_a_slow_publication_is_not_filed_behind_an_overlapping_ticks_cursor() {
+    let store = std::rc::Rc::new(MemoryStore::new());
+    let p = std::rc::Rc::new(platform());
+    let now = at(NOW);
+    let post = new_post(&store, now, 1, "Heure du conte");
+    schedule_at(&store, &p, now, &post.id, "2026-11-30T10:00");
+    let due = at("2026-11-30T09:00:00Z");
+    let clock = std::rc::Rc::new(ManualClock(std::cell::Cell::new(due)));
+    // The first publication takes three minutes; meanwhile the cron's next tick runs whole
+    // (and moves the cursor to its minute); then the platform answers "retry later".
+    p.queue(
+        "masto",
+        PublishOutcome::RetryLater {
+            reason: "503".to_owned(),
+            retry_after_secs: None,
+        },
+    );
+    {
+        let (store, p2, clock) = (store.clone(), p.clone(), clock.clone());
+        *p.during_publish.borrow_mut() = Some(Box::new(move || {
+            let later = plus(due, 180);
+            let report = block_on(tick(&*store, &*p2, &FixedClock(later), Budget::default()));
+            assert_eq!(
+                report.unwrap().cursor.unwrap().bucket,
+                due::minute_of(later)
+            );
+            clock.0.set(later);
+        }));
+    }
+    let report = block_on(tick(&*store, &*p, &*clock, Budget::default())).unwrap();
+    assert_eq!(report.retrying, 1, "{report:?}");
+    for minutes in [4, 15, 60] {
+        run_tick(&store, &p, plus(due, minutes * 60));
+    }
+    let post = get(&*store, &post.id).unwrap();
+    assert!(
+        matches!(post.state, PostState::Published { .. }),
+        "{:?}",
+        post.state
+    );
+    assert_eq!(p.publications(), 2, "once per channel");
+}
+
+#[test]
+fn a_tick_between_the_due_entry_and_the_post_swap_does_not_skip_the_post() {
+    let memory = std::rc::Rc::new(MemoryStore::new());
+    let p = platform();
+    let now = plus(at(NOW), 30);
+    let post = new_post(&memory, now, 1, "Atelier tricot");
+    // Due at 08:01Z; the request started at 08:00:30 and is slow between its due entry and
+    // its swap of the post: the cron's 08:01 tick runs right then.
+    let due = at("2026-11-30T08:01:00Z");
+    let during = std::rc::Rc::new(RefCell::new(None));
+    let store = BeforeSwap {
+        inner: &memory,
+        prefix: "post/",
+        hook: RefCell::new(None),
+    };
+    {
+        let (memory, during) = (memory.clone(), during.clone());
+        let p2 = platform();
+        *store.hook.borrow_mut() = Some(Box::new(move || {
+            let report = block_on(tick(&*memory, &p2, &FixedClock(due), Budget::default()));
+            *during.borrow_mut() = Some(report.unwrap());
+        }));
+    }
+    let when = When::At {
+        zone: Zone::PARIS,
+        local: Zone::PARIS.local(due).local,
+    };
+    schedule::schedule(&store, &p, now, &post.id, when).unwrap();
+    let during = during.borrow_mut().take().unwrap();
+    assert_eq!(
+        (during.entries_read, during.published),
+        (1, 0),
+        "{during:?}"
+    );
+    for minutes in [1, 10, 60] {
+        run_tick(&memory, &p, plus(due, minutes * 60));
+    }
+    let post = get(&*memory, &post.id).unwrap();
+    assert!(
+        matches!(post.state, PostState::Published { .. }),
+        "{:?}",
+        post.state
+    );
+    assert_eq!(p.publications(), 2, "once per channel");
+}
+
+#[test]
+fn a_slot_reserved_but_not_yet_written_is_read_again_by_the_next_tick() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    let post = new_post(&store, now, 1, "Club lecture");
+    schedule_at(&store, &p, now, &post.id, "2026-11-30T10:00");
+    let due = at("2026-11-30T09:00:00Z");
+    // A writer reserved slot 2 of the same minute and has not written it yet.
+    store
+        .increment(&keys::due_bucket_seq(due::minute_of(due)), 1)
+        .unwrap();
+    let report = block_on(tick(&store, &p, &FixedClock(due), Budget::default())).unwrap();
+    assert_eq!((report.published, report.waiting), (1, 1), "{report:?}");
+    let waiting_at = report.cursor.unwrap();
+    assert_eq!(
+        (waiting_at.bucket, waiting_at.slot),
+        (due::minute_of(due), 1)
+    );
+    // Past the grace period, the slot is a writer that died: passed.
+    let later = plus(due, due::IN_FLIGHT_GRACE_SECS);
+    let report = block_on(tick(&store, &p, &FixedClock(later), Budget::default())).unwrap();
+    assert_eq!(report.waiting, 0, "{report:?}");
+    assert!(report.cursor.unwrap() > waiting_at);
+}
+
+#[test]
+fn an_unreadable_due_entry_or_post_is_set_aside_and_the_tick_goes_on() {
+    let store = MemoryStore::new();
+    let p = platform();
+    let now = at(NOW);
+    let broken = new_post(&store, now, 1, "Illisible");
+    let fine = new_post(&store, now, 2, "Lisible");
+    let later = new_post(&store, now, 3, "Plus tard");
+    schedule_at(&store, &p, now, &broken.id, "2026-11-30T10:00");
+    schedule_at(&store, &p, now, &fine.id, "2026-11-30T10:00");
+    schedule_at(&store, &p, now, &later.id, "2026-11-30T10:05");
+    let due = at("2026-11-30T09:00:00Z");
+    let minute = due::minute_of(due);
+    // Slot 1 names `broken`, slot 2 `fine`; a third slot holds garbage.
+    store.set(&keys::post(&broken.id), b"{not json").unwrap();
+    due::add(&store, due, &fine.id, 1).unwrap();
+    store
+        .set(&keys::due_entry(minute, 3), b"\x00garbage")
+        .unwrap();
+
+    let report = block_on(tick(&store, &p, &FixedClock(due), Budget::default())).unwrap();
+    assert_eq!(report.published, 1, "{report:?}");
+    let keys: Vec<&str> = report.quarantined.iter().map(|q| q.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [keys::post(&broken.id), keys::due_entry(minute, 3)],
+        "{report:?}"
+    );
+    assert!(report.quarantined.iter().all(|q| !q.reason.is_empty()));
+    assert_eq!(report.cursor.unwrap().bucket, minute, "the cursor moved on");
+    // Later ticks are not stopped by them.
+    let report = run_tick(&store, &p, plus(due, 5 * 60));
+    assert_eq!(report.published, 1, "{report:?}");
+    assert!(matches!(
+        get(&store, &later.id).unwrap().state,
+        PostState::Published { .. }
+    ));
+}
+
+/// A platform whose every publication takes `secs` on the tick's clock.
+struct SlowPlatform {
+    inner: FakePlatform,
+    clock: std::rc::Rc<ManualClock>,
+    secs: i64,
+}
+
+impl Platform for SlowPlatform {
+    fn validate(
+        &self,
+        channel: &ChannelId,
+        content: &PostContent,
+    ) -> Result<Option<Vec<FieldError>>, PostError> {
+        self.inner.validate(channel, content)
+    }
+    async fn publish(
+        &self,
+        channel: &ChannelId,
+        content: &PostContent,
+        idempotency_key: &str,
+    ) -> PublishOutcome {
+        self.clock.0.set(plus(self.clock.0.get(), self.secs));
+        self.inner.publish(channel, content, idempotency_key).await
+    }
+    fn notify(&self, event: LifecycleEvent) -> Result<(), PostError> {
+        self.inner.notify(event)
+    }
+    fn approval_required(&self, channel: &ChannelId) -> Result<bool, PostError> {
+        self.inner.approval_required(channel)
+    }
+}
+
+#[test]
+fn a_tick_stops_claiming_posts_once_its_time_budget_is_spent() {
+    let store = MemoryStore::new();
+    let now = at(NOW);
+    let due = at("2026-11-30T09:00:00Z");
+    let clock = std::rc::Rc::new(ManualClock(std::cell::Cell::new(due)));
+    // Each channel takes 50 s: 100 s a post (two channels).
+    let p = SlowPlatform {
+        inner: platform(),
+        clock: clock.clone(),
+        secs: 50,
+    };
+    for n in 1..=5 {
+        let post = new_post(&store, now, n, "Lent");
+        schedule_at(&store, &p.inner, now, &post.id, "2026-11-30T10:00");
+    }
+    let report = block_on(tick(&store, &p, &*clock, Budget::default())).unwrap();
+    // Claims at 0, 100 and 200 s would pass the 180 s budget: two posts, then it stops.
+    assert_eq!((report.published, report.more), (2, true), "{report:?}");
+    let elapsed = clock.0.get().unix_seconds() - due.unix_seconds();
+    assert!(elapsed < tick::LEASE_SECS / 2, "{elapsed}");
+    // The next ticks publish the rest, each within its budget.
+    let mut published = report.published;
+    for _ in 0..5 {
+        let report = block_on(tick(&store, &p, &*clock, Budget::default())).unwrap();
+        assert!(report.published <= 2, "{report:?}");
+        published += report.published;
+    }
+    assert_eq!(published, 5);
+    assert_eq!(p.inner.publications(), 10, "once per channel");
 }

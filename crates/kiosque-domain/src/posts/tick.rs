@@ -29,9 +29,9 @@ use serde::Serialize;
 
 use super::due::{self, Cursor, Entry};
 use super::{Platform, Post, PostError, PostId, PostState, Schedule, TargetStatus, content};
-use crate::clock::Timestamp;
+use crate::clock::{Clock, Timestamp};
 use crate::keys;
-use crate::social::{ChannelId, LifecycleEvent, PublishOutcome};
+use crate::social::{ChannelId, LifecycleEvent, PublishOutcome, Quarantined};
 use crate::store::KvStore;
 
 /// Attempts per post before its remaining channels fail.
@@ -49,7 +49,15 @@ pub struct Budget {
     pub max_entries: usize,
     /// Posts claimed and published.
     pub max_posts: usize,
+    /// Seconds after its start past which the tick claims no more posts (it re-reads the
+    /// clock before each claim): the rest waits for the next tick (`more`).
+    pub max_secs: i64,
 }
+
+/// How long a tick goes on claiming posts: well inside [`LEASE_SECS`], so a tick is over
+/// long before a post it claimed could be taken over, even with each outbound call at its
+/// total deadline (30 seconds, the component's `http_client`) and a few calls per channel.
+pub const TIME_BUDGET_SECS: i64 = 180;
 
 impl Default for Budget {
     /// Sized for a request: each post may take a few outbound calls of a few seconds.
@@ -57,6 +65,7 @@ impl Default for Budget {
         Budget {
             max_entries: 200,
             max_posts: 10,
+            max_secs: TIME_BUDGET_SECS,
         }
     }
 }
@@ -73,24 +82,33 @@ pub struct TickReport {
     pub published: usize,
     pub retrying: usize,
     pub failed: usize,
+    /// Slots whose writer may still be at work (no entry yet, or an entry newer than its
+    /// post): the cursor stays before the first of them, so the next tick reads them again.
+    pub waiting: usize,
+    /// Entries and posts that could not be read: set aside (logged), the tick goes on.
+    pub quarantined: Vec<Quarantined>,
     /// True when work is left for the next tick (budget reached or backlog).
     pub more: bool,
     pub cursor: Option<Cursor>,
 }
 
-/// Runs one tick at `now` (see the module documentation).
+/// Runs one tick (see the module documentation). The clock is read at the start (what is
+/// due), again before each claim (the time budget, the lease) and after each publication
+/// (a retry's due time), so a slow tick never files anything behind a cursor that an
+/// overlapping tick may already have moved.
 pub async fn tick(
     store: &dyn KvStore,
     platform: &impl Platform,
-    now: Timestamp,
+    clock: &dyn Clock,
     budget: Budget,
 ) -> Result<TickReport, PostError> {
+    let started = clock.now();
     let mut report = TickReport::default();
     let Some((cursor, cursor_bytes)) = due::read_cursor(store)? else {
         // Nothing was ever scheduled.
         return Ok(report);
     };
-    let scan = due::scan(store, cursor, now, budget.max_entries)?;
+    let scan = due::scan(store, cursor, started, budget.max_entries)?;
     report.buckets_read = scan.buckets_read;
     report.entries_read = scan.found.len();
 
@@ -113,12 +131,23 @@ pub async fn tick(
     }
 
     let mut end = scan.end;
+    // The first slot that may still be in the middle of its writes: the cursor stays before.
+    let mut wait_at: Option<Cursor> = None;
     let mut handled = 0;
     for found in &scan.found {
+        let now = clock.now();
         let Some(entry) = &found.entry else {
+            if let Some(reason) = &found.corrupt {
+                let key = keys::due_entry(found.at.bucket, found.at.slot);
+                report.quarantined.push(Quarantined::logged(&key, reason));
+            } else if found.may_be_in_flight(now) {
+                report.waiting += 1;
+                wait_at.get_or_insert(found.at);
+            }
             continue;
         };
-        if handled == budget.max_posts {
+        let out_of_time = now.unix_seconds() - started.unix_seconds() >= budget.max_secs;
+        if handled == budget.max_posts || out_of_time {
             // Resume at this entry next time.
             end = previous(found.at);
             report.more = true;
@@ -140,11 +169,17 @@ pub async fn tick(
         };
         match claim(store, now, entry, bytes)? {
             Claim::NotDue => report.skipped += 1,
+            Claim::Ahead if found.may_be_in_flight(now) => {
+                report.waiting += 1;
+                wait_at.get_or_insert(found.at);
+            }
+            Claim::Ahead => report.skipped += 1,
             Claim::Lost => report.claimed_elsewhere += 1,
+            Claim::Corrupt(reason) => report.quarantined.push(Quarantined::logged(&key, reason)),
             Claim::Won(won) => {
                 let (post, bytes) = *won;
                 handled += 1;
-                let post = publish_claimed(store, platform, now, post, bytes).await?;
+                let post = publish_claimed(store, platform, clock, post, bytes).await?;
                 match post.state {
                     PostState::Published { .. } => report.published += 1,
                     PostState::Scheduled => report.retrying += 1,
@@ -152,6 +187,9 @@ pub async fn tick(
                 }
             }
         }
+    }
+    if let Some(at) = wait_at {
+        end = end.min(previous(at));
     }
     report.more |= scan.backlog;
     due::advance_cursor(store, Some(cursor_bytes), end.max(cursor))?;
@@ -177,6 +215,11 @@ fn previous(at: Cursor) -> Cursor {
 
 enum Claim {
     NotDue,
+    /// The entry is newer than the post document: its writer has not swapped the document
+    /// yet (or died before it).
+    Ahead,
+    /// The post document does not decode.
+    Corrupt(String),
     /// Another tick (or an edit) changed the post and it is no longer due.
     Lost,
     Won(Box<(Post, Vec<u8>)>),
@@ -194,9 +237,19 @@ fn claim(
     let mut lease_written = false;
     let mut changed = false;
     for _ in 0..super::CAS_ATTEMPTS {
-        let post: Post = super::decode(&key, &bytes)?;
+        let post: Post = match super::decode(&key, &bytes) {
+            Ok(post) => post,
+            Err(e) => return Ok(Claim::Corrupt(e.to_string())),
+        };
         if !post.is_due(entry.seq, now) {
-            return Ok(if changed { Claim::Lost } else { Claim::NotDue });
+            let current_seq = post.schedule.as_ref().map_or(0, |s| s.seq);
+            return Ok(if entry.seq > current_seq {
+                Claim::Ahead
+            } else if changed {
+                Claim::Lost
+            } else {
+                Claim::NotDue
+            });
         }
         let lease_until = due::ceil_minute(at_offset(now, LEASE_SECS));
         if !lease_written {
@@ -253,7 +306,7 @@ pub fn idempotency_key(post: &PostId, channel: &ChannelId) -> String {
 async fn publish_claimed(
     store: &dyn KvStore,
     platform: &impl Platform,
-    now: Timestamp,
+    clock: &dyn Clock,
     post: Post,
     bytes: Vec<u8>,
 ) -> Result<Post, PostError> {
@@ -271,7 +324,9 @@ async fn publish_claimed(
             .await;
         results.push((target.channel.clone(), outcome));
     }
-    record(store, platform, now, post, bytes, &results)
+    // Publishing may have taken minutes: the outcome (a retry's due time above all) is dated
+    // from now, not from the claim, or the retry could land in a minute the cursor has passed.
+    record(store, platform, clock.now(), post, bytes, &results)
 }
 
 /// Applies `results` to the claimed post and writes it back, retrying over a concurrent
@@ -413,13 +468,13 @@ fn apply(
 pub async fn publish_now(
     store: &dyn KvStore,
     platform: &impl Platform,
-    now: Timestamp,
+    clock: &dyn Clock,
     id: &PostId,
     default_zone: crate::zone::Zone,
 ) -> Result<Post, PostError> {
     for _ in 0..super::CAS_ATTEMPTS {
-        if let Some((post, stored)) = claim_now(store, platform, now, id, default_zone)? {
-            return publish_claimed(store, platform, now, post, stored).await;
+        if let Some((post, stored)) = claim_now(store, platform, clock.now(), id, default_zone)? {
+            return publish_claimed(store, platform, clock, post, stored).await;
         }
     }
     Err(PostError::Busy)

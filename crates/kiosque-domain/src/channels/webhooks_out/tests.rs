@@ -336,3 +336,27 @@ fn an_abandoned_slot_does_not_hold_the_head_forever() {
     deliver(&store, &http, 400, 10);
     assert_eq!(head(&store), 2, "five minutes later it is given up");
 }
+
+#[test]
+fn an_unreadable_delivery_or_endpoint_list_is_reported_and_stops_nothing() {
+    let store = MemoryStore::new();
+    endpoint(&store, 1, "https://a.example/hook", &[]);
+    for i in 0..3 {
+        enqueue(&store, at(0), &event(&format!("p{i}"))).unwrap();
+    }
+    store.set(&keys::webhook_delivery(2), b"{broken").unwrap();
+    let http = ScriptedHttp::new();
+    http.on("POST", "a.example", raw(200, &[], b""));
+    let report = deliver(&store, &http, 1, 10);
+    assert_eq!(report.delivered, 2, "{report:?}");
+    let quarantined: Vec<&str> = report.quarantined.iter().map(|q| q.key.as_str()).collect();
+    assert_eq!(quarantined, [keys::webhook_delivery(2)], "{report:?}");
+
+    // An endpoint list that does not decode: reported, nothing sent, no error.
+    enqueue(&store, at(2), &event("p4")).unwrap();
+    store.set(&keys::webhook_endpoints(), b"[{").unwrap();
+    let report = block_on(deliver_due(&store, &FixedClock(at(3)), &key(), &http, 10)).unwrap();
+    assert_eq!(report.attempted, 0, "{report:?}");
+    assert_eq!(report.quarantined[0].key, keys::webhook_endpoints());
+    assert_eq!(http.requests().len(), 2);
+}

@@ -96,7 +96,8 @@ pub(crate) fn crash_at_write(
     use std::sync::atomic::{AtomicUsize, Ordering};
     let writes = std::sync::Arc::new(AtomicUsize::new(0));
     let seen = writes.clone();
-    store.fail_op = Box::new(move |op, _| op.is_write() && seen.fetch_add(1, Ordering::SeqCst) >= n);
+    store.fail_op =
+        Box::new(move |op, _| op.is_write() && seen.fetch_add(1, Ordering::SeqCst) >= n);
     writes
 }
 

@@ -512,10 +512,20 @@ fn a_first_campaign_that_fails_at_any_write_never_blocks_creation() {
             create(store, &next, id(3), new("Autre"))
                 .unwrap_or_else(|e| panic!("crash {crash}: another campaign: {e:?}"));
             let listed = list(store).unwrap();
-            let nuit: Vec<_> = listed.iter().filter(|c| c.slug.as_str() == "nuit").collect();
-            assert_eq!(nuit.len(), 1, "crash {crash}: one line per slug: {listed:?}");
+            let nuit: Vec<_> = listed
+                .iter()
+                .filter(|c| c.slug.as_str() == "nuit")
+                .collect();
+            assert_eq!(
+                nuit.len(),
+                1,
+                "crash {crash}: one line per slug: {listed:?}"
+            );
             let by = by_slug(store, &nuit[0].slug).unwrap();
-            assert_eq!(by.id, nuit[0].id, "crash {crash}: the list and the slug agree");
+            assert_eq!(
+                by.id, nuit[0].id,
+                "crash {crash}: the list and the slug agree"
+            );
             assert_eq!(listed.len(), 2, "crash {crash}: {listed:?}");
         },
     );

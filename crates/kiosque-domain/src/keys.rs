@@ -6,6 +6,7 @@
 //! | `poll/{poll_id}/count/{index}`    | counter: votes (single, multiple) or Borda points (ranked) for option `index` (0-based) |
 //! | `poll/{poll_id}/voter/{voter}`    | counter used as a claim: at least 1 once voted (see the polls group below) |
 //! | `ratelimit/{scope}/{bucket}`      | JSON `{window, count}`: requests of the clients hashed into `bucket` (0..1024) in the current window |
+//! | `{claim}/at`                      | JSON unix seconds: when the creation claim `{claim}` was taken; a claim whose document is still missing expires [`claims::GRACE_SECONDS`](crate::claims::GRACE_SECONDS) later (see `claims`) |
 //! | `store/probe/{0,1}`               | never written: the Spin adapter reads both in one batch before its first compare-and-swap of a request, since only Spin's Redis store fails that read (see `kiosque_spin::store`) |
 //!
 //! The voter claim is not a flag: the first vote moves it from 0 to 1 and only that request
@@ -38,6 +39,13 @@ pub fn store_backend_probes() -> [String; 2] {
 /// One of the fixed buckets of a rate-limit scope (see `ratelimit`).
 pub fn rate_limit_bucket(scope: &str, bucket: u64) -> String {
     format!("ratelimit/{scope}/{bucket}")
+}
+
+/// When a creation claim was last taken (`claims`): `{claim}/at`, JSON unix seconds, written
+/// just before the claim's increment; deleted to give the claim back. Claims are at most
+/// 122 bytes, so this stays under 256.
+pub fn claim_stamp(claim_key: &str) -> String {
+    format!("{claim_key}/at")
 }
 
 pub fn poll(id: &PollId) -> String {

@@ -14,6 +14,7 @@
 
 pub mod campaigns;
 pub mod channels;
+pub mod claims;
 pub mod clock;
 pub mod contests;
 pub mod csv;

@@ -20,6 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::claims::{self, Claim};
 use crate::clock::{Clock, Timestamp};
 use crate::error::{DomainError, ErrorKind};
 use crate::hashtag::Hashtag;
@@ -411,18 +412,33 @@ pub(crate) fn read_index(store: &dyn KvStore) -> Result<Vec<CampaignSummary>, St
         .unwrap_or_default())
 }
 
-/// Edits the index document by CAS; the first writer of the empty document is decided by a
-/// claim, never by a swap from "absent" (an upsert on Spin's SQLite store).
+/// Edits the index document by CAS. The first, empty, document is written by whoever wins
+/// the `claims` claim, never by a bare swap from "absent" (an upsert on Spin's SQLite store);
+/// a winner that died before writing it is taken over by the request after the grace, and
+/// one that failed gives the claim back at once, so creation is never blocked for good.
 fn update_index(
     store: &dyn KvStore,
+    now: Timestamp,
     mut change: impl FnMut(&mut Vec<CampaignSummary>) -> Result<bool, CampaignError>,
 ) -> Result<(), CampaignError> {
     let key = keys::campaign_index();
-    if store.get(&key)?.is_none() && store.increment(&keys::campaign_index_created(), 1)? == 1 {
-        store.set(&key, b"[]")?;
+    let claim_key = keys::campaign_index_created();
+    match claims::claim(store, now, &claim_key, &key)? {
+        Claim::Exists(_) => {}
+        Claim::Pending => return Err(CampaignError::Busy),
+        Claim::Won => {
+            // From "absent" (exact on Redis through the adapter): a swap that finds a
+            // document written meanwhile keeps it. Unless it wrote, the claim is given back.
+            match store.compare_and_swap(&key, None, b"[]") {
+                Ok(true) => {}
+                Ok(false) => claims::release(store, &claim_key),
+                Err(e) => {
+                    claims::release(store, &claim_key);
+                    return Err(e.into());
+                }
+            }
+        }
     }
-    // Whoever lost the claim finds the empty index written by the winner right after, or
-    // (when the winner died in between) answers "busy": `update_doc` never swaps from absent.
     moderation::update_doc(store, &key, |index: &mut Vec<CampaignSummary>| {
         change(index)
     })?
@@ -461,8 +477,10 @@ pub fn slug_from_name(name: &str) -> Option<CampaignSlug> {
     CampaignSlug::parse(slug.trim_end_matches('-')).ok()
 }
 
-/// Stores a new campaign under `id`. The slug is claimed first (`increment == 1`): two
-/// campaigns never share one, even when created at the same moment.
+/// Stores a new campaign under `id`. The slug is claimed first (`claims`, an `increment`):
+/// two campaigns never share one, even when created at the same moment. The slug's pointer,
+/// written last, is the proof the campaign exists: a creation that failed gives the claim
+/// back, one whose instance died is taken over after the grace.
 pub fn create(
     store: &dyn KvStore,
     clock: &dyn Clock,
@@ -479,15 +497,16 @@ pub fn create(
         return Err(CampaignError::Full);
     }
     let claim = keys::campaign_slug_claim(&slug);
-    if store.increment(&claim, 1)? != 1 {
-        return Err(CampaignError::SlugTaken(slug.as_str().to_owned()));
+    match claims::claim(store, clock.now(), &claim, &keys::campaign_slug(&slug))? {
+        Claim::Won => {}
+        Claim::Exists(_) | Claim::Pending => {
+            return Err(CampaignError::SlugTaken(slug.as_str().to_owned()));
+        }
     }
     let stored = store_new(store, clock, id, slug, new);
     if stored.is_err() {
         // Nothing points to the half-written campaign: give the slug back so staff can retry.
-        if let Err(undo) = store.increment(&claim, -1) {
-            eprintln!("failed to give back the campaign slug claim: {undo}");
-        }
+        claims::release(store, &claim);
     }
     stored
 }
@@ -520,12 +539,16 @@ fn store_new(
     let key = keys::campaign(&id);
     store.set(&key, &store::to_json(&key, &campaign)?)?;
     let summary = CampaignSummary::of(&campaign);
-    update_index(store, |index| {
+    update_index(store, now, |index| {
+        // A line with this slug but another id is a creation that died before its slug
+        // pointer (we hold the slug's claim now): this campaign replaces it.
+        let before = index.len();
+        index.retain(|c| c.slug != summary.slug || c.id == summary.id);
+        if index.iter().any(|c| c.id == summary.id) {
+            return Ok(index.len() < before);
+        }
         if index.len() >= MAX_CAMPAIGNS {
             return Err(CampaignError::Full);
-        }
-        if index.iter().any(|c| c.id == summary.id) {
-            return Ok(false);
         }
         index.push(summary.clone());
         Ok(true)
@@ -567,7 +590,7 @@ pub fn update(
         None => return Err(CampaignError::Busy),
     };
     let summary = CampaignSummary::of(&campaign);
-    update_index(store, |index| {
+    update_index(store, now, |index| {
         match index.iter_mut().find(|c| c.id == summary.id) {
             Some(line) if *line == summary => Ok(false),
             Some(line) => {

@@ -508,3 +508,45 @@ fn extreme_campaign_dates_are_field_errors() {
         );
     }
 }
+
+/// Past the grace of a creation claim whose winner died (`claims::GRACE_SECONDS`).
+fn after_grace() -> FixedClock {
+    FixedClock(Timestamp::from_unix_seconds(clock().now().unix_seconds() + 600).unwrap())
+}
+
+#[test]
+fn a_first_campaign_that_fails_at_any_write_never_blocks_creation() {
+    let new = |name: &str| NewCampaign::parse(request(name, &["NuitDeLaLecture"])).unwrap();
+    crate::claims::at_every_write(
+        || (crate::store::FaultyStore::new(), ()),
+        |store, _| {
+            let _ = create(store, &clock(), id(1), new("Nuit"));
+        },
+        |store, _, crash| {
+            // A failure gives its claims back at once; a dead instance's expire.
+            let next = if crash { after_grace() } else { clock() };
+            match create(store, &next, id(2), new("Nuit")) {
+                Ok(_) | Err(CampaignError::SlugTaken(_)) => {}
+                Err(e) => panic!("crash {crash}: the retry failed: {e:?}"),
+            }
+            create(store, &next, id(3), new("Autre"))
+                .unwrap_or_else(|e| panic!("crash {crash}: another campaign: {e:?}"));
+            let listed = list(store).unwrap();
+            let nuit: Vec<_> = listed
+                .iter()
+                .filter(|c| c.slug.as_str() == "nuit")
+                .collect();
+            assert_eq!(
+                nuit.len(),
+                1,
+                "crash {crash}: one line per slug: {listed:?}"
+            );
+            let by = by_slug(store, &nuit[0].slug).unwrap();
+            assert_eq!(
+                by.id, nuit[0].id,
+                "crash {crash}: the list and the slug agree"
+            );
+            assert_eq!(listed.len(), 2, "crash {crash}: {listed:?}");
+        },
+    );
+}

@@ -912,3 +912,36 @@ fn mastodon_media_still_processing_is_retried_later() {
     assert!(http.requests_to("/api/v1/statuses").is_empty());
     assert!(matches!(attempt(), PublishOutcome::Published { .. }));
 }
+
+#[test]
+fn a_first_webhook_endpoint_that_fails_at_any_write_never_blocks_creation() {
+    let request = |n: u8| -> webhooks_out::NewEndpointRequest {
+        serde_json::from_value(serde_json::json!({"url": format!("https://hooks.example/{n}")}))
+            .unwrap()
+    };
+    let create = |store: &crate::store::FaultyStore, at: Timestamp, n: u8| {
+        webhooks_out::create_endpoint(store, &key(), at, ([n; 10], [n; 12], [n; 32]), request(n))
+    };
+    crate::claims::at_every_write(
+        || (crate::store::FaultyStore::new(), ()),
+        |store, _| {
+            let _ = create(store, now(), 1);
+        },
+        |store, _, crash| {
+            // A failure gives the claim back at once; a dead instance's expires.
+            let next = if crash {
+                Timestamp::from_unix_seconds(now().unix_seconds() + 600).unwrap()
+            } else {
+                now()
+            };
+            create(store, next, 2)
+                .unwrap_or_else(|e| panic!("crash {crash}: the next creation failed: {e:?}"));
+            let listed = webhooks_out::list_endpoints(store).unwrap();
+            assert!(
+                (1..=2).contains(&listed.len())
+                    && listed.iter().any(|e| e.url.as_str().ends_with("/2")),
+                "crash {crash}: {listed:?}"
+            );
+        },
+    );
+}

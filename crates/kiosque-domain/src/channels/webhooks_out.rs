@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 
 use super::webhook;
 use super::{CredentialKey, Sealed, ServiceUrl};
+use crate::claims::{self, Claim};
 use crate::clock::{Clock, Timestamp};
 use crate::error::{DomainError, ErrorKind};
 use crate::keys;
@@ -168,33 +169,59 @@ pub fn create_endpoint(
         endpoint: endpoint.clone(),
         secret: key.seal(&secret_context(&id), nonce, &secret),
     };
-    update_endpoints(store, |endpoints| {
-        if endpoints.len() >= MAX_ENDPOINTS {
-            return Err(EndpointError::TooMany);
-        }
-        endpoints.push(stored.clone());
-        Ok(true)
-    })?;
+    create_endpoints_doc(store, now)?;
+    moderation::update_doc(
+        store,
+        &keys::webhook_endpoints(),
+        |endpoints: &mut Vec<StoredEndpoint>| {
+            if endpoints.len() >= MAX_ENDPOINTS {
+                return Err(EndpointError::TooMany);
+            }
+            endpoints.push(stored.clone());
+            Ok(true)
+        },
+    )?
+    .ok_or(EndpointError::Busy)?;
     Ok((endpoint, webhook::format_secret(&secret)))
 }
 
-/// Edits the endpoints document with a compare-and-swap. The document is created empty the
-/// first time by whoever wins an `increment` claim (a swap from "absent" is an upsert on
-/// Spin's SQLite store, so two first creations could otherwise overwrite each other).
+/// Edits the endpoints document with a compare-and-swap. Without a document there is
+/// nothing to edit (an empty list): only [`create_endpoint`] creates it, through
+/// [`create_endpoints_doc`].
 fn update_endpoints(
     store: &dyn KvStore,
     mut change: impl FnMut(&mut Vec<StoredEndpoint>) -> Result<bool, EndpointError>,
 ) -> Result<Vec<StoredEndpoint>, EndpointError> {
     let key = keys::webhook_endpoints();
     if store.get(&key)?.is_none() {
-        if store.increment(&keys::webhook_endpoints_created(), 1)? == 1 {
-            store.set(&key, b"[]")?;
-        } else {
-            return Err(EndpointError::Busy);
-        }
+        return Ok(Vec::new());
     }
     moderation::update_doc(store, &key, |doc: &mut Vec<StoredEndpoint>| change(doc))?
         .ok_or(EndpointError::Busy)
+}
+
+/// Writes the empty endpoints document the first time. Its writer is decided by a `claims`
+/// claim (a swap from "absent" is an upsert on Spin's SQLite store, so two first creations
+/// could otherwise overwrite each other); a writer that failed gives the claim back, and one
+/// whose instance died is taken over after the grace: creation is never blocked for good.
+fn create_endpoints_doc(store: &dyn KvStore, now: Timestamp) -> Result<(), EndpointError> {
+    let key = keys::webhook_endpoints();
+    let claim_key = keys::webhook_endpoints_created();
+    match claims::claim(store, now, &claim_key, &key)? {
+        Claim::Exists(_) => Ok(()),
+        Claim::Pending => Err(EndpointError::Busy),
+        Claim::Won => match store.compare_and_swap(&key, None, b"[]") {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                claims::release(store, &claim_key);
+                Ok(())
+            }
+            Err(e) => {
+                claims::release(store, &claim_key);
+                Err(e.into())
+            }
+        },
+    }
 }
 
 fn read_endpoints(store: &dyn KvStore) -> Result<Vec<StoredEndpoint>, StoreError> {

@@ -191,7 +191,10 @@ fn the_daily_purge_and_erasure_are_for_administrators() {
         "/api/privacy/erase",
         &json!({"handle": "@ana@social.example"}),
     );
-    assert_eq!((erased["removed"].as_u64(), erased["more"].as_bool()), (Some(0), Some(false)));
+    assert_eq!(
+        (erased["removed"].as_u64(), erased["more"].as_bool()),
+        (Some(0), Some(false))
+    );
     let both = app.post_json_as_admin(
         "/api/privacy/erase",
         &json!({"handle": "@ana@social.example", "email": "a@b.fr"}),

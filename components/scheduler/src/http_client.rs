@@ -62,6 +62,48 @@ impl HttpClient for SpinHttp {
     }
 }
 
+/// Writes the request body within the deadline. A closed stream ends the sending quietly: the
+/// host closes it when it refused the request (a host outside `allowed_outbound_hosts`), when
+/// the connection failed, or once it has taken `Content-Length` bytes; the answer, awaited
+/// next, says which.
+fn write_body(
+    stream: &wasi::io::streams::OutputStream,
+    body: &[u8],
+    deadline: Instant,
+) -> Result<(), HttpFailure> {
+    if body.is_empty() {
+        return Ok(());
+    }
+    let sending = |e: StreamError| match e {
+        StreamError::Closed => None,
+        e => Some(HttpFailure::Network(format!("sending the body: {e:?}"))),
+    };
+    let mut rest = body;
+    let mut step = || -> Result<(), StreamError> {
+        while !rest.is_empty() {
+            wait(&stream.subscribe(), deadline).map_err(|_| StreamError::Closed)?;
+            let room = usize::try_from(stream.check_write()?).unwrap_or(CHUNK);
+            let n = room.min(CHUNK).min(rest.len());
+            if n > 0 {
+                stream.write(&rest[..n])?;
+                rest = &rest[n..];
+            }
+        }
+        stream.flush()?;
+        // A flush is done when the stream accepts writes again.
+        wait(&stream.subscribe(), deadline).map_err(|_| StreamError::Closed)?;
+        stream.check_write().map(|_| ())
+    };
+    match step() {
+        Ok(()) => Ok(()),
+        Err(e) => match sending(e) {
+            None if monotonic_clock::now() >= deadline => Err(HttpFailure::Timeout),
+            None => Ok(()),
+            Some(failure) => Err(failure),
+        },
+    }
+}
+
 /// Waits until `ready` is, or fails with a timeout once the monotonic clock reaches
 /// `deadline`.
 fn wait(ready: &Pollable, deadline: Instant) -> Result<(), HttpFailure> {
@@ -154,21 +196,7 @@ fn send_blocking(
         .map_err(|e| from_error_code(e, authority))?;
     {
         let stream = body.write().map_err(|()| network("request body stream"))?;
-        let sending = |e: StreamError| HttpFailure::Network(format!("sending the body: {e:?}"));
-        let mut rest = &request.body[..];
-        while !rest.is_empty() {
-            wait(&stream.subscribe(), deadline)?;
-            let room = usize::try_from(stream.check_write().map_err(sending)?).unwrap_or(CHUNK);
-            let n = room.min(CHUNK).min(rest.len());
-            if n > 0 {
-                stream.write(&rest[..n]).map_err(sending)?;
-                rest = &rest[n..];
-            }
-        }
-        stream.flush().map_err(sending)?;
-        // A flush is done when the stream accepts writes again.
-        wait(&stream.subscribe(), deadline)?;
-        stream.check_write().map_err(sending)?;
+        write_body(&stream, &request.body, deadline)?;
     }
     OutgoingBody::finish(body, None).map_err(|e| from_error_code(e, authority))?;
 

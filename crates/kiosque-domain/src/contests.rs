@@ -744,6 +744,13 @@ pub fn queue(
 }
 
 /// Approves or rejects one entry (staff). Costs 5 store calls, 2 more per retry.
+///
+/// Two documents change, with no transaction: the entry's status, which is the truth (votes
+/// and the gallery read it), and the category's approved list, which only says where to look.
+/// So the list may hold more than the approved entries, never fewer: an approval lists the
+/// entry before it sets the status, a rejection sets the status before it unlists. Whichever
+/// write fails, the entry is never votable without being approved, and the same decision
+/// sent again completes the other write.
 pub fn moderate(
     store: &dyn KvStore,
     clock: &dyn Clock,
@@ -761,35 +768,45 @@ pub fn moderate(
         Decision::Reject { reason } => (Status::Rejected, reason),
     };
     let category = entry.category.clone();
-    let listed =
-        moderation::update_doc(store, &keys::contest_approved(id), |index: &mut Index| {
-            let total: usize = index.values().map(Vec::len).sum();
-            let list = index.entry(category.clone()).or_default();
-            match (status, list.binary_search(&seq)) {
-                (Status::Approved, Err(at)) => {
-                    if total >= MAX_APPROVED {
-                        return Err(ContestError::Full);
+    let update_list = || -> Result<(), ContestError> {
+        let listed =
+            moderation::update_doc(store, &keys::contest_approved(id), |index: &mut Index| {
+                let total: usize = index.values().map(Vec::len).sum();
+                let list = index.entry(category.clone()).or_default();
+                match (status, list.binary_search(&seq)) {
+                    (Status::Approved, Err(at)) => {
+                        if total >= MAX_APPROVED {
+                            return Err(ContestError::Full);
+                        }
+                        list.insert(at, seq);
+                        Ok(true)
                     }
-                    list.insert(at, seq);
-                    Ok(true)
+                    (Status::Approved, Ok(_)) | (_, Err(_)) => Ok(false),
+                    (_, Ok(at)) => {
+                        list.remove(at);
+                        Ok(true)
+                    }
                 }
-                (Status::Approved, Ok(_)) | (_, Err(_)) => Ok(false),
-                (_, Ok(at)) => {
-                    list.remove(at);
-                    Ok(true)
-                }
-            }
+            })?;
+        listed.map(|_| ()).ok_or(ContestError::Busy)
+    };
+    let update_status = || -> Result<Entry, ContestError> {
+        let updated = moderation::update_doc(store, &entry_key, |entry: &mut Entry| {
+            entry.status = status;
+            entry.rejection_reason = reason.clone();
+            entry.moderated_at = Some(now);
+            Ok::<_, ContestError>(true)
         })?;
-    if listed.is_none() {
-        return Err(ContestError::Busy);
+        updated.ok_or(ContestError::Busy)
+    };
+    if status == Status::Approved {
+        update_list()?;
+        update_status()
+    } else {
+        let updated = update_status()?;
+        update_list()?;
+        Ok(updated)
     }
-    let updated = moderation::update_doc(store, &entry_key, |entry: &mut Entry| {
-        entry.status = status;
-        entry.rejection_reason = reason.clone();
-        entry.moderated_at = Some(now);
-        Ok::<_, ContestError>(true)
-    })?;
-    updated.ok_or(ContestError::Busy)
 }
 
 /// One public gallery page of a category.
@@ -1574,6 +1591,74 @@ mod tests {
             Some("https://creativecommons.org/licenses/by/4.0/")
         );
         assert!(Licence::parse("mit").is_err());
+    }
+
+    #[test]
+    fn a_rejection_that_fails_halfway_never_leaves_the_entry_votable() {
+        let enfants = CategorySlug::parse("enfants").unwrap();
+        let mut n = 0;
+        loop {
+            let mut store = crate::store::FaultyStore::new();
+            let c = setup(&store.inner);
+            let seq = submit_entry(
+                &store.inner,
+                &at(1),
+                &c,
+                entry(&c, "lea@x.fr", "enfants"),
+                &key(),
+            )
+            .unwrap();
+            moderate(&store.inner, &at(2), &c.id, seq, Decision::Approve).unwrap();
+            let writes = store.fail_nth_write(n);
+            let reject = || Decision::Reject { reason: None };
+            let failed = moderate(&store, &at(3), &c.id, seq, reject()).is_err();
+            let attempted = writes.load(std::sync::atomic::Ordering::SeqCst);
+            store.heal();
+            if failed {
+                // Whatever was written, patrons see one truth: the entry takes votes if and
+                // only if the gallery shows it.
+                let shown = !gallery(&store, &c.id, &enfants, 1)
+                    .unwrap()
+                    .entries
+                    .is_empty();
+                let votable = vote(&store, &at(11), &c.id, seq, &voter(1)).is_ok();
+                assert_eq!(
+                    votable, shown,
+                    "write {n}: votable {votable}, shown {shown}"
+                );
+                // The same decision sent again completes it.
+                moderate(&store, &at(4), &c.id, seq, reject()).unwrap();
+            }
+            let status = (&store.inner as &dyn KvStore)
+                .get_json::<Entry>(&keys::contest_entry(&c.id, seq))
+                .unwrap()
+                .unwrap()
+                .status;
+            assert_eq!(status, Status::Rejected, "write {n}");
+            assert!(
+                vote(&store, &at(12), &c.id, seq, &voter(2)).is_err(),
+                "write {n}: votable after rejection"
+            );
+            assert!(
+                gallery(&store, &c.id, &enfants, 1)
+                    .unwrap()
+                    .entries
+                    .is_empty()
+            );
+            let listed: Index = (&store.inner as &dyn KvStore)
+                .get_json(&keys::contest_approved(&c.id))
+                .unwrap()
+                .unwrap_or_default();
+            assert!(
+                listed.get(&enfants).is_none_or(|l| !l.contains(&seq)),
+                "write {n}: still listed"
+            );
+            if n >= attempted {
+                break;
+            }
+            n += 1;
+        }
+        assert!(n >= 2, "both writes were failed in turn");
     }
 
     #[test]

@@ -16,11 +16,18 @@
 //! 5. records the outcome with a compare-and-swap: published (platform ids and URLs), a retry
 //!    (exponential backoff with jitter, at least the platform's `Retry-After`, as a new due
 //!    entry), or failed (refused content, channel needing reconnection, attempts exhausted);
-//!    and sends the lifecycle events;
-//! 6. moves the cursor past what it handled (never back; overlapping ticks keep the further).
+//!    and sends the lifecycle events. The retry is dated from the clock read *after*
+//!    publishing, not when the tick began: a slow tick must not file it in a minute that an
+//!    overlapping tick's cursor has already passed;
+//! 6. moves the cursor past what it handled (never back; overlapping ticks keep the further),
+//!    but not past a slot still being written (reserved, or naming a post whose document is
+//!    older than the entry) until [`due::IN_FLIGHT_GRACE_SECS`] have passed: a post being
+//!    scheduled while the tick runs is read again by the next tick.
 //!
-//! The budget bounds entries read and posts published per call; what is left waits for the next
-//! tick (`more` in the report). With nothing due, a tick costs the same whatever the number of
+//! A record that cannot be decoded is set aside (`quarantined` in the report, logged) and the
+//! tick goes on. The budget bounds entries read, posts published and, re-reading the clock
+//! before each claim, the time spent ([`Budget::max_secs`], well inside [`LEASE_SECS`]); what
+//! is left waits for the next tick (`more` in the report). With nothing due, a tick costs the same whatever the number of
 //! posts scheduled later: 1 read + 1 batch read (+ 1 compare-and-swap when the minute moved).
 
 use std::collections::HashMap;

@@ -1,4 +1,5 @@
-//! Retention purges of patrons' numbered submissions (question answers, tutorial comments):
+//! Retention purges of patrons' numbered submissions (question answers, tutorial comments,
+//! reading records, campaign mentions):
 //! each owner (a question, a tutorial) numbers its items in the order they arrive, so the
 //! items past retention are a prefix. An owner keeps the number below which all are purged
 //! (its mark); an area keeps the owner the next call starts with (its cursor). A call visits

@@ -18,23 +18,18 @@ use sha2::{Digest, Sha256};
 
 use super::wall::{Mention, MentionPlatform, WallItem, seen_hash_of};
 use super::{CampaignError, CampaignId, read_index};
-use crate::clock::{Clock, Timestamp};
+use crate::clock::Clock;
 use crate::keys;
 use crate::moderation::{self, Status};
+use crate::retention;
 use crate::store::{KvStore, StoreError};
 
 /// Mentions kept 13 months after they are received: a campaign is a season or a yearly event,
 /// and 13 months lets staff compare it with the previous edition, the span the CNIL accepts
 /// for audience data; longer keeps third parties' posts for no purpose. `mention_retention_days`.
 pub const DEFAULT_RETENTION_DAYS: u32 = 395;
-/// The longest retention honoured (ten years), so a typo cannot keep data for ever.
-pub const MAX_RETENTION_DAYS: u32 = 3650;
-/// Mentions one purge call reads at most (and so forgets at most).
-pub const PURGE_BUDGET: u64 = 100;
-/// Campaigns one purge call visits at most (3 calls each when nothing is due).
-pub const PURGE_CAMPAIGNS: usize = 20;
-/// Mentions read at once while purging a campaign.
-const READ_AHEAD: u64 = 25;
+/// Mentions one purge call reads at most (and so forgets at most): the shared purge's budget.
+pub const PURGE_BUDGET: u64 = retention::ITEMS_PER_CALL;
 /// Author references one erasure call reads.
 pub const ERASE_PAGE: u64 = 50;
 
@@ -236,111 +231,49 @@ pub fn erase_author(
     })
 }
 
-/// What a retention purge call did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Purge {
-    /// Wall items deleted.
-    pub removed: usize,
-    /// Work is left (the budget ran out): call again.
-    pub more: bool,
-}
+pub use crate::retention::{MAX_RETENTION_DAYS, Purge};
 
-/// The campaign the next purge call starts with (`mentions/purge-cursor`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct Cursor {
-    position: usize,
-}
-
-/// Forgets mentions received more than `retention_days` ago. A campaign's mentions are
-/// numbered in the order they arrive, so each campaign keeps the number below which all are
-/// purged (`campaign/{cid}/mention-purged`) and a call reads on from there until the first
-/// mention still kept; campaigns are visited in turn from a cursor. At most [`PURGE_BUDGET`]
-/// mentions read and [`PURGE_CAMPAIGNS`] campaigns visited per call.
+/// Forgets mentions received more than `retention_days` ago, with the shared bounded purge of
+/// numbered items ([`retention::purge`]): campaigns are the owners, in the index's order, each
+/// with its mark (`campaign/{cid}/mention-purged`), visited from `mentions/purge-cursor`. A
+/// mention filed in several campaigns is forgotten everywhere at once, with its references.
 pub fn purge_due(
     store: &dyn KvStore,
     clock: &dyn Clock,
     retention_days: u32,
 ) -> Result<Purge, CampaignError> {
-    let days = i64::from(retention_days.min(MAX_RETENTION_DAYS));
-    let cutoff = Timestamp::from_unix_seconds(clock.now().unix_seconds() - days * 86_400)
-        .unwrap_or(Timestamp::UNIX_EPOCH);
     let index = read_index(store)?;
-    if index.is_empty() {
-        return Ok(Purge {
-            removed: 0,
-            more: false,
-        });
-    }
-    let cursor: Cursor = store
-        .get_json(&keys::mention_purge_cursor())?
-        .unwrap_or_default();
-    let start = if cursor.position < index.len() {
-        cursor.position
-    } else {
-        0
+    let forget_item = |campaign: &CampaignId, seq: u64, item: &WallItem| {
+        let seen = item.mention.seen_hash();
+        let done = match store.get_json::<Location>(&keys::mention_at(&seen))? {
+            Some(location) => forget(store, &seen, &location).map(drop),
+            None => delete_item(store, campaign, seq).map(drop),
+        };
+        done.map_err(|e| match e {
+            CampaignError::Storage(e) => e,
+            e => StoreError::Backend(e.to_string()),
+        })
     };
-    let mut budget = PURGE_BUDGET;
-    let mut removed = 0;
-    let mut visited = 0;
-    let mut position = start;
-    let mut more = false;
-    while visited < index.len() {
-        if visited == PURGE_CAMPAIGNS || budget == 0 {
-            more = true;
-            break;
-        }
-        let campaign = &index[position].id;
-        let mark_key = keys::campaign_mention_purged(campaign);
-        let mark: u64 = store.get_json(&mark_key)?.unwrap_or(0);
-        let last = moderation::read_counter(store, keys::campaign_mention_seq(campaign))?;
-        let mut new_mark = mark;
-        let mut kept = false;
-        // A few items at a time: an owner whose first item is kept costs one small read.
-        while !kept && budget > 0 && new_mark < last {
-            let seqs = moderation::seq_range(new_mark + 1, budget.min(READ_AHEAD), last);
-            let items: Vec<(u64, WallItem)> =
-                moderation::read_items(store, &seqs, |n| keys::campaign_mention(campaign, n))?;
-            for &seq in &seqs {
-                budget -= 1;
-                match items.iter().find(|(n, _)| *n == seq) {
-                    Some((_, item)) if item.received_at >= cutoff => {
-                        kept = true;
-                        break;
-                    }
-                    Some((_, item)) => {
-                        let seen = item.mention.seen_hash();
-                        match store.get_json::<Location>(&keys::mention_at(&seen))? {
-                            Some(location) => removed += forget(store, &seen, &location)?,
-                            None => removed += usize::from(delete_item(store, campaign, seq)?),
-                        }
-                    }
-                    // Still being written by a concurrent filing: look again next time.
-                    None if seq == last => {
-                        kept = true;
-                        break;
-                    }
-                    // Forgotten already (erased, deleted on its platform, or purged with its
-                    // copy in another campaign).
-                    None => {}
-                }
-                new_mark = seq;
-            }
-        }
-        if new_mark != mark {
-            store.set_json(&mark_key, &new_mark)?;
-        }
-        if !kept && new_mark < last {
-            // The budget ran out inside this campaign: resume here.
-            more = true;
-            break;
-        }
-        visited += 1;
-        position = (position + 1) % index.len();
-    }
-    if position != cursor.position {
-        store.set_json(&keys::mention_purge_cursor(), &Cursor { position })?;
-    }
-    Ok(Purge { removed, more })
+    let area = retention::Area {
+        cursor_key: keys::mention_purge_cursor(),
+        owner_count: index.len(),
+        owners_in: &|from, to| {
+            Ok(index
+                .iter()
+                .enumerate()
+                .skip(from)
+                .take(to.saturating_sub(from))
+                .map(|(position, summary)| (position, summary.id.clone()))
+                .collect())
+        },
+        seq_key: &keys::campaign_mention_seq,
+        mark_key: &keys::campaign_mention_purged,
+        item_key: &keys::campaign_mention,
+        received_at: &|item: &WallItem| item.received_at,
+        forget: &forget_item,
+    };
+    let cutoff = retention::cutoff(clock.now(), retention_days);
+    Ok(retention::purge(store, &area, cutoff)?)
 }
 
 #[cfg(test)]

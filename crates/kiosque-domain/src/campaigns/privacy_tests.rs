@@ -1,6 +1,6 @@
 use super::*;
 use crate::campaigns::{self, CampaignRequest, NewCampaign, receive_mention, wall};
-use crate::clock::FixedClock;
+use crate::clock::{FixedClock, Timestamp};
 use crate::hashtag::Hashtag;
 use crate::moderation::Decision;
 use crate::store::MemoryStore;

@@ -369,7 +369,6 @@ pub fn import_csv(req: Request, _params: Params) -> Result<Response, ApiError> {
     let http = platform::http();
     let key = platform::credential_key();
     let live = platform::live(&store, &SystemClock, key.as_ref(), &http);
-    let mut id_error = None;
     let report = posts_csv::import(
         &store,
         &live,
@@ -377,16 +376,7 @@ pub fn import_csv(req: Request, _params: Params) -> Result<Response, ApiError> {
         &request.csv,
         library_zone(),
         editor.as_deref(),
-        || {
-            new_post_id().map_err(|e| {
-                id_error = Some(e);
-                PostError::Busy
-            })
-        },
     );
-    if let Some(e) = id_error {
-        return Err(e);
-    }
     Ok(json(200, &report?))
 }
 

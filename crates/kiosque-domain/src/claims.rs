@@ -15,6 +15,11 @@
 //! claim taken before stamps existed has none and counts as expired, which repairs stores
 //! already stuck by the old code.
 //!
+//! Some things must be created at most once, ever: a mention forgotten by an erasure must not
+//! be filed again when hashtag following meets the post. [`claim_once`] reads a claim without
+//! a stamp as taken for good, and [`retire`] drops the stamp when the document is deleted;
+//! [`release`] therefore expires a stamp (sets it to 1970) instead of deleting it.
+//!
 //! Cost: 1 batch read when the document exists; + 1 write (stamp) + 1 increment when
 //! claiming. Nothing grows with the data.
 
@@ -26,6 +31,11 @@ use crate::store::{KvStore, StoreError, decode_counter};
 /// than any request lives (the dev host stops one after 30 s), so a live winner is never
 /// overtaken; short enough that a crash blocks creation for two minutes, not for ever.
 pub const GRACE_SECONDS: i64 = 120;
+
+/// Whether a creation started at `since` is past its grace at `now` (no start: it is).
+pub fn expired(now: Timestamp, since: Option<Timestamp>) -> bool {
+    since.is_none_or(|at| now.unix_seconds().saturating_sub(at.unix_seconds()) >= GRACE_SECONDS)
+}
 
 /// What [`claim`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +55,39 @@ pub fn claim(
     claim_key: &str,
     doc: &str,
 ) -> Result<Claim, StoreError> {
+    claim_with(store, now, claim_key, doc, Unstamped::Expired)
+}
+
+/// As [`claim`], for what is created at most once, ever, even after its document is gone (a
+/// mention forgotten by an erasure must not be filed again when hashtag following meets it):
+/// a claim without a stamp counts as taken for good ([`Claim::Exists`] with no bytes), so
+/// deleting the document *and* the stamp ([`retire`]) leaves a tombstone of one counter.
+/// Claims taken before stamps existed keep their old meaning: taken.
+pub fn claim_once(
+    store: &dyn KvStore,
+    now: Timestamp,
+    claim_key: &str,
+    doc: &str,
+) -> Result<Claim, StoreError> {
+    claim_with(store, now, claim_key, doc, Unstamped::Taken)
+}
+
+/// What a claim whose counter is set but that has no stamp means.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Unstamped {
+    /// Taken before stamps existed, by code that could leave it stuck: expired.
+    Expired,
+    /// Retired after its document was deleted ([`claim_once`]).
+    Taken,
+}
+
+fn claim_with(
+    store: &dyn KvStore,
+    now: Timestamp,
+    claim_key: &str,
+    doc: &str,
+    unstamped: Unstamped,
+) -> Result<Claim, StoreError> {
     let stamp_key = keys::claim_stamp(claim_key);
     let wanted = [claim_key.to_owned(), stamp_key.clone(), doc.to_owned()];
     let mut claimed = 0;
@@ -62,11 +105,14 @@ pub fn claim(
             stamp = serde_json::from_slice::<i64>(&value).ok();
         }
     }
-    if claimed > 0
-        && let Some(at) = stamp
-        && now.unix_seconds().saturating_sub(at) < GRACE_SECONDS
-    {
-        return Ok(Claim::Pending);
+    if claimed > 0 {
+        match stamp {
+            Some(at) if now.unix_seconds().saturating_sub(at) < GRACE_SECONDS => {
+                return Ok(Claim::Pending);
+            }
+            None if unstamped == Unstamped::Taken => return Ok(Claim::Exists(Vec::new())),
+            _ => {}
+        }
     }
     // Stamp first: a claimant that dies right after its increment leaves a stamp behind,
     // so its claim expires.
@@ -79,11 +125,18 @@ pub fn claim(
 }
 
 /// Gives a won claim back after a failed creation, best effort: the next request may claim
-/// at once (without this, it waits for [`GRACE_SECONDS`]).
+/// at once (without this, it waits for [`GRACE_SECONDS`]). The stamp is set to 1970, not
+/// deleted: a claim without a stamp is a tombstone for [`claim_once`].
 pub fn release(store: &dyn KvStore, claim_key: &str) {
-    if let Err(e) = store.delete(&keys::claim_stamp(claim_key)) {
+    if let Err(e) = store.set(&keys::claim_stamp(claim_key), b"0") {
         eprintln!("failed to give back the claim {claim_key}: {e}");
     }
+}
+
+/// For [`claim_once`]: once its document is deleted, drops the stamp so the claim stays taken
+/// for good (1 delete).
+pub fn retire(store: &dyn KvStore, claim_key: &str) -> Result<(), StoreError> {
+    store.delete(&keys::claim_stamp(claim_key))
 }
 
 /// Test helper: the `n`-th write (0-based) and every later one fail, as when the instance
@@ -179,6 +232,29 @@ mod tests {
         assert_eq!(claim(&store, at(1), "c", "d").unwrap(), Claim::Won);
         store.increment("old", 1).unwrap();
         assert_eq!(claim(&store, at(0), "old", "d2").unwrap(), Claim::Won);
+    }
+
+    #[test]
+    fn a_claim_once_is_never_taken_again_once_retired_but_a_released_one_is() {
+        let store = MemoryStore::new();
+        assert_eq!(claim_once(&store, at(0), "c", "d").unwrap(), Claim::Won);
+        release(&store, "c");
+        assert_eq!(claim_once(&store, at(1), "c", "d").unwrap(), Claim::Won);
+        store.set("d", b"x").unwrap();
+        store.delete("d").unwrap();
+        retire(&store, "c").unwrap();
+        for later in [2, GRACE_SECONDS * 1000] {
+            assert_eq!(
+                claim_once(&store, at(later), "c", "d").unwrap(),
+                Claim::Exists(Vec::new())
+            );
+        }
+        store.increment("old", 1).unwrap();
+        assert_eq!(
+            claim_once(&store, at(0), "old", "d2").unwrap(),
+            Claim::Exists(Vec::new()),
+            "a claim from before stamps keeps its meaning"
+        );
     }
 
     #[test]

@@ -348,7 +348,7 @@ pub fn webhook_delivery(n: u64) -> String {
 //
 // | key                                     | value                                           |
 // |-----------------------------------------|-------------------------------------------------|
-// | `inbound/{source}/{64 hex}`             | counter used as a claim: a webhook delivery (`meta`, `mastodon`, `standard`) seen; the hex is the SHA-256 of its id or body; >= 2 means replays came |
+// | `inbound/{source}/{64 hex}`             | done marker (`1`; a counter before): a webhook delivery (`meta`, `mastodon`, `standard`) whose mentions are all filed; the hex is the SHA-256 of its id or body |
 // | `follow/{cid}/{32 hex}`                 | JSON `FollowCursor`: where following one hashtag on one channel resumes (Mastodon `min_id`, Bluesky `since`); the hex is half the SHA-256 of the folded hashtag |
 // | `follow/rotation`                       | counter: turns of the tick's following, so a small budget still reaches every (channel, hashtag) pair in turn |
 //
@@ -656,13 +656,13 @@ pub fn event_month(month: &str) -> String {
 // | `staff/account/{id}`                    | JSON `staff::Account` (password hash, role, session epoch), CAS |
 // | `staff/account/{id}/tokens`             | JSON list of the account's personal tokens (ids, names, scopes, secret hashes), CAS |
 // | `staff/email/{64 hex}`                  | JSON account id: the account of the email with this SHA-256 |
-// | `staff/email/{64 hex}/claim`            | counter used as a claim: 1 once an account took the email |
+// | `staff/email/{64 hex}/claim`            | counter used as a creation claim on the email (`claims`); its pointer is the proof |
 // | `staff/accounts/seq`, `staff/accounts/{n}` | counter; JSON account id in slot `n` (the list, 200 at most) |
 // | `staff/session/{64 hex}`                | JSON session (account, epoch, CSRF token, expiry) under the SHA-256 of the cookie secret |
 // | `staff/token/{64 hex}`                  | JSON personal token (id, account, scopes) under the SHA-256 of its secret |
 // | `audit/seq`, `audit/{n}`                | counter; JSON audit entry `n` (who, method, path, status, when) |
 //
-// Longest: `staff/email/` + 64 + `/claim` = 82 bytes.
+// Longest: `staff/email/` + 64 + `/claim/at` = 85 bytes.
 
 pub fn staff_account(id: &crate::staff::AccountId) -> String {
     format!("staff/account/{id}")
@@ -771,7 +771,7 @@ mod tests {
 
     #[test]
     fn staff_keys_fit_spin_limit() {
-        assert_eq!(staff_email_claim(&"f".repeat(64)).len(), 82);
+        assert_eq!(claim_stamp(&staff_email_claim(&"f".repeat(64))).len(), 85);
         assert!(staff_session(&"f".repeat(64)).len() <= MAX_KEY_BYTES);
     }
 }

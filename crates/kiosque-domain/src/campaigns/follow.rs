@@ -237,12 +237,16 @@ pub async fn follow(
         report.posts += page.read;
         mentions_left = mentions_left.saturating_sub(page.read.max(1));
         report.more |= page.full;
+        let mut in_flight = false;
         for mention in &page.mentions {
-            report.filed += super::receive_mention(store, clock, mention)?.filed.len();
+            let received = super::receive_mention(store, clock, mention)?;
+            report.filed += received.filed.len();
+            in_flight |= received.in_flight;
         }
-        // The cursor moves only once every post of the page is filed: a failure above
-        // leaves it, and the next tick reads the page again (receive_mention dedupes).
-        if page.cursor != cursor {
+        // The cursor moves only once every post of the page is filed: a failure above, or a
+        // post another request is still filing, leaves it, and the next tick reads the page
+        // again (receive_mention dedupes).
+        if page.cursor != cursor && !in_flight {
             store.set_json(&cursor_key, &page.cursor)?;
         }
     }

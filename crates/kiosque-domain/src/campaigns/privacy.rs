@@ -2,23 +2,27 @@
 //! its platform leaves every wall, an author can be erased by handle, and mentions older than
 //! the retention period are purged by the daily cron, each in a bounded number of store calls.
 //!
-//! Beside the filing (`wall::receive_mention`), [`record`] writes:
-//! - `mention-at/{seen}`: the mention's [`Location`] (every campaign and number it was filed
-//!   under, its author reference), under the same SHA-256 of platform + post id as the dedupe
-//!   claim `mention-seen/{seen}`, so a platform's deletion finds it in one read;
+//! Before the filing writes any item (`wall::receive_mention`), [`reserve`] writes:
+//! - `mention-at/{seen}`: the mention's [`Location`] (every campaign and number it is filed
+//!   under, its author reference; pending until every item is written), under the same
+//!   SHA-256 of platform + post id as the dedupe claim `mention-seen/{seen}` it proves, so a
+//!   platform's deletion finds it in one read;
 //! - `mention-author/{author}/seq` and `/{n}`: the author's mentions (their `seen` hashes), under
 //!   the SHA-256 of the folded handle, so an erasure reads pages of them instead of every wall.
 //!
 //! Forgetting a mention deletes its items (after taking them off the approved list, so a crash
 //! in between hides rather than shows), its location, alias and author reference. The dedupe
-//! claim stays (a counter, no personal data): hashtag following must not file the post again.
+//! claim stays, retired (`claims::retire`: a counter, no personal data): hashtag following
+//! must not file the post again.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::wall::{Mention, MentionPlatform, WallItem, seen_hash_of};
 use super::{CampaignError, CampaignId, read_index};
-use crate::clock::Clock;
+use crate::claims;
+use crate::clock::{Clock, Timestamp};
+use crate::hashtag::Hashtag;
 use crate::keys;
 use crate::moderation::{self, Status};
 use crate::retention;
@@ -43,6 +47,14 @@ pub struct Location {
     /// Another `seen` hash naming the same post (a Mastodon status's local id beside its uri).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
+    /// While items are still being written: when the mention was received (their
+    /// `received_at`). A location pending past `claims::GRACE_SECONDS` is finished by the
+    /// next delivery of the post.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_since: Option<Timestamp>,
+    /// The pending filing failed with an error: the next delivery finishes it at once.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub failed: bool,
 }
 
 /// The key part naming an author: SHA-256 of the handle without its leading `@`, trimmed and
@@ -56,13 +68,20 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Records where `mention` was filed: 1 increment + 2 sets, whatever was stored before.
-pub(crate) fn record(
+/// Reserves a number in each matched campaign's queue for `mention` and records where it
+/// goes, as pending: `campaigns.len()` + 1 increments + 2 sets, whatever was stored before.
+pub(crate) fn reserve(
     store: &dyn KvStore,
     mention: &Mention,
     seen: &str,
-    filed: &[(CampaignId, u64)],
-) -> Result<(), StoreError> {
+    campaigns: &[(CampaignId, Vec<Hashtag>)],
+    now: Timestamp,
+) -> Result<Location, StoreError> {
+    let mut filed = Vec::with_capacity(campaigns.len());
+    for (campaign, _) in campaigns {
+        let seq = store.increment(&keys::campaign_mention_seq(campaign), 1)?;
+        filed.push((campaign.clone(), u64::try_from(seq).unwrap_or(0)));
+    }
     let author = if mention
         .author_handle
         .trim()
@@ -77,11 +96,23 @@ pub(crate) fn record(
         Some((hash, n))
     };
     let location = Location {
-        filed: filed.to_vec(),
+        filed,
         author,
         alias: None,
+        pending_since: Some(now),
+        failed: false,
     };
-    store.set_json(&keys::mention_at(seen), &location)
+    store.set_json(&keys::mention_at(seen), &location)?;
+    Ok(location)
+}
+
+/// Marks a pending filing as failed (1 set), so the next delivery finishes it at once.
+pub(crate) fn expire(store: &dyn KvStore, at: &str, location: &Location) -> Result<(), StoreError> {
+    let failed = Location {
+        failed: true,
+        ..location.clone()
+    };
+    store.set_json(at, &failed)
 }
 
 /// Names a filed mention by a second platform id too (a Mastodon status's local id, when its
@@ -161,6 +192,8 @@ fn forget(store: &dyn KvStore, seen: &str, location: &Location) -> Result<usize,
     if let Some(alias) = &location.alias {
         store.delete(&keys::mention_alias(alias))?;
     }
+    // Retired before the location goes: the claim must never look like a filing that died.
+    claims::retire(store, &keys::mention_seen(seen))?;
     store.delete(&keys::mention_at(seen))?;
     Ok(removed)
 }

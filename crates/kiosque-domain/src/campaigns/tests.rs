@@ -438,11 +438,12 @@ fn store_operations_stay_bounded_whatever_the_history() {
     let few = costs(3);
     let many = costs(400);
     assert_eq!(few, many, "costs must not grow with history");
-    // receive: index read + claim + (seq, write, 1 + 2 tag counters) + where it was filed
-    // (author reference: 1 increment + 1 write; location: 1 write) = 10; moderate: 2 reads
+    // receive: index read + claim (1 batch read, stamp, increment) + reservation (seq,
+    // author reference: 1 increment + 1 write, pending location) + (item, 1 + 2 tag
+    // counters) + location complete = 13; moderate: 2 reads
     // and 2 CAS; wall page: slug, campaign, approved list, 1 batch; staff view: campaign, 3
     // batch reads of posts, 2 of the queue; engagement: campaign + 1 batch; no match: 1 read.
-    assert_eq!(few, [10, 4, 4, 6, 2, 1]);
+    assert_eq!(few, [13, 4, 4, 6, 2, 1]);
 }
 
 #[test]
@@ -548,5 +549,71 @@ fn a_first_campaign_that_fails_at_any_write_never_blocks_creation() {
             );
             assert_eq!(listed.len(), 2, "crash {crash}: {listed:?}");
         },
+    );
+}
+
+#[test]
+fn a_mention_whose_filing_fails_at_any_write_reaches_every_campaign_once() {
+    let delivery = mention("77", &["NuitDeLaLecture"]);
+    crate::claims::at_every_write(
+        || {
+            let store = crate::store::FaultyStore::new();
+            for (n, name) in [(1, "Nuit"), (2, "Lire")] {
+                let new = NewCampaign::parse(request(name, &["NuitDeLaLecture"])).unwrap();
+                create(&store, &clock(), id(n), new).unwrap();
+            }
+            (store, ())
+        },
+        |store, _| {
+            let _ = receive_mention(store, &clock(), &delivery);
+        },
+        |store, _, crash| {
+            // The platform (or the next tick of hashtag following) delivers it again: at
+            // once after a failure, after the grace when the instance died.
+            let next = if crash { after_grace() } else { clock() };
+            let again = receive_mention(store, &next, &delivery)
+                .unwrap_or_else(|e| panic!("crash {crash}: redelivery: {e:?}"));
+            assert!(!again.in_flight, "crash {crash}: {again:?}");
+            for n in [1, 2] {
+                let queue = wall::queue(store, &id(n), None, 1, 20).unwrap();
+                let copies = queue
+                    .items
+                    .iter()
+                    .filter(|i| i.mention.platform_id == "77")
+                    .count();
+                assert_eq!(copies, 1, "crash {crash}, campaign {n}: {queue:?}");
+            }
+            assert!(
+                receive_mention(store, &next, &delivery).unwrap().duplicate,
+                "crash {crash}: then it is a duplicate"
+            );
+        },
+    );
+}
+
+#[test]
+fn a_mention_erased_is_not_filed_again_when_it_comes_back() {
+    let store = MemoryStore::new();
+    let nuit = new_campaign(&store, 1, "Nuit", &["NuitDeLaLecture"]);
+    let delivery = mention("78", &["NuitDeLaLecture"]);
+    receive_mention(&store, &clock(), &delivery).unwrap();
+    privacy::erase_author(&store, &delivery.author_handle, 1).unwrap();
+    assert_eq!(
+        wall::queue(&store, &nuit.id, None, 1, 20)
+            .unwrap()
+            .items
+            .len(),
+        0
+    );
+    for later in [clock(), after_grace()] {
+        let again = receive_mention(&store, &later, &delivery).unwrap();
+        assert!(again.duplicate && again.filed.is_empty(), "{again:?}");
+    }
+    assert_eq!(
+        wall::queue(&store, &nuit.id, None, 1, 20)
+            .unwrap()
+            .items
+            .len(),
+        0
     );
 }

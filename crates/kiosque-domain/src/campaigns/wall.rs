@@ -7,19 +7,24 @@
 //! filed under a campaign gets its number from `increment(mention-seq, 1)` and its own key, so
 //! concurrent deliveries never contend on one document; the approved list is one document
 //! changed by staff only (CAS), created with the campaign. A mention is received once per
-//! platform and platform id: the claim `mention-seen/{hash}` is `increment == 1`.
+//! platform and platform id: the claim `mention-seen/{hash}` ([`claims::claim_once`]), proved
+//! by the mention's location (see [`receive_mention`]).
 //!
 //! Cost in store calls, whatever the number of mentions stored: receiving 1 read (the
-//! campaign index) when no active campaign matches; otherwise + 1 increment (claim) and, per
-//! campaign matched, 1 increment + 1 write + 1 + k increments (engagement: the campaign's and
-//! each of the k tags matched). Moderating 2 reads + 2 CAS. The public page 4 (2 reads by
+//! campaign index) when no active campaign matches; a duplicate + 1 batch read; a new
+//! mention + 1 write and 1 increment (claim), 3 writes and 1 increment (reservation:
+//! author reference, location pending then complete) and, per campaign matched, 1
+//! increment + 1 write + 1 + k increments (engagement: the campaign's and each of the k
+//! tags matched). Moderating 2 reads + 2 CAS. The public page 4 (2 reads by
 //! slug, 1 read of the approved list, 1 batch read of the page). The staff queue 2 (1 batch
 //! read of the counter, 1 batch read of the page).
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::privacy::{self, Location};
 use super::{CampaignError, CampaignId, engagement, read_index, today};
+use crate::claims::{self, Claim};
 use crate::clock::{Clock, Timestamp};
 use crate::hashtag::Hashtag;
 use crate::keys;
@@ -156,12 +161,22 @@ pub struct Received {
     pub filed: Vec<(CampaignId, u64)>,
     /// Already received (same platform and platform id): nothing was stored.
     pub duplicate: bool,
+    /// Another request is filing it at this moment (or died doing so less than
+    /// `claims::GRACE_SECONDS` ago): nothing was stored, deliver it again later.
+    pub in_flight: bool,
 }
 
 /// Files a mention under every active campaign whose hashtags it carries, pending moderation.
 /// A mention already received (same platform + platform id) is ignored, as is one that no
 /// active campaign matches (and then it is not remembered: a campaign that starts later may
 /// take it). Costs O(1) store calls per campaign matched (see the module header).
+///
+/// The claim (`mention-seen/{seen}`, [`claims::claim_once`]) is proved by the mention's
+/// location (`mention-at/{seen}`), written *before* the items with every queue number
+/// reserved and marked pending, then rewritten as complete after them. A filing that fails
+/// before the location gives the claim back; one that fails (or dies) after it is finished
+/// by the next delivery of the same post: the items still missing are written under their
+/// reserved numbers, so every campaign gets it exactly once.
 pub fn receive_mention(
     store: &dyn KvStore,
     clock: &dyn Clock,
@@ -190,55 +205,124 @@ pub fn receive_mention(
     if matched.is_empty() {
         return Ok(Received::default());
     }
-    let claim = keys::mention_seen(&mention.seen_hash());
-    if store.increment(&claim, 1)? != 1 {
-        return Ok(Received {
-            filed: Vec::new(),
-            duplicate: true,
-        });
-    }
+    let seen = mention.seen_hash();
+    let claim = keys::mention_seen(&seen);
+    let at = keys::mention_at(&seen);
     let now = clock.now();
     let mention = mention.sanitised();
-    let mut filed = Vec::with_capacity(matched.len());
-    let result = (|| {
-        for (campaign, tags) in &matched {
-            let seq = u64::try_from(store.increment(&keys::campaign_mention_seq(campaign), 1)?)
-                .unwrap_or(0);
-            let item = WallItem {
-                seq,
-                campaign: campaign.clone(),
-                mention: mention.clone(),
-                status: Status::Pending,
-                received_at: now,
-                decided_at: None,
-                reason: None,
-            };
-            store.set_json(&keys::campaign_mention(campaign, seq), &item)?;
-            engagement::record_mention(store, campaign, day, tags)?;
-            filed.push((campaign.clone(), seq));
+    let (location, first_attempt) = match claims::claim_once(store, now, &claim, &at)? {
+        Claim::Won => {
+            match privacy::reserve(store, &mention, &seen, &matched, now) {
+                Ok(location) => (location, true),
+                Err(error) => {
+                    // Nothing points to the reserved numbers: give the claim back so a
+                    // redelivery files the mention (the numbers stay unused gaps).
+                    claims::release(store, &claim);
+                    return Err(error.into());
+                }
+            }
         }
-        Ok::<_, CampaignError>(())
-    })();
-    if let Err(error) = result {
-        // Give the claim back so a redelivery files what this attempt could not (a campaign
-        // already filed would get it twice: rare, and staff rejects the copy).
-        if filed.is_empty()
-            && let Err(undo) = store.increment(&claim, -1)
-        {
-            eprintln!("failed to give back the mention claim: {undo}");
+        Claim::Pending => return Ok(in_flight()),
+        Claim::Exists(bytes) => {
+            let location = serde_json::from_slice::<Location>(&bytes).ok();
+            match location {
+                Some(location) if location.pending_since.is_some() => {
+                    if !location.failed && !claims::expired(now, location.pending_since) {
+                        return Ok(in_flight());
+                    }
+                    // Its filer failed or died halfway: finish its work.
+                    (location, false)
+                }
+                _ => {
+                    return Ok(Received {
+                        duplicate: true,
+                        ..Received::default()
+                    });
+                }
+            }
         }
-        return Err(error);
+    };
+    let finished = file_reserved(
+        store,
+        day,
+        &mention,
+        &matched,
+        &location,
+        &at,
+        first_attempt,
+    );
+    if finished.is_err()
+        && let Err(e) = privacy::expire(store, &at, &location)
+    {
+        eprintln!("failed to mark a mention's filing as failed: {e}");
     }
-    // Where it went, for deletion on its platform, erasure and the retention purge. Filed
-    // already: a failure here is logged, not given back (the purge still finds the items by
-    // their date; only the author erasure and the platform deletion would miss them).
-    if let Err(e) = super::privacy::record(store, &mention, &mention.seen_hash(), &filed) {
-        eprintln!("failed to record where a mention was filed: {e}");
-    }
+    finished?;
     Ok(Received {
-        filed,
+        filed: location.filed,
         duplicate: false,
+        in_flight: false,
     })
+}
+
+fn in_flight() -> Received {
+    Received {
+        in_flight: true,
+        ..Received::default()
+    }
+}
+
+/// Writes the items of a pending `location` that are not stored yet (all of them on the
+/// first attempt: no read), counts them in the engagement of the campaigns still matched,
+/// then marks the location complete.
+fn file_reserved(
+    store: &dyn KvStore,
+    day: chrono::NaiveDate,
+    mention: &Mention,
+    matched: &[(CampaignId, Vec<Hashtag>)],
+    location: &Location,
+    at: &str,
+    first_attempt: bool,
+) -> Result<(), CampaignError> {
+    let received_at = location.pending_since.unwrap_or(Timestamp::UNIX_EPOCH);
+    let item_keys: Vec<String> = location
+        .filed
+        .iter()
+        .map(|(campaign, seq)| keys::campaign_mention(campaign, *seq))
+        .collect();
+    let stored: Vec<String> = if first_attempt {
+        Vec::new()
+    } else {
+        store
+            .get_many(&item_keys)?
+            .into_iter()
+            .filter_map(|(key, value)| value.map(|_| key))
+            .collect()
+    };
+    for ((campaign, seq), key) in location.filed.iter().zip(&item_keys) {
+        if stored.contains(key) {
+            continue;
+        }
+        let item = WallItem {
+            seq: *seq,
+            campaign: campaign.clone(),
+            mention: mention.clone(),
+            status: Status::Pending,
+            received_at,
+            decided_at: None,
+            reason: None,
+        };
+        store.set_json(key, &item)?;
+        if let Some((_, tags)) = matched.iter().find(|(c, _)| c == campaign) {
+            engagement::record_mention(store, campaign, day, tags)?;
+        }
+    }
+    let complete = Location {
+        pending_since: None,
+        failed: false,
+        ..location.clone()
+    };
+    store.set_json(at, &complete)?;
+    Ok(())
 }
 
 /// One page of a campaign's queue (staff), newest first: every status, or only `status`.

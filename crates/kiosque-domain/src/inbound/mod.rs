@@ -9,14 +9,16 @@
 //!    missing one is 401 and costs no store operation at all;
 //! 3. the body is parsed; an event type we do not use is acknowledged (2xx) and logged by
 //!    its type only, never its content;
-//! 4. a delivery carrying mentions is claimed once ([`claim`]: `increment == 1` on a key per
-//!    platform and delivery id, or the body's SHA-256 where the platform sends no id), so a
-//!    replay is acknowledged and changes nothing;
+//! 4. a delivery carrying mentions is done once: a marker per platform and delivery id (or
+//!    the body's SHA-256 where the platform sends no id) is written after all its mentions
+//!    are filed, so a replay is acknowledged and changes nothing;
 //! 5. each mention goes to `campaigns::receive_mention`, which files it under the active
 //!    campaigns whose hashtags it carries (and ignores a post it already has).
 //!
-//! A storage failure after the claim gives the claim back, so the platform's retry is
-//! processed instead of being taken for a replay.
+//! The marker is written last, not claimed first: a delivery that failed or whose instance
+//! died is processed again when the platform retries, and `receive_mention` files each post
+//! exactly once whatever ran before. A post another request is filing at that moment
+//! answers 409 `busy` (no marker), so the platform tries again later.
 
 pub mod mastodon;
 pub mod meta;
@@ -56,6 +58,9 @@ pub enum InboundError {
     BadVerifyToken,
     #[error("{0}")]
     Invalid(String),
+    /// A post of the delivery is being filed by another request: retry later.
+    #[error("this delivery is being processed; retry later")]
+    Busy,
     #[error(transparent)]
     Storage(#[from] StoreError),
 }
@@ -66,6 +71,7 @@ impl DomainError for InboundError {
             InboundError::BadSignature | InboundError::StaleTimestamp => ErrorKind::Unauthorized,
             InboundError::BadVerifyToken => ErrorKind::Forbidden,
             InboundError::Invalid(_) => ErrorKind::Invalid,
+            InboundError::Busy => ErrorKind::Conflict,
             InboundError::Storage(_) => ErrorKind::Storage,
         }
     }
@@ -76,6 +82,7 @@ impl DomainError for InboundError {
             InboundError::StaleTimestamp => "stale_timestamp",
             InboundError::BadVerifyToken => "invalid_verify_token",
             InboundError::Invalid(_) => "invalid_event",
+            InboundError::Busy => "busy",
             InboundError::Storage(_) => "storage_error",
         }
     }
@@ -91,7 +98,7 @@ impl From<CampaignError> for InboundError {
     }
 }
 
-/// Where a delivery came from; part of its claim key.
+/// Where a delivery came from; part of its done marker's key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
@@ -133,7 +140,7 @@ pub enum OutcomeStatus {
     Ignored,
 }
 
-/// The part of a claim key that names one delivery: the SHA-256 of the platform's delivery
+/// The key of a delivery's done marker: the SHA-256 of the platform's delivery
 /// id, or of the body where there is none, in hex (bounded, safe in a key whatever was sent).
 pub fn delivery_key(source: Source, delivery_id: &[u8]) -> String {
     let digest = Sha256::digest(delivery_id);
@@ -141,14 +148,9 @@ pub fn delivery_key(source: Source, delivery_id: &[u8]) -> String {
     keys::inbound_delivery(source.as_str(), &hex)
 }
 
-/// Claims a delivery: `true` for the first time it is seen, `false` for a replay.
-/// `increment(key, 1) == 1`, because a compare-and-swap from "absent" is an upsert on Spin.
-pub fn claim(store: &dyn KvStore, claim_key: &str) -> Result<bool, StoreError> {
-    Ok(store.increment(claim_key, 1)? == 1)
-}
-
-/// Files `mentions` of a verified delivery, once per delivery: 1 increment (the claim), then
-/// `campaigns::receive_mention` for each; a replay costs the increment only.
+/// Files `mentions` of a verified delivery, once per delivery: 1 read (the marker), then
+/// `campaigns::receive_mention` for each and 1 write (the marker); a replay costs the read
+/// only.
 pub fn file_mentions(
     store: &dyn KvStore,
     clock: &dyn Clock,
@@ -168,8 +170,9 @@ pub fn file_mentions(
             removed: 0,
         });
     }
-    let claim_key = delivery_key(source, delivery_id);
-    if !claim(store, &claim_key)? {
+    // Markers written by earlier versions are counters: only their presence matters.
+    let done_key = delivery_key(source, delivery_id);
+    if store.exists(&done_key)? {
         return Ok(Outcome {
             event,
             status: OutcomeStatus::Replay,
@@ -179,19 +182,16 @@ pub fn file_mentions(
         });
     }
     let mut filed = 0;
+    let mut in_flight = false;
     for mention in &mentions {
-        match campaigns::receive_mention(store, clock, mention) {
-            Ok(received) => filed += received.filed.len(),
-            Err(e) => {
-                // Give the claim back: the platform retries what we failed to store, and that
-                // retry must not be taken for a replay (mentions already filed are deduped).
-                if let Err(undo) = store.increment(&claim_key, -1) {
-                    eprintln!("webhook {}: claim not released: {undo}", source.as_str());
-                }
-                return Err(e.into());
-            }
-        }
+        let received = campaigns::receive_mention(store, clock, mention)?;
+        filed += received.filed.len();
+        in_flight |= received.in_flight;
     }
+    if in_flight {
+        return Err(InboundError::Busy);
+    }
+    store.set(&done_key, b"1")?;
     Ok(Outcome {
         event,
         status: OutcomeStatus::Accepted,
@@ -202,7 +202,7 @@ pub fn file_mentions(
 }
 
 /// Removes the posts a verified delivery says were deleted on `platform` from every wall
-/// (`campaigns::privacy::remove_post`). Needs no claim: removing twice removes nothing.
+/// (`campaigns::privacy::remove_post`). Needs no marker: removing twice removes nothing.
 pub fn remove_posts(
     store: &dyn KvStore,
     platform: &campaigns::MentionPlatform,

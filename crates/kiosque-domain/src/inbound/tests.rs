@@ -28,6 +28,12 @@ fn hub(secret: &[u8], body: &[u8]) -> String {
 /// A store with one active campaign on #NuitDeLaLecture.
 fn store_with_campaign() -> MemoryStore {
     let store = MemoryStore::new();
+    add_campaign(&store);
+    store
+}
+
+/// Creates the active campaign on #NuitDeLaLecture.
+fn add_campaign(store: &dyn KvStore) {
     let request: CampaignRequest = serde_json::from_value(json!({
         "name": "Nuit de la lecture",
         "starts_on": "2027-03-01",
@@ -36,13 +42,12 @@ fn store_with_campaign() -> MemoryStore {
     }))
     .unwrap();
     campaigns::create(
-        &store,
+        store,
         &clock(),
         CampaignId::generate([1; 10]),
         NewCampaign::parse(request).unwrap(),
     )
     .unwrap();
-    store
 }
 
 fn status(id: u64, visibility: &str, tag: &str) -> serde_json::Value {
@@ -372,85 +377,57 @@ fn a_delivery_costs_the_same_with_10_or_1000_mentions_stored() {
     let few = delivery_costs(&store_with_history(10));
     let many = delivery_costs(&store_with_history(1000));
     assert_eq!(few, many);
-    // Valid: the delivery claim, then receive_mention (index read, mention claim, filing,
-    // where it was filed: 3), the status's local id as an alias (1 read, 2 writes);
-    // replayed: the delivery claim only; forged: nothing.
+    // Valid: the delivery's marker read, then receive_mention (index read, mention claim,
+    // reservation, filing), the marker written, the status's local id as an alias (1 read,
+    // 2 writes); replayed: the marker read only; forged: nothing.
     assert_eq!(few.1, 1);
     assert_eq!(few.2, 0);
-    assert!(few.0 <= 16, "{few:?}");
+    assert!(few.0 <= 17, "{few:?}");
     eprintln!("store calls per Mastodon delivery (valid, replayed, forged): {few:?}");
-}
-
-/// A store that fails every write after the first `ok` calls.
-struct FailingAfter {
-    inner: MemoryStore,
-    ok: std::sync::atomic::AtomicUsize,
-}
-
-impl KvStore for FailingAfter {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.inner.get(key)
-    }
-    fn get_many(&self, keys: &[String]) -> Result<crate::store::KeyValues, StoreError> {
-        self.inner.get_many(keys)
-    }
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.fail()?;
-        self.inner.set(key, value)
-    }
-    fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.inner.delete(key)
-    }
-    fn exists(&self, key: &str) -> Result<bool, StoreError> {
-        self.inner.exists(key)
-    }
-    fn get_keys(&self) -> Result<Vec<String>, StoreError> {
-        self.inner.get_keys()
-    }
-    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
-        if delta > 0 {
-            self.fail()?;
-        }
-        self.inner.increment(key, delta)
-    }
-    fn compare_and_swap(
-        &self,
-        key: &str,
-        old: Option<&[u8]>,
-        new: &[u8],
-    ) -> Result<bool, StoreError> {
-        self.fail()?;
-        self.inner.compare_and_swap(key, old, new)
-    }
-}
-
-impl FailingAfter {
-    fn fail(&self) -> Result<(), StoreError> {
-        use std::sync::atomic::Ordering;
-        let left = self.ok.load(Ordering::SeqCst);
-        if left == 0 {
-            return Err(StoreError::Backend("disk full".into()));
-        }
-        self.ok.store(left - 1, Ordering::SeqCst);
-        Ok(())
-    }
 }
 
 #[test]
 fn a_storage_failure_gives_the_claim_back_so_the_retry_is_processed() {
-    let failing = FailingAfter {
-        inner: store_with_campaign(),
-        // The delivery claim succeeds, the filing's next write fails.
-        ok: std::sync::atomic::AtomicUsize::new(1),
-    };
+    let mut failing = crate::store::FaultyStore::new();
+    add_campaign(&failing);
+    // The filing's first write fails.
+    failing.fail_nth_write(0);
     let body = mastodon_event(status(7, "public", "NuitDeLaLecture"));
     let signature = hub(SECRET, &body);
     let error = mastodon::receive(&failing, &clock(), SECRET, Some(&signature), &body);
     assert!(matches!(error, Err(InboundError::Storage(_))), "{error:?}");
     // The platform retries once the store is back: processed, not a replay.
-    let retry =
-        mastodon::receive(&failing.inner, &clock(), SECRET, Some(&signature), &body).unwrap();
+    failing.heal();
+    let retry = mastodon::receive(&failing, &clock(), SECRET, Some(&signature), &body).unwrap();
     assert_eq!(retry.status, OutcomeStatus::Accepted);
+    assert_eq!(retry.filed, 1);
+}
+
+#[test]
+fn a_delivery_that_fails_at_any_write_is_filed_once_when_the_platform_retries() {
+    let body = mastodon_event(status(8, "public", "NuitDeLaLecture"));
+    let signature = hub(SECRET, &body);
+    crate::claims::at_every_write(
+        || {
+            let store = crate::store::FaultyStore::new();
+            add_campaign(&store);
+            (store, ())
+        },
+        |store, _| {
+            let _ = mastodon::receive(store, &clock(), SECRET, Some(&signature), &body);
+        },
+        |store, _, crash| {
+            // Platforms retry a failed delivery (or one that timed out when the instance
+            // died) for hours: within a minute after an error, later after a crash.
+            let later = if crash { NOW + 600 } else { NOW + 60 };
+            let at = FixedClock(Timestamp::from_unix_seconds(later).unwrap());
+            mastodon::receive(store, &at, SECRET, Some(&signature), &body)
+                .unwrap_or_else(|e| panic!("crash {crash}: the retry failed: {e:?}"));
+            let queue =
+                campaigns::wall::queue(store, &CampaignId::generate([1; 10]), None, 1, 9).unwrap();
+            assert_eq!(queue.items.len(), 1, "crash {crash}: {queue:?}");
+        },
+    );
 }
 
 /// `(outcome, store calls)` of one call.
@@ -464,7 +441,7 @@ fn costed(
 }
 
 #[test]
-fn meta_and_standard_deliveries_cost_a_claim_plus_the_filing() {
+fn meta_and_standard_deliveries_cost_a_marker_plus_the_filing() {
     let meta_body = serde_json::to_vec(&json!({"object": "instagram", "entry": [{"changes": [
         {"field": "comments", "value": {"id": "c1", "text": "#NuitDeLaLecture",
                                         "from": {"username": "u"}}}]}]}))
@@ -490,13 +467,13 @@ fn meta_and_standard_deliveries_cost_a_claim_plus_the_filing() {
     for history in [10, 1000] {
         let store = store_with_history(history);
         let good = hub(SECRET, &meta_body);
-        assert_eq!(meta(&store, &good), (Some(OutcomeStatus::Accepted), 10));
+        assert_eq!(meta(&store, &good), (Some(OutcomeStatus::Accepted), 14));
         assert_eq!(meta(&store, &good), (Some(OutcomeStatus::Replay), 1));
         assert_eq!(meta(&store, &hub(b"x", &meta_body)), (None, 0));
         assert_eq!(
             standard(&store, &signature),
             // No author handle in this event: no author reference (2 calls fewer).
-            (Some(OutcomeStatus::Accepted), 8)
+            (Some(OutcomeStatus::Accepted), 12)
         );
         assert_eq!(
             standard(&store, &signature),

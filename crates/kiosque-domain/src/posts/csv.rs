@@ -2,12 +2,18 @@
 //! good rows become posts (scheduled when they have a date), refused rows are reported with
 //! their problems, nothing half-done.
 //!
+//! An import can be run again: each row's post id is derived from the file's bytes and the
+//! row's line, so importing the same file after an error (or a timeout) completes what the
+//! first attempt left (a row's post that exists is kept, scheduled if it is still a draft
+//! with a date) instead of creating the posts a second time.
+//!
 //! Import columns, by header name, in any order (only `channels` and `text` are required):
 //! `channels` (ids separated by spaces), `at` (local date and time, empty: a draft), `zone`,
 //! `text`, `content_warning`, `language`, `visibility`, `link`, `hashtags` (separated by
 //! spaces or commas), `image_url`, `image_alt`.
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use super::schedule::{self, When};
 use super::{
@@ -169,10 +175,10 @@ pub struct ImportReport {
 }
 
 /// Imports posts from CSV `text`. Each row is parsed and checked against its channels before
-/// anything is stored; a refused row stores nothing. `new_id` draws a fresh id per post.
+/// anything is stored; a refused row stores nothing. Ids come from [`row_id`], so the same
+/// file imported again completes an import that stopped halfway (see the module header).
 /// `editor` names an editor whose posts need approval (`None` for an administrator): their
 /// rows with a date wait for approval as a schedule from the API would.
-#[allow(clippy::too_many_arguments)]
 pub fn import(
     store: &dyn KvStore,
     platform: &impl Platform,
@@ -180,8 +186,8 @@ pub fn import(
     text: &str,
     default_zone: Zone,
     editor: Option<&str>,
-    mut new_id: impl FnMut() -> Result<PostId, PostError>,
 ) -> Result<ImportReport, PostError> {
+    let file = Sha256::digest(text.as_bytes());
     let records = parse_records(text).map_err(|e| PostError::field("csv", e))?;
     let Some(((_, header), rows)) = records.split_first() else {
         return Err(PostError::field(
@@ -254,7 +260,7 @@ pub fn import(
             &cell,
             cells.len(),
             header.len(),
-            &mut new_id,
+            row_id(&file, *line),
         ) {
             Ok((post, not_scheduled)) => report.imported.push(ImportedRow {
                 line: *line,
@@ -282,7 +288,7 @@ fn import_row(
     cell: &dyn Fn(&str) -> Option<String>,
     cells: usize,
     columns: usize,
-    new_id: &mut impl FnMut() -> Result<PostId, PostError>,
+    id: PostId,
 ) -> Result<(Post, Vec<FieldError>), PostError> {
     if cells != columns {
         return Err(PostError::field(
@@ -372,8 +378,14 @@ fn import_row(
     let Some(new) = new.filter(|_| errors.is_empty()) else {
         return Err(PostError::Invalid(errors));
     };
-    let post = super::create(store, now, new_id()?, new)?;
+    let post = match super::get(store, &id) {
+        Ok(imported) => imported,
+        Err(PostError::NotFound) => super::create(store, now, id, new)?,
+        Err(other) => return Err(other),
+    };
     match when {
+        // Imported before and scheduled, submitted or published since: it stays as it is.
+        Some(_) if post.state != PostState::Draft => Ok((post, Vec::new())),
         None => Ok((post, Vec::new())),
         // Checked above; should scheduling still refuse (the minute turned meanwhile), the
         // row stays imported as a draft and says why.
@@ -391,6 +403,20 @@ fn import_row(
             }
         }
     }
+}
+
+/// The id of the post a row makes: the first 80 bits of SHA-256 over the file's digest and
+/// the row's line, as random ids have. The same row of the same file always names the same
+/// post; any other row or file, another.
+pub fn row_id(file: &[u8], line: usize) -> PostId {
+    let mut hasher = Sha256::new();
+    hasher.update(b"kiosque csv import\n");
+    hasher.update(file);
+    hasher.update(line.to_le_bytes());
+    let digest = hasher.finalize();
+    let mut bits = [0u8; 10];
+    bits.copy_from_slice(&digest[..10]);
+    PostId::generate(bits)
 }
 
 impl Post {

@@ -109,9 +109,13 @@ pub fn page(
             slots.insert(key, slot.id);
         }
     }
+    // A creation that failed after its slot and was retried with the same id (a CSV row
+    // imported again) has two slots: the post is listed once.
+    let mut listed = std::collections::HashSet::new();
     let post_keys: Vec<String> = slot_keys
         .iter()
         .filter_map(|k| slots.remove(k))
+        .filter(|id| listed.insert(id.clone()))
         .map(|id| keys::post(&id))
         .collect();
     let posts = read_posts(store, &post_keys)?

@@ -898,12 +898,7 @@ fn csv_import_reports_bad_rows_and_stores_only_good_ones() {
                nowhere,2026-11-01T10:00,Ancien,,https://img.example/a.jpg,\n\
                bsky,,Brouillon importé,2026,,\n\
                masto,2026-12-06T10:00,=HYPERLINK(\"x\"),,,\n";
-    let mut n = 0u8;
-    let report = csv::import(&store, &p, now, csv, Zone::PARIS, None, || {
-        n += 1;
-        Ok(PostId::generate([n; 10]))
-    })
-    .unwrap();
+    let report = csv::import(&store, &p, now, csv, Zone::PARIS, None).unwrap();
     let lines: Vec<usize> = report.imported.iter().map(|r| r.line).collect();
     assert_eq!(lines, [2, 6]);
     assert_eq!(report.imported[0].state, "scheduled");
@@ -941,7 +936,7 @@ fn csv_import_reports_bad_rows_and_stores_only_good_ones() {
     assert!(exported.contains("Europe/Paris,2026-12-05T10:00,2026-12-05T09:00:00Z"));
     // A header problem refuses the whole file.
     assert!(matches!(
-        csv::import(&store, &p, now, "text,colour\nx,y\n", Zone::PARIS, None, || Ok(PostId::generate([0; 10]))),
+        csv::import(&store, &p, now, "text,colour\nx,y\n", Zone::PARIS, None),
         Err(PostError::Invalid(errors)) if errors.len() == 2
     ));
 }
@@ -1357,12 +1352,9 @@ fn an_editors_csv_import_waits_for_approval_too() {
     let p = platform();
     let now = at(NOW);
     let csv = "channels,at,text\nmasto,2026-12-05T10:00,Importé par une éditrice\n";
-    let report = csv::import(&store, &p, now, csv, Zone::PARIS, Some("Anne"), || {
-        Ok(PostId::generate([9; 10]))
-    })
-    .unwrap();
+    let report = csv::import(&store, &p, now, csv, Zone::PARIS, Some("Anne")).unwrap();
     assert_eq!(report.imported[0].state, "awaiting_approval");
-    let post = get(&store, &PostId::generate([9; 10])).unwrap();
+    let post = get(&store, &report.imported[0].id).unwrap();
     assert!(post.schedule.is_none());
     assert_eq!(
         run_tick(&store, &p, at("2026-12-05T09:01:00Z")).published,
@@ -1682,4 +1674,53 @@ fn a_tick_stops_claiming_posts_once_its_time_budget_is_spent() {
     }
     assert_eq!(published, 5);
     assert_eq!(p.inner.publications(), 10, "once per channel");
+}
+
+#[test]
+fn a_csv_import_that_fails_at_any_write_is_completed_by_importing_the_file_again() {
+    let csv = "channels,at,text\n\
+               masto,2026-12-05T10:00,Heure du conte\n\
+               bsky,,Brouillon importé\n\
+               masto bsky,2026-12-06T10:00,Club de lecture\n";
+    let now = at(NOW);
+    crate::claims::at_every_write(
+        || (crate::store::FaultyStore::new(), ()),
+        |store, _| {
+            let _ = csv::import(store, &platform(), now, csv, Zone::PARIS, None);
+        },
+        |store, _, crash| {
+            // Staff sees the error and imports the same file again.
+            let report = csv::import(store, &platform(), now, csv, Zone::PARIS, None)
+                .unwrap_or_else(|e| panic!("crash {crash}: the retry failed: {e:?}"));
+            assert_eq!(report.imported.len(), 3, "crash {crash}: {report:?}");
+            let posts = listing::page(store, None, None).unwrap().posts;
+            let mut texts: Vec<(&str, &str)> = posts
+                .iter()
+                .map(|p| (p.content.text.as_str(), p.state.name().as_str()))
+                .collect();
+            texts.sort();
+            assert_eq!(
+                texts,
+                [
+                    ("Brouillon importé", "draft"),
+                    ("Club de lecture", "scheduled"),
+                    ("Heure du conte", "scheduled"),
+                ],
+                "crash {crash}: each row once, as the file says"
+            );
+        },
+    );
+    // Another file, or the same text on another line, makes other posts.
+    let store = MemoryStore::new();
+    let first = csv::import(&store, &platform(), now, csv, Zone::PARIS, None).unwrap();
+    let shifted = csv.replacen('\n', "\nbsky,,Ajout\n", 1);
+    let second = csv::import(&store, &platform(), now, &shifted, Zone::PARIS, None).unwrap();
+    assert_eq!(second.imported.len(), 4);
+    assert!(
+        second
+            .imported
+            .iter()
+            .all(|row| first.imported.iter().all(|f| f.id != row.id))
+    );
+    assert_eq!(listing::page(&store, None, None).unwrap().posts.len(), 7);
 }

@@ -11,7 +11,8 @@
 //! - `audit`: who did what, when, in numbered slots.
 //!
 //! Accounts live under `staff/account/{id}` (rewritten by compare-and-swap), found by email
-//! through a claim on the email's hash, and listed through numbered slots.
+//! through a pointer under the email's hash (created behind a `claims` claim), and listed
+//! through numbered slots.
 
 pub mod audit;
 pub mod password;
@@ -22,6 +23,7 @@ mod tests;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::claims::{self, Claim};
 use crate::clock::Timestamp;
 use crate::error::{DomainError, ErrorKind};
 use crate::keys;
@@ -332,9 +334,12 @@ impl DomainError for StaffError {
     }
 }
 
-/// Creates an account. The email is claimed first (`increment == 1`), so two simultaneous
-/// sign-ups with one address make one account. `salt` comes from the caller's random source.
-/// Costs 2 increments, 4 sets and one Argon2id hash.
+/// Creates an account. The email is claimed first (`claims`, an increment), so two
+/// simultaneous sign-ups with one address make one account. The email's pointer, written
+/// last, is the proof the account exists: a creation that failed gives the claim back, one
+/// whose instance died is taken over after the grace, and [`list`] shows only accounts their
+/// email points to, so a half-written one never appears. `salt` comes from the caller's
+/// random source. Costs 1 batch read, 2 increments, 5 sets and one Argon2id hash.
 pub fn create(
     store: &dyn KvStore,
     now: Timestamp,
@@ -343,16 +348,37 @@ pub fn create(
     salt: [u8; 16],
 ) -> Result<Account, StaffError> {
     let email_hash = new.email.key_hash();
-    if store.increment(&keys::staff_email_claim(&email_hash), 1)? != 1 {
-        return Err(StaffError::EmailTaken);
+    let claim = keys::staff_email_claim(&email_hash);
+    match claims::claim(store, now, &claim, &keys::staff_email(&email_hash))? {
+        Claim::Won => {}
+        Claim::Exists(_) | Claim::Pending => return Err(StaffError::EmailTaken),
     }
+    let stored = store_new(store, now, id, new, salt);
+    if stored.is_err() {
+        // Nothing points to the half-written account: give the email back so the
+        // administrator can retry.
+        claims::release(store, &claim);
+    }
+    stored
+}
+
+/// Writes a new account whose email is claimed: its slot, the account and its token list,
+/// then the email's pointer.
+fn store_new(
+    store: &dyn KvStore,
+    now: Timestamp,
+    id: AccountId,
+    new: NewAccount,
+    salt: [u8; 16],
+) -> Result<Account, StaffError> {
     let slot = store.increment(&keys::staff_accounts_seq(), 1)?;
     if slot > MAX_ACCOUNTS as i64 {
-        // Give both claims back so the address and the slot count stay usable.
+        // Give the slot back so the count stays usable. (A creation that fails later keeps
+        // its slot: a gap that `list` skips.)
         store.increment(&keys::staff_accounts_seq(), -1)?;
-        store.increment(&keys::staff_email_claim(&email_hash), -1)?;
         return Err(StaffError::TooManyAccounts);
     }
+    let email_hash = new.email.key_hash();
     let account = Account {
         id,
         email: new.email,
@@ -365,8 +391,8 @@ pub fn create(
     };
     store.set_json(&keys::staff_account(&account.id), &account)?;
     store.set_json(&keys::staff_account_tokens(&account.id), &Vec::<()>::new())?;
-    store.set_json(&keys::staff_email(&email_hash), &account.id)?;
     store.set_json(&keys::staff_accounts_slot(slot as u64), &account.id)?;
+    store.set_json(&keys::staff_email(&email_hash), &account.id)?;
     Ok(account)
 }
 
@@ -385,7 +411,9 @@ pub fn by_email(store: &dyn KvStore, email: &Email) -> Result<Option<Account>, S
     Ok(store.get_json(&keys::staff_account(&id))?)
 }
 
-/// Every account, oldest first: 1 counter read + 2 batch reads, at most 200 accounts.
+/// Every account, oldest first: 1 counter read + 3 batch reads, at most 200 accounts. An
+/// account its email does not point to is a creation that failed before its last write
+/// (see [`create`]): it is left out.
 pub fn list(store: &dyn KvStore) -> Result<Vec<Account>, StaffError> {
     let count =
         read_counters(store, &[keys::staff_accounts_seq()])?[0].clamp(0, MAX_ACCOUNTS as i64);
@@ -401,6 +429,16 @@ pub fn list(store: &dyn KvStore) -> Result<Vec<Account>, StaffError> {
         .into_iter()
         .filter_map(|(_, value)| value.and_then(|v| serde_json::from_slice(&v).ok()))
         .collect();
+    let email_keys: Vec<String> = accounts
+        .iter()
+        .map(|a| keys::staff_email(&a.email.key_hash()))
+        .collect();
+    let owners: std::collections::HashMap<String, AccountId> = store
+        .get_many(&email_keys)?
+        .into_iter()
+        .filter_map(|(key, value)| Some((key, serde_json::from_slice(&value?).ok()?)))
+        .collect();
+    accounts.retain(|a| owners.get(&keys::staff_email(&a.email.key_hash())) == Some(&a.id));
     accounts.sort_by_key(|a| a.created_at);
     Ok(accounts)
 }

@@ -633,3 +633,68 @@ fn failed_sign_ins_are_audited_without_the_password() {
     let logged = serde_json::to_string(&entries).unwrap();
     assert!(!logged.contains("essai secret"), "{logged}");
 }
+
+#[test]
+fn an_account_creation_that_fails_at_any_write_never_blocks_its_email() {
+    // Past the grace of a claim whose winner died (`claims::GRACE_SECONDS`).
+    let later = at(600);
+    crate::claims::at_every_write(
+        || (crate::store::FaultyStore::new(), ()),
+        |store, _| {
+            let _ = create(
+                store,
+                at(0),
+                id(1),
+                new_account("anne@bib.example", "editor"),
+                [7; 16],
+            );
+        },
+        |store, _, crash| {
+            // A failure gives its claim back at once; a dead instance's expires.
+            let next = if crash { later } else { at(1) };
+            match create(
+                store,
+                next,
+                id(2),
+                new_account("anne@bib.example", "editor"),
+                [8; 16],
+            ) {
+                Ok(_) | Err(StaffError::EmailTaken) => {}
+                Err(e) => panic!("crash {crash}: the retry failed: {e:?}"),
+            }
+            create(
+                store,
+                next,
+                id(3),
+                new_account("bob@bib.example", "moderator"),
+                [9; 16],
+            )
+            .unwrap_or_else(|e| panic!("crash {crash}: another account: {e:?}"));
+            let listed = list(store).unwrap();
+            let annes: Vec<_> = listed
+                .iter()
+                .filter(|a| a.email.as_str() == "anne@bib.example")
+                .collect();
+            assert_eq!(
+                annes.len(),
+                1,
+                "crash {crash}: one account per email: {listed:?}"
+            );
+            assert_eq!(listed.len(), 2, "crash {crash}: {listed:?}");
+            let email = Email::parse("anne@bib.example").unwrap();
+            let found = by_email(store, &email).unwrap().expect("signs in");
+            assert_eq!(
+                found.id, annes[0].id,
+                "crash {crash}: the list and sign-in agree"
+            );
+            sign_in(
+                store,
+                next,
+                "anne@bib.example",
+                "une phrase de passe longue",
+                "198.51.100.7",
+            )
+            .unwrap_or_else(|e| panic!("crash {crash}: sign-in: {e:?}"));
+        },
+    );
+}

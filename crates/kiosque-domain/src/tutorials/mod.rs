@@ -122,7 +122,7 @@ fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError>
 /// writers would both "win" and one entry would be lost. A concurrent loser answers
 /// [`TutorialError::Busy`] (staff try again). Should the winner have died before writing, the
 /// claim is past [`INIT_RETRIES`] after that many later tries, which then create the document:
-/// it can never stay uncreatable.
+/// it can never stay uncreatable. A winner whose write fails gives the claim back at once.
 fn update_shared<T, F>(
     store: &dyn KvStore,
     key: &str,
@@ -141,18 +141,26 @@ where
         };
         change(&mut doc)?;
         let new = store::to_json(key, &doc)?;
+        let mut claimed = false;
         if current.is_none() {
             let claim = store.increment(init_claim, 1)?;
             if claim != 1 && claim <= INIT_RETRIES {
                 return Err(TutorialError::Busy);
             }
+            claimed = claim == 1;
         }
-        match store.compare_and_swap(key, current.as_deref(), &new) {
+        let failed = match store.compare_and_swap(key, current.as_deref(), &new) {
             Ok(true) => return Ok(doc),
-            Ok(false) => {}
-            Err(StoreError::ValueTooLarge(_)) => return Err(TutorialError::Full),
-            Err(e) => return Err(e.into()),
+            Ok(false) => continue,
+            Err(StoreError::ValueTooLarge(_)) => TutorialError::Full,
+            Err(e) => e.into(),
+        };
+        // The first write failed: give the claim back so the next request creates the
+        // document at once (best effort; otherwise it takes INIT_RETRIES tries).
+        if claimed && let Err(undo) = store.increment(init_claim, -1) {
+            eprintln!("failed to give back the claim {init_claim}: {undo}");
         }
+        return Err(failed);
     }
     Err(TutorialError::Busy)
 }

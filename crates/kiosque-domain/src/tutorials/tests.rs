@@ -667,3 +667,46 @@ fn comments_and_reading_records_past_their_retention_are_purged() {
         [0, 0, 0]
     );
 }
+
+#[test]
+fn a_tutorial_creation_that_fails_at_any_write_never_blocks_its_slug() {
+    crate::claims::at_every_write(
+        || {
+            let store = crate::store::FaultyStore::new();
+            let request = BlockRequest {
+                title: "Se connecter avec sa carte de lecteur".into(),
+                text: "Numéro de carte.".into(),
+            };
+            blocks::put(&store, at(0), slug("connexion-carte"), &request).unwrap();
+            (store, ())
+        },
+        |store, _| {
+            let _ = versions::create(store, at(0), slug("a"), parse("a", body("x")).unwrap());
+        },
+        |store, _, crash| {
+            // A failure gives the slug back at once; a dead instance's claim expires.
+            let next = if crash { at(600) } else { at(1) };
+            match versions::create(store, next, slug("a"), parse("a", body("y")).unwrap()) {
+                Ok(_) | Err(TutorialError::Exists) => {}
+                Err(e) => panic!("crash {crash}: the retry failed: {e:?}"),
+            }
+            let stored = versions::get(store, &slug("a"))
+                .unwrap_or_else(|e| panic!("crash {crash}: the tutorial exists: {e:?}"));
+            // A dead instance may hold a catalogue or search document's first-write claim:
+            // those are taken for dead after `INIT_RETRIES` tries.
+            let tries = if crash { super::INIT_RETRIES + 1 } else { 1 };
+            let saved = (0..tries).find_map(|_| {
+                match versions::update(store, next, &slug("a"), stored.content.clone(), None) {
+                    Err(TutorialError::Busy) => None,
+                    done => Some(done),
+                }
+            });
+            match saved {
+                Some(Ok(_)) => {}
+                other => panic!("crash {crash}: then it can be saved: {other:?}"),
+            }
+            let listed = catalogue::all(store).unwrap();
+            assert_eq!(listed.len(), 1, "crash {crash}: listed once: {listed:?}");
+        },
+    );
+}

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use super::catalogue::{self, Entry};
 use super::model::{Block, BlockId, Slug, Tutorial, TutorialContent};
 use super::{MAX_VERSIONS, TutorialError, VersionSummary, decode, search};
+use crate::claims::{self, Claim};
 use crate::clock::Timestamp;
 use crate::keys;
 use crate::store::{self, KvStore};
@@ -36,7 +37,11 @@ fn read(store: &dyn KvStore, slug: &Slug) -> Result<(Tutorial, Vec<u8>), Tutoria
 }
 
 /// Creates tutorial `slug` as a draft, version 1. 409 `tutorial_exists` when the slug was
-/// ever taken (the claim is exclusive even under concurrency: `increment == 1`).
+/// ever taken (the claim is exclusive even under concurrency: [`claims::claim_once`], proved
+/// by the document; [`delete`] retires it). A creation that failed gives the slug back, one
+/// whose instance died before the document is taken over after the claim's grace. The
+/// catalogue and search entries follow the document: should they fail, the next save
+/// writes them.
 pub fn create(
     store: &dyn KvStore,
     now: Timestamp,
@@ -48,8 +53,10 @@ pub fn create(
     }
     super::blocks::check_exist(store, &content)?;
     let claim = keys::tutorial_claim(&slug);
-    if store.increment(&claim, 1)? != 1 {
-        return Err(TutorialError::Exists);
+    match claims::claim_once(store, now, &claim, &keys::tutorial(&slug))? {
+        Claim::Won => {}
+        Claim::Exists(_) => return Err(TutorialError::Exists),
+        Claim::Pending => return Err(TutorialError::Busy),
     }
     let tutorial = Tutorial {
         slug,
@@ -61,8 +68,8 @@ pub fn create(
     };
     // The document first: the indexes then point at something that exists.
     if let Err(e) = store.set_json(&keys::tutorial(&tutorial.slug), &tutorial) {
-        // Give the slug back so staff can retry; best effort, logged by the caller's error.
-        let _ = store.increment(&claim, -1);
+        // Give the slug back so staff can retry at once.
+        claims::release(store, &claim);
         return Err(e.into());
     }
     reindex(store, &tutorial)?;
@@ -218,6 +225,8 @@ pub fn delete(store: &dyn KvStore, slug: &Slug) -> Result<(), TutorialError> {
     let current = get(store, slug)?;
     catalogue::remove(store, slug)?;
     search::unindex(store, slug)?;
+    // Retired first: a claim without its document must never look like a dead creation.
+    claims::retire(store, &keys::tutorial_claim(slug))?;
     store.delete(&keys::tutorial(slug))?;
     let first = current.version.saturating_sub(MAX_VERSIONS).max(1);
     for n in first..current.version {

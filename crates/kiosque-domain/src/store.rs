@@ -410,8 +410,13 @@ impl StoreOp {
 #[cfg(test)]
 pub(crate) type FailOp = Box<dyn Fn(StoreOp, &str) -> bool + Send + Sync>;
 
+/// Another request, run by a [`FaultyStore`] at one exact point of the request under test.
+#[cfg(test)]
+pub(crate) type Interleaved = Box<dyn FnOnce(&MemoryStore)>;
+
 /// A [`MemoryStore`] with injected faults, for tests of what the domain does when the store
-/// fails or loses races: one wrapper instead of a hand-written delegating store per test.
+/// fails, loses races or sees another request between two steps: one wrapper instead of a
+/// hand-written delegating store per test.
 ///
 /// To test that a multi-step change either completes, is given back or is repaired by the next
 /// request, fail each of its writes in turn with [`FaultyStore::fail_nth_write`], then
@@ -426,6 +431,8 @@ pub(crate) struct FaultyStore {
     pub fail_op: FailOp,
     /// Every compare-and-swap loses, as if another request always won (the call still counts).
     pub lose_swaps: bool,
+    /// See [`FaultyStore::interleave`].
+    pub before: std::cell::RefCell<Option<(StoreOp, &'static str, Interleaved)>>,
 }
 
 #[cfg(test)]
@@ -436,7 +443,19 @@ impl FaultyStore {
             fail_increment: Box::new(|_, _| false),
             fail_op: Box::new(|_, _| false),
             lose_swaps: false,
+            before: std::cell::RefCell::new(None),
         }
+    }
+
+    /// Runs `other` once, on the inner store, just before the first `op` on a key starting
+    /// with `prefix`: another request (a tick, say) landing between two steps of this one.
+    pub fn interleave(
+        &self,
+        op: StoreOp,
+        prefix: &'static str,
+        other: impl FnOnce(&MemoryStore) + 'static,
+    ) {
+        *self.before.borrow_mut() = Some((op, prefix, Box::new(other)));
     }
 
     /// From now on, the `n`-th write (0-based: set, delete, increment or compare-and-swap)
@@ -459,6 +478,10 @@ impl FaultyStore {
     }
 
     fn check(&self, op: StoreOp, key: &str) -> Result<(), StoreError> {
+        let now = matches!(&*self.before.borrow(), Some((o, prefix, _)) if *o == op && key.starts_with(prefix));
+        if now && let Some((_, _, other)) = self.before.borrow_mut().take() {
+            other(&self.inner);
+        }
         if (self.fail_op)(op, key) {
             return Err(StoreError::Backend(format!(
                 "injected fault on {op:?} {key}"

@@ -1408,55 +1408,6 @@ impl crate::Clock for ManualClock {
     }
 }
 
-/// A store that runs a hook just before the first compare-and-swap of a key starting with
-/// `prefix`: a request interleaved between two steps of another.
-struct BeforeSwap<'a> {
-    inner: &'a MemoryStore,
-    prefix: &'static str,
-    hook: RefCell<Option<Box<dyn FnOnce() + 'a>>>,
-}
-
-impl crate::store::KvStore for BeforeSwap<'_> {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, crate::store::StoreError> {
-        self.inner.get(key)
-    }
-    fn get_many(
-        &self,
-        keys: &[String],
-    ) -> Result<crate::store::KeyValues, crate::store::StoreError> {
-        self.inner.get_many(keys)
-    }
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), crate::store::StoreError> {
-        self.inner.set(key, value)
-    }
-    fn delete(&self, key: &str) -> Result<(), crate::store::StoreError> {
-        self.inner.delete(key)
-    }
-    fn exists(&self, key: &str) -> Result<bool, crate::store::StoreError> {
-        self.inner.exists(key)
-    }
-    fn get_keys(&self) -> Result<Vec<String>, crate::store::StoreError> {
-        self.inner.get_keys()
-    }
-    fn increment(&self, key: &str, delta: i64) -> Result<i64, crate::store::StoreError> {
-        self.inner.increment(key, delta)
-    }
-    fn compare_and_swap(
-        &self,
-        key: &str,
-        expected: Option<&[u8]>,
-        new: &[u8],
-    ) -> Result<bool, crate::store::StoreError> {
-        if key.starts_with(self.prefix) {
-            let hook = self.hook.borrow_mut().take();
-            if let Some(hook) = hook {
-                hook();
-            }
-        }
-        self.inner.compare_and_swap(key, expected, new)
-    }
-}
-
 #[test]
 fn a_retry_after_a_slow_publication_is_not_filed_behind_an_overlapping_ticks_cursor() {
     let store = std::rc::Rc::new(MemoryStore::new());
@@ -1503,26 +1454,26 @@ fn a_retry_after_a_slow_publication_is_not_filed_behind_an_overlapping_ticks_cur
 
 #[test]
 fn a_tick_between_the_due_entry_and_the_post_swap_does_not_skip_the_post() {
-    let memory = std::rc::Rc::new(MemoryStore::new());
+    let store = crate::store::FaultyStore::new();
+    let memory = &store.inner;
     let p = platform();
     let now = plus(at(NOW), 30);
-    let post = new_post(&memory, now, 1, "Atelier tricot");
+    let post = new_post(memory, now, 1, "Atelier tricot");
     // Due at 08:01Z; the request started at 08:00:30 and is slow between its due entry and
     // its swap of the post: the cron's 08:01 tick runs right then.
     let due = at("2026-11-30T08:01:00Z");
     let during = std::rc::Rc::new(RefCell::new(None));
-    let store = BeforeSwap {
-        inner: &memory,
-        prefix: "post/",
-        hook: RefCell::new(None),
-    };
     {
-        let (memory, during) = (memory.clone(), during.clone());
+        let during = during.clone();
         let p2 = platform();
-        *store.hook.borrow_mut() = Some(Box::new(move || {
-            let report = block_on(tick(&*memory, &p2, &FixedClock(due), Budget::default()));
-            *during.borrow_mut() = Some(report.unwrap());
-        }));
+        store.interleave(
+            crate::store::StoreOp::CompareAndSwap,
+            "post/",
+            move |memory| {
+                let report = block_on(tick(memory, &p2, &FixedClock(due), Budget::default()));
+                *during.borrow_mut() = Some(report.unwrap());
+            },
+        );
     }
     let when = When::At {
         zone: Zone::PARIS,
@@ -1536,9 +1487,9 @@ fn a_tick_between_the_due_entry_and_the_post_swap_does_not_skip_the_post() {
         "{during:?}"
     );
     for minutes in [1, 10, 60] {
-        run_tick(&memory, &p, plus(due, minutes * 60));
+        run_tick(memory, &p, plus(due, minutes * 60));
     }
-    let post = get(&*memory, &post.id).unwrap();
+    let post = get(memory, &post.id).unwrap();
     assert!(
         matches!(post.state, PostState::Published { .. }),
         "{:?}",

@@ -129,17 +129,35 @@ fn the_console_refuses_what_it_must_in_a_real_browser() {
 /// The first day from tomorrow on that the calendar on screen offers to add a post to, with
 /// a later one on screen too (the drag test moves the post there).
 fn a_future_day(browser: &Browser) -> String {
-    let pick = "const today = new Date().toISOString().slice(0, 10);
-        const days = [...document.querySelectorAll('[data-testid=day-add]')]
-          .map((b) => b.dataset.date).filter((d) => d > today);
-        return days.length >= 2 ? days[0] : null;";
-    if let Some(day) = browser.script(pick, json!([])).as_str() {
+    let days = "(() => { const today = new Date().toISOString().slice(0, 10);
+        return [...document.querySelectorAll('[data-testid=day-add]')]
+          .map((b) => b.dataset.date).filter((d) => d > today); })()";
+    if let Some(day) = browser
+        .script(
+            &format!("const days = {days}; return days.length >= 2 ? days[0] : null;"),
+            json!([]),
+        )
+        .as_str()
+    {
         return day.to_owned();
     }
+    // Near the end of the month: the next one. Wait for its days, not for any day button
+    // (the old month's are still there until the new grid is drawn).
     browser.click("[data-testid=calendar-next]");
-    browser.find("[data-testid=day-add]");
+    let next_month =
+        "(() => { const d = new Date(); d.setUTCDate(1); d.setUTCMonth(d.getUTCMonth() + 1);
+        return d.toISOString().slice(0, 7); })()";
+    browser.wait_for(
+        "the next month's days",
+        &format!("{days}.filter((d) => d.startsWith({next_month})).length >= 2"),
+    );
     browser
-        .script(pick, json!([]))
+        .script(
+            &format!(
+                "const days = {days}; return days.filter((d) => d.startsWith({next_month}))[0];"
+            ),
+            json!([]),
+        )
         .as_str()
         .expect("a future day")
         .to_owned()
@@ -219,17 +237,9 @@ fn a_post_composed_from_the_calendar_is_approved_by_another_user_and_moved() {
     assert_eq!(post["schedule"]["local"], format!("{day}T10:00"));
 
     // The calendar shows it; the keyboard's "move" reschedules it (drag has the same end).
-    browser.goto(&app.url("/admin/#/calendar"));
-    // The days are drawn once the month's posts have arrived: look for the chip only then.
-    browser.find("[data-testid=calendar-day]");
-    if browser
-        .find_all(&format!(
-            "[data-testid=post-chip][data-post-id='{post_id}']"
-        ))
-        .is_empty()
-    {
-        browser.click("[data-testid=calendar-next]");
-    }
+    // The address names the post's month, so the test waits for the chip itself (never
+    // concludes from "not drawn yet" that it is in another month).
+    browser.goto(&app.url(&format!("/admin/#/calendar?view=month&date={day}")));
     browser.find(&format!(
         "[data-testid=post-chip][data-post-id='{post_id}']"
     ));
@@ -254,20 +264,17 @@ fn a_post_composed_from_the_calendar_is_approved_by_another_user_and_moved() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 
-    // Dragging the chip onto another day moves it there, keeping its time.
-    browser.goto(&app.url("/admin/#/calendar"));
-    // The days are drawn once the month's posts have arrived: look for the chip only then.
-    browser.find("[data-testid=calendar-day]");
-    if browser
-        .find_all(&format!(
-            "[data-testid=post-chip][data-post-id='{post_id}']"
-        ))
-        .is_empty()
-    {
-        browser.click("[data-testid=calendar-next]");
-    }
+    // Dragging the chip onto another day moves it there, keeping its time. The same month
+    // by another address (its first day), so the screen is drawn again with the move.
+    browser.goto(&app.url(&format!(
+        "/admin/#/calendar?view=month&date={}-01",
+        &day[..7]
+    )));
     let chip = format!("[data-testid=post-chip][data-post-id='{post_id}']");
-    browser.find(&chip);
+    browser.wait_for(
+        "the chip at its new time",
+        &format!("document.querySelector(\"{chip} .chip-time\")?.textContent === '14:30'"),
+    );
     let other_day = browser
         .script(
             "const [day] = arguments; const today = new Date().toISOString().slice(0, 10);

@@ -4,10 +4,17 @@
 //! the one `spin up` would read. A runtime config can put the `default` store
 //! on Redis instead ([`KvBackend::Redis`], see `kv_redis`), as Spin does.
 //!
-//! One connection behind a mutex, as in Spin: every operation is serialised,
-//! which is what makes `increment` and compare-and-swap atomic across
-//! concurrent requests. WAL journal with `synchronous = FULL`: a write is on
-//! disk when the call returns.
+//! Set up as Spin sets up its own (`crates/key-value-spin`), so a write costs
+//! here what it costs there and the bench's figures predict Spin's:
+//! - one connection behind a mutex: every operation is serialised, which is
+//!   what makes `increment` and compare-and-swap atomic across concurrent
+//!   requests, and what caps the writes per second of the whole app;
+//! - SQLite's default rollback journal (`journal_mode = DELETE`) and its
+//!   default `synchronous = FULL`: Spin sets no pragma. A write creates,
+//!   syncs and deletes the journal (about 1.7 ms on these machines), about
+//!   twice what WAL costs, which the dev host used before and which made
+//!   write-heavy requests look twice as fast as on Spin. A file a previous
+//!   dev host left in WAL mode is switched back.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -248,7 +255,7 @@ impl KvDatabase {
 
     fn prepare(connection: Connection, path: &str) -> Result<Self> {
         connection
-            .pragma_update(None, "journal_mode", "WAL")
+            .pragma_update(None, "journal_mode", "DELETE")
             .and_then(|()| connection.pragma_update(None, "synchronous", "FULL"))
             .and_then(|()| connection.busy_timeout(std::time::Duration::from_secs(5)))
             .and_then(|()| {
@@ -485,6 +492,31 @@ mod tests {
         assert_eq!(db.get_keys("default").unwrap(), vec!["k".to_string()]);
         db.delete("default", "k").unwrap();
         assert!(!db.exists("default", "k").unwrap());
+    }
+
+    #[test]
+    fn the_journal_is_spins_default_even_for_a_file_left_in_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        {
+            let old = Connection::open(&path).unwrap();
+            old.pragma_update(None, "journal_mode", "WAL").unwrap();
+        }
+        let db = KvDatabase::open(dir.path()).unwrap();
+        db.set("default", "k", b"v").unwrap();
+        let (journal, synchronous) = db
+            .with(|c| {
+                let journal: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+                let synchronous: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+                Ok((journal, synchronous))
+            })
+            .unwrap();
+        assert_eq!(
+            (journal.as_str(), synchronous),
+            ("delete", 2),
+            "rollback journal, FULL"
+        );
+        assert!(!dir.path().join(format!("{DB_FILE}-wal")).exists());
     }
 
     #[test]

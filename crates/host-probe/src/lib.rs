@@ -174,6 +174,8 @@ async fn handle(req: Request) -> impl IntoResponse {
             Err(e) => text(403, e.to_string()),
         },
         "body-len" => text(200, req.body().len().to_string()),
+        // The cheapest answer a component can give: the bench's no-op floor.
+        "noop" => text(200, ""),
         "trap" => panic!("the probe was asked to trap"),
         other => text(400, format!("unknown probe action `{other}`")),
     }

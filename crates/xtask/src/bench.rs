@@ -5,6 +5,20 @@
 //! of the vote tally. `cargo xtask bench --redis` runs the same on Spin's Redis
 //! store (a throwaway `redis-server`, a runtime config and `kv_redis_url`).
 //!
+//! Every scenario is printed beside the host's own **floor**, measured in the
+//! same run on the probe component (`crates/host-probe`, under
+//! `tests/fixtures/probe/spin.toml`): a no-op answer for reads, one atomic
+//! increment for writes. Absolute times on a shared 2-core machine move from
+//! run to run; the share of the floor says how far a request is from the
+//! host's limit, and compares a dev host with a real Spin.
+//!
+//! `--base-url URL` measures a running instance instead (a real `spin up`, a
+//! hosted Spin), with its floors from `--probe-url URL` (the probe deployed on
+//! the same host with `tests/fixtures/probe/spin.toml`). The instance needs
+//! `admin_token` (given here in `KIOSQUE_BENCH_ADMIN_TOKEN`),
+//! `rate_limit_votes = "0/0"` and `client_ip_header = "x-bench-client"`, and
+//! must be a throwaway: the bench creates a poll, 25 staff accounts and votes.
+//!
 //! The load comes from this process over loopback (bounded in count), with
 //! one keep-alive connection per client thread.
 
@@ -31,11 +45,22 @@ fn status_of(response: reqwest::blocking::Response) -> reqwest::Result<u16> {
     Ok(status)
 }
 
+/// What a scenario is compared with: the host's cheapest answer of the same kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Floor {
+    /// The probe answering without touching anything.
+    NoOp,
+    /// The probe doing one atomic increment.
+    Increment,
+}
+
 struct Scenario<'a> {
     name: &'a str,
     requests: usize,
     send: SendRequest<'a>,
     expected_status: u16,
+    /// `None`: nothing on the host is comparable (the cost is the work itself, as Argon2id's).
+    floor: Option<Floor>,
 }
 
 struct Figures {
@@ -145,83 +170,141 @@ impl Drop for BenchRedis {
     }
 }
 
-pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
-    let on_redis = args.iter().any(|a| a == "--redis");
-    crate::build()?;
-    let root = manifest.parent().context("manifest folder")?;
-    println!("Component sizes (release, wasm32-wasip2):");
-    for name in [
-        "scheduler",
-        "polls",
-        "showcases",
-        "tutorials",
-        "staff",
-        "static_files",
-    ] {
-        let path = root.join(format!("target/wasm32-wasip2/release/{name}.wasm"));
-        let size = std::fs::metadata(&path)
-            .with_context(|| format!("{} is missing", path.display()))?
-            .len();
-        println!("  {name:<14} {:>7.1} KiB", size as f64 / 1024.0);
-    }
+/// The value after `name` in `args` (`--base-url URL`).
+fn option<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    let i = args.iter().position(|a| a == name)?;
+    args.get(i + 1).map(|v| v.trim_end_matches('/'))
+}
 
-    let data_dir = tempfile::tempdir()?;
-    let mut config = DevHostConfig::new(manifest);
-    config.data_dir = Some(data_dir.path().to_path_buf());
+/// A dev host of the probe manifest, for the floors, on the same kind of store as the app.
+fn start_probe_host(
+    root: &Path,
+    data_dir: &Path,
+    runtime_config: Option<&Path>,
+) -> Result<BackgroundHost> {
+    let manifest = root.join("tests/fixtures/probe/spin.toml");
+    dev_host::spin_build::build(&manifest, false)?;
+    let mut config = DevHostConfig::new(&manifest);
+    config.data_dir = Some(data_dir.to_path_buf());
     config.listen = "127.0.0.1:0".parse()?;
     config.log_requests = false;
+    config.runtime_config_file = runtime_config.map(Path::to_path_buf);
     config
         .variables
-        .insert("admin_token".to_string(), ADMIN_TOKEN.to_string());
-    // Every bench client shares one address: without this the per-address vote limit
-    // (300 per 10 minutes by default) would be what is measured.
-    config
-        .variables
-        .insert("rate_limit_votes".to_string(), "0/0".to_string());
-    // The sign-in scenario gives each request its own client address (sign-in is throttled
-    // per address and per account, which is what it must be, not what is measured).
-    config
-        .variables
-        .insert("client_ip_header".to_string(), "x-bench-client".to_string());
-    let _redis = if on_redis {
-        let redis = BenchRedis::start(data_dir.path())?;
-        let runtime_config = data_dir.path().join("runtime-config.toml");
-        std::fs::write(
-            &runtime_config,
-            format!(
-                "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
-                redis.url
-            ),
-        )?;
-        config.runtime_config_file = Some(runtime_config);
-        config
-            .variables
-            .insert("kv_redis_url".to_string(), redis.url.clone());
-        Some(redis)
-    } else {
-        None
+        .insert("probe_secret".to_string(), "bench".to_string());
+    BackgroundHost::start(config)
+}
+
+pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
+    let on_redis = args.iter().any(|a| a == "--redis");
+    let remote = option(args, "--base-url").map(str::to_owned);
+    let remote_probe = option(args, "--probe-url").map(str::to_owned);
+    ensure!(
+        remote.is_some() || remote_probe.is_none(),
+        "--probe-url goes with --base-url"
+    );
+    let admin_token = match &remote {
+        Some(_) => std::env::var("KIOSQUE_BENCH_ADMIN_TOKEN")
+            .context("--base-url needs the instance's admin token in KIOSQUE_BENCH_ADMIN_TOKEN")?,
+        None => ADMIN_TOKEN.to_string(),
     };
-    let started = Instant::now();
-    let host = BackgroundHost::start(config)?;
-    let startup = started.elapsed();
-    let base = format!("http://{}", host.addr);
-    println!(
-        "\nDev host start-up (compile or load 6 components, link, open store): {:.0} ms",
-        startup.as_secs_f64() * 1000.0
-    );
-    println!(
-        "Key-value store: {}",
-        if on_redis {
-            "Redis (Spin's Redis store, kv_redis_url set)"
-        } else {
-            "SQLite (Spin's default)"
+    let admin_token = admin_token.as_str();
+    let root = manifest.parent().context("manifest folder")?;
+    let data_dir = tempfile::tempdir()?;
+    let probe_dir = tempfile::tempdir()?;
+    let mut _redis = None;
+    let mut app_host = None;
+    let mut probe_host = None;
+    let (base, probe) = match &remote {
+        Some(base) => {
+            println!("Instance: {base}");
+            (base.clone(), remote_probe.clone())
         }
-    );
+        None => {
+            crate::build()?;
+            println!("Component sizes (release, wasm32-wasip2):");
+            for name in [
+                "scheduler",
+                "polls",
+                "showcases",
+                "tutorials",
+                "staff",
+                "static_files",
+            ] {
+                let path = root.join(format!("target/wasm32-wasip2/release/{name}.wasm"));
+                let size = std::fs::metadata(&path)
+                    .with_context(|| format!("{} is missing", path.display()))?
+                    .len();
+                println!("  {name:<14} {:>7.1} KiB", size as f64 / 1024.0);
+            }
+
+            let mut config = DevHostConfig::new(manifest);
+            config.data_dir = Some(data_dir.path().to_path_buf());
+            config.listen = "127.0.0.1:0".parse()?;
+            config.log_requests = false;
+            config
+                .variables
+                .insert("admin_token".to_string(), ADMIN_TOKEN.to_string());
+            // Every bench client shares one address: without this the per-address vote limit
+            // (300 per 10 minutes by default) would be what is measured.
+            config
+                .variables
+                .insert("rate_limit_votes".to_string(), "0/0".to_string());
+            // The sign-in scenario gives each request its own client address (sign-in is
+            // throttled per address and per account, which is what it must be, not what is
+            // measured).
+            config
+                .variables
+                .insert("client_ip_header".to_string(), "x-bench-client".to_string());
+            if on_redis {
+                let redis = BenchRedis::start(data_dir.path())?;
+                let runtime_config = data_dir.path().join("runtime-config.toml");
+                std::fs::write(
+                    &runtime_config,
+                    format!(
+                        "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
+                        redis.url
+                    ),
+                )?;
+                config.runtime_config_file = Some(runtime_config);
+                config
+                    .variables
+                    .insert("kv_redis_url".to_string(), redis.url.clone());
+                _redis = Some(redis);
+            }
+            let probe = start_probe_host(
+                root,
+                probe_dir.path(),
+                config.runtime_config_file.as_deref(),
+            )?;
+            let probe_url = format!("http://{}", probe.addr);
+            probe_host = Some(probe);
+            let started = Instant::now();
+            let host = BackgroundHost::start(config)?;
+            let startup = started.elapsed();
+            let base = format!("http://{}", host.addr);
+            app_host = Some(host);
+            println!(
+                "\nDev host start-up (compile or load 6 components, link, open store): {:.0} ms",
+                startup.as_secs_f64() * 1000.0
+            );
+            println!(
+                "Key-value store: {}",
+                if on_redis {
+                    "Redis (Spin's Redis store, kv_redis_url set)"
+                } else {
+                    "SQLite (Spin's default)"
+                }
+            );
+            (base, Some(probe_url))
+        }
+    };
+    let base = base.as_str();
 
     let admin = Client::new();
     let created: Value = admin
         .post(format!("{base}/api/polls"))
-        .bearer_auth(ADMIN_TOKEN)
+        .bearer_auth(admin_token)
         .json(&json!({
             "question": "Quel genre aimeriez-vous voir davantage à la médiathèque ?",
             "options": ["Romans graphiques", "Polars", "Science-fiction", "Documentaires"]
@@ -234,33 +317,62 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
     // Staff accounts for the sign-in scenario: 4 sign-ins each stay under the 5 attempts per
     // account that the throttle allows in 15 minutes.
     const SIGN_IN_ACCOUNTS: usize = 25;
+    // Addresses of this run only, so a running instance can be measured again.
+    let run_tag = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let email = move |n: usize| format!("staff{n}-{run_tag}@bench.example");
     const PASSWORD: &str = "une longue phrase de passe";
     for n in 0..SIGN_IN_ACCOUNTS {
         admin
             .post(format!("{base}/api/staff/accounts"))
-            .bearer_auth(ADMIN_TOKEN)
-            .json(
-                &json!({"email": format!("staff{n}@bench.example"), "name": format!("Staff {n}"),
-                          "role": "editor", "password": PASSWORD}),
-            )
+            .bearer_auth(admin_token)
+            .json(&json!({"email": email(n), "name": format!("Staff {n}"),
+                          "role": "editor", "password": PASSWORD}))
             .send()?
             .error_for_status()?;
     }
     let signed_in = admin
         .post(format!("{base}/api/staff/sign-in"))
         .header("x-bench-client", "10.9.9.9")
-        .json(&json!({"email": "staff0@bench.example", "password": PASSWORD}))
+        .json(&json!({"email": email(0), "password": PASSWORD}))
         .send()?
         .error_for_status()?;
+    // The session cookie (`kiosque_session`, or `__Host-kiosque_session` behind https),
+    // not the device cookie that comes with it.
     let session_cookie = signed_in
         .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .find(|pair| pair.contains("kiosque_session="))
         .context("a session cookie")?
         .to_string();
 
     let votes = 2000;
+    let mut floors: Vec<Scenario> = Vec::new();
+    if let Some(probe) = &probe {
+        floors.push(Scenario {
+            name: "floor: no-op (probe)",
+            requests: 4000,
+            send: Box::new(move |c, _| status_of(c.get(format!("{probe}/?do=noop")).send()?)),
+            expected_status: 200,
+            floor: Some(Floor::NoOp),
+        });
+        floors.push(Scenario {
+            name: "floor: one increment (probe)",
+            requests: 1500,
+            send: Box::new(move |c, _| {
+                status_of(
+                    c.get(format!("{probe}/floor?do=incr&key=bench-floor&delta=1"))
+                        .send()?,
+                )
+            }),
+            expected_status: 200,
+            floor: Some(Floor::Increment),
+        });
+    }
     let scenarios: Vec<Scenario> = vec![
         Scenario {
             name: "GET /static/css/kiosque.css",
@@ -269,18 +381,21 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
                 status_of(c.get(format!("{base}/static/css/kiosque.css")).send()?)
             }),
             expected_status: 200,
+            floor: Some(Floor::NoOp),
         },
         Scenario {
             name: "GET / (home page)",
             requests: 3000,
             send: Box::new(|c, _| status_of(c.get(format!("{base}/")).send()?)),
             expected_status: 200,
+            floor: Some(Floor::NoOp),
         },
         Scenario {
             name: "GET /polls/:id (poll page)",
             requests: 3000,
             send: Box::new(|c, _| status_of(c.get(format!("{base}/polls/{poll_id}")).send()?)),
             expected_status: 200,
+            floor: Some(Floor::NoOp),
         },
         Scenario {
             name: "GET /api/polls/:id/results",
@@ -292,6 +407,7 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
                 )
             }),
             expected_status: 200,
+            floor: Some(Floor::NoOp),
         },
         Scenario {
             name: "POST /api/polls/:id/votes (distinct voters)",
@@ -305,6 +421,7 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
                 )
             }),
             expected_status: 201,
+            floor: Some(Floor::Increment),
         },
         Scenario {
             name: "POST /api/staff/sign-in (Argon2id, 19 MiB)",
@@ -313,14 +430,13 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
                 status_of(
                     c.post(format!("{base}/api/staff/sign-in"))
                         .header("x-bench-client", format!("10.1.{}.{}", i / 250, i % 250))
-                        .json(
-                            &json!({"email": format!("staff{}@bench.example", i % SIGN_IN_ACCOUNTS),
-                                      "password": PASSWORD}),
-                        )
+                        .json(&json!({"email": email(i % SIGN_IN_ACCOUNTS),
+                                      "password": PASSWORD}))
                         .send()?,
                 )
             }),
             expected_status: 200,
+            floor: None,
         },
         Scenario {
             name: "GET /api/staff/me (session cookie)",
@@ -333,6 +449,7 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
                 )
             }),
             expected_status: 200,
+            floor: Some(Floor::NoOp),
         },
     ];
 
@@ -340,20 +457,45 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
         "\n{CONCURRENCY} concurrent keep-alive clients on loopback, fresh instance per request:\n"
     );
     println!(
-        "{:<44} {:>8} {:>9} {:>9} {:>9} {:>9} {:>6} {:>9}",
-        "scenario", "requests", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "store/req"
+        "{:<44} {:>8} {:>9} {:>8} {:>9} {:>9} {:>9} {:>6} {:>9}",
+        "scenario",
+        "requests",
+        "req/s",
+        "of floor",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "errors",
+        "store/req"
     );
     let mut failed = false;
-    for scenario in &scenarios {
-        let before = host.store_operations();
+    let mut floor_rates: Vec<(Option<Floor>, f64)> = Vec::new();
+    for scenario in floors.iter().chain(&scenarios) {
+        let before = app_host.as_ref().map(|h| h.store_operations());
         let f = run_scenario(scenario);
-        let store_calls = (host.store_operations() - before) as f64 / scenario.requests as f64;
+        let store_calls = match (&app_host, before) {
+            (Some(host), Some(before)) if !scenario.name.starts_with("floor:") => format!(
+                "{:.1}",
+                (host.store_operations() - before) as f64 / scenario.requests as f64
+            ),
+            _ => "-".to_string(),
+        };
         failed |= f.unexpected > 0;
+        if scenario.name.starts_with("floor:") {
+            floor_rates.push((scenario.floor, f.requests_per_second));
+        }
+        let share = floor_rates
+            .iter()
+            .find(|(floor, _)| scenario.floor.is_some() && *floor == scenario.floor)
+            .map_or("-".to_string(), |(_, rate)| {
+                format!("{:.0} %", 100.0 * f.requests_per_second / rate)
+            });
         println!(
-            "{:<44} {:>8} {:>9.0} {:>9.2} {:>9.2} {:>9.2} {:>6} {:>9.1}",
+            "{:<44} {:>8} {:>9.0} {:>8} {:>9.2} {:>9.2} {:>9.2} {:>6} {:>9}",
             scenario.name,
             scenario.requests,
             f.requests_per_second,
+            share,
             f.p50.as_secs_f64() * 1000.0,
             f.p99.as_secs_f64() * 1000.0,
             f.max.as_secs_f64() * 1000.0,
@@ -362,8 +504,10 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
         );
     }
     println!(
-        "(store/req: host calls to the key-value store and outbound Redis per request; a \
-         compare-and-swap through wasi:keyvalue is 3 of them, through the Redis script 1)"
+        "(of floor: req/s as a share of the same host's floor in this run, the no-op for reads, \
+         the increment for votes; store/req: host calls to the key-value store and \
+         outbound Redis per request, dev host only; a compare-and-swap through wasi:keyvalue \
+         is 3 of them, through the Redis script 1)"
     );
 
     let results: Value = admin
@@ -381,7 +525,12 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
         peak as f64 / 1024.0,
         current as f64 / 1024.0
     );
-    host.stop();
+    if let Some(host) = app_host {
+        host.stop();
+    }
+    if let Some(host) = probe_host {
+        host.stop();
+    }
     ensure!(total == votes as u64, "the tally lost or invented votes");
     if failed {
         bail!("some requests got an unexpected status");

@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         Some("bench-here") => bench::run(&workspace_root().join("spin.toml"), &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  up [dev-host options]  build and serve on http://127.0.0.1:3000\n  build                   build the components\n  test [cargo test args]  build, then run every test\n  bench [--redis]         measure the app on the dev host (SQLite, or Redis)"
+                "usage: cargo xtask <command>\n\n  up [dev-host options]  build and serve on http://127.0.0.1:3000\n  build                   build the components\n  test [cargo test args]  build, then run every test\n  bench [--redis]         measure the app on the dev host (SQLite, or Redis) beside its floors\n  bench --base-url URL --probe-url URL\n                          measure a running instance (admin token in KIOSQUE_BENCH_ADMIN_TOKEN)"
             );
             return ExitCode::from(2);
         }
@@ -295,6 +295,7 @@ fn test(extra: &[String]) -> Result<()> {
         None => (extra, &[][..]),
     };
     eprintln!("== tests, pass 1: unit tests and the end-to-end suite on SQLite");
+    let started = std::time::Instant::now();
     let status = Command::new(&cargo)
         .args(["test", "--workspace"])
         .args(cargo_args)
@@ -305,7 +306,9 @@ fn test(extra: &[String]) -> Result<()> {
     if !status.success() {
         bail!("tests failed (pass 1, SQLite)");
     }
+    eprintln!("== (pass 1: {} s)", started.elapsed().as_secs());
     eprintln!("== tests, pass 2: the end-to-end suite on two instances sharing one Redis");
+    let started = std::time::Instant::now();
     let status = Command::new(&cargo)
         .args(["test", "-p", "tests", "--test", "e2e"])
         .args(cargo_args)
@@ -317,5 +320,6 @@ fn test(extra: &[String]) -> Result<()> {
     if !status.success() {
         bail!("tests failed (pass 2, two instances on Redis)");
     }
+    eprintln!("== (pass 2: {} s)", started.elapsed().as_secs());
     Ok(())
 }

@@ -183,10 +183,12 @@ pub fn file_mentions(
     }
     let mut filed = 0;
     let mut in_flight = false;
+    let mut all_known = true;
     for mention in &mentions {
         let received = campaigns::receive_mention(store, clock, mention)?;
         filed += received.filed.len();
         in_flight |= received.in_flight;
+        all_known &= received.duplicate;
     }
     if in_flight {
         return Err(InboundError::Busy);
@@ -194,7 +196,13 @@ pub fn file_mentions(
     store.set(&done_key, b"1")?;
     Ok(Outcome {
         event,
-        status: OutcomeStatus::Accepted,
+        // Every post already filed: the same delivery, processed by another request that
+        // has not written the marker yet.
+        status: if all_known {
+            OutcomeStatus::Replay
+        } else {
+            OutcomeStatus::Accepted
+        },
         mentions: count,
         filed,
         removed: 0,

@@ -60,7 +60,9 @@ pub fn for_poll(
             let key = config::variable("card_hash_key").ok_or(PollError::CardKeyMissing)?;
             Ok(Voter::Card(card_hash(key.trim(), &poll.id, &card)))
         }
-        VoterMethod::Codes => Ok(Voter::Code(InviteCode::parse(code.unwrap_or(""))?)),
+        VoterMethod::Codes => InviteCode::parse(code.unwrap_or(""))
+            .map(Voter::Code)
+            .map_err(|_| PollError::InvalidCode),
     }
 }
 

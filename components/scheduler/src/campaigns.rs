@@ -131,7 +131,8 @@ pub fn show(req: Request, params: Params) -> Result<Response, ApiError> {
     let id = campaign_id(&params)?;
     let store = SpinStore::open_default()?;
     let campaign = campaigns::get(&store, &id)?;
-    let posts = campaigns::posts::page(&store, &id, api_query_u64(&req, "page", 1)?)?;
+    let posts =
+        kiosque_domain::posts::by_campaign::page(&store, &id, api_query_u64(&req, "page", 1)?)?;
     let (from, to) = engagement::default_range(&campaign, campaigns::today(&SystemClock));
     let stats = engagement::read(&store, &campaign, from, to)?;
     let base = base_url(&req);

@@ -10,8 +10,8 @@
 //! store failure in one part does not keep the parts after it from running (the call then
 //! answers that failure, once every part had its turn).
 
-use kiosque_domain::campaigns::follow::{self, FollowBudget, FollowReport};
 use kiosque_domain::channels::webhooks_out::{self, DeliveryReport};
+use kiosque_domain::inbound::follow::{self, FollowBudget, FollowReport};
 use kiosque_domain::posts::tick::{self, Budget, TickReport};
 use kiosque_spin::response::json;
 use kiosque_spin::{ApiError, SpinStore, SystemClock, auth};
@@ -27,7 +27,7 @@ const WEBHOOK_BUDGET: usize = 20;
 struct Report {
     posts: TickReport,
     webhooks: DeliveryReport,
-    /// Campaign hashtags followed on the channels' platforms (`campaigns::follow`).
+    /// Campaign hashtags followed on the channels' platforms (`inbound::follow`).
     following: FollowReport,
     more: bool,
 }

@@ -1,9 +1,10 @@
 //! `GET /`: the home page. Featured showcases, what is live now, the next events, open polls
 //! and the site's sections. Costs 6 store calls whatever the amount of content (see
-//! `kiosque_domain::showcases::home`).
+//! `kiosque_domain::home`).
 
 use kiosque_domain::Clock;
-use kiosque_domain::showcases::{ShowcaseError, home};
+use kiosque_domain::home;
+use kiosque_domain::showcases::ShowcaseError;
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta};
 use kiosque_spin::response::html;

@@ -55,7 +55,7 @@ fn staff(req: &Request) -> Result<(), ApiError> {
 pub fn create(req: Request, _params: Params) -> Result<Response, ApiError> {
     staff(&req)?;
     let request: TutorialRequest = parse_body(&req)?;
-    let slug = Slug::parse(request.slug.as_deref().unwrap_or(""))?;
+    let slug = Slug::parse(request.slug.as_deref().unwrap_or("")).map_err(TutorialError::from)?;
     let content = TutorialContent::parse(&slug, request)?;
     let store = SpinStore::open_default()?;
     let tutorial = versions::create(&store, SystemClock.now(), slug, content)?;

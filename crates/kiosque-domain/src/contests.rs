@@ -26,20 +26,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::{Clock, Timestamp};
 use crate::error::{DomainError, ErrorKind};
+use crate::hashing::hmac_sha256;
 use crate::keys;
 use crate::markdown;
-use crate::moderation::{self, Decision, Status, item_id};
+use crate::moderation::{self, Decision, Status};
 use crate::polls::VoterId;
-use crate::polls::identity::hmac_sha256;
 use crate::questions::next_seq;
 use crate::store::{self, KvStore, StoreError};
 use crate::web::HttpsUrl;
 
-item_id!(
-    /// A contest's id.
-    ContestId,
-    "contest"
-);
+pub use crate::ids::ContestId;
 
 pub const MAX_TITLE_CHARS: usize = 150;
 pub const MAX_RULES_CHARS: usize = 20_000;
@@ -136,41 +132,7 @@ impl DomainError for ContestError {
     }
 }
 
-/// A category's slug: 1 to 32 characters in `[a-z0-9-]`, e.g. `moins-de-12-ans`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct CategorySlug(String);
-
-impl CategorySlug {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let valid = (1..=32).contains(&text.len())
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if valid {
-            Ok(CategorySlug(text.to_owned()))
-        } else {
-            Err("category: must be 1 to 32 lowercase letters, digits or '-'".to_owned())
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for CategorySlug {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, String> {
-        CategorySlug::parse(&text)
-    }
-}
-
-impl From<CategorySlug> for String {
-    fn from(slug: CategorySlug) -> String {
-        slug.0
-    }
-}
+pub use crate::ids::CategorySlug;
 
 /// A contact email, lower-cased so the same person is found whatever the case they typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,7 +179,7 @@ impl Email {
             key.0.as_bytes(),
             format!("contest-contact\n{}", self.0).as_bytes(),
         );
-        mac[..16].iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(&mac[..16])
     }
 }
 
@@ -412,7 +374,8 @@ impl NewContest {
             (false, _, _) => (None, None),
         };
         Ok(NewContest(Contest {
-            id: ContestId(String::new()),
+            // A placeholder: `create` gives the contest its id.
+            id: ContestId::generate([0; 10]),
             title,
             rules,
             categories,
@@ -498,8 +461,14 @@ pub enum EntrySubmission {
     Spam,
 }
 
-fn entry_field<T>(field: &'static str, result: Result<T, String>) -> Result<T, ContestError> {
-    result.map_err(|message| ContestError::InvalidEntry { field, message })
+fn entry_field<T>(
+    field: &'static str,
+    result: Result<T, impl Into<String>>,
+) -> Result<T, ContestError> {
+    result.map_err(|message| ContestError::InvalidEntry {
+        field,
+        message: message.into(),
+    })
 }
 
 impl NewEntry {

@@ -19,15 +19,10 @@
 //! `poll/` + 40 + `/voter/` + 64 = 116 bytes, well under Spin's 256-byte guarantee, because
 //! the ids are parsed types with bounded lengths.
 
-use crate::campaigns::{CampaignId, CampaignSlug};
-use crate::contests::{CategorySlug, ContestId};
-use crate::events::EventId;
-use crate::polls::{InviteCode, PollId, Voter, VoterId};
-use crate::posts::PostId;
-use crate::questions::QuestionId;
-use crate::showcases::ShowcaseId;
-use crate::social::ChannelId;
-use crate::tutorials::{BlockId, Slug};
+use crate::ids::{
+    AccountId, BlockId, CampaignId, CampaignSlug, CategorySlug, ChannelId, ContestId, EventId,
+    InviteCode, PollId, PostId, QuestionId, ShowcaseId, Slug, Voter, VoterId,
+};
 
 /// Two keys never written, read together as one batch: every Spin store answers that read
 /// but its Redis store, which sends it as `KEYS` and fails. Tells the store adapter whether
@@ -311,16 +306,16 @@ pub fn channel_index_slot(n: u64) -> String {
     format!("channels/{n}")
 }
 
-pub fn channel(id: &crate::social::ChannelId) -> String {
+pub fn channel(id: &ChannelId) -> String {
     format!("channel/{id}")
 }
 
-pub fn channel_session(id: &crate::social::ChannelId) -> String {
+pub fn channel_session(id: &ChannelId) -> String {
     format!("channel/{id}/session")
 }
 
 /// `key_hash`: the SHA-256 of an idempotency key, in hex.
-pub fn channel_record(id: &crate::social::ChannelId, key_hash: &str) -> String {
+pub fn channel_record(id: &ChannelId, key_hash: &str) -> String {
     format!("channel/{id}/record/{key_hash}")
 }
 
@@ -664,11 +659,11 @@ pub fn event_month(month: &str) -> String {
 //
 // Longest: `staff/email/` + 64 + `/claim/at` = 85 bytes.
 
-pub fn staff_account(id: &crate::staff::AccountId) -> String {
+pub fn staff_account(id: &AccountId) -> String {
     format!("staff/account/{id}")
 }
 
-pub fn staff_account_tokens(id: &crate::staff::AccountId) -> String {
+pub fn staff_account_tokens(id: &AccountId) -> String {
     format!("staff/account/{id}/tokens")
 }
 
@@ -756,7 +751,7 @@ mod tests {
 
     #[test]
     fn channel_keys_fit_spin_limit() {
-        let id = crate::social::ChannelId::parse(&"c".repeat(40)).unwrap();
+        let id = ChannelId::parse(&"c".repeat(40)).unwrap();
         let longest = channel_record(&id, &"f".repeat(64));
         assert_eq!(longest.len(), 120);
         assert!(longest.len() <= MAX_KEY_BYTES);
@@ -764,7 +759,7 @@ mod tests {
 
     #[test]
     fn inbound_and_follow_keys_fit_spin_limit() {
-        let id = crate::social::ChannelId::parse(&"c".repeat(40)).unwrap();
+        let id = ChannelId::parse(&"c".repeat(40)).unwrap();
         assert_eq!(inbound_delivery("mastodon", &"f".repeat(64)).len(), 81);
         assert_eq!(follow_cursor(&id, &"f".repeat(32)).len(), 80);
     }

@@ -101,60 +101,6 @@ pub fn optional_text(
     }
 }
 
-/// Defines an id type for a question or a contest: 1 to 40 characters in `[a-z0-9]`, safe in
-/// URLs, HTML and keys. Generated ids are 16 base32 characters (80 random bits).
-macro_rules! item_id {
-    ($(#[$meta:meta])* $name:ident, $what:literal) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
-        impl $name {
-            pub fn parse(text: &str) -> Result<Self, String> {
-                let valid = (1..=40).contains(&text.len())
-                    && text
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-                if valid {
-                    Ok($name(text.to_owned()))
-                } else {
-                    Err(concat!($what, " id: must be 1 to 40 lowercase letters or digits").to_owned())
-                }
-            }
-
-            /// Builds a fresh id from 10 random bytes supplied by the caller.
-            pub fn generate(random: [u8; 10]) -> Self {
-                $name($crate::ids::base32_lower(&random))
-            }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = String;
-            fn try_from(text: String) -> Result<Self, Self::Error> {
-                $name::parse(&text)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(id: $name) -> String {
-                id.0
-            }
-        }
-    };
-}
-pub(crate) use item_id;
-
 /// Reads the JSON document under `key`, lets `change` edit it, and writes it back with a
 /// compare-and-swap over the bytes read, retrying when someone else changed it meanwhile.
 /// `change` returns `false` to write nothing. `Ok(None)` when the document is absent (callers

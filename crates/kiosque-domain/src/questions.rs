@@ -19,16 +19,12 @@ use serde::{Deserialize, Serialize};
 use crate::clock::{Clock, Timestamp};
 use crate::error::{DomainError, ErrorKind};
 use crate::keys;
-use crate::moderation::{self, Decision, Status, item_id};
+use crate::moderation::{self, Decision, Status};
 use crate::polls::VoterId;
 use crate::retention;
 use crate::store::{self, KvStore, StoreError};
 
-item_id!(
-    /// A question's id.
-    QuestionId,
-    "question"
-);
+pub use crate::ids::QuestionId;
 
 pub const MAX_QUESTION_CHARS: usize = 300;
 pub const MAX_ANSWER_CHARS: usize = 500;

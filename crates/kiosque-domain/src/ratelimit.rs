@@ -65,7 +65,7 @@ fn bucket_of(client: &str) -> u64 {
 /// cannot pick identifiers that share a victim's bucket, so spending a bucket takes the
 /// victim's own identifier.
 pub fn keyed_bucket_of(key: &[u8], client: &str) -> u64 {
-    let mac = crate::polls::identity::hmac_sha256(key, client.as_bytes());
+    let mac = crate::hashing::hmac_sha256(key, client.as_bytes());
     let mut first = [0u8; 8];
     first.copy_from_slice(&mac[..8]);
     u64::from_be_bytes(first) % BUCKETS

@@ -11,58 +11,9 @@ use std::future::Future;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::ids;
 use crate::web::HttpsUrl;
 
-/// The longest channel id we accept: ids we generate are 16 characters.
-const MAX_CHANNEL_ID_CHARS: usize = 40;
-
-/// Identifies one of the library's accounts (a Mastodon account, a Bluesky account or an
-/// outgoing webhook): lowercase letters and digits, so it fits in URLs and store keys.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct ChannelId(String);
-
-impl ChannelId {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let valid = (1..=MAX_CHANNEL_ID_CHARS).contains(&text.len())
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-        if !valid {
-            return Err("channel id: must be 1 to 40 lowercase letters or digits".to_owned());
-        }
-        Ok(ChannelId(text.to_owned()))
-    }
-
-    /// Builds a fresh id from 10 random bytes supplied by the caller.
-    pub fn generate(random: [u8; 10]) -> Self {
-        ChannelId(ids::base32_lower(&random))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for ChannelId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for ChannelId {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, String> {
-        ChannelId::parse(&text)
-    }
-}
-
-impl From<ChannelId> for String {
-    fn from(id: ChannelId) -> String {
-        id.0
-    }
-}
+pub use crate::ids::ChannelId;
 
 /// The kinds of channel a library can publish to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -15,7 +15,7 @@
 
 use std::sync::Mutex;
 
-use kiosque_domain::inbound::verify::constant_time_eq;
+use kiosque_domain::hashing::constant_time_eq;
 use kiosque_domain::staff::audit::{self, Actor, AuditEntry};
 use kiosque_domain::staff::session::{self, TOKEN_PREFIX};
 use kiosque_domain::staff::{Account, AccountId, Role};

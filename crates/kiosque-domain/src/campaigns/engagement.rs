@@ -1,5 +1,5 @@
 //! Engagement per campaign, hashtag and day: mentions received (filed by [`super::wall`]) and
-//! posts published (counted by the tick when a campaign's post goes out). Counters only, moved
+//! posts published (counted by the tick, `posts::tick`, when a campaign's post goes out). Counters only, moved
 //! with atomic increments (concurrent deliveries never lose a count), read back with one
 //! batch read for a whole date range.
 //!
@@ -11,10 +11,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Campaign, CampaignError, CampaignId};
-use crate::clock::Timestamp;
 use crate::hashtag::Hashtag;
 use crate::keys;
-use crate::posts::{Post, TargetStatus};
 use crate::store::{self, KvStore, StoreError};
 
 /// The longest range read at once (a quarter).
@@ -26,10 +24,7 @@ const POSTS: &str = "posts";
 /// The key part of a tag: 16 hex digits of the SHA-256 of its folded form, so keys stay short
 /// whatever the tag's length and script, and `#Lire` and `#lire` count together.
 fn tag_key(tag: &Hashtag) -> String {
-    Sha256::digest(tag.folded().as_bytes())[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(&Sha256::digest(tag.folded().as_bytes())[..8])
 }
 
 fn record(
@@ -67,32 +62,6 @@ pub fn record_post(
     tags: &[Hashtag],
 ) -> Result<(), StoreError> {
     record(store, campaign, day, POSTS, tags)
-}
-
-/// Counts a campaign's post as published on the day it first went out on a channel: called
-/// by the tick with the post `before` and `after` one publishing attempt. A failure is logged,
-/// never returned: the publication is done and must not be retried for a counter.
-pub fn count_published(store: &dyn KvStore, before: &Post, after: &Post, now: Timestamp) {
-    let out = |post: &Post| {
-        post.targets
-            .iter()
-            .any(|t| matches!(t.status, TargetStatus::Published { .. }))
-    };
-    if out(before) || !out(after) {
-        return;
-    }
-    let Some(campaign) = after.campaign.as_deref() else {
-        return;
-    };
-    let Ok(campaign) = CampaignId::parse(campaign) else {
-        return;
-    };
-    let day = chrono::DateTime::from_timestamp(now.unix_seconds(), 0)
-        .map(|t| t.date_naive())
-        .unwrap_or_default();
-    if let Err(e) = record_post(store, &campaign, day, &after.campaign_hashtags) {
-        eprintln!("failed to count post {} in its campaign: {e}", after.id);
-    }
 }
 
 /// Counts of one hashtag on one day.

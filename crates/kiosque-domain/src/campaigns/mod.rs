@@ -5,8 +5,10 @@
 //! land in a moderation queue ([`wall`]); the approved ones make the public wall.
 //!
 //! Modules: [`wall`] (mentions, their moderation queue and the approved wall), [`engagement`]
-//! (counters per campaign, hashtag and day), [`posts`] (the index of a campaign's posts for
-//! the staff page), `follow` (following the tags where no webhook exists; engineer 5b's).
+//! (counters per campaign, hashtag and day), [`privacy`] (where each mention went, its
+//! removal, erasure and retention). The posts of a campaign are `posts::by_campaign`, and
+//! following the tags where no webhook exists is `inbound::follow`: both sit above this module,
+//! which knows neither.
 //!
 //! Storage (see `keys`): each campaign is one document (`campaign/{id}`, edited by CAS); its
 //! slug is claimed once (`increment == 1`) and points to its id; one bounded index document
@@ -25,22 +27,16 @@ use crate::clock::{Clock, Timestamp};
 use crate::error::{DomainError, ErrorKind};
 use crate::hashtag::Hashtag;
 use crate::keys;
-use crate::moderation::{self, item_id};
+use crate::moderation;
 use crate::store::{self, KvStore, StoreError};
 
 pub mod engagement;
-pub mod follow;
-pub mod posts;
 pub mod privacy;
 pub mod wall;
 
 pub use wall::{Mention, MentionPlatform, Received, receive_mention};
 
-item_id!(
-    /// A campaign's id: 16 base32 characters when generated.
-    CampaignId,
-    "campaign"
-);
+pub use crate::ids::CampaignId;
 
 /// The most campaigns the library keeps (the index stays one small document).
 pub const MAX_CAMPAIGNS: usize = 200;
@@ -97,50 +93,7 @@ impl DomainError for CampaignError {
     }
 }
 
-/// A campaign's public address: `/campaigns/{slug}`. 1 to 60 characters in `[a-z0-9-]`, not
-/// starting or ending with `-`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct CampaignSlug(String);
-
-impl CampaignSlug {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let valid = (1..=60).contains(&text.len())
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !text.starts_with('-')
-            && !text.ends_with('-');
-        if valid {
-            Ok(CampaignSlug(text.to_owned()))
-        } else {
-            Err("slug: must be 1 to 60 lowercase letters, digits or '-' (e.g. nuit-de-la-lecture-2026)".to_owned())
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for CampaignSlug {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for CampaignSlug {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, String> {
-        CampaignSlug::parse(&text)
-    }
-}
-
-impl From<CampaignSlug> for String {
-    fn from(slug: CampaignSlug) -> String {
-        slug.0
-    }
-}
+pub use crate::ids::CampaignSlug;
 
 /// What a campaign promotes: a poll, contest, showcase or tutorial of the library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,7 +190,7 @@ impl NewCampaign {
             .filter(|s| !s.is_empty())
             .map(CampaignSlug::parse)
             .transpose()
-            .map_err(invalid)?;
+            .map_err(|e| invalid(e.into()))?;
         let date = |field: &str, text: &str| crate::zone::parse_date(field, text).map_err(invalid);
         let starts_on = date("starts_on", &request.starts_on)?;
         let ends_on = date("ends_on", &request.ends_on)?;

@@ -15,8 +15,8 @@
 //! claim stays, retired (`claims::retire`: a counter, no personal data): hashtag following
 //! must not file the post again.
 
+use crate::hashing::sha256_hex;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::wall::{Mention, MentionPlatform, WallItem, seen_hash_of};
 use super::{CampaignError, CampaignId, read_index};
@@ -61,11 +61,7 @@ pub struct Location {
 /// lowercased (handles are case-insensitive on every platform), in hex.
 pub fn author_hash(handle: &str) -> String {
     let folded = handle.trim().trim_start_matches('@').to_lowercase();
-    hex(&Sha256::digest(format!("author\n{folded}")))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(format!("author\n{folded}").as_bytes())
 }
 
 /// Reserves a number in each matched campaign's queue for `mention` and records where it

@@ -357,7 +357,7 @@ fn posts_of_a_campaign_carry_its_hashtags_and_are_listed_and_counted() {
     let other = NewPost::parse(&post_request(None)).unwrap();
     posts::create(&store, now, posts::PostId::generate([8; 10]), other).unwrap();
 
-    let listed = super::posts::page(&store, &campaign.id, 1).unwrap();
+    let listed = posts::by_campaign::page(&store, &campaign.id, 1).unwrap();
     assert_eq!(listed.items.len(), 1);
     assert_eq!(listed.items[0].id, post.id);
 
@@ -376,8 +376,8 @@ fn posts_of_a_campaign_carry_its_hashtags_and_are_listed_and_counted() {
         url: "https://masto.example/@bib/1".to_owned(),
         at: now,
     };
-    engagement::count_published(&store, &post, &out, now);
-    engagement::count_published(&store, &out, &out, now);
+    crate::posts::tick::count_published_in_campaign(&store, &post, &out, now);
+    crate::posts::tick::count_published_in_campaign(&store, &out, &out, now);
     let stats = engagement::read(&store, &campaign, today(&clock()), today(&clock())).unwrap();
     assert_eq!(stats.posts, 1);
     assert_eq!(stats.days[0].hashtags[0].posts, 1);
@@ -422,7 +422,7 @@ fn store_operations_stay_bounded_whatever_the_history() {
         });
         let staff = measure(&|| {
             get(&store, &campaign.id).unwrap();
-            super::posts::page(&store, &campaign.id, 1).unwrap();
+            crate::posts::by_campaign::page(&store, &campaign.id, 1).unwrap();
             wall::queue(&store, &campaign.id, None, 1, 20).unwrap();
         });
         let stats = measure(&|| {

@@ -1,5 +1,5 @@
 //! The wall: patrons' posts that carry a campaign hashtag (mentions), received from the
-//! platform webhooks (`inbound`) or found by following the tags (`campaigns::follow`), wait in
+//! platform webhooks (`inbound`) or found by following the tags (`inbound::follow`), wait in
 //! a moderation queue; staff approves or rejects; approved mentions make the public page
 //! `/campaigns/{slug}`, newest first.
 //!
@@ -19,8 +19,8 @@
 //! slug, 1 read of the approved list, 1 batch read of the page). The staff queue 2 (1 batch
 //! read of the counter, 1 batch read of the page).
 
+use crate::hashing::sha256_hex;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::privacy::{self, Location};
 use super::{CampaignError, CampaignId, engagement, read_index, today};
@@ -135,8 +135,7 @@ impl Mention {
 
 /// The dedupe hash of a platform's post id (also what `privacy` finds a deleted post by).
 pub(crate) fn seen_hash_of(platform: &MentionPlatform, platform_id: &str) -> String {
-    let digest = Sha256::digest(format!("{}\n{}", platform.key_part(), platform_id));
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(format!("{}\n{}", platform.key_part(), platform_id).as_bytes())
 }
 
 /// A mention filed under one campaign, as stored under `keys::campaign_mention`.

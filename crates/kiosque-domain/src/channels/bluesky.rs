@@ -411,7 +411,7 @@ async fn publish_with<H: HttpClient>(
     let post_url = |rkey: &str| format!("https://bsky.app/profile/{handle}/post/{rkey}");
 
     let seed: [u8; 32] = Sha256::digest(idempotency_key.as_bytes()).into();
-    let key_hash: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+    let key_hash = hex::encode(seed);
     let record_key = keys::channel_record(sessions.id, &key_hash);
     let stored: Option<RecordKey> = sessions.store.get_json(&record_key).map_err(|e| {
         eprintln!("bluesky record key: {e}");

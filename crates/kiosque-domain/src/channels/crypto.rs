@@ -23,7 +23,8 @@ impl std::fmt::Debug for CredentialKey {
 
 impl CredentialKey {
     pub fn parse(text: &str) -> Result<Self, String> {
-        let bytes = hex_decode(text.trim())
+        let bytes = hex::decode(text.trim())
+            .ok()
             .filter(|b| b.len() == 32)
             .ok_or_else(|| {
                 "credentials_key: must be 64 hexadecimal characters (openssl rand -hex 32)"
@@ -52,8 +53,8 @@ impl CredentialKey {
             .unwrap_or_default();
         Sealed(format!(
             "{VERSION}:{}:{}",
-            hex_encode(&nonce),
-            hex_encode(&ciphertext)
+            hex::encode(nonce),
+            hex::encode(&ciphertext)
         ))
     }
 
@@ -66,8 +67,8 @@ impl CredentialKey {
         else {
             return None;
         };
-        let nonce = hex_decode(nonce).filter(|n| n.len() == 12)?;
-        let ciphertext = hex_decode(ciphertext)?;
+        let nonce = hex::decode(nonce).ok().filter(|n| n.len() == 12)?;
+        let ciphertext = hex::decode(ciphertext).ok()?;
         let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.0));
         cipher
             .decrypt(
@@ -91,20 +92,6 @@ impl std::fmt::Debug for Sealed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Sealed(..)")
     }
-}
-
-fn hex_encode(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 #[cfg(test)]

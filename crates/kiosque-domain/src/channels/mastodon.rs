@@ -198,7 +198,7 @@ pub async fn publish(
 /// A `multipart/form-data` body with the image as `file` and its alt text as `description`.
 fn multipart_media(bytes: &[u8], media_type: &str, description: &str) -> (String, Vec<u8>) {
     let digest = Sha256::digest(bytes);
-    let boundary: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    let boundary = hex::encode(&digest[..12]);
     let boundary = format!("kiosque-{boundary}");
     let extension = media_type.strip_prefix("image/").unwrap_or("bin");
     let mut body = Vec::with_capacity(bytes.len() + 512);

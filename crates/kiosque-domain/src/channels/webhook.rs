@@ -8,8 +8,8 @@
 
 use super::{Channel, ChannelStatus, CheckResult, classify_failure};
 use crate::clock::Timestamp;
+use crate::hashing::hmac_sha256;
 use crate::ids;
-use crate::polls::identity::hmac_sha256;
 use crate::social::{HttpClient, HttpRequest, PostContent, PublishOutcome};
 
 /// The text form of a secret, as receivers' Standard Webhooks libraries read it.

@@ -24,7 +24,7 @@ use crate::claims::{self, Claim};
 use crate::clock::{Clock, Timestamp};
 use crate::error::{DomainError, ErrorKind};
 use crate::keys;
-use crate::moderation::{self, item_id};
+use crate::moderation;
 use crate::social::{HttpClient, LifecycleEvent, Quarantined};
 use crate::store::{self, KvStore, StoreError};
 
@@ -48,11 +48,7 @@ pub const EVENT_TYPES: [&str; 4] = [
     "channel.needs_reconnect",
 ];
 
-item_id!(
-    /// Identifies a webhook endpoint.
-    EndpointId,
-    "endpoint"
-);
+pub use crate::ids::EndpointId;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointError {

@@ -24,14 +24,12 @@
 //! leaves an entry stale (or, when moving months, in both or neither) until the next change.
 
 use std::collections::HashMap;
-use std::fmt;
 
 use chrono::{DateTime, Datelike, Months, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::{Clock, Timestamp};
 use crate::error::{DomainError, ErrorKind};
-use crate::ids;
 use crate::keys;
 use crate::showcases::model::{ImageRequest, Placement};
 use crate::showcases::text;
@@ -97,49 +95,12 @@ fn invalid(message: String) -> EventError {
     EventError::Invalid(message)
 }
 
-/// An event's id: 1 to 40 characters in `[a-z0-9]`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct EventId(String);
+pub use crate::ids::EventId;
 
-impl EventId {
-    pub fn parse(text: &str) -> Result<Self, EventError> {
-        let valid = (1..=40).contains(&text.len())
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-        if !valid {
-            return Err(EventError::NotFound);
-        }
-        Ok(EventId(text.to_owned()))
-    }
-
-    pub fn generate(random: [u8; 10]) -> Self {
-        EventId(ids::base32_lower(&random))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for EventId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for EventId {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, String> {
-        EventId::parse(&text)
-            .map_err(|_| "event id: must be 1 to 40 lowercase letters or digits".to_owned())
-    }
-}
-
-impl From<EventId> for String {
-    fn from(id: EventId) -> String {
-        id.0
+/// An event id only ever comes from a URL: one that cannot exist is not found.
+impl From<crate::ids::InvalidId> for EventError {
+    fn from(_: crate::ids::InvalidId) -> Self {
+        EventError::NotFound
     }
 }
 

@@ -1,6 +1,6 @@
 //! Mastodon: the admin webhook's `status.created` event (`{event, created_at, object}`,
 //! signed `X-Hub-Signature: sha256=<hex>`), and the status → [`Mention`] mapping that the
-//! hashtag following (`campaigns::follow`) uses for the tag timeline too. `status.deleted`
+//! hashtag following (`inbound::follow`) uses for the tag timeline too. `status.deleted`
 //! (the object is the status id; a status object with `id` and `uri` is read too) takes the
 //! status off every wall: a mention is stored under its `uri`, so filing a webhook status
 //! also records its local `id` as an alias.

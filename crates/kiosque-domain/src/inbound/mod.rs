@@ -20,6 +20,7 @@
 //! exactly once whatever ran before. A post another request is filing at that moment
 //! answers 409 `busy` (no marker), so the platform tries again later.
 
+pub mod follow;
 pub mod mastodon;
 pub mod meta;
 pub mod standard;
@@ -29,8 +30,8 @@ pub mod verify;
 #[cfg(test)]
 mod tests;
 
+use crate::hashing::sha256_hex;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::campaigns::{self, CampaignError, Mention};
 use crate::clock::Clock;
@@ -143,9 +144,7 @@ pub enum OutcomeStatus {
 /// The key of a delivery's done marker: the SHA-256 of the platform's delivery
 /// id, or of the body where there is none, in hex (bounded, safe in a key whatever was sent).
 pub fn delivery_key(source: Source, delivery_id: &[u8]) -> String {
-    let digest = Sha256::digest(delivery_id);
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    keys::inbound_delivery(source.as_str(), &hex)
+    keys::inbound_delivery(source.as_str(), &sha256_hex(delivery_id))
 }
 
 /// Files `mentions` of a verified delivery, once per delivery: 1 read (the marker), then

@@ -14,14 +14,10 @@ fn clock() -> FixedClock {
     FixedClock(Timestamp::from_unix_seconds(NOW).unwrap())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn hub(secret: &[u8], body: &[u8]) -> String {
     format!(
         "sha256={}",
-        hex(&crate::polls::identity::hmac_sha256(secret, body))
+        hex::encode(crate::hashing::hmac_sha256(secret, body))
     )
 }
 

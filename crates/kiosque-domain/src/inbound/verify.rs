@@ -10,25 +10,12 @@
 use super::InboundError;
 use crate::channels::webhook;
 use crate::clock::Timestamp;
+use crate::hashing::{constant_time_eq, hmac_sha256};
 use crate::ids;
-use crate::polls::identity::hmac_sha256;
 
 /// How far a Standard Webhooks timestamp may be from our clock, either way: the
 /// specification's suggestion, which bounds how long a captured delivery can be replayed.
 pub const TIMESTAMP_TOLERANCE_SECS: i64 = 5 * 60;
-
-/// Compares without stopping at the first difference, so response times do not reveal how
-/// much of a guess was right. Only the length can leak, which a random secret tolerates.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// Checks a `sha256=<hex>` header (Meta's `X-Hub-Signature-256`, Mastodon's
 /// `X-Hub-Signature`) against the raw `body`. Hex digits are compared case-insensitively.
@@ -38,7 +25,7 @@ pub fn hub_signature(secret: &[u8], header: Option<&str>, body: &[u8]) -> Result
         .and_then(|h| h.strip_prefix("sha256="))
         .ok_or(InboundError::BadSignature)?
         .to_ascii_lowercase();
-    let expected = hex(&hmac_sha256(secret, body));
+    let expected = hex::encode(hmac_sha256(secret, body));
     if constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
         Ok(())
     } else {

@@ -24,13 +24,10 @@
 //! vote but never counts one twice; a count that fails is undone by giving the claim back
 //! (best effort, see [`voting::vote`]).
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use crate::clock::{Clock, Timestamp};
 use crate::error::{DomainError, ErrorKind};
-use crate::ids;
 use crate::keys;
 use crate::store::{self, KvStore, StoreError};
 
@@ -48,7 +45,6 @@ pub const MIN_OPTIONS: usize = 2;
 pub const MAX_OPTIONS: usize = 20;
 pub const MAX_QUESTION_CHARS: usize = 300;
 pub const MAX_OPTION_CHARS: usize = 200;
-pub const MAX_POLL_ID_CHARS: usize = 40;
 pub const MAX_URL_CHARS: usize = 2000;
 pub const MAX_ALT_CHARS: usize = 300;
 /// Invitation codes per request: one class or workshop at a time, and a bounded request.
@@ -157,104 +153,11 @@ fn invalid(message: impl Into<String>) -> PollError {
     PollError::Invalid(message.into())
 }
 
-/// A poll's id: 1 to 40 characters in `[a-z0-9]`, so it is safe in URLs, HTML and store keys.
-/// Generated ids are 16 base32 characters (80 random bits).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct PollId(String);
+pub use crate::ids::{PollId, VoterId};
 
-impl PollId {
-    pub fn parse(text: &str) -> Result<Self, PollError> {
-        let valid = (1..=MAX_POLL_ID_CHARS).contains(&text.len())
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-        if !valid {
-            return Err(invalid(
-                "poll id: must be 1 to 40 lowercase letters or digits",
-            ));
-        }
-        Ok(PollId(text.to_owned()))
-    }
-
-    /// Builds a fresh id from 10 random bytes supplied by the caller.
-    pub fn generate(random: [u8; 10]) -> Self {
-        // Base32 lowercase is `[a-z2-7]`, a subset of what `parse` accepts.
-        PollId(ids::base32_lower(&random))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for PollId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for PollId {
-    type Error = PollError;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        PollId::parse(&text)
-    }
-}
-
-impl From<PollId> for String {
-    fn from(id: PollId) -> String {
-        id.0
-    }
-}
-
-/// An anonymous visitor, identified by a random token kept in a cookie: 16 to 64 characters
-/// in `[A-Za-z0-9_-]`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct VoterId(String);
-
-impl VoterId {
-    pub fn parse(text: &str) -> Result<Self, PollError> {
-        let valid = (16..=64).contains(&text.len())
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !valid {
-            return Err(invalid(
-                "voter: must be 16 to 64 letters, digits, '_' or '-'",
-            ));
-        }
-        Ok(VoterId(text.to_owned()))
-    }
-
-    /// Builds a fresh token (32 characters) from 24 random bytes supplied by the caller.
-    pub fn generate(random: [u8; 24]) -> Self {
-        VoterId(ids::base64url(&random))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for VoterId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for VoterId {
-    type Error = PollError;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        VoterId::parse(&text)
-    }
-}
-
-impl From<VoterId> for String {
-    fn from(id: VoterId) -> String {
-        id.0
+impl From<crate::ids::InvalidId> for PollError {
+    fn from(error: crate::ids::InvalidId) -> Self {
+        PollError::Invalid(error.0)
     }
 }
 

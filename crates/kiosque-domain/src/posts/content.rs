@@ -167,10 +167,11 @@ impl Errors {
     }
 
     /// `moderation::text` messages start with the field name: keep only the message.
-    fn take<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+    fn take<T>(&mut self, field: &str, result: Result<T, impl Into<String>>) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(message) => {
+                let message: String = message.into();
                 let message = message
                     .strip_prefix(&format!("{field}: "))
                     .unwrap_or(&message)

@@ -38,13 +38,13 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Timestamp;
 use crate::error::{DomainError, ErrorKind};
 use crate::keys;
-use crate::moderation::item_id;
 use crate::social::{ChannelId, FieldError, LifecycleEvent, PostContent, PublishOutcome};
 use crate::store::{self, KvStore, StoreError};
 use crate::zone::{LocalDateTime, Zone};
 use schedule::ScheduleRequest;
 
 pub mod approval;
+pub mod by_campaign;
 pub mod content;
 pub mod csv;
 pub mod due;
@@ -93,11 +93,7 @@ pub(crate) fn notify_logged(platform: &impl Platform, event: LifecycleEvent) {
 /// Attempts of a compare-and-swap loop before answering "busy".
 const CAS_ATTEMPTS: usize = 8;
 
-item_id!(
-    /// A post's id: 16 base32 characters when generated.
-    PostId,
-    "post"
-);
+pub use crate::ids::PostId;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PostError {
@@ -447,7 +443,7 @@ pub fn create(
     let campaign = campaign_of(store, new.campaign.as_ref())?;
     if let Some(campaign) = &campaign {
         // Listed first: an entry whose post is missing is skipped by the campaign page.
-        crate::campaigns::posts::attach(store, &campaign.id, &id)?;
+        by_campaign::attach(store, &campaign.id, &id)?;
     }
     let slot = listing::reserve(store, &id)?;
     let mut post = Post {
@@ -567,7 +563,7 @@ pub fn edit(
     })?;
     if joined && let Some(campaign) = &campaign {
         // The edit is stored: a failure here only leaves the post off the campaign's page.
-        if let Err(e) = crate::campaigns::posts::attach(store, &campaign.id, &post.id) {
+        if let Err(e) = by_campaign::attach(store, &campaign.id, &post.id) {
             eprintln!("failed to list post {} on its campaign: {e}", post.id);
         }
     }

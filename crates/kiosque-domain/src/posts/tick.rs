@@ -356,7 +356,7 @@ fn record(
             for event in events {
                 super::notify_logged(platform, event);
             }
-            crate::campaigns::engagement::count_published(store, &post, &updated, now);
+            count_published_in_campaign(store, &post, &updated, now);
             return Ok(updated);
         }
         let Some(current) = store.get(&key)? else {
@@ -544,5 +544,38 @@ pub(crate) fn reset_failed(post: &mut Post) {
             }
         }
         post.attempts = 0;
+    }
+}
+
+/// Counts a campaign's post as published on the day it first went out on a channel: called
+/// by the tick with the post `before` and `after` one publishing attempt. A failure is logged,
+/// never returned: the publication is done and must not be retried for a counter.
+pub(crate) fn count_published_in_campaign(
+    store: &dyn KvStore,
+    before: &Post,
+    after: &Post,
+    now: Timestamp,
+) {
+    let out = |post: &Post| {
+        post.targets
+            .iter()
+            .any(|t| matches!(t.status, TargetStatus::Published { .. }))
+    };
+    if out(before) || !out(after) {
+        return;
+    }
+    let Some(campaign) = after.campaign.as_deref() else {
+        return;
+    };
+    let Ok(campaign) = crate::campaigns::CampaignId::parse(campaign) else {
+        return;
+    };
+    let day = chrono::DateTime::from_timestamp(now.unix_seconds(), 0)
+        .map(|t| t.date_naive())
+        .unwrap_or_default();
+    if let Err(e) =
+        crate::campaigns::engagement::record_post(store, &campaign, day, &after.campaign_hashtags)
+    {
+        eprintln!("failed to count post {} in its campaign: {e}", after.id);
     }
 }

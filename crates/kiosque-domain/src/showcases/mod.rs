@@ -21,17 +21,11 @@
 //! card with an older one. A crash between the two writes leaves a stale card until the next
 //! change; pages of one showcase always read the document.
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
 use crate::clock::{Clock, Timestamp};
 use crate::error::{DomainError, ErrorKind};
-use crate::ids;
 use crate::keys;
 use crate::store::{self, KvStore, StoreError};
 
-pub mod home;
 pub mod index;
 pub mod isbn;
 pub mod model;
@@ -97,50 +91,12 @@ impl DomainError for ShowcaseError {
     }
 }
 
-/// A showcase's id: 1 to 40 characters in `[a-z0-9]`; generated ones are 16 base32
-/// characters (80 random bits). Safe in URLs, HTML and store keys.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct ShowcaseId(String);
+pub use crate::ids::ShowcaseId;
 
-impl ShowcaseId {
-    pub fn parse(text: &str) -> Result<Self, ShowcaseError> {
-        let valid = (1..=40).contains(&text.len())
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-        if !valid {
-            return Err(ShowcaseError::NotFound);
-        }
-        Ok(ShowcaseId(text.to_owned()))
-    }
-
-    pub fn generate(random: [u8; 10]) -> Self {
-        ShowcaseId(ids::base32_lower(&random))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for ShowcaseId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for ShowcaseId {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, String> {
-        ShowcaseId::parse(&text)
-            .map_err(|_| "showcase id: must be 1 to 40 lowercase letters or digits".to_owned())
-    }
-}
-
-impl From<ShowcaseId> for String {
-    fn from(id: ShowcaseId) -> String {
-        id.0
+/// A showcase id only ever comes from a URL: one that cannot exist is not found.
+impl From<crate::ids::InvalidId> for ShowcaseError {
+    fn from(_: crate::ids::InvalidId) -> Self {
+        ShowcaseError::NotFound
     }
 }
 

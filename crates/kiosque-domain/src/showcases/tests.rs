@@ -340,7 +340,7 @@ fn every_public_page_costs_the_same_with_few_or_many_items() {
             (
                 "home",
                 Box::new(|| {
-                    let home = home::load(&store, c.0).unwrap();
+                    let home = crate::home::load(&store, c.0).unwrap();
                     assert!(!home.featured.is_empty() && !home.live.is_empty());
                     assert!(!home.open_polls.is_empty());
                 }),

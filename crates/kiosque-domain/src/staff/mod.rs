@@ -20,27 +20,17 @@ pub mod session;
 #[cfg(test)]
 mod tests;
 
+use crate::hashing::sha256_hex;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::claims::{self, Claim};
 use crate::clock::Timestamp;
 use crate::error::{DomainError, ErrorKind};
 use crate::keys;
-use crate::moderation::{self, item_id};
+use crate::moderation;
 use crate::store::{KvStore, StoreError, read_counters};
 
-item_id!(
-    /// A staff account's id: 16 base32 characters.
-    AccountId,
-    "account"
-);
-
-item_id!(
-    /// A personal API token's id (not its secret): 16 base32 characters.
-    TokenId,
-    "token"
-);
+pub use crate::ids::{AccountId, TokenId};
 
 /// At most this many accounts: a library's staff, not a social network.
 pub const MAX_ACCOUNTS: u64 = 200;
@@ -142,7 +132,7 @@ impl Email {
     /// The hex SHA-256 of the address: the store key that finds its account without the
     /// address itself in a key (keys show up in store listings and backups).
     pub fn key_hash(&self) -> String {
-        hex(&Sha256::digest(self.0.as_bytes()))
+        sha256_hex(self.0.as_bytes())
     }
 }
 
@@ -526,8 +516,4 @@ pub(crate) fn update_account(
         change(account).map(|()| true)
     })?
     .ok_or(StaffError::Busy)
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -10,16 +10,15 @@
 //! `staff/token/{hash}`, listed per account, narrowed to scopes, revoked by deleting them.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::audit::{self, Actor, AuditEntry};
-use super::{Account, AccountId, Email, Permission, Role, StaffError, TokenId, hex, password};
+use super::{Account, AccountId, Email, Permission, Role, StaffError, TokenId, password};
 use crate::clock::Timestamp;
+use crate::hashing::hmac_sha256;
+use crate::hashing::{constant_time_eq, sha256_hex};
 use crate::ids::base64url;
-use crate::inbound::verify::constant_time_eq;
 use crate::keys;
 use crate::moderation;
-use crate::polls::identity::hmac_sha256;
 use crate::ratelimit::{self, Decision, RateLimit};
 use crate::store::KvStore;
 
@@ -56,7 +55,7 @@ pub struct Session {
 
 /// The store key of a secret (session cookie or token): its SHA-256, never the secret.
 fn secret_hash(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
+    sha256_hex(secret.as_bytes())
 }
 
 /// The secret behind sign-in throttling and device cookies, derived from one Spin secret

@@ -8,7 +8,7 @@ use crate::clock::Timestamp;
 use crate::moderation::{optional_text, text};
 use crate::web::HttpsUrl;
 
-pub const MAX_SLUG_CHARS: usize = 60;
+pub use crate::ids::MAX_SLUG_CHARS;
 pub const MAX_TITLE_CHARS: usize = 120;
 pub const MAX_SUMMARY_CHARS: usize = 400;
 pub const MAX_AUDIENCE_CHARS: usize = 80;
@@ -25,61 +25,13 @@ pub const MAX_TRANSCRIPT_CHARS: usize = 6_000;
 pub const MAX_MINUTES: u32 = 600;
 pub const MAX_BLOCK_TEXT_CHARS: usize = 6_000;
 
-/// Slugs that name API routes beside tutorials (`/api/tutorials/blocks`).
-const RESERVED_SLUGS: [&str; 3] = ["blocks", "feed", "search"];
+pub use crate::ids::{BlockId, Slug};
 
-/// A tutorial's address and id: 1 to 60 characters of `[a-z0-9-]`, not starting or ending
-/// with `-` (`emprunter-un-livre-numerique`). Safe in URLs, HTML and keys.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Slug(String);
-
-impl Slug {
-    pub fn parse(text: &str) -> Result<Self, TutorialError> {
-        let ok = (1..=MAX_SLUG_CHARS).contains(&text.len())
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !text.starts_with('-')
-            && !text.ends_with('-')
-            && !text.contains("--");
-        if !ok {
-            return Err(invalid(format!(
-                "slug: must be 1 to {MAX_SLUG_CHARS} lowercase letters, digits and single hyphens"
-            )));
-        }
-        if RESERVED_SLUGS.contains(&text) {
-            return Err(invalid(format!("slug: \"{text}\" is reserved")));
-        }
-        Ok(Slug(text.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
+impl From<crate::ids::InvalidId> for TutorialError {
+    fn from(error: crate::ids::InvalidId) -> Self {
+        TutorialError::Invalid(error.0)
     }
 }
-
-impl std::fmt::Display for Slug {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for Slug {
-    type Error = TutorialError;
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Slug::parse(&text)
-    }
-}
-
-impl From<Slug> for String {
-    fn from(slug: Slug) -> String {
-        slug.0
-    }
-}
-
-/// A reusable block's id: the same shape as a [`Slug`] (`se-connecter-carte`).
-pub type BlockId = Slug;
 
 /// The language a tutorial is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -90,7 +90,7 @@ fn deliveries_are_signed_per_standard_webhooks() {
     signed.extend_from_slice(&request.body);
     let expected = format!(
         "v1,{}",
-        crate::ids::base64_standard(&crate::polls::identity::hmac_sha256(&[1; 32], &signed))
+        crate::ids::base64_standard(&crate::hashing::hmac_sha256(&[1; 32], &signed))
     );
     assert_eq!(header("webhook-signature"), expected);
     let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();

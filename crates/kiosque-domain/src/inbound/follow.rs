@@ -32,13 +32,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{CampaignError, active_campaign_hashtags};
-use super::{Mention, MentionPlatform};
+use super::mastodon::{https, media_alt, status_mention, truncate};
+use super::text;
+use crate::campaigns::{CampaignError, Mention, MentionPlatform, active_campaign_hashtags};
 use crate::channels::{self, ChannelStatus, CredentialKey, StoredChannel};
 use crate::clock::{Clock, Timestamp};
 use crate::hashtag::Hashtag;
-use crate::inbound::mastodon::{https, media_alt, status_mention, truncate};
-use crate::inbound::text;
 use crate::keys;
 use crate::social::{ChannelId, ChannelKind, HttpClient, HttpResponse, PublishOutcome};
 use crate::store::{KvStore, StoreError};
@@ -109,8 +108,7 @@ pub struct FollowCursor {
 /// The cursor key of a pair: the hashtag's folded form, hashed so any tag fits in a key.
 fn cursor_key(channel: &ChannelId, tag: &Hashtag) -> String {
     let digest = Sha256::digest(tag.folded().as_bytes());
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    keys::follow_cursor(channel, &hex)
+    keys::follow_cursor(channel, &hex::encode(&digest[..16]))
 }
 
 /// Percent-encodes a path segment or query value (hashtags may carry accents).
@@ -239,7 +237,7 @@ pub async fn follow(
         report.more |= page.full;
         let mut in_flight = false;
         for mention in &page.mentions {
-            let received = super::receive_mention(store, clock, mention)?;
+            let received = crate::campaigns::receive_mention(store, clock, mention)?;
             report.filed += received.filed.len();
             in_flight |= received.in_flight;
         }

@@ -3,11 +3,11 @@
 //! number of showcases, events or polls: 2 (featured) + 1 (calendar) + 3 (the newest page of
 //! the polls index, of which the open polls are kept).
 
-use super::ShowcaseError;
-use super::index::{self, Card};
 use crate::clock::Timestamp;
 use crate::events::{self, Entry};
 use crate::polls::{Poll, PollStatus, index as poll_index};
+use crate::showcases::ShowcaseError;
+use crate::showcases::index::{self, Card};
 use crate::store::KvStore;
 
 /// Upcoming events and open polls shown at most.

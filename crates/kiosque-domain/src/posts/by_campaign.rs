@@ -3,10 +3,10 @@
 //! page reads the latest posts with their state and platform links in 3 store calls whatever
 //! the number of posts stored.
 
-use super::{CampaignError, CampaignId};
+use super::{Post, PostError, PostId};
+use crate::campaigns::CampaignId;
 use crate::keys;
 use crate::moderation;
-use crate::posts::{Post, PostId};
 use crate::store::{KvStore, StoreError};
 
 /// Posts shown on the staff page at once.
@@ -26,7 +26,7 @@ pub fn page(
     store: &dyn KvStore,
     campaign: &CampaignId,
     page: u64,
-) -> Result<moderation::StaffPage<Post>, CampaignError> {
+) -> Result<moderation::StaffPage<Post>, PostError> {
     let mut found = moderation::staff_page::<PostId, Post>(
         store,
         keys::campaign_post_seq(campaign),

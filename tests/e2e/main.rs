@@ -12,6 +12,7 @@ mod contests;
 mod dates;
 mod host;
 mod inbound;
+mod openapi;
 mod polls;
 mod privacy;
 mod questions;

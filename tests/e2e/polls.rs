@@ -23,21 +23,19 @@ fn new_poll(app: &TestApp, question: &str, options: &[&str]) -> Value {
 
 fn error_code(response: reqwest::blocking::Response) -> (u16, String) {
     let status = response.status().as_u16();
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("application/json"),
-        "errors are JSON"
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json",
+        "errors are problem details"
     );
     let body: Value = response.json().unwrap();
     assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
+        body["detail"].as_str().is_some_and(|m| !m.is_empty()),
         "{body}"
     );
-    (status, body["error"]["code"].as_str().unwrap().to_string())
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["error"]["code"], body["code"], "{body}");
+    (status, body["code"].as_str().unwrap().to_string())
 }
 
 fn voter(n: usize) -> String {

@@ -75,13 +75,54 @@ fn every_component_answers_a_friendly_404() {
     ] {
         let response = app.get(path);
         assert_eq!(response.status(), 404, "{path}");
-        assert!(
-            content_type(&response).starts_with("application/json"),
+        assert_eq!(
+            content_type(&response),
+            "application/problem+json",
             "{path}"
         );
         let body: serde_json::Value = response.json().unwrap();
+        // RFC 9457 members, Kiosque's `code`, and the `error` member older clients read.
+        assert_eq!(body["type"], "urn:kiosque:problem:not_found", "{path}");
+        assert_eq!(body["title"], "Not Found", "{path}");
+        assert_eq!(body["status"], 404, "{path}");
+        assert_eq!(body["code"], "not_found", "{path}");
         assert_eq!(body["error"]["code"], "not_found", "{path}");
+        assert_eq!(body["detail"], body["error"]["message"], "{path}");
     }
+}
+
+#[test]
+fn a_method_a_path_does_not_accept_is_a_405_that_says_which_it_does() {
+    let app = TestApp::spawn();
+    // An API path: a problem, and `Allow` with every method of the path.
+    let response = app.post_raw("/api/polls/abc/results", "application/json", "{}");
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "GET, HEAD");
+    assert_eq!(content_type(&response), "application/problem+json");
+    let body: serde_json::Value = response.json().unwrap();
+    assert_eq!(body["code"], "method_not_allowed");
+    assert_eq!(body["status"], 405);
+    let response = app
+        .client
+        .patch(app.url("/api/tutorials"))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "GET, HEAD, POST");
+    // A page: the HTML page, with `Allow` too.
+    let response = app
+        .client
+        .delete(app.url("/tutorials/feed.xml"))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "GET, HEAD");
+    assert!(content_type(&response).starts_with("text/html"));
+    let post = app.post_raw("/static/css/kiosque.css", "text/plain", "x");
+    assert_eq!(post.status(), 405);
+    assert_eq!(post.headers()["allow"], "GET, HEAD");
 }
 
 #[test]

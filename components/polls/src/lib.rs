@@ -8,7 +8,8 @@
 //! routes below; the rules live in `kiosque_domain`, this crate only adapts
 //! HTTP to them.
 
-use spin_sdk::http::{IncomingRequest, Response, Router};
+use kiosque_spin::Routes;
+use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
 
 mod api;
@@ -20,7 +21,7 @@ mod questions;
 mod voter;
 
 /// The route table of the polls area.
-fn poll_routes(router: &mut Router) {
+fn poll_routes(router: &mut Routes) {
     router.post("/api/polls", api::create_poll); // admin
     router.get("/api/polls", api::list_polls); // admin, ?status=
     router.get("/api/polls/:id", api::show_poll);
@@ -39,7 +40,7 @@ fn poll_routes(router: &mut Router) {
 }
 
 /// The route table of questions (patron answers, moderated).
-fn question_routes(router: &mut Router) {
+fn question_routes(router: &mut Routes) {
     router.post("/api/questions", questions::create); // admin
     router.get("/api/questions", questions::list_all); // admin, newest first, ?page=
     router.get("/api/questions/:id", questions::show);
@@ -58,7 +59,7 @@ fn question_routes(router: &mut Router) {
 }
 
 /// The route table of contests and challenges.
-fn contest_routes(router: &mut Router) {
+fn contest_routes(router: &mut Routes) {
     router.post("/api/contests", contests::create); // admin
     router.get("/api/contests", contests::list); // admin, newest first, ?page=
     router.post("/api/contests/purge", contests::purge); // admin (cron)
@@ -83,13 +84,13 @@ fn contest_routes(router: &mut Router) {
 }
 
 /// Patrons' data across areas (RGPD): the daily purge and erasure by handle or email.
-fn privacy_routes(router: &mut Router) {
+fn privacy_routes(router: &mut Routes) {
     router.post("/api/privacy/purge", privacy::purge); // admin (cron)
     router.post("/api/privacy/erase", privacy::erase); // admin
 }
 
-fn routes() -> Router {
-    let mut router = Router::new();
+fn routes() -> Routes {
+    let mut router = Routes::new();
     poll_routes(&mut router);
     privacy_routes(&mut router);
     question_routes(&mut router);

@@ -9,7 +9,8 @@
 //! The rules live in `kiosque_domain::{posts, channels, campaigns, inbound}`; this crate adapts
 //! HTTP to them.
 
-use spin_sdk::http::{IncomingRequest, Response, Router};
+use kiosque_spin::Routes;
+use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
 
 mod campaigns;
@@ -22,7 +23,7 @@ mod tick;
 mod webhooks_out;
 
 /// Posts (staff API, admin token) and the tick (cron, `scheduler_tick_token`).
-fn post_routes(router: &mut Router) {
+fn post_routes(router: &mut Routes) {
     router.post("/api/posts", posts::create);
     router.get("/api/posts", posts::list); // ?state=&from=&to=&page=
     router.get("/api/posts/calendar", posts::calendar); // ?month=YYYY-MM
@@ -43,7 +44,7 @@ fn post_routes(router: &mut Router) {
 }
 
 /// Channels and lifecycle webhook endpoints (staff API, admin token).
-fn channel_routes(router: &mut Router) {
+fn channel_routes(router: &mut Routes) {
     router.post("/api/channels", channels::create);
     router.get("/api/channels", channels::list);
     router.get("/api/channels/:id", channels::show);
@@ -63,7 +64,7 @@ fn channel_routes(router: &mut Router) {
 }
 
 /// Campaigns: staff API (admin token) and the public walls.
-fn campaign_routes(router: &mut Router) {
+fn campaign_routes(router: &mut Routes) {
     router.post("/api/campaigns", campaigns::create);
     router.get("/api/campaigns", campaigns::list);
     router.get("/api/campaigns/:id", campaigns::show); // ?page= (its posts)
@@ -87,15 +88,15 @@ fn campaign_routes(router: &mut Router) {
 }
 
 /// Platform webhooks: signed by the platforms (no admin token), see `inbound.rs`.
-fn webhook_routes(router: &mut Router) {
+fn webhook_routes(router: &mut Routes) {
     router.get("/webhooks/meta", inbound::meta_handshake); // ?hub.mode=&hub.verify_token=&hub.challenge=
     router.post("/webhooks/meta", inbound::meta);
     router.post("/webhooks/mastodon", inbound::mastodon);
     router.post("/webhooks/standard", inbound::standard);
 }
 
-fn routes() -> Router {
-    let mut router = Router::new();
+fn routes() -> Routes {
+    let mut router = Routes::new();
     post_routes(&mut router);
     channel_routes(&mut router);
     campaign_routes(&mut router);

@@ -9,7 +9,8 @@
 //! The rules live in `kiosque_domain::showcases` and `kiosque_domain::events`; this crate
 //! adapts HTTP to them.
 
-use spin_sdk::http::{IncomingRequest, Response, Router};
+use kiosque_spin::Routes;
+use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
 
 mod api;
@@ -20,8 +21,8 @@ mod render;
 mod showcase_pages;
 mod site_pages;
 
-fn routes() -> Router {
-    let mut router = Router::new();
+fn routes() -> Routes {
+    let mut router = Routes::new();
     router.get("/", home::home);
 
     router.get("/showcases", showcase_pages::list); // ?page=

@@ -6,13 +6,16 @@
 //!   console, revalidated on every load (`no-cache`) so a deploy shows at once; the console's
 //!   page itself redirects to the sign-in page without a staff session.
 //!
+//! - `/api/openapi.json`: the OpenAPI 3.1 description of every JSON API (`openapi.yaml`,
+//!   turned into JSON by `build.rs`).
+//!
 //! GET and HEAD only; `ETag` / `If-None-Match` answer 304. Paths are percent-decoded once and
 //! every segment checked, so `..`, `%2e%2e`, backslashes, NUL and hidden files are a 404.
 //! Routing is by hand: two prefixes do not need a router.
 
 use kiosque_spin::response::{etag, etag_matches};
 use kiosque_spin::serve::{method_not_allowed, not_found};
-use spin_sdk::http::{IncomingRequest, Method, Request, Response};
+use spin_sdk::http::{IncomingRequest, IntoResponse, Method, Request, Response};
 use spin_sdk::http_component;
 
 #[http_component]
@@ -30,15 +33,27 @@ struct Target {
     cache_control: &'static str,
 }
 
+/// Where the OpenAPI description of every JSON API is served.
+const OPENAPI_PATH: &str = "/api/openapi.json";
+
+/// `openapi.yaml` as gzipped JSON, made by `build.rs` when the component is built.
+const OPENAPI_JSON_GZ: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/openapi.json.gz"));
+
+/// The fixed gzip header and the CRC-32 and length trailer `build.rs` writes around the
+/// deflate stream.
+const GZIP_HEADER_BYTES: usize = 10;
+const GZIP_TRAILER_BYTES: usize = 8;
+
 fn serve_file(req: Request) -> Response {
     let path = req.path();
+    if path == OPENAPI_PATH {
+        return serve_openapi(&req);
+    }
     let Some(target) = resolve(path) else {
         return not_found(path);
     };
     if !matches!(req.method(), Method::Get | Method::Head) {
-        let mut response = method_not_allowed(path);
-        response.set_header("allow", "GET, HEAD");
-        return response;
+        return method_not_allowed(path, "GET, HEAD");
     }
     // The console's shell needs a signed-in staff member: anyone else is sent to the
     // sign-in page first (its scripts and styles stay public, they hold no data).
@@ -56,17 +71,73 @@ fn serve_file(req: Request) -> Response {
         },
         _ => return not_found(path),
     };
+    answer(
+        &req,
+        bytes,
+        content_type(&target.file),
+        target.cache_control,
+    )
+}
 
+/// `/api/openapi.json`: the stored gzip to clients that accept it, inflated for the others.
+fn serve_openapi(req: &Request) -> Response {
+    if !matches!(req.method(), Method::Get | Method::Head) {
+        return method_not_allowed(OPENAPI_PATH, "GET, HEAD");
+    }
+    let gzip = accepts_gzip(req.header("accept-encoding").and_then(|v| v.as_str()));
+    let bytes = if gzip {
+        OPENAPI_JSON_GZ.to_vec()
+    } else {
+        let deflate =
+            &OPENAPI_JSON_GZ[GZIP_HEADER_BYTES..OPENAPI_JSON_GZ.len() - GZIP_TRAILER_BYTES];
+        match miniz_oxide::inflate::decompress_to_vec(deflate) {
+            Ok(json) => json,
+            Err(e) => {
+                return kiosque_spin::ApiError::internal(format!("openapi.json: {e:?}"))
+                    .into_response();
+            }
+        }
+    };
+    let mut response = answer(req, bytes, "application/json", "no-cache");
+    if gzip {
+        response.set_header("content-encoding", "gzip");
+    }
+    response.set_header("vary", "accept-encoding");
+    // A public description: API tools running on other origins may read it.
+    response.set_header("access-control-allow-origin", "*");
+    response
+}
+
+/// Whether an `Accept-Encoding` value admits gzip (`gzip` or `*` without `q=0`). No header
+/// gets the plain JSON: clients that send none (scripts) rarely decode gzip.
+fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
+    accept_encoding.is_some_and(|value| {
+        value.split(',').any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or_default().trim();
+            let refused = parts.any(|param| {
+                param
+                    .trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+    })
+}
+
+/// The 200 (or 304 when the client's copy is current) for `bytes`.
+fn answer(req: &Request, bytes: Vec<u8>, content_type: &str, cache_control: &str) -> Response {
     let etag = etag(&bytes);
     let if_none_match = req.header("if-none-match").and_then(|v| v.as_str());
     let fresh = if_none_match.is_some_and(|header| etag_matches(header, &etag));
-    let content_type = content_type(&target.file);
 
     let mut builder = Response::builder();
     builder
         .status(if fresh { 304 } else { 200 })
         .header("etag", etag.as_str())
-        .header("cache-control", target.cache_control)
+        .header("cache-control", cache_control)
         .header("x-content-type-options", "nosniff");
     if !fresh {
         builder.header("content-type", content_type);
@@ -146,6 +217,30 @@ fn content_type(file: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stored_description_inflates_to_the_whole_document() {
+        let deflate =
+            &OPENAPI_JSON_GZ[GZIP_HEADER_BYTES..OPENAPI_JSON_GZ.len() - GZIP_TRAILER_BYTES];
+        let json = miniz_oxide::inflate::decompress_to_vec(deflate).unwrap();
+        let trailer = &OPENAPI_JSON_GZ[OPENAPI_JSON_GZ.len() - 4..];
+        let length = u32::from_le_bytes(trailer.try_into().unwrap());
+        assert_eq!(json.len(), length as usize);
+        let text = String::from_utf8(json).unwrap();
+        assert!(text.contains("\"openapi\":\"3.1.0\""));
+        assert!(OPENAPI_JSON_GZ.len() * 4 < text.len(), "stored compressed");
+    }
+
+    #[test]
+    fn gzip_goes_to_clients_that_accept_it() {
+        assert!(accepts_gzip(Some("gzip, deflate, br")));
+        assert!(accepts_gzip(Some("br;q=1.0, GZIP;q=0.5")));
+        assert!(accepts_gzip(Some("*")));
+        assert!(!accepts_gzip(None));
+        assert!(!accepts_gzip(Some("identity")));
+        assert!(!accepts_gzip(Some("gzip;q=0, br")));
+        assert!(!accepts_gzip(Some("gzip; q=0.0")));
+    }
 
     fn file(path: &str) -> Option<String> {
         resolve(path).map(|t| t.file)

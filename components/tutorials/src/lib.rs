@@ -3,15 +3,16 @@
 //! patrons find, follow, print and rate tutorials on HTML pages that work without JavaScript
 //! (`/tutorials/...`). The rules live in `kiosque_domain::tutorials`.
 
-use spin_sdk::http::{IncomingRequest, Response, Router};
+use kiosque_spin::Routes;
+use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
 
 mod api;
 mod pages;
 mod visitor;
 
-fn routes() -> Router {
-    let mut router = Router::new();
+fn routes() -> Routes {
+    let mut router = Routes::new();
     router.post("/api/tutorials", api::create); // admin
     router.get("/api/tutorials", api::list); // admin, drafts included
     router.post("/api/tutorials/preview", api::preview); // editors, {"markdown"}

@@ -1,5 +1,6 @@
 //! Errors as HTTP answers. [`status_for`] is the one mapping from domain error kinds to
-//! statuses; [`ApiError`] renders it as JSON for `/api/...`, [`PageError`] as an HTML page.
+//! statuses; [`ApiError`] renders it as RFC 9457 problem details for `/api/...`,
+//! [`PageError`] as an HTML page.
 //!
 //! Malformed JSON (`invalid_json`) and rule violations (`invalid_poll`, `invalid_option`, ...)
 //! both answer 400: clients tell them apart by `code`, not by status.
@@ -68,7 +69,17 @@ impl DomainError for RequestError {
     }
 }
 
-/// A JSON error: `{"error":{"code":"...","message":"..."}}` with `content-type: application/json`.
+/// An API error, answered as RFC 9457 problem details (`application/problem+json`):
+///
+/// ```json
+/// {"type": "urn:kiosque:problem:poll_not_found", "title": "Not Found", "status": 404,
+///  "detail": "poll not found", "code": "poll_not_found",
+///  "error": {"code": "poll_not_found", "message": "poll not found"}}
+/// ```
+///
+/// `code` and `fields` are extension members: programs branch on `code`, forms show
+/// `fields`. The `error` member repeats them in the shape clients used before problem details
+/// (`{"error": {"code", "message", "fields"}}`), so scripts written against it keep working.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: u16,
@@ -76,8 +87,10 @@ pub struct ApiError {
     pub message: String,
     /// Seconds the client should wait before retrying (`Retry-After`, with 429).
     pub retry_after_secs: Option<u32>,
-    /// With 422: every problem found, by field path (`error.fields` in the body).
+    /// With 422: every problem found, by field path (`fields` in the body).
     pub fields: Vec<FieldError>,
+    /// With 405: the methods the path accepts (the `Allow` header).
+    pub allow: Option<String>,
 }
 
 impl ApiError {
@@ -88,6 +101,7 @@ impl ApiError {
             message: message.into(),
             retry_after_secs: None,
             fields: Vec::new(),
+            allow: None,
         }
     }
 
@@ -109,12 +123,17 @@ impl ApiError {
         ApiError::new(404, "not_found", "nothing here")
     }
 
-    pub fn method_not_allowed() -> Self {
-        ApiError::new(
-            405,
-            "method_not_allowed",
-            "this method is not allowed on this path",
-        )
+    /// A 405 for a path that accepts the methods listed in `allow` (e.g. `"GET, HEAD"`).
+    pub fn method_not_allowed(allow: impl Into<String>) -> Self {
+        let allow = allow.into();
+        ApiError {
+            allow: Some(allow.clone()),
+            ..ApiError::new(
+                405,
+                "method_not_allowed",
+                format!("this method is not allowed on this path; it accepts {allow}"),
+            )
+        }
     }
 
     pub fn payload_too_large(limit_bytes: usize) -> Self {
@@ -146,34 +165,87 @@ impl<E: DomainError> From<E> for ApiError {
     }
 }
 
+/// The media type of problem details (RFC 9457, section 3).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The body of an [`ApiError`] (see there for the members).
 #[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
+struct ProblemBody<'a> {
+    #[serde(rename = "type")]
+    problem_type: String,
+    title: &'static str,
+    status: u16,
+    detail: &'a str,
+    code: &'a str,
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    fields: &'a [FieldError],
+    error: LegacyError<'a>,
 }
 
+/// The error as clients written before problem details read it.
 #[derive(Serialize)]
-struct ErrorDetail<'a> {
+struct LegacyError<'a> {
     code: &'a str,
     message: &'a str,
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
     fields: &'a [FieldError],
 }
 
+/// The problem type of an error `code`: a URN rather than a URL, so it names the error without
+/// promising a documentation page at some host (RFC 9457 allows any URI; `code` says the same
+/// for programs that prefer a plain string).
+pub fn problem_type(code: &str) -> String {
+    format!("urn:kiosque:problem:{code}")
+}
+
+/// The reason phrase of the statuses Kiosque answers with, as the problem's `title`.
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        410 => "Gone",
+        412 => "Precondition Failed",
+        413 => "Content Too Large",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Content",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ if status < 500 => "Client Error",
+        _ => "Server Error",
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail {
+        let body = ProblemBody {
+            problem_type: problem_type(self.code),
+            title: reason_phrase(self.status),
+            status: self.status,
+            detail: &self.message,
+            code: self.code,
+            fields: &self.fields,
+            error: LegacyError {
                 code: self.code,
                 message: &self.message,
                 fields: &self.fields,
             },
         };
         let mut response = response::json(self.status, &body);
+        response.set_header("content-type", PROBLEM_JSON);
         if self.status == 401 {
             response.set_header("www-authenticate", "Bearer realm=\"kiosque\"");
         }
         if let Some(secs) = self.retry_after_secs {
             response.set_header("retry-after", secs.to_string());
+        }
+        if let Some(allow) = &self.allow {
+            response.set_header("allow", allow.as_str());
         }
         response
     }

@@ -50,8 +50,10 @@ pub fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> Response {
             eprintln!("internal error: failed to encode a JSON response: {e}");
             Response::builder()
                 .status(500)
-                .header("content-type", "application/json")
-                .body(r#"{"error":{"code":"internal_error","message":"internal error"}}"#)
+                .header("content-type", crate::error::PROBLEM_JSON)
+                .body(
+                    r#"{"type":"urn:kiosque:problem:internal_error","title":"Internal Server Error","status":500,"detail":"internal error","code":"internal_error","error":{"code":"internal_error","message":"internal error"}}"#,
+                )
                 .build()
         }
     }

@@ -2,9 +2,10 @@
 //! router's bare answers with friendly ones.
 
 use futures::StreamExt;
-use spin_sdk::http::{IncomingRequest, IntoResponse, Method, Request, Response, Router};
+use spin_sdk::http::{IncomingRequest, IntoResponse, Method, Request, Response};
 
 use crate::error::{ApiError, PageError};
+use crate::routes::Routes;
 
 /// The largest request body any component reads: forms and JSON are small, and reading stops
 /// there instead of buffering whatever a client sends into the guest's memory.
@@ -28,9 +29,9 @@ pub fn body_limit(path: &str) -> usize {
     }
 }
 
-/// Reads `incoming` and answers it with `router` (see [`respond`]).
-pub async fn serve(router: &Router, incoming: IncomingRequest) -> Response {
-    serve_fn(incoming, |req| respond(router, req)).await
+/// Reads `incoming` and answers it with `routes` (see [`respond`]).
+pub async fn serve(routes: &Routes, incoming: IncomingRequest) -> Response {
+    serve_fn(incoming, |req| respond(routes, req)).await
 }
 
 /// Reads `incoming` and answers it with `handler`, for components that route by hand.
@@ -62,16 +63,21 @@ pub async fn serve_fn(
     response
 }
 
-/// Routes `req` through `router`, then turns the router's empty-bodied 404 and 405 into a
-/// JSON error under `/api/` and `/webhooks/`, or an HTML page elsewhere.
-pub fn respond(router: &Router, req: Request) -> Response {
+/// Routes `req` through `routes`, then turns the router's empty-bodied 404 and 405 into a
+/// problem (JSON) under `/api/` and `/webhooks/`, or an HTML page elsewhere; a 405 says in
+/// `Allow` which methods the path accepts.
+pub fn respond(routes: &Routes, req: Request) -> Response {
     let path = req.path().to_owned();
-    let response = router.handle(req);
+    let response = routes.handle(req);
     // Our handlers always set a content type; the router's fallbacks never do.
     let from_router = response.header("content-type").is_none();
     match *response.status() {
         404 if from_router => not_found(&path),
-        405 if from_router => method_not_allowed(&path),
+        405 if from_router => match routes.allowed(&path) {
+            Some(allow) => method_not_allowed(&path, &allow),
+            // The router found a route this table does not know: say nothing wrong.
+            None => not_found(&path),
+        },
         _ => response,
     }
 }
@@ -93,13 +99,15 @@ pub fn not_found(path: &str) -> Response {
     }
 }
 
-/// The friendly 405 for `path`.
-pub fn method_not_allowed(path: &str) -> Response {
-    if is_api_path(path) {
-        ApiError::method_not_allowed().into_response()
+/// The friendly 405 for `path`, which accepts the methods in `allow` (`"GET, HEAD"`).
+pub fn method_not_allowed(path: &str, allow: &str) -> Response {
+    let mut response = if is_api_path(path) {
+        ApiError::method_not_allowed(allow).into_response()
     } else {
         PageError::method_not_allowed().into_response()
-    }
+    };
+    response.set_header("allow", allow);
+    response
 }
 
 fn error_for(path: &str, error: ApiError, page: PageError) -> Response {

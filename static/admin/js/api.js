@@ -79,13 +79,20 @@ export async function api(method, path, body, options = {}) {
   }
 
   if (!response.ok) {
-    const error = data && typeof data === 'object' && data.error ? data.error : {};
+    // Problem details (RFC 9457): `code`, `detail` and `fields` at the top; the `error`
+    // member carries the same for older clients and is read only if they are missing.
+    const problem = data && typeof data === 'object' ? data : {};
+    const legacy = problem.error && typeof problem.error === 'object' ? problem.error : {};
     const apiError = new ApiError(
       response.status,
-      error.code || (response.status === 403 ? 'forbidden' : `http_${response.status}`),
-      error.message || (typeof data === 'string' ? data.slice(0, 200) : response.statusText),
-      error.field,
-      error.fields,
+      problem.code ||
+        legacy.code ||
+        (response.status === 403 ? 'forbidden' : `http_${response.status}`),
+      problem.detail ||
+        legacy.message ||
+        (typeof data === 'string' ? data.slice(0, 200) : response.statusText),
+      legacy.field,
+      problem.fields || legacy.fields,
     );
     // 429 answers say when to try again; keep it for the message.
     const retry = response.headers.get('retry-after');

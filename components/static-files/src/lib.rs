@@ -183,7 +183,7 @@ fn resolve(path: &str) -> Option<Target> {
 /// empty, not `.` or `..`, not hidden, without backslash or control characters. Decoding
 /// before checking is what catches `%2e%2e` and `%2f`.
 fn safe_relative_path(raw: &str) -> Option<String> {
-    let decoded = kiosque_spin::form::percent_decode(raw.as_bytes(), false);
+    let decoded = kiosque_spin::form::percent_decode_path(raw);
     let decoded = String::from_utf8(decoded).ok()?;
     let safe = decoded.split('/').all(|segment| {
         !segment.is_empty()

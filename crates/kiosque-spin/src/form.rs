@@ -4,16 +4,12 @@ use spin_sdk::http::Request;
 
 use crate::ApiError;
 
-/// Decodes `a=1&b=x+y` into pairs. Malformed escapes are kept literally and invalid UTF-8 is
-/// replaced, so decoding never fails; the values are then parsed into domain types.
+/// Decodes `a=1&b=x+y` into pairs (`form_urlencoded`, the WHATWG parser). Malformed escapes
+/// are kept literally and invalid UTF-8 is replaced, so decoding never fails; the values are
+/// then parsed into domain types.
 pub fn parse(input: &str) -> Vec<(String, String)> {
-    input
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(name), decode(value))
-        })
+    form_urlencoded::parse(input.as_bytes())
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect()
 }
 
@@ -27,43 +23,14 @@ pub fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// The first value of `name` in a query string.
 pub fn query_param(query: &str, name: &str) -> Option<String> {
-    let pairs = parse(query);
-    get(&pairs, name).map(str::to_owned)
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.into_owned())
 }
 
-/// Percent-decoding with `+` as space.
-pub fn decode(text: &str) -> String {
-    String::from_utf8_lossy(&percent_decode(text.as_bytes(), true)).into_owned()
-}
-
-/// Percent-decodes bytes; `plus_as_space` for form encoding (not for URL paths).
-pub fn percent_decode(input: &[u8], plus_as_space: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        match input[i] {
-            b'+' if plus_as_space => out.push(b' '),
-            b'%' if i + 2 < input.len() => match (hex(input[i + 1]), hex(input[i + 2])) {
-                (Some(hi), Some(lo)) => {
-                    out.push(hi << 4 | lo);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    out
-}
-
-fn hex(byte: u8) -> Option<u8> {
-    match byte {
-        b'0'..=b'9' => Some(byte - b'0'),
-        b'a'..=b'f' => Some(byte - b'a' + 10),
-        b'A'..=b'F' => Some(byte - b'A' + 10),
-        _ => None,
-    }
+/// Percent-decodes a URL path (where `+` stays `+`); malformed escapes are kept literally.
+pub fn percent_decode_path(input: &str) -> Vec<u8> {
+    percent_encoding::percent_decode_str(input).collect()
 }
 
 /// A positive integer query parameter of a JSON endpoint: `default` when absent, 400 when it
@@ -112,9 +79,11 @@ mod tests {
 
     #[test]
     fn malformed_escapes_stay_literal() {
-        assert_eq!(decode("100%"), "100%");
-        assert_eq!(decode("%zz%4"), "%zz%4");
-        assert_eq!(decode("%41%2"), "A%2");
-        assert_eq!(percent_decode(b"a+b%2e", false), b"a+b.");
+        let value = |query: &str| query_param(query, "v").unwrap();
+        assert_eq!(value("v=100%"), "100%");
+        assert_eq!(value("v=%zz%4"), "%zz%4");
+        assert_eq!(value("v=%41%2"), "A%2");
+        assert_eq!(value("v=%FF"), "\u{FFFD}");
+        assert_eq!(percent_decode_path("a+b%2e"), b"a+b.");
     }
 }

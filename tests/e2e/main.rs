@@ -4,6 +4,7 @@
 //! the app tests run against that running instance instead (for example
 //! `spin up`); the dev host's own tests always run in-process.
 
+mod accessibility;
 mod campaigns;
 mod channels;
 mod cluster;

@@ -289,6 +289,10 @@ fn test(extra: &[String]) -> Result<()> {
         "scripts/install-redis.sh",
         "the Redis tests need redis-server",
     )?;
+    ensure_installed(
+        "scripts/install-axe.sh",
+        "the accessibility tests need axe-core",
+    )?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let (cargo_args, test_args) = match extra.iter().position(|a| a == "--") {
         Some(i) => (&extra[..i], &extra[i + 1..]),
@@ -312,7 +316,8 @@ fn test(extra: &[String]) -> Result<()> {
     let status = Command::new(&cargo)
         .args(["test", "-p", "tests", "--test", "e2e"])
         .args(cargo_args)
-        .args(["--", "--skip", "host::"])
+        // The dev host's own tests are not about the store, nor is what axe checks in pages.
+        .args(["--", "--skip", "host::", "--skip", "accessibility::"])
         .args(test_args)
         .env("KIOSQUE_E2E_STORE", "redis")
         .current_dir(workspace_root())

@@ -526,7 +526,10 @@ async function renderDetail(main, id, ctx) {
 
   const drawCodes = () => {
     clear(codesArea);
-    if (poll.voter_method !== 'codes' || !canEdit) return;
+    // A section labelled by a heading it does not hold is an error to assistive technology:
+    // hidden, with nothing in it, when the poll has no codes.
+    codesArea.hidden = poll.voter_method !== 'codes' || !canEdit;
+    if (codesArea.hidden) return;
     codesArea.append(h('h2', { id: 'poll-codes-title' }, t('Codes d’invitation', 'Invitation codes')),
       h('p', null, t('Chaque code permet un vote. Ils ne sont montrés qu’une fois : distribuez-les ou téléchargez-les tout de suite.',
         'Each code allows one vote. They are shown once only: hand them out or download them right away.')));

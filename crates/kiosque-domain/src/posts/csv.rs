@@ -97,6 +97,11 @@ pub fn export(posts: &[Post]) -> String {
 
 /// Splits CSV text into records of fields (RFC 4180: quoted fields may hold commas, doubled
 /// quotes and line breaks). `Err` names the line of an unterminated quote.
+///
+/// Hand-made on purpose: `csv-core` (and `csv` over it) end a quoted field that is never
+/// closed at the end of the input without saying so, which here would fold every row after
+/// a stray quote into one field and drop them from the import's report. A spreadsheet
+/// export that lost a quote must be refused with its line instead.
 pub fn parse_records(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
     let mut records = Vec::new();
     let mut record: Vec<String> = Vec::new();

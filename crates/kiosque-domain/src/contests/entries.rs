@@ -1,0 +1,405 @@
+//! Entries: what a patron submits (text, a link, a licence and their consent), the staff
+//! moderation queue, and the public gallery of approved entries per category.
+
+use super::privacy::{purge_contest, purge_state};
+use super::*;
+
+/// The licence a patron grants on their entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Licence {
+    CcBy,
+    CcBySa,
+    AllRightsReserved,
+}
+
+impl Licence {
+    pub const ALL: [Licence; 3] = [Licence::CcBy, Licence::CcBySa, Licence::AllRightsReserved];
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "cc-by" => Ok(Licence::CcBy),
+            "cc-by-sa" => Ok(Licence::CcBySa),
+            "all-rights-reserved" => Ok(Licence::AllRightsReserved),
+            _ => Err(
+                "licence: must be \"cc-by\", \"cc-by-sa\" or \"all-rights-reserved\"".to_owned(),
+            ),
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Licence::CcBy => "cc-by",
+            Licence::CcBySa => "cc-by-sa",
+            Licence::AllRightsReserved => "all-rights-reserved",
+        }
+    }
+
+    /// The licence's deed, for links and schema.org `license`.
+    pub fn url(self) -> Option<&'static str> {
+        match self {
+            Licence::CcBy => Some("https://creativecommons.org/licenses/by/4.0/"),
+            Licence::CcBySa => Some("https://creativecommons.org/licenses/by-sa/4.0/"),
+            Licence::AllRightsReserved => None,
+        }
+    }
+}
+
+/// The wire shape of an entry, from JSON or from the page's form.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitEntryRequest {
+    pub title: String,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub link: Option<String>,
+    pub display_name: String,
+    pub category: String,
+    #[serde(default)]
+    pub consent: bool,
+    pub licence: String,
+    pub email: String,
+    /// The honeypot (see `questions::SubmitAnswerRequest::website`).
+    #[serde(default)]
+    pub website: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntry {
+    entry: Entry,
+    email: Email,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntrySubmission {
+    Entry(Box<NewEntry>),
+    Spam,
+}
+
+fn entry_field<T>(
+    field: &'static str,
+    result: Result<T, impl Into<String>>,
+) -> Result<T, ContestError> {
+    result.map_err(|message| ContestError::InvalidEntry {
+        field,
+        message: message.into(),
+    })
+}
+
+impl NewEntry {
+    pub fn parse(
+        contest: &Contest,
+        request: SubmitEntryRequest,
+    ) -> Result<EntrySubmission, ContestError> {
+        if moderation::honeypot_filled(request.website.as_deref()) {
+            return Ok(EntrySubmission::Spam);
+        }
+        let title = entry_field(
+            "title",
+            moderation::text("title", &request.title, MAX_TITLE_CHARS, false),
+        )?;
+        let text = entry_field(
+            "text",
+            moderation::optional_text("text", request.text.as_deref(), MAX_ENTRY_TEXT_CHARS, true),
+        )?;
+        let link = match request.link.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(entry_field(
+                "link",
+                HttpsUrl::parse("link", raw, MAX_URL_CHARS),
+            )?),
+        };
+        if text.is_none() && link.is_none() {
+            return Err(ContestError::InvalidEntry {
+                field: "text",
+                message: "text, link: give a text or a link to your creation".to_owned(),
+            });
+        }
+        let display_name = entry_field(
+            "display_name",
+            moderation::text(
+                "display_name",
+                &request.display_name,
+                MAX_DISPLAY_NAME_CHARS,
+                false,
+            ),
+        )?;
+        let category = entry_field("category", CategorySlug::parse(request.category.trim()))?;
+        if contest.category(&category).is_none() {
+            return Err(ContestError::InvalidEntry {
+                field: "category",
+                message: "category: not one of this contest's categories".to_owned(),
+            });
+        }
+        let licence = entry_field("licence", Licence::parse(&request.licence))?;
+        let email = entry_field("email", Email::parse(&request.email))?;
+        if !request.consent {
+            return Err(ContestError::InvalidEntry {
+                field: "consent",
+                message: "consent: publication needs your consent".to_owned(),
+            });
+        }
+        Ok(EntrySubmission::Entry(Box::new(NewEntry {
+            entry: Entry {
+                seq: 0,
+                category,
+                title,
+                text,
+                link,
+                display_name,
+                licence,
+                status: Status::Pending,
+                rejection_reason: None,
+                created_at: Timestamp::UNIX_EPOCH,
+                moderated_at: None,
+            },
+            email,
+        })))
+    }
+}
+
+/// An entry as stored under `keys::contest_entry`: no contact data here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub seq: u64,
+    pub category: CategorySlug,
+    pub title: String,
+    pub text: Option<String>,
+    pub link: Option<HttpsUrl>,
+    pub display_name: String,
+    pub licence: Licence,
+    pub status: Status,
+    #[serde(default)]
+    pub rejection_reason: Option<String>,
+    pub created_at: Timestamp,
+    #[serde(default)]
+    pub moderated_at: Option<Timestamp>,
+}
+
+/// The contact of one entry, under `keys::contest_contact`; `slot` is its reference's number
+/// under the email's keyed `hash` (kept here so the purge can delete the reference without
+/// the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub email: Email,
+    pub slot: u64,
+    pub hash: String,
+}
+
+/// Where one entry of an email is, under `keys::contact_ref`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactRef {
+    pub contest: ContestId,
+    pub seq: u64,
+}
+
+/// Per category, the numbers of approved entries (or of winners), in order.
+pub type Index = BTreeMap<CategorySlug, Vec<u64>>;
+
+/// Stores an entry for moderation, its contact apart, and the contact's reference under the
+/// email's keyed hash. Costs 5 store calls (2 increments, 3 writes), whatever the number of
+/// entries.
+pub fn submit_entry(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    contest: &Contest,
+    new: NewEntry,
+    key: &ContactKey,
+) -> Result<u64, ContestError> {
+    let now = clock.now();
+    if !contest.accepts_entries(now) {
+        return Err(ContestError::SubmissionsClosed);
+    }
+    let id = &contest.id;
+    let seq = next_seq(store.increment(&keys::contest_entry_seq(id), 1)?)?;
+    let mut entry = new.entry;
+    entry.seq = seq;
+    entry.created_at = now;
+    store.set_json(&keys::contest_entry(id, seq), &entry)?;
+    // The reference before the contact: a stored email is always findable by export/erasure.
+    let hash = new.email.key_hash(key);
+    let slot = next_seq(store.increment(&keys::contact_ref_seq(&hash), 1)?)?;
+    store.set_json(
+        &keys::contact_ref(&hash, slot),
+        &ContactRef {
+            contest: id.clone(),
+            seq,
+        },
+    )?;
+    store.set_json(
+        &keys::contest_contact(id, seq),
+        &Contact {
+            email: new.email,
+            slot,
+            hash,
+        },
+    )?;
+    Ok(seq)
+}
+
+/// An entry with its contact, for staff.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffEntry {
+    #[serde(flatten)]
+    pub entry: Entry,
+    /// `None` once erased.
+    pub email: Option<Email>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Queue {
+    pub entries: Vec<StaffEntry>,
+    pub submitted: u64,
+    pub next_from: Option<u64>,
+}
+
+/// Entries `from..from+limit` (at most 100) with their contacts, for staff; pending only when
+/// `pending_only`. A contest past its erasure date is purged first (bounded). Costs 4 store
+/// calls plus the purge's, when due.
+pub fn queue(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    id: &ContestId,
+    retention_days: u32,
+    from: u64,
+    limit: u64,
+    pending_only: bool,
+) -> Result<Queue, ContestError> {
+    let contest = get_contest(store, id)?;
+    if clock.now() >= contest.contacts_erased_at(retention_days) {
+        purge_contest(store, id, PURGE_BUDGET, purge_state(store, id)?)?;
+    }
+    let submitted = moderation::read_counter(store, keys::contest_entry_seq(id))?;
+    let seqs = moderation::seq_range(from, limit, submitted);
+    let next_from = seqs.last().map(|&s| s + 1).filter(|&n| n <= submitted);
+    let entries = moderation::read_items::<Entry>(store, &seqs, |s| keys::contest_entry(id, s))?;
+    let contacts: HashMap<u64, Contact> =
+        moderation::read_items::<Contact>(store, &seqs, |s| keys::contest_contact(id, s))?
+            .into_iter()
+            .collect();
+    let entries = entries
+        .into_iter()
+        .filter(|(_, e)| !pending_only || e.status == Status::Pending)
+        .map(|(seq, entry)| StaffEntry {
+            entry,
+            email: contacts.get(&seq).map(|c| c.email.clone()),
+        })
+        .collect();
+    Ok(Queue {
+        entries,
+        submitted,
+        next_from,
+    })
+}
+
+/// Approves or rejects one entry (staff). Costs 5 store calls, 2 more per retry.
+///
+/// Two documents change, with no transaction: the entry's status, which is the truth (votes
+/// and the gallery read it), and the category's approved list, which only says where to look.
+/// So the list may hold more than the approved entries, never fewer: an approval lists the
+/// entry before it sets the status, a rejection sets the status before it unlists. Whichever
+/// write fails, the entry is never votable without being approved, and the same decision
+/// sent again completes the other write.
+pub fn moderate(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    id: &ContestId,
+    seq: u64,
+    decision: Decision,
+) -> Result<Entry, ContestError> {
+    let now = clock.now();
+    let entry_key = keys::contest_entry(id, seq);
+    let entry: Entry = store
+        .get_json(&entry_key)?
+        .ok_or(ContestError::EntryNotFound)?;
+    let (status, reason) = match decision {
+        Decision::Approve => (Status::Approved, None),
+        Decision::Reject { reason } => (Status::Rejected, reason),
+    };
+    let category = entry.category.clone();
+    let update_list = || -> Result<(), ContestError> {
+        let listed =
+            moderation::update_doc(store, &keys::contest_approved(id), |index: &mut Index| {
+                let total: usize = index.values().map(Vec::len).sum();
+                let list = index.entry(category.clone()).or_default();
+                match (status, list.binary_search(&seq)) {
+                    (Status::Approved, Err(at)) => {
+                        if total >= MAX_APPROVED {
+                            return Err(ContestError::Full);
+                        }
+                        list.insert(at, seq);
+                        Ok(true)
+                    }
+                    (Status::Approved, Ok(_)) | (_, Err(_)) => Ok(false),
+                    (_, Ok(at)) => {
+                        list.remove(at);
+                        Ok(true)
+                    }
+                }
+            })?;
+        listed.map(|_| ()).ok_or(ContestError::Busy)
+    };
+    let update_status = || -> Result<Entry, ContestError> {
+        let updated = moderation::update_doc(store, &entry_key, |entry: &mut Entry| {
+            entry.status = status;
+            entry.rejection_reason = reason.clone();
+            entry.moderated_at = Some(now);
+            Ok::<_, ContestError>(true)
+        })?;
+        updated.ok_or(ContestError::Busy)
+    };
+    if status == Status::Approved {
+        update_list()?;
+        update_status()
+    } else {
+        let updated = update_status()?;
+        update_list()?;
+        Ok(updated)
+    }
+}
+
+/// One public gallery page of a category.
+#[derive(Debug, Clone)]
+pub struct Gallery {
+    pub contest: Contest,
+    pub category: CategorySlug,
+    pub entries: Vec<Entry>,
+    pub approved: usize,
+    pub page: u64,
+    pub pages: u64,
+}
+
+/// A page (1-based, [`PER_PAGE`] entries, newest first) of a category's approved entries.
+/// Costs 3 store calls (2 reads, 1 batch read).
+pub fn gallery(
+    store: &dyn KvStore,
+    id: &ContestId,
+    category: &CategorySlug,
+    page: u64,
+) -> Result<Gallery, ContestError> {
+    let contest = get_contest(store, id)?;
+    if contest.category(category).is_none() {
+        return Err(ContestError::NotFound);
+    }
+    let index: Index = store
+        .get_json(&keys::contest_approved(id))?
+        .unwrap_or_default();
+    let mut seqs = index.get(category).cloned().unwrap_or_default();
+    seqs.reverse();
+    let pages = (seqs.len() as u64).div_ceil(PER_PAGE as u64).max(1);
+    let wanted = moderation::page_of(&seqs, page, PER_PAGE);
+    let entries = moderation::read_items::<Entry>(store, &wanted, |s| keys::contest_entry(id, s))?
+        .into_iter()
+        .map(|(_, e)| e)
+        .filter(|e| e.status == Status::Approved)
+        .collect();
+    Ok(Gallery {
+        contest,
+        category: category.clone(),
+        entries,
+        approved: seqs.len(),
+        page: page.max(1),
+        pages,
+    })
+}

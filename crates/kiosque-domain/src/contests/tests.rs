@@ -1,0 +1,668 @@
+use super::*;
+use crate::clock::FixedClock;
+use crate::store::MemoryStore;
+
+const DAY: i64 = 86_400;
+const T0: i64 = 1_790_000_000;
+
+fn at(day: i64) -> FixedClock {
+    FixedClock(Timestamp::from_unix_seconds(T0 + day * DAY).unwrap())
+}
+
+fn key() -> ContactKey {
+    ContactKey::new("test-secret").unwrap()
+}
+
+fn voter(n: usize) -> VoterId {
+    VoterId::parse(&format!("voter-{n:016}")).unwrap()
+}
+
+#[test]
+fn extreme_contest_dates_are_refused_by_the_request() {
+    for field in [
+        "submissions_open",
+        "submissions_close",
+        "voting_open",
+        "voting_close",
+    ] {
+        for raw in [
+            "+262143-01-01T00:00:00Z",
+            "-262144-01-01T00:00:00Z",
+            "10000-01-01T00:00:00Z",
+        ] {
+            let mut json = serde_json::json!({
+                "title": "Concours", "categories": [{"slug": "tous", "name": "Tous"}],
+                "submissions_open": "2026-12-01T00:00:00Z",
+                "submissions_close": "2026-12-10T00:00:00Z",
+            });
+            json[field] = serde_json::json!(raw);
+            let error = serde_json::from_value::<CreateContestRequest>(json).unwrap_err();
+            assert!(error.to_string().contains("1970"), "{field} {raw}: {error}");
+        }
+    }
+}
+
+fn setup(store: &MemoryStore) -> Contest {
+    let ts = |d: i64| Timestamp::from_unix_seconds(T0 + d * DAY).unwrap();
+    let request = CreateContestRequest {
+        title: "Concours de nouvelles".into(),
+        rules: "# Règles\n<script>x</script>".into(),
+        categories: vec![
+            Category {
+                slug: CategorySlug::parse("enfants").unwrap(),
+                name: "Enfants".into(),
+            },
+            Category {
+                slug: CategorySlug::parse("adultes").unwrap(),
+                name: "Adultes".into(),
+            },
+        ],
+        submissions_open: ts(0),
+        submissions_close: ts(10),
+        voting_open: Some(ts(10)),
+        voting_close: Some(ts(20)),
+        public_vote: true,
+        jury: true,
+        prize: Some("Un livre".into()),
+    };
+    create_contest(
+        store,
+        &at(0),
+        ContestId::parse("c1").unwrap(),
+        NewContest::parse(request).unwrap(),
+    )
+    .unwrap()
+}
+
+fn entry(contest: &Contest, email: &str, category: &str) -> NewEntry {
+    let request = SubmitEntryRequest {
+        title: "Ma nouvelle".into(),
+        text: Some("Il était une fois…".into()),
+        link: Some("https://cdn.example/a.mp3".into()),
+        display_name: "Léa".into(),
+        category: category.into(),
+        consent: true,
+        licence: "cc-by-sa".into(),
+        email: email.into(),
+        website: None,
+    };
+    match NewEntry::parse(contest, request).unwrap() {
+        EntrySubmission::Entry(e) => *e,
+        EntrySubmission::Spam => panic!("not spam"),
+    }
+}
+
+#[test]
+fn types_parse_at_the_boundary() {
+    let link = |t: &str| HttpsUrl::parse("link", t, MAX_URL_CHARS);
+    assert!(link("http://x.example").is_err());
+    assert!(link("javascript:alert(1)").is_err());
+    assert!(link("https://a b.example").is_err());
+    assert!(link("https://user@evil.example").is_err());
+    assert_eq!(
+        HttpsUrl::parse("link", " HTTPS://x.example/a.png ", MAX_URL_CHARS)
+            .unwrap()
+            .as_str(),
+        "https://x.example/a.png"
+    );
+    assert_eq!(
+        Email::parse(" Lea@Exemple.FR ").unwrap().as_str(),
+        "lea@exemple.fr"
+    );
+    for bad in [
+        "lea",
+        "@x.fr",
+        "lea@x",
+        "lea@-x.fr",
+        "a b@x.fr",
+        "lea@x..fr",
+    ] {
+        assert!(Email::parse(bad).is_err(), "{bad}");
+    }
+    assert_eq!(
+        Licence::parse("cc-by").unwrap().url(),
+        Some("https://creativecommons.org/licenses/by/4.0/")
+    );
+    assert!(Licence::parse("mit").is_err());
+}
+
+#[test]
+fn a_rejection_that_fails_halfway_never_leaves_the_entry_votable() {
+    let enfants = CategorySlug::parse("enfants").unwrap();
+    let mut n = 0;
+    loop {
+        let mut store = crate::store::FaultyStore::new();
+        let c = setup(&store.inner);
+        let seq = submit_entry(
+            &store.inner,
+            &at(1),
+            &c,
+            entry(&c, "lea@x.fr", "enfants"),
+            &key(),
+        )
+        .unwrap();
+        moderate(&store.inner, &at(2), &c.id, seq, Decision::Approve).unwrap();
+        let writes = store.fail_nth_write(n);
+        let reject = || Decision::Reject { reason: None };
+        let failed = moderate(&store, &at(3), &c.id, seq, reject()).is_err();
+        let attempted = writes.load(std::sync::atomic::Ordering::SeqCst);
+        store.heal();
+        if failed {
+            // Whatever was written, patrons see one truth: the entry takes votes if and
+            // only if the gallery shows it.
+            let shown = !gallery(&store, &c.id, &enfants, 1)
+                .unwrap()
+                .entries
+                .is_empty();
+            let votable = vote(&store, &at(11), &c.id, seq, &voter(1)).is_ok();
+            assert_eq!(
+                votable, shown,
+                "write {n}: votable {votable}, shown {shown}"
+            );
+            // The same decision sent again completes it.
+            moderate(&store, &at(4), &c.id, seq, reject()).unwrap();
+        }
+        let status = (&store.inner as &dyn KvStore)
+            .get_json::<Entry>(&keys::contest_entry(&c.id, seq))
+            .unwrap()
+            .unwrap()
+            .status;
+        assert_eq!(status, Status::Rejected, "write {n}");
+        assert!(
+            vote(&store, &at(12), &c.id, seq, &voter(2)).is_err(),
+            "write {n}: votable after rejection"
+        );
+        assert!(
+            gallery(&store, &c.id, &enfants, 1)
+                .unwrap()
+                .entries
+                .is_empty()
+        );
+        let listed: Index = (&store.inner as &dyn KvStore)
+            .get_json(&keys::contest_approved(&c.id))
+            .unwrap()
+            .unwrap_or_default();
+        assert!(
+            listed.get(&enfants).is_none_or(|l| !l.contains(&seq)),
+            "write {n}: still listed"
+        );
+        if n >= attempted {
+            break;
+        }
+        n += 1;
+    }
+    assert!(n >= 2, "both writes were failed in turn");
+}
+
+#[test]
+fn entries_are_moderated_voted_once_per_category_and_win() {
+    let store = MemoryStore::new();
+    let c = setup(&store);
+    assert!(c.rules_html().contains("&lt;script&gt;"));
+    let e1 = submit_entry(&store, &at(1), &c, entry(&c, "lea@x.fr", "enfants"), &key()).unwrap();
+    let e2 = submit_entry(&store, &at(1), &c, entry(&c, "tom@x.fr", "enfants"), &key()).unwrap();
+    let e3 = submit_entry(&store, &at(1), &c, entry(&c, "lea@x.fr", "adultes"), &key()).unwrap();
+    assert!(matches!(
+        submit_entry(&store, &at(11), &c, entry(&c, "a@x.fr", "enfants"), &key()),
+        Err(ContestError::SubmissionsClosed)
+    ));
+    for seq in [e1, e2, e3] {
+        moderate(&store, &at(2), &c.id, seq, Decision::Approve).unwrap();
+    }
+    let enfants = CategorySlug::parse("enfants").unwrap();
+    assert_eq!(
+        gallery(&store, &c.id, &enfants, 1).unwrap().entries.len(),
+        2
+    );
+    assert!(matches!(
+        vote(&store, &at(5), &c.id, e1, &voter(1)),
+        Err(ContestError::VotingClosed)
+    ));
+    vote(&store, &at(12), &c.id, e1, &voter(1)).unwrap();
+    assert!(matches!(
+        vote(&store, &at(12), &c.id, e2, &voter(1)),
+        Err(ContestError::AlreadyVoted)
+    ));
+    vote(&store, &at(12), &c.id, e3, &voter(1)).unwrap(); // another category
+    vote(&store, &at(12), &c.id, e1, &voter(2)).unwrap();
+    set_winners(
+        &store,
+        &c.id,
+        WinnersRequest {
+            category: enfants.clone(),
+            entries: vec![e2],
+        },
+    )
+    .unwrap();
+    assert!(
+        set_winners(
+            &store,
+            &c.id,
+            WinnersRequest {
+                category: enfants.clone(),
+                entries: vec![e3]
+            }
+        )
+        .is_err()
+    );
+    let during = results(&store, &at(12), &c.id).unwrap();
+    assert!(during.categories[0].votes.is_empty());
+    assert_eq!(during.categories[0].winners[0].seq, e2);
+    let after = results(&store, &at(21), &c.id).unwrap();
+    assert_eq!(after.categories[0].votes[0].0.seq, e1);
+    assert_eq!(after.categories[0].votes[0].1, 2);
+}
+
+#[test]
+fn contacts_are_exported_erased_and_purged_after_retention() {
+    let store = MemoryStore::new();
+    let c = setup(&store);
+    for (email, cat) in [
+        ("lea@x.fr", "enfants"),
+        ("tom@x.fr", "enfants"),
+        ("LEA@x.fr", "adultes"),
+    ] {
+        submit_entry(&store, &at(1), &c, entry(&c, email, cat), &key()).unwrap();
+    }
+    moderate(&store, &at(2), &c.id, 1, Decision::Approve).unwrap();
+    let lea = Email::parse("lea@x.fr").unwrap();
+    let export = export_participant(&store, &key(), &lea, 1).unwrap().entries;
+    assert_eq!(export.len(), 2);
+    assert!(export.iter().all(|p| p.email == lea && p.entry.is_some()));
+    assert_eq!(
+        erase_participant(&store, &key(), &lea, 1)
+            .unwrap()
+            .erased_entries,
+        2
+    );
+    assert_eq!(
+        erase_participant(&store, &key(), &lea, 1)
+            .unwrap()
+            .erased_entries,
+        0
+    );
+    assert!(
+        export_participant(&store, &key(), &lea, 1)
+            .unwrap()
+            .entries
+            .is_empty()
+    );
+    let enfants = CategorySlug::parse("enfants").unwrap();
+    assert!(
+        gallery(&store, &c.id, &enfants, 1)
+            .unwrap()
+            .entries
+            .is_empty()
+    );
+
+    // Tom's contact stays until 90 days after the end (day 20), then goes.
+    let tom = Email::parse("tom@x.fr").unwrap();
+    assert_eq!(purge_due(&store, &at(100), 90).unwrap().erased, 0);
+    assert_eq!(
+        export_participant(&store, &key(), &tom, 1)
+            .unwrap()
+            .entries
+            .len(),
+        1
+    );
+    let report = purge_due(&store, &at(111), 90).unwrap();
+    assert_eq!(
+        (report.erased, report.contests_done, report.more),
+        (1, 1, false)
+    );
+    assert_eq!(
+        purge_due(&store, &at(112), 90).unwrap(),
+        PurgeReport::default()
+    );
+    // The entry itself stays (published under a display name), without its contact.
+    let q = queue(&store, &at(112), &c.id, 90, 1, 10, false).unwrap();
+    assert_eq!(q.entries.len(), 1);
+    assert_eq!(q.entries[0].email, None);
+    // Tom can still be found through the keyed hash of his address, and erased.
+    let found = export_participant(&store, &key(), &tom, 1).unwrap().entries;
+    assert_eq!(found.len(), 1);
+    assert!(found[0].entry.is_some());
+    assert_eq!(
+        erase_participant(&store, &key(), &tom, 1)
+            .unwrap()
+            .erased_entries,
+        1
+    );
+    assert!(
+        queue(&store, &at(113), &c.id, 90, 1, 10, false)
+            .unwrap()
+            .entries
+            .is_empty()
+    );
+    assert!(
+        export_participant(&store, &key(), &tom, 1)
+            .unwrap()
+            .entries
+            .is_empty()
+    );
+}
+
+#[test]
+fn purge_work_is_bounded_and_lazy_on_staff_reads() {
+    let store = MemoryStore::new();
+    let c = setup(&store);
+    for n in 0..120 {
+        submit_entry(
+            &store,
+            &at(1),
+            &c,
+            entry(&c, &format!("p{n}@x.fr"), "adultes"),
+            &key(),
+        )
+        .unwrap();
+    }
+    let first = purge_due(&store, &at(200), 90).unwrap();
+    assert_eq!((first.erased, first.more), (PURGE_BUDGET, true));
+    // A staff read of the queue erases the next batch.
+    let q = queue(&store, &at(200), &c.id, 90, 1, 100, false).unwrap();
+    assert!(q.entries.iter().all(|e| e.email.is_none()));
+    let last = purge_due(&store, &at(200), 90).unwrap();
+    assert_eq!((last.erased, last.more), (120 - 2 * PURGE_BUDGET, false));
+}
+
+#[test]
+fn costs_do_not_grow_with_the_number_of_entries_or_votes() {
+    let measure = |prior: u64| {
+        let store = MemoryStore::new();
+        let c = setup(&store);
+        for n in 1..=prior {
+            submit_entry(&store, &at(1), &c, entry(&c, "a@x.fr", "enfants"), &key()).unwrap();
+            moderate(&store, &at(2), &c.id, n, Decision::Approve).unwrap();
+        }
+        for n in 1..=prior {
+            vote(&store, &at(12), &c.id, n, &voter(n as usize)).unwrap();
+        }
+        let enfants = CategorySlug::parse("enfants").unwrap();
+        let mut costs = Vec::new();
+        store.reset_ops();
+        submit_entry(&store, &at(1), &c, entry(&c, "b@x.fr", "enfants"), &key()).unwrap();
+        costs.push(store.ops());
+        store.reset_ops();
+        vote(&store, &at(12), &c.id, 1, &voter(1_000_000)).unwrap();
+        costs.push(store.ops());
+        store.reset_ops();
+        gallery(&store, &c.id, &enfants, 1).unwrap();
+        costs.push(store.ops());
+        store.reset_ops();
+        results(&store, &at(21), &c.id).unwrap();
+        costs.push(store.ops());
+        assert!(costs.iter().all(|c| c.get_keys == 0));
+        costs.iter().map(|c| c.total()).collect::<Vec<_>>()
+    };
+    let small = measure(10);
+    assert_eq!(small, vec![5, 4, 3, 5]);
+    assert_eq!(measure(1_999), small);
+}
+
+fn contest_ending(store: &MemoryStore, id: &str, end_day: i64) -> Contest {
+    let ts = |d: i64| Timestamp::from_unix_seconds(T0 + d * DAY).unwrap();
+    let request = CreateContestRequest {
+        title: format!("Concours {id}"),
+        rules: String::new(),
+        categories: vec![Category {
+            slug: CategorySlug::parse("tous").unwrap(),
+            name: "Tous".into(),
+        }],
+        submissions_open: ts(0),
+        submissions_close: ts(end_day),
+        voting_open: None,
+        voting_close: None,
+        public_vote: false,
+        jury: true,
+        prize: None,
+    };
+    create_contest(
+        store,
+        &at(0),
+        ContestId::parse(id).unwrap(),
+        NewContest::parse(request).unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn huge_retention_is_capped_and_never_erases_early() {
+    let store = MemoryStore::new();
+    let c = setup(&store);
+    let end = c.ends_at().unix_seconds();
+    for days in [u32::MAX, 1_000_000, MAX_RETENTION_DAYS + 1] {
+        assert_eq!(
+            c.contacts_erased_at(days).unix_seconds(),
+            end + i64::from(MAX_RETENTION_DAYS) * DAY
+        );
+    }
+    assert_eq!(c.contacts_erased_at(0).unix_seconds(), end);
+    submit_entry(&store, &at(1), &c, entry(&c, "lea@x.fr", "enfants"), &key()).unwrap();
+    assert_eq!(purge_due(&store, &at(25), u32::MAX).unwrap().erased, 0);
+}
+
+#[test]
+fn winners_are_listed_once_and_closing_ends_both_windows() {
+    let store = MemoryStore::new();
+    let c = setup(&store);
+    let e1 = submit_entry(&store, &at(1), &c, entry(&c, "lea@x.fr", "enfants"), &key()).unwrap();
+    moderate(&store, &at(2), &c.id, e1, Decision::Approve).unwrap();
+    let enfants = CategorySlug::parse("enfants").unwrap();
+    let twice = set_winners(
+        &store,
+        &c.id,
+        WinnersRequest {
+            category: enfants,
+            entries: vec![e1, e1],
+        },
+    );
+    assert!(matches!(twice, Err(ContestError::Invalid(m)) if m.contains("twice")));
+    let closed = close_contest(&store, &at(3), &c.id).unwrap();
+    assert!(!closed.accepts_entries(at(3).now()));
+    assert!(!closed.voting_is_open(at(3).now()));
+    assert_eq!(closed.ends_at(), at(3).now());
+    assert!(closed.voting_open <= closed.voting_close);
+    assert!(matches!(
+        submit_entry(
+            &store,
+            &at(4),
+            &closed,
+            entry(&c, "a@x.fr", "enfants"),
+            &key()
+        ),
+        Err(ContestError::SubmissionsClosed)
+    ));
+    assert!(matches!(
+        close_contest(&store, &at(3), &ContestId::parse("nope").unwrap()),
+        Err(ContestError::NotFound)
+    ));
+}
+
+#[test]
+fn hashes_are_keyed_and_erasure_pages_through_every_entry_and_leaves_no_key() {
+    let lea = Email::parse("lea@x.fr").unwrap();
+    let other = ContactKey::new("another-secret").unwrap();
+    assert_ne!(lea.key_hash(&key()), lea.key_hash(&other));
+    assert_eq!(lea.key_hash(&key()).len(), 32);
+    assert!(ContactKey::new("  ").is_none());
+    assert_eq!(format!("{:?}", key()), "ContactKey(..)");
+
+    let store = MemoryStore::new();
+    let c = setup(&store);
+    let total = 2 * EXPORT_PAGE + 7;
+    for _ in 0..total {
+        submit_entry(&store, &at(1), &c, entry(&c, "lea@x.fr", "adultes"), &key()).unwrap();
+    }
+    submit_entry(&store, &at(1), &c, entry(&c, "tom@x.fr", "adultes"), &key()).unwrap();
+    for seq in [1, total] {
+        moderate(&store, &at(2), &c.id, seq, Decision::Approve).unwrap();
+    }
+    let (mut exported, mut from) = (0, Some(1));
+    while let Some(f) = from {
+        let page = export_participant(&store, &key(), &lea, f).unwrap();
+        exported += page.entries.len() as u64;
+        from = page.next_from;
+    }
+    assert_eq!(exported, total);
+    let (mut erased, mut from, mut calls) = (0, Some(1), 0);
+    while let Some(f) = from {
+        let report = erase_participant(&store, &key(), &lea, f).unwrap();
+        erased += report.erased_entries;
+        from = report.next_from;
+        calls += 1;
+    }
+    assert_eq!((erased, calls), (total, total.div_ceil(ERASE_PAGE)));
+    let hash = lea.key_hash(&key());
+    let left: Vec<String> = store
+        .get_keys()
+        .unwrap()
+        .into_iter()
+        .filter(|k| {
+            k.contains(&hash)
+                || k.starts_with(&format!("contest/{}/entry/", c.id))
+                    && !k.ends_with(&format!("/{}", total + 1))
+        })
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let adultes = CategorySlug::parse("adultes").unwrap();
+    assert!(
+        gallery(&store, &c.id, &adultes, 1)
+            .unwrap()
+            .entries
+            .is_empty()
+    );
+    // Tom is untouched.
+    let tom = Email::parse("tom@x.fr").unwrap();
+    assert_eq!(
+        export_participant(&store, &key(), &tom, 1)
+            .unwrap()
+            .entries
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_contest_that_never_ends_delays_no_other_purge() {
+    let store = MemoryStore::new();
+    let forever = contest_ending(&store, "forever", 100_000);
+    submit_entry(
+        &store,
+        &at(1),
+        &forever,
+        {
+            let r = SubmitEntryRequest {
+                title: "t".into(),
+                text: Some("x".into()),
+                display_name: "n".into(),
+                category: "tous".into(),
+                consent: true,
+                licence: "cc-by".into(),
+                email: "keep@x.fr".into(),
+                ..Default::default()
+            };
+            match NewEntry::parse(&forever, r).unwrap() {
+                EntrySubmission::Entry(e) => *e,
+                EntrySubmission::Spam => unreachable!(),
+            }
+        },
+        &key(),
+    )
+    .unwrap();
+    let later = PURGE_WINDOW + 30;
+    let mut purged_contests = Vec::new();
+    for n in 0..later {
+        let c = contest_ending(&store, &format!("c{n}"), 5);
+        purged_contests.push(c.id.clone());
+        let r = SubmitEntryRequest {
+            title: "t".into(),
+            text: Some("x".into()),
+            display_name: "n".into(),
+            category: "tous".into(),
+            consent: true,
+            licence: "cc-by".into(),
+            email: format!("p{n}@x.fr"),
+            ..Default::default()
+        };
+        let EntrySubmission::Entry(e) = NewEntry::parse(&c, r).unwrap() else {
+            unreachable!()
+        };
+        submit_entry(&store, &at(1), &c, *e, &key()).unwrap();
+    }
+    let mut erased = 0;
+    for _ in 0..20 {
+        store.reset_ops();
+        let report = purge_due(&store, &at(200), 90).unwrap();
+        // Bounded work per call: the registry window, its contests, their progress, and
+        // 2 deletes + about 3 calls per contest purged.
+        assert!(
+            store.ops().total() <= 8 + 6 * PURGE_BUDGET,
+            "{:?}",
+            store.ops()
+        );
+        erased += report.erased;
+        if !report.more {
+            break;
+        }
+    }
+    assert_eq!(erased, later);
+    for n in [0, later - 1] {
+        // The address is gone; the entry stays, reachable through the keyed hash.
+        let contact = keys::contest_contact(&purged_contests[n as usize], 1);
+        assert_eq!(store.get(&contact).unwrap(), None);
+    }
+    let keep = Email::parse("keep@x.fr").unwrap();
+    assert_eq!(
+        export_participant(&store, &key(), &keep, 1)
+            .unwrap()
+            .entries
+            .len(),
+        1
+    );
+    // Another full pass finds nothing more to do.
+    let mut again = 0;
+    for _ in 0..5 {
+        let report = purge_due(&store, &at(201), 90).unwrap();
+        again += report.erased;
+        if !report.more {
+            break;
+        }
+    }
+    assert_eq!(again, 0);
+}
+
+#[test]
+fn results_list_the_most_voted_only_and_staff_lists_page() {
+    let store = MemoryStore::new();
+    let c = setup(&store);
+    let n = RESULTS_TOP as u64 + 5;
+    for seq in 1..=n {
+        submit_entry(&store, &at(1), &c, entry(&c, "a@x.fr", "enfants"), &key()).unwrap();
+        moderate(&store, &at(2), &c.id, seq, Decision::Approve).unwrap();
+    }
+    for v in 0..3 {
+        vote(&store, &at(12), &c.id, n, &voter(v)).unwrap();
+    }
+    let r = results(&store, &at(21), &c.id).unwrap();
+    assert_eq!(r.categories[0].votes.len(), RESULTS_TOP);
+    assert_eq!(
+        r.categories[0].votes[0],
+        (r.categories[0].votes[0].0.clone(), 3)
+    );
+    assert_eq!(r.categories[0].votes[0].0.seq, n);
+    assert_eq!(r.categories[0].approved, n as usize);
+
+    for i in 0..5 {
+        contest_ending(&store, &format!("z{i}"), 3);
+    }
+    store.reset_ops();
+    let first = list_contests(&store, 1, 4).unwrap();
+    assert_eq!(store.ops().total(), 3);
+    assert_eq!(first.total, 6);
+    assert_eq!(first.contests[0].id.as_str(), "z4");
+    assert_eq!(first.next_page, Some(2));
+    let second = list_contests(&store, 2, 4).unwrap();
+    assert_eq!(second.contests.len(), 2);
+    assert_eq!(second.contests[1].id, c.id);
+    assert_eq!(second.next_page, None);
+}

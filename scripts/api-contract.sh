@@ -54,12 +54,15 @@ seeds=$(python3 scripts/api-contract/seed.py "$base")
 eval "$seeds"
 export KQ_POLL_ID KQ_QUESTION_ID KQ_CONTEST_ID KQ_SHOWCASE_ID KQ_EVENT_ID KQ_TUTORIAL_SLUG KQ_CAMPAIGN_ID
 
+# One worker: with two, Hypothesis (describing its strategies with Python's `ast`, which is
+# not thread-safe on Python 3.11) sometimes fails with "AST constructor recursion depth
+# mismatch", an error of the tool, not of the API.
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
 run() {
     "$venv/bin/schemathesis" --config-file scripts/api-contract/schemathesis.toml run \
         "$base/api/openapi.json" --checks "$checks" --phases examples,coverage,fuzzing \
-        --max-examples 25 --workers 2 --generation-deterministic --continue-on-failure \
-        --warnings off --generation-database none "$@"
+        --max-examples 20 --workers 1 --generation-deterministic --continue-on-failure \
+        --warnings off "$@"
 }
 echo "== Schemathesis as staff"
 run -H "Authorization: Bearer $SPIN_VARIABLE_ADMIN_TOKEN" "$@"

@@ -101,11 +101,11 @@ pub fn not_found(path: &str) -> Response {
 
 /// The friendly 405 for `path`, which accepts the methods in `allow` (`"GET, HEAD"`).
 pub fn method_not_allowed(path: &str, allow: &str) -> Response {
-    let mut response = if is_api_path(path) {
-        ApiError::method_not_allowed(allow).into_response()
-    } else {
-        PageError::method_not_allowed().into_response()
-    };
+    if is_api_path(path) {
+        // The problem sets `Allow` itself.
+        return ApiError::method_not_allowed(allow).into_response();
+    }
+    let mut response = PageError::method_not_allowed().into_response();
     response.set_header("allow", allow);
     response
 }

@@ -19,6 +19,10 @@
 //! `rate_limit_votes = "0/0"` and `client_ip_header = "x-bench-client"`, and
 //! must be a throwaway: the bench creates a poll, 25 staff accounts and votes.
 //!
+//! `--clients N` sets the number of concurrent clients (16 by default; 1 measures
+//! each request's own latency). `--only TEXT` runs the floors and the scenarios whose name contains TEXT
+//! (`--only page` for the page renders).
+//!
 //! The load comes from this process over loopback (bounded in count), with
 //! one keep-alive connection per client thread.
 
@@ -32,6 +36,7 @@ use dev_host::{BackgroundHost, DevHostConfig};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
+/// Concurrent clients unless `--clients N` says otherwise.
 const CONCURRENCY: usize = 16;
 const ADMIN_TOKEN: &str = "bench-admin-token-0123456789";
 
@@ -71,13 +76,13 @@ struct Figures {
     unexpected: usize,
 }
 
-fn run_scenario(scenario: &Scenario) -> Figures {
+fn run_scenario(scenario: &Scenario, clients: usize) -> Figures {
     let next = AtomicUsize::new(0);
     let latencies = Mutex::new(Vec::with_capacity(scenario.requests));
     let unexpected = AtomicUsize::new(0);
     let started = Instant::now();
     std::thread::scope(|scope| {
-        for _ in 0..CONCURRENCY {
+        for _ in 0..clients {
             scope.spawn(|| {
                 let client = Client::builder()
                     .redirect(reqwest::redirect::Policy::none())
@@ -197,6 +202,16 @@ fn start_probe_host(
 
 pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
     let on_redis = args.iter().any(|a| a == "--redis");
+    // `--clients 1`: one request at a time, so a page's latency is its own cost (render,
+    // store reads, instantiation) rather than a place in the queue.
+    let clients = match option(args, "--clients") {
+        Some(n) => n
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=256).contains(n))
+            .context("--clients: a number from 1 to 256")?,
+        None => CONCURRENCY,
+    };
     let remote = option(args, "--base-url").map(str::to_owned);
     let remote_probe = option(args, "--probe-url").map(str::to_owned);
     ensure!(
@@ -314,6 +329,38 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
         .json()?;
     let poll_id = created["id"].as_str().context("poll id")?.to_string();
 
+    // A published tutorial of several steps (Markdown, a table of contents, feedback form):
+    // the heaviest page of the tutorials component. Its slug is of this run, so a running
+    // instance can be measured again.
+    let tutorial_slug = format!(
+        "bench-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    );
+    let steps: Vec<Value> = (1..=6)
+        .map(|n| {
+            json!({"title": format!("Étape {n}"),
+                   "text": format!("Ouvrez **le portail** de la médiathèque, puis [la page {n}](https://numerique.bib.example/{n}).\n\n- un point\n- un autre point")})
+        })
+        .collect();
+    admin
+        .post(format!("{base}/api/tutorials"))
+        .bearer_auth(admin_token)
+        .json(&json!({
+            "slug": tutorial_slug, "title": "Emprunter un livre numérique",
+            "summary": "Pas à pas, de la connexion à la lecture.", "level": "beginner",
+            "service": {"name": "Numérique", "url": "https://numerique.bib.example"},
+            "tags": ["Numérique", "Lecture"], "steps": steps
+        }))
+        .send()?
+        .error_for_status()?;
+    admin
+        .post(format!("{base}/api/tutorials/{tutorial_slug}/publish"))
+        .bearer_auth(admin_token)
+        .send()?
+        .error_for_status()?;
+
     // Staff accounts for the sign-in scenario: 4 sign-ins each stay under the 5 attempts per
     // account that the throttle allows in 15 minutes.
     const SIGN_IN_ACCOUNTS: usize = 25;
@@ -398,6 +445,34 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
             floor: Some(Floor::NoOp),
         },
         Scenario {
+            name: "GET /polls/:id/results (results page)",
+            requests: 3000,
+            send: Box::new(|c, _| {
+                status_of(c.get(format!("{base}/polls/{poll_id}/results")).send()?)
+            }),
+            expected_status: 200,
+            floor: Some(Floor::NoOp),
+        },
+        Scenario {
+            name: "GET /tutorials (list page)",
+            requests: 3000,
+            send: Box::new(|c, _| status_of(c.get(format!("{base}/tutorials")).send()?)),
+            expected_status: 200,
+            floor: Some(Floor::NoOp),
+        },
+        Scenario {
+            name: "GET /tutorials/:slug (6 steps)",
+            requests: 3000,
+            send: Box::new(|c, _| {
+                status_of(
+                    c.get(format!("{base}/tutorials/{tutorial_slug}"))
+                        .send()?,
+                )
+            }),
+            expected_status: 200,
+            floor: Some(Floor::NoOp),
+        },
+        Scenario {
             name: "GET /api/polls/:id/results",
             requests: 3000,
             send: Box::new(|c, _| {
@@ -454,7 +529,7 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
     ];
 
     println!(
-        "\n{CONCURRENCY} concurrent keep-alive clients on loopback, fresh instance per request:\n"
+        "\n{clients} concurrent keep-alive clients on loopback, fresh instance per request:\n"
     );
     println!(
         "{:<44} {:>8} {:>9} {:>8} {:>9} {:>9} {:>9} {:>6} {:>9}",
@@ -470,9 +545,14 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
     );
     let mut failed = false;
     let mut floor_rates: Vec<(Option<Floor>, f64)> = Vec::new();
-    for scenario in floors.iter().chain(&scenarios) {
+    // `--only TEXT`: the floors and the scenarios whose name contains TEXT (the vote tally
+    // is checked only when the votes run).
+    let only = option(args, "--only");
+    let chosen = |s: &&Scenario| only.is_none_or(|text| s.name.contains(text));
+    let votes_ran = scenarios.iter().filter(chosen).any(|s| s.name.contains("votes"));
+    for scenario in floors.iter().chain(scenarios.iter().filter(chosen)) {
         let before = app_host.as_ref().map(|h| h.store_operations());
-        let f = run_scenario(scenario);
+        let f = run_scenario(scenario, clients);
         let store_calls = match (&app_host, before) {
             (Some(host), Some(before)) if !scenario.name.starts_with("floor:") => format!(
                 "{:.1}",
@@ -515,13 +595,14 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
         .send()?
         .json()?;
     let total = results["total"].as_u64().unwrap_or(0);
+    let expected_total = if votes_ran { votes as u64 } else { 0 };
     println!(
-        "\nVote tally after {votes} concurrent votes: {total} (exact: {})",
-        total == votes as u64
+        "\nVote tally after {expected_total} concurrent votes: {total} (exact: {})",
+        total == expected_total
     );
     let (peak, current) = memory_kib();
     println!(
-        "Memory of the bench process (host, clients, {CONCURRENCY} threads): peak RSS {:.1} MiB, now {:.1} MiB",
+        "Memory of the bench process (host, clients, {clients} threads): peak RSS {:.1} MiB, now {:.1} MiB",
         peak as f64 / 1024.0,
         current as f64 / 1024.0
     );
@@ -531,7 +612,7 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
     if let Some(host) = probe_host {
         host.stop();
     }
-    ensure!(total == votes as u64, "the tally lost or invented votes");
+    ensure!(total == expected_total, "the tally lost or invented votes");
     if failed {
         bail!("some requests got an unexpected status");
     }

@@ -8,6 +8,7 @@ use kiosque_domain::contests::{
 };
 use kiosque_domain::moderation::{Decision, ModerationRequest};
 use kiosque_spin::auth::Permission;
+use kiosque_spin::html::PreEscaped;
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta, base_url};
 use kiosque_spin::json::parse_body;
@@ -398,7 +399,7 @@ fn render(
         body.push_str(&format!(
             "<h2>{}</h2>\n<p{fr}>{}</p>\n",
             ctx.t("À gagner", "Prize"),
-            patron_text(prize)
+            patron_text(prize).into_string()
         ));
     }
     if contest.accepts_entries(now) {
@@ -441,7 +442,7 @@ fn render(
         let text = e
             .text
             .as_deref()
-            .map(|t| format!("<p dir=\"auto\">{}</p>", patron_text(t)))
+            .map(|t| format!("<p dir=\"auto\">{}</p>", patron_text(t).into_string()))
             .unwrap_or_default();
         let licence = match e.licence.url() {
             Some(url) => format!(
@@ -465,16 +466,19 @@ fn render(
         };
         body.push_str(&format!(
             "<li id=\"e{}\"><article><h3 dir=\"auto\">{}</h3><p>{} {} · {licence}</p>{text}{link}{vote}</article></li>\n",
-            e.seq, escape(&e.title), ctx.t("par", "by"), patron_name(&e.display_name),
+            e.seq, escape(&e.title), ctx.t("par", "by"), patron_name(&e.display_name).into_string(),
         ));
     }
     body.push_str("</ul>\n");
-    body.push_str(&pagination(&ctx, g.page, g.pages, |n| {
-        ctx.link(&format!(
-            "/contests/{id}?category={}&page={n}#galerie",
-            category.as_str()
-        ))
-    }));
+    body.push_str(
+        &pagination(&ctx, g.page, g.pages, |n| {
+            ctx.link(&format!(
+                "/contests/{id}?category={}&page={n}#galerie",
+                category.as_str()
+            ))
+        })
+        .into_string(),
+    );
     body.push_str(&format!(
         "<p><a href=\"{}\">{}</a></p>\n",
         escape(&ctx.link(&format!("/contests/{id}/results"))),
@@ -502,7 +506,7 @@ fn render(
         })),
         ..PageMeta::default()
     };
-    Ok(html(status, layout::page(&ctx, &meta, &body)))
+    Ok(html(status, layout::page(&ctx, &meta, PreEscaped(body))))
 }
 
 /// The label of each entry field, for the form and the error summary.
@@ -849,7 +853,7 @@ pub fn results_page(req: Request, params: Params) -> Result<Response, PageError>
                 body.push_str(&format!(
                     "<li><strong dir=\"auto\">{}</strong> — {}</li>",
                     escape(&w.title),
-                    patron_name(&w.display_name)
+                    patron_name(&w.display_name).into_string()
                 ));
             }
             body.push_str("</ol>\n");
@@ -927,5 +931,5 @@ pub fn results_page(req: Request, params: Params) -> Result<Response, PageError>
         })),
         ..PageMeta::default()
     };
-    Ok(html(200, layout::page(&ctx, &meta, &body)))
+    Ok(html(200, layout::page(&ctx, &meta, PreEscaped(body))))
 }

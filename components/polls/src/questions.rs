@@ -7,6 +7,7 @@ use kiosque_domain::questions::{
     QuestionId, Sort, Submission, SubmitAnswerRequest,
 };
 use kiosque_spin::auth::Permission;
+use kiosque_spin::html::PreEscaped;
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta, base_url};
 use kiosque_spin::json::parse_body;
@@ -299,7 +300,7 @@ fn render(
     body.push_str("<ol class=\"answers\">\n");
     for (answer, likes) in &page.answers {
         let by = match &answer.pseudonym {
-            Some(name) => patron_name(name),
+            Some(name) => patron_name(name).into_string(),
             None => ctx.t("Anonyme", "Anonymous").to_owned(),
         };
         let mut work = String::new();
@@ -318,7 +319,7 @@ fn render(
              <form method=\"post\" action=\"{action}\"><button type=\"submit\" aria-label=\"{like_label}\">♥ {like} ({likes})</button></form>\
              </article></li>\n",
             seq = answer.seq,
-            text = patron_text(&answer.text),
+            text = patron_text(&answer.text).into_string(),
             date = answer.created_at.date(),
             action = escape(&ctx.link(&format!("/questions/{id}/answers/{}/like", answer.seq))),
             like = ctx.t("J’aime", "Like"),
@@ -331,9 +332,12 @@ fn render(
     } else {
         "newest"
     };
-    body.push_str(&pagination(&ctx, page.page, page.pages, |n| {
-        ctx.link(&format!("/questions/{id}?sort={s}&page={n}#reponses"))
-    }));
+    body.push_str(
+        &pagination(&ctx, page.page, page.pages, |n| {
+            ctx.link(&format!("/questions/{id}?sort={s}&page={n}#reponses"))
+        })
+        .into_string(),
+    );
     // Not `QAPage`/`Question` (that means one accepted answer to a factual question): a page
     // with patrons' comments.
     let comments: Vec<_> = page.answers.iter().map(|(a, likes)| json_value!({
@@ -363,7 +367,7 @@ fn render(
         })),
         ..PageMeta::default()
     };
-    Ok(html(status, layout::page(&ctx, &meta, &body)))
+    Ok(html(status, layout::page(&ctx, &meta, PreEscaped(body))))
 }
 
 fn answer_form(ctx: &PageContext, q: &Question, state: &FormState) -> String {

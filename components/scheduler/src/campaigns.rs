@@ -11,6 +11,7 @@ use kiosque_domain::moderation::{Decision, ModerationRequest, Status};
 use kiosque_domain::posts::{Post, TargetStatus};
 use kiosque_spin::auth::Permission;
 use kiosque_spin::form::{api_query_u64, query_u64};
+use kiosque_spin::html::PreEscaped;
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta, base_url};
 use kiosque_spin::html::patron::{pagination, patron_name, patron_text};
@@ -307,7 +308,7 @@ pub fn page(req: Request, params: Params) -> Result<Response, PageError> {
     };
     Ok(conditional(
         &req,
-        html(200, layout::page(&ctx, &meta, &body)),
+        html(200, layout::page(&ctx, &meta, PreEscaped(body))),
         PUBLIC_CACHE,
     ))
 }
@@ -336,7 +337,10 @@ pub fn embed(req: Request, params: Params) -> Result<Response, PageError> {
     ));
     Ok(conditional(
         &req,
-        html_embeddable(200, layout::embed_page(&ctx, &campaign.name, &body)),
+        html_embeddable(
+            200,
+            layout::embed_page(&ctx, &campaign.name, PreEscaped(body)),
+        ),
         PUBLIC_CACHE,
     ))
 }
@@ -470,9 +474,9 @@ fn patron_link(href: &str, label: &str, frame: Frame) -> String {
 fn wall_item(ctx: &PageContext, item: &WallItem, frame: Frame) -> String {
     let m = &item.mention;
     let name = if m.author_name.trim().is_empty() {
-        patron_name(&m.author_handle)
+        patron_name(&m.author_handle).into_string()
     } else {
-        patron_name(&m.author_name)
+        patron_name(&m.author_name).into_string()
     };
     let author = match &m.author_url {
         Some(url) => patron_link(url.as_str(), &name, frame),
@@ -483,7 +487,7 @@ fn wall_item(ctx: &PageContext, item: &WallItem, frame: Frame) -> String {
     } else {
         format!(
             " <span class=\"handle\">{}</span>",
-            patron_name(&m.author_handle)
+            patron_name(&m.author_handle).into_string()
         )
     };
     let mut media = String::new();
@@ -527,7 +531,7 @@ fn wall_item(ctx: &PageContext, item: &WallItem, frame: Frame) -> String {
         platform = escape(m.platform.label()),
         at = m.created_at,
         day = m.created_at.date(),
-        text = patron_text(&m.text),
+        text = patron_text(&m.text).into_string(),
     )
 }
 
@@ -559,9 +563,12 @@ fn wall_list(
         Frame::Page => format!("/campaigns/{}", campaign.slug),
         Frame::Embed => format!("/campaigns/{}/embed", campaign.slug),
     };
-    out.push_str(&pagination(ctx, wall.page, pages, |n| {
-        ctx.link(&format!("{path}?page={n}#mur"))
-    }));
+    out.push_str(
+        &pagination(ctx, wall.page, pages, |n| {
+            ctx.link(&format!("{path}?page={n}#mur"))
+        })
+        .into_string(),
+    );
     out
 }
 

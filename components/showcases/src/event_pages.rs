@@ -6,6 +6,7 @@ use kiosque_domain::events::ical::{self, VEvent};
 use kiosque_domain::events::{self, Event, EventError, EventId, Phase};
 use kiosque_domain::video::VideoEmbed;
 use kiosque_domain::web::HttpsUrl;
+use kiosque_spin::html::PreEscaped;
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta};
 use kiosque_spin::response::{html, html_embeddable, html_with_frames};
@@ -87,7 +88,10 @@ pub fn list(req: Request, _params: Params) -> Result<Response, PageError> {
         feeds: render::head_feeds(&ctx, "events"),
         ..PageMeta::default()
     };
-    Ok(cached(&req, html(200, layout::page(&ctx, &meta, &body))))
+    Ok(cached(
+        &req,
+        html(200, layout::page(&ctx, &meta, PreEscaped(body))),
+    ))
 }
 
 /// The host name the page is served under, for Twitch's `parent` parameter.
@@ -280,7 +284,7 @@ pub fn show(req: Request, params: Params) -> Result<Response, PageError> {
         })),
         ..PageMeta::default()
     };
-    let page = layout::page(&ctx, &meta, &body);
+    let page = layout::page(&ctx, &meta, PreEscaped(body));
     let response = if frames.is_empty() {
         html(200, page)
     } else {
@@ -313,7 +317,7 @@ pub fn embed(req: Request, params: Params) -> Result<Response, PageError> {
     );
     Ok(cached(
         &req,
-        html_embeddable(200, layout::embed_page(&ctx, &e.title, &body)),
+        html_embeddable(200, layout::embed_page(&ctx, &e.title, PreEscaped(body))),
     ))
 }
 

@@ -5,6 +5,7 @@
 use kiosque_domain::Clock;
 use kiosque_domain::home;
 use kiosque_domain::showcases::ShowcaseError;
+use kiosque_spin::html::PreEscaped;
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta};
 use kiosque_spin::response::html;
@@ -198,5 +199,8 @@ pub fn home(req: Request, _params: Params) -> Result<Response, PageError> {
         .concat(),
         ..PageMeta::default()
     };
-    Ok(cached(&req, html(200, layout::page(&ctx, &meta, &body))))
+    Ok(cached(
+        &req,
+        html(200, layout::page(&ctx, &meta, PreEscaped(body))),
+    ))
 }

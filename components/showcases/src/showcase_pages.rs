@@ -6,6 +6,7 @@ use kiosque_domain::markdown;
 use kiosque_domain::showcases::index::{self, Audience};
 use kiosque_domain::showcases::model::{Book, Film, Room, Track};
 use kiosque_domain::showcases::{self, Item, Showcase, ShowcaseError, ShowcaseId, ShowcaseKind};
+use kiosque_spin::html::PreEscaped;
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta};
 use kiosque_spin::response::{html, html_embeddable};
@@ -86,7 +87,10 @@ pub fn list(req: Request, _params: Params) -> Result<Response, PageError> {
         feeds: render::head_feeds(&ctx, "showcases"),
         ..PageMeta::default()
     };
-    Ok(cached(&req, html(200, layout::page(&ctx, &meta, &body))))
+    Ok(cached(
+        &req,
+        html(200, layout::page(&ctx, &meta, PreEscaped(body))),
+    ))
 }
 
 /// `GET /showcases/:id`: 1 store call.
@@ -144,7 +148,10 @@ pub fn show(req: Request, params: Params) -> Result<Response, PageError> {
         json_ld: Some(json_ld(&ctx, &s)),
         ..PageMeta::default()
     };
-    Ok(cached(&req, html(200, layout::page(&ctx, &meta, &body))))
+    Ok(cached(
+        &req,
+        html(200, layout::page(&ctx, &meta, PreEscaped(body))),
+    ))
 }
 
 fn description(s: &Showcase) -> String {
@@ -410,7 +417,10 @@ pub fn room(req: Request, params: Params) -> Result<Response, PageError> {
         })),
         ..PageMeta::default()
     };
-    Ok(cached(&req, html(200, layout::page(&ctx, &meta, &body))))
+    Ok(cached(
+        &req,
+        html(200, layout::page(&ctx, &meta, PreEscaped(body))),
+    ))
 }
 
 /// `GET /showcases/:id/embed`: a compact card for other sites' iframes.
@@ -439,7 +449,7 @@ pub fn embed(req: Request, params: Params) -> Result<Response, PageError> {
         ctx.t("Voir la vitrine", "See the showcase"),
         escape(&ctx.library_name)
     ));
-    let response = html_embeddable(200, layout::embed_page(&ctx, &s.title, &body));
+    let response = html_embeddable(200, layout::embed_page(&ctx, &s.title, PreEscaped(body)));
     Ok(cached(&req, response))
 }
 

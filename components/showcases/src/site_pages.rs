@@ -6,6 +6,7 @@
 
 use kiosque_domain::site_pages::{self, PageText, PageTextRequest, SitePage};
 use kiosque_spin::auth::Permission;
+use kiosque_spin::html::PreEscaped;
 use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta};
 use kiosque_spin::json::parse_body;
@@ -42,7 +43,10 @@ pub fn show(req: Request, page: SitePage) -> Result<Response, PageError> {
         description: title.to_owned(),
         ..PageMeta::default()
     };
-    Ok(cached(&req, html(200, layout::page(&ctx, &meta, &body))))
+    Ok(cached(
+        &req,
+        html(200, layout::page(&ctx, &meta, PreEscaped(body))),
+    ))
 }
 
 /// `GET /api/site-pages/{name}` (staff): the saved text, or the defaults with `default: true`.

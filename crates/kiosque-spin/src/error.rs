@@ -12,7 +12,7 @@ use kiosque_domain::{DomainError, ErrorKind};
 use serde::Serialize;
 use spin_sdk::http::{IntoResponse, Response};
 
-use crate::html::escape;
+use crate::html::html;
 use crate::html::layout::{self, PageContext, PageMeta};
 use crate::response;
 
@@ -389,19 +389,17 @@ impl PageError {
             indexable: false,
             ..PageMeta::default()
         };
-        let link = escape(link);
-        let body = format!(
-            "<h1>{fr_title}</h1>\n<p>{fr_message}</p>\n<p><a href=\"{link}\">{fr_link}</a></p>\n\
-             <div lang=\"en\" class=\"translation\">\n<h2>{en_title}</h2>\n<p>{en_message}</p>\n\
-             <p><a href=\"{link}\">{en_link}</a></p>\n</div>\n",
-            fr_title = escape(&fr.title),
-            fr_message = escape(&fr.message),
-            fr_link = escape(&fr.link_label),
-            en_title = escape(&en.title),
-            en_message = escape(&en.message),
-            en_link = escape(&en.link_label),
-        );
-        layout::page(&ctx, &meta, &body)
+        let body = html! {
+            h1 { (fr.title) }
+            p { (fr.message) }
+            p { a href=(link) { (fr.link_label) } }
+            div.translation lang="en" {
+                h2 { (en.title) }
+                p { (en.message) }
+                p { a href=(link) { (en.link_label) } }
+            }
+        };
+        layout::page(&ctx, &meta, body)
     }
 }
 

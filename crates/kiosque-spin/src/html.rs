@@ -1,9 +1,12 @@
-//! HTML output: escaping, and the shared page [`layout`].
+//! HTML output: pages are `maud` templates, checked at compile time, in which every value
+//! is escaped unless it is wrapped in [`PreEscaped`] (HTML Kiosque made itself: rendered
+//! Markdown, JSON-LD, an SVG chart). The shared page [`layout`] and patron text helpers.
 
 pub mod layout;
 pub mod patron;
 
 pub use kiosque_domain::web::escape;
+pub use maud::{Markup, PreEscaped, Render, html};
 
 /// Serialises JSON-LD for a `<script type="application/ld+json">` block. `<`, `>` and `&`
 /// only occur inside JSON strings, where `\u003c` etc. mean the same, so a value containing

@@ -464,10 +464,7 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
             name: "GET /tutorials/:slug (6 steps)",
             requests: 3000,
             send: Box::new(|c, _| {
-                status_of(
-                    c.get(format!("{base}/tutorials/{tutorial_slug}"))
-                        .send()?,
-                )
+                status_of(c.get(format!("{base}/tutorials/{tutorial_slug}")).send()?)
             }),
             expected_status: 200,
             floor: Some(Floor::NoOp),
@@ -549,7 +546,10 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
     // is checked only when the votes run).
     let only = option(args, "--only");
     let chosen = |s: &&Scenario| only.is_none_or(|text| s.name.contains(text));
-    let votes_ran = scenarios.iter().filter(chosen).any(|s| s.name.contains("votes"));
+    let votes_ran = scenarios
+        .iter()
+        .filter(chosen)
+        .any(|s| s.name.contains("votes"));
     for scenario in floors.iter().chain(scenarios.iter().filter(chosen)) {
         let before = app_host.as_ref().map(|h| h.store_operations());
         let f = run_scenario(scenario, clients);

@@ -4,6 +4,7 @@
 
 use super::results_page::results_body;
 use super::*;
+use kiosque_spin::html::PreEscaped;
 
 /// Which field an error belongs to, so the message is tied to it (`aria-describedby`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +58,7 @@ pub fn embed(req: Request, params: Params) -> Result<Response, PageError> {
     ));
     Ok(html_embeddable(
         200,
-        layout::embed_page(&ctx, &poll.question, &body),
+        layout::embed_page(&ctx, &poll.question, PreEscaped(body)),
     ))
 }
 
@@ -69,7 +70,7 @@ fn full_page(ctx: &PageContext, poll: &Poll, body: String) -> String {
         og_image: poll.options.iter().find_map(|o| o.image_url.clone()),
         ..PageMeta::default()
     };
-    layout::page(ctx, &meta, &body)
+    layout::page(ctx, &meta, PreEscaped(body))
 }
 
 /// The poll's main content: a notice (upcoming, closed, voted) or the voting form.

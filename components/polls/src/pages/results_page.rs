@@ -2,6 +2,7 @@
 //! judgment has its own chart and table), when the poll shows them to this visitor.
 
 use super::*;
+use kiosque_spin::html::PreEscaped;
 
 /// `GET /polls/:id/results`: an accessible chart and the same figures as a table, when the
 /// poll shows them to this visitor.
@@ -60,7 +61,7 @@ pub fn results(req: Request, params: Params) -> Result<Response, PageError> {
         json_ld: Some(json_ld(&ctx, &poll)),
         ..PageMeta::default()
     };
-    Ok(html(200, layout::page(&ctx, &meta, &body)))
+    Ok(html(200, layout::page(&ctx, &meta, PreEscaped(body))))
 }
 
 fn hidden_reason(ctx: &PageContext, poll: &Poll) -> String {

@@ -3,7 +3,9 @@
 
 use spin_sdk::http::Request;
 
-use super::{escape, json_ld};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use super::json_ld;
 use crate::config;
 use crate::lang::Lang;
 
@@ -153,136 +155,105 @@ impl Default for PageMeta {
     }
 }
 
-/// The full HTML document around `body` (which must already be escaped HTML).
-pub fn page(ctx: &PageContext, meta: &PageMeta, body: &str) -> String {
+/// The full HTML document around `body`: the one place the `<head>` of a public page is
+/// written (canonical and language links, Open Graph card, feeds, JSON-LD).
+pub fn page(ctx: &PageContext, meta: &PageMeta, body: Markup) -> String {
     let lang = ctx.lang;
-    let site = escape(&ctx.library_name);
+    let site = ctx.library_name.as_str();
     let title = if meta.title.is_empty() || meta.title == ctx.library_name {
-        site.clone()
+        site.to_owned()
     } else {
-        format!("{} · {site}", escape(&meta.title))
+        format!("{} · {site}", meta.title)
     };
-    let description = escape(&meta.description);
-
-    let mut head = String::with_capacity(2048);
-    head.push_str(&format!(
-        "<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n\
-         <meta name=\"description\" content=\"{description}\">\n\
-         <link rel=\"stylesheet\" href=\"/static/css/kiosque.css\">\n\
-         <link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">\n"
-    ));
-    if !meta.indexable {
-        head.push_str("<meta name=\"robots\" content=\"noindex\">\n");
-    }
+    let og_title = if meta.title.is_empty() {
+        site
+    } else {
+        meta.title.as_str()
+    };
     let has_address = !ctx.path.is_empty() && !ctx.base_url.is_empty();
-    if has_address && !meta.alternates.is_empty() {
-        let canonical = escape(&ctx.absolute(&ctx.path));
-        head.push_str(&format!("<link rel=\"canonical\" href=\"{canonical}\">\n"));
-        for (code, url) in &meta.alternates {
-            head.push_str(&format!(
-                "<link rel=\"alternate\" hreflang=\"{}\" href=\"{}\">\n",
-                escape(code),
-                escape(url)
-            ));
-        }
-        head.push_str(&format!(
-            "<link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\">\n\
-             <meta property=\"og:url\" content=\"{canonical}\">\n",
-            escape(&meta.alternates[0].1)
-        ));
-    } else if has_address {
-        let canonical = escape(&ctx.canonical_url());
-        let fr = escape(&ctx.lang_url(Lang::Fr));
-        let en = escape(&ctx.lang_url(Lang::En));
-        head.push_str(&format!(
-            "<link rel=\"canonical\" href=\"{canonical}\">\n\
-             <link rel=\"alternate\" hreflang=\"fr\" href=\"{fr}\">\n\
-             <link rel=\"alternate\" hreflang=\"en\" href=\"{en}\">\n\
-             <link rel=\"alternate\" hreflang=\"x-default\" href=\"{fr}\">\n\
-             <meta property=\"og:url\" content=\"{canonical}\">\n"
-        ));
-    }
-    head.push_str(&format!(
-        "<meta property=\"og:title\" content=\"{og_title}\">\n\
-         <meta property=\"og:description\" content=\"{description}\">\n\
-         <meta property=\"og:type\" content=\"{og_type}\">\n\
-         <meta property=\"og:locale\" content=\"{locale}\">\n\
-         <meta property=\"og:locale:alternate\" content=\"{alternate}\">\n\
-         <meta property=\"og:site_name\" content=\"{site}\">\n",
-        og_title = escape(if meta.title.is_empty() {
-            &ctx.library_name
-        } else {
-            &meta.title
-        }),
-        og_type = escape(meta.og_type),
-        locale = lang.og_locale(),
-        alternate = lang.other().og_locale(),
-    ));
-    if let Some(image) = &meta.og_image {
-        let image = if image.starts_with('/') {
-            ctx.absolute(image)
-        } else {
-            image.clone()
-        };
-        head.push_str(&format!(
-            "<meta property=\"og:image\" content=\"{}\">\n",
-            escape(&image)
-        ));
-    }
-    for (media_type, title, href) in &meta.feeds {
-        let href = if href.starts_with('/') {
+    let absolute = |href: &str| {
+        if href.starts_with('/') {
             ctx.absolute(href)
         } else {
-            href.clone()
-        };
-        head.push_str(&format!(
-            "<link rel=\"alternate\" type=\"{}\" title=\"{}\" href=\"{}\">\n",
-            escape(media_type),
-            escape(title),
-            escape(&href)
-        ));
-    }
-    if let Some(data) = &meta.json_ld {
-        head.push_str(&format!(
-            "<script type=\"application/ld+json\">{}</script>\n",
-            json_ld(data)
-        ));
-    }
-
-    let switch = if ctx.path.is_empty() {
-        String::new()
-    } else {
-        let other = lang.other();
-        format!(
-            "<p><a href=\"{href}\" hreflang=\"{code}\" lang=\"{code}\">{label}</a></p>\n",
-            href = escape(&with_lang(&ctx.path, other)),
-            code = other.code(),
-            label = other.t("Version française", "English version"),
-        )
+            href.to_owned()
+        }
     };
-
-    format!(
-        "<!doctype html>\n<html lang=\"{code}\">\n<head>\n{head}</head>\n<body>\n\
-         <a class=\"skip-link\" href=\"#contenu\">{skip}</a>\n\
-         <header role=\"banner\" class=\"site-header\">\n\
-         <p class=\"site-name\"><a href=\"{home}\">{site}</a></p>\n</header>\n\
-         <main id=\"contenu\" tabindex=\"-1\">\n{body}</main>\n\
-         <footer role=\"contentinfo\" class=\"site-footer\">\n{switch}\
-         {legal}<p>{site}</p>\n</footer>\n</body>\n</html>\n",
-        code = lang.code(),
-        skip = lang.t("Aller au contenu", "Skip to content"),
-        home = escape(&ctx.link("/")),
-        legal = legal_links(ctx),
-    )
+    let other = lang.other();
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                meta name="description" content=(meta.description);
+                link rel="stylesheet" href="/static/css/kiosque.css";
+                link rel="icon" href="/static/favicon.svg" type="image/svg+xml";
+                @if !meta.indexable {
+                    meta name="robots" content="noindex";
+                }
+                @if has_address && !meta.alternates.is_empty() {
+                    @let canonical = ctx.absolute(&ctx.path);
+                    link rel="canonical" href=(canonical);
+                    @for (code, url) in &meta.alternates {
+                        link rel="alternate" hreflang=(code) href=(url);
+                    }
+                    link rel="alternate" hreflang="x-default" href=(meta.alternates[0].1);
+                    meta property="og:url" content=(canonical);
+                } @else if has_address {
+                    @let canonical = ctx.canonical_url();
+                    @let fr = ctx.lang_url(Lang::Fr);
+                    link rel="canonical" href=(canonical);
+                    link rel="alternate" hreflang="fr" href=(fr);
+                    link rel="alternate" hreflang="en" href=(ctx.lang_url(Lang::En));
+                    link rel="alternate" hreflang="x-default" href=(fr);
+                    meta property="og:url" content=(canonical);
+                }
+                meta property="og:title" content=(og_title);
+                meta property="og:description" content=(meta.description);
+                meta property="og:type" content=(meta.og_type);
+                meta property="og:locale" content=(lang.og_locale());
+                meta property="og:locale:alternate" content=(other.og_locale());
+                meta property="og:site_name" content=(site);
+                @if let Some(image) = &meta.og_image {
+                    meta property="og:image" content=(absolute(image));
+                }
+                @for (media_type, feed_title, href) in &meta.feeds {
+                    link rel="alternate" type=(media_type) title=(feed_title) href=(absolute(href));
+                }
+                @if let Some(data) = &meta.json_ld {
+                    script type="application/ld+json" { (PreEscaped(json_ld(data))) }
+                }
+            }
+            body {
+                a.skip-link href="#contenu" { (lang.t("Aller au contenu", "Skip to content")) }
+                header.site-header role="banner" {
+                    p.site-name { a href=(ctx.link("/")) { (site) } }
+                }
+                main #contenu tabindex="-1" { (body) }
+                footer.site-footer role="contentinfo" {
+                    @if !ctx.path.is_empty() {
+                        p {
+                            a href=(with_lang(&ctx.path, other)) hreflang=(other.code())
+                                lang=(other.code()) {
+                                (other.t("Version française", "English version"))
+                            }
+                        }
+                    }
+                    (legal_links(ctx))
+                    p { (site) }
+                }
+            }
+        }
+    }
+    .into_string()
 }
 
 /// The site pages every public page links (the showcases component serves them, staff edit
 /// them): the privacy notice with each cookie, the accessibility statement French public
 /// bodies must publish, the legal notice.
-fn legal_links(ctx: &PageContext) -> String {
-    let links: String = [
+fn legal_links(ctx: &PageContext) -> Markup {
+    let links = [
         (
             "/confidentialite",
             ctx.t("Données personnelles et cookies", "Privacy and cookies"),
@@ -298,34 +269,38 @@ fn legal_links(ctx: &PageContext) -> String {
             "/mentions-legales",
             ctx.t("Mentions légales", "Legal notice"),
         ),
-    ]
-    .iter()
-    .map(|(path, label)| {
-        format!(
-            "<li><a href=\"{}\">{label}</a></li>",
-            escape(&ctx.link(path))
-        )
-    })
-    .collect();
-    format!(
-        "<nav aria-label=\"{}\"><ul class=\"footer-links\">{links}</ul></nav>\n",
-        ctx.t("Informations légales", "Legal information")
-    )
+    ];
+    html! {
+        nav aria-label=(ctx.t("Informations légales", "Legal information")) {
+            ul.footer-links {
+                @for (path, label) in links {
+                    li { a href=(ctx.link(path)) { (label) } }
+                }
+            }
+        }
+    }
 }
 
 /// A bare document for pages shown inside other sites' iframes: the stylesheet and the
 /// content, without the site header, footer or language switch (the framing page has its
 /// own), and not indexed (the full page is the canonical one).
-pub fn embed_page(ctx: &PageContext, title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html>\n<html lang=\"{code}\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n<meta name=\"robots\" content=\"noindex\">\n\
-         <link rel=\"stylesheet\" href=\"/static/css/kiosque.css\">\n</head>\n\
-         <body class=\"embed\">\n<main id=\"contenu\">\n{body}</main>\n</body>\n</html>\n",
-        code = ctx.lang.code(),
-        title = escape(title),
-    )
+pub fn embed_page(ctx: &PageContext, title: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang=(ctx.lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                meta name="robots" content="noindex";
+                link rel="stylesheet" href="/static/css/kiosque.css";
+            }
+            body.embed {
+                main #contenu { (body) }
+            }
+        }
+    }
+    .into_string()
 }
 
 #[cfg(test)]
@@ -389,13 +364,14 @@ mod tests {
             )],
             ..PageMeta::default()
         };
-        let html = page(&ctx(Lang::Fr, false), &meta, "<h1>Q</h1>\n");
+        let html = page(&ctx(Lang::Fr, false), &meta, html! { h1 { "Q" } });
         for expected in [
-            "<!doctype html>",
+            "<!DOCTYPE html>",
             "<html lang=\"fr\">",
             "<title>Quel &quot;livre&quot; ? · Médiathèque &lt;Jules Verne&gt;</title>",
             "<a class=\"skip-link\" href=\"#contenu\">Aller au contenu</a>",
-            "<header role=\"banner\"",
+            "<header class=\"site-header\" role=\"banner\">",
+            "<main id=\"contenu\" tabindex=\"-1\"><h1>Q</h1></main>",
             "<main id=\"contenu\"",
             "<link rel=\"stylesheet\" href=\"/static/css/kiosque.css\">",
             "<link rel=\"canonical\" href=\"https://bib.example/polls/abc\">",
@@ -428,7 +404,7 @@ mod tests {
             )],
             ..PageMeta::default()
         };
-        let html = page(&ctx(Lang::En, false), &meta, "");
+        let html = page(&ctx(Lang::En, false), &meta, html! {});
         for expected in [
             "<link rel=\"canonical\" href=\"https://bib.example/polls/abc\">",
             "<link rel=\"alternate\" hreflang=\"fr\" href=\"https://bib.example/tutorials/emprunter\">",
@@ -439,7 +415,7 @@ mod tests {
             assert!(html.contains(expected), "missing {expected} in\n{html}");
         }
         assert!(
-            !html.contains("?lang=en\">\n<link"),
+            !html.contains("href=\"https://bib.example/polls/abc?lang=en\""),
             "no interface alternates"
         );
     }

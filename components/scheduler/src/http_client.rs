@@ -19,6 +19,7 @@
 //! refused host fails with `HttpRequestDenied`, reported as a network failure.
 
 use kiosque_domain::social::{HttpClient, HttpFailure, HttpRequest, HttpResponse};
+use kiosque_domain::web::Url;
 use kiosque_spin::config;
 use spin_sdk::http::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
 use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
@@ -133,22 +134,28 @@ fn from_error_code(code: ErrorCode, authority: &str) -> HttpFailure {
     }
 }
 
-/// `(scheme, authority, path and query)` of an absolute http(s) URL.
-fn split_url(url: &str) -> Result<(Scheme, &str, &str), HttpFailure> {
-    let (scheme, rest) = if let Some(rest) = url.strip_prefix("https://") {
-        (Scheme::Https, rest)
-    } else if let Some(rest) = url.strip_prefix("http://") {
-        (Scheme::Http, rest)
-    } else {
-        return Err(network("only http(s) URLs are sent"));
+/// `(scheme, authority, path and query)` of an absolute http(s) URL, read by the `url` crate
+/// (the authority is `host[:port]`, the port only when not the scheme's default).
+fn split_url(url: &str) -> Result<(Scheme, String, String), HttpFailure> {
+    let url = Url::parse(url).map_err(|e| network(&format!("not a URL: {e}")))?;
+    let scheme = match url.scheme() {
+        "https" => Scheme::Https,
+        "http" => Scheme::Http,
+        _ => return Err(network("only http(s) URLs are sent")),
     };
-    let slash = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(slash);
-    if authority.is_empty() {
-        return Err(network("the URL has no host"));
-    }
-    let path = if path.is_empty() { "/" } else { path };
-    Ok((scheme, authority, path))
+    let host = url
+        .host_str()
+        .filter(|host| !host.is_empty())
+        .ok_or_else(|| network("the URL has no host"))?;
+    let authority = match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    };
+    let path_and_query = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    };
+    Ok((scheme, authority, path_and_query))
 }
 
 fn send_blocking(
@@ -180,8 +187,8 @@ fn send_blocking(
     let set = |ok: Result<(), ()>, what: &str| ok.map_err(|()| network(what));
     set(outgoing.set_method(&method), "method")?;
     set(outgoing.set_scheme(Some(&scheme)), "scheme")?;
-    set(outgoing.set_authority(Some(authority)), "authority")?;
-    set(outgoing.set_path_with_query(Some(path)), "path")?;
+    set(outgoing.set_authority(Some(&authority)), "authority")?;
+    set(outgoing.set_path_with_query(Some(&path)), "path")?;
     let body = outgoing.body().map_err(|()| network("request body"))?;
 
     let options = RequestOptions::new();
@@ -193,12 +200,12 @@ fn send_blocking(
     )?;
 
     let pending = outgoing_handler::handle(outgoing, Some(options))
-        .map_err(|e| from_error_code(e, authority))?;
+        .map_err(|e| from_error_code(e, &authority))?;
     {
         let stream = body.write().map_err(|()| network("request body stream"))?;
         write_body(&stream, &request.body, deadline)?;
     }
-    OutgoingBody::finish(body, None).map_err(|e| from_error_code(e, authority))?;
+    OutgoingBody::finish(body, None).map_err(|e| from_error_code(e, &authority))?;
 
     let response = loop {
         match pending.get() {
@@ -208,7 +215,7 @@ fn send_blocking(
     };
     let response = response
         .map_err(|()| network("response already taken"))?
-        .map_err(|e| from_error_code(e, authority))?;
+        .map_err(|e| from_error_code(e, &authority))?;
     let status = response.status();
     let headers = response
         .headers()

@@ -381,16 +381,28 @@ fn open(out: &mut String, tag: Tag<'_>) -> &'static str {
     }
 }
 
-/// The destination, trimmed, when it is an absolute `http(s)` or `mailto` URL without
-/// whitespace or control characters.
+/// The destination, trimmed, when the `url` crate reads it as an absolute `http(s)` URL with a
+/// host or a `mailto:` one, without whitespace or control characters. A domain name in
+/// non-ASCII letters passes (the browser converts it; see `idna_adapter` in `Cargo.toml` for
+/// why Kiosque does not).
 pub fn safe_url(url: &str) -> Option<&str> {
     let url = url.trim();
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    let allowed = lower.starts_with("https://")
-        || lower.starts_with("http://")
-        || lower.starts_with("mailto:");
-    let clean = !url.chars().any(|c| c.is_whitespace() || c.is_control());
-    (allowed && clean && url.len() <= 2000).then_some(url)
+    if url.len() > 2000 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return None;
+    }
+    let allowed = match crate::web::Url::parse(url) {
+        Ok(parsed) => match parsed.scheme() {
+            "https" | "http" => parsed.host().is_some(),
+            "mailto" => true,
+            _ => false,
+        },
+        Err(url::ParseError::IdnaError) => {
+            let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+            lower.starts_with("https://") || lower.starts_with("http://")
+        }
+        Err(_) => false,
+    };
+    allowed.then_some(url)
 }
 
 #[cfg(test)]
@@ -455,6 +467,16 @@ mod tests {
         }
         assert_eq!(safe_url("HTTPS://bib.example"), Some("HTTPS://bib.example"));
         assert_eq!(safe_url("https://bib.example/a b"), None);
+        assert_eq!(
+            safe_url("mailto:accueil@bib.example"),
+            Some("mailto:accueil@bib.example")
+        );
+        assert_eq!(
+            safe_url("https://médiathèque.example/"),
+            Some("https://médiathèque.example/")
+        );
+        assert_eq!(safe_url("https://"), None);
+        assert_eq!(safe_url("https://[::1/"), None);
     }
 
     #[test]

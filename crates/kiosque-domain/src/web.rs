@@ -1,7 +1,9 @@
-//! Web text that several areas share: HTML escaping, and the `https` URLs staff and patrons
-//! may give (poll option images, links to contest entries).
+//! Web text that several areas share: HTML escaping, and the URLs staff and patrons may give
+//! (poll option images, links to contest entries, a channel's server), parsed by the `url`
+//! crate with the WHATWG rules browsers follow.
 
 use serde::{Deserialize, Serialize};
+pub use url::Url;
 
 /// Escapes text for HTML element content and quoted attribute values. The Spin adapter's
 /// `html::escape` is this function, so pages and rendered Markdown escape alike.
@@ -26,6 +28,69 @@ pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Characters refused in a URL given to Kiosque, before the `url` crate reads it: the WHATWG
+/// parser would silently drop tabs and line breaks, percent-encode spaces and quotes, or turn
+/// `\\` into `/`, so the address staff see would not be the one they typed; and bidi controls
+/// could make a link display as another.
+fn is_refused_in_url(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || is_bidi_control(c) || "\"'<>`\\{}|^".contains(c)
+}
+
+/// Why [`absolute_url`] refused a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlProblem {
+    /// Not an absolute URL, a character [`is_refused_in_url`] refuses, or no host.
+    Invalid,
+    /// A user part (`https://user@host`): a classic way to disguise the real host.
+    UserInfo,
+    /// A host in non-ASCII letters: its ASCII (`xn--`) form is needed, see the `idna_adapter`
+    /// pin in `Cargo.toml`.
+    UnicodeHost,
+}
+
+/// Parses `text` (trimmed) as an absolute URL with a host, no user part and no refused
+/// character. The scheme is the caller's to check.
+pub fn absolute_url(text: &str) -> Result<Url, UrlProblem> {
+    let text = text.trim();
+    if text.chars().any(is_refused_in_url) {
+        return Err(UrlProblem::Invalid);
+    }
+    let url = Url::parse(text).map_err(|e| match e {
+        url::ParseError::IdnaError => UrlProblem::UnicodeHost,
+        _ => UrlProblem::Invalid,
+    })?;
+    if url.host_str().is_none_or(str::is_empty) || url.cannot_be_a_base() {
+        return Err(UrlProblem::Invalid);
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(UrlProblem::UserInfo);
+    }
+    Ok(url)
+}
+
+impl UrlProblem {
+    /// The message for the field named `field`, in the words of the API's errors.
+    pub fn message(self, field: &str, what: &str) -> String {
+        match self {
+            UrlProblem::Invalid | UrlProblem::UserInfo => {
+                format!("{field}: must be a valid {what}")
+            }
+            UrlProblem::UnicodeHost => format!(
+                "{field}: write the domain name in its ASCII form (xn--...), as your browser's \
+                 address bar shows it once copied"
+            ),
+        }
+    }
+}
+
+/// The text of an absolute URL as typed (trimmed), with its scheme in lower case: what staff
+/// typed is what they see again, while [`absolute_url`] has checked it.
+fn as_typed(text: &str, url: &Url) -> String {
+    let text = text.trim();
+    let scheme_len = url.scheme().len();
+    format!("{}{}", url.scheme(), &text[scheme_len..])
+}
+
 /// An absolute `https://` URL with a host and no user part, without spaces, quotes, angle
 /// brackets or invisible controls: it can go into an `href` or `src` as is, and loads on pages
 /// served over https (a plain-http image would be blocked as mixed content).
@@ -37,25 +102,20 @@ impl HttpsUrl {
     /// Parses `text` for the field named `field` (used in the error message), at most
     /// `max_chars` characters.
     pub fn parse(field: &str, text: &str, max_chars: usize) -> Result<Self, String> {
-        let text = text.trim();
-        let Some(rest) = text
-            .get(..8)
-            .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
-            .map(|_| &text[8..])
-        else {
-            return Err(format!("{field}: must start with https://"));
+        let url = match absolute_url(text) {
+            Ok(url) if url.scheme() == "https" => url,
+            Ok(_) => return Err(format!("{field}: must start with https://")),
+            Err(UrlProblem::Invalid)
+                if !text.trim().to_ascii_lowercase().starts_with("https://") =>
+            {
+                return Err(format!("{field}: must start with https://"));
+            }
+            Err(problem) => return Err(problem.message(field, "https URL")),
         };
-        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let bad = |c: char| {
-            c.is_whitespace() || c.is_control() || is_bidi_control(c) || "\"'<>`\\{}|^".contains(c)
-        };
-        if host.is_empty() || host.contains('@') || text.chars().any(bad) {
-            return Err(format!("{field}: must be a valid https URL"));
-        }
-        if text.chars().count() > max_chars {
+        if text.trim().chars().count() > max_chars {
             return Err(format!("{field}: must be at most {max_chars} characters"));
         }
-        Ok(HttpsUrl(format!("https://{rest}")))
+        Ok(HttpsUrl(as_typed(text, &url)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -98,9 +158,23 @@ mod tests {
             "https://x.example/\"onerror",
             "https://x.example/\u{202E}gpj.exe",
             "https://",
+            "https://[::1",
+            "https://x.example:99999/",
+            "https://x.example\\@evil.example/",
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            parse("https://médiathèque.example/").unwrap_err(),
+            "link: write the domain name in its ASCII form (xn--...), as your browser's address \
+             bar shows it once copied"
+        );
+        assert_eq!(
+            parse("https://xn--mdiathque-b4ai.example/été")
+                .unwrap()
+                .as_str(),
+            "https://xn--mdiathque-b4ai.example/été"
+        );
         assert_eq!(
             parse(&format!("https://x.example/{}", "a".repeat(100))).unwrap_err(),
             "link: must be at most 100 characters"

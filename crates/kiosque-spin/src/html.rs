@@ -1,6 +1,8 @@
 //! HTML output: pages are `maud` templates, checked at compile time, in which every value
 //! is escaped unless it is wrapped in [`PreEscaped`] (HTML Kiosque made itself: rendered
 //! Markdown, JSON-LD, an SVG chart). The shared page [`layout`] and patron text helpers.
+//! `html!` expands to `::maud` paths, so a component that writes templates also lists `maud`
+//! among its dependencies.
 
 pub mod layout;
 pub mod patron;

@@ -50,23 +50,24 @@ fn verdict(
     }
 }
 
-/// The lower-case host of an absolute URL (`https://Bib.Example:8443/x` -> `bib.example`).
+/// The lower-case host of an absolute URL (`https://Bib.Example:8443/x` -> `bib.example`),
+/// read by the `http` crate (spin-sdk's own request URI type): a user part
+/// (`https://ours@evil.example`) does not hide the host.
 fn url_host(url: &str) -> Option<String> {
-    let (_, rest) = url.trim().split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    // Userinfo (`user@host`) is never ours to trust; the host is what follows the last `@`.
-    let authority = authority.rsplit('@').next()?;
-    authority_host(authority)
+    let uri = url.trim().parse::<http::Uri>().ok()?;
+    uri.scheme()?;
+    uri.host()
+        .filter(|host| !host.is_empty())
+        .map(str::to_ascii_lowercase)
 }
 
 /// The lower-case host of `host[:port]` or `[v6][:port]`.
 fn authority_host(authority: &str) -> Option<String> {
-    let authority = authority.trim();
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => &authority[..v6.find(']')? + 2],
-        None => authority.split(':').next()?,
-    };
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+    let authority = authority.trim().parse::<http::uri::Authority>().ok()?;
+    if authority.as_str().contains('@') {
+        return None;
+    }
+    Some(authority.host().to_ascii_lowercase()).filter(|host| !host.is_empty())
 }
 
 #[cfg(test)]
@@ -110,7 +111,7 @@ mod tests {
         );
         assert_eq!(url_host("http://[::1]:3000/").as_deref(), Some("[::1]"));
         assert_eq!(url_host("/polls/x"), None);
-        assert_eq!(url_host("http:///x"), None);
+        assert_eq!(url_host("null"), None);
         assert_eq!(
             authority_host("localhost:3000").as_deref(),
             Some("localhost")

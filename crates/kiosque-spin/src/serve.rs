@@ -123,7 +123,7 @@ async fn read_request(incoming: IncomingRequest) -> Result<Request, Response> {
     let method = incoming.method();
     let uri = incoming.uri();
     let headers = incoming.headers();
-    let path = uri_path(&uri).to_owned();
+    let path = uri_path(&uri);
     let limit = body_limit(&path);
 
     let too_large = || {
@@ -205,16 +205,11 @@ fn join_cookie_headers(entries: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)
     others
 }
 
-/// The path of a request URI, absolute (`https://host/p?q`) or origin-form (`/p?q`).
-fn uri_path(uri: &str) -> &str {
-    let after_authority = match uri.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
-        None => uri,
-    };
-    after_authority
-        .split(['?', '#'])
-        .next()
-        .unwrap_or(after_authority)
+/// The path of a request URI, absolute (`https://host/p?q`) or origin-form (`/p?q`), as the
+/// `http` crate (spin-sdk's own request URI type) reads it.
+fn uri_path(uri: &str) -> String {
+    uri.parse::<http::Uri>()
+        .map_or_else(|_| "/".to_owned(), |uri| uri.path().to_owned())
 }
 
 #[cfg(test)]
@@ -267,5 +262,6 @@ mod tests {
         assert_eq!(uri_path("https://bib.example/api/polls?x=1"), "/api/polls");
         assert_eq!(uri_path("http://localhost:3000"), "/");
         assert_eq!(uri_path("/polls/a#frag"), "/polls/a");
+        assert_eq!(uri_path("/tutoriels/caf%C3%A9?q=1"), "/tutoriels/caf%C3%A9");
     }
 }

@@ -33,7 +33,8 @@ use crate::social::{
     PostContent, PublishOutcome,
 };
 use crate::store::{KvStore, StoreError};
-use crate::web::is_bidi_control;
+use crate::web::{Url, UrlProblem};
+use url::Host;
 
 pub use crypto::{CredentialKey, Sealed};
 
@@ -89,51 +90,62 @@ impl DomainError for ChannelError {
 /// Which hosts are reachable at all is `allowed_outbound_hosts`' decision (see README).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct ServiceUrl(String);
+pub struct ServiceUrl(Url);
 
 impl ServiceUrl {
     pub fn parse(field: &str, text: &str) -> Result<Self, String> {
         let text = text.trim().trim_end_matches('/');
-        let lower = text.to_ascii_lowercase();
-        let rest = if lower.starts_with("https://") {
-            &text[8..]
-        } else if lower.starts_with("http://") {
-            let host = text[7..].split(['/', '?', '#']).next().unwrap_or("");
-            let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
-            if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+        let url = crate::web::absolute_url(text).map_err(|problem| match problem {
+            UrlProblem::Invalid
+                if !text.to_ascii_lowercase().starts_with("https://")
+                    && !text.to_ascii_lowercase().starts_with("http://") =>
+            {
+                format!("{field}: must start with https://")
+            }
+            problem => problem.message(field, "URL"),
+        })?;
+        let loopback = match url.host() {
+            Some(Host::Domain(name)) => name == "localhost",
+            Some(Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        match url.scheme() {
+            "https" => {}
+            "http" if loopback => {}
+            "http" => {
                 return Err(format!(
                     "{field}: must start with https:// (plain http only on 127.0.0.1)"
                 ));
             }
-            &text[7..]
-        } else {
-            return Err(format!("{field}: must start with https://"));
-        };
-        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let bad = |c: char| {
-            c.is_whitespace() || c.is_control() || is_bidi_control(c) || "\"'<>`\\{}|^".contains(c)
-        };
-        if host.is_empty() || host.contains('@') || text.chars().any(bad) || text.contains('#') {
+            _ => return Err(format!("{field}: must start with https://")),
+        }
+        // A fragment is never sent to a server: an address with one is a typing mistake.
+        if url.fragment().is_some() {
             return Err(format!("{field}: must be a valid URL"));
         }
         if text.len() > 500 {
             return Err(format!("{field}: must be at most 500 characters"));
         }
-        let scheme_len = text.find("://").map_or(0, |i| i + 3);
-        Ok(ServiceUrl(format!(
-            "{}{}",
-            text[..scheme_len].to_ascii_lowercase(),
-            &text[scheme_len..]
-        )))
+        Ok(ServiceUrl(url))
     }
 
+    /// The server's address without a trailing slash (`https://mastodon.example`), as stored.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str().trim_end_matches('/')
     }
 
-    /// `{base}{path}`, `path` starting with `/`.
-    pub fn join(&self, path: &str) -> String {
-        format!("{}{path}", self.0)
+    /// The address of the API `path_and_query` (starting with `/`) on this server, after the
+    /// server's own path if it has one (`https://bib.example/social` + `/api/v1/statuses`).
+    pub fn join(&self, path_and_query: &str) -> String {
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (path_and_query, None),
+        };
+        let mut url = self.0.clone();
+        url.set_path(&format!("{}{path}", self.0.path().trim_end_matches('/')));
+        url.set_query(query);
+        url.into()
     }
 }
 
@@ -146,7 +158,7 @@ impl TryFrom<String> for ServiceUrl {
 
 impl From<ServiceUrl> for String {
     fn from(url: ServiceUrl) -> String {
-        url.0
+        url.as_str().to_owned()
     }
 }
 

@@ -791,9 +791,24 @@ fn service_urls_are_https_or_loopback_http() {
         ServiceUrl::parse("url", "HTTPS://Mastodon.social/")
             .unwrap()
             .as_str(),
-        "https://Mastodon.social"
+        "https://mastodon.social",
+        "the url crate writes host names in lower case"
     );
     assert!(ServiceUrl::parse("url", "http://127.0.0.1:8080").is_ok());
+    assert!(ServiceUrl::parse("url", "http://[::1]:8080").is_ok());
+    assert!(ServiceUrl::parse("url", "http://localhost:8080").is_ok());
+    let prefixed = ServiceUrl::parse("url", "https://bib.example:8443/social/").unwrap();
+    assert_eq!(prefixed.as_str(), "https://bib.example:8443/social");
+    assert_eq!(
+        prefixed.join("/api/v1/statuses?limit=1"),
+        "https://bib.example:8443/social/api/v1/statuses?limit=1"
+    );
+    assert_eq!(
+        ServiceUrl::parse("url", "https://mastodon.social")
+            .unwrap()
+            .join("/api/v2/instance"),
+        "https://mastodon.social/api/v2/instance"
+    );
     for bad in [
         "http://mastodon.social",
         "ftp://x",

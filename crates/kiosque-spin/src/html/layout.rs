@@ -6,6 +6,7 @@ use spin_sdk::http::Request;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::json_ld;
+
 use crate::config;
 use crate::lang::Lang;
 
@@ -93,29 +94,38 @@ pub fn base_url(req: &Request) -> String {
     header("spin-full-url")
         .and_then(origin)
         .or_else(|| origin(req.uri()))
-        .or_else(|| {
-            header("host")
-                .filter(|h| is_authority(h))
-                .map(|h| format!("http://{h}"))
-        })
+        .or_else(|| header("host").and_then(host_origin))
         .unwrap_or_default()
 }
 
-/// `https://host:port` of an absolute http(s) URL, if its authority looks sane.
+/// `https://host:port` of an absolute http(s) URL, read as a request URI by the `http` crate
+/// (which spin-sdk already uses for every request); `None` for anything else, a user part,
+/// or a host name the DNS could not hold.
 fn origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
-        return None;
-    }
-    let authority = rest.split(['/', '?', '#']).next()?;
-    is_authority(authority).then(|| format!("{}://{authority}", scheme.to_ascii_lowercase()))
+    let uri = url.trim().parse::<http::Uri>().ok()?;
+    let scheme = uri.scheme_str()?.to_ascii_lowercase();
+    let authority = uri.authority()?;
+    let host = authority.host();
+    let sane_host = !host.is_empty()
+        && host.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'[' | b']')
+        });
+    let web = matches!(scheme.as_str(), "http" | "https");
+    (web && sane_host && !authority.as_str().contains('@')).then(|| {
+        let host = host.to_ascii_lowercase();
+        match authority.port_u16() {
+            Some(port) => format!("{scheme}://{host}:{port}"),
+            None => format!("{scheme}://{host}"),
+        }
+    })
 }
 
-fn is_authority(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+/// The origin of a `Host` header (`host[:port]` and nothing else), over plain http.
+fn host_origin(authority: &str) -> Option<String> {
+    if authority.is_empty() || authority.contains(['/', '\\', '@', '?', '#']) {
+        return None;
+    }
+    origin(&format!("http://{authority}"))
 }
 
 /// What a page says about itself in `<head>`.
@@ -330,6 +340,21 @@ mod tests {
         assert_eq!(origin("/polls/x"), None);
         assert_eq!(origin("ftp://bib.example/"), None);
         assert_eq!(origin("https://bad\"host/"), None);
+        assert_eq!(origin("https://user@bib.example/"), None);
+        assert_eq!(
+            origin("HTTPS://Bib.Example:8443/x").as_deref(),
+            Some("https://bib.example:8443")
+        );
+        assert_eq!(
+            origin("http://[::1]:3000/").as_deref(),
+            Some("http://[::1]:3000")
+        );
+        assert_eq!(
+            host_origin("localhost:3000").as_deref(),
+            Some("http://localhost:3000")
+        );
+        assert_eq!(host_origin("evil.example/x"), None);
+        assert_eq!(host_origin("a@evil.example"), None);
     }
 
     #[test]

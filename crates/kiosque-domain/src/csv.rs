@@ -1,6 +1,11 @@
 //! CSV for spreadsheets (RFC 4180), shared by every export staff open in a spreadsheet: poll
 //! results, posts. Text in them comes from patrons and staff, so a cell that a spreadsheet
 //! would run as a formula is defused.
+//!
+//! Written by hand on purpose: the `csv` crate's writer quotes by RFC 4180 alone and knows
+//! nothing of formula injection (OWASP's "CSV injection"), which is the point of this module;
+//! the guard has to see each field before quoting, so the writer is these few lines. Reading
+//! CSV (`posts/csv.rs`) is a different matter, explained there.
 
 /// One CSV field: quoted when it holds a comma, quote, semicolon or line break, quotes
 /// doubled; a field a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, carriage

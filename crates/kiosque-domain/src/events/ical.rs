@@ -5,6 +5,11 @@
 //! values escape backslash, semicolon, comma and newline (3.3.11); every VEVENT has a UID
 //! and a DTSTAMP (3.6.1); times are UTC date-times with `Z` (3.3.5, form 2), so no
 //! VTIMEZONE is needed.
+//!
+//! Written by hand on purpose: Kiosque only writes (never parses) a fixed set of properties,
+//! and the rules above fit in this file with a test each, where an iCalendar crate (`icalendar`
+//! pulls `chrono` features and a parser in) would add code to every showcases `.wasm` for
+//! nothing Kiosque uses.
 
 use chrono::{DateTime, Utc};
 

@@ -11,10 +11,9 @@ use kiosque_domain::moderation::{Decision, ModerationRequest, Status};
 use kiosque_domain::posts::{Post, TargetStatus};
 use kiosque_spin::auth::Permission;
 use kiosque_spin::form::{api_query_u64, query_u64};
-use kiosque_spin::html::PreEscaped;
-use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta, base_url};
 use kiosque_spin::html::patron::{pagination, patron_name, patron_text};
+use kiosque_spin::html::{Markup, html};
 use kiosque_spin::json::parse_body;
 use kiosque_spin::response::{conditional, html, html_embeddable, json};
 use kiosque_spin::{ApiError, Lang, PageError, SpinStore, SystemClock, auth, form, ids};
@@ -215,7 +214,7 @@ pub fn engagement_html(req: Request, params: Params) -> Result<Response, ApiErro
     auth::require(&req, Permission::View)?;
     let stats = read_engagement(&req, &params)?;
     let (lang, _) = Lang::negotiate(&req);
-    let mut response = html(200, chart::figure(&stats, lang));
+    let mut response = html(200, chart::figure(&stats, lang).into_string());
     response.set_header("cache-control", "no-store");
     Ok(response)
 }
@@ -296,9 +295,11 @@ pub fn page(req: Request, params: Params) -> Result<Response, PageError> {
         query_u64(&req, "page", 1),
         wall::PER_PAGE,
     )?;
-    let mut body = intro(&ctx, &campaign);
-    body.push_str(&wall_list(&ctx, &campaign, &wall, Frame::Page));
-    body.push_str(&embed_snippet(&ctx, &campaign));
+    let body = html! {
+        (intro(&ctx, &campaign))
+        (wall_list(&ctx, &campaign, &wall, Frame::Page))
+        (embed_snippet(&ctx, &campaign))
+    };
     let meta = PageMeta {
         title: campaign.name.clone(),
         description: description(&ctx, &campaign),
@@ -308,7 +309,7 @@ pub fn page(req: Request, params: Params) -> Result<Response, PageError> {
     };
     Ok(conditional(
         &req,
-        html(200, layout::page(&ctx, &meta, PreEscaped(body))),
+        html(200, layout::page(&ctx, &meta, body)),
         PUBLIC_CACHE,
     ))
 }
@@ -323,35 +324,25 @@ pub fn embed(req: Request, params: Params) -> Result<Response, PageError> {
         query_u64(&req, "page", 1),
         wall::PER_PAGE,
     )?;
-    let mut body = format!(
-        "<h1{}>{}</h1>\n{}",
-        staff_lang(&ctx),
-        escape(&campaign.name),
-        hashtag_list(&ctx, &campaign)
-    );
-    body.push_str(&wall_list(&ctx, &campaign, &wall, Frame::Embed));
-    body.push_str(&format!(
-        "<p class=\"embed-credit\"><a href=\"{}\" target=\"_blank\" rel=\"noopener\">{}</a></p>\n",
-        escape(&ctx.absolute(&format!("/campaigns/{}", campaign.slug))),
-        escape(&ctx.library_name),
-    ));
+    let body = html! {
+        h1 lang=[staff_lang(&ctx)] { (campaign.name) }
+        (hashtag_list(&ctx, &campaign))
+        (wall_list(&ctx, &campaign, &wall, Frame::Embed))
+        p.embed-credit {
+            a href=(ctx.absolute(&format!("/campaigns/{}", campaign.slug)))
+                target="_blank" rel="noopener" { (ctx.library_name) }
+        }
+    };
     Ok(conditional(
         &req,
-        html_embeddable(
-            200,
-            layout::embed_page(&ctx, &campaign.name, PreEscaped(body)),
-        ),
+        html_embeddable(200, layout::embed_page(&ctx, &campaign.name, body)),
         PUBLIC_CACHE,
     ))
 }
 
-/// Staff write campaigns in French: ` lang="fr"` on their text when the page is in English.
-fn staff_lang(ctx: &PageContext) -> &'static str {
-    if ctx.lang == Lang::Fr {
-        ""
-    } else {
-        " lang=\"fr\""
-    }
+/// Staff write campaigns in French: `lang="fr"` on their text when the page is in English.
+fn staff_lang(ctx: &PageContext) -> Option<&'static str> {
+    (ctx.lang != Lang::Fr).then_some("fr")
 }
 
 fn description(ctx: &PageContext, campaign: &Campaign) -> String {
@@ -375,16 +366,15 @@ fn description(ctx: &PageContext, campaign: &Campaign) -> String {
 }
 
 /// The hashtags in CamelCase, so screen readers read their words.
-fn hashtag_list(ctx: &PageContext, campaign: &Campaign) -> String {
-    let items: String = campaign
-        .hashtags
-        .iter()
-        .map(|t| format!("<li lang=\"fr\">{}</li>", escape(&t.to_string())))
-        .collect();
-    format!(
-        "<h2 id=\"hashtags\">{}</h2>\n<ul class=\"hashtags\" aria-labelledby=\"hashtags\">{items}</ul>\n",
-        ctx.t("Mots-dièse de la campagne", "Campaign hashtags"),
-    )
+fn hashtag_list(ctx: &PageContext, campaign: &Campaign) -> Markup {
+    html! {
+        h2 id="hashtags" { (ctx.t("Mots-dièse de la campagne", "Campaign hashtags")) }
+        ul.hashtags aria-labelledby="hashtags" {
+            @for tag in &campaign.hashtags {
+                li lang="fr" { (tag) }
+            }
+        }
+    }
 }
 
 fn link_label(ctx: &PageContext, kind: LinkKind) -> &'static str {
@@ -396,143 +386,113 @@ fn link_label(ctx: &PageContext, kind: LinkKind) -> &'static str {
     }
 }
 
-fn date(ctx: &PageContext, day: chrono::NaiveDate) -> String {
+fn date(ctx: &PageContext, day: chrono::NaiveDate) -> Markup {
     let text = match ctx.lang {
-        Lang::Fr => day.format("%d/%m/%Y").to_string(),
-        Lang::En => day.format("%Y-%m-%d").to_string(),
+        Lang::Fr => day.format("%d/%m/%Y"),
+        Lang::En => day.format("%Y-%m-%d"),
     };
-    format!(
-        "<time datetime=\"{}\">{text}</time>",
-        day.format("%Y-%m-%d")
-    )
+    html! { time datetime=(day.format("%Y-%m-%d")) { (text) } }
 }
 
-fn intro(ctx: &PageContext, campaign: &Campaign) -> String {
-    let mut out = format!(
-        "<p class=\"kicker\">{}</p>\n<h1{}>{}</h1>\n<p>{} {} {} {}</p>\n",
-        ctx.t("Campagne", "Campaign"),
-        staff_lang(ctx),
-        escape(&campaign.name),
-        ctx.t("Du", "From"),
-        date(ctx, campaign.starts_on),
-        ctx.t("au", "to"),
-        date(ctx, campaign.ends_on),
-    );
-    for paragraph in campaign
+fn intro(ctx: &PageContext, campaign: &Campaign) -> Markup {
+    let paragraphs = campaign
         .description
         .split("\n\n")
-        .filter(|p| !p.trim().is_empty())
-    {
-        out.push_str(&format!(
-            "<p{}>{}</p>\n",
-            staff_lang(ctx),
-            escape(paragraph.trim()).replace('\n', "<br>")
-        ));
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    html! {
+        p.kicker { (ctx.t("Campagne", "Campaign")) }
+        h1 lang=[staff_lang(ctx)] { (campaign.name) }
+        p {
+            (ctx.t("Du", "From")) " " (date(ctx, campaign.starts_on)) " "
+            (ctx.t("au", "to")) " " (date(ctx, campaign.ends_on))
+        }
+        @for paragraph in paragraphs {
+            p lang=[staff_lang(ctx)] {
+                @for (i, line) in paragraph.split('\n').enumerate() {
+                    @if i > 0 { br; }
+                    (line)
+                }
+            }
+        }
+        (hashtag_list(ctx, campaign))
+        p {
+            (ctx.t(
+                "Publiez avec l’un de ces mots-dièse sur Mastodon, Bluesky ou Instagram : après relecture par l’équipe, votre publication peut apparaître ici.",
+                "Post with one of these hashtags on Mastodon, Bluesky or Instagram: once the team has reviewed it, your post may appear here.",
+            ))
+        }
+        @if !campaign.links.is_empty() {
+            h2 id="aussi" { (ctx.t("À découvrir aussi", "See also")) }
+            ul aria-labelledby="aussi" {
+                @for l in &campaign.links {
+                    li { a href=(ctx.link(&l.path)) { (link_label(ctx, l.kind)) } }
+                }
+            }
+        }
     }
-    out.push_str(&hashtag_list(ctx, campaign));
-    out.push_str(&format!(
-        "<p>{}</p>\n",
-        ctx.t(
-            "Publiez avec l’un de ces mots-dièse sur Mastodon, Bluesky ou Instagram : après relecture par l’équipe, votre publication peut apparaître ici.",
-            "Post with one of these hashtags on Mastodon, Bluesky or Instagram: once the team has reviewed it, your post may appear here."
-        )
-    ));
-    if !campaign.links.is_empty() {
-        let items: String = campaign
-            .links
-            .iter()
-            .map(|l| {
-                format!(
-                    "<li><a href=\"{}\">{}</a></li>",
-                    escape(&ctx.link(&l.path)),
-                    link_label(ctx, l.kind)
-                )
-            })
-            .collect();
-        out.push_str(&format!(
-            "<h2 id=\"aussi\">{}</h2>\n<ul aria-labelledby=\"aussi\">{items}</ul>\n",
-            ctx.t("À découvrir aussi", "See also")
-        ));
-    }
-    out
 }
 
 /// A link to a patron's post or profile: not endorsed (`nofollow ugc`), and opening a new tab
 /// from an embed (the framing page stays).
-fn patron_link(href: &str, label: &str, frame: Frame) -> String {
-    let target = if frame == Frame::Embed {
-        " target=\"_blank\""
-    } else {
-        ""
-    };
-    format!(
-        "<a href=\"{}\" rel=\"nofollow ugc noopener\"{target}>{label}</a>",
-        escape(href)
-    )
+fn patron_link(href: &str, label: Markup, frame: Frame) -> Markup {
+    html! {
+        a href=(href) rel="nofollow ugc noopener"
+            target=[(frame == Frame::Embed).then_some("_blank")] { (label) }
+    }
 }
 
-fn wall_item(ctx: &PageContext, item: &WallItem, frame: Frame) -> String {
+/// What a post's images show, as their authors described them.
+fn media_alt(ctx: &PageContext, alts: &[String]) -> Markup {
+    html! {
+        @if !alts.is_empty() {
+            ul.media-alt {
+                @for alt in alts {
+                    @let alt = alt.trim();
+                    li {
+                        @if alt.is_empty() {
+                            (ctx.t("Image sans description", "Image without a description"))
+                        } @else {
+                            (ctx.t("Image :", "Image:")) " " span dir="auto" { (alt) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn wall_item(ctx: &PageContext, item: &WallItem, frame: Frame) -> Markup {
     let m = &item.mention;
     let name = if m.author_name.trim().is_empty() {
-        patron_name(&m.author_handle).into_string()
+        patron_name(&m.author_handle)
     } else {
-        patron_name(&m.author_name).into_string()
+        patron_name(&m.author_name)
     };
-    let author = match &m.author_url {
-        Some(url) => patron_link(url.as_str(), &name, frame),
-        None => name,
-    };
-    let handle = if m.author_handle.is_empty() || m.author_name.trim().is_empty() {
-        String::new()
-    } else {
-        format!(
-            " <span class=\"handle\">{}</span>",
-            patron_name(&m.author_handle).into_string()
-        )
-    };
-    let mut media = String::new();
-    for alt in &m.media_alt {
-        let alt = alt.trim();
-        media.push_str(&if alt.is_empty() {
-            format!(
-                "<li>{}</li>",
-                ctx.t("Image sans description", "Image without a description")
-            )
-        } else {
-            format!(
-                "<li>{} <span dir=\"auto\">{}</span></li>",
-                ctx.t("Image :", "Image:"),
-                escape(alt)
-            )
-        });
+    let handle = !m.author_handle.is_empty() && !m.author_name.trim().is_empty();
+    html! {
+        li id={ "m" (item.seq) } {
+            article {
+                p.byline {
+                    @match &m.author_url {
+                        Some(url) => (patron_link(url.as_str(), name, frame)),
+                        None => (name),
+                    }
+                    @if handle {
+                        " " span.handle { (patron_name(&m.author_handle)) }
+                    }
+                    " · " (m.platform.label()) " · "
+                    time datetime=(m.created_at) { (m.created_at.date()) }
+                }
+                p dir="auto" { (patron_text(&m.text)) }
+                (media_alt(ctx, &m.media_alt))
+                @if let Some(url) = &m.url {
+                    @let label = html! { (ctx.t("Voir sur", "See on")) " " (m.platform.label()) };
+                    p { (patron_link(url.as_str(), label, frame)) }
+                }
+            }
+        }
     }
-    if !media.is_empty() {
-        media = format!("<ul class=\"media-alt\">{media}</ul>");
-    }
-    let source = match &m.url {
-        Some(url) => format!(
-            "<p>{}</p>",
-            patron_link(
-                url.as_str(),
-                &escape(&format!(
-                    "{} {}",
-                    ctx.t("Voir sur", "See on"),
-                    m.platform.label()
-                )),
-                frame
-            )
-        ),
-        None => String::new(),
-    };
-    format!(
-        "<li id=\"m{seq}\"><article><p class=\"byline\">{author}{handle} · {platform} · \
-         <time datetime=\"{at}\">{day}</time></p><p dir=\"auto\">{text}</p>{media}{source}</article></li>\n",
-        seq = item.seq,
-        platform = escape(m.platform.label()),
-        at = m.created_at,
-        day = m.created_at.date(),
-        text = patron_text(&m.text).into_string(),
-    )
 }
 
 fn wall_list(
@@ -540,55 +500,44 @@ fn wall_list(
     campaign: &Campaign,
     wall: &wall::WallPage,
     frame: Frame,
-) -> String {
-    let mut out = format!(
-        "<h2 id=\"mur\">{} ({})</h2>\n",
-        ctx.t("Publications des participants", "Posts from participants"),
-        wall.total
-    );
-    if wall.items.is_empty() {
-        out.push_str(&format!(
-            "<p>{}</p>\n",
-            ctx.t("Aucune publication pour l’instant.", "No posts yet.")
-        ));
-    } else {
-        out.push_str("<ol class=\"wall\">\n");
-        for item in &wall.items {
-            out.push_str(&wall_item(ctx, item, frame));
-        }
-        out.push_str("</ol>\n");
-    }
+) -> Markup {
     let pages = wall.total.div_ceil(wall::PER_PAGE).max(1);
     let path = match frame {
         Frame::Page => format!("/campaigns/{}", campaign.slug),
         Frame::Embed => format!("/campaigns/{}/embed", campaign.slug),
     };
-    out.push_str(
-        &pagination(ctx, wall.page, pages, |n| {
-            ctx.link(&format!("{path}?page={n}#mur"))
-        })
-        .into_string(),
-    );
-    out
+    html! {
+        h2 id="mur" {
+            (ctx.t("Publications des participants", "Posts from participants"))
+            " (" (wall.total) ")"
+        }
+        @if wall.items.is_empty() {
+            p { (ctx.t("Aucune publication pour l’instant.", "No posts yet.")) }
+        } @else {
+            ol.wall {
+                @for item in &wall.items { (wall_item(ctx, item, frame)) }
+            }
+        }
+        (pagination(ctx, wall.page, pages, |n| ctx.link(&format!("{path}?page={n}#mur"))))
+    }
 }
 
-/// The code to paste in another site to show the wall.
-fn embed_snippet(ctx: &PageContext, campaign: &Campaign) -> String {
-    let code = format!(
-        "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"600\" loading=\"lazy\"></iframe>",
-        ctx.absolute(&format!("/campaigns/{}/embed", campaign.slug)),
-        escape(&campaign.name),
-    );
-    format!(
-        "<h2 id=\"integrer\">{}</h2>\n<div class=\"field\"><label for=\"embed-code\">{}</label>\
-         <textarea id=\"embed-code\" readonly rows=\"3\">{}</textarea></div>\n",
-        ctx.t("Intégrer ce mur", "Embed this wall"),
-        ctx.t(
-            "Code à copier dans votre site",
-            "Code to paste into your site"
-        ),
-        escape(&code),
-    )
+/// The code to paste in another site to show the wall, shown as text to copy.
+fn embed_snippet(ctx: &PageContext, campaign: &Campaign) -> Markup {
+    let code = html! {
+        iframe src=(ctx.absolute(&format!("/campaigns/{}/embed", campaign.slug)))
+            title=(campaign.name) width="100%" height="600" loading="lazy" {}
+    };
+    html! {
+        h2 id="integrer" { (ctx.t("Intégrer ce mur", "Embed this wall")) }
+        div.field {
+            label for="embed-code" {
+                (ctx.t("Code à copier dans votre site", "Code to paste into your site"))
+            }
+            // The snippet's HTML is the textarea's text: escaped once more.
+            textarea id="embed-code" readonly rows="3" { (code.into_string()) }
+        }
+    }
 }
 
 fn json_ld(ctx: &PageContext, campaign: &Campaign, wall: &wall::WallPage) -> serde_json::Value {
@@ -623,9 +572,9 @@ fn json_ld(ctx: &PageContext, campaign: &Campaign, wall: &wall::WallPage) -> ser
 /// without scripts, readable as an image by screen readers (`role="img"` named by its title
 /// and summed up by its description) and doubled by a data table in [`figure`].
 mod chart {
-    use kiosque_domain::campaigns::engagement::Engagement;
+    use kiosque_domain::campaigns::engagement::{DayCounts, Engagement};
     use kiosque_spin::Lang;
-    use kiosque_spin::html::escape;
+    use kiosque_spin::html::{Markup, html};
 
     const HEIGHT: u32 = 120;
     const BAR: u32 = 6;
@@ -676,11 +625,14 @@ mod chart {
         (title, desc)
     }
 
-    /// A standalone SVG document.
-    pub fn svg(stats: &Engagement, lang: Lang) -> String {
+    /// The chart as an `<svg>` element, for a page or a standalone document. Empty elements
+    /// are written `<rect …></rect>`: well-formed XML as well as HTML.
+    fn image(stats: &Engagement, lang: Lang) -> Markup {
         let (title, desc) = summary(stats, lang);
         let days = stats.days.len() as u32;
         let width = (days * (2 * BAR + GAP)).max(200) + 8;
+        let height = TOP + HEIGHT + 4;
+        let base = TOP + HEIGHT;
         let max = stats
             .days
             .iter()
@@ -689,10 +641,9 @@ mod chart {
             .unwrap_or(0)
             .max(1);
         let scale = |v: u64| (v * u64::from(HEIGHT) / max) as u32;
-        let mut bars = String::new();
-        for (i, day) in stats.days.iter().enumerate() {
-            let x = 4 + i as u32 * (2 * BAR + GAP);
-            for (offset, value, colour, label) in [
+        // A day's two bars: offset, value, colour and the unit of its tooltip.
+        let bars = |day: &DayCounts| {
+            [
                 (
                     0,
                     day.mentions,
@@ -705,77 +656,79 @@ mod chart {
                     POSTS_COLOUR,
                     lang.t("publications", "posts"),
                 ),
-            ] {
-                let h = scale(value);
-                bars.push_str(&format!(
-                    "<rect x=\"{}\" y=\"{}\" width=\"{BAR}\" height=\"{h}\" fill=\"{colour}\"><title>{} : {value} {label}</title></rect>",
-                    x + offset,
-                    TOP + HEIGHT - h,
-                    day.day.format("%Y-%m-%d"),
-                ));
+            ]
+        };
+        html! {
+            svg xmlns="http://www.w3.org/2000/svg" role="img"
+                aria-labelledby="chart-title chart-desc"
+                viewBox={ "0 0 " (width) " " (height) } width=(width) height=(height)
+                font-family="sans-serif" font-size="11" {
+                title id="chart-title" { (title) }
+                desc id="chart-desc" { (desc) }
+                rect x="4" y="4" width="10" height="10" fill=(MENTIONS_COLOUR) {}
+                text x="18" y="13" fill="#111" { (lang.t("Mentions reçues", "Mentions received")) }
+                rect x="110" y="4" width="10" height="10" fill=(POSTS_COLOUR) {}
+                text x="124" y="13" fill="#111" { (lang.t("Publications", "Posts published")) }
+                @for (i, day) in stats.days.iter().enumerate() {
+                    @let x = 4 + i as u32 * (2 * BAR + GAP);
+                    @for (offset, value, colour, label) in bars(day) {
+                        @let h = scale(value);
+                        rect x=(x + offset) y=(base - h) width=(BAR) height=(h) fill=(colour) {
+                            title { (day.day.format("%Y-%m-%d")) " : " (value) " " (label) }
+                        }
+                    }
+                }
+                line x1="0" y1=(base) x2=(width) y2=(base) stroke="#111" {}
             }
         }
-        format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-labelledby=\"chart-title chart-desc\" \
-             viewBox=\"0 0 {width} {h}\" width=\"{width}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"11\">\
-             <title id=\"chart-title\">{title}</title><desc id=\"chart-desc\">{desc}</desc>\
-             <rect x=\"4\" y=\"4\" width=\"10\" height=\"10\" fill=\"{MENTIONS_COLOUR}\"/><text x=\"18\" y=\"13\" fill=\"#111\">{m}</text>\
-             <rect x=\"110\" y=\"4\" width=\"10\" height=\"10\" fill=\"{POSTS_COLOUR}\"/><text x=\"124\" y=\"13\" fill=\"#111\">{p}</text>\
-             {bars}<line x1=\"0\" y1=\"{base}\" x2=\"{width}\" y2=\"{base}\" stroke=\"#111\"/></svg>",
-            h = TOP + HEIGHT + 4,
-            base = TOP + HEIGHT,
-            title = escape(&title),
-            desc = escape(&desc),
-            m = lang.t("Mentions reçues", "Mentions received"),
-            p = lang.t("Publications", "Posts published"),
-        )
+    }
+
+    /// A standalone SVG document.
+    pub fn svg(stats: &Engagement, lang: Lang) -> String {
+        image(stats, lang).into_string()
     }
 
     /// The chart and its data table, in a `<figure>`.
-    pub fn figure(stats: &Engagement, lang: Lang) -> String {
+    pub fn figure(stats: &Engagement, lang: Lang) -> Markup {
         let (title, _) = summary(stats, lang);
-        let mut head = format!(
-            "<tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>",
-            lang.t("Jour", "Day"),
-            lang.t("Mentions reçues", "Mentions received"),
-            lang.t("Publications", "Posts published"),
-        );
-        if let Some(first) = stats.days.first() {
-            for tag in &first.hashtags {
-                head.push_str(&format!(
-                    "<th scope=\"col\">{} {}</th>",
-                    lang.t("Mentions", "Mentions"),
-                    escape(&tag.hashtag.to_string())
-                ));
+        let hashtags = stats.days.first().map_or(&[][..], |d| &d.hashtags);
+        html! {
+            figure.engagement {
+                (image(stats, lang))
+                figcaption { (title) }
+                table {
+                    caption { (lang.t("Les chiffres du graphique", "The chart's figures")) }
+                    thead {
+                        tr {
+                            th scope="col" { (lang.t("Jour", "Day")) }
+                            th scope="col" { (lang.t("Mentions reçues", "Mentions received")) }
+                            th scope="col" { (lang.t("Publications", "Posts published")) }
+                            @for tag in hashtags {
+                                th scope="col" {
+                                    (lang.t("Mentions", "Mentions")) " " (tag.hashtag)
+                                }
+                            }
+                        }
+                    }
+                    tbody {
+                        @for day in &stats.days {
+                            @let d = day.day.format("%Y-%m-%d");
+                            tr {
+                                th scope="row" { time datetime=(d) { (d) } }
+                                td { (day.mentions) }
+                                td { (day.posts) }
+                                @for tag in &day.hashtags { td { (tag.mentions) } }
+                            }
+                        }
+                    }
+                }
             }
         }
-        head.push_str("</tr>");
-        let mut rows = String::new();
-        for day in &stats.days {
-            rows.push_str(&format!(
-                "<tr><th scope=\"row\"><time datetime=\"{d}\">{d}</time></th><td>{}</td><td>{}</td>",
-                day.mentions,
-                day.posts,
-                d = day.day.format("%Y-%m-%d"),
-            ));
-            for tag in &day.hashtags {
-                rows.push_str(&format!("<td>{}</td>", tag.mentions));
-            }
-            rows.push_str("</tr>");
-        }
-        format!(
-            "<figure class=\"engagement\">{}<figcaption>{}</figcaption>\
-             <table><caption>{}</caption><thead>{head}</thead><tbody>{rows}</tbody></table></figure>\n",
-            svg(stats, lang),
-            escape(&title),
-            lang.t("Les chiffres du graphique", "The chart's figures"),
-        )
     }
 
     #[cfg(test)]
     mod tests {
         use super::*;
-        use kiosque_domain::campaigns::engagement::DayCounts;
 
         #[test]
         fn the_chart_is_an_accessible_image_with_its_figures() {
@@ -803,7 +756,7 @@ mod chart {
             assert!(svg.contains("Jour le plus actif : 2026-11-02 (5 mentions)"));
             // The busiest day's mention bar is full height.
             assert!(svg.contains(&format!("height=\"{HEIGHT}\" fill=\"{MENTIONS_COLOUR}\"")));
-            let figure = figure(&stats, Lang::En);
+            let figure = figure(&stats, Lang::En).into_string();
             assert!(figure.contains("<th scope=\"row\"><time datetime=\"2026-11-02\">2026-11-02</time></th><td>5</td><td>1</td>"));
             assert!(figure.contains("Campaign engagement per day"));
         }

@@ -1,22 +1,23 @@
 //! The patrons' pages: the index by service and tag with search, a tutorial's overview, one
 //! step at a time (previous/next are plain links: no JavaScript), the full printable view,
 //! the "was this helpful?" form, and the RSS feed. Every page carries an `ETag` and answers
-//! `304` when the browser already has it.
+//! `304` when the browser already has it. Pages are `maud` templates: staff text is escaped
+//! by construction.
 
-use kiosque_spin::html::PreEscaped;
 use std::collections::BTreeMap;
 
 use kiosque_domain::feed::{ATOM_CONTENT_TYPE, Feed, FeedEntry, RSS_CONTENT_TYPE};
-use kiosque_domain::markdown::{self, RenderOptions};
+use kiosque_domain::markdown::{self, OutlineEntry, RenderOptions};
 use kiosque_domain::tutorials::catalogue::{self, Entry};
 use kiosque_domain::tutorials::feedback::{self, FeedbackRequest};
 use kiosque_domain::tutorials::model::tag_key;
+use kiosque_domain::tutorials::search::Hit;
 use kiosque_domain::tutorials::versions::{self, TutorialView};
 use kiosque_domain::tutorials::{Language, Level, Step, TutorialError, search};
 use kiosque_domain::video::VideoEmbed;
 use kiosque_domain::{Clock, Timestamp};
-use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta};
+use kiosque_spin::html::{Markup, PreEscaped, html};
 use kiosque_spin::response::{conditional, html_with_frames, see_other};
 use kiosque_spin::{Lang, PageError, SpinStore, SystemClock, form, same_site};
 use serde_json::json;
@@ -45,46 +46,124 @@ fn level_label(ctx: &PageContext, level: Level) -> &'static str {
     }
 }
 
-/// ` lang="xx"` when the tutorial's language differs from the interface's.
-fn content_lang(ctx: &PageContext, language: Language) -> String {
-    if lang_of(language) == ctx.lang {
-        String::new()
-    } else {
-        format!(" lang=\"{}\"", language.code())
-    }
+/// The `lang` attribute of tutorial content: the tutorial's language when it differs from
+/// the interface's, none otherwise.
+fn content_lang(ctx: &PageContext, language: Language) -> Option<&'static str> {
+    (lang_of(language) != ctx.lang).then(|| language.code())
 }
 
 fn page(
     req: &Request,
     ctx: &PageContext,
     meta: &PageMeta,
-    body: &str,
+    body: Markup,
     frames: &[String],
 ) -> Response {
-    let response = html_with_frames(
-        200,
-        layout::page(ctx, meta, PreEscaped(body.to_owned())),
-        frames,
-    );
+    let response = html_with_frames(200, layout::page(ctx, meta, body), frames);
     conditional(req, response, PAGE_CACHE)
 }
 
-fn card(ctx: &PageContext, entry: &Entry) -> String {
-    let minutes = entry
-        .estimated_minutes
-        .map(|m| format!(" · {m} min"))
-        .unwrap_or_default();
-    format!(
-        "<li class=\"tutorial-card\"{lang}><h3><a href=\"{href}\">{title}</a></h3><p>{summary}</p>\
-         <p class=\"meta\">{level}{minutes} · {steps} {steps_label}</p></li>\n",
-        lang = content_lang(ctx, entry.lang),
-        href = escape(&ctx.link(&format!("/tutorials/{}", entry.slug))),
-        title = escape(&entry.title),
-        summary = escape(&entry.summary),
-        level = level_label(ctx, entry.level),
-        steps = entry.steps,
-        steps_label = ctx.t("étapes", "steps"),
-    )
+fn card(ctx: &PageContext, entry: &Entry) -> Markup {
+    html! {
+        li.tutorial-card lang=[content_lang(ctx, entry.lang)] {
+            h3 { a href=(ctx.link(&format!("/tutorials/{}", entry.slug))) { (entry.title) } }
+            p { (entry.summary) }
+            p.meta {
+                (level_label(ctx, entry.level))
+                @if let Some(m) = entry.estimated_minutes { " · " (m) " min" }
+                " · " (entry.steps) " " (ctx.t("étapes", "steps"))
+            }
+        }
+    }
+}
+
+/// A list of tutorial cards.
+fn card_list<'a>(ctx: &PageContext, entries: impl IntoIterator<Item = &'a Entry>) -> Markup {
+    html! {
+        ul.tutorial-list {
+            @for entry in entries { (card(ctx, entry)) }
+        }
+    }
+}
+
+/// The search form; keeps a language the visitor chose explicitly.
+fn search_form(ctx: &PageContext, query: &str) -> Markup {
+    html! {
+        form method="get" action="/tutorials" role="search" class="tutorial-search" {
+            label for="q" { (ctx.t("Rechercher un tutoriel", "Search tutorials")) }
+            " "
+            input type="search" id="q" name="q" value=(query) maxlength="200";
+            @if ctx.lang_explicit {
+                input type="hidden" name="lang" value=(ctx.lang.code());
+            }
+            button type="submit" { (ctx.t("Rechercher", "Search")) }
+        }
+    }
+}
+
+fn search_results(ctx: &PageContext, hits: &[Hit]) -> Markup {
+    html! {
+        h2 id="resultats" { (ctx.t("Résultats", "Results")) " (" (hits.len()) ")" }
+        @if hits.is_empty() {
+            p { (ctx.t("Aucun tutoriel ne correspond.", "No tutorial matches.")) }
+        } @else {
+            (card_list(ctx, hits.iter().map(|hit| &hit.entry)))
+        }
+    }
+}
+
+/// One tag's tutorials, headed by the tag as staff spelled it.
+fn tagged(ctx: &PageContext, entries: &[Entry], tag: &str) -> Markup {
+    let key = tag_key(tag);
+    let tagged: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| e.tags.iter().any(|t| tag_key(t) == key))
+        .collect();
+    let label = tagged
+        .first()
+        .and_then(|e| e.tags.iter().find(|t| tag_key(t) == key))
+        .map_or(tag, String::as_str);
+    html! {
+        h2 { (ctx.t("Thème", "Topic")) " « " (label) " »" }
+        (card_list(ctx, tagged))
+        p { a href=(ctx.link("/tutorials")) { (ctx.t("Tous les tutoriels", "All tutorials")) } }
+    }
+}
+
+/// Every tutorial: the tags, then one section per service.
+fn by_service(ctx: &PageContext, entries: &[Entry]) -> Markup {
+    let mut by_service: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
+    let mut tags: BTreeMap<String, &str> = BTreeMap::new();
+    for entry in entries {
+        by_service
+            .entry(entry.service.name.as_str())
+            .or_default()
+            .push(entry);
+        for t in &entry.tags {
+            tags.entry(tag_key(t)).or_insert(t);
+        }
+    }
+    html! {
+        @if entries.is_empty() {
+            p { (ctx.t("Aucun tutoriel pour le moment.", "No tutorials yet.")) }
+        }
+        @if !tags.is_empty() {
+            nav aria-labelledby="themes" {
+                h2 id="themes" { (ctx.t("Thèmes", "Topics")) }
+                ul.tags {
+                    @for (key, label) in &tags {
+                        li { a href=(ctx.link(&format!("/tutorials?tag={key}"))) { (label) } }
+                    }
+                }
+            }
+        }
+        @for (service, list) in &by_service {
+            section {
+                h2 { (service) }
+                (card_list(ctx, list.iter().copied()))
+            }
+        }
+    }
 }
 
 /// `GET /tutorials?q=&tag=`: search results, one tag's tutorials, or every tutorial grouped
@@ -95,122 +174,33 @@ pub fn index(req: Request, _params: Params) -> Result<Response, PageError> {
     let now = SystemClock.now();
     let query = form::query_param(req.query(), "q").unwrap_or_default();
     let tag = form::query_param(req.query(), "tag").unwrap_or_default();
-    let mut body = format!(
-        "<h1>{}</h1>\n<p>{}</p>\n\
-         <form method=\"get\" action=\"/tutorials\" role=\"search\" class=\"tutorial-search\">\
-         <label for=\"q\">{}</label> <input type=\"search\" id=\"q\" name=\"q\" value=\"{}\" maxlength=\"200\">{}\
-         <button type=\"submit\">{}</button></form>\n",
-        ctx.t("Tutoriels", "Tutorials"),
-        ctx.t(
-            "Pas à pas, nos guides pour utiliser les services en ligne de la médiathèque.",
-            "Step by step, our guides to the library’s online services."
-        ),
-        ctx.t("Rechercher un tutoriel", "Search tutorials"),
-        escape(&query),
-        if ctx.lang_explicit {
-            format!(
-                "<input type=\"hidden\" name=\"lang\" value=\"{}\">",
-                ctx.lang.code()
-            )
-        } else {
-            String::new()
-        },
-        ctx.t("Rechercher", "Search"),
-    );
     let entries = catalogue::visible(&store, now)?;
-    if !query.trim().is_empty() {
-        let hits = search::search(&store, now, &query)?;
-        body.push_str(&format!(
-            "<h2 id=\"resultats\">{} ({})</h2>\n",
-            ctx.t("Résultats", "Results"),
-            hits.len()
-        ));
-        if hits.is_empty() {
-            body.push_str(&format!(
-                "<p>{}</p>\n",
-                ctx.t("Aucun tutoriel ne correspond.", "No tutorial matches.")
-            ));
-        } else {
-            body.push_str("<ul class=\"tutorial-list\">\n");
-            for hit in &hits {
-                body.push_str(&card(&ctx, &hit.entry));
-            }
-            body.push_str("</ul>\n");
-        }
+    let listing = if !query.trim().is_empty() {
+        search_results(&ctx, &search::search(&store, now, &query)?)
     } else if !tag.is_empty() {
-        let key = tag_key(&tag);
-        let tagged: Vec<&Entry> = entries
-            .iter()
-            .filter(|e| e.tags.iter().any(|t| tag_key(t) == key))
-            .collect();
-        let label = tagged
-            .first()
-            .and_then(|e| e.tags.iter().find(|t| tag_key(t) == key))
-            .cloned()
-            .unwrap_or_else(|| tag.clone());
-        body.push_str(&format!(
-            "<h2>{} « {} »</h2>\n<ul class=\"tutorial-list\">\n",
-            ctx.t("Thème", "Topic"),
-            escape(&label)
-        ));
-        for entry in tagged {
-            body.push_str(&card(&ctx, entry));
-        }
-        body.push_str(&format!(
-            "</ul>\n<p><a href=\"{}\">{}</a></p>\n",
-            escape(&ctx.link("/tutorials")),
-            ctx.t("Tous les tutoriels", "All tutorials")
-        ));
+        tagged(&ctx, &entries, &tag)
     } else {
-        let mut by_service: BTreeMap<String, Vec<&Entry>> = BTreeMap::new();
-        let mut tags: BTreeMap<String, String> = BTreeMap::new();
-        for entry in &entries {
-            by_service
-                .entry(entry.service.name.clone())
-                .or_default()
-                .push(entry);
-            for t in &entry.tags {
-                tags.entry(tag_key(t)).or_insert_with(|| t.clone());
+        by_service(&ctx, &entries)
+    };
+    let body = html! {
+        h1 { (ctx.t("Tutoriels", "Tutorials")) }
+        p {
+            (ctx.t(
+                "Pas à pas, nos guides pour utiliser les services en ligne de la médiathèque.",
+                "Step by step, our guides to the library’s online services.",
+            ))
+        }
+        (search_form(&ctx, &query))
+        (listing)
+        p {
+            a href="/tutorials/feed.xml" type="application/rss+xml" {
+                (ctx.t(
+                    "Fil RSS des tutoriels nouveaux et mis à jour",
+                    "RSS feed of new and updated tutorials",
+                ))
             }
         }
-        if entries.is_empty() {
-            body.push_str(&format!(
-                "<p>{}</p>\n",
-                ctx.t("Aucun tutoriel pour le moment.", "No tutorials yet.")
-            ));
-        }
-        if !tags.is_empty() {
-            body.push_str(&format!(
-                "<nav aria-labelledby=\"themes\"><h2 id=\"themes\">{}</h2><ul class=\"tags\">",
-                ctx.t("Thèmes", "Topics")
-            ));
-            for (key, label) in &tags {
-                body.push_str(&format!(
-                    "<li><a href=\"{}\">{}</a></li>",
-                    escape(&ctx.link(&format!("/tutorials?tag={key}"))),
-                    escape(label)
-                ));
-            }
-            body.push_str("</ul></nav>\n");
-        }
-        for (service, list) in &by_service {
-            body.push_str(&format!(
-                "<section><h2>{}</h2>\n<ul class=\"tutorial-list\">\n",
-                escape(service)
-            ));
-            for entry in list {
-                body.push_str(&card(&ctx, entry));
-            }
-            body.push_str("</ul></section>\n");
-        }
-    }
-    body.push_str(&format!(
-        "<p><a href=\"/tutorials/feed.xml\" type=\"application/rss+xml\">{}</a></p>\n",
-        ctx.t(
-            "Fil RSS des tutoriels nouveaux et mis à jour",
-            "RSS feed of new and updated tutorials"
-        )
-    ));
+    };
     let meta = PageMeta {
         title: ctx.t("Tutoriels", "Tutorials").to_owned(),
         description: ctx
@@ -240,7 +230,7 @@ pub fn index(req: Request, _params: Params) -> Result<Response, PageError> {
         })),
         ..PageMeta::default()
     };
-    Ok(page(&req, &ctx, &meta, &body, &[]))
+    Ok(page(&req, &ctx, &meta, body, &[]))
 }
 
 /// The page context of a tutorial page: the tutorial's language unless the visitor chose one.
@@ -330,18 +320,20 @@ fn without_nulls(mut value: serde_json::Value) -> serde_json::Value {
     value
 }
 
-fn translation_link(ctx: &PageContext, view: &TutorialView) -> String {
-    match &view.translation {
-        Some(other) => format!(
-            "<p class=\"translation-link\"><a href=\"{href}\" hreflang=\"{code}\" lang=\"{code}\">{label}</a></p>\n",
-            href = escape(&ctx.link(&format!("/tutorials/{}", other.slug))),
-            code = other.lang.code(),
-            label = match other.lang {
-                Language::En => "Read this tutorial in English",
-                Language::Fr => "Lire ce tutoriel en français",
-            },
-        ),
-        None => String::new(),
+fn translation_link(ctx: &PageContext, view: &TutorialView) -> Markup {
+    html! {
+        @if let Some(other) = &view.translation {
+            @let code = other.lang.code();
+            p.translation-link {
+                a href=(ctx.link(&format!("/tutorials/{}", other.slug)))
+                    hreflang=(code) lang=(code) {
+                    @match other.lang {
+                        Language::En => "Read this tutorial in English",
+                        Language::Fr => "Lire ce tutoriel en français",
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -357,7 +349,22 @@ fn step_title(ctx: &PageContext, view: &TutorialView, n: usize, step: &Step) -> 
         .unwrap_or_else(|| format!("{} {n}", ctx.t("Étape", "Step")))
 }
 
-/// A step's content: text, included block, image, video with transcript. Returns the HTML
+/// The table of contents of a step whose text has several headings.
+fn step_outline(ctx: &PageContext, outline: &[OutlineEntry]) -> Markup {
+    html! {
+        nav.step-outline aria-label=(ctx.t("Dans cette étape", "In this step")) {
+            ol {
+                @for entry in outline {
+                    li class={ "depth-" (entry.depth.min(3)) } {
+                        a href={ "#" (entry.anchor) } { (entry.number) " " (entry.text) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A step's content: text, included block, image, video with transcript. Returns the markup
 /// and the frame origin the video needs.
 fn step_content(
     ctx: &PageContext,
@@ -365,174 +372,173 @@ fn step_content(
     n: usize,
     step: &Step,
     printable: bool,
-) -> (String, Option<String>) {
+) -> (Markup, Option<String>) {
     // Under the step's heading: `<h1>` on a step page, `<h2>` on the printable page.
     let heading_offset = if printable { 2 } else { 1 };
     let options = RenderOptions {
         heading_offset,
         ..RenderOptions::tutorial(&format!("e{n}-"))
     };
-    let mut out = String::new();
     let mut outline = Vec::new();
-    if !step.text.is_empty() {
+    let text = (!step.text.is_empty()).then(|| {
         let rendered = markdown::render_with(&step.text, &options);
-        out.push_str(&rendered.html);
         outline.extend(rendered.outline);
-    }
-    if let Some(id) = &step.block {
-        // A block that was never written (or is gone) shows nothing rather than an error.
-        if let Some(block) = view.blocks.get(id) {
+        rendered.html
+    });
+    // A block that was never written (or is gone) shows nothing rather than an error.
+    let block = step
+        .block
+        .as_ref()
+        .and_then(|id| view.blocks.get(id))
+        .map(|block| {
             let options = RenderOptions {
                 heading_offset,
                 ..RenderOptions::tutorial(&format!("e{n}-b-"))
             };
             let rendered = markdown::render_with(&block.text, &options);
-            out.push_str(&format!(
-                "<div class=\"tutorial-block\">{}</div>\n",
-                rendered.html
-            ));
             outline.extend(rendered.outline);
+            rendered.html
+        });
+    let video = step
+        .video
+        .as_ref()
+        .and_then(|video| Some((video, VideoEmbed::parse(&video.url)?)));
+    let host = ctx.base_url.split("://").nth(1).unwrap_or("");
+    let markup = html! {
+        @if outline.len() > 1 { (step_outline(ctx, &outline)) }
+        // Staff Markdown rendered by `kiosque_domain::markdown`, which writes only whitelisted
+        // elements and escapes every text: safe HTML.
+        @if let Some(text) = &text { (PreEscaped(text)) }
+        @if let Some(block) = &block {
+            // The same renderer, the same guarantee.
+            div.tutorial-block { (PreEscaped(block)) }
         }
-    }
-    if outline.len() > 1 {
-        let mut toc = format!(
-            "<nav class=\"step-outline\" aria-label=\"{}\"><ol>",
-            ctx.t("Dans cette étape", "In this step")
-        );
-        for entry in &outline {
-            toc.push_str(&format!(
-                "<li class=\"depth-{}\"><a href=\"#{}\">{} {}</a></li>",
-                entry.depth.min(3),
-                escape(&entry.anchor),
-                escape(&entry.number),
-                escape(&entry.text)
-            ));
+        @if let Some(image) = &step.image {
+            figure.step-image {
+                img src=(image.url.as_str()) alt=(image.alt) loading="lazy" decoding="async";
+            }
         }
-        toc.push_str("</ol></nav>\n");
-        out.insert_str(0, &toc);
-    }
-    if let Some(image) = &step.image {
-        out.push_str(&format!(
-            "<figure class=\"step-image\"><img src=\"{}\" alt=\"{}\" loading=\"lazy\" decoding=\"async\"></figure>\n",
-            escape(image.url.as_str()),
-            escape(&image.alt)
-        ));
-    }
-    let mut frame = None;
-    if let Some(video) = &step.video
-        && let Some(embed) = VideoEmbed::parse(&video.url)
-    {
-        let host = ctx.base_url.split("://").nth(1).unwrap_or("");
-        out.push_str(&format!(
-            "<div class=\"step-video\"><iframe src=\"{}\" title=\"{}\" loading=\"lazy\" allowfullscreen \
-             referrerpolicy=\"strict-origin-when-cross-origin\"></iframe></div>\n\
-             <p><a href=\"{}\" rel=\"noopener\">{}</a></p>\n",
-            escape(&embed.embed_src(host)),
-            escape(&format!("{} ({})", ctx.t("Vidéo", "Video"), embed.provider().name())),
-            escape(video.url.as_str()),
-            ctx.t("Voir la vidéo sur son site", "Watch the video on its site"),
-        ));
-        if let Some(transcript) = &video.transcript {
-            out.push_str(&format!(
-                "<details class=\"transcript\"{}><summary>{}</summary>{}</details>\n",
+        @if let Some((video, embed)) = &video {
+            div.step-video {
+                iframe src=(embed.embed_src(host))
+                    title={ (ctx.t("Vidéo", "Video")) " (" (embed.provider().name()) ")" }
+                    loading="lazy" allowfullscreen
+                    referrerpolicy="strict-origin-when-cross-origin" {}
+            }
+            p {
+                a href=(video.url.as_str()) rel="noopener" {
+                    (ctx.t("Voir la vidéo sur son site", "Watch the video on its site"))
+                }
+            }
+            @if let Some(transcript) = &video.transcript {
                 // On paper a closed `<details>` would print its summary only.
-                if printable { " open" } else { "" },
-                ctx.t("Transcription de la vidéo", "Video transcript"),
-                markdown::render(transcript)
-            ));
+                details.transcript open[printable] {
+                    summary { (ctx.t("Transcription de la vidéo", "Video transcript")) }
+                    // Staff Markdown rendered by `kiosque_domain::markdown`: safe HTML.
+                    (PreEscaped(markdown::render(transcript)))
+                }
+            }
         }
-        frame = Some(embed.frame_origin());
-    }
-    (out, frame)
+    };
+    (markup, video.map(|(_, embed)| embed.frame_origin()))
 }
 
-fn facts(ctx: &PageContext, view: &TutorialView) -> String {
+fn facts(ctx: &PageContext, view: &TutorialView) -> Markup {
     let c = &view.tutorial.content;
-    let mut out = format!(
-        "<dl class=\"tutorial-facts\"><dt>{}</dt><dd><a href=\"{}\" rel=\"noopener\">{}</a></dd>\
-         <dt>{}</dt><dd>{}</dd>",
-        ctx.t("Service", "Service"),
-        escape(c.service.url.as_str()),
-        escape(&c.service.name),
-        ctx.t("Niveau", "Level"),
-        level_label(ctx, c.level),
-    );
-    if let Some(audience) = &c.audience {
-        out.push_str(&format!(
-            "<dt>{}</dt><dd>{}</dd>",
-            ctx.t("Public", "Audience"),
-            escape(audience)
-        ));
+    html! {
+        dl.tutorial-facts {
+            dt { (ctx.t("Service", "Service")) }
+            dd { a href=(c.service.url.as_str()) rel="noopener" { (c.service.name) } }
+            dt { (ctx.t("Niveau", "Level")) }
+            dd { (level_label(ctx, c.level)) }
+            @if let Some(audience) = &c.audience {
+                dt { (ctx.t("Public", "Audience")) }
+                dd { (audience) }
+            }
+            @if let Some(m) = c.estimated_minutes {
+                dt { (ctx.t("Durée", "Time")) }
+                dd { (m) " min" }
+            }
+            @if !c.tags.is_empty() {
+                dt { (ctx.t("Thèmes", "Topics")) }
+                dd {
+                    @for (i, t) in c.tags.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        a href=(ctx.link(&format!("/tutorials?tag={}", tag_key(t)))) { (t) }
+                    }
+                }
+            }
+        }
     }
-    if let Some(m) = c.estimated_minutes {
-        out.push_str(&format!(
-            "<dt>{}</dt><dd>{m} min</dd>",
-            ctx.t("Durée", "Time")
-        ));
-    }
-    if !c.tags.is_empty() {
-        let tags: Vec<String> = c
-            .tags
-            .iter()
-            .map(|t| {
-                format!(
-                    "<a href=\"{}\">{}</a>",
-                    escape(&ctx.link(&format!("/tutorials?tag={}", tag_key(t)))),
-                    escape(t)
-                )
-            })
-            .collect();
-        out.push_str(&format!(
-            "<dt>{}</dt><dd>{}</dd>",
-            ctx.t("Thèmes", "Topics"),
-            tags.join(", ")
-        ));
-    }
-    out.push_str("</dl>\n");
-    out
 }
 
-fn feedback_form(ctx: &PageContext, view: &TutorialView, thanks: bool) -> String {
+fn feedback_form(ctx: &PageContext, view: &TutorialView, thanks: bool) -> Markup {
     let slug = &view.tutorial.slug;
     if thanks {
-        return format!(
-            "<section id=\"avis\" class=\"feedback\"><p class=\"notice\" role=\"status\">{}</p></section>\n",
-            ctx.t("Merci pour votre avis !", "Thank you for your feedback!")
-        );
+        return html! {
+            section id="avis" class="feedback" {
+                p.notice role="status" {
+                    (ctx.t("Merci pour votre avis !", "Thank you for your feedback!"))
+                }
+            }
+        };
     }
-    format!(
-        "<section id=\"avis\" class=\"feedback\" aria-labelledby=\"avis-titre\">\
-         <form method=\"post\" action=\"{action}\"><fieldset><legend id=\"avis-titre\">{question}</legend>\
-         <div class=\"choices\"><input type=\"radio\" id=\"helpful-yes\" name=\"helpful\" value=\"yes\" required>\
-         <label for=\"helpful-yes\">{yes}</label> \
-         <input type=\"radio\" id=\"helpful-no\" name=\"helpful\" value=\"no\">\
-         <label for=\"helpful-no\">{no}</label></div>\
-         <div class=\"field\"><label for=\"comment\">{comment}</label>\
-         <p class=\"hint\" id=\"comment-hint\">{hint}</p>\
-         <textarea id=\"comment\" name=\"comment\" rows=\"3\" maxlength=\"{max}\" aria-describedby=\"comment-hint\"></textarea></div>\
-         <button type=\"submit\">{send}</button></fieldset></form></section>\n",
-        action = escape(&ctx.link(&format!("/tutorials/{slug}/feedback"))),
-        question = ctx.t(
-            "Ce tutoriel vous a-t-il aidé ?",
-            "Was this tutorial helpful?"
-        ),
-        yes = ctx.t("Oui", "Yes"),
-        no = ctx.t("Non", "No"),
-        comment = ctx.t(
-            "Un commentaire pour l’équipe (facultatif)",
-            "A comment for the staff (optional)"
-        ),
-        hint = ctx.t(
-            "Lu seulement par l’équipe de la médiathèque ; n’y mettez pas de données personnelles.",
-            "Read only by the library staff; please do not include personal data."
-        ),
-        max = feedback::MAX_COMMENT_CHARS,
-        send = ctx.t("Envoyer", "Send"),
-    )
+    html! {
+        section id="avis" class="feedback" aria-labelledby="avis-titre" {
+            form method="post" action=(ctx.link(&format!("/tutorials/{slug}/feedback"))) {
+                fieldset {
+                    legend id="avis-titre" {
+                        (ctx.t("Ce tutoriel vous a-t-il aidé ?", "Was this tutorial helpful?"))
+                    }
+                    div.choices {
+                        input type="radio" id="helpful-yes" name="helpful" value="yes" required;
+                        label for="helpful-yes" { (ctx.t("Oui", "Yes")) }
+                        " "
+                        input type="radio" id="helpful-no" name="helpful" value="no";
+                        label for="helpful-no" { (ctx.t("Non", "No")) }
+                    }
+                    div.field {
+                        label for="comment" {
+                            (ctx.t(
+                                "Un commentaire pour l’équipe (facultatif)",
+                                "A comment for the staff (optional)",
+                            ))
+                        }
+                        p.hint id="comment-hint" {
+                            (ctx.t(
+                                "Lu seulement par l’équipe de la médiathèque ; n’y mettez pas de données personnelles.",
+                                "Read only by the library staff; please do not include personal data.",
+                            ))
+                        }
+                        textarea id="comment" name="comment" rows="3"
+                            maxlength=(feedback::MAX_COMMENT_CHARS)
+                            aria-describedby="comment-hint" {}
+                    }
+                    button type="submit" { (ctx.t("Envoyer", "Send")) }
+                }
+            }
+        }
+    }
 }
 
 fn thanks(req: &Request) -> bool {
     form::query_param(req.query(), "merci").is_some()
+}
+
+/// The breadcrumb: the tutorials index, then, on a step or the printable page, the
+/// tutorial's overview.
+fn breadcrumb(ctx: &PageContext, tutorial: Option<&TutorialView>) -> Markup {
+    html! {
+        nav aria-label=(ctx.t("Fil d’Ariane", "Breadcrumb")) class="breadcrumb" {
+            a href=(ctx.link("/tutorials")) { (ctx.t("Tutoriels", "Tutorials")) }
+            @if let Some(view) = tutorial {
+                @let c = &view.tutorial.content;
+                " › "
+                a href=(ctx.link(&format!("/tutorials/{}", view.tutorial.slug)))
+                    lang=[content_lang(ctx, c.lang)] { (c.title) }
+            }
+        }
+    }
 }
 
 /// `GET /tutorials/:slug`: what the tutorial is for, its steps, where to start.
@@ -541,42 +547,78 @@ pub fn overview(req: Request, params: Params) -> Result<Response, PageError> {
     let ctx = tutorial_context(&req, &view);
     let t = &view.tutorial;
     let c = &t.content;
-    let lang = content_lang(&ctx, c.lang);
-    let mut body = format!(
-        "<nav aria-label=\"{crumbs}\" class=\"breadcrumb\"><a href=\"{index}\">{tutorials}</a></nav>\n\
-         <article class=\"tutorial\"{lang}>\n<h1>{title}</h1>\n<p class=\"summary\">{summary}</p>\n",
-        crumbs = ctx.t("Fil d’Ariane", "Breadcrumb"),
-        index = escape(&ctx.link("/tutorials")),
-        tutorials = ctx.t("Tutoriels", "Tutorials"),
-        title = escape(&c.title),
-        summary = escape(&c.summary),
-    );
-    body.push_str(&facts(&ctx, &view));
-    body.push_str(&translation_link(&ctx, &view));
-    body.push_str(&format!(
-        "<p class=\"actions\"><a class=\"button\" href=\"{start}\">{start_label}</a> \
-         <a href=\"{print}\">{print_label}</a></p>\n<h2>{steps_label}</h2>\n<ol class=\"step-list\">\n",
-        start = escape(&ctx.link(&format!("/tutorials/{}/steps/1", t.slug))),
-        start_label = ctx.t("Commencer", "Start"),
-        print = escape(&ctx.link(&format!("/tutorials/{}/print", t.slug))),
-        print_label = ctx.t("Tout voir sur une page (imprimable)", "See it all on one page (printable)"),
-        steps_label = ctx.t("Les étapes", "The steps"),
-    ));
-    for (i, step) in c.steps.iter().enumerate() {
-        body.push_str(&format!(
-            "<li><a href=\"{}\">{}</a></li>\n",
-            escape(&ctx.link(&format!("/tutorials/{}/steps/{}", t.slug, i + 1))),
-            escape(&step_title(&ctx, &view, i + 1, step))
-        ));
-    }
-    body.push_str("</ol>\n</article>\n");
-    body.push_str(&feedback_form(&ctx, &view, thanks(&req)));
+    let body = html! {
+        (breadcrumb(&ctx, None))
+        article.tutorial lang=[content_lang(&ctx, c.lang)] {
+            h1 { (c.title) }
+            p.summary { (c.summary) }
+            (facts(&ctx, &view))
+            (translation_link(&ctx, &view))
+            p.actions {
+                a.button href=(ctx.link(&format!("/tutorials/{}/steps/1", t.slug))) {
+                    (ctx.t("Commencer", "Start"))
+                }
+                " "
+                a href=(ctx.link(&format!("/tutorials/{}/print", t.slug))) {
+                    (ctx.t(
+                        "Tout voir sur une page (imprimable)",
+                        "See it all on one page (printable)",
+                    ))
+                }
+            }
+            h2 { (ctx.t("Les étapes", "The steps")) }
+            ol.step-list {
+                @for (i, step) in c.steps.iter().enumerate() {
+                    li {
+                        a href=(ctx.link(&format!("/tutorials/{}/steps/{}", t.slug, i + 1))) {
+                            (step_title(&ctx, &view, i + 1, step))
+                        }
+                    }
+                }
+            }
+        }
+        (feedback_form(&ctx, &view, thanks(&req)))
+    };
     let meta = tutorial_meta(&ctx, &view, "");
     let (_, cookie) =
         visitor::identify(&req).map_err(|_| PageError::internal("no visitor token"))?;
-    let mut response = page(&req, &ctx, &meta, &body, &[]);
+    let mut response = page(&req, &ctx, &meta, body, &[]);
     visitor::attach(&mut response, cookie);
     Ok(response)
+}
+
+/// The links under step `n`: the previous and next steps, and the printable page.
+fn step_nav(ctx: &PageContext, view: &TutorialView, n: usize) -> Markup {
+    let t = &view.tutorial;
+    let steps = &t.content.steps;
+    let link = |k: usize| ctx.link(&format!("/tutorials/{}/steps/{k}", t.slug));
+    html! {
+        nav.step-nav aria-label=(ctx.t("Étapes", "Steps")) {
+            ul {
+                @if n > 1 {
+                    li {
+                        a href=(link(n - 1)) rel="prev" {
+                            "← " (ctx.t("Étape précédente", "Previous step")) " : "
+                            (step_title(ctx, view, n - 1, &steps[n - 2]))
+                        }
+                    }
+                }
+                @if n < steps.len() {
+                    li {
+                        a href=(link(n + 1)) rel="next" {
+                            (ctx.t("Étape suivante", "Next step")) " : "
+                            (step_title(ctx, view, n + 1, &steps[n])) " →"
+                        }
+                    }
+                }
+                li {
+                    a href=(ctx.link(&format!("/tutorials/{}/print", t.slug))) {
+                        (ctx.t("Tout voir sur une page", "See it all on one page"))
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// `GET /tutorials/:slug/steps/:n`: one step, with previous/next links. Records the step as
@@ -606,60 +648,29 @@ pub fn step(req: Request, params: Params) -> Result<Response, PageError> {
     }
     let title = step_title(&ctx, &view, n, step);
     let (content, frame) = step_content(&ctx, &view, n, step, false);
-    let lang = content_lang(&ctx, c.lang);
-    let link = |k: usize| escape(&ctx.link(&format!("/tutorials/{}/steps/{k}", t.slug)));
-    let mut body = format!(
-        "<nav aria-label=\"{crumbs}\" class=\"breadcrumb\"><a href=\"{index}\">{tutorials}</a> › \
-         <a href=\"{overview}\"{lang}>{tutorial}</a></nav>\n\
-         <article class=\"tutorial-step\"{lang}>\n<p class=\"kicker\">{tutorial}</p>\n\
-         <h1><span class=\"step-count\">{step_word} {n}/{total}</span> {title}</h1>\n\
-         <progress max=\"{total}\" value=\"{n}\" aria-hidden=\"true\">{n}/{total}</progress>\n{content}</article>\n",
-        crumbs = ctx.t("Fil d’Ariane", "Breadcrumb"),
-        index = escape(&ctx.link("/tutorials")),
-        tutorials = ctx.t("Tutoriels", "Tutorials"),
-        overview = escape(&ctx.link(&format!("/tutorials/{}", t.slug))),
-        tutorial = escape(&c.title),
-        step_word = ctx.t("Étape", "Step"),
-        title = escape(&title),
-    );
-    body.push_str(&format!(
-        "<nav class=\"step-nav\" aria-label=\"{}\"><ul>",
-        ctx.t("Étapes", "Steps")
-    ));
-    if n > 1 {
-        body.push_str(&format!(
-            "<li><a href=\"{}\" rel=\"prev\">← {} : {}</a></li>",
-            link(n - 1),
-            ctx.t("Étape précédente", "Previous step"),
-            escape(&step_title(&ctx, &view, n - 1, &c.steps[n - 2]))
-        ));
-    }
-    if n < total {
-        body.push_str(&format!(
-            "<li><a href=\"{}\" rel=\"next\">{} : {} →</a></li>",
-            link(n + 1),
-            ctx.t("Étape suivante", "Next step"),
-            escape(&step_title(&ctx, &view, n + 1, &c.steps[n]))
-        ));
-    }
-    body.push_str(&format!(
-        "<li><a href=\"{}\">{}</a></li></ul></nav>\n",
-        escape(&ctx.link(&format!("/tutorials/{}/print", t.slug))),
-        ctx.t("Tout voir sur une page", "See it all on one page")
-    ));
-    if n == total {
-        body.push_str(&format!(
-            "<p class=\"notice\">{}</p>\n",
-            ctx.t("C’est terminé : bravo !", "That’s it: well done!")
-        ));
-        body.push_str(&feedback_form(&ctx, &view, thanks(&req)));
-    }
+    let body = html! {
+        (breadcrumb(&ctx, Some(&view)))
+        article.tutorial-step lang=[content_lang(&ctx, c.lang)] {
+            p.kicker { (c.title) }
+            h1 {
+                span.step-count { (ctx.t("Étape", "Step")) " " (n) "/" (total) }
+                " " (title)
+            }
+            progress max=(total) value=(n) aria-hidden="true" { (n) "/" (total) }
+            (content)
+        }
+        (step_nav(&ctx, &view, n))
+        @if n == total {
+            p.notice { (ctx.t("C’est terminé : bravo !", "That’s it: well done!")) }
+            (feedback_form(&ctx, &view, thanks(&req)))
+        }
+    };
     let mut meta = tutorial_meta(&ctx, &view, &format!("/steps/{n}"));
     meta.title = format!("{title} · {}", c.title);
     // Step pages of a translation do not line up step by step: link the tutorials only.
     meta.alternates.retain(|(code, _)| *code == c.lang.code());
     let frames: Vec<String> = frame.into_iter().collect();
-    let mut response = page(&req, &ctx, &meta, &body, &frames);
+    let mut response = page(&req, &ctx, &meta, body, &frames);
     visitor::attach(&mut response, cookie);
     Ok(response)
 }
@@ -668,51 +679,45 @@ pub fn step(req: Request, params: Params) -> Result<Response, PageError> {
 pub fn print(req: Request, params: Params) -> Result<Response, PageError> {
     let (_store, view) = load(&params)?;
     let ctx = tutorial_context(&req, &view);
-    let t = &view.tutorial;
-    let c = &t.content;
-    let lang = content_lang(&ctx, c.lang);
-    let mut body = format!(
-        "<nav aria-label=\"{crumbs}\" class=\"breadcrumb\"><a href=\"{index}\">{tutorials}</a> › \
-         <a href=\"{overview}\"{lang}>{title}</a></nav>\n<article class=\"tutorial tutorial-print\"{lang}>\n\
-         <h1>{title}</h1>\n<p class=\"summary\">{summary}</p>\n",
-        crumbs = ctx.t("Fil d’Ariane", "Breadcrumb"),
-        index = escape(&ctx.link("/tutorials")),
-        tutorials = ctx.t("Tutoriels", "Tutorials"),
-        overview = escape(&ctx.link(&format!("/tutorials/{}", t.slug))),
-        title = escape(&c.title),
-        summary = escape(&c.summary),
-    );
-    body.push_str(&facts(&ctx, &view));
-    body.push_str(&format!(
-        "<nav class=\"toc\" aria-labelledby=\"sommaire\"><h2 id=\"sommaire\">{}</h2><ol>",
-        ctx.t("Sommaire", "Contents")
-    ));
-    for (i, step) in c.steps.iter().enumerate() {
-        body.push_str(&format!(
-            "<li><a href=\"#etape-{}\">{}</a></li>",
-            i + 1,
-            escape(&step_title(&ctx, &view, i + 1, step))
-        ));
-    }
-    body.push_str("</ol></nav>\n");
+    let c = &view.tutorial.content;
     let mut frames = Vec::new();
+    let mut steps = Vec::new();
     for (i, step) in c.steps.iter().enumerate() {
         let n = i + 1;
         let (content, frame) = step_content(&ctx, &view, n, step, true);
         frames.extend(frame);
-        body.push_str(&format!(
-            "<section class=\"print-step\" aria-labelledby=\"etape-{n}\"><h2 id=\"etape-{n}\">\
-             <span class=\"step-count\">{} {n}</span> {}</h2>\n{content}</section>\n",
-            ctx.t("Étape", "Step"),
-            escape(&step_title(&ctx, &view, n, step)),
-        ));
+        steps.push((n, step_title(&ctx, &view, n, step), content));
     }
-    body.push_str("</article>\n");
-    body.push_str(&feedback_form(&ctx, &view, thanks(&req)));
     frames.sort();
     frames.dedup();
+    let body = html! {
+        (breadcrumb(&ctx, Some(&view)))
+        article.tutorial.tutorial-print lang=[content_lang(&ctx, c.lang)] {
+            h1 { (c.title) }
+            p.summary { (c.summary) }
+            (facts(&ctx, &view))
+            nav.toc aria-labelledby="sommaire" {
+                h2 id="sommaire" { (ctx.t("Sommaire", "Contents")) }
+                ol {
+                    @for (n, title, _) in &steps {
+                        li { a href={ "#etape-" (n) } { (title) } }
+                    }
+                }
+            }
+            @for (n, title, content) in &steps {
+                section.print-step aria-labelledby={ "etape-" (n) } {
+                    h2 id={ "etape-" (n) } {
+                        span.step-count { (ctx.t("Étape", "Step")) " " (n) }
+                        " " (title)
+                    }
+                    (content)
+                }
+            }
+        }
+        (feedback_form(&ctx, &view, thanks(&req)))
+    };
     let meta = tutorial_meta(&ctx, &view, "/print");
-    Ok(page(&req, &ctx, &meta, &body, &frames))
+    Ok(page(&req, &ctx, &meta, body, &frames))
 }
 
 /// `POST /tutorials/:slug/feedback` (form): records the answer, then 303 back to the page's

@@ -79,9 +79,18 @@ impl PageContext {
     }
 }
 
+/// `path` with `lang=` added to its query, before any `#fragment` (after it, the browser
+/// would take it for part of the fragment and drop the language).
 fn with_lang(path: &str, lang: Lang) -> String {
+    let (path, fragment) = match path.split_once('#') {
+        Some((path, fragment)) => (path, Some(fragment)),
+        None => (path, None),
+    };
     let separator = if path.contains('?') { '&' } else { '?' };
-    format!("{path}{separator}lang={}", lang.code())
+    match fragment {
+        Some(fragment) => format!("{path}{separator}lang={}#{fragment}", lang.code()),
+        None => format!("{path}{separator}lang={}", lang.code()),
+    }
 }
 
 /// The public origin: the `public_base_url` variable when set, else the scheme and authority
@@ -365,6 +374,10 @@ mod tests {
         );
         assert_eq!(ctx(Lang::En, false).link("/"), "/");
         assert_eq!(ctx(Lang::Fr, true).link("/a?x=1"), "/a?x=1&lang=fr");
+        assert_eq!(
+            ctx(Lang::En, true).link("/campaigns/x?page=2#mur"),
+            "/campaigns/x?page=2&lang=en#mur"
+        );
         assert_eq!(
             ctx(Lang::Fr, false).canonical_url(),
             "https://bib.example/polls/abc"

@@ -739,7 +739,7 @@ fn every_kind_is_voted_and_counted() {
     assert_eq!(results["options"][1]["rank"], 2);
     let form = app.get(&format!("/polls/{id}")).text().unwrap();
     assert!(
-        form.contains("<fieldset class=\"grades\">\n<legend>Conte</legend>"),
+        form.contains("<fieldset class=\"grades\"><legend>Conte</legend>"),
         "{form}"
     );
     assert!(form.contains("<label for=\"grade-1-5\">Très bien</label>"));

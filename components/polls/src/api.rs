@@ -13,7 +13,7 @@ use kiosque_domain::polls::{
     VoterMethod, index,
 };
 use kiosque_spin::auth::Permission;
-use kiosque_spin::html::escape;
+use kiosque_spin::html::html;
 use kiosque_spin::html::layout::base_url;
 use kiosque_spin::json::parse_body;
 use kiosque_spin::response::json;
@@ -89,12 +89,11 @@ impl<'a> PollResponse<'a> {
 
 /// The `<iframe>` to paste into another site; `title` names the frame for screen readers.
 pub fn embed_snippet(embed_url: &str, question: &str) -> String {
-    format!(
-        "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"560\" loading=\"lazy\" \
-         style=\"border:0;max-width:40rem\"></iframe>",
-        escape(embed_url),
-        escape(question)
-    )
+    html! {
+        iframe src=(embed_url) title=(question) width="100%" height="560" loading="lazy"
+            style="border:0;max-width:40rem" {}
+    }
+    .into_string()
 }
 
 /// A malformed id cannot name a poll: same answer as an unknown one.

@@ -8,9 +8,8 @@ use kiosque_domain::contests::{
 };
 use kiosque_domain::moderation::{Decision, ModerationRequest};
 use kiosque_spin::auth::Permission;
-use kiosque_spin::html::PreEscaped;
-use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta, base_url};
+use kiosque_spin::html::{Markup, PreEscaped, html};
 use kiosque_spin::json::parse_body;
 use kiosque_spin::response::{html, json, see_other};
 use kiosque_spin::{ApiError, PageError, SpinStore, SystemClock, auth, form, ids, same_site};
@@ -351,139 +350,69 @@ fn render(
         .or_else(|| contest.categories.first().map(|c| c.slug.clone()))
         .ok_or_else(PageError::not_found)?;
     let g = contests::gallery(&store, id, &category, query_u64(req, "page", 1))?;
-    let mut body = format!(
-        "<p class=\"kicker\">{}</p>\n<h1{fr}>{}</h1>\n",
-        ctx.t("Concours", "Contest"),
-        escape(&contest.title)
-    );
-    match form::query_param(req.query(), "done").as_deref() {
-        Some("entry") => body.push_str(&format!(
-            "<p class=\"notice\" role=\"status\">{}</p>\n",
-            ctx.t(
-                "Merci ! Votre participation sera publiée après relecture.",
-                "Thank you! Your entry will be published after review."
-            )
+    let done = match form::query_param(req.query(), "done").as_deref() {
+        Some("entry") => Some(ctx.t(
+            "Merci ! Votre participation sera publiée après relecture.",
+            "Thank you! Your entry will be published after review.",
         )),
-        Some("vote") => body.push_str(&format!(
-            "<p class=\"notice\" role=\"status\">{}</p>\n",
-            ctx.t(
-                "Merci, votre vote est enregistré.",
-                "Thank you, your vote has been recorded."
-            )
+        Some("vote") => Some(ctx.t(
+            "Merci, votre vote est enregistré.",
+            "Thank you, your vote has been recorded.",
         )),
-        _ => {}
-    }
-    body.push_str(&format!(
-        "<ul class=\"dates\"><li>{} {} — {}</li>",
-        ctx.t("Participations :", "Entries:"),
-        library_time(&ctx, contest.submissions_open),
-        library_time(&ctx, contest.submissions_close),
-    ));
-    if let (Some(open), Some(close)) = (contest.voting_open, contest.voting_close) {
-        body.push_str(&format!(
-            "<li>{} {} — {}</li>",
-            ctx.t("Vote du public :", "Public vote:"),
-            library_time(&ctx, open),
-            library_time(&ctx, close),
-        ));
-    }
-    body.push_str("</ul>\n");
-    if !contest.rules.is_empty() {
-        body.push_str(&format!(
-            "<section aria-labelledby=\"regles\"{fr}><h2 id=\"regles\">{}</h2>\n{}</section>\n",
-            ctx.t("Règlement", "Rules"),
-            contest.rules_html()
-        ));
-    }
-    if let Some(prize) = &contest.prize {
-        body.push_str(&format!(
-            "<h2>{}</h2>\n<p{fr}>{}</p>\n",
-            ctx.t("À gagner", "Prize"),
-            patron_text(prize).into_string()
-        ));
-    }
-    if contest.accepts_entries(now) {
-        body.push_str(&entry_form(&ctx, &contest, &form));
-    }
-    body.push_str(&format!(
-        "<h2 id=\"galerie\">{}</h2>\n<nav aria-label=\"{}\"><ul>",
-        ctx.t("Galerie", "Gallery"),
-        ctx.t("Catégories", "Categories")
-    ));
-    for c in &contest.categories {
-        let current = if c.slug == category {
-            " aria-current=\"page\""
-        } else {
-            ""
-        };
-        body.push_str(&format!(
-            "<li><a href=\"{}\"{current}{fr}>{}</a></li>",
-            escape(&ctx.link(&format!(
-                "/contests/{id}?category={}#galerie",
-                c.slug.as_str()
-            ))),
-            escape(&c.name)
-        ));
-    }
-    body.push_str("</ul></nav>\n<ul class=\"gallery\">\n");
+        _ => None,
+    };
     let voting = contest.voting_is_open(now);
-    for e in &g.entries {
-        let link = e
-            .link
-            .as_ref()
-            .map(|l| {
-                format!(
-                    "<p><a href=\"{0}\" rel=\"nofollow ugc noopener\">{1}</a></p>",
-                    escape(l.as_str()),
-                    ctx.t("Voir la création", "See the creation")
-                )
-            })
-            .unwrap_or_default();
-        let text = e
-            .text
-            .as_deref()
-            .map(|t| format!("<p dir=\"auto\">{}</p>", patron_text(t).into_string()))
-            .unwrap_or_default();
-        let licence = match e.licence.url() {
-            Some(url) => format!(
-                "<a href=\"{url}\" rel=\"license\">{}</a>",
-                e.licence.code().to_uppercase()
-            ),
-            None => ctx
-                .t("Tous droits réservés", "All rights reserved")
-                .to_owned(),
-        };
-        let vote = if voting {
-            format!(
-                "<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"entry\" value=\"{}\"><button type=\"submit\">{} « <bdi>{}</bdi> »</button></form>",
-                escape(&ctx.link(&format!("/contests/{id}/vote"))),
-                e.seq,
-                ctx.t("Voter pour", "Vote for"),
-                escape(&e.title)
-            )
-        } else {
-            String::new()
-        };
-        body.push_str(&format!(
-            "<li id=\"e{}\"><article><h3 dir=\"auto\">{}</h3><p>{} {} · {licence}</p>{text}{link}{vote}</article></li>\n",
-            e.seq, escape(&e.title), ctx.t("par", "by"), patron_name(&e.display_name).into_string(),
-        ));
-    }
-    body.push_str("</ul>\n");
-    body.push_str(
-        &pagination(&ctx, g.page, g.pages, |n| {
+    let body = html! {
+        p.kicker { (ctx.t("Concours", "Contest")) }
+        h1 lang=[fr] { (contest.title) }
+        @if let Some(done) = done {
+            p.notice role="status" { (done) }
+        }
+        (dates(&ctx, &contest))
+        @if !contest.rules.is_empty() {
+            section aria-labelledby="regles" lang=[fr] {
+                h2 #regles { (ctx.t("Règlement", "Rules")) }
+                // Safe HTML Kiosque made: `kiosque_domain::markdown` writes only whitelisted
+                // elements, escapes every text (raw HTML included) and drops unsafe links.
+                (PreEscaped(contest.rules_html()))
+            }
+        }
+        @if let Some(prize) = &contest.prize {
+            h2 { (ctx.t("À gagner", "Prize")) }
+            p lang=[fr] { (patron_text(prize)) }
+        }
+        @if contest.accepts_entries(now) {
+            (entry_form(&ctx, &contest, &form))
+        }
+        h2 #galerie { (ctx.t("Galerie", "Gallery")) }
+        nav aria-label=(ctx.t("Catégories", "Categories")) {
+            ul {
+                @for c in &contest.categories {
+                    li {
+                        @let href = format!("/contests/{id}?category={}#galerie", c.slug.as_str());
+                        a href=(ctx.link(&href)) aria-current=[(c.slug == category).then_some("page")]
+                            lang=[fr] {
+                            (c.name)
+                        }
+                    }
+                }
+            }
+        }
+        ul.gallery {
+            @for e in &g.entries {
+                (gallery_entry(&ctx, id, e, voting))
+            }
+        }
+        (pagination(&ctx, g.page, g.pages, |n| {
             ctx.link(&format!(
                 "/contests/{id}?category={}&page={n}#galerie",
                 category.as_str()
             ))
-        })
-        .into_string(),
-    );
-    body.push_str(&format!(
-        "<p><a href=\"{}\">{}</a></p>\n",
-        escape(&ctx.link(&format!("/contests/{id}/results"))),
-        ctx.t("Résultats", "Results")
-    ));
+        }))
+        p {
+            a href=(ctx.link(&format!("/contests/{id}/results"))) { (ctx.t("Résultats", "Results")) }
+        }
+    };
     let items: Vec<_> = g.entries.iter().map(|e| json_value!({
         "@type": "CreativeWork", "name": e.title, "author": {"@type": "Person", "name": e.display_name},
         "license": e.licence.url(), "url": e.link.as_ref().map(|l| l.as_str()),
@@ -506,7 +435,64 @@ fn render(
         })),
         ..PageMeta::default()
     };
-    Ok(html(status, layout::page(&ctx, &meta, PreEscaped(body))))
+    Ok(html(status, layout::page(&ctx, &meta, body)))
+}
+
+/// When entries, and the public vote if there is one, open and close.
+fn dates(ctx: &PageContext, contest: &contests::Contest) -> Markup {
+    html! {
+        ul.dates {
+            li {
+                (ctx.t("Participations :", "Entries:")) " "
+                (library_time(ctx, contest.submissions_open)) " — "
+                (library_time(ctx, contest.submissions_close))
+            }
+            @if let (Some(open), Some(close)) = (contest.voting_open, contest.voting_close) {
+                li {
+                    (ctx.t("Vote du public :", "Public vote:")) " "
+                    (library_time(ctx, open)) " — " (library_time(ctx, close))
+                }
+            }
+        }
+    }
+}
+
+/// One approved entry of the gallery, with its vote button while voting is open.
+fn gallery_entry(ctx: &PageContext, id: &ContestId, e: &contests::Entry, voting: bool) -> Markup {
+    html! {
+        li id=(format!("e{}", e.seq)) {
+            article {
+                h3 dir="auto" { (e.title) }
+                p {
+                    (ctx.t("par", "by")) " " (patron_name(&e.display_name)) " · "
+                    @match e.licence.url() {
+                        Some(url) => {
+                            a href=(url) rel="license" { (e.licence.code().to_uppercase()) }
+                        }
+                        None => { (ctx.t("Tous droits réservés", "All rights reserved")) }
+                    }
+                }
+                @if let Some(text) = &e.text {
+                    p dir="auto" { (patron_text(text)) }
+                }
+                @if let Some(link) = &e.link {
+                    p {
+                        a href=(link.as_str()) rel="nofollow ugc noopener" {
+                            (ctx.t("Voir la création", "See the creation"))
+                        }
+                    }
+                }
+                @if voting {
+                    form method="post" action=(ctx.link(&format!("/contests/{id}/vote"))) {
+                        input type="hidden" name="entry" value=(e.seq);
+                        button type="submit" {
+                            (ctx.t("Voter pour", "Vote for")) " « " bdi { (e.title) } " »"
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The label of each entry field, for the form and the error summary.
@@ -573,7 +559,26 @@ fn entry_message(ctx: &PageContext, field: &str, domain_message: &str) -> String
     message.to_owned()
 }
 
-fn entry_form(ctx: &PageContext, contest: &contests::Contest, form: &EntryForm) -> String {
+/// How a control is tied to its hint and error: the ids for `aria-describedby`, whether it
+/// is `aria-invalid`, and the error message shown above it.
+struct Tie<'a> {
+    described: Option<String>,
+    invalid: Option<&'static str>,
+    error: Option<(String, &'a str)>,
+}
+
+impl Tie<'_> {
+    /// The error paragraph, when the field is at fault.
+    fn error(&self) -> Markup {
+        html! {
+            @if let Some((id, message)) = &self.error {
+                p.error id=(id) { (message) }
+            }
+        }
+    }
+}
+
+fn entry_form(ctx: &PageContext, contest: &contests::Contest, form: &EntryForm) -> Markup {
     let v = &form.values;
     let fr = staff_lang(ctx);
     let err = |field: &str| {
@@ -583,145 +588,128 @@ fn entry_form(ctx: &PageContext, contest: &contests::Contest, form: &EntryForm) 
             .map(|(_, m)| m.as_str())
     };
     // Hint and error ids for `aria-describedby`, the error paragraph, and `aria-invalid`.
-    let described = |name: &str, hint: Option<&str>| -> (String, String) {
-        let mut ids: Vec<String> = hint.map(|h| h.to_owned()).into_iter().collect();
-        let mut extra = String::new();
-        let mut invalid = "";
-        if let Some(message) = err(name) {
-            ids.push(format!("{name}-error"));
-            extra = format!(
-                "<p class=\"error\" id=\"{name}-error\">{}</p>",
-                escape(message)
-            );
-            invalid = " aria-invalid=\"true\"";
+    let tie = |name: &str, hint: Option<&str>| {
+        let error = err(name).map(|message| (format!("{name}-error"), message));
+        let ids: Vec<&str> = hint
+            .into_iter()
+            .chain(error.as_ref().map(|(id, _)| id.as_str()))
+            .collect();
+        Tie {
+            described: (!ids.is_empty()).then(|| ids.join(" ")),
+            invalid: error.as_ref().map(|_| "true"),
+            error,
         }
-        let attr = if ids.is_empty() {
-            String::new()
-        } else {
-            format!(" aria-describedby=\"{}\"{invalid}", ids.join(" "))
-        };
-        (attr, extra)
     };
-    let field = |name: &str, hint: Option<(&str, &str)>, control: &dyn Fn(&str) -> String| {
-        let (attr, error) = described(name, hint.map(|(id, _)| id));
-        let hint = hint
-            .map(|(id, text)| format!("<p class=\"hint\" id=\"{id}\">{}</p>", escape(text)))
-            .unwrap_or_default();
-        format!(
-            "<div class=\"field\"><label for=\"{name}\">{}</label>{hint}{error}{}</div>\n",
-            escape(label(ctx, name)),
-            control(&attr)
-        )
+    let field = |name: &str, hint: Option<(&str, &str)>, tie: &Tie, control: Markup| {
+        html! {
+            div.field {
+                label for=(name) { (label(ctx, name)) }
+                @if let Some((id, text)) = hint {
+                    p.hint id=(id) { (text) }
+                }
+                (tie.error())
+                (control)
+            }
+        }
     };
-    let mut out = format!(
-        "<form method=\"post\" action=\"{}\" class=\"entry-form\" novalidate>\n<h2>{}</h2>\n",
-        escape(&ctx.link(&format!("/contests/{}/enter", contest.id))),
-        ctx.t("Participer", "Take part")
-    );
-    if let Some((field, _)) = &form.error {
-        let target = if *field == "licence" {
-            "licence-0"
-        } else {
-            field
-        };
-        out.push_str(&error_summary(ctx, &[(target, label(ctx, field))]));
-    }
-    let value = |v: Option<&str>| escape(v.unwrap_or(""));
-    out.push_str(&field("title", None, &|attr| {
-        format!(
-            "<input id=\"title\" name=\"title\" required maxlength=\"{}\" dir=\"auto\" value=\"{}\"{attr}>",
-            contests::MAX_TITLE_CHARS,
-            value(Some(&v.title))
-        )
-    }));
     let rule = ctx.t(
         "Donnez un texte, un lien vers votre création (image, vidéo, son), ou les deux.",
         "Give a text, a link to your creation (picture, video, sound), or both.",
     );
-    out.push_str(&field("text", Some(("text-or-link", rule)), &|attr| {
-        format!(
-            "<textarea id=\"text\" name=\"text\" rows=\"6\" maxlength=\"{}\" dir=\"auto\"{attr}>{}</textarea>",
-            contests::MAX_ENTRY_TEXT_CHARS,
-            value(v.text.as_deref())
-        )
-    }));
-    out.push_str(&field("link", None, &|attr| {
-        // Tied to the same rule as the text (the hint above).
-        let attr = if attr.is_empty() {
-            " aria-describedby=\"text-or-link\"".to_owned()
-        } else {
-            attr.replacen("aria-describedby=\"", "aria-describedby=\"text-or-link ", 1)
-        };
-        format!(
-            "<input id=\"link\" name=\"link\" type=\"url\" pattern=\"https://.*\" maxlength=\"{}\" value=\"{}\"{attr}>",
-            contests::MAX_URL_CHARS,
-            value(v.link.as_deref())
-        )
-    }));
-    out.push_str(&field("display_name", None, &|attr| {
-        format!(
-            "<input id=\"display_name\" name=\"display_name\" required maxlength=\"{}\" dir=\"auto\" value=\"{}\"{attr}>",
-            contests::MAX_DISPLAY_NAME_CHARS,
-            value(Some(&v.display_name))
-        )
-    }));
-    let options: String = contest
-        .categories
-        .iter()
-        .map(|c| {
-            let selected = if v.category == c.slug.as_str() {
-                " selected"
-            } else {
-                ""
-            };
-            format!(
-                "<option value=\"{}\"{selected}{fr}>{}</option>",
-                c.slug.as_str(),
-                escape(&c.name)
-            )
-        })
-        .collect();
-    out.push_str(&field("category", None, &|attr| {
-        format!("<select id=\"category\" name=\"category\" required{attr}>{options}</select>")
-    }));
-    let (licence_attr, licence_error) = described("licence", None);
-    out.push_str(&format!(
-        "<fieldset{licence_attr}><legend>{}</legend>{licence_error}\n",
-        ctx.t("Licence", "Licence")
-    ));
-    for (i, licence) in Licence::ALL.iter().enumerate() {
-        let label = match licence {
-            Licence::CcBy => "CC BY 4.0",
-            Licence::CcBySa => "CC BY-SA 4.0",
-            Licence::AllRightsReserved => ctx.t("Tous droits réservés", "All rights reserved"),
-        };
-        let checked = if v.licence == licence.code() {
-            " checked"
-        } else {
-            ""
-        };
-        out.push_str(&format!("<div><input type=\"radio\" id=\"licence-{i}\" name=\"licence\" value=\"{}\" required{checked}><label for=\"licence-{i}\">{}</label></div>\n", licence.code(), escape(label)));
+    let title = tie("title", None);
+    let text = tie("text", Some("text-or-link"));
+    // Tied to the same rule as the text (the hint above it).
+    let link = tie("link", Some("text-or-link"));
+    let display_name = tie("display_name", None);
+    let category = tie("category", None);
+    let licence = tie("licence", None);
+    let email = tie("email", None);
+    let consent = tie("consent", None);
+    html! {
+        form method="post" action=(ctx.link(&format!("/contests/{}/enter", contest.id)))
+            class="entry-form" novalidate {
+            h2 { (ctx.t("Participer", "Take part")) }
+            @if let Some((field, _)) = &form.error {
+                // The licences are a group of radios: the summary links to the first.
+                @let target = if *field == "licence" { "licence-0" } else { field };
+                (error_summary(ctx, &[(target, label(ctx, field))]))
+            }
+            (field("title", None, &title, html! {
+                input id="title" name="title" required maxlength=(contests::MAX_TITLE_CHARS)
+                    dir="auto" value=(v.title) aria-describedby=[title.described.as_deref()]
+                    aria-invalid=[title.invalid];
+            }))
+            (field("text", Some(("text-or-link", rule)), &text, html! {
+                textarea id="text" name="text" rows="6" maxlength=(contests::MAX_ENTRY_TEXT_CHARS)
+                    dir="auto" aria-describedby=[text.described.as_deref()]
+                    aria-invalid=[text.invalid] {
+                    (v.text.as_deref().unwrap_or(""))
+                }
+            }))
+            (field("link", None, &link, html! {
+                input id="link" name="link" type="url" pattern="https://.*"
+                    maxlength=(contests::MAX_URL_CHARS) value=(v.link.as_deref().unwrap_or(""))
+                    aria-describedby=[link.described.as_deref()] aria-invalid=[link.invalid];
+            }))
+            (field("display_name", None, &display_name, html! {
+                input id="display_name" name="display_name" required
+                    maxlength=(contests::MAX_DISPLAY_NAME_CHARS) dir="auto" value=(v.display_name)
+                    aria-describedby=[display_name.described.as_deref()]
+                    aria-invalid=[display_name.invalid];
+            }))
+            (field("category", None, &category, html! {
+                select id="category" name="category" required
+                    aria-describedby=[category.described.as_deref()]
+                    aria-invalid=[category.invalid] {
+                    @for c in &contest.categories {
+                        option value=(c.slug.as_str()) selected[v.category == c.slug.as_str()]
+                            lang=[fr] { (c.name) }
+                    }
+                }
+            }))
+            fieldset aria-describedby=[licence.described.as_deref()]
+                aria-invalid=[licence.invalid] {
+                legend { (ctx.t("Licence", "Licence")) }
+                (licence.error())
+                @for (i, choice) in Licence::ALL.iter().enumerate() {
+                    @let id = format!("licence-{i}");
+                    div {
+                        input type="radio" id=(id) name="licence" value=(choice.code()) required
+                            checked[v.licence == choice.code()];
+                        label for=(id) { (licence_label(ctx, *choice)) }
+                    }
+                }
+            }
+            (field("email", None, &email, html! {
+                input id="email" name="email" type="email" required autocomplete="email"
+                    maxlength="254" value=(v.email) aria-describedby=[email.described.as_deref()]
+                    aria-invalid=[email.invalid];
+            }))
+            // The honeypot: hidden from people and assistive technologies, skipped by the
+            // keyboard.
+            div.hp aria-hidden="true" {
+                label for="website" { "Site web" }
+                input id="website" name="website" tabindex="-1" autocomplete="off";
+            }
+            div.field {
+                input type="checkbox" id="consent" name="consent" value="yes" required
+                    checked[v.consent] aria-describedby=[consent.described.as_deref()]
+                    aria-invalid=[consent.invalid];
+                label for="consent" { (label(ctx, "consent")) }
+                (consent.error())
+            }
+            button type="submit" { (ctx.t("Envoyer", "Send")) }
+        }
     }
-    out.push_str("</fieldset>\n");
-    out.push_str(&field("email", None, &|attr| {
-        format!(
-            "<input id=\"email\" name=\"email\" type=\"email\" required autocomplete=\"email\" maxlength=\"254\" value=\"{}\"{attr}>",
-            value(Some(&v.email))
-        )
-    }));
-    // The honeypot: hidden from people and assistive technologies, skipped by the keyboard.
-    out.push_str("<div class=\"hp\" aria-hidden=\"true\"><label for=\"website\">Site web</label><input id=\"website\" name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>\n");
-    let (consent_attr, consent_error) = described("consent", None);
-    out.push_str(&format!(
-        "<div class=\"field\"><input type=\"checkbox\" id=\"consent\" name=\"consent\" value=\"yes\" required{}{consent_attr}><label for=\"consent\">{}</label>{consent_error}</div>\n",
-        if v.consent { " checked" } else { "" },
-        escape(label(ctx, "consent")),
-    ));
-    out.push_str(&format!(
-        "<button type=\"submit\">{}</button>\n</form>\n",
-        ctx.t("Envoyer", "Send")
-    ));
-    out
+}
+
+/// How the form names a licence.
+fn licence_label(ctx: &PageContext, licence: Licence) -> &'static str {
+    match licence {
+        Licence::CcBy => "CC BY 4.0",
+        Licence::CcBySa => "CC BY-SA 4.0",
+        Licence::AllRightsReserved => ctx.t("Tous droits réservés", "All rights reserved"),
+    }
 }
 
 /// `POST /contests/:id/enter` (form): 303 back with a confirmation, or the page again (400)
@@ -832,61 +820,30 @@ pub fn results_page(req: Request, params: Params) -> Result<Response, PageError>
     let store = SpinStore::open_default()?;
     let r = contests::results(&store, &SystemClock, &id)?;
     let fr = staff_lang(&ctx);
-    let mut body = format!(
-        "<p class=\"kicker\">{}</p>\n<h1{fr}>{}</h1>\n",
-        ctx.t("Résultats du concours", "Contest results"),
-        escape(&r.contest.title)
-    );
-    for c in &r.categories {
-        body.push_str(&format!("<h2{fr}>{}</h2>\n", escape(&c.category.name)));
-        if c.winners.is_empty() {
-            body.push_str(&format!(
-                "<p>{}</p>\n",
-                ctx.t(
-                    "Lauréats pas encore annoncés.",
-                    "Winners not announced yet."
-                )
-            ));
-        } else {
-            body.push_str("<ol class=\"winners\">");
-            for w in &c.winners {
-                body.push_str(&format!(
-                    "<li><strong dir=\"auto\">{}</strong> — {}</li>",
-                    escape(&w.title),
-                    patron_name(&w.display_name).into_string()
-                ));
+    let body = html! {
+        p.kicker { (ctx.t("Résultats du concours", "Contest results")) }
+        h1 lang=[fr] { (r.contest.title) }
+        @for c in &r.categories {
+            h2 lang=[fr] { (c.category.name) }
+            @if c.winners.is_empty() {
+                p { (ctx.t("Lauréats pas encore annoncés.", "Winners not announced yet.")) }
+            } @else {
+                ol.winners {
+                    @for w in &c.winners {
+                        li { strong dir="auto" { (w.title) } " — " (patron_name(&w.display_name)) }
+                    }
+                }
             }
-            body.push_str("</ol>\n");
-        }
-        if !c.votes.is_empty() {
-            let caption = match ctx.lang {
-                kiosque_spin::Lang::Fr => format!(
-                    "Vote du public : les {} participations les plus votées sur {}",
-                    c.votes.len(),
-                    c.approved
-                ),
-                kiosque_spin::Lang::En => format!(
-                    "Public vote: the {} most voted of {} entries",
-                    c.votes.len(),
-                    c.approved
-                ),
-            };
-            body.push_str(&format!("<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-                escape(&caption), ctx.t("Participation", "Entry"), ctx.t("Votes", "Votes")));
-            for (e, n) in &c.votes {
-                body.push_str(&format!(
-                    "<tr><th scope=\"row\" dir=\"auto\">{}</th><td>{n}</td></tr>",
-                    escape(&e.title)
-                ));
+            @if !c.votes.is_empty() {
+                (votes_table(&ctx, c))
             }
-            body.push_str("</tbody></table>\n");
         }
-    }
-    body.push_str(&format!(
-        "<p><a href=\"{}\">{}</a></p>\n",
-        escape(&ctx.link(&format!("/contests/{id}"))),
-        ctx.t("Revenir au concours", "Back to the contest")
-    ));
+        p {
+            a href=(ctx.link(&format!("/contests/{id}"))) {
+                (ctx.t("Revenir au concours", "Back to the contest"))
+            }
+        }
+    };
     let winners: Vec<_> = r
         .categories
         .iter()
@@ -931,5 +888,40 @@ pub fn results_page(req: Request, params: Params) -> Result<Response, PageError>
         })),
         ..PageMeta::default()
     };
-    Ok(html(200, layout::page(&ctx, &meta, PreEscaped(body))))
+    Ok(html(200, layout::page(&ctx, &meta, body)))
+}
+
+/// The public vote of one category: its most voted entries and their votes.
+fn votes_table(ctx: &PageContext, c: &contests::CategoryResults) -> Markup {
+    let caption = match ctx.lang {
+        kiosque_spin::Lang::Fr => format!(
+            "Vote du public : les {} participations les plus votées sur {}",
+            c.votes.len(),
+            c.approved
+        ),
+        kiosque_spin::Lang::En => format!(
+            "Public vote: the {} most voted of {} entries",
+            c.votes.len(),
+            c.approved
+        ),
+    };
+    html! {
+        table {
+            caption { (caption) }
+            thead {
+                tr {
+                    th scope="col" { (ctx.t("Participation", "Entry")) }
+                    th scope="col" { (ctx.t("Votes", "Votes")) }
+                }
+            }
+            tbody {
+                @for (e, n) in &c.votes {
+                    tr {
+                        th scope="row" dir="auto" { (e.title) }
+                        td { (n) }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -7,8 +7,8 @@ use kiosque_domain::Timestamp;
 use kiosque_domain::contests::{self, ContactKey, ContestError};
 use kiosque_domain::ratelimit::{self, Decision, RateLimit};
 use kiosque_spin::Lang;
-use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::PageContext;
+use kiosque_spin::html::{Markup, html};
 use kiosque_spin::{ApiError, SystemClock, client, config};
 use spin_sdk::http::{IntoResponse, Request, Response};
 
@@ -152,38 +152,39 @@ pub use kiosque_spin::html::patron::{pagination, patron_name, patron_text};
 /// The language staff write questions and contests in.
 const STAFF_LANG: Lang = Lang::Fr;
 
-/// ` lang="fr"` on elements holding staff text when the page is in another language.
-pub fn staff_lang(ctx: &PageContext) -> String {
-    if ctx.lang == STAFF_LANG {
-        String::new()
-    } else {
-        format!(" lang=\"{}\"", STAFF_LANG.code())
-    }
+/// The `lang` attribute of elements holding staff text: `fr` when the page is in another
+/// language, none otherwise (`lang=[staff_lang(ctx)]`).
+pub fn staff_lang(ctx: &PageContext) -> Option<&'static str> {
+    (ctx.lang != STAFF_LANG).then_some(STAFF_LANG.code())
 }
 
 /// A date and time in the library's zone, saying which, in the page's language, inside `<time>`.
-pub fn library_time(ctx: &PageContext, t: Timestamp) -> String {
+pub fn library_time(ctx: &PageContext, t: Timestamp) -> Markup {
     let text = match ctx.lang {
         Lang::Fr => config::library_zone().local(t).format_fr_with_zone(),
         Lang::En => config::library_zone().local(t).format_en_with_zone(),
     };
-    format!("<time datetime=\"{t}\">{}</time>", escape(&text))
+    html! { time datetime=(t) { (text) } }
 }
 
 /// The error summary at the top of a refused form: a list of links to the fields at fault
 /// (`(field id, label)`), each message being tied to its field below.
-pub fn error_summary(ctx: &PageContext, fields: &[(&str, &str)]) -> String {
-    let links: String = fields
-        .iter()
-        .map(|(id, label)| format!("<li><a href=\"#{id}\">{}</a></li>", escape(label)))
-        .collect();
-    format!(
-        "<div class=\"error-summary\" role=\"alert\" id=\"error-summary\" tabindex=\"-1\"><p>{}</p><ul>{links}</ul></div>\n",
-        ctx.t(
-            "Le formulaire n’a pas été envoyé ; à corriger :",
-            "The form was not sent; please correct:"
-        )
-    )
+pub fn error_summary(ctx: &PageContext, fields: &[(&str, &str)]) -> Markup {
+    html! {
+        div class="error-summary" role="alert" id="error-summary" tabindex="-1" {
+            p {
+                (ctx.t(
+                    "Le formulaire n’a pas été envoyé ; à corriger :",
+                    "The form was not sent; please correct:",
+                ))
+            }
+            ul {
+                @for (id, label) in fields {
+                    li { a href=(format!("#{id}")) { (label) } }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

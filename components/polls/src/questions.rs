@@ -3,13 +3,12 @@
 
 use kiosque_domain::moderation::{Decision, ModerationRequest};
 use kiosque_domain::questions::{
-    self, AnswerField, CreateQuestionRequest, NewAnswer, NewQuestion, Question, QuestionError,
-    QuestionId, Sort, Submission, SubmitAnswerRequest,
+    self, Answer, AnswerField, CreateQuestionRequest, NewAnswer, NewQuestion, Question,
+    QuestionError, QuestionId, Sort, Submission, SubmitAnswerRequest,
 };
 use kiosque_spin::auth::Permission;
-use kiosque_spin::html::PreEscaped;
-use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta, base_url};
+use kiosque_spin::html::{Markup, html};
 use kiosque_spin::json::parse_body;
 use kiosque_spin::response::{html, json, see_other};
 use kiosque_spin::{ApiError, PageError, SpinStore, SystemClock, auth, form, ids, same_site};
@@ -246,98 +245,50 @@ fn render(
     let sort = sort_of(req);
     let page = questions::approved_page(&store, id, sort, query_u64(req, "page", 1))?;
     let q = &page.question;
-    let mut body = format!(
-        "<p class=\"kicker\">{}</p>\n<h1 id=\"question\"{}>{}</h1>\n",
-        ctx.t("Question", "Question"),
-        staff_lang(&ctx),
-        escape(&q.text)
-    );
-    if form::query_param(req.query(), "answer").as_deref() == Some("ok") {
-        body.push_str(&format!(
-            "<p class=\"notice\" role=\"status\" id=\"merci\">{}</p>\n",
-            ctx.t(
-                "Merci ! Votre réponse sera publiée après relecture.",
-                "Thank you! Your answer will be published after review."
-            )
-        ));
-    }
-    if q.open {
-        body.push_str(&answer_form(&ctx, q, &state));
-    } else {
-        body.push_str(&format!(
-            "<p class=\"notice\">{}</p>\n",
-            ctx.t("Cette question est close.", "This question is closed.")
-        ));
-    }
-    body.push_str(&format!(
-        "<h2 id=\"reponses\">{} ({})</h2>\n",
-        ctx.t("Réponses", "Answers"),
-        page.approved
-    ));
+    let thanked = form::query_param(req.query(), "answer").as_deref() == Some("ok");
     let sort_link = |s: &str, label: &str, current: bool| {
-        let href = escape(&ctx.link(&format!("/questions/{id}?sort={s}#reponses")));
-        let aria = if current {
-            " aria-current=\"true\""
-        } else {
-            ""
-        };
-        format!("<a href=\"{href}\"{aria}>{label}</a>")
+        html! {
+            a href=(ctx.link(&format!("/questions/{id}?sort={s}#reponses")))
+                aria-current=[current.then_some("true")] { (label) }
+        }
     };
-    body.push_str(&format!(
-        "<p>{} {} · {}</p>\n",
-        ctx.t("Trier :", "Sort:"),
-        sort_link(
-            "newest",
-            ctx.t("les plus récentes", "newest"),
-            sort == Sort::Newest
-        ),
-        sort_link(
-            "likes",
-            ctx.t("les plus aimées", "most liked"),
-            sort == Sort::Likes
-        ),
-    ));
-    body.push_str("<ol class=\"answers\">\n");
-    for (answer, likes) in &page.answers {
-        let by = match &answer.pseudonym {
-            Some(name) => patron_name(name).into_string(),
-            None => ctx.t("Anonyme", "Anonymous").to_owned(),
-        };
-        let mut work = String::new();
-        if let Some(title) = &answer.title {
-            work.push_str(&format!("<cite dir=\"auto\">{}</cite>", escape(title)));
-        }
-        if let Some(author) = &answer.author {
-            work.push_str(&format!(" — <span dir=\"auto\">{}</span>", escape(author)));
-        }
-        if !work.is_empty() {
-            work = format!("<p class=\"work\">{work}</p>");
-        }
-        body.push_str(&format!(
-            "<li id=\"r{seq}\"><article>{work}<p dir=\"auto\">{text}</p><p class=\"byline\">{by}, \
-             <time datetime=\"{date}\">{date}</time></p>\
-             <form method=\"post\" action=\"{action}\"><button type=\"submit\" aria-label=\"{like_label}\">♥ {like} ({likes})</button></form>\
-             </article></li>\n",
-            seq = answer.seq,
-            text = patron_text(&answer.text).into_string(),
-            date = answer.created_at.date(),
-            action = escape(&ctx.link(&format!("/questions/{id}/answers/{}/like", answer.seq))),
-            like = ctx.t("J’aime", "Like"),
-            like_label = escape(&format!("{} ({likes})", ctx.t("J’aime cette réponse", "Like this answer"))),
-        ));
-    }
-    body.push_str("</ol>\n");
     let s = if sort == Sort::Likes {
         "likes"
     } else {
         "newest"
     };
-    body.push_str(
-        &pagination(&ctx, page.page, page.pages, |n| {
+    let body = html! {
+        p.kicker { (ctx.t("Question", "Question")) }
+        h1 #question lang=[staff_lang(&ctx)] { (q.text) }
+        @if thanked {
+            p.notice role="status" id="merci" {
+                (ctx.t(
+                    "Merci ! Votre réponse sera publiée après relecture.",
+                    "Thank you! Your answer will be published after review.",
+                ))
+            }
+        }
+        @if q.open {
+            (answer_form(&ctx, q, &state))
+        } @else {
+            p.notice { (ctx.t("Cette question est close.", "This question is closed.")) }
+        }
+        h2 #reponses { (ctx.t("Réponses", "Answers")) " (" (page.approved) ")" }
+        p {
+            (ctx.t("Trier :", "Sort:")) " "
+            (sort_link("newest", ctx.t("les plus récentes", "newest"), sort == Sort::Newest))
+            " · "
+            (sort_link("likes", ctx.t("les plus aimées", "most liked"), sort == Sort::Likes))
+        }
+        ol.answers {
+            @for (answer, likes) in &page.answers {
+                (answer_item(&ctx, id, answer, *likes))
+            }
+        }
+        (pagination(&ctx, page.page, page.pages, |n| {
             ctx.link(&format!("/questions/{id}?sort={s}&page={n}#reponses"))
-        })
-        .into_string(),
-    );
+        }))
+    };
     // Not `QAPage`/`Question` (that means one accepted answer to a factual question): a page
     // with patrons' comments.
     let comments: Vec<_> = page.answers.iter().map(|(a, likes)| json_value!({
@@ -367,10 +318,52 @@ fn render(
         })),
         ..PageMeta::default()
     };
-    Ok(html(status, layout::page(&ctx, &meta, PreEscaped(body))))
+    Ok(html(status, layout::page(&ctx, &meta, body)))
 }
 
-fn answer_form(ctx: &PageContext, q: &Question, state: &FormState) -> String {
+/// One approved answer: the work it names, the text, who wrote it and when, and its like
+/// button.
+fn answer_item(ctx: &PageContext, id: &QuestionId, answer: &Answer, likes: u64) -> Markup {
+    let date = answer.created_at.date();
+    let like_label = format!(
+        "{} ({likes})",
+        ctx.t("J’aime cette réponse", "Like this answer")
+    );
+    html! {
+        li id=(format!("r{}", answer.seq)) {
+            article {
+                @if answer.title.is_some() || answer.author.is_some() {
+                    p.work {
+                        @if let Some(title) = &answer.title {
+                            cite dir="auto" { (title) }
+                        }
+                        @if let Some(author) = &answer.author {
+                            " — "
+                            span dir="auto" { (author) }
+                        }
+                    }
+                }
+                p dir="auto" { (patron_text(&answer.text)) }
+                p.byline {
+                    @match &answer.pseudonym {
+                        Some(name) => { (patron_name(name)) }
+                        None => { (ctx.t("Anonyme", "Anonymous")) }
+                    }
+                    ", "
+                    time datetime=(date) { (date) }
+                }
+                form method="post"
+                    action=(ctx.link(&format!("/questions/{id}/answers/{}/like", answer.seq))) {
+                    button type="submit" aria-label=(like_label) {
+                        "♥ " (ctx.t("J’aime", "Like")) " (" (likes) ")"
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn answer_form(ctx: &PageContext, q: &Question, state: &FormState) -> Markup {
     let v = &state.values;
     let err = |field: &str| {
         state
@@ -387,116 +380,118 @@ fn answer_form(ctx: &PageContext, q: &Question, state: &FormState) -> String {
                  max: usize,
                  area: bool,
                  required: bool| {
+        let error = err(name);
+        let hint_id = format!("{name}-hint");
+        let error_id = format!("{name}-error");
         let mut described = Vec::new();
-        let mut extra = String::new();
-        if let Some(hint) = hint {
-            described.push(format!("{name}-hint"));
-            extra.push_str(&format!(
-                "<p class=\"hint\" id=\"{name}-hint\">{}</p>",
-                escape(hint)
-            ));
+        if hint.is_some() {
+            described.push(hint_id.as_str());
         }
-        let invalid = match err(name) {
-            Some(message) => {
-                described.push(format!("{name}-error"));
-                extra.push_str(&format!(
-                    "<p class=\"error\" id=\"{name}-error\">{}</p>",
-                    escape(message)
-                ));
-                " aria-invalid=\"true\""
+        if error.is_some() {
+            described.push(error_id.as_str());
+        }
+        let described = (!described.is_empty()).then(|| described.join(" "));
+        let invalid = error.map(|_| "true");
+        let value = value.unwrap_or("");
+        html! {
+            div.field {
+                label for=(name) { (label) }
+                @if let Some(hint) = hint {
+                    p.hint id=(hint_id) { (hint) }
+                }
+                @if let Some(message) = error {
+                    p.error id=(error_id) { (message) }
+                }
+                @if area {
+                    textarea id=(name) name=(name) maxlength=(max) rows="4" dir="auto"
+                        required[required] aria-describedby=[described.as_deref()]
+                        aria-invalid=[invalid] { (value) }
+                } @else {
+                    input id=(name) name=(name) maxlength=(max) dir="auto" value=(value)
+                        required[required] aria-describedby=[described.as_deref()]
+                        aria-invalid=[invalid];
+                }
             }
-            None => "",
-        };
-        let described = if described.is_empty() {
-            String::new()
-        } else {
-            format!(" aria-describedby=\"{}\"", described.join(" "))
-        };
-        let req = if required { " required" } else { "" };
-        let value = escape(value.unwrap_or(""));
-        let control = if area {
-            format!(
-                "<textarea id=\"{name}\" name=\"{name}\" maxlength=\"{max}\" rows=\"4\" dir=\"auto\"{req}{described}{invalid}>{value}</textarea>"
-            )
-        } else {
-            format!(
-                "<input id=\"{name}\" name=\"{name}\" maxlength=\"{max}\" dir=\"auto\" value=\"{value}\"{req}{described}{invalid}>"
-            )
-        };
-        format!(
-            "<div class=\"field\"><label for=\"{name}\">{}</label>{extra}{control}</div>\n",
-            escape(label)
-        )
+        }
     };
-    let mut out = format!(
-        "<form method=\"post\" action=\"{}\" class=\"answer-form\">\n<h2>{}</h2>\n",
-        escape(&ctx.link(&format!("/questions/{}/answer", q.id))),
-        ctx.t("Votre réponse", "Your answer"),
-    );
-    if let Some((field, _)) = &state.error {
-        out.push_str(&error_summary(ctx, &[(field, field_label(ctx, field))]));
-    }
-    if q.asks(AnswerField::Title) {
-        out.push_str(&input(
-            "title",
-            ctx.t(
-                "Titre de l’œuvre (facultatif)",
-                "Title of the work (optional)",
-            ),
-            None,
-            v.title.as_deref(),
-            questions::MAX_TITLE_CHARS,
-            false,
-            false,
-        ));
-    }
-    if q.asks(AnswerField::Author) {
-        out.push_str(&input(
-            "author",
-            ctx.t("Auteur ou autrice (facultatif)", "Author (optional)"),
-            None,
-            v.author.as_deref(),
-            questions::MAX_AUTHOR_CHARS,
-            false,
-            false,
-        ));
-    }
-    out.push_str(&input(
-        "text",
-        ctx.t("Votre réponse", "Your answer"),
-        Some(ctx.t("500 caractères au plus.", "At most 500 characters.")),
-        Some(&v.text),
-        questions::MAX_ANSWER_CHARS,
-        true,
-        true,
-    ));
-    out.push_str(&input(
-        "pseudonym",
-        ctx.t("Pseudonyme (facultatif)", "Pseudonym (optional)"),
-        Some(ctx.t(
-            "Affiché avec votre réponse ; sinon « Anonyme ».",
-            "Shown with your answer; otherwise “Anonymous”.",
-        )),
-        v.pseudonym.as_deref(),
-        questions::MAX_PSEUDONYM_CHARS,
-        false,
-        false,
-    ));
-    // The honeypot: hidden from people and assistive technologies, skipped by the keyboard.
-    out.push_str("<div class=\"hp\" aria-hidden=\"true\"><label for=\"website\">Site web</label><input id=\"website\" name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>\n");
     let consent_error = err("consent");
-    out.push_str(&format!(
-        "<div class=\"field\"><input type=\"checkbox\" id=\"consent\" name=\"consent\" value=\"yes\" required{}{}><label for=\"consent\">{}</label>{}</div>\n",
-        if consent_error.is_some() { " aria-invalid=\"true\" aria-describedby=\"consent-error\"" } else { "" },
-        if v.consent { " checked" } else { "" },
-        ctx.t("J’accepte que ma réponse soit publiée sur le site de la médiathèque.", "I agree that my answer is published on the library’s site."),
-        consent_error.map(|m| format!("<p class=\"error\" id=\"consent-error\">{}</p>", escape(m))).unwrap_or_default(),
-    ));
-    out.push_str(&format!(
-        "<button type=\"submit\">{}</button>\n</form>\n",
-        ctx.t("Envoyer", "Send")
-    ));
-    out
+    html! {
+        form method="post" action=(ctx.link(&format!("/questions/{}/answer", q.id)))
+            class="answer-form" {
+            h2 { (ctx.t("Votre réponse", "Your answer")) }
+            @if let Some((field, _)) = &state.error {
+                (error_summary(ctx, &[(field, field_label(ctx, field))]))
+            }
+            @if q.asks(AnswerField::Title) {
+                (input(
+                    "title",
+                    ctx.t(
+                        "Titre de l’œuvre (facultatif)",
+                        "Title of the work (optional)",
+                    ),
+                    None,
+                    v.title.as_deref(),
+                    questions::MAX_TITLE_CHARS,
+                    false,
+                    false,
+                ))
+            }
+            @if q.asks(AnswerField::Author) {
+                (input(
+                    "author",
+                    ctx.t("Auteur ou autrice (facultatif)", "Author (optional)"),
+                    None,
+                    v.author.as_deref(),
+                    questions::MAX_AUTHOR_CHARS,
+                    false,
+                    false,
+                ))
+            }
+            (input(
+                "text",
+                ctx.t("Votre réponse", "Your answer"),
+                Some(ctx.t("500 caractères au plus.", "At most 500 characters.")),
+                Some(&v.text),
+                questions::MAX_ANSWER_CHARS,
+                true,
+                true,
+            ))
+            (input(
+                "pseudonym",
+                ctx.t("Pseudonyme (facultatif)", "Pseudonym (optional)"),
+                Some(ctx.t(
+                    "Affiché avec votre réponse ; sinon « Anonyme ».",
+                    "Shown with your answer; otherwise “Anonymous”.",
+                )),
+                v.pseudonym.as_deref(),
+                questions::MAX_PSEUDONYM_CHARS,
+                false,
+                false,
+            ))
+            // The honeypot: hidden from people and assistive technologies, skipped by the
+            // keyboard.
+            div.hp aria-hidden="true" {
+                label for="website" { "Site web" }
+                input id="website" name="website" tabindex="-1" autocomplete="off";
+            }
+            div.field {
+                input type="checkbox" id="consent" name="consent" value="yes" required
+                    aria-invalid=[consent_error.map(|_| "true")]
+                    aria-describedby=[consent_error.map(|_| "consent-error")]
+                    checked[v.consent];
+                label for="consent" {
+                    (ctx.t(
+                        "J’accepte que ma réponse soit publiée sur le site de la médiathèque.",
+                        "I agree that my answer is published on the library’s site.",
+                    ))
+                }
+                @if let Some(message) = consent_error {
+                    p.error id="consent-error" { (message) }
+                }
+            }
+            button type="submit" { (ctx.t("Envoyer", "Send")) }
+        }
+    }
 }
 
 /// The label of each answer field, for the error summary.

@@ -4,7 +4,6 @@
 
 use super::results_page::results_body;
 use super::*;
-use kiosque_spin::html::PreEscaped;
 
 /// Which field an error belongs to, so the message is tied to it (`aria-describedby`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,28 +40,35 @@ pub fn embed(req: Request, params: Params) -> Result<Response, PageError> {
     let ctx = PageContext::from_request(&req);
     let id = poll_id(&params)?;
     let (store, poll) = load(&id)?;
-    let mut body = poll_body(&ctx, &store, &req, &poll, Frame::Embed, None)?;
+    let form = poll_body(&ctx, &store, &req, &poll, Frame::Embed, None)?;
     let browser = voter::from_cookie(&req);
     let viewer = Viewer {
         staff: false,
         browser: browser.as_ref(),
     };
-    if results::visible(&store, &poll, SystemClock.now(), viewer)? {
-        let results = results::read(&store, &poll)?;
-        body.push_str(&results_body(&ctx, &poll, &results, 2));
-    }
-    body.push_str(&format!(
-        "<p class=\"embed-credit\"><a href=\"{}\" target=\"_blank\" rel=\"noopener\">{}</a></p>\n",
-        escape(&ctx.absolute(&format!("/polls/{id}"))),
-        escape(&ctx.library_name),
-    ));
+    let results = if results::visible(&store, &poll, SystemClock.now(), viewer)? {
+        Some(results::read(&store, &poll)?)
+    } else {
+        None
+    };
+    let body = html! {
+        (form)
+        @if let Some(results) = &results {
+            (results_body(&ctx, &poll, results, 2))
+        }
+        p.embed-credit {
+            a href=(ctx.absolute(&format!("/polls/{id}"))) target="_blank" rel="noopener" {
+                (ctx.library_name)
+            }
+        }
+    };
     Ok(html_embeddable(
         200,
-        layout::embed_page(&ctx, &poll.question, PreEscaped(body)),
+        layout::embed_page(&ctx, &poll.question, body),
     ))
 }
 
-fn full_page(ctx: &PageContext, poll: &Poll, body: String) -> String {
+fn full_page(ctx: &PageContext, poll: &Poll, body: Markup) -> String {
     let meta = PageMeta {
         title: poll.question.clone(),
         description: describe(ctx, poll),
@@ -70,7 +76,7 @@ fn full_page(ctx: &PageContext, poll: &Poll, body: String) -> String {
         og_image: poll.options.iter().find_map(|o| o.image_url.clone()),
         ..PageMeta::default()
     };
-    layout::page(ctx, &meta, PreEscaped(body))
+    layout::page(ctx, &meta, body)
 }
 
 /// The poll's main content: a notice (upcoming, closed, voted) or the voting form.
@@ -81,35 +87,29 @@ fn poll_body(
     poll: &Poll,
     frame: Frame,
     error: Option<&FormError>,
-) -> Result<String, PageError> {
+) -> Result<Markup, PageError> {
     let id = &poll.id;
     let now = SystemClock.now();
-    let lang = poll_lang(ctx);
-    let question = escape(&poll.question);
-    let results_href = escape(&ctx.link(&format!("/polls/{id}/results")));
+    let results_href = ctx.link(&format!("/polls/{id}/results"));
     let see = ctx.t("Voir les résultats", "See the results");
-    let mut body = format!("<p class=\"kicker\">{}</p>\n", ctx.t("Sondage", "Poll"));
-    let status = poll.status(now);
-    let notice = |text: String| {
-        format!(
-            "<h1 id=\"question\"{lang}>{question}</h1>\n<p class=\"notice\" role=\"status\">{text}</p>\n"
-        )
+    let kicker = html! { p.kicker { (ctx.t("Sondage", "Poll")) } };
+    let notice = |text: Markup| {
+        html! {
+            (kicker)
+            h1 #question lang=[poll_lang(ctx)] { (poll.question) }
+            p.notice role="status" { (text) }
+        }
     };
-    match status {
+    let see_results = |text: &str| html! { (text) " " a href=(results_href) { (see) } };
+    match poll.status(now) {
         PollStatus::Upcoming => {
             let opens = poll.opens_at.map(|t| date(ctx, t)).unwrap_or_default();
-            body.push_str(&notice(escape(&format!(
-                "{} {opens}.",
-                ctx.t("Ce sondage ouvrira le", "This poll opens on")
-            ))));
-            return Ok(body);
+            let text = ctx.t("Ce sondage ouvrira le", "This poll opens on");
+            return Ok(notice(html! { (text) " " (opens) "." }));
         }
         PollStatus::Closed | PollStatus::Draft => {
-            body.push_str(&notice(format!(
-                "{} <a href=\"{results_href}\">{see}</a>",
-                ctx.t("Ce sondage est clos.", "This poll is closed.")
-            )));
-            return Ok(body);
+            let text = ctx.t("Ce sondage est clos.", "This poll is closed.");
+            return Ok(notice(see_results(text)));
         }
         PollStatus::Open => {}
     }
@@ -121,85 +121,58 @@ fn poll_body(
         let me = polls::Voter::Cookie(browser);
         if voting::has_voted(store, poll, &me)? {
             if !poll.allow_vote_change {
-                body.push_str(&notice(format!(
-                    "{} <a href=\"{results_href}\">{see}</a>",
-                    ctx.t("Vous avez déjà voté.", "You have already voted.")
-                )));
-                return Ok(body);
+                let text = ctx.t("Vous avez déjà voté.", "You have already voted.");
+                return Ok(notice(see_results(text)));
             }
             previous = voting::stored_ballot(store, poll, &me)?;
         }
     }
 
-    let action = escape(&ctx.link(&format!("/polls/{id}/vote")));
+    let embedded = frame == Frame::Embed;
     // In the widget the form opens our page in a new tab: inside another site's frame,
     // browsers withhold our voter cookie (third-party), so the vote must happen first-party.
-    let target = if frame == Frame::Embed {
-        " target=\"_blank\""
+    let target = embedded.then_some("_blank");
+    let choice_error = error.filter(|e| e.field == Field::Choice);
+    let described = match choice_error {
+        Some(_) => "choice-hint vote-error",
+        None => "choice-hint",
+    };
+    let vote = if previous.is_some() {
+        ctx.t("Changer mon vote", "Change my vote")
     } else {
-        ""
+        ctx.t("Voter", "Vote")
     };
-    let hint = kind_hint(ctx, poll);
-    let error_id = |field: Field| {
-        error
-            .filter(|e| e.field == field)
-            .map(|e| (" vote-error".to_owned(), escape(&e.message)))
-    };
-    let (choice_err_ref, choice_err) = error_id(Field::Choice).unzip();
-    if let Some(e) = error {
-        // The summary is announced first; each message is also tied to its field.
-        body.push_str(&format!(
-            "<p class=\"error\" role=\"alert\" id=\"error-summary\">{}</p>\n",
-            escape(&e.message)
-        ));
-    }
-    body.push_str(&format!(
-        "<form method=\"post\" action=\"{action}\"{target} class=\"poll-form\">\n\
-         <fieldset aria-describedby=\"choice-hint{r}\"{invalid}>\n\
-         <legend><h1 id=\"question\"{lang}>{question}</h1></legend>\n\
-         <p id=\"choice-hint\" class=\"hint\">{hint}</p>\n{err}",
-        r = choice_err_ref.clone().unwrap_or_default(),
-        invalid = if choice_err.is_some() {
-            " aria-invalid=\"true\""
-        } else {
-            ""
-        },
-        hint = escape(&hint),
-        err = choice_err
-            .map(|m| format!("<p id=\"vote-error\" class=\"error\">{m}</p>\n"))
-            .unwrap_or_default(),
-    ));
-    body.push_str(&choices(ctx, poll, previous.as_ref()));
-    body.push_str("</fieldset>\n");
-    body.push_str(&identity_fields(ctx, poll, error));
-    if frame == Frame::Embed {
-        body.push_str("<input type=\"hidden\" name=\"from\" value=\"embed\">\n");
-    }
-    body.push_str(&format!(
-        "<button type=\"submit\">{vote}</button>{new_tab}\n</form>\n\
-         <p><a href=\"{results_href}\"{target}>{see}</a></p>\n",
-        vote = if previous.is_some() {
-            ctx.t("Changer mon vote", "Change my vote")
-        } else {
-            ctx.t("Voter", "Vote")
-        },
-        new_tab = if frame == Frame::Embed {
-            format!(
-                " <span class=\"hint\">{}</span>",
-                ctx.t("(s’ouvre dans un nouvel onglet)", "(opens in a new tab)")
-            )
-        } else {
-            String::new()
-        },
-    ));
-    if let Some(end) = poll.end() {
-        body.push_str(&format!(
-            "<p class=\"hint\">{} {}.</p>\n",
-            ctx.t("Clôture le", "Closes on"),
-            escape(&date(ctx, end))
-        ));
-    }
-    Ok(body)
+    Ok(html! {
+        (kicker)
+        @if let Some(e) = error {
+            // The summary is announced first; each message is also tied to its field.
+            p class="error" role="alert" id="error-summary" { (e.message) }
+        }
+        form method="post" action=(ctx.link(&format!("/polls/{id}/vote"))) target=[target]
+            class="poll-form" {
+            fieldset aria-describedby=(described) aria-invalid=[choice_error.map(|_| "true")] {
+                legend { h1 #question lang=[poll_lang(ctx)] { (poll.question) } }
+                p id="choice-hint" class="hint" { (kind_hint(ctx, poll)) }
+                @if let Some(e) = choice_error {
+                    p id="vote-error" class="error" { (e.message) }
+                }
+                (choices(ctx, poll, previous.as_ref()))
+            }
+            (identity_fields(ctx, poll, error))
+            @if embedded {
+                input type="hidden" name="from" value="embed";
+            }
+            button type="submit" { (vote) }
+            @if embedded {
+                " "
+                span.hint { (ctx.t("(s’ouvre dans un nouvel onglet)", "(opens in a new tab)")) }
+            }
+        }
+        p { a href=(results_href) target=[target] { (see) } }
+        @if let Some(end) = poll.end() {
+            p.hint { (ctx.t("Clôture le", "Closes on")) " " (date(ctx, end)) "." }
+        }
+    })
 }
 
 fn kind_hint(ctx: &PageContext, poll: &Poll) -> String {
@@ -227,104 +200,99 @@ fn kind_hint(ctx: &PageContext, poll: &Poll) -> String {
     }
 }
 
-fn option_label(ctx: &PageContext, poll: &Poll, index: usize) -> String {
+fn option_label(ctx: &PageContext, poll: &Poll, index: usize) -> Markup {
     let option = &poll.options[index];
-    let img = match (&option.image_url, &option.image_alt) {
-        (Some(url), Some(alt)) => format!(
+    html! {
+        @if let (Some(url), Some(alt)) = (&option.image_url, &option.image_alt) {
             // Staff pick the image host: send it no referrer (which poll, which patron's
             // page), load it lazily, and reserve its box so the form does not jump.
-            "<img src=\"{}\" alt=\"{}\" class=\"option-image\" referrerpolicy=\"no-referrer\" \
-             loading=\"lazy\" decoding=\"async\" width=\"160\" height=\"120\"{lang}> ",
-            escape(url),
-            escape(alt),
-            lang = poll_lang(ctx)
-        ),
-        _ => String::new(),
-    };
-    format!("{img}{}", escape(&option.text))
+            img src=(url) alt=(alt) class="option-image" referrerpolicy="no-referrer"
+                loading="lazy" decoding="async" width="160" height="120" lang=[poll_lang(ctx)];
+            " "
+        }
+        (option.text)
+    }
 }
 
-fn choices(ctx: &PageContext, poll: &Poll, previous: Option<&Ballot>) -> String {
-    let mut out = String::new();
+fn choices(ctx: &PageContext, poll: &Poll, previous: Option<&Ballot>) -> Markup {
+    html! {
+        @for index in 0..poll.options.len() {
+            (choice(ctx, poll, index, previous))
+        }
+    }
+}
+
+/// The field of one answer, as the kind of poll asks: a radio or checkbox, a rank, or a
+/// group of grades; pre-filled from the patron's `previous` ballot.
+fn choice(ctx: &PageContext, poll: &Poll, index: usize, previous: Option<&Ballot>) -> Markup {
     let n = poll.options.len();
-    for index in 0..n {
-        let label = option_label(ctx, poll, index);
-        // Staff text is French: the label (or legend) says so on pages in other languages.
-        let lang = poll_lang(ctx);
-        match poll.kind {
-            PollKind::Single | PollKind::Multiple { .. } => {
-                let (kind, required) = if poll.kind == PollKind::Single {
-                    // `required` on a radio group makes the browser ask for a choice.
-                    ("radio", " required")
-                } else {
-                    ("checkbox", "")
-                };
-                let checked = match previous {
-                    Some(Ballot::Single(i)) if *i == index => " checked",
-                    Some(Ballot::Multiple(v)) if v.contains(&index) => " checked",
-                    _ => "",
-                };
-                out.push_str(&format!(
-                    "<div class=\"choice\"><input type=\"{kind}\" name=\"option\" id=\"option-{index}\" \
-                     value=\"{index}\"{required}{checked}><label for=\"option-{index}\"{lang}>{label}</label></div>\n"
-                ));
-            }
-            PollKind::Ranked => {
-                let current = match previous {
-                    Some(Ballot::Ranked(v)) => v.iter().position(|&i| i == index).map(|p| p + 1),
-                    _ => None,
-                };
-                let mut select = format!(
-                    "<div class=\"choice rank\"><label for=\"rank-{index}\"{lang}>{label}</label> \
-                     <select name=\"rank-{index}\" id=\"rank-{index}\">\n<option value=\"\">{}</option>\n",
-                    ctx.t("Non classé", "Not ranked")
-                );
-                for rank in 1..=n {
-                    let selected = if current == Some(rank) {
-                        " selected"
-                    } else {
-                        ""
-                    };
-                    select.push_str(&format!(
-                        "<option value=\"{rank}\"{selected}>{rank}</option>\n"
-                    ));
+    let label = option_label(ctx, poll, index);
+    // Staff text is French: the label (or legend) says so on pages in other languages.
+    let lang = poll_lang(ctx);
+    match poll.kind {
+        PollKind::Single | PollKind::Multiple { .. } => {
+            // `required` on a radio group makes the browser ask for a choice.
+            let single = poll.kind == PollKind::Single;
+            let checked = match previous {
+                Some(Ballot::Single(i)) => *i == index,
+                Some(Ballot::Multiple(v)) => v.contains(&index),
+                _ => false,
+            };
+            let id = format!("option-{index}");
+            html! {
+                div.choice {
+                    input type=(if single { "radio" } else { "checkbox" }) name="option" id=(id)
+                        value=(index) required[single] checked[checked];
+                    label for=(id) lang=[lang] { (label) }
                 }
-                select.push_str("</select></div>\n");
-                out.push_str(&select);
             }
-            PollKind::Majority => {
-                // One group per answer: its legend is the answer, its radios the grades.
-                let current = match previous {
-                    Some(Ballot::Majority(g)) => g.get(index).copied(),
-                    _ => None,
-                };
-                out.push_str(&format!(
-                    "<fieldset class=\"grades\">\n<legend{lang}>{label}</legend>\n"
-                ));
-                for grade in 0..GRADES {
-                    let checked = if current == Some(grade) {
-                        " checked"
-                    } else {
-                        ""
-                    };
-                    out.push_str(&format!(
-                        "<span class=\"grade\"><input type=\"radio\" name=\"grade-{index}\" \
-                         id=\"grade-{index}-{grade}\" value=\"{grade}\" required{checked}>\
-                         <label for=\"grade-{index}-{grade}\">{}</label></span>\n",
-                        grade_label(ctx.lang, grade)
-                    ));
+        }
+        PollKind::Ranked => {
+            let current = match previous {
+                Some(Ballot::Ranked(v)) => v.iter().position(|&i| i == index).map(|p| p + 1),
+                _ => None,
+            };
+            let id = format!("rank-{index}");
+            html! {
+                div.choice.rank {
+                    label for=(id) lang=[lang] { (label) }
+                    " "
+                    select name=(id) id=(id) {
+                        option value="" { (ctx.t("Non classé", "Not ranked")) }
+                        @for rank in 1..=n {
+                            option value=(rank) selected[current == Some(rank)] { (rank) }
+                        }
+                    }
                 }
-                out.push_str("</fieldset>\n");
+            }
+        }
+        PollKind::Majority => {
+            // One group per answer: its legend is the answer, its radios the grades.
+            let current = match previous {
+                Some(Ballot::Majority(g)) => g.get(index).copied(),
+                _ => None,
+            };
+            html! {
+                fieldset.grades {
+                    legend lang=[lang] { (label) }
+                    @for grade in 0..GRADES {
+                        @let id = format!("grade-{index}-{grade}");
+                        span.grade {
+                            input type="radio" name=(format!("grade-{index}")) id=(id)
+                                value=(grade) required checked[current == Some(grade)];
+                            label for=(id) { (grade_label(ctx.lang, grade)) }
+                        }
+                    }
+                }
             }
         }
     }
-    out
 }
 
 /// The card-number or invitation-code field, with its hint and error tied to it.
-fn identity_fields(ctx: &PageContext, poll: &Poll, error: Option<&FormError>) -> String {
+fn identity_fields(ctx: &PageContext, poll: &Poll, error: Option<&FormError>) -> Markup {
     let (field, name, label, hint, mode) = match poll.voter_method {
-        VoterMethod::Cookie => return String::new(),
+        VoterMethod::Cookie => return html! {},
         VoterMethod::Card { format } => (
             Field::Card,
             "card",
@@ -357,29 +325,23 @@ fn identity_fields(ctx: &PageContext, poll: &Poll, error: Option<&FormError>) ->
         ),
     };
     let err = error.filter(|e| e.field == field);
-    format!(
-        "<div class=\"field\"><label for=\"{name}\">{label}</label>\n\
-         <p id=\"{name}-hint\" class=\"hint\">{hint}</p>\n{err_html}\
-         <input type=\"{mode}\" id=\"{name}\" name=\"{name}\" required autocomplete=\"off\" \
-         aria-describedby=\"{name}-hint{err_ref}\"{invalid}></div>\n",
-        hint = escape(&hint),
-        err_html = err
-            .map(|e| format!(
-                "<p id=\"{name}-error\" class=\"error\">{}</p>\n",
-                escape(&e.message)
-            ))
-            .unwrap_or_default(),
-        err_ref = if err.is_some() {
-            format!(" {name}-error")
-        } else {
-            String::new()
-        },
-        invalid = if err.is_some() {
-            " aria-invalid=\"true\""
-        } else {
-            ""
-        },
-    )
+    let hint_id = format!("{name}-hint");
+    let error_id = format!("{name}-error");
+    let described = match err {
+        Some(_) => format!("{hint_id} {error_id}"),
+        None => hint_id.clone(),
+    };
+    html! {
+        div.field {
+            label for=(name) { (label) }
+            p id=(hint_id) class="hint" { (hint) }
+            @if let Some(e) = err {
+                p id=(error_id) class="error" { (e.message) }
+            }
+            input type=(mode) id=(name) name=(name) required autocomplete="off"
+                aria-describedby=(described) aria-invalid=[err.map(|_| "true")];
+        }
+    }
 }
 
 /// Reads the form's ballot: `option` (once, or repeated for checkboxes), `rank-{i}`, or

@@ -15,8 +15,8 @@ use kiosque_domain::polls::{
     self, Ballot, BallotInput, Poll, PollError, PollId, PollKind, PollStatus, VoterMethod,
 };
 use kiosque_domain::{Clock, Timestamp};
-use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta};
+use kiosque_spin::html::{Markup, html};
 use kiosque_spin::response::{html, html_embeddable, see_other};
 use kiosque_spin::{Lang, PageError, SpinStore, SystemClock, config, form, same_site};
 use serde_json::json;
@@ -34,13 +34,10 @@ pub use results_page::results;
 /// The language staff write polls in (see the module documentation).
 const POLL_LANG: Lang = Lang::Fr;
 
-/// ` lang="fr"` on elements holding staff text when the page is in another language.
-fn poll_lang(ctx: &PageContext) -> String {
-    if ctx.lang == POLL_LANG {
-        String::new()
-    } else {
-        format!(" lang=\"{}\"", POLL_LANG.code())
-    }
+/// The `lang` attribute of elements holding staff text: `fr` when the page is in another
+/// language, none otherwise (`lang=[poll_lang(ctx)]`).
+fn poll_lang(ctx: &PageContext) -> Option<&'static str> {
+    (ctx.lang != POLL_LANG).then_some(POLL_LANG.code())
 }
 
 fn poll_id(params: &Params) -> Result<PollId, PageError> {

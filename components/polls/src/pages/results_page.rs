@@ -2,7 +2,8 @@
 //! judgment has its own chart and table), when the poll shows them to this visitor.
 
 use super::*;
-use kiosque_spin::html::PreEscaped;
+use kiosque_domain::polls::majority::Distribution;
+use kiosque_domain::polls::results::OptionResult;
 
 /// `GET /polls/:id/results`: an accessible chart and the same figures as a table, when the
 /// poll shows them to this visitor.
@@ -11,57 +12,49 @@ pub fn results(req: Request, params: Params) -> Result<Response, PageError> {
     let id = poll_id(&params)?;
     let (store, poll) = load(&id)?;
     // Only the exact markers `vote` redirects with; any other value is ignored, never echoed.
-    let marker = form::query_param(req.query(), "vote");
-    let mut body = String::new();
-    match marker.as_deref() {
-        Some("ok") => body.push_str(&format!(
-            "<p class=\"notice\" role=\"status\">{}</p>\n",
-            ctx.t(
-                "Merci, votre vote est enregistré.",
-                "Thank you, your vote has been recorded."
-            ),
+    let thanks = match form::query_param(req.query(), "vote").as_deref() {
+        Some("ok") => Some(ctx.t(
+            "Merci, votre vote est enregistré.",
+            "Thank you, your vote has been recorded.",
         )),
-        Some("changed") => body.push_str(&format!(
-            "<p class=\"notice\" role=\"status\">{}</p>\n",
-            ctx.t("Votre vote a été modifié.", "Your vote has been changed."),
-        )),
-        _ => {}
-    }
+        Some("changed") => Some(ctx.t("Votre vote a été modifié.", "Your vote has been changed.")),
+        _ => None,
+    };
     let browser = voter::from_cookie(&req);
     let viewer = Viewer {
         staff: api::is_staff(&req),
         browser: browser.as_ref(),
     };
     let now = SystemClock.now();
-    if results::visible(&store, &poll, now, viewer)? {
-        let results = results::read(&store, &poll)?;
-        body.push_str(&format!(
-            "<p class=\"kicker\">{}</p>\n",
-            ctx.t("Résultats du sondage", "Poll results")
-        ));
-        body.push_str(&results_body(&ctx, &poll, &results, 1));
+    let results = if results::visible(&store, &poll, now, viewer)? {
+        Some(results::read(&store, &poll)?)
     } else {
-        body.push_str(&format!(
-            "<p class=\"kicker\">{kicker}</p>\n<h1{lang}>{question}</h1>\n\
-             <p class=\"notice\" role=\"status\">{why}</p>\n",
-            kicker = ctx.t("Résultats du sondage", "Poll results"),
-            lang = poll_lang(&ctx),
-            question = escape(&poll.question),
-            why = escape(&hidden_reason(&ctx, &poll)),
-        ));
-    }
-    body.push_str(&format!(
-        "<p><a href=\"{}\">{}</a></p>\n",
-        escape(&ctx.link(&format!("/polls/{id}"))),
-        ctx.t("Retour au sondage", "Back to the poll"),
-    ));
+        None
+    };
+    let body = html! {
+        @if let Some(thanks) = thanks {
+            p.notice role="status" { (thanks) }
+        }
+        p.kicker { (ctx.t("Résultats du sondage", "Poll results")) }
+        @if let Some(results) = &results {
+            (results_body(&ctx, &poll, results, 1))
+        } @else {
+            h1 lang=[poll_lang(&ctx)] { (poll.question) }
+            p.notice role="status" { (hidden_reason(&ctx, &poll)) }
+        }
+        p {
+            a href=(ctx.link(&format!("/polls/{id}"))) {
+                (ctx.t("Retour au sondage", "Back to the poll"))
+            }
+        }
+    };
     let meta = PageMeta {
         title: format!("{} — {}", ctx.t("Résultats", "Results"), poll.question),
         description: describe(&ctx, &poll),
         json_ld: Some(json_ld(&ctx, &poll)),
         ..PageMeta::default()
     };
-    Ok(html(200, layout::page(&ctx, &meta, PreEscaped(body))))
+    Ok(html(200, layout::page(&ctx, &meta, body)))
 }
 
 fn hidden_reason(ctx: &PageContext, poll: &Poll) -> String {
@@ -98,27 +91,29 @@ fn hidden_reason(ctx: &PageContext, poll: &Poll) -> String {
     }
 }
 
-/// The heading, method note, chart and table. `level` is the heading level (1 on the
-/// results page, 2 in the widget below the form).
-pub(super) fn results_body(ctx: &PageContext, poll: &Poll, results: &Results, level: u8) -> String {
-    let mut body = format!(
-        "<h{level}{lang}>{question}</h{level}>\n<p class=\"total\">{total}</p>\n<p class=\"method\">{method}</p>\n",
-        lang = poll_lang(ctx),
-        question = escape(&poll.question),
-        total = voters_label(ctx.lang, results.ballots),
-        method = escape(&method_note(ctx, poll.kind)),
-    );
-    match poll.kind {
-        PollKind::Majority => {
-            body.push_str(&majority_chart(ctx, poll, results));
-            body.push_str(&majority_table(ctx, poll, results));
+/// The heading, method note, chart and table. `level` is the heading level: 1 on the
+/// results page, 2 (any other value) in the widget below the form.
+pub(super) fn results_body(ctx: &PageContext, poll: &Poll, results: &Results, level: u8) -> Markup {
+    let lang = poll_lang(ctx);
+    html! {
+        @if level == 1 {
+            h1 lang=[lang] { (poll.question) }
+        } @else {
+            h2 lang=[lang] { (poll.question) }
         }
-        _ => {
-            body.push_str(&chart(ctx, poll, results));
-            body.push_str(&table(ctx, poll, results));
+        p.total { (voters_label(ctx.lang, results.ballots)) }
+        p.method { (method_note(ctx, poll.kind)) }
+        @match poll.kind {
+            PollKind::Majority => {
+                (majority_chart(ctx, poll, results))
+                (majority_table(ctx, poll, results))
+            }
+            _ => {
+                (chart(ctx, poll, results))
+                (table(ctx, poll, results))
+            }
         }
     }
-    body
 }
 
 fn method_note(ctx: &PageContext, kind: PollKind) -> String {
@@ -180,91 +175,99 @@ fn value_label(ctx: &PageContext, kind: PollKind, count: u64, percent: f64) -> S
 /// `<desc>` points to the table below, which carries the same figures as text. There is no
 /// `viewBox`: one SVG unit is one CSS pixel, so the text keeps its size on a phone, and the
 /// bars are percentages of the width. Colours are repeated as attributes so the chart still
-/// reads without the stylesheet.
-fn chart(ctx: &PageContext, poll: &Poll, results: &Results) -> String {
+/// reads without the stylesheet. Shapes are closed with an end tag (`<rect ...></rect>`):
+/// inside `<svg>` an unclosed start tag would hold the shapes that follow.
+fn chart(ctx: &PageContext, poll: &Poll, results: &Results) -> Markup {
     const ROW: usize = 52;
     const LABEL_CHARS: usize = 30;
-    let height = ROW * poll.options.len();
     // Bars are relative to the largest figure for points, to the voters for votes.
     let max_points = results.options.iter().map(|o| o.count).max().unwrap_or(0);
-    let mut svg = chart_head(ctx, height);
-    for (index, (option, r)) in poll.options.iter().zip(&results.options).enumerate() {
-        let y = index * ROW;
+    let bar = |r: &OptionResult| {
         let share = match poll.kind {
             PollKind::Ranked if max_points > 0 => r.count as f64 * 100.0 / max_points as f64,
             PollKind::Ranked => 0.0,
             _ => r.percent,
         };
         // A sliver for any vote at all, so "a few votes" never looks like "none".
-        let bar = if share > 0.0 { share.max(0.5) } else { 0.0 };
-        svg.push_str(&format!(
-            "<text class=\"chart-label\" x=\"0\" y=\"{text_y}\" fill=\"#1a1a1a\" font-size=\"15\">\
-             <tspan class=\"chart-value\" font-weight=\"700\">{value}</tspan> — {label}</text>\n\
-             <rect class=\"chart-track\" x=\"0\" y=\"{bar_y}\" width=\"100%\" height=\"18\" fill=\"#e8e8e8\"/>\n\
-             <rect class=\"chart-bar\" x=\"0\" y=\"{bar_y}\" width=\"{bar:.1}%\" height=\"18\" fill=\"#0b5394\"/>\n",
-            text_y = y + 17,
-            value = escape(&value_label(ctx, poll.kind, r.count, r.percent)),
-            label = escape(&shorten(&option.text, LABEL_CHARS)),
-            bar_y = y + 25,
-        ));
-    }
-    svg.push_str("</svg>\n</figure>\n");
-    svg
+        if share > 0.0 { share.max(0.5) } else { 0.0 }
+    };
+    let rows = html! {
+        @for (index, (option, r)) in poll.options.iter().zip(&results.options).enumerate() {
+            @let y = index * ROW;
+            text.chart-label x="0" y=(y + 17) fill="#1a1a1a" font-size="15" {
+                tspan.chart-value font-weight="700" {
+                    (value_label(ctx, poll.kind, r.count, r.percent))
+                }
+                " — " (shorten(&option.text, LABEL_CHARS))
+            }
+            rect.chart-track x="0" y=(y + 25) width="100%" height="18" fill="#e8e8e8" {}
+            rect.chart-bar x="0" y=(y + 25) width=(format!("{:.1}%", bar(r))) height="18"
+                fill="#0b5394" {}
+        }
+    };
+    chart_frame(ctx, ROW * poll.options.len(), rows)
 }
 
-fn chart_head(ctx: &PageContext, height: usize) -> String {
-    format!(
-        "<figure class=\"chart\">\n<svg role=\"img\" aria-labelledby=\"chart-title\" \
-         width=\"100%\" height=\"{height}\">\n\
-         <title id=\"chart-title\">{title}</title>\n<desc>{desc}</desc>\n",
-        title = ctx.t("Répartition des votes", "Vote breakdown"),
-        desc = ctx.t(
-            "Les chiffres détaillés sont dans le tableau « Détail des votes » ci-dessous.",
-            "The detailed figures are in the “Votes in detail” table below.",
-        ),
-    )
+/// The figure and SVG around a chart's rows, with the title and description that name it.
+fn chart_frame(ctx: &PageContext, height: usize, rows: Markup) -> Markup {
+    html! {
+        figure.chart {
+            svg role="img" aria-labelledby="chart-title" width="100%" height=(height) {
+                title #chart-title { (ctx.t("Répartition des votes", "Vote breakdown")) }
+                desc {
+                    (ctx.t(
+                        "Les chiffres détaillés sont dans le tableau « Détail des votes » ci-dessous.",
+                        "The detailed figures are in the “Votes in detail” table below.",
+                    ))
+                }
+                (rows)
+            }
+        }
+    }
 }
 
 /// Majority judgment: per answer, its majority grade above a bar stacked by grade (worst
 /// on the left), with a mark at 50 %; colours run from red to green and are also told apart
 /// by the table, never by colour alone.
-fn majority_chart(ctx: &PageContext, poll: &Poll, results: &Results) -> String {
+fn majority_chart(ctx: &PageContext, poll: &Poll, results: &Results) -> Markup {
     const ROW: usize = 52;
     const COLOURS: [&str; GRADES] = [
         "#a50026", "#d73027", "#fdae61", "#a6d96a", "#1a9850", "#006837",
     ];
-    let mut svg = chart_head(ctx, ROW * poll.options.len());
-    for (index, (option, r)) in poll.options.iter().zip(&results.options).enumerate() {
-        let y = index * ROW;
-        let grade = r.majority_grade.map_or("—", |g| grade_label(ctx.lang, g));
-        svg.push_str(&format!(
-            "<text class=\"chart-label\" x=\"0\" y=\"{}\" fill=\"#1a1a1a\" font-size=\"15\">\
-             <tspan font-weight=\"700\">{}</tspan> — {}</text>\n",
-            y + 17,
-            escape(grade),
-            escape(&shorten(&option.text, 30)),
-        ));
-        let total: u64 = r.grades.map_or(0, |g| g.iter().sum());
-        let mut x = 0.0;
-        for (g, &count) in r.grades.unwrap_or_default().iter().enumerate() {
-            if total == 0 || count == 0 {
-                continue;
+    let rows = html! {
+        @for (index, (option, r)) in poll.options.iter().zip(&results.options).enumerate() {
+            @let y = index * ROW;
+            text.chart-label x="0" y=(y + 17) fill="#1a1a1a" font-size="15" {
+                tspan font-weight="700" {
+                    (r.majority_grade.map_or("—", |g| grade_label(ctx.lang, g)))
+                }
+                " — " (shorten(&option.text, 30))
             }
-            let width = count as f64 * 100.0 / total as f64;
-            svg.push_str(&format!(
-                "<rect x=\"{x:.2}%\" y=\"{}\" width=\"{width:.2}%\" height=\"18\" fill=\"{}\"/>\n",
-                y + 25,
-                COLOURS[g]
-            ));
-            x += width;
+            @for (grade, x, width) in segments(&r.grades.unwrap_or_default()) {
+                rect x=(format!("{x:.2}%")) y=(y + 25) width=(format!("{width:.2}%")) height="18"
+                    fill=(COLOURS[grade]) {}
+            }
+            rect x="50%" y=(y + 22) width="2" height="24" fill="#1a1a1a" {}
         }
-        svg.push_str(&format!(
-            "<rect x=\"50%\" y=\"{}\" width=\"2\" height=\"24\" fill=\"#1a1a1a\"/>\n",
-            y + 22
-        ));
+    };
+    chart_frame(ctx, ROW * poll.options.len(), rows)
+}
+
+/// The pieces of one answer's stacked bar, as `(grade, x %, width %)`; grades nobody gave
+/// have none.
+fn segments(grades: &Distribution) -> Vec<(usize, f64, f64)> {
+    let total: u64 = grades.iter().sum();
+    let mut x = 0.0;
+    let mut pieces = Vec::new();
+    for (grade, &count) in grades.iter().enumerate() {
+        if total == 0 || count == 0 {
+            continue;
+        }
+        let width = count as f64 * 100.0 / total as f64;
+        pieces.push((grade, x, width));
+        x += width;
     }
-    svg.push_str("</svg>\n</figure>\n");
-    svg
+    pieces
 }
 
 /// SVG text does not wrap, so long answers are cut in the chart; the table has them in full.
@@ -276,104 +279,102 @@ fn shorten(text: &str, max_chars: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
-fn table(ctx: &PageContext, poll: &Poll, results: &Results) -> String {
+fn table(ctx: &PageContext, poll: &Poll, results: &Results) -> Markup {
     let lang = poll_lang(ctx);
     let ranked = poll.kind == PollKind::Ranked;
-    let mut rows = String::new();
-    for (option, r) in poll.options.iter().zip(&results.options) {
-        if ranked {
-            rows.push_str(&format!(
-                "<tr><th scope=\"row\"{lang}>{}</th><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                escape(&option.text),
-                r.rank,
-                r.count,
-                escape(&percent_label(ctx.lang, r.percent)),
-            ));
-        } else {
-            rows.push_str(&format!(
-                "<tr><th scope=\"row\"{lang}>{}</th><td>{}</td><td>{}</td></tr>\n",
-                escape(&option.text),
-                r.count,
-                escape(&percent_label(ctx.lang, r.percent)),
-            ));
-        }
-    }
     let (col2, col3) = if ranked {
         (ctx.t("Rang", "Rank"), ctx.t("Points", "Points"))
     } else {
         (ctx.t("Votes", "Votes"), ctx.t("Pourcentage", "Percentage"))
     };
-    // Ranked: the share of all Borda points, so the percentages add up to 100 %.
-    let (col4, foot) = if ranked {
-        (
-            format!(
-                "<th scope=\"col\">{}</th>",
-                ctx.t("Part des points", "Share of points")
-            ),
-            "<td></td><td></td>",
-        )
-    } else {
-        (String::new(), "<td></td>")
-    };
-    format!(
-        "<table class=\"results\">\n<caption>{caption}</caption>\n\
-         <thead><tr><th scope=\"col\">{answer}</th><th scope=\"col\">{col2}</th>\
-         <th scope=\"col\">{col3}</th>{col4}</tr></thead>\n<tbody>\n{rows}</tbody>\n\
-         <tfoot><tr><th scope=\"row\">{voters}</th><td>{total}</td>{foot}</tr></tfoot>\n</table>\n",
-        caption = ctx.t("Détail des votes", "Votes in detail"),
-        answer = ctx.t("Réponse", "Answer"),
-        voters = ctx.t("Total", "Total"),
-        total = results.ballots,
-    )
+    html! {
+        table.results {
+            caption { (ctx.t("Détail des votes", "Votes in detail")) }
+            thead {
+                tr {
+                    th scope="col" { (ctx.t("Réponse", "Answer")) }
+                    th scope="col" { (col2) }
+                    th scope="col" { (col3) }
+                    // Ranked: the share of all Borda points, so the percentages add up to 100 %.
+                    @if ranked {
+                        th scope="col" { (ctx.t("Part des points", "Share of points")) }
+                    }
+                }
+            }
+            tbody {
+                @for (option, r) in poll.options.iter().zip(&results.options) {
+                    tr {
+                        th scope="row" lang=[lang] { (option.text) }
+                        @if ranked {
+                            td { (r.rank) }
+                        }
+                        td { (r.count) }
+                        td { (percent_label(ctx.lang, r.percent)) }
+                    }
+                }
+            }
+            tfoot {
+                tr {
+                    th scope="row" { (ctx.t("Total", "Total")) }
+                    td { (results.ballots) }
+                    td {}
+                    @if ranked {
+                        td {}
+                    }
+                }
+            }
+        }
+    }
 }
 
-fn majority_table(ctx: &PageContext, poll: &Poll, results: &Results) -> String {
+fn majority_table(ctx: &PageContext, poll: &Poll, results: &Results) -> Markup {
     let lang = poll_lang(ctx);
-    let mut head = format!(
-        "<th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>",
-        ctx.t("Réponse", "Answer"),
-        ctx.t("Rang", "Rank"),
-        ctx.t("Mention majoritaire", "Majority grade"),
-    );
-    for grade in 0..GRADES {
-        head.push_str(&format!(
-            "<th scope=\"col\">{}</th>",
-            grade_label(ctx.lang, grade)
-        ));
-    }
-    let mut rows = String::new();
-    for (option, r) in poll.options.iter().zip(&results.options) {
-        rows.push_str(&format!(
-            "<tr><th scope=\"row\"{lang}>{}</th><td>{}</td><td>{}</td>",
-            escape(&option.text),
-            r.rank,
-            r.majority_grade.map_or("—", |g| grade_label(ctx.lang, g)),
-        ));
-        // Each grade as a count and as the share of this answer's grades, as for every kind.
-        let grades = r.grades.unwrap_or_default();
-        let graded: u64 = grades.iter().sum();
-        for count in grades {
-            let share = if graded == 0 {
-                0.0
-            } else {
-                count as f64 * 100.0 / graded as f64
-            };
-            rows.push_str(&format!(
-                "<td>{count} <span class=\"share\">({})</span></td>",
-                percent_label(ctx.lang, share)
-            ));
+    html! {
+        div.table-scroll role="region" aria-labelledby="mj-caption" tabindex="0" {
+            table.results {
+                caption #mj-caption {
+                    (ctx.t(
+                        "Détail des votes : nombre de mentions par réponse (et part des mentions de la réponse)",
+                        "Votes in detail: number of grades per answer (and share of the answer's grades)",
+                    ))
+                }
+                thead {
+                    tr {
+                        th scope="col" { (ctx.t("Réponse", "Answer")) }
+                        th scope="col" { (ctx.t("Rang", "Rank")) }
+                        th scope="col" { (ctx.t("Mention majoritaire", "Majority grade")) }
+                        @for grade in 0..GRADES {
+                            th scope="col" { (grade_label(ctx.lang, grade)) }
+                        }
+                    }
+                }
+                tbody {
+                    @for (option, r) in poll.options.iter().zip(&results.options) {
+                        @let grades = r.grades.unwrap_or_default();
+                        @let graded: u64 = grades.iter().sum();
+                        tr {
+                            th scope="row" lang=[lang] { (option.text) }
+                            td { (r.rank) }
+                            td { (r.majority_grade.map_or("—", |g| grade_label(ctx.lang, g))) }
+                            // Each grade as a count and as the share of this answer's grades,
+                            // as for every kind.
+                            @for count in grades {
+                                @let share = if graded == 0 {
+                                    0.0
+                                } else {
+                                    count as f64 * 100.0 / graded as f64
+                                };
+                                td {
+                                    (count) " "
+                                    span.share { "(" (percent_label(ctx.lang, share)) ")" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        rows.push_str("</tr>\n");
     }
-    format!(
-        "<div class=\"table-scroll\" role=\"region\" aria-labelledby=\"mj-caption\" tabindex=\"0\">\
-         <table class=\"results\">\n<caption id=\"mj-caption\">{caption}</caption>\n\
-         <thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table></div>\n",
-        caption = ctx.t(
-            "Détail des votes : nombre de mentions par réponse (et part des mentions de la réponse)",
-            "Votes in detail: number of grades per answer (and share of the answer's grades)"
-        ),
-    )
 }
 
 #[cfg(test)]
@@ -390,5 +391,80 @@ mod tests {
         assert_eq!(voters_label(Lang::En, 0), "0 votes");
         assert_eq!(shorten("abcdef", 4), "abc…");
         assert_eq!(shorten("abc", 4), "abc");
+    }
+
+    fn ctx(lang: Lang) -> PageContext {
+        PageContext {
+            lang,
+            lang_explicit: false,
+            base_url: "https://bib.example".into(),
+            path: "/polls/x/results".into(),
+            library_name: "Médiathèque".into(),
+        }
+    }
+
+    fn poll(kind: PollKind) -> Poll {
+        let option = |text: &str| polls::PollOption {
+            text: text.into(),
+            image_url: None,
+            image_alt: None,
+        };
+        Poll {
+            id: PollId::generate([1; 10]),
+            question: "Un <script>\"piège\"</script> ?".into(),
+            options: vec![option("Oui & non"), option("Peut-être")],
+            kind,
+            opens_at: None,
+            closes_at: None,
+            closed_at: None,
+            published: true,
+            results_visibility: Default::default(),
+            voter_method: VoterMethod::Cookie,
+            allow_vote_change: false,
+            created_at: Timestamp::from_unix_seconds(1_700_000_000).unwrap(),
+            index_slot: None,
+        }
+    }
+
+    fn results(majority: bool) -> Results {
+        let option = |count: u64, percent: f64, rank: usize| OptionResult {
+            count,
+            percent,
+            rank,
+            grades: majority.then_some([0, 0, 1, 0, 0, count]),
+            majority_grade: majority.then_some(5),
+        };
+        Results {
+            ballots: 1,
+            options: vec![option(0, 0.0, 2), option(1, 100.0, 1)],
+        }
+    }
+
+    #[test]
+    fn results_are_escaped_and_their_shapes_closed() {
+        for kind in [PollKind::Single, PollKind::Ranked, PollKind::Majority] {
+            let results = results(kind == PollKind::Majority);
+            let html = results_body(&ctx(Lang::En), &poll(kind), &results, 2).into_string();
+            assert!(
+                html.starts_with(
+                    "<h2 lang=\"fr\">Un &lt;script&gt;&quot;piège&quot;&lt;/script&gt; ?</h2>"
+                ),
+                "{html}"
+            );
+            assert!(!html.contains("<script"), "{html}");
+            assert!(html.contains("<svg role=\"img\" aria-labelledby=\"chart-title\""));
+            // Inside `<svg>` an unclosed `<rect>` would hold the shapes after it.
+            assert_eq!(
+                html.matches("<rect ").count(),
+                html.matches("</rect>").count()
+            );
+            assert!(html.contains("<tr><th scope=\"row\" lang=\"fr\">Oui &amp; non</th><td>"));
+        }
+        let html = results_body(&ctx(Lang::Fr), &poll(PollKind::Single), &results(false), 1);
+        assert!(
+            html.into_string().contains(
+                "<tr><th scope=\"row\">Peut-être</th><td>1</td><td>100\u{202f}%</td></tr>"
+            )
+        );
     }
 }

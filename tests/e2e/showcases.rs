@@ -135,7 +135,7 @@ fn staff_build_each_kind_and_patrons_see_only_published_pages() {
         "9782070360024"
     );
     assert!(page.contains(
-        "<img src=\"https://img.example/9.jpg\" alt=\"Couverture de L&#39;Étranger\" width=\"800\" height=\"600\" loading=\"lazy\""
+        "<img src=\"https://img.example/9.jpg\" alt=\"Couverture de L'Étranger\" width=\"800\" height=\"600\" loading=\"lazy\""
     ));
     assert!(page.contains("<meta property=\"og:image\" content=\"https://img.example/9.jpg\">"));
 

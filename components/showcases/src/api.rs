@@ -71,7 +71,7 @@ fn showcase_response(req: &Request, s: &Showcase, status: u16) -> Response {
             showcase: s,
             visibility: s.visibility(SystemClock.now()),
             url: format!("{base}/showcases/{}", s.id),
-            embed_html: render::embed_snippet(&embed_url, &s.title, 480),
+            embed_html: render::embed_snippet(&embed_url, &s.title, 480).into_string(),
             embed_url,
         },
     )
@@ -294,7 +294,7 @@ fn event_response(req: &Request, e: &Event, status: u16) -> Response {
             phase: e.phase(now),
             url: format!("{base}/events/{}", e.id),
             ics_url: format!("{base}/events/{}/event.ics", e.id),
-            embed_html: render::embed_snippet(&embed_url, &e.title, 260),
+            embed_html: render::embed_snippet(&embed_url, &e.title, 260).into_string(),
             embed_url,
         },
     )

@@ -6,9 +6,8 @@ use kiosque_domain::events::ical::{self, VEvent};
 use kiosque_domain::events::{self, Event, EventError, EventId, Phase};
 use kiosque_domain::video::VideoEmbed;
 use kiosque_domain::web::HttpsUrl;
-use kiosque_spin::html::PreEscaped;
-use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta};
+use kiosque_spin::html::{Markup, html};
 use kiosque_spin::response::{html, html_embeddable, html_with_frames};
 use kiosque_spin::{PageError, SpinStore, SystemClock, response};
 use serde_json::json;
@@ -31,42 +30,42 @@ pub fn list(req: Request, _params: Params) -> Result<Response, PageError> {
     let store = SpinStore::open_default().map_err(EventError::from)?;
     let page = render::page_param(&req).unwrap_or(1).min(1_000) as usize;
     let shown = events::upcoming(&store, SystemClock.now(), page)?;
-    let mut body = format!("<h1>{}</h1>\n", ctx.t("Rendez-vous", "Events"));
-    if !shown.live.is_empty() {
-        body.push_str(&format!(
-            "<section class=\"live\" aria-labelledby=\"live-now\"><h2 id=\"live-now\">{}</h2>\n<ul class=\"events\">\n",
-            ctx.t("En ce moment", "Happening now")
-        ));
-        for e in &shown.live {
-            body.push_str(&render::event_item(&ctx, e, true));
+    let body = html! {
+        h1 { (ctx.t("Rendez-vous", "Events")) }
+        @if !shown.live.is_empty() {
+            section.live aria-labelledby="live-now" {
+                h2 #live-now { (ctx.t("En ce moment", "Happening now")) }
+                ul.events {
+                    @for e in &shown.live {
+                        (render::event_item(&ctx, e, true))
+                    }
+                }
+            }
         }
-        body.push_str("</ul></section>\n");
-    }
-    body.push_str(&format!("<h2>{}</h2>\n", ctx.t("À venir", "Upcoming")));
-    if shown.upcoming.is_empty() {
-        body.push_str(&format!(
-            "<p>{}</p>\n",
-            ctx.t(
-                "Aucun rendez-vous annoncé pour le moment.",
-                "No event announced yet."
-            )
-        ));
-    } else {
-        body.push_str("<ul class=\"events\">\n");
-        for e in &shown.upcoming {
-            body.push_str(&render::event_item(&ctx, e, false));
+        h2 { (ctx.t("À venir", "Upcoming")) }
+        @if shown.upcoming.is_empty() {
+            p {
+                (ctx.t(
+                    "Aucun rendez-vous annoncé pour le moment.",
+                    "No event announced yet."
+                ))
+            }
+        } @else {
+            ul.events {
+                @for e in &shown.upcoming {
+                    (render::event_item(&ctx, e, false))
+                }
+            }
         }
-        body.push_str("</ul>\n");
-    }
-    if let Some(next) = shown.next_page {
-        body.push_str(&format!(
-            "<nav aria-label=\"{}\"><a href=\"{}\" rel=\"next\">{}</a></nav>\n",
-            ctx.t("Pages", "Pages"),
-            escape(&ctx.link(&format!("/events?page={next}"))),
-            ctx.t("Rendez-vous suivants", "Later events")
-        ));
-    }
-    body.push_str(&render::feed_links(&ctx, "events"));
+        @if let Some(next) = shown.next_page {
+            nav aria-label=(ctx.t("Pages", "Pages")) {
+                a href=(ctx.link(&format!("/events?page={next}"))) rel="next" {
+                    (ctx.t("Rendez-vous suivants", "Later events"))
+                }
+            }
+        }
+        (render::feed_links(&ctx, "events"))
+    };
     let meta = PageMeta {
         title: ctx.t("Rendez-vous", "Events").to_owned(),
         description: ctx
@@ -88,10 +87,7 @@ pub fn list(req: Request, _params: Params) -> Result<Response, PageError> {
         feeds: render::head_feeds(&ctx, "events"),
         ..PageMeta::default()
     };
-    Ok(cached(
-        &req,
-        html(200, layout::page(&ctx, &meta, PreEscaped(body))),
-    ))
+    Ok(cached(&req, html(200, layout::page(&ctx, &meta, body))))
 }
 
 /// The host name the page is served under, for Twitch's `parent` parameter.
@@ -108,33 +104,69 @@ fn site_host(ctx: &PageContext) -> String {
 
 /// A player for `url` when the platform is known (privacy-friendly address), else a link.
 /// Returns the HTML and the frame origin to allow.
-fn player(ctx: &PageContext, url: &HttpsUrl, title: &str) -> (String, Option<String>) {
+fn player(ctx: &PageContext, url: &HttpsUrl, title: &str) -> (Markup, Option<String>) {
     match VideoEmbed::parse(url) {
-        Some(video) => (
-            format!(
-                "<div class=\"player\"><iframe src=\"{}\" title=\"{}\" width=\"560\" height=\"315\" \
-                 allow=\"fullscreen; picture-in-picture\" allowfullscreen loading=\"lazy\"></iframe></div>\n\
-                 <p>{}</p>\n",
-                escape(&video.embed_src(&site_host(ctx))),
-                escape(title),
-                render::external_link(
-                    url.as_str(),
-                    &format!(
-                        "{} {}",
-                        ctx.t("Ouvrir sur", "Open on"),
-                        video.provider().name()
-                    )
-                ),
-            ),
-            Some(video.frame_origin()),
-        ),
+        Some(video) => {
+            let open_on = format!(
+                "{} {}",
+                ctx.t("Ouvrir sur", "Open on"),
+                video.provider().name()
+            );
+            let markup = html! {
+                div.player {
+                    iframe src=(video.embed_src(&site_host(ctx))) title=(title) width="560"
+                        height="315" allow="fullscreen; picture-in-picture" allowfullscreen
+                        loading="lazy" {}
+                }
+                p { (render::external_link(url.as_str(), &open_on)) }
+            };
+            (markup, Some(video.frame_origin()))
+        }
         None => (
-            format!(
-                "<p>{}</p>\n",
-                render::external_link(url.as_str(), ctx.t("Regarder", "Watch"))
-            ),
+            html! { p { (render::external_link(url.as_str(), ctx.t("Regarder", "Watch"))) } },
             None,
         ),
+    }
+}
+
+/// The live stream while the event runs (announced before), the replay afterwards; with the
+/// frame origin the player needs.
+fn media(ctx: &PageContext, e: &Event, phase: Phase) -> (Markup, Option<String>) {
+    match (phase, &e.stream_url, &e.replay_url) {
+        (Phase::Live, Some(stream), _) => {
+            let (player, origin) = player(ctx, stream, &e.title);
+            let markup = html! {
+                h2 { (ctx.t("Le direct", "Live stream")) }
+                (player)
+            };
+            (markup, origin)
+        }
+        (Phase::Upcoming, Some(stream), _) => {
+            let markup = html! {
+                p {
+                    (ctx.t(
+                        "Le direct sera visible sur cette page pendant l’événement :",
+                        "The live stream will play on this page during the event:"
+                    ))
+                    " "
+                    (render::external_link(stream.as_str(), ctx.t("lien du direct", "stream link")))
+                }
+            };
+            (markup, None)
+        }
+        (Phase::Past, _, Some(replay)) => {
+            let (player, origin) = player(ctx, replay, &e.title);
+            let markup = html! {
+                h2 { (ctx.t("Le replay", "Replay")) }
+                (player)
+            };
+            (markup, origin)
+        }
+        (Phase::Past, _, None) => (
+            html! { p { (ctx.t("Cet événement est terminé.", "This event is over.")) } },
+            None,
+        ),
+        _ => (html! {}, None),
     }
 }
 
@@ -144,79 +176,7 @@ pub fn show(req: Request, params: Params) -> Result<Response, PageError> {
     let e = load(&params)?;
     let now = SystemClock.now();
     let phase = e.phase(now);
-    let mut frames = Vec::new();
-    let mut body = String::from("<article class=\"event-page\">\n");
-    if phase == Phase::Live {
-        body.push_str(&format!(
-            "<p class=\"live-badge\" role=\"status\">{}</p>\n",
-            ctx.t("En direct maintenant", "Live now")
-        ));
-    }
-    body.push_str(&format!("<h1>{}</h1>\n", escape(&e.title)));
-    body.push_str(&format!(
-        "<p class=\"when\">{}</p>\n",
-        render::span(&ctx, e.starts_at, e.ends_at, e.time_zone)
-    ));
-    if let Some(place) = &e.place {
-        let address = place
-            .address
-            .as_ref()
-            .map(|a| format!(", {}", escape(a)))
-            .unwrap_or_default();
-        body.push_str(&format!(
-            "<p class=\"where\">{} {}{address}</p>\n",
-            ctx.t("Lieu :", "Place:"),
-            escape(&place.name)
-        ));
-    }
-    if e.online {
-        body.push_str(&format!(
-            "<p class=\"where\">{}</p>\n",
-            ctx.t("À suivre en ligne.", "Online.")
-        ));
-    }
-    if let Some(audience) = &e.audience {
-        body.push_str(&format!(
-            "<p>{} {}</p>\n",
-            ctx.t("Public :", "Audience:"),
-            escape(audience)
-        ));
-    }
-    if let Some(image) = &e.image {
-        body.push_str(&render::figure(&ctx, image));
-    }
-    match (phase, &e.stream_url, &e.replay_url) {
-        (Phase::Live, Some(stream), _) => {
-            body.push_str(&format!("<h2>{}</h2>\n", ctx.t("Le direct", "Live stream")));
-            let (html, origin) = player(&ctx, stream, &e.title);
-            body.push_str(&html);
-            frames.extend(origin);
-        }
-        (Phase::Upcoming, Some(stream), _) => {
-            body.push_str(&format!(
-                "<p>{} {}</p>\n",
-                ctx.t(
-                    "Le direct sera visible sur cette page pendant l’événement :",
-                    "The live stream will play on this page during the event:"
-                ),
-                render::external_link(stream.as_str(), ctx.t("lien du direct", "stream link"))
-            ));
-        }
-        (Phase::Past, _, Some(replay)) => {
-            body.push_str(&format!("<h2>{}</h2>\n", ctx.t("Le replay", "Replay")));
-            let (html, origin) = player(&ctx, replay, &e.title);
-            body.push_str(&html);
-            frames.extend(origin);
-        }
-        (Phase::Past, _, None) => body.push_str(&format!(
-            "<p>{}</p>\n",
-            ctx.t("Cet événement est terminé.", "This event is over.")
-        )),
-        _ => {}
-    }
-    if !e.description.is_empty() {
-        body.push_str(&render::paragraphs(&e.description));
-    }
+    let (media, frame_origin) = media(&ctx, &e, phase);
     let mut actions = Vec::new();
     if let (Some(url), true) = (&e.registration_url, phase != Phase::Past) {
         actions.push(render::external_link(
@@ -224,26 +184,45 @@ pub fn show(req: Request, params: Params) -> Result<Response, PageError> {
             ctx.t("S’inscrire", "Register"),
         ));
     }
-    actions.push(format!(
-        "<a href=\"/events/{}/event.ics\">{}</a>",
-        e.id,
-        ctx.t("Ajouter à mon agenda (.ics)", "Add to my calendar (.ics)")
-    ));
-    body.push_str(&format!(
-        "<p class=\"actions\">{}</p>\n",
-        actions.join(" · ")
-    ));
-    body.push_str("</article>\n");
+    actions.push(html! {
+        a href=(format!("/events/{}/event.ics", e.id)) {
+            (ctx.t("Ajouter à mon agenda (.ics)", "Add to my calendar (.ics)"))
+        }
+    });
     let embed_url = ctx.absolute(&format!("/events/{}/embed", e.id));
-    body.push_str(&render::embed_box(
-        &ctx,
-        &render::embed_snippet(&embed_url, &e.title, 260),
-    ));
-    body.push_str(&format!(
-        "<p><a href=\"{}\">{}</a></p>\n",
-        escape(&ctx.link("/events")),
-        ctx.t("Tous les rendez-vous", "All events")
-    ));
+    let body = html! {
+        article.event-page {
+            @if phase == Phase::Live {
+                p.live-badge role="status" { (ctx.t("En direct maintenant", "Live now")) }
+            }
+            h1 { (e.title) }
+            p.when { (render::span(&ctx, e.starts_at, e.ends_at, e.time_zone)) }
+            @if let Some(place) = &e.place {
+                p.where {
+                    (ctx.t("Lieu :", "Place:")) " " (place.name)
+                    @if let Some(address) = &place.address {
+                        ", " (address)
+                    }
+                }
+            }
+            @if e.online {
+                p.where { (ctx.t("À suivre en ligne.", "Online.")) }
+            }
+            @if let Some(audience) = &e.audience {
+                p { (ctx.t("Public :", "Audience:")) " " (audience) }
+            }
+            @if let Some(image) = &e.image {
+                (render::figure(&ctx, image))
+            }
+            (media)
+            @if !e.description.is_empty() {
+                (render::paragraphs(&e.description))
+            }
+            p.actions { (render::joined(actions, " · ")) }
+        }
+        (render::embed_box(&ctx, render::embed_snippet(&embed_url, &e.title, 260)))
+        p { a href=(ctx.link("/events")) { (ctx.t("Tous les rendez-vous", "All events")) } }
+    };
 
     let page_url = ctx.absolute(&format!("/events/{}", e.id));
     let mut location = Vec::new();
@@ -284,11 +263,10 @@ pub fn show(req: Request, params: Params) -> Result<Response, PageError> {
         })),
         ..PageMeta::default()
     };
-    let page = layout::page(&ctx, &meta, PreEscaped(body));
-    let response = if frames.is_empty() {
-        html(200, page)
-    } else {
-        html_with_frames(200, page, &frames)
+    let page = layout::page(&ctx, &meta, body);
+    let response = match frame_origin {
+        Some(origin) => html_with_frames(200, page, &[origin]),
+        None => html(200, page),
     };
     Ok(cached(&req, response))
 }
@@ -298,26 +276,24 @@ pub fn embed(req: Request, params: Params) -> Result<Response, PageError> {
     let ctx = PageContext::from_request(&req);
     let e = load(&params)?;
     let now = SystemClock.now();
-    let href = escape(&ctx.absolute(&format!("/events/{}", e.id)));
-    let live = if e.phase(now) == Phase::Live {
-        format!(
-            "<p class=\"live-badge\">{}</p>\n",
-            ctx.t("En direct", "Live now")
-        )
-    } else {
-        String::new()
+    let href = ctx.absolute(&format!("/events/{}", e.id));
+    let body = html! {
+        article.widget {
+            @if e.phase(now) == Phase::Live {
+                p.live-badge { (ctx.t("En direct", "Live now")) }
+            }
+            h1 { a href=(href) target="_top" { (e.title) } }
+            p { (render::when(&ctx, e.starts_at, e.time_zone)) }
+            p {
+                a href=(href) target="_top" {
+                    (ctx.t("Voir le rendez-vous", "See the event")) " — " (ctx.library_name)
+                }
+            }
+        }
     };
-    let body = format!(
-        "<article class=\"widget\">\n{live}<h1><a href=\"{href}\" target=\"_top\">{}</a></h1>\n\
-         <p>{}</p>\n<p><a href=\"{href}\" target=\"_top\">{} — {}</a></p>\n</article>\n",
-        escape(&e.title),
-        render::when(&ctx, e.starts_at, e.time_zone),
-        ctx.t("Voir le rendez-vous", "See the event"),
-        escape(&ctx.library_name),
-    );
     Ok(cached(
         &req,
-        html_embeddable(200, layout::embed_page(&ctx, &e.title, PreEscaped(body))),
+        html_embeddable(200, layout::embed_page(&ctx, &e.title, body)),
     ))
 }
 

@@ -5,9 +5,8 @@
 use kiosque_domain::Clock;
 use kiosque_domain::home;
 use kiosque_domain::showcases::ShowcaseError;
-use kiosque_spin::html::PreEscaped;
-use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta};
+use kiosque_spin::html::{Markup, html};
 use kiosque_spin::response::html;
 use kiosque_spin::{Lang, PageError, SpinStore, SystemClock};
 use serde_json::json;
@@ -61,6 +60,39 @@ const SECTIONS: &[Section] = &[
     },
 ];
 
+/// What the site offers: its sections, then the polls (no list page: each poll is shared at
+/// its own address).
+fn sections(ctx: &PageContext) -> Markup {
+    html! {
+        h2 { (ctx.t("Ce que vous y trouverez", "What you will find here")) }
+        ul.sections {
+            @for section in SECTIONS {
+                @let [title, text] = match ctx.lang {
+                    Lang::Fr => section.fr,
+                    Lang::En => section.en,
+                };
+                li {
+                    h3 { a href=(ctx.link(section.href)) { (title) } }
+                    p { (text) }
+                }
+            }
+            li {
+                h3 { (ctx.t("Sondages", "Polls")) }
+                p {
+                    (ctx.t(
+                        "Donnez votre avis sur les questions posées par les bibliothécaires. \
+                         Chaque sondage a sa propre adresse, partagée sur nos réseaux ; un vote \
+                         par personne, et les résultats sont visibles de tous.",
+                        "Give your opinion on the questions our librarians ask. Each poll has \
+                         its own address, shared on our social networks; one vote per person, \
+                         and everyone can see the results."
+                    ))
+                }
+            }
+        }
+    }
+}
+
 pub fn home(req: Request, _params: Params) -> Result<Response, PageError> {
     let ctx = PageContext::from_request(&req);
     let now = SystemClock.now();
@@ -72,7 +104,7 @@ pub fn home(req: Request, _params: Params) -> Result<Response, PageError> {
         open_polls,
     } = home::load(&store, now)?;
 
-    let library = escape(&ctx.library_name);
+    let library = &ctx.library_name;
     let (welcome, intro) = match ctx.lang {
         Lang::Fr => (
             format!("Bienvenue à la {library}"),
@@ -85,87 +117,52 @@ pub fn home(req: Request, _params: Params) -> Result<Response, PageError> {
              our posts lead here.",
         ),
     };
-    let mut body = format!("<h1>{welcome}</h1>\n<p class=\"lead\">{intro}</p>\n");
-
-    if !live.is_empty() {
-        body.push_str(&format!(
-            "<section class=\"live\" aria-labelledby=\"live-now\">\
-             <h2 id=\"live-now\">{}</h2>\n<ul class=\"events\">\n",
-            ctx.t("En direct maintenant", "Live now")
-        ));
-        for e in &live {
-            body.push_str(&render::event_item(&ctx, e, true));
+    let body = html! {
+        h1 { (welcome) }
+        p.lead { (intro) }
+        @if !live.is_empty() {
+            section.live aria-labelledby="live-now" {
+                h2 #live-now { (ctx.t("En direct maintenant", "Live now")) }
+                ul.events {
+                    @for e in &live {
+                        (render::event_item(&ctx, e, true))
+                    }
+                }
+            }
         }
-        body.push_str("</ul></section>\n");
-    }
-
-    if !featured.is_empty() {
-        body.push_str(&format!(
-            "<section aria-labelledby=\"featured\"><h2 id=\"featured\">{}</h2>\n<ul class=\"cards\">\n",
-            ctx.t("À la une", "Featured")
-        ));
-        for card in &featured {
-            body.push_str(&render::showcase_card(&ctx, card));
+        @if !featured.is_empty() {
+            section aria-labelledby="featured" {
+                h2 #featured { (ctx.t("À la une", "Featured")) }
+                ul.cards {
+                    @for card in &featured {
+                        (render::showcase_card(&ctx, card))
+                    }
+                }
+            }
         }
-        body.push_str("</ul></section>\n");
-    }
-
-    if !upcoming.is_empty() {
-        body.push_str(&format!(
-            "<section aria-labelledby=\"next-events\"><h2 id=\"next-events\">{}</h2>\n<ul class=\"events\">\n",
-            ctx.t("Prochains rendez-vous", "Upcoming events")
-        ));
-        for e in &upcoming {
-            body.push_str(&render::event_item(&ctx, e, false));
+        @if !upcoming.is_empty() {
+            section aria-labelledby="next-events" {
+                h2 #next-events { (ctx.t("Prochains rendez-vous", "Upcoming events")) }
+                ul.events {
+                    @for e in &upcoming {
+                        (render::event_item(&ctx, e, false))
+                    }
+                }
+                p { a href=(ctx.link("/events")) { (ctx.t("Tous les rendez-vous", "All events")) } }
+            }
         }
-        body.push_str(&format!(
-            "</ul>\n<p><a href=\"{}\">{}</a></p></section>\n",
-            escape(&ctx.link("/events")),
-            ctx.t("Tous les rendez-vous", "All events")
-        ));
-    }
-
-    if !open_polls.is_empty() {
-        body.push_str(&format!(
-            "<section aria-labelledby=\"open-polls\"><h2 id=\"open-polls\">{}</h2>\n<ul>\n",
-            ctx.t("Donnez votre avis", "Have your say")
-        ));
-        for poll in &open_polls {
-            body.push_str(&format!(
-                "<li><a href=\"{}\">{}</a></li>\n",
-                escape(&ctx.link(&format!("/polls/{}", poll.id))),
-                escape(&poll.question)
-            ));
+        @if !open_polls.is_empty() {
+            section aria-labelledby="open-polls" {
+                h2 #open-polls { (ctx.t("Donnez votre avis", "Have your say")) }
+                ul {
+                    @for poll in &open_polls {
+                        li { a href=(ctx.link(&format!("/polls/{}", poll.id))) { (poll.question) } }
+                    }
+                }
+            }
         }
-        body.push_str("</ul></section>\n");
-    }
-
-    body.push_str(&format!(
-        "<h2>{}</h2>\n<ul class=\"sections\">\n",
-        ctx.t("Ce que vous y trouverez", "What you will find here")
-    ));
-    for section in SECTIONS {
-        let [title, text] = match ctx.lang {
-            Lang::Fr => section.fr,
-            Lang::En => section.en,
-        };
-        body.push_str(&format!(
-            "<li><h3><a href=\"{}\">{title}</a></h3>\n<p>{text}</p></li>\n",
-            escape(&ctx.link(section.href))
-        ));
-    }
-    body.push_str(&format!(
-        "<li><h3>{}</h3>\n<p>{}</p></li>\n</ul>\n",
-        ctx.t("Sondages", "Polls"),
-        ctx.t(
-            "Donnez votre avis sur les questions posées par les bibliothécaires. Chaque \
-             sondage a sa propre adresse, partagée sur nos réseaux ; un vote par personne, \
-             et les résultats sont visibles de tous.",
-            "Give your opinion on the questions our librarians ask. Each poll has its own \
-             address, shared on our social networks; one vote per person, and everyone can \
-             see the results."
-        )
-    ));
+        (sections(&ctx))
+    };
 
     let meta = PageMeta {
         title: ctx.library_name.clone(),
@@ -199,8 +196,5 @@ pub fn home(req: Request, _params: Params) -> Result<Response, PageError> {
         .concat(),
         ..PageMeta::default()
     };
-    Ok(cached(
-        &req,
-        html(200, layout::page(&ctx, &meta, PreEscaped(body))),
-    ))
+    Ok(cached(&req, html(200, layout::page(&ctx, &meta, body))))
 }

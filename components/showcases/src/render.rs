@@ -7,7 +7,7 @@ use kiosque_domain::showcases::isbn::{self, Isbn13};
 use kiosque_domain::showcases::{Placement, ShowcaseKind};
 use kiosque_domain::web::HttpsUrl;
 use kiosque_domain::zone::Zone;
-use kiosque_spin::html::escape;
+use kiosque_spin::html::{Markup, Render, html};
 use kiosque_spin::{Lang, PageContext, config, response};
 use spin_sdk::http::{Request, Response};
 
@@ -24,64 +24,73 @@ pub fn cached(req: &Request, response: Response) -> Response {
 
 /// An `<img>` that does not shift the layout while it loads (width and height) and loads
 /// only when scrolled to.
-pub fn img(p: &Placement) -> String {
-    format!(
-        "<img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\" decoding=\"async\">",
-        escape(p.image.url.as_str()),
-        escape(&p.alt),
-        p.image.width,
-        p.image.height
-    )
+pub fn img(p: &Placement) -> Markup {
+    html! {
+        img src=(p.image.url.as_str()) alt=(p.alt) width=(p.image.width) height=(p.image.height)
+            loading="lazy" decoding="async";
+    }
 }
 
 /// An image with its title, caption, credit and licence.
-pub fn figure(ctx: &PageContext, p: &Placement) -> String {
-    let mut caption = String::new();
-    if let Some(title) = &p.title {
-        caption.push_str(&format!("<strong>{}</strong>", escape(title)));
-    }
-    if let Some(text) = &p.caption {
-        if !caption.is_empty() {
-            caption.push_str("<br>");
+pub fn figure(ctx: &PageContext, p: &Placement) -> Markup {
+    let credits: Vec<(&str, &str)> = [
+        (ctx.t("Crédit :", "Credit:"), p.credit.as_deref()),
+        (ctx.t("Licence :", "Licence:"), p.licence.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| Some((label, value?)))
+    .collect();
+    let has_caption = p.title.is_some() || p.caption.is_some() || !credits.is_empty();
+    html! {
+        figure {
+            (img(p))
+            @if has_caption {
+                figcaption {
+                    @if let Some(title) = &p.title {
+                        strong { (title) }
+                    }
+                    @if let Some(text) = &p.caption {
+                        @if p.title.is_some() { br; }
+                        (text)
+                    }
+                    @if !credits.is_empty() {
+                        br;
+                        small.credit {
+                            @for (i, (label, value)) in credits.iter().enumerate() {
+                                @if i > 0 { " · " }
+                                (label) " " (value)
+                            }
+                        }
+                    }
+                }
+            }
         }
-        caption.push_str(&escape(text));
     }
-    let mut small = Vec::new();
-    if let Some(credit) = &p.credit {
-        small.push(format!(
-            "{} {}",
-            ctx.t("Crédit :", "Credit:"),
-            escape(credit)
-        ));
-    }
-    if let Some(licence) = &p.licence {
-        small.push(format!(
-            "{} {}",
-            ctx.t("Licence :", "Licence:"),
-            escape(licence)
-        ));
-    }
-    if !small.is_empty() {
-        caption.push_str(&format!(
-            "<br><small class=\"credit\">{}</small>",
-            small.join(" · ")
-        ));
-    }
-    let caption = if caption.is_empty() {
-        String::new()
-    } else {
-        format!("<figcaption>{caption}</figcaption>")
-    };
-    format!("<figure>{}{caption}</figure>\n", img(p))
 }
 
 /// Plain text typed by staff: escaped, blank lines make paragraphs, single newlines breaks.
-pub fn paragraphs(text: &str) -> String {
-    text.split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| format!("<p>{}</p>\n", escape(p).replace('\n', "<br>\n")))
-        .collect()
+pub fn paragraphs(text: &str) -> Markup {
+    let paragraphs = text.split("\n\n").map(str::trim).filter(|p| !p.is_empty());
+    html! {
+        @for paragraph in paragraphs {
+            p {
+                @for (i, line) in paragraph.split('\n').enumerate() {
+                    @if i > 0 { br; }
+                    (line)
+                }
+            }
+        }
+    }
+}
+
+/// `parts` one after the other, `separator` between them (`a · b · c`).
+pub fn joined<T: Render>(parts: impl IntoIterator<Item = T>, separator: &str) -> Markup {
+    html! {
+        @for (i, part) in parts.into_iter().enumerate() {
+            @if i > 0 { (separator) }
+            (part)
+        }
+    }
 }
 
 pub fn kind_label(ctx: &PageContext, kind: ShowcaseKind) -> &'static str {
@@ -89,90 +98,73 @@ pub fn kind_label(ctx: &PageContext, kind: ShowcaseKind) -> &'static str {
 }
 
 /// The card of a showcase in a list.
-pub fn showcase_card(ctx: &PageContext, card: &Card) -> String {
-    let href = escape(&ctx.link(&format!("/showcases/{}", card.id)));
-    let image = card.image.as_ref().map(img).unwrap_or_default();
-    format!(
-        "<li class=\"card\">{image}<h3><a href=\"{href}\">{title}</a></h3>\n\
-         <p class=\"kind\">{kind}</p>\n<p>{summary}</p></li>\n",
-        title = escape(&card.title),
-        kind = kind_label(ctx, card.kind),
-        summary = escape(&card.summary),
-    )
+pub fn showcase_card(ctx: &PageContext, card: &Card) -> Markup {
+    html! {
+        li.card {
+            @if let Some(image) = &card.image {
+                (img(image))
+            }
+            h3 { a href=(ctx.link(&format!("/showcases/{}", card.id))) { (card.title) } }
+            p.kind { (kind_label(ctx, card.kind)) }
+            p { (card.summary) }
+        }
+    }
 }
 
 /// A date and time as patrons of `zone` read it, with a machine-readable `<time>`.
-pub fn when(ctx: &PageContext, t: Timestamp, zone: Zone) -> String {
+pub fn when(ctx: &PageContext, t: Timestamp, zone: Zone) -> Markup {
     let local = zone.local(t);
     let text = match ctx.lang {
         Lang::Fr => local.format_fr(),
         Lang::En => local.format_en(),
     };
-    // The library's own zone goes without saying; another one (an event elsewhere) is named.
-    let zone_note = if zone == kiosque_spin::config::library_zone() {
-        String::new()
-    } else {
-        format!(" ({zone})")
-    };
-    format!(
-        "<time datetime=\"{}\">{}</time>{}",
-        escape(&local.to_rfc3339()),
-        escape(&text),
-        escape(&zone_note)
-    )
+    html! {
+        time datetime=(local.to_rfc3339()) { (text) }
+        // The library's own zone goes without saying; another one (an event elsewhere) is named.
+        @if zone != kiosque_spin::config::library_zone() {
+            " (" (zone) ")"
+        }
+    }
 }
 
 /// When an event runs: "le 12 décembre 2026 à 14 h 00, jusqu’à 16 h 00" on one day, "du
 /// ... au ..." across days.
-pub fn span(ctx: &PageContext, starts_at: Timestamp, ends_at: Timestamp, zone: Zone) -> String {
+pub fn span(ctx: &PageContext, starts_at: Timestamp, ends_at: Timestamp, zone: Zone) -> Markup {
     let (start, end) = (zone.local(starts_at), zone.local(ends_at));
     if start.local.date() == end.local.date() {
         let until = match ctx.lang {
             Lang::Fr => format!("{} h {:02}", end.local.hour(), end.local.minute()),
             Lang::En => format!("{:02}:{:02}", end.local.hour(), end.local.minute()),
         };
-        format!(
-            "{} {}{} <time datetime=\"{}\">{until}</time>",
-            ctx.t("Le", "On"),
-            when(ctx, starts_at, zone),
-            ctx.t(", jusqu’à", ", until"),
-            escape(&end.to_rfc3339()),
-        )
+        html! {
+            (ctx.t("Le", "On")) " " (when(ctx, starts_at, zone)) (ctx.t(", jusqu’à", ", until"))
+            " " time datetime=(end.to_rfc3339()) { (until) }
+        }
     } else {
-        format!(
-            "{} {} {} {}",
-            ctx.t("Du", "From"),
-            when(ctx, starts_at, zone),
-            ctx.t("au", "to"),
-            when(ctx, ends_at, zone),
-        )
+        html! {
+            (ctx.t("Du", "From")) " " (when(ctx, starts_at, zone)) " " (ctx.t("au", "to")) " "
+            (when(ctx, ends_at, zone))
+        }
     }
 }
 
 /// One event in a list.
-pub fn event_item(ctx: &PageContext, e: &Entry, live: bool) -> String {
-    let href = escape(&ctx.link(&format!("/events/{}", e.id)));
-    let mut where_ = Vec::new();
-    if let Some(place) = &e.place {
-        where_.push(escape(place));
+pub fn event_item(ctx: &PageContext, e: &Entry, live: bool) -> Markup {
+    let where_ = e
+        .place
+        .as_deref()
+        .into_iter()
+        .chain(e.online.then(|| ctx.t("en ligne", "online")));
+    html! {
+        li.event {
+            @if live {
+                span.live-badge { (ctx.t("En direct", "Live now")) } " "
+            }
+            a href=(ctx.link(&format!("/events/{}", e.id))) { (e.title) }
+            br;
+            (when(ctx, e.starts_at, e.time_zone)) " · " (joined(where_, " · "))
+        }
     }
-    if e.online {
-        where_.push(ctx.t("en ligne", "online").to_owned());
-    }
-    let badge = if live {
-        format!(
-            "<span class=\"live-badge\">{}</span> ",
-            ctx.t("En direct", "Live now")
-        )
-    } else {
-        String::new()
-    };
-    format!(
-        "<li class=\"event\">{badge}<a href=\"{href}\">{title}</a><br>\n{when} · {where_}</li>\n",
-        title = escape(&e.title),
-        when = when(ctx, e.starts_at, e.time_zone),
-        where_ = where_.join(" · "),
-    )
 }
 
 /// The catalogue link of an item: its own URL, else the `catalogue_url_template` variable
@@ -190,54 +182,47 @@ pub fn catalogue_url(own: Option<&HttpsUrl>, isbn: Option<&Isbn13>) -> Option<St
 }
 
 /// `<a>` to an external page, labelled.
-pub fn external_link(href: &str, label: &str) -> String {
-    format!(
-        "<a href=\"{}\" rel=\"noopener\">{}</a>",
-        escape(href),
-        escape(label)
-    )
+pub fn external_link(href: &str, label: &str) -> Markup {
+    html! { a href=(href) rel="noopener" { (label) } }
 }
 
 /// The `<iframe>` snippet staff copy to embed a widget elsewhere.
-pub fn embed_snippet(embed_url: &str, title: &str, height: u32) -> String {
-    format!(
-        "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"{height}\" loading=\"lazy\" \
-         style=\"border:0;max-width:40rem\"></iframe>",
-        escape(embed_url),
-        escape(title)
-    )
+pub fn embed_snippet(embed_url: &str, title: &str, height: u32) -> Markup {
+    html! {
+        iframe src=(embed_url) title=(title) width="100%" height=(height) loading="lazy"
+            style="border:0;max-width:40rem" {}
+    }
 }
 
 /// The "embed this" box: the snippet in a read-only text area, selectable without script.
-pub fn embed_box(ctx: &PageContext, snippet: &str) -> String {
-    format!(
-        "<details class=\"embed-box\"><summary>{}</summary>\n\
-         <label for=\"embed-code\">{}</label>\n\
-         <textarea id=\"embed-code\" readonly rows=\"3\">{}</textarea></details>\n",
-        ctx.t("Intégrer sur un autre site", "Embed on another site"),
-        ctx.t(
-            "Code à copier dans votre page :",
-            "Code to copy into your page:"
-        ),
-        escape(snippet)
-    )
+pub fn embed_box(ctx: &PageContext, snippet: Markup) -> Markup {
+    html! {
+        details.embed-box {
+            summary { (ctx.t("Intégrer sur un autre site", "Embed on another site")) }
+            label for="embed-code" {
+                (ctx.t("Code à copier dans votre page :", "Code to copy into your page:"))
+            }
+            // The snippet is shown as text to copy: spliced as a `String`, so escaped.
+            textarea #embed-code readonly rows="3" { (snippet.into_string()) }
+        }
+    }
 }
 
 /// Links to the feeds, shown at the bottom of list pages.
-pub fn feed_links(ctx: &PageContext, what: &str) -> String {
-    let ics = if what == "events" {
-        format!(
-            " · <a href=\"/feeds/events.ics\">{}</a>",
-            ctx.t("Agenda iCalendar (.ics)", "iCalendar feed (.ics)")
-        )
-    } else {
-        String::new()
-    };
-    format!(
-        "<p class=\"feeds\">{} <a href=\"/feeds/{what}.rss\">RSS</a> · \
-         <a href=\"/feeds/{what}.atom\">Atom</a>{ics}</p>\n",
-        ctx.t("S’abonner :", "Subscribe:")
-    )
+pub fn feed_links(ctx: &PageContext, what: &str) -> Markup {
+    html! {
+        p.feeds {
+            (ctx.t("S’abonner :", "Subscribe:")) " "
+            a href=(format!("/feeds/{what}.rss")) { "RSS" } " · "
+            a href=(format!("/feeds/{what}.atom")) { "Atom" }
+            @if what == "events" {
+                " · "
+                a href="/feeds/events.ics" {
+                    (ctx.t("Agenda iCalendar (.ics)", "iCalendar feed (.ics)"))
+                }
+            }
+        }
+    }
 }
 
 /// The feeds announced in `<head>` of the pages they mirror (`what`: `showcases`, `events`).

@@ -6,9 +6,8 @@
 
 use kiosque_domain::site_pages::{self, PageText, PageTextRequest, SitePage};
 use kiosque_spin::auth::Permission;
-use kiosque_spin::html::PreEscaped;
-use kiosque_spin::html::escape;
 use kiosque_spin::html::layout::{self, PageContext, PageMeta};
+use kiosque_spin::html::{PreEscaped, html};
 use kiosque_spin::json::parse_body;
 use kiosque_spin::response::{html, json};
 use kiosque_spin::{ApiError, Lang, PageError, SpinStore, auth};
@@ -33,20 +32,18 @@ pub fn show(req: Request, page: SitePage) -> Result<Response, PageError> {
     let markdown = site_pages::markdown_for(page, saved.as_ref(), english);
     let (fr, en) = page.title();
     let title = ctx.t(fr, en);
-    let body = format!(
-        "<h1>{}</h1>\n<div class=\"site-page\">\n{}</div>\n",
-        escape(title),
-        site_pages::render(&markdown)
-    );
+    let body = html! {
+        h1 { (title) }
+        // Safe: rendered by `kiosque_domain::site_pages`, which escapes all text and raw HTML
+        // and keeps only safe links.
+        div.site-page { (PreEscaped(site_pages::render(&markdown))) }
+    };
     let meta = PageMeta {
         title: format!("{title} · {}", ctx.library_name),
         description: title.to_owned(),
         ..PageMeta::default()
     };
-    Ok(cached(
-        &req,
-        html(200, layout::page(&ctx, &meta, PreEscaped(body))),
-    ))
+    Ok(cached(&req, html(200, layout::page(&ctx, &meta, body))))
 }
 
 /// `GET /api/site-pages/{name}` (staff): the saved text, or the defaults with `default: true`.

@@ -7,7 +7,6 @@
 pub mod layout;
 pub mod patron;
 
-pub use kiosque_domain::web::escape;
 pub use maud::{Markup, PreEscaped, Render, html};
 
 /// Serialises JSON-LD for a `<script type="application/ld+json">` block. `<`, `>` and `&`
@@ -32,12 +31,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_markup_and_quotes() {
+    fn templates_escape_markup_and_quotes_unless_marked() {
+        let text = r#"<a href="x" title='y'>Tom & Jerry</a>"#;
         assert_eq!(
-            escape(r#"<a href="x" title='y'>Tom & Jerry</a>"#),
-            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;Tom &amp; Jerry&lt;/a&gt;"
+            html! { p title=(text) { (text) } }.into_string(),
+            "<p title=\"&lt;a href=&quot;x&quot; title='y'&gt;Tom &amp; Jerry&lt;/a&gt;\">\
+             &lt;a href=&quot;x&quot; title='y'&gt;Tom &amp; Jerry&lt;/a&gt;</p>"
         );
-        assert_eq!(escape("Médiathèque"), "Médiathèque");
+        assert_eq!(
+            html! { p { (PreEscaped("<b>ok</b>")) } }.into_string(),
+            "<p><b>ok</b></p>"
+        );
     }
 
     #[test]

@@ -5,8 +5,9 @@
 use serde::{Deserialize, Serialize};
 pub use url::Url;
 
-/// Escapes text for HTML element content and quoted attribute values. The Spin adapter's
-/// `html::escape` is this function, so pages and rendered Markdown escape alike.
+/// Escapes text for HTML element content and quoted attribute values: for what the domain
+/// writes as text (rendered Markdown, XML feeds). Pages are `maud` templates, which escape
+/// spliced values themselves.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for c in text.chars() {

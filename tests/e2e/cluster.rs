@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tests::fakes::FakeMastodon;
 use tests::fakes::hmac_sha256;
 use tests::fakes::tags::mastodon_status;
-use tests::time::{unix_now, utc_day, utc_minute};
+use tests::time::{utc_day, utc_minute};
 use tests::{StaffBrowser, TEST_ADMIN_TOKEN, TestApp, fakes_variables, workspace_root};
 
 const TICK_TOKEN: &str = "tick-token-for-the-cluster-0123456789";
@@ -282,7 +282,7 @@ fn publishing_from_both_instances_sends_each_post_once() {
         .collect();
     // One post scheduled for the next minute, then ticked from both at once.
     let scheduled = create("À l'heure");
-    let due = (unix_now() + 5) / 60 * 60 + 60;
+    let due = (app.now() + 5) / 60 * 60 + 60;
     let post = app.post_json_as_admin_ok(
         &format!("/api/posts/{scheduled}/schedule"),
         &json!({"at": utc_minute(due), "zone": "UTC"}),
@@ -324,8 +324,7 @@ fn publishing_from_both_instances_sends_each_post_once() {
             scope.spawn(move || assert_eq!(tick(i), 200));
         }
     });
-    let wait = (due - unix_now()).max(0) as u64 + 1;
-    std::thread::sleep(std::time::Duration::from_secs(wait));
+    app.advance_clock_to(due);
     std::thread::scope(|scope| {
         for i in [0, 1, 0, 1] {
             let tick = &tick;

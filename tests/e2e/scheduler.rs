@@ -3,8 +3,8 @@
 //! after a lost answer with a single published status, reconnect-needed, the DST boundary,
 //! validation with field paths, CSV import with bad rows, and no secret in any answer.
 //!
-//! The tick reads the real clock, so the on-time tests schedule a post for the next minute
-//! (in zone `UTC`) and wait for it: tens of seconds each, spent in parallel by the tests.
+//! The on-time tests schedule a post for the app's next minute (in zone `UTC`) and move the
+//! app's clock there (`TestApp::advance_clock_to`) instead of waiting for it.
 
 use std::time::Duration;
 
@@ -58,26 +58,17 @@ fn setup(extra: &[(&str, &str)]) -> Setup {
     }
 }
 
-fn unix_now() -> u64 {
-    time::unix_now() as u64
-}
-
 fn utc_local(secs: u64) -> String {
     time::utc_minute(secs as i64)
 }
 
-/// The next whole minute at least 5 seconds away (unix seconds).
-fn next_minute() -> u64 {
-    (unix_now() + 5) / 60 * 60 + 60
+/// The next whole minute at least 5 seconds away on the app's clock (unix seconds).
+fn next_minute(app: &TestApp) -> u64 {
+    (app.now() as u64 + 5) / 60 * 60 + 60
 }
 
-fn wait_until(secs: u64) {
-    let now = unix_now();
-    if secs > now {
-        std::thread::sleep(Duration::from_secs(secs - now));
-    }
-    // The app reads the same clock; a little margin past the second.
-    std::thread::sleep(Duration::from_millis(300));
+fn wait_until(app: &TestApp, secs: u64) {
+    app.advance_clock_to(secs as i64);
 }
 
 fn create_post(s: &Setup, text: &str) -> String {
@@ -95,7 +86,7 @@ fn create_post(s: &Setup, text: &str) -> String {
 }
 
 fn schedule_next_minute(s: &Setup, id: &str) -> u64 {
-    let due = next_minute();
+    let due = next_minute(&s.app);
     let post = s.app.post_json_as_admin_ok(
         &format!("/api/posts/{id}/schedule"),
         &json!({"at": utc_local(due), "zone": "UTC"}),
@@ -134,7 +125,7 @@ fn a_scheduled_post_goes_out_on_time_once_despite_overlapping_ticks() {
     assert_eq!(report["posts"]["published"], 0, "{report}");
     assert!(s.mastodon.statuses().is_empty());
 
-    wait_until(due);
+    wait_until(&s.app, due);
     // Two ticks at once, as overlapping cron runs: one publishes, the other finds it claimed.
     let app = &s.app;
     let (a, b) = std::thread::scope(|scope| {
@@ -218,7 +209,7 @@ fn a_lost_answer_is_retried_with_backoff_and_published_once() {
     let due = schedule_next_minute(&s, &id);
     s.mastodon
         .fail_next("/api/v1/statuses", Failure::Delay(Duration::from_secs(3)));
-    wait_until(due);
+    wait_until(&s.app, due);
     let report = s.app.tick(TICK_TOKEN);
     assert_eq!(report["posts"]["retrying"], 1, "{report}");
     let post = get_post(&s.app, &id);
@@ -234,7 +225,7 @@ fn a_lost_answer_is_retried_with_backoff_and_published_once() {
     assert!(retry_secs >= due + 60, "{retry_at}");
     s.app.tick(TICK_TOKEN);
     assert_eq!(get_post(&s.app, &id)["state"], "scheduled");
-    wait_until(retry_secs);
+    wait_until(&s.app, retry_secs);
     let report = s.app.tick(TICK_TOKEN);
     assert_eq!(report["posts"]["published"], 1, "{report}");
     // One status only: the retry carried the same Idempotency-Key.
@@ -619,7 +610,7 @@ fn an_editors_post_waits_for_an_administrators_approval() {
         .as_str()
         .unwrap()
         .to_owned();
-    let due = next_minute() + 3600;
+    let due = next_minute(&s.app) + 3600;
     let asked = json!({"at": utc_local(due), "zone": "UTC"});
     let schedule_path = format!("/api/posts/{id}/schedule");
 

@@ -63,6 +63,7 @@ fn start_instance(
     data_dir: &Path,
     runtime_config: &Path,
     variables: &BTreeMap<String, String>,
+    clock_file: &Path,
 ) -> Instance {
     let program = instance_program();
     let mut command = Command::new(&program);
@@ -74,6 +75,8 @@ fn start_instance(
         .arg(data_dir)
         .arg("--runtime-config-file")
         .arg(runtime_config)
+        .arg("--test-clock-file")
+        .arg(clock_file)
         .stdin(Stdio::null())
         .stdout(Stdio::piped());
     if std::env::var_os("KIOSQUE_TEST_LOG").is_none() {
@@ -160,7 +163,15 @@ fn serve_proxy(
     }
 }
 
+/// The instances' shared test clock (`dev_host::clock`), in the cluster's folder.
+const CLOCK_FILE: &str = "clock";
+
 impl Cluster {
+    /// The clock file every instance reads its guests' time from.
+    pub fn clock_file(&self) -> PathBuf {
+        self.folder.path().join(CLOCK_FILE)
+    }
+
     /// Starts Redis, `count` instances of `manifest` on it, and the round-robin address.
     pub fn start(manifest: &Path, variables: BTreeMap<String, String>, count: usize) -> Self {
         let redis = RedisServer::start();
@@ -175,6 +186,7 @@ impl Cluster {
                     &folder.path().join(format!("instance-{i}")),
                     &runtime_config,
                     &variables,
+                    &folder.path().join(CLOCK_FILE),
                 ))
             })
             .collect();
@@ -267,6 +279,7 @@ impl Cluster {
                     &self.folder.path().join(format!("instance-{i}")),
                     &self.runtime_config,
                     &self.variables,
+                    &self.clock_file(),
                 ))
             })
             .collect();

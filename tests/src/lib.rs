@@ -324,7 +324,50 @@ impl TestApp {
         assert_eq!(response.status(), 200, "the tick succeeds");
         response.json().expect("a JSON report")
     }
+
+    /// The file the app's guests read their clock offset from (`dev_host::clock`); `None`
+    /// for an external app, whose clock is its machine's.
+    fn clock_file(&self) -> Option<PathBuf> {
+        if let Some(cluster) = &self.cluster {
+            return Some(cluster.clock_file());
+        }
+        self.data_dir
+            .as_ref()
+            .map(|dir| dir.path().join(TEST_CLOCK_FILE))
+    }
+
+    /// Unix seconds on the application's clock: the machine's, plus how far
+    /// [`TestApp::advance_clock_to`] moved it.
+    pub fn now(&self) -> i64 {
+        let offset = self.clock_file().map_or(0, |file| {
+            dev_host::clock::read_offset_millis(&file).expect("a readable clock file")
+        });
+        (time::unix_now_millis() + offset).div_euclid(1000)
+    }
+
+    /// Moves the application's clock forward until it reads `unix_secs` (plus a few hundred
+    /// milliseconds): what a test does instead of waiting for a post to come due. The clock
+    /// never goes back. An external app cannot be moved: the test waits in real time.
+    pub fn advance_clock_to(&self, unix_secs: i64) {
+        const MARGIN_MILLIS: i64 = 300;
+        let target = unix_secs * 1000 + MARGIN_MILLIS;
+        let Some(file) = self.clock_file() else {
+            let wait = target - time::unix_now_millis();
+            if wait > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(wait as u64));
+            }
+            return;
+        };
+        let offset = dev_host::clock::read_offset_millis(&file).expect("a readable clock file");
+        let needed = target - time::unix_now_millis();
+        if needed > offset {
+            dev_host::clock::write_offset_millis(&file, needed).expect("a writable clock file");
+        }
+    }
 }
+
+/// The name of an in-process app's clock file, in its data folder.
+const TEST_CLOCK_FILE: &str = "test-clock";
 
 /// The variables of [`TestApp::spawn_with_fakes`]: the admin token, [`TEST_CREDENTIALS_KEY`],
 /// every platform host on loopback, then `extra`.
@@ -431,5 +474,6 @@ fn start_host(
     config.listen = "127.0.0.1:0".parse().expect("address");
     config.variables = variables.clone();
     config.log_requests = std::env::var_os("KIOSQUE_TEST_LOG").is_some();
+    config.test_clock_file = Some(data_dir.join(TEST_CLOCK_FILE));
     BackgroundHost::start(config).unwrap_or_else(|e| panic!("the dev host starts: {e:#}"))
 }

@@ -12,6 +12,14 @@ pub fn unix_now() -> i64 {
         .as_secs() as i64
 }
 
+/// Milliseconds since the epoch, for the test clock's offsets.
+pub fn unix_now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_millis() as i64
+}
+
 fn utc(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).expect("a representable instant")
 }

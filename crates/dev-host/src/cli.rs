@@ -63,6 +63,12 @@ fn parse_args(
 /// Runs the command line with `args` (without the program name) until
 /// Ctrl-C; start-up errors are printed as one line.
 pub fn main(args: Vec<String>) -> ExitCode {
+    main_with(args, |_| {})
+}
+
+/// [`main`], with `configure` applied to the configuration the command line gives: how a
+/// test program sets what the command line deliberately cannot (the test clock).
+pub fn main_with(args: Vec<String>, configure: impl FnOnce(&mut DevHostConfig)) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -73,7 +79,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(args)) {
+    match runtime.block_on(run(args, configure)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line: what failed and why.
@@ -83,8 +89,9 @@ pub fn main(args: Vec<String>) -> ExitCode {
     }
 }
 
-async fn run(args: Vec<String>) -> Result<()> {
-    let (config, build) = parse_args(args, variables::overrides_from_env())?;
+async fn run(args: Vec<String>, configure: impl FnOnce(&mut DevHostConfig)) -> Result<()> {
+    let (mut config, build) = parse_args(args, variables::overrides_from_env())?;
+    configure(&mut config);
     if build {
         spin_build::build(&config.manifest_path, false)?;
     }
@@ -145,5 +152,12 @@ mod tests {
         assert!(error(&["--variable", "oops"]).contains("expected name=value"));
         assert!(error(&["--listen", "nowhere"]).contains("--listen nowhere"));
         assert!(error(&["--frobnicate"]).contains("--frobnicate"));
+    }
+
+    #[test]
+    fn the_command_line_cannot_move_the_guests_clock() {
+        let (config, _) = parse_args(args(&[]), BTreeMap::new()).unwrap();
+        assert_eq!(config.test_clock_file, None);
+        assert!(parse_args(args(&["--test-clock-file", "clock"]), BTreeMap::new()).is_err());
     }
 }

@@ -11,6 +11,7 @@
 //! mounts.
 
 pub mod cli;
+pub mod clock;
 pub mod host;
 pub mod kv;
 pub mod kv_redis;

@@ -69,6 +69,9 @@ pub struct DevHostConfig {
     pub request_timeout: Duration,
     /// Spin's `--runtime-config-file`: where the key-value stores live.
     pub runtime_config_file: Option<PathBuf>,
+    /// Tests only: the guests' wall clock is the machine's plus the offset in this file
+    /// (see [`crate::clock`]). `None`, the only value the command line gives, is the real clock.
+    pub test_clock_file: Option<PathBuf>,
 }
 
 impl DevHostConfig {
@@ -81,6 +84,7 @@ impl DevHostConfig {
             log_requests: true,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             runtime_config_file: None,
+            test_clock_file: None,
         }
     }
 }
@@ -103,6 +107,7 @@ pub struct App {
     slots: Arc<Semaphore>,
     log_requests: bool,
     request_timeout: Duration,
+    test_clock_file: Option<PathBuf>,
 }
 
 /// A running host. `stop` ends it; dropping it also stops accepting
@@ -350,6 +355,7 @@ impl App {
             slots: Arc::new(Semaphore::new(MAX_CONCURRENT_INSTANCES as usize)),
             log_requests: config.log_requests,
             request_timeout: config.request_timeout,
+            test_clock_file: config.test_clock_file.clone(),
         })
     }
 
@@ -504,6 +510,10 @@ impl App {
         let mut wasi = WasiCtxBuilder::new();
         wasi.inherit_stdout().inherit_stderr();
         wasi.envs(&component.environment);
+        if let Some(file) = &self.test_clock_file {
+            let clock = crate::clock::ShiftedWallClock::from_file(file).map_err(Failure::Host)?;
+            wasi.wall_clock(clock);
+        }
         for mount in &component.files {
             wasi.preopened_dir(&mount.source, &mount.destination, FsPerms::ReadOnly)
                 .map_err(|e| {

@@ -26,6 +26,6 @@ pub mod spin_build;
 pub mod variables;
 
 pub use server::{
-    App, BackgroundHost, DEFAULT_REQUEST_TIMEOUT, DevHostConfig, MAX_REQUEST_BODY_BYTES,
-    RunningHost, start,
+    App, BackgroundHost, DEFAULT_REQUEST_TIMEOUT, DevHostConfig, GuestTimings,
+    MAX_REQUEST_BODY_BYTES, RunningHost, TimingsSnapshot, start,
 };

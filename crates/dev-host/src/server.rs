@@ -97,6 +97,57 @@ struct LoadedComponent {
     policy: Arc<OutboundPolicy>,
 }
 
+/// Where requests spend their time inside the host, summed over every request since start,
+/// for the benchmark: creating the instance (`instantiate`, which grows with the component's
+/// size) and running its handler (`handle`: the guest's work and its store calls). With
+/// concurrent requests both include waiting for a CPU.
+#[derive(Debug, Default)]
+pub struct GuestTimings {
+    instances: std::sync::atomic::AtomicU64,
+    instantiate_nanos: std::sync::atomic::AtomicU64,
+    handle_nanos: std::sync::atomic::AtomicU64,
+}
+
+/// A reading of [`GuestTimings`]; subtract two to get the figures of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimingsSnapshot {
+    pub instances: u64,
+    pub instantiate: Duration,
+    pub handle: Duration,
+}
+
+impl GuestTimings {
+    fn record(&self, instantiate: Duration, handle: Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.instances.fetch_add(1, Relaxed);
+        self.instantiate_nanos
+            .fetch_add(instantiate.as_nanos() as u64, Relaxed);
+        self.handle_nanos
+            .fetch_add(handle.as_nanos() as u64, Relaxed);
+    }
+
+    pub fn snapshot(&self) -> TimingsSnapshot {
+        use std::sync::atomic::Ordering::Relaxed;
+        TimingsSnapshot {
+            instances: self.instances.load(Relaxed),
+            instantiate: Duration::from_nanos(self.instantiate_nanos.load(Relaxed)),
+            handle: Duration::from_nanos(self.handle_nanos.load(Relaxed)),
+        }
+    }
+}
+
+impl std::ops::Sub for TimingsSnapshot {
+    type Output = TimingsSnapshot;
+
+    fn sub(self, earlier: TimingsSnapshot) -> TimingsSnapshot {
+        TimingsSnapshot {
+            instances: self.instances.saturating_sub(earlier.instances),
+            instantiate: self.instantiate.saturating_sub(earlier.instantiate),
+            handle: self.handle.saturating_sub(earlier.handle),
+        }
+    }
+}
+
 /// The loaded application, shared by every connection.
 pub struct App {
     engine: Engine,
@@ -104,6 +155,7 @@ pub struct App {
     kv: Arc<KvBackend>,
     /// Host calls to the key-value store and outbound Redis, for the benchmark's figures.
     store_operations: Arc<std::sync::atomic::AtomicU64>,
+    timings: Arc<GuestTimings>,
     slots: Arc<Semaphore>,
     log_requests: bool,
     request_timeout: Duration,
@@ -119,6 +171,8 @@ pub struct RunningHost {
     pub store: &'static str,
     /// Host calls to the store so far (every request of every component).
     pub store_operations: Arc<std::sync::atomic::AtomicU64>,
+    /// Instantiation and handler time so far.
+    pub timings: Arc<GuestTimings>,
     shutdown: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -352,6 +406,7 @@ impl App {
             router: Router::new(routes),
             kv,
             store_operations: Arc::default(),
+            timings: Arc::default(),
             slots: Arc::new(Semaphore::new(MAX_CONCURRENT_INSTANCES as usize)),
             log_requests: config.log_requests,
             request_timeout: config.request_timeout,
@@ -469,16 +524,21 @@ impl App {
             .map_err(|e| Failure::Host(e.into()))?;
         let pre = component.pre.clone();
         let timeout = self.request_timeout;
+        let timings = self.timings.clone();
         // The guest runs in its own task so it may keep streaming the body
         // after the headers have gone out.
         let task = tokio::spawn(async move {
             let _slot = slot;
             let run = async {
+                let started = std::time::Instant::now();
                 let proxy = pre.instantiate_async(&mut store).await?;
-                proxy
+                let instantiated = std::time::Instant::now();
+                let handled = proxy
                     .wasi_http_incoming_handler()
                     .call_handle(&mut store, incoming, outparam)
-                    .await
+                    .await;
+                timings.record(instantiated - started, instantiated.elapsed());
+                handled
             };
             // Epochs stop a guest that computes; this stops one that waits
             // (on an outgoing request, a sleep) past the deadline too.
@@ -658,6 +718,7 @@ pub async fn start(config: DevHostConfig) -> Result<RunningHost> {
     let routes = app.route_table();
     let store = app.store_summary();
     let store_operations = app.store_operations.clone();
+    let timings = app.timings.clone();
     let app = Arc::new(app);
 
     // The epoch ticks on its own thread: on the async runtime, guests busy
@@ -710,6 +771,7 @@ pub async fn start(config: DevHostConfig) -> Result<RunningHost> {
         routes,
         store,
         store_operations,
+        timings,
         shutdown,
         task,
     })
@@ -720,6 +782,7 @@ pub struct BackgroundHost {
     pub addr: SocketAddr,
     pub routes: Vec<(String, String)>,
     store_operations: Arc<std::sync::atomic::AtomicU64>,
+    timings: Arc<GuestTimings>,
     stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -748,6 +811,7 @@ impl BackgroundHost {
                                 host.addr,
                                 host.routes.clone(),
                                 host.store_operations.clone(),
+                                host.timings.clone(),
                             )));
                             let _ = tokio::task::spawn_blocking(move || stop_rx.recv()).await;
                             host.stop().await;
@@ -758,13 +822,14 @@ impl BackgroundHost {
                     }
                 });
             })?;
-        let (addr, routes, store_operations) = ready_rx
+        let (addr, routes, store_operations, timings) = ready_rx
             .recv()
             .context("the dev host thread ended before starting")??;
         Ok(Self {
             addr,
             routes,
             store_operations,
+            timings,
             stop: Some(stop_tx),
             thread: Some(thread),
         })
@@ -775,6 +840,11 @@ impl BackgroundHost {
     pub fn store_operations(&self) -> u64 {
         self.store_operations
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Instantiation and handler time since start (see [`GuestTimings`]).
+    pub fn timings(&self) -> TimingsSnapshot {
+        self.timings.snapshot()
     }
 
     /// Stops the host and waits until its store is closed, so another host

@@ -529,7 +529,7 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
         "\n{clients} concurrent keep-alive clients on loopback, fresh instance per request:\n"
     );
     println!(
-        "{:<44} {:>8} {:>9} {:>8} {:>9} {:>9} {:>9} {:>6} {:>9}",
+        "{:<44} {:>8} {:>9} {:>8} {:>9} {:>9} {:>9} {:>6} {:>9} {:>8} {:>8}",
         "scenario",
         "requests",
         "req/s",
@@ -538,7 +538,9 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
         "p99 ms",
         "max ms",
         "errors",
-        "store/req"
+        "store/req",
+        "inst ms",
+        "run ms"
     );
     let mut failed = false;
     let mut floor_rates: Vec<(Option<Floor>, f64)> = Vec::new();
@@ -552,7 +554,27 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
         .any(|s| s.name.contains("votes"));
     for scenario in floors.iter().chain(scenarios.iter().filter(chosen)) {
         let before = app_host.as_ref().map(|h| h.store_operations());
+        // The in-process host this scenario runs on, for where its time went.
+        let host = if scenario.name.starts_with("floor:") {
+            probe_host.as_ref()
+        } else {
+            app_host.as_ref()
+        };
+        let timings_before = host.map(BackgroundHost::timings);
         let f = run_scenario(scenario, clients);
+        let (instantiate, handle) = match (host, timings_before) {
+            (Some(host), Some(before)) => {
+                let run = host.timings() - before;
+                let per_request = |total: Duration| {
+                    format!(
+                        "{:.2}",
+                        total.as_secs_f64() * 1000.0 / run.instances.max(1) as f64
+                    )
+                };
+                (per_request(run.instantiate), per_request(run.handle))
+            }
+            _ => ("-".to_string(), "-".to_string()),
+        };
         let store_calls = match (&app_host, before) {
             (Some(host), Some(before)) if !scenario.name.starts_with("floor:") => format!(
                 "{:.1}",
@@ -571,7 +593,7 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
                 format!("{:.0} %", 100.0 * f.requests_per_second / rate)
             });
         println!(
-            "{:<44} {:>8} {:>9.0} {:>8} {:>9.2} {:>9.2} {:>9.2} {:>6} {:>9}",
+            "{:<44} {:>8} {:>9.0} {:>8} {:>9.2} {:>9.2} {:>9.2} {:>6} {:>9} {:>8} {:>8}",
             scenario.name,
             scenario.requests,
             f.requests_per_second,
@@ -580,14 +602,17 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
             f.p99.as_secs_f64() * 1000.0,
             f.max.as_secs_f64() * 1000.0,
             f.unexpected,
-            store_calls
+            store_calls,
+            instantiate,
+            handle
         );
     }
     println!(
         "(of floor: req/s as a share of the same host's floor in this run, the no-op for reads, \
          the increment for votes; store/req: host calls to the key-value store and \
          outbound Redis per request, dev host only; a compare-and-swap through wasi:keyvalue \
-         is 3 of them, through the Redis script 1)"
+         is 3 of them, through the Redis script 1; inst ms and run ms: the dev host's mean time \
+         per request creating the instance and running its handler, CPU waits included)"
     );
 
     let results: Value = admin

@@ -8,8 +8,10 @@
 //!   end-to-end suite again on two instances sharing one Redis
 //! - `build`: build the components (`spin build`)
 //! - `bench`: build, then measure the app on the dev host and print figures
+//! - `sizes`: what takes the bytes of each component (see [`sizes`])
 
 mod bench;
+mod sizes;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -33,10 +35,11 @@ fn main() -> ExitCode {
         Some("build") => build(),
         Some("test") => test(&args[1..]),
         Some("bench") => bench_optimised(&args[1..]),
+        Some("sizes") => sizes::run(),
         Some("bench-here") => bench::run(&workspace_root().join("spin.toml"), &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  up [dev-host options]  build and serve on http://127.0.0.1:3000\n  build                   build the components\n  test [cargo test args]  build, then run every test\n  bench [--redis]         measure the app on the dev host (SQLite, or Redis) beside its floors\n  bench --base-url URL --probe-url URL\n                          measure a running instance (admin token in KIOSQUE_BENCH_ADMIN_TOKEN)"
+                "usage: cargo xtask <command>\n\n  up [dev-host options]  build and serve on http://127.0.0.1:3000\n  build                   build the components\n  test [cargo test args]  build, then run every test\n  bench [--redis]         measure the app on the dev host (SQLite, or Redis) beside its floors\n  bench --base-url URL --probe-url URL\n                          measure a running instance (admin token in KIOSQUE_BENCH_ADMIN_TOKEN)\n  sizes                   each component's size, budget, and code by crate"
             );
             return ExitCode::from(2);
         }
@@ -291,7 +294,7 @@ fn check_wasm_budgets() -> Result<()> {
     }
     if !over.is_empty() {
         bail!(
-            "{}: find what grew (twiggy on the core module) or raise the budget in \
+            "{}: find what grew (`cargo xtask sizes`) or raise the budget in \
              crates/xtask/src/main.rs with the reason",
             over.join("; ")
         );

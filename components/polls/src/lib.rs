@@ -9,7 +9,7 @@
 //! HTTP to them.
 
 use kiosque_spin::Routes;
-use spin_sdk::http::{IncomingRequest, Response};
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 
 mod api;
@@ -99,6 +99,6 @@ fn routes() -> Routes {
 }
 
 #[http_component]
-async fn handle(req: IncomingRequest) -> Response {
-    kiosque_spin::serve(&routes(), req).await
+async fn handle(req: IncomingRequest, out: ResponseOutparam) {
+    kiosque_spin::serve(&routes(), req, out).await
 }

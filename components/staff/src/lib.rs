@@ -6,7 +6,7 @@
 //! by every component.
 
 use kiosque_spin::Routes;
-use spin_sdk::http::{IncomingRequest, Response};
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 
 mod api;
@@ -45,6 +45,6 @@ mod tests {
 }
 
 #[http_component]
-async fn handle(req: IncomingRequest) -> Response {
-    kiosque_spin::serve(&routes(), req).await
+async fn handle(req: IncomingRequest, out: ResponseOutparam) {
+    kiosque_spin::serve(&routes(), req, out).await
 }

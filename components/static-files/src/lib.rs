@@ -15,12 +15,12 @@
 
 use kiosque_spin::response::{etag, etag_matches};
 use kiosque_spin::serve::{method_not_allowed, not_found};
-use spin_sdk::http::{IncomingRequest, IntoResponse, Method, Request, Response};
+use spin_sdk::http::{IncomingRequest, IntoResponse, Method, Request, Response, ResponseOutparam};
 use spin_sdk::http_component;
 
 #[http_component]
-async fn handle(req: IncomingRequest) -> Response {
-    kiosque_spin::serve_fn(req, serve_file).await
+async fn handle(req: IncomingRequest, out: ResponseOutparam) {
+    kiosque_spin::serve_fn(req, out, serve_file).await
 }
 
 /// The console's page, which only signed-in staff get.

@@ -4,7 +4,7 @@
 //! (`/tutorials/...`). The rules live in `kiosque_domain::tutorials`.
 
 use kiosque_spin::Routes;
-use spin_sdk::http::{IncomingRequest, Response};
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 
 mod api;
@@ -41,6 +41,6 @@ fn routes() -> Routes {
 }
 
 #[http_component]
-async fn handle(req: IncomingRequest) -> Response {
-    kiosque_spin::serve(&routes(), req).await
+async fn handle(req: IncomingRequest, out: ResponseOutparam) {
+    kiosque_spin::serve(&routes(), req, out).await
 }

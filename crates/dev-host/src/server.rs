@@ -98,9 +98,10 @@ struct LoadedComponent {
 }
 
 /// Where requests spend their time inside the host, summed over every request since start,
-/// for the benchmark: creating the instance (`instantiate`, which grows with the component's
-/// size) and running its handler (`handle`: the guest's work and its store calls). With
-/// concurrent requests both include waiting for a CPU.
+/// for the benchmark: creating the instance (`instantiate`; measured flat, 0.03-0.05 ms from
+/// the 280 KB probe to the 1.8 MB polls component, thanks to the pooling allocator's
+/// copy-on-write images) and running its handler (`handle`: the guest's work and its store
+/// calls). With concurrent requests both include waiting for a CPU.
 #[derive(Debug, Default)]
 pub struct GuestTimings {
     instances: std::sync::atomic::AtomicU64,

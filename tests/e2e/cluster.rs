@@ -282,7 +282,7 @@ fn publishing_from_both_instances_sends_each_post_once() {
         .collect();
     // One post scheduled for the next minute, then ticked from both at once.
     let scheduled = create("À l'heure");
-    let due = (app.now() + 5) / 60 * 60 + 60;
+    let due = app.next_minute();
     let post = app.post_json_as_admin_ok(
         &format!("/api/posts/{scheduled}/schedule"),
         &json!({"at": utc_minute(due), "zone": "UTC"}),

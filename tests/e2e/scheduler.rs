@@ -62,15 +62,6 @@ fn utc_local(secs: u64) -> String {
     time::utc_minute(secs as i64)
 }
 
-/// The next whole minute at least 5 seconds away on the app's clock (unix seconds).
-fn next_minute(app: &TestApp) -> u64 {
-    (app.now() as u64 + 5) / 60 * 60 + 60
-}
-
-fn wait_until(app: &TestApp, secs: u64) {
-    app.advance_clock_to(secs as i64);
-}
-
 fn create_post(s: &Setup, text: &str) -> String {
     let post = s.app.post_json_as_admin_ok(
         "/api/posts",
@@ -86,7 +77,7 @@ fn create_post(s: &Setup, text: &str) -> String {
 }
 
 fn schedule_next_minute(s: &Setup, id: &str) -> u64 {
-    let due = next_minute(&s.app);
+    let due = s.app.next_minute() as u64;
     let post = s.app.post_json_as_admin_ok(
         &format!("/api/posts/{id}/schedule"),
         &json!({"at": utc_local(due), "zone": "UTC"}),
@@ -125,7 +116,7 @@ fn a_scheduled_post_goes_out_on_time_once_despite_overlapping_ticks() {
     assert_eq!(report["posts"]["published"], 0, "{report}");
     assert!(s.mastodon.statuses().is_empty());
 
-    wait_until(&s.app, due);
+    s.app.advance_clock_to(due as i64);
     // Two ticks at once, as overlapping cron runs: one publishes, the other finds it claimed.
     let app = &s.app;
     let (a, b) = std::thread::scope(|scope| {
@@ -209,7 +200,7 @@ fn a_lost_answer_is_retried_with_backoff_and_published_once() {
     let due = schedule_next_minute(&s, &id);
     s.mastodon
         .fail_next("/api/v1/statuses", Failure::Delay(Duration::from_secs(3)));
-    wait_until(&s.app, due);
+    s.app.advance_clock_to(due as i64);
     let report = s.app.tick(TICK_TOKEN);
     assert_eq!(report["posts"]["retrying"], 1, "{report}");
     let post = get_post(&s.app, &id);
@@ -225,7 +216,7 @@ fn a_lost_answer_is_retried_with_backoff_and_published_once() {
     assert!(retry_secs >= due + 60, "{retry_at}");
     s.app.tick(TICK_TOKEN);
     assert_eq!(get_post(&s.app, &id)["state"], "scheduled");
-    wait_until(&s.app, retry_secs);
+    s.app.advance_clock_to(retry_secs as i64);
     let report = s.app.tick(TICK_TOKEN);
     assert_eq!(report["posts"]["published"], 1, "{report}");
     // One status only: the retry carried the same Idempotency-Key.
@@ -610,7 +601,7 @@ fn an_editors_post_waits_for_an_administrators_approval() {
         .as_str()
         .unwrap()
         .to_owned();
-    let due = next_minute(&s.app) + 3600;
+    let due = s.app.next_minute() as u64 + 3600;
     let asked = json!({"at": utc_local(due), "zone": "UTC"});
     let schedule_path = format!("/api/posts/{id}/schedule");
 

@@ -36,6 +36,35 @@ fn the_home_page_is_french_first_with_english() {
     );
 }
 
+/// `kiosque_spin::serve` sends each answer whole, its length stated (no chunked framing), in
+/// every component: a page, a static file, a JSON answer, a friendly 404 page.
+#[test]
+fn answers_state_their_length() {
+    let app = TestApp::spawn();
+    for path in [
+        "/",
+        "/static/css/kiosque.css",
+        "/api/openapi.json",
+        "/tutorials",
+        "/nowhere",
+    ] {
+        let response = app.get(path);
+        let stated: usize = response
+            .headers()
+            .get("content-length")
+            .unwrap_or_else(|| panic!("{path}: no content-length"))
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            !response.headers().contains_key("transfer-encoding"),
+            "{path}"
+        );
+        assert_eq!(response.bytes().unwrap().len(), stated, "{path}");
+    }
+}
+
 #[test]
 fn head_requests_get_headers_only() {
     let app = TestApp::spawn();

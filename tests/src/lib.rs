@@ -345,6 +345,12 @@ impl TestApp {
         (time::unix_now_millis() + offset).div_euclid(1000)
     }
 
+    /// The next whole minute at least 5 seconds away on the app's clock (unix seconds): when a
+    /// post scheduled "for the next minute" in zone `UTC` comes due.
+    pub fn next_minute(&self) -> i64 {
+        (self.now() + 5) / 60 * 60 + 60
+    }
+
     /// Moves the application's clock forward until it reads `unix_secs` (plus a few hundred
     /// milliseconds): what a test does instead of waiting for a post to come due. The clock
     /// never goes back. An external app cannot be moved: the test waits in real time.

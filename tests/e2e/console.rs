@@ -263,6 +263,12 @@ fn a_post_composed_from_the_calendar_is_approved_by_another_user_and_moved() {
         );
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
+    // The screen confirms it too (as staff would wait for) before the test moves on.
+    let chip = format!("[data-testid=post-chip][data-post-id='{post_id}']");
+    browser.wait_for(
+        "the calendar redrawn with the move",
+        &format!("document.querySelector(\"{chip} .chip-time\")?.textContent === '14:30'"),
+    );
 
     // Dragging the chip onto another day moves it there, keeping its time. The same month
     // by another address (its first day), so the screen is drawn again with the move.
@@ -270,7 +276,6 @@ fn a_post_composed_from_the_calendar_is_approved_by_another_user_and_moved() {
         "/admin/#/calendar?view=month&date={}-01",
         &day[..7]
     )));
-    let chip = format!("[data-testid=post-chip][data-post-id='{post_id}']");
     browser.wait_for(
         "the chip at its new time",
         &format!("document.querySelector(\"{chip} .chip-time\")?.textContent === '14:30'"),
@@ -311,6 +316,12 @@ fn a_post_composed_from_the_calendar_is_approved_by_another_user_and_moved() {
             );
             std::thread::sleep(std::time::Duration::from_millis(200));
         }
+        browser.wait_for(
+            "the calendar redrawn with the drop",
+            &format!(
+                "document.querySelector(\"[data-testid=calendar-day][data-date='{other_day}'] {chip}\") !== null"
+            ),
+        );
     }
 
     // The other main screens, for the record.

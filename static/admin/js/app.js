@@ -79,6 +79,17 @@ const ctx = {
   refresh() {
     route();
   },
+  /** Whether the screen holding this context is still the one shown (each screen gets its own
+   * context from `route`; this one answers for none). */
+  isCurrent() {
+    return false;
+  },
+  /** Rewrites the address without a re-render (no hashchange), only while the calling screen is
+   * still shown: a screen whose request finishes after the user has moved on must not take the
+   * address back to itself (the next screen would be drawn under another screen's address). */
+  replaceAddress(hash) {
+    if (this.isCurrent() && location.hash !== hash) history.replaceState(null, '', hash);
+  },
 };
 
 /** Matches "/campaigns/42" against "/campaigns/:id" → {id: "42"} (or null). */
@@ -233,7 +244,8 @@ async function route() {
       const module = await import(`./screens/${found.screen}.js`);
       if (mine !== generation) return;
       // Query values first, so a route parameter (":id") always wins over "?id=".
-      await module.render(screen, { ...query, ...params }, ctx);
+      const screenCtx = Object.create(ctx, { isCurrent: { value: () => mine === generation } });
+      await module.render(screen, { ...query, ...params }, screenCtx);
     }
   } catch (error) {
     if (mine !== generation) return;

@@ -82,7 +82,7 @@ export async function render(main, params, ctx) {
     // Remember the view in the address without a hashchange (which would re-render and
     // move focus to the h1).
     const hash = `#/calendar${qs({ view: state.view, date: state.date })}`;
-    if (location.hash !== hash) history.replaceState(null, '', hash);
+    ctx.replaceAddress(hash);
 
     monthButton.setAttribute('aria-pressed', String(state.view === 'month'));
     weekButton.setAttribute('aria-pressed', String(state.view === 'week'));

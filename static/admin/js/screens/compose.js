@@ -460,7 +460,7 @@ export async function render(main, params, ctx) {
         return;
       }
       // From here on, the post exists: a retry edits it.
-      history.replaceState(null, '', `#/compose?id=${encodeURIComponent(post.id)}`);
+      ctx.replaceAddress(`#/compose?id=${encodeURIComponent(post.id)}`);
       cancelLink.href = `#/posts/${encodeURIComponent(post.id)}`;
 
       // 2. Schedule it (or not).

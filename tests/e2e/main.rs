@@ -13,6 +13,7 @@ mod contests;
 mod dates;
 mod host;
 mod inbound;
+mod media;
 mod openapi;
 mod polls;
 mod privacy;

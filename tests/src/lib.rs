@@ -13,6 +13,7 @@
 pub mod browser;
 pub mod cluster;
 pub mod fakes;
+pub mod images;
 pub mod redis;
 pub mod time;
 

@@ -43,8 +43,10 @@ const MAX_CONCURRENT_INSTANCES: u32 = 64;
 const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 const TABLES_PER_COMPONENT: u32 = 16;
 const MEMORIES_PER_COMPONENT: u32 = 2;
-/// A guest's linear memory may not grow past this.
-const MAX_GUEST_MEMORY_BYTES: usize = 128 * 1024 * 1024;
+/// A guest's linear memory may not grow past this. Spin sets no limit unless asked
+/// (`--max-instance-memory`); the largest need is the media component decoding a 20 MB
+/// upload (`kiosque-imaging` keeps it under 200 MiB), which must work here as on Spin.
+const MAX_GUEST_MEMORY_BYTES: usize = 256 * 1024 * 1024;
 /// Request bodies over this answer 413 before the guest runs.
 pub const MAX_REQUEST_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// A request whose guest runs longer than this is stopped (500), unless

@@ -21,7 +21,7 @@
 
 use crate::ids::{
     AccountId, BlockId, CampaignId, CampaignSlug, CategorySlug, ChannelId, ContestId, EventId,
-    InviteCode, PollId, PostId, QuestionId, ShowcaseId, Slug, Voter, VoterId,
+    InviteCode, MediumId, PollId, PostId, QuestionId, ShowcaseId, Slug, UploadId, Voter, VoterId,
 };
 
 /// Two keys never written, read together as one batch: every Spin store answers that read
@@ -642,6 +642,43 @@ pub fn event_slot(n: u64) -> String {
 /// `month` is `YYYY-MM`.
 pub fn event_month(month: &str) -> String {
     format!("events/month/{month}")
+}
+
+// --- media library ----------------------------------------------------------------------
+//
+// | key                                     | value                                           |
+// |-----------------------------------------|-------------------------------------------------|
+// | `media-upload/{uid}`                    | JSON `media::upload::Upload`: file name, size, number of parts, who, when |
+// | `media-upload/{uid}/part/{n}`           | bytes: part `n` of the file (`media::upload::PART_BYTES`, the last shorter), deleted when the upload completes or is abandoned |
+// | `medium/{mid}`                          | JSON `media::Medium` (alt text, credit, licence, renditions with their digests), CAS on edit; written last on creation: the proof the medium exists |
+// | `medium/{mid}/{thumb,page,social}/{n}`  | bytes: chunk `n` of a rendition (`media::CHUNK_BYTES`), written once, before the medium |
+// | `media/seq`, `media/{n}`                | counter; JSON `{id}` of the medium created with slot `n` (the library's list, newest first) |
+//
+// Longest: `media-upload/` + 40 + `/part/` + 2 = 61 bytes.
+
+pub fn media_upload(id: &UploadId) -> String {
+    format!("media-upload/{id}")
+}
+
+pub fn media_upload_part(id: &UploadId, n: u32) -> String {
+    format!("media-upload/{id}/part/{n}")
+}
+
+pub fn medium(id: &MediumId) -> String {
+    format!("medium/{id}")
+}
+
+/// `rendition` is a rendition's name (`thumb`, `page`, `social`).
+pub fn medium_chunk(id: &MediumId, rendition: &str, n: u32) -> String {
+    format!("medium/{id}/{rendition}/{n}")
+}
+
+pub fn media_seq() -> String {
+    "media/seq".to_owned()
+}
+
+pub fn media_slot(n: u64) -> String {
+    format!("media/{n}")
 }
 
 // --- staff accounts ---------------------------------------------------------------------

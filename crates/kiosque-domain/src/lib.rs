@@ -28,6 +28,7 @@ pub mod ids;
 pub mod inbound;
 pub mod keys;
 pub mod markdown;
+pub mod media;
 pub mod moderation;
 pub mod polls;
 pub mod posts;

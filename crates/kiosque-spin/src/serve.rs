@@ -18,18 +18,34 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// platforms get more room than forms, still bounded (`kiosque_domain::inbound`).
 pub const WEBHOOK_MAX_BODY_BYTES: usize = kiosque_domain::inbound::MAX_BODY_BYTES;
 
+/// The largest body of one part of a media upload (`/api/media/uploads/{id}/parts/{n}`):
+/// files of up to 20 MB come in parts of this size (`kiosque_domain::media::upload`).
+pub const UPLOAD_PART_MAX_BODY_BYTES: usize = kiosque_domain::media::upload::PART_BYTES as usize;
+
 /// The body cap of a request to `path`: [`WEBHOOK_MAX_BODY_BYTES`] under `/webhooks/`,
-/// [`MAX_BODY_BYTES`] everywhere else. Decided here, before the body is read, so every
-/// component applies the same caps.
+/// [`UPLOAD_PART_MAX_BODY_BYTES`] for a part of a media upload, [`MAX_BODY_BYTES`]
+/// everywhere else. Decided here, before the body is read, so every component applies the
+/// same caps.
 pub fn body_limit(path: &str) -> usize {
     let is_webhook = path
         .strip_prefix("/webhooks")
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
     if is_webhook {
         WEBHOOK_MAX_BODY_BYTES
+    } else if is_upload_part(path) {
+        UPLOAD_PART_MAX_BODY_BYTES
     } else {
         MAX_BODY_BYTES
     }
+}
+
+/// `/api/media/uploads/{id}/parts/{n}`, exactly.
+fn is_upload_part(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("/api/media/uploads/") else {
+        return false;
+    };
+    let segments: Vec<&str> = rest.split('/').collect();
+    matches!(segments.as_slice(), [id, "parts", n] if !id.is_empty() && !n.is_empty())
 }
 
 /// Reads `incoming`, answers it with `routes` (see [`respond`]) and sends the answer.
@@ -312,6 +328,20 @@ mod tests {
         assert_eq!(body_limit("/webhooks/meta"), 256 * 1024);
         assert_eq!(body_limit("/webhooks"), WEBHOOK_MAX_BODY_BYTES);
         for path in ["/api/polls", "/webhooksx", "/polls/webhooks/x", "/"] {
+            assert_eq!(body_limit(path), MAX_BODY_BYTES, "{path}");
+        }
+    }
+
+    #[test]
+    fn only_upload_parts_get_the_upload_cap() {
+        assert_eq!(body_limit("/api/media/uploads/abc/parts/3"), 512 * 1024);
+        for path in [
+            "/api/media/uploads/abc/complete",
+            "/api/media/uploads",
+            "/api/media/uploads//parts/1",
+            "/api/media/uploads/abc/parts/1/x",
+            "/api/media/abc",
+        ] {
             assert_eq!(body_limit(path), MAX_BODY_BYTES, "{path}");
         }
     }

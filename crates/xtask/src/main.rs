@@ -272,6 +272,7 @@ const WASM_BUDGETS_KIB: &[(&str, u64)] = &[
     ("tutorials", 1224),
     ("staff", 612),
     ("static_files", 400),
+    ("media", 900),
 ];
 
 /// Fails when a component's release `.wasm` is over its budget in [`WASM_BUDGETS_KIB`].

@@ -2,7 +2,8 @@
 //
 // - The session lives in an HttpOnly cookie, so fetch only needs `credentials: "same-origin"`.
 // - Every state-changing request carries the CSRF token (the server answers 403 `csrf` without it).
-// - JSON bodies are sent as application/json (the APIs answer 415 otherwise).
+// - JSON bodies are sent as application/json (the APIs answer 415 otherwise); the media
+//   library's upload parts are raw bytes, sent as application/octet-stream (sendBytes).
 // - Errors are thrown as ApiError, built from the APIs' `{"error":{code,message,field?,fields?}}`.
 // - A 401 anywhere means the session ended: go to the sign-in page, then come back here.
 
@@ -47,12 +48,32 @@ export async function api(method, path, body, options = {}) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  if (UNSAFE.has(verb) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  return send(verb, path, init, options);
+}
+
+/**
+ * Sends raw bytes (a Blob, such as a slice of a File) as application/octet-stream, for the
+ * media library's uploads in parts; answers and errors as api() does.
+ *
+ * `options.signal` (an AbortSignal) stops the request: it then throws ApiError code 'aborted'.
+ */
+export async function sendBytes(method, path, bytes, options = {}) {
+  const verb = String(method || 'PUT').toUpperCase();
+  const headers = { Accept: 'application/json', 'Content-Type': 'application/octet-stream' };
+  return send(verb, path, { method: verb, headers, credentials: 'same-origin', body: bytes }, options);
+}
+
+/** The fetch itself, shared by api() and sendBytes(): CSRF header, 401, errors. */
+async function send(verb, path, init, options) {
+  if (UNSAFE.has(verb) && csrfToken) init.headers['X-CSRF-Token'] = csrfToken;
+  if (options.signal) init.signal = options.signal;
 
   let response;
   try {
     response = await fetch(path, init);
   } catch (cause) {
+    // A request stopped on purpose is not a network failure: callers tell them apart.
+    if (cause && cause.name === 'AbortError') throw new ApiError(0, 'aborted', 'request aborted');
     // fetch rejects only on network failure (offline, server down, CORS): no HTTP status.
     throw new ApiError(0, 'network', cause && cause.message ? cause.message : 'network error');
   }

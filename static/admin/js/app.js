@@ -39,6 +39,8 @@ const ROUTES = [
   { path: '/contests/:id', screen: 'contests', need: 'any' },
   { path: '/showcases', screen: 'showcases', need: 'edit', nav: () => t('Vitrines', 'Showcases') },
   { path: '/showcases/:id', screen: 'showcases', need: 'edit' },
+  // Every role sees the library (moderators read-only); uploading and editing need 'edit'.
+  { path: '/media', screen: 'media', need: 'view', nav: () => t('Médiathèque', 'Media library') },
   { path: '/events', screen: 'events', need: 'edit', nav: () => t('Événements', 'Events') },
   { path: '/events/:id', screen: 'events', need: 'edit' },
   { path: '/tutorials', screen: 'tutorials', need: 'edit', nav: () => t('Tutoriels', 'Tutorials') },

@@ -142,6 +142,16 @@ lowercase_id!(
     "endpoint"
 );
 lowercase_id!(
+    /// A medium of the media library (an uploaded image and its renditions).
+    MediumId,
+    "medium"
+);
+lowercase_id!(
+    /// An upload in progress: the parts of one file, before it becomes a medium.
+    UploadId,
+    "upload"
+);
+lowercase_id!(
     /// A poll's id.
     PollId,
     "poll"

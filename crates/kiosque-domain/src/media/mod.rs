@@ -1,0 +1,602 @@
+//! The media library: images staff upload once and use in posts, showcases, events, polls
+//! and tutorials. A medium is never served as uploaded: the component decodes the file,
+//! applies its orientation and keeps only re-encoded renditions (`kiosque-imaging`), which
+//! carry no metadata; this module stores them and the medium's description (alt text,
+//! credit, licence). Uploading itself, in parts, is [`upload`].
+//!
+//! Storage (keys in `keys`; no cost grows with the number of media):
+//! - `medium/{id}/{rendition}/{n}`: the bytes of each rendition in chunks of [`CHUNK_BYTES`]
+//!   (Spin guarantees values of 1 MB), written once before the medium. They never change, so
+//!   a rendition's address is cached for ever.
+//! - `medium/{id}`: the [`Medium`], written last on creation (the proof it exists), then
+//!   rewritten by compare-and-swap when staff edit its description. Serving a rendition costs
+//!   1 read, + 1 read per chunk (a 304 stops after the first).
+//! - `media/seq` + `media/{n}`: the staff list, one write-once slot per medium (1 counter read
+//!   + 2 batch reads per page).
+//!
+//! A crash between the writes of a creation leaves chunks no medium names: invisible, never
+//! served; a deletion removes the medium first, so its addresses answer 404 at once.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::{Clock, Timestamp};
+use crate::error::{DomainError, ErrorKind};
+use crate::hashing::sha256_hex;
+use crate::keys;
+use crate::showcases::text;
+use crate::store::{self, KvStore, StoreError};
+
+pub use crate::ids::{MediumId, UploadId};
+
+pub mod upload;
+
+/// The largest chunk of a stored rendition: under Spin's 1,000,000-byte guarantee per value,
+/// with room to spare.
+pub const CHUNK_BYTES: usize = 900_000;
+/// Alt text, as Mastodon accepts it (its limit is the lowest of the networks').
+pub const MAX_ALT_CHARS: usize = 1_500;
+pub const MAX_CREDIT_CHARS: usize = 200;
+pub const MAX_FILENAME_CHARS: usize = 200;
+/// Media per page of the staff list.
+pub const PAGE_SLOTS: u64 = 50;
+const CAS_ATTEMPTS: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("medium not found")]
+    NotFound,
+    #[error("upload not found or expired: start it again")]
+    UploadNotFound,
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("the file is empty")]
+    EmptyFile,
+    #[error("the file is {size} bytes; the largest accepted is {max} bytes (20 MB)")]
+    FileTooLarge { size: u64, max: u64 },
+    #[error("only JPEG, PNG, WebP and GIF images are accepted (found: {found})")]
+    UnsupportedType { found: String },
+    #[error("part {part} does not exist: this upload has {parts} parts")]
+    PartOutOfRange { part: u32, parts: u32 },
+    #[error("part {part} must be {expected} bytes, not {got}")]
+    WrongPartSize { part: u32, expected: u64, got: u64 },
+    #[error("parts missing: {missing:?}; send them, then complete again")]
+    MissingParts { missing: Vec<u32> },
+    /// The image itself is refused (`kiosque-imaging`'s error, with its code).
+    #[error("{message}")]
+    Image { code: &'static str, message: String },
+    #[error("too many simultaneous changes: try again")]
+    Busy,
+    #[error(transparent)]
+    Storage(#[from] StoreError),
+}
+
+impl DomainError for MediaError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            MediaError::NotFound | MediaError::UploadNotFound => ErrorKind::NotFound,
+            MediaError::Invalid { .. } => ErrorKind::Unprocessable,
+            MediaError::FileTooLarge { .. } => ErrorKind::PayloadTooLarge,
+            MediaError::EmptyFile
+            | MediaError::UnsupportedType { .. }
+            | MediaError::PartOutOfRange { .. }
+            | MediaError::WrongPartSize { .. }
+            | MediaError::Image { .. } => ErrorKind::Unprocessable,
+            MediaError::MissingParts { .. } | MediaError::Busy => ErrorKind::Conflict,
+            MediaError::Storage(_) => ErrorKind::Storage,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            MediaError::NotFound => "medium_not_found",
+            MediaError::UploadNotFound => "upload_not_found",
+            MediaError::Invalid { .. } => "invalid_medium",
+            MediaError::EmptyFile => "empty_file",
+            MediaError::FileTooLarge { .. } => "file_too_large",
+            MediaError::UnsupportedType { .. } => "unsupported_image_type",
+            MediaError::PartOutOfRange { .. } => "part_out_of_range",
+            MediaError::WrongPartSize { .. } => "wrong_part_size",
+            MediaError::MissingParts { .. } => "missing_parts",
+            MediaError::Image { code, .. } => code,
+            MediaError::Busy => "busy",
+            MediaError::Storage(_) => "storage_error",
+        }
+    }
+
+    fn field_errors(&self) -> Vec<crate::social::FieldError> {
+        match self {
+            MediaError::Invalid { field, message } => {
+                vec![crate::social::FieldError::new(*field, message.clone())]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A file's name as staff chose it (shown in the library, never used as a path or a key):
+/// one line, with the extension of an image we read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct FileName(String);
+
+/// The extensions of the formats the library reads.
+pub const IMAGE_EXTENSIONS: [&str; 5] = ["jpg", "jpeg", "png", "webp", "gif"];
+
+impl FileName {
+    pub fn parse(raw: &str) -> Result<FileName, MediaError> {
+        let name = text::line("filename", raw, MAX_FILENAME_CHARS).map_err(|message| {
+            MediaError::Invalid {
+                field: "filename",
+                message,
+            }
+        })?;
+        let extension = name
+            .rsplit_once('.')
+            .map(|(_, ext)| ext.to_ascii_lowercase())
+            .unwrap_or_default();
+        if !IMAGE_EXTENSIONS.contains(&extension.as_str()) {
+            return Err(MediaError::UnsupportedType {
+                found: if extension.is_empty() || extension.len() > 10 {
+                    "a file without an image extension".to_owned()
+                } else {
+                    format!(".{extension}")
+                },
+            });
+        }
+        Ok(FileName(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for FileName {
+    type Error = MediaError;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        FileName::parse(&raw)
+    }
+}
+
+impl From<FileName> for String {
+    fn from(name: FileName) -> String {
+        name.0
+    }
+}
+
+/// Under which terms a medium may be reused: staff choose one, the pages show it with the
+/// credit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Licence {
+    #[default]
+    AllRightsReserved,
+    CcBy,
+    CcBySa,
+    CcByNc,
+    CcByNcSa,
+    CcByNd,
+    Cc0,
+    PublicDomain,
+}
+
+impl Licence {
+    pub const ALL: [Licence; 8] = [
+        Licence::AllRightsReserved,
+        Licence::CcBy,
+        Licence::CcBySa,
+        Licence::CcByNc,
+        Licence::CcByNcSa,
+        Licence::CcByNd,
+        Licence::Cc0,
+        Licence::PublicDomain,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Licence::AllRightsReserved => "all_rights_reserved",
+            Licence::CcBy => "cc_by",
+            Licence::CcBySa => "cc_by_sa",
+            Licence::CcByNc => "cc_by_nc",
+            Licence::CcByNcSa => "cc_by_nc_sa",
+            Licence::CcByNd => "cc_by_nd",
+            Licence::Cc0 => "cc0",
+            Licence::PublicDomain => "public_domain",
+        }
+    }
+
+    pub fn parse(code: &str) -> Result<Licence, MediaError> {
+        Licence::ALL
+            .into_iter()
+            .find(|l| l.code() == code)
+            .ok_or_else(|| MediaError::Invalid {
+                field: "licence",
+                message: format!(
+                    "must be one of {}",
+                    Licence::ALL.map(Licence::code).join(", ")
+                ),
+            })
+    }
+}
+
+/// The sizes kept of every medium (all JPEG, re-encoded from the pixels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RenditionKind {
+    /// Lists and the console: fits 400 px.
+    Thumb,
+    /// Pages: fits 1600 px.
+    Page,
+    /// What the networks receive: fits 2048 px and under 1,000,000 bytes (Bluesky's limit).
+    Social,
+}
+
+impl RenditionKind {
+    pub const ALL: [RenditionKind; 3] = [
+        RenditionKind::Thumb,
+        RenditionKind::Page,
+        RenditionKind::Social,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RenditionKind::Thumb => "thumb",
+            RenditionKind::Page => "page",
+            RenditionKind::Social => "social",
+        }
+    }
+
+    /// From the file name of its address (`page.jpg`).
+    pub fn from_file_name(file: &str) -> Option<RenditionKind> {
+        let stem = file.strip_suffix(".jpg")?;
+        RenditionKind::ALL.into_iter().find(|k| k.name() == stem)
+    }
+
+    pub fn file_name(self) -> String {
+        format!("{}.jpg", self.name())
+    }
+}
+
+/// A stored rendition: its size and where its bytes are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rendition {
+    pub kind: RenditionKind,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+    /// SHA-256 of the bytes, hex: the `ETag`, and checked when the chunks are read back.
+    pub sha256: String,
+    pub chunks: u32,
+}
+
+impl Rendition {
+    /// Always JPEG (`kiosque-imaging` re-encodes every format).
+    pub const CONTENT_TYPE: &'static str = "image/jpeg";
+
+    /// The public address's path.
+    pub fn path(&self, id: &MediumId) -> String {
+        format!("/media/{id}/{}", self.kind.file_name())
+    }
+}
+
+/// A medium of the library.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Medium {
+    pub id: MediumId,
+    pub filename: FileName,
+    /// The uploaded format (`jpeg`, `png`, `gif`, `webp`).
+    pub format: String,
+    /// After orientation.
+    pub width: u32,
+    pub height: u32,
+    /// The uploaded file's size in bytes (the file itself is not kept).
+    pub size: u64,
+    pub alt: String,
+    pub credit: String,
+    pub licence: Licence,
+    pub renditions: Vec<Rendition>,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    pub updated_at: Timestamp,
+    pub version: u64,
+    pub slot: u64,
+}
+
+impl Medium {
+    /// A medium may be used once it has alt text.
+    pub fn usable(&self) -> bool {
+        !self.alt.is_empty()
+    }
+
+    pub fn rendition(&self, kind: RenditionKind) -> Option<&Rendition> {
+        self.renditions.iter().find(|r| r.kind == kind)
+    }
+}
+
+/// What staff write about a medium.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Description {
+    pub alt: String,
+    pub credit: String,
+    pub licence: Licence,
+}
+
+/// The request body that describes a medium (every member optional: absent keeps, or on
+/// creation leaves empty).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DescriptionRequest {
+    pub alt: Option<String>,
+    pub credit: Option<String>,
+    pub licence: Option<String>,
+}
+
+impl Description {
+    /// `request` applied over `current`.
+    pub fn parse(current: &Description, request: DescriptionRequest) -> Result<Self, MediaError> {
+        let invalid = |field| move |message| MediaError::Invalid { field, message };
+        let alt = match request.alt {
+            Some(raw) => text::paragraphs("alt", &raw, MAX_ALT_CHARS).map_err(invalid("alt"))?,
+            None => current.alt.clone(),
+        };
+        let credit = match request.credit {
+            Some(raw) => text::optional_line("credit", Some(&raw), MAX_CREDIT_CHARS)
+                .map_err(invalid("credit"))?
+                .unwrap_or_default(),
+            None => current.credit.clone(),
+        };
+        let licence = match request.licence {
+            Some(code) => Licence::parse(code.trim())?,
+            None => current.licence,
+        };
+        Ok(Description {
+            alt,
+            credit,
+            licence,
+        })
+    }
+}
+
+/// A rendition's bytes, ready to store.
+#[derive(Debug, Clone)]
+pub struct NewRendition {
+    pub kind: RenditionKind,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: Vec<u8>,
+}
+
+/// What an upload became once decoded.
+#[derive(Debug, Clone)]
+pub struct NewMedium {
+    pub filename: FileName,
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+    pub size: u64,
+    pub description: Description,
+    pub renditions: Vec<NewRendition>,
+    pub created_by: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Slot {
+    id: MediumId,
+}
+
+/// Stores a new medium: its renditions' chunks, a slot in the list, then the medium.
+/// Costs 1 write per chunk (3 or 4) + 1 increment + 1 write + 1 compare-and-swap.
+pub fn create(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    id: MediumId,
+    new: NewMedium,
+) -> Result<Medium, MediaError> {
+    let mut renditions = Vec::with_capacity(new.renditions.len());
+    for rendition in &new.renditions {
+        let mut chunks = 0u32;
+        for (n, chunk) in rendition.bytes.chunks(CHUNK_BYTES).enumerate() {
+            let n = u32::try_from(n).map_err(|_| StoreError::Corrupt {
+                key: keys::medium(&id),
+                message: "rendition too large".to_owned(),
+            })?;
+            store.set(&keys::medium_chunk(&id, rendition.kind.name(), n), chunk)?;
+            chunks = n + 1;
+        }
+        renditions.push(Rendition {
+            kind: rendition.kind,
+            width: rendition.width,
+            height: rendition.height,
+            bytes: rendition.bytes.len() as u64,
+            sha256: sha256_hex(&rendition.bytes),
+            chunks,
+        });
+    }
+    let n = store.increment(&keys::media_seq(), 1)?;
+    let slot = u64::try_from(n).map_err(|_| StoreError::Corrupt {
+        key: keys::media_seq(),
+        message: format!("negative media sequence {n}"),
+    })?;
+    store.set_json(&keys::media_slot(slot), &Slot { id: id.clone() })?;
+    let now = clock.now();
+    let medium = Medium {
+        id,
+        filename: new.filename,
+        format: new.format,
+        width: new.width,
+        height: new.height,
+        size: new.size,
+        alt: new.description.alt,
+        credit: new.description.credit,
+        licence: new.description.licence,
+        renditions,
+        created_at: now,
+        created_by: new.created_by,
+        updated_at: now,
+        version: 1,
+        slot,
+    };
+    let key = keys::medium(&medium.id);
+    if !store.compare_and_swap(&key, None, &store::to_json(&key, &medium)?)? {
+        return Err(MediaError::Busy);
+    }
+    Ok(medium)
+}
+
+/// 1 read.
+pub fn get(store: &dyn KvStore, id: &MediumId) -> Result<Medium, MediaError> {
+    store
+        .get_json(&keys::medium(id))?
+        .ok_or(MediaError::NotFound)
+}
+
+/// Rewrites a medium's description: 1 read + 1 compare-and-swap (again when someone else
+/// changed it meanwhile).
+pub fn describe(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    id: &MediumId,
+    request: DescriptionRequest,
+) -> Result<Medium, MediaError> {
+    let key = keys::medium(id);
+    for _ in 0..CAS_ATTEMPTS {
+        let Some(current_bytes) = store.get(&key)? else {
+            return Err(MediaError::NotFound);
+        };
+        let mut medium: Medium = decode(&key, &current_bytes)?;
+        // Absent members keep what is there now, so each attempt applies the request anew.
+        let current = Description {
+            alt: medium.alt.clone(),
+            credit: medium.credit.clone(),
+            licence: medium.licence,
+        };
+        let description = Description::parse(&current, request.clone())?;
+        medium.alt = description.alt;
+        medium.credit = description.credit;
+        medium.licence = description.licence;
+        medium.updated_at = clock.now();
+        medium.version += 1;
+        if store.compare_and_swap(&key, Some(&current_bytes), &store::to_json(&key, &medium)?)? {
+            return Ok(medium);
+        }
+    }
+    Err(MediaError::Busy)
+}
+
+/// Deletes a medium: the document first (its addresses answer 404 at once), then its chunks
+/// and its slot. 1 read + 1 delete + 1 per chunk + 1.
+pub fn delete(store: &dyn KvStore, id: &MediumId) -> Result<(), MediaError> {
+    let medium = get(store, id)?;
+    store.delete(&keys::medium(id))?;
+    for rendition in &medium.renditions {
+        for n in 0..rendition.chunks {
+            if let Err(e) = store.delete(&keys::medium_chunk(id, rendition.kind.name(), n)) {
+                eprintln!("failed to delete a chunk of medium {id}: {e}");
+            }
+        }
+    }
+    if let Err(e) = store.delete(&keys::media_slot(medium.slot)) {
+        eprintln!("failed to free media slot {}: {e}", medium.slot);
+    }
+    Ok(())
+}
+
+/// The bytes of one rendition: 1 read per chunk (after [`get`]). A chunk missing or
+/// different from the recorded digest is a corrupt store, never served.
+pub fn read_rendition(
+    store: &dyn KvStore,
+    medium: &Medium,
+    kind: RenditionKind,
+) -> Result<Vec<u8>, MediaError> {
+    let rendition = medium.rendition(kind).ok_or(MediaError::NotFound)?;
+    let chunk_keys: Vec<String> = (0..rendition.chunks)
+        .map(|n| keys::medium_chunk(&medium.id, kind.name(), n))
+        .collect();
+    let mut found: HashMap<String, Vec<u8>> = if let [only] = chunk_keys.as_slice() {
+        store
+            .get(only)?
+            .map(|bytes| (only.clone(), bytes))
+            .into_iter()
+            .collect()
+    } else {
+        store
+            .get_many(&chunk_keys)?
+            .into_iter()
+            .filter_map(|(key, value)| value.map(|v| (key, v)))
+            .collect()
+    };
+    let mut bytes = Vec::with_capacity(usize::try_from(rendition.bytes).unwrap_or(0));
+    for key in &chunk_keys {
+        let chunk = found.remove(key).ok_or_else(|| StoreError::Corrupt {
+            key: key.clone(),
+            message: "chunk missing".to_owned(),
+        })?;
+        bytes.extend_from_slice(&chunk);
+    }
+    if sha256_hex(&bytes) != rendition.sha256 {
+        return Err(StoreError::Corrupt {
+            key: keys::medium(&medium.id),
+            message: format!("{} rendition does not match its digest", kind.name()),
+        }
+        .into());
+    }
+    Ok(bytes)
+}
+
+/// One page of the library, newest first: 1 counter read (without `before`) + 2 batch reads.
+/// Answers the `before` of the next page.
+pub fn list(
+    store: &dyn KvStore,
+    before: Option<u64>,
+) -> Result<(Vec<Medium>, Option<u64>), MediaError> {
+    let top = match before {
+        Some(before) => before,
+        None => {
+            let seq = store::read_counters(store, &[keys::media_seq()])?;
+            u64::try_from(seq.first().copied().unwrap_or(0)).unwrap_or(0)
+        }
+    };
+    if top == 0 {
+        return Ok((Vec::new(), None));
+    }
+    let bottom = top.saturating_sub(PAGE_SLOTS - 1).max(1);
+    let slot_keys: Vec<String> = (bottom..=top).rev().map(keys::media_slot).collect();
+    let mut slots = HashMap::new();
+    for (key, value) in store.get_many(&slot_keys)? {
+        if let Some(bytes) = value {
+            let slot: Slot = decode(&key, &bytes)?;
+            slots.insert(key, slot.id);
+        }
+    }
+    let medium_keys: Vec<String> = slot_keys
+        .iter()
+        .filter_map(|k| slots.remove(k))
+        .map(|id| keys::medium(&id))
+        .collect();
+    let mut docs = HashMap::new();
+    if !medium_keys.is_empty() {
+        for (key, value) in store.get_many(&medium_keys)? {
+            if let Some(bytes) = value {
+                let medium: Medium = decode(&key, &bytes)?;
+                docs.insert(key, medium);
+            }
+        }
+    }
+    let media = medium_keys.iter().filter_map(|k| docs.remove(k)).collect();
+    Ok((media, (bottom > 1).then_some(bottom - 1)))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        key: key.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -133,6 +133,19 @@ fn seed(app: &TestApp) -> Seeded {
                 "ends_on": utc_day(30),
                 "hashtags": ["PartirEnLivre"]}),
     );
+    // The media library: one described photo and one still without alt text (its badge).
+    for (name, alt) in [
+        ("vitrine.jpg", "La vitrine des nouveautés"),
+        ("atelier.jpg", ""),
+    ] {
+        let (status, body) = tests::images::upload(
+            app,
+            name,
+            &tests::images::phone_photo(480, 360),
+            json!({"alt": alt, "credit": "Médiathèque"}),
+        );
+        assert_eq!(status, 201, "{body}");
+    }
     Seeded {
         poll,
         question,
@@ -256,6 +269,7 @@ fn every_console_screen_meets_wcag_2_1_aa() {
         "/audit".to_owned(),
         "/site-pages".to_owned(),
         "/account".to_owned(),
+        "/media".to_owned(),
     ];
     let mut found = Vec::new();
     for lang in ["fr", "en"] {

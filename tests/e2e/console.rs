@@ -1,7 +1,8 @@
 //! The staff console in a real browser: headless Chromium (Debian's, installed by
 //! `scripts/install-browser.sh`) driven over WebDriver against the dev host. Staff sign in,
 //! compose and schedule a post from the calendar, approve it as another user, move it,
-//! moderate an answer and reorder a showcase; the security cases are checked from the page
+//! moderate an answer, reorder a showcase and upload a photo to the media library; the
+//! security cases are checked from the page
 //! itself. Screenshots of the main screens land in `target/browser-screenshots/`.
 
 use serde_json::{Value, json};
@@ -457,4 +458,61 @@ fn a_moderator_approves_an_answer_and_an_entry_and_an_editor_reorders_a_showcase
         browser.find(ready);
         browser.screenshot(screen);
     }
+}
+
+#[test]
+fn an_editor_uploads_a_photo_from_the_media_screen_and_describes_it() {
+    let app = TestApp::spawn();
+    account(&app, "anne@bib.example", "Anne", "editor");
+    let folder = tempfile::tempdir().unwrap();
+    // Over one part (512 KiB), sideways with its EXIF orientation, GPS and description.
+    let photo = tests::images::phone_photo(1200, 900);
+    assert!(photo.len() > 512 * 1024, "{} bytes", photo.len());
+    let path = folder.path().join("Atelier dessin.jpg");
+    std::fs::write(&path, &photo).unwrap();
+
+    let browser = Browser::start();
+    sign_in(&browser, &app, "anne@bib.example");
+    browser.goto(&app.url("/admin/#/media"));
+    browser.find("[data-testid=media-drop-zone]");
+    // A file input takes the file's path as its keys (the keyboard and picker path).
+    browser.press("[data-testid=media-file-input]", &path.to_string_lossy());
+    let card = browser.find("[data-testid=media-card]");
+    let id = browser
+        .attribute(&card, "data-media-id")
+        .expect("the card names its medium");
+    let in_card = |what: &str| format!("[data-testid=media-card][data-media-id='{id}'] {what}");
+    browser.find(&in_card("[data-testid=media-missing-alt]"));
+    browser.wait_for(
+        "the thumbnail drawn upright",
+        &format!(
+            "(() => {{ const img = document.querySelector(\"{}\");
+                       return img && img.complete && img.naturalHeight > img.naturalWidth; }})()",
+            in_card("[data-testid=media-thumb]")
+        ),
+    );
+    browser.screenshot("media-uploaded");
+
+    browser.type_into(
+        &in_card("[data-testid=media-alt]"),
+        "Des enfants dessinent à l'atelier du mercredi",
+    );
+    browser.click(&in_card("[data-testid=media-save]"));
+    browser.wait_for(
+        "the missing-alt badge gone",
+        &format!(
+            "document.querySelector(\"{}\") === null",
+            in_card("[data-testid=media-missing-alt]")
+        ),
+    );
+    let medium = app.get_json_as_admin(&format!("/api/media/{id}"));
+    assert_eq!(
+        medium["medium"]["alt"],
+        "Des enfants dessinent à l'atelier du mercredi"
+    );
+    assert_eq!(medium["medium"]["usable"], true);
+    assert_eq!(medium["medium"]["filename"], "Atelier dessin.jpg");
+    assert_eq!(medium["medium"]["created_by"], "Anne");
+    assert_eq!(medium["medium"]["width"], 900, "upright: {medium}");
+    browser.screenshot("media-described");
 }

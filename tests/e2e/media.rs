@@ -7,45 +7,8 @@ use serde_json::{Value, json};
 use tests::TestApp;
 use tests::images::{
     PHOTO_SECRET, jpeg_html_polyglot, jpeg_segments, jpeg_size, phone_photo, png_declaring,
+    put_part, upload,
 };
-
-/// Sends `file` as `filename` through the parts protocol, parts in reverse order (the
-/// server must not care); the answer of the completion.
-fn upload(app: &TestApp, filename: &str, file: &[u8], description: Value) -> (u16, Value) {
-    let started = app.post_json_as_admin_ok(
-        "/api/media/uploads",
-        &json!({"filename": filename, "size": file.len()}),
-    );
-    let id = started["upload"]["id"].as_str().unwrap().to_owned();
-    let part_size = started["upload"]["part_size"].as_u64().unwrap() as usize;
-    let parts = started["upload"]["parts"].as_u64().unwrap() as usize;
-    assert_eq!(parts, file.len().div_ceil(part_size));
-    for n in (0..parts).rev() {
-        let part = &file[n * part_size..((n + 1) * part_size).min(file.len())];
-        let sent = put_part(app, &id, n, part.to_vec());
-        assert_eq!(sent.status(), 204, "part {n}");
-    }
-    let done = app.post_json_as_admin(&format!("/api/media/uploads/{id}/complete"), &description);
-    let status = done.status().as_u16();
-    (status, done.json().expect("a JSON answer"))
-}
-
-fn put_part(
-    app: &TestApp,
-    upload_id: &str,
-    n: usize,
-    bytes: Vec<u8>,
-) -> reqwest::blocking::Response {
-    app.send(
-        app.request(
-            Method::PUT,
-            &format!("/api/media/uploads/{upload_id}/parts/{n}"),
-        )
-        .bearer_auth(&app.admin_token)
-        .header("content-type", "application/octet-stream")
-        .body(bytes),
-    )
-}
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)

@@ -1,6 +1,11 @@
 //! Image files made in code for the media tests: a photo carrying what a phone writes (EXIF
 //! orientation, a GPS position, a description), and files built to hurt (a header declaring
-//! two gigapixels, polyglots).
+//! two gigapixels, polyglots), and the media library's upload protocol.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::TestApp;
 
 /// What the test photo's metadata says, to look for in the served bytes.
 pub const PHOTO_SECRET: &[u8] = b"KIOSQUE-SECRET-48.8566N-2.3522E";
@@ -130,4 +135,42 @@ pub fn jpeg_size(bytes: &[u8]) -> (u16, u16) {
     decoder.read_info().expect("a JPEG header");
     let info = decoder.info().expect("frame info");
     (info.width, info.height)
+}
+
+/// Sends `file` as `filename` through the parts protocol, parts in reverse order (the
+/// server must not care); the answer of the completion.
+pub fn upload(app: &TestApp, filename: &str, file: &[u8], description: Value) -> (u16, Value) {
+    let started = app.post_json_as_admin_ok(
+        "/api/media/uploads",
+        &json!({"filename": filename, "size": file.len()}),
+    );
+    let id = started["upload"]["id"].as_str().unwrap().to_owned();
+    let part_size = started["upload"]["part_size"].as_u64().unwrap() as usize;
+    let parts = started["upload"]["parts"].as_u64().unwrap() as usize;
+    assert_eq!(parts, file.len().div_ceil(part_size));
+    for n in (0..parts).rev() {
+        let part = &file[n * part_size..((n + 1) * part_size).min(file.len())];
+        let sent = put_part(app, &id, n, part.to_vec());
+        assert_eq!(sent.status(), 204, "part {n}");
+    }
+    let done = app.post_json_as_admin(&format!("/api/media/uploads/{id}/complete"), &description);
+    let status = done.status().as_u16();
+    (status, done.json().expect("a JSON answer"))
+}
+
+pub fn put_part(
+    app: &TestApp,
+    upload_id: &str,
+    n: usize,
+    bytes: Vec<u8>,
+) -> reqwest::blocking::Response {
+    app.send(
+        app.request(
+            Method::PUT,
+            &format!("/api/media/uploads/{upload_id}/parts/{n}"),
+        )
+        .bearer_auth(&app.admin_token)
+        .header("content-type", "application/octet-stream")
+        .body(bytes),
+    )
 }

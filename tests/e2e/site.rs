@@ -196,3 +196,45 @@ fn static_files_are_served_with_caching() {
     let post = app.post_raw("/static/css/kiosque.css", "text/plain", "x");
     assert_eq!(post.status(), 405);
 }
+
+/// Every public page shows a picture when shared: its own, else the library's (configured,
+/// or the one Kiosque ships), with alt text and the large card.
+#[test]
+fn every_shared_page_gets_a_picture_card() {
+    let app = TestApp::spawn();
+    let picture = app.get("/static/img/share-card.png");
+    assert_eq!(picture.status(), 200);
+    assert_eq!(content_type(&picture), "image/png");
+    let bytes = picture.bytes().unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(&bytes[16..24], &[0, 0, 4, 176, 0, 0, 2, 118], "1200 x 630");
+
+    for path in ["/", "/tutorials", "/events", "/showcases", "/no-such-page"] {
+        let html = app.get(path).text().unwrap();
+        for expected in [
+            "/static/img/share-card.png\">",
+            "<meta property=\"og:image:alt\" content=\"Des livres de toutes les couleurs alignés sur deux étagères\">",
+            "<meta name=\"twitter:card\" content=\"summary_large_image\">",
+        ] {
+            assert!(html.contains(expected), "{path}: missing {expected}");
+        }
+    }
+
+    let chosen = TestApp::spawn_with_fakes(&[
+        (
+            "share_image_url",
+            "https://bib.example/media/abc/social.jpg",
+        ),
+        (
+            "share_image_alt",
+            "La façade de la médiathèque \"Jules Verne\"",
+        ),
+    ]);
+    let html = chosen.get("/tutorials").text().unwrap();
+    assert!(html.contains(
+        "<meta property=\"og:image\" content=\"https://bib.example/media/abc/social.jpg\">"
+    ));
+    assert!(html.contains(
+        "<meta property=\"og:image:alt\" content=\"La façade de la médiathèque &quot;Jules Verne&quot;\">"
+    ));
+}

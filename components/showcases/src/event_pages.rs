@@ -6,7 +6,7 @@ use kiosque_domain::events::ical::{self, VEvent};
 use kiosque_domain::events::{self, Event, EventError, EventId, Phase};
 use kiosque_domain::video::VideoEmbed;
 use kiosque_domain::web::HttpsUrl;
-use kiosque_spin::html::layout::{self, PageContext, PageMeta};
+use kiosque_spin::html::layout::{self, PageContext, PageMeta, ShareImage};
 use kiosque_spin::html::{Markup, html};
 use kiosque_spin::response::{html, html_embeddable, html_with_frames};
 use kiosque_spin::{PageError, SpinStore, SystemClock, response};
@@ -245,7 +245,7 @@ pub fn show(req: Request, params: Params) -> Result<Response, PageError> {
         title: e.title.clone(),
         description: e.description.chars().take(200).collect::<String>(),
         og_type: "article",
-        og_image: e.image.as_ref().map(|p| p.image.url.as_str().to_owned()),
+        og_image: e.image.as_ref().map(ShareImage::placed),
         json_ld: Some(json!({
             "@context": "https://schema.org",
             "@type": "Event",

@@ -5,7 +5,7 @@
 use kiosque_domain::Clock;
 use kiosque_domain::home;
 use kiosque_domain::showcases::ShowcaseError;
-use kiosque_spin::html::layout::{self, PageContext, PageMeta};
+use kiosque_spin::html::layout::{self, PageContext, PageMeta, ShareImage};
 use kiosque_spin::html::{Markup, html};
 use kiosque_spin::response::html;
 use kiosque_spin::{Lang, PageError, SpinStore, SystemClock};
@@ -170,7 +170,7 @@ pub fn home(req: Request, _params: Params) -> Result<Response, PageError> {
         og_image: featured
             .iter()
             .find_map(|c| c.image.as_ref())
-            .map(|p| p.image.url.as_str().to_owned()),
+            .map(ShareImage::placed),
         json_ld: Some(json!({
             "@context": "https://schema.org",
             "@graph": [

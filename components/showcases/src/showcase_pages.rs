@@ -6,7 +6,7 @@ use kiosque_domain::markdown;
 use kiosque_domain::showcases::index::{self, Audience};
 use kiosque_domain::showcases::model::{Book, Film, Room, Track};
 use kiosque_domain::showcases::{self, Item, Showcase, ShowcaseError, ShowcaseId, ShowcaseKind};
-use kiosque_spin::html::layout::{self, PageContext, PageMeta};
+use kiosque_spin::html::layout::{self, PageContext, PageMeta, ShareImage};
 use kiosque_spin::html::{Markup, PreEscaped, html};
 use kiosque_spin::response::{html, html_embeddable};
 use kiosque_spin::{PageError, SpinStore, SystemClock};
@@ -124,7 +124,7 @@ pub fn show(req: Request, params: Params) -> Result<Response, PageError> {
         title: s.title.clone(),
         description: description(&s),
         og_type: "article",
-        og_image: s.card_image().map(|p| p.image.url.as_str().to_owned()),
+        og_image: s.card_image().map(ShareImage::placed),
         json_ld: Some(json_ld(&ctx, &s)),
         ..PageMeta::default()
     };
@@ -349,7 +349,7 @@ pub fn room(req: Request, params: Params) -> Result<Response, PageError> {
             .images
             .first()
             .or(s.card_image())
-            .map(|p| p.image.url.as_str().to_owned()),
+            .map(ShareImage::placed),
         json_ld: Some(json!({
             "@context": "https://schema.org",
             "@type": "ExhibitionEvent",

@@ -16,7 +16,7 @@ use kiosque_domain::tutorials::versions::{self, TutorialView};
 use kiosque_domain::tutorials::{Language, Level, Step, TutorialError, search};
 use kiosque_domain::video::VideoEmbed;
 use kiosque_domain::{Clock, Timestamp};
-use kiosque_spin::html::layout::{self, PageContext, PageMeta};
+use kiosque_spin::html::layout::{self, PageContext, PageMeta, ShareImage};
 use kiosque_spin::html::{Markup, PreEscaped, html};
 use kiosque_spin::response::{conditional, html_with_frames, see_other};
 use kiosque_spin::{Lang, PageError, SpinStore, SystemClock, form, same_site};
@@ -268,7 +268,7 @@ fn tutorial_meta(ctx: &PageContext, view: &TutorialView, suffix: &str) -> PageMe
         title: c.title.clone(),
         description: c.summary.clone(),
         og_type: "article",
-        og_image: image.map(|i| i.url.as_str().to_owned()),
+        og_image: image.map(|i| ShareImage::new(i.url.as_str(), &i.alt)),
         json_ld: Some(without_nulls(json!({
             "@context": "https://schema.org",
             "@type": "Article",

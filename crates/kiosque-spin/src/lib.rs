@@ -35,7 +35,7 @@ pub mod store;
 
 pub use clock::SystemClock;
 pub use error::{ApiError, PageError, RequestError};
-pub use html::layout::{PageContext, PageMeta};
+pub use html::layout::{PageContext, PageMeta, ShareImage};
 pub use lang::Lang;
 pub use routes::Routes;
 pub use serve::{respond, serve, serve_fn};

@@ -44,8 +44,12 @@ fn is_upload_part(path: &str) -> bool {
     let Some(rest) = path.strip_prefix("/api/media/uploads/") else {
         return false;
     };
-    let segments: Vec<&str> = rest.split('/').collect();
-    matches!(segments.as_slice(), [id, "parts", n] if !id.is_empty() && !n.is_empty())
+    let mut segments = rest.split('/');
+    let (id, parts, n) = (segments.next(), segments.next(), segments.next());
+    segments.next().is_none()
+        && parts == Some("parts")
+        && id.is_some_and(|id| !id.is_empty())
+        && n.is_some_and(|n| !n.is_empty())
 }
 
 /// Reads `incoming`, answers it with `routes` (see [`respond`]) and sends the answer.
@@ -145,9 +149,10 @@ fn send(mut response: Response, out: ResponseOutparam) {
     out.set(outgoing);
     // The rest, if any, now that the host reads the body: in the stream's 4 KiB steps.
     for chunk in body[ahead..].chunks(4096) {
-        if let Err(e) = stream.blocking_write_and_flush(chunk) {
-            // The client went away: nothing left to tell it.
-            eprintln!("the answer's body was cut short: {e:?}");
+        if stream.blocking_write_and_flush(chunk).is_err() {
+            // The client went away: nothing left to tell it. (No details: the derived `Debug`
+            // of wasi's error types weighs kilobytes in each component.)
+            eprintln!("the answer's body was cut short: the connection closed");
             return;
         }
     }
@@ -155,8 +160,8 @@ fn send(mut response: Response, out: ResponseOutparam) {
         return;
     }
     drop(stream);
-    if let Err(e) = OutgoingBody::finish(outgoing_body, None) {
-        eprintln!("cannot finish the answer's body: {e:?}");
+    if OutgoingBody::finish(outgoing_body, None).is_err() {
+        eprintln!("cannot finish the answer's body (the host refused its end)");
     }
 }
 

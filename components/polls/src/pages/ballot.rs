@@ -73,7 +73,13 @@ fn full_page(ctx: &PageContext, poll: &Poll, body: Markup) -> String {
         title: poll.question.clone(),
         description: describe(ctx, poll),
         json_ld: Some(json_ld(ctx, poll)),
-        og_image: poll.options.iter().find_map(|o| o.image_url.clone()),
+        og_image: poll.options.iter().find_map(|o| {
+            let url = o.image_url.as_ref()?;
+            Some(kiosque_spin::ShareImage::new(
+                url,
+                o.image_alt.clone().unwrap_or_default(),
+            ))
+        }),
         ..PageMeta::default()
     };
     layout::page(ctx, &meta, body)

@@ -400,6 +400,7 @@ mod tests {
             base_url: "https://bib.example".into(),
             path: "/polls/x/results".into(),
             library_name: "Médiathèque".into(),
+            share_image: None,
         }
     }
 

@@ -22,6 +22,8 @@ pub struct PageContext {
     /// (error pages).
     pub path: String,
     pub library_name: String,
+    /// The library's picture for shared links, when configured ([`ShareImage::configured`]).
+    pub share_image: Option<ShareImage>,
 }
 
 impl PageContext {
@@ -33,6 +35,7 @@ impl PageContext {
             base_url: base_url(req),
             path: req.path().to_owned(),
             library_name: config::library_name(),
+            share_image: ShareImage::configured(),
         }
     }
 
@@ -44,6 +47,7 @@ impl PageContext {
             base_url: String::new(),
             path: String::new(),
             library_name: config::library_name(),
+            share_image: ShareImage::configured(),
         }
     }
 
@@ -144,8 +148,10 @@ pub struct PageMeta {
     pub description: String,
     /// Open Graph type: `website`, `article`...
     pub og_type: &'static str,
-    /// Absolute URL, or a site path made absolute with the base URL.
-    pub og_image: Option<String>,
+    /// The page's own picture for shared links; `None` shows the library's
+    /// ([`PageContext::share_image`], else [`ShareImage::shipped`]), so every link shared on a
+    /// network gets a card with a picture.
+    pub og_image: Option<ShareImage>,
     pub json_ld: Option<serde_json::Value>,
     /// `false` adds `noindex` (error pages).
     pub indexable: bool,
@@ -157,6 +163,66 @@ pub struct PageMeta {
     /// Feeds that mirror the page, announced in `<head>` for feed readers to discover:
     /// `(media type, title, site path or absolute URL)`.
     pub feeds: Vec<(&'static str, String, String)>,
+}
+
+/// The picture a link to a page shows on a social network (Open Graph, and the large card of
+/// X and the networks that read its tags), with the alt text that goes with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareImage {
+    /// Absolute URL, or a site path made absolute with the base URL.
+    pub url: String,
+    pub alt: String,
+    /// Width and height in pixels, when known (they let a network lay the card out before
+    /// fetching the picture).
+    pub size: Option<(u32, u32)>,
+}
+
+/// Drawn by `scripts/draw-share-card.py`: book spines on shelves, 1200 x 630 as Open Graph
+/// recommends.
+const LIBRARY_SHARE_IMAGE: &str = "/static/img/share-card.png";
+
+impl ShareImage {
+    pub fn new(url: impl Into<String>, alt: impl Into<String>) -> Self {
+        ShareImage {
+            url: url.into(),
+            alt: alt.into(),
+            size: None,
+        }
+    }
+
+    /// An image placed on a page with its own alt text (showcases, events, the home page).
+    pub fn placed(placement: &kiosque_domain::showcases::model::Placement) -> Self {
+        ShareImage {
+            url: placement.image.url.as_str().to_owned(),
+            alt: placement.alt.clone(),
+            size: Some((placement.image.width, placement.image.height)),
+        }
+    }
+
+    /// The library's own picture, when the `share_image_url` variable names one (an address
+    /// of the media library's social rendition, or any https image), with `share_image_alt`.
+    pub fn configured() -> Option<Self> {
+        config::variable("share_image_url").map(|url| {
+            ShareImage::new(
+                url.trim(),
+                config::variable("share_image_alt").unwrap_or_default(),
+            )
+        })
+    }
+
+    /// The picture Kiosque ships, for a library that has not chosen its own.
+    pub fn shipped(lang: Lang) -> Self {
+        ShareImage {
+            url: LIBRARY_SHARE_IMAGE.to_owned(),
+            alt: lang
+                .t(
+                    "Des livres de toutes les couleurs alignés sur deux étagères",
+                    "Books of every colour lined up on two shelves",
+                )
+                .to_owned(),
+            size: Some((1200, 630)),
+        }
+    }
 }
 
 impl Default for PageMeta {
@@ -234,9 +300,21 @@ pub fn page(ctx: &PageContext, meta: &PageMeta, body: Markup) -> String {
                 meta property="og:locale" content=(lang.og_locale());
                 meta property="og:locale:alternate" content=(other.og_locale());
                 meta property="og:site_name" content=(site);
-                @if let Some(image) = &meta.og_image {
-                    meta property="og:image" content=(absolute(image));
+                @let image = meta
+                    .og_image
+                    .clone()
+                    .or_else(|| ctx.share_image.clone())
+                    .unwrap_or_else(|| ShareImage::shipped(lang));
+                meta property="og:image" content=(absolute(&image.url));
+                @if let Some((width, height)) = image.size {
+                    meta property="og:image:width" content=(width);
+                    meta property="og:image:height" content=(height);
                 }
+                @if !image.alt.is_empty() {
+                    meta property="og:image:alt" content=(image.alt);
+                    meta name="twitter:image:alt" content=(image.alt);
+                }
+                meta name="twitter:card" content="summary_large_image";
                 @for (media_type, feed_title, href) in &meta.feeds {
                     link rel="alternate" type=(media_type) title=(feed_title) href=(absolute(href));
                 }
@@ -333,6 +411,7 @@ mod tests {
             base_url: "https://bib.example".into(),
             path: "/polls/abc".into(),
             library_name: "Médiathèque <Jules Verne>".into(),
+            share_image: None,
         }
     }
 
@@ -393,7 +472,10 @@ mod tests {
         let meta = PageMeta {
             title: "Quel \"livre\" ?".into(),
             description: "Votez".into(),
-            og_image: Some("/static/img/card.png".into()),
+            og_image: Some(ShareImage::new(
+                "/static/img/card.png",
+                "Une \"carte\" de lecteur",
+            )),
             json_ld: Some(serde_json::json!({"@type": "Question", "name": "</script>"})),
             feeds: vec![(
                 "application/rss+xml",
@@ -416,6 +498,8 @@ mod tests {
             "<meta property=\"og:url\" content=\"https://bib.example/polls/abc\">",
             "<meta property=\"og:locale\" content=\"fr_FR\">",
             "<meta property=\"og:image\" content=\"https://bib.example/static/img/card.png\">",
+            "<meta property=\"og:image:alt\" content=\"Une &quot;carte&quot; de lecteur\">",
+            "<meta name=\"twitter:card\" content=\"summary_large_image\">",
             "<meta property=\"og:site_name\" content=\"Médiathèque &lt;Jules Verne&gt;\">",
             "<a href=\"/polls/abc?lang=en\" hreflang=\"en\" lang=\"en\">English version</a>",
             "\\u003c/script\\u003e",
@@ -425,6 +509,40 @@ mod tests {
         }
         assert!(!html.contains("noindex"));
         assert!(!html.contains("<Jules"));
+    }
+
+    #[test]
+    fn a_page_without_a_picture_shares_the_library_s() {
+        let meta = PageMeta {
+            title: "Tutoriels".into(),
+            ..PageMeta::default()
+        };
+        let shipped = page(&ctx(Lang::En, false), &meta, html! {});
+        for expected in [
+            "<meta property=\"og:image\" content=\"https://bib.example/static/img/share-card.png\">",
+            "<meta property=\"og:image:width\" content=\"1200\">",
+            "<meta property=\"og:image:height\" content=\"630\">",
+            "<meta property=\"og:image:alt\" content=\"Books of every colour lined up on two shelves\">",
+            "<meta name=\"twitter:card\" content=\"summary_large_image\">",
+        ] {
+            assert!(
+                shipped.contains(expected),
+                "missing {expected} in\n{shipped}"
+            );
+        }
+        let chosen = PageContext {
+            share_image: Some(ShareImage::new(
+                "https://bib.example/media/abc/social.jpg",
+                "La façade de la médiathèque",
+            )),
+            ..ctx(Lang::Fr, false)
+        };
+        let html = page(&chosen, &meta, html! {});
+        assert!(html.contains(
+            "<meta property=\"og:image\" content=\"https://bib.example/media/abc/social.jpg\">"
+        ));
+        assert!(html.contains("content=\"La façade de la médiathèque\""));
+        assert!(!html.contains("og:image:width"), "its size is not known");
     }
 
     #[test]

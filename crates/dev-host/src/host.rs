@@ -63,7 +63,50 @@ pub struct RequestState {
     pub kv: Arc<KvBackend>,
     /// Counts every store call (and outbound Redis command), for the benchmark.
     pub store_operations: Arc<std::sync::atomic::AtomicU64>,
+    pub limits: GuestLimits,
+}
+
+/// The guest's memory limit, and the most linear memory it asked for: what one request costs
+/// in memory, which the benchmark prints (a media upload decodes whole photos).
+pub struct GuestLimits {
     pub limits: wasmtime::StoreLimits,
+    pub peak_memory_bytes: usize,
+}
+
+impl wasmtime::ResourceLimiter for GuestLimits {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.limits.memory_growing(current, desired, maximum)?;
+        if allowed {
+            self.peak_memory_bytes = self.peak_memory_bytes.max(desired);
+        }
+        Ok(allowed)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
+    }
 }
 
 impl WasiView for RequestState {

@@ -26,7 +26,7 @@ use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
-use crate::host::{self, ComponentConfig, RequestState};
+use crate::host::{self, ComponentConfig, GuestLimits, RequestState};
 use crate::kv::{KvBackend, KvDatabase};
 use crate::manifest::{FileMount, Manifest};
 use crate::outbound::{AllowedHost, OutboundPolicy};
@@ -109,6 +109,8 @@ pub struct GuestTimings {
     instances: std::sync::atomic::AtomicU64,
     instantiate_nanos: std::sync::atomic::AtomicU64,
     handle_nanos: std::sync::atomic::AtomicU64,
+    /// The largest linear memory one guest asked for, in bytes.
+    peak_memory: std::sync::atomic::AtomicU64,
 }
 
 /// A reading of [`GuestTimings`]; subtract two to get the figures of a run.
@@ -117,16 +119,20 @@ pub struct TimingsSnapshot {
     pub instances: u64,
     pub instantiate: Duration,
     pub handle: Duration,
+    /// The largest linear memory one guest of the run asked for, in bytes (since start: not
+    /// subtracted).
+    pub peak_memory_bytes: u64,
 }
 
 impl GuestTimings {
-    fn record(&self, instantiate: Duration, handle: Duration) {
+    fn record(&self, instantiate: Duration, handle: Duration, memory_bytes: usize) {
         use std::sync::atomic::Ordering::Relaxed;
         self.instances.fetch_add(1, Relaxed);
         self.instantiate_nanos
             .fetch_add(instantiate.as_nanos() as u64, Relaxed);
         self.handle_nanos
             .fetch_add(handle.as_nanos() as u64, Relaxed);
+        self.peak_memory.fetch_max(memory_bytes as u64, Relaxed);
     }
 
     pub fn snapshot(&self) -> TimingsSnapshot {
@@ -135,6 +141,7 @@ impl GuestTimings {
             instances: self.instances.load(Relaxed),
             instantiate: Duration::from_nanos(self.instantiate_nanos.load(Relaxed)),
             handle: Duration::from_nanos(self.handle_nanos.load(Relaxed)),
+            peak_memory_bytes: self.peak_memory.load(Relaxed),
         }
     }
 }
@@ -147,6 +154,7 @@ impl std::ops::Sub for TimingsSnapshot {
             instances: self.instances.saturating_sub(earlier.instances),
             instantiate: self.instantiate.saturating_sub(earlier.instantiate),
             handle: self.handle.saturating_sub(earlier.handle),
+            peak_memory_bytes: self.peak_memory_bytes,
         }
     }
 }
@@ -540,7 +548,11 @@ impl App {
                     .wasi_http_incoming_handler()
                     .call_handle(&mut store, incoming, outparam)
                     .await;
-                timings.record(instantiated - started, instantiated.elapsed());
+                timings.record(
+                    instantiated - started,
+                    instantiated.elapsed(),
+                    store.data().limits.peak_memory_bytes,
+                );
                 handled
             };
             // Epochs stop a guest that computes; this stops one that waits
@@ -597,9 +609,12 @@ impl App {
             component: component.config.clone(),
             kv: self.kv.clone(),
             store_operations: self.store_operations.clone(),
-            limits: wasmtime::StoreLimitsBuilder::new()
-                .memory_size(MAX_GUEST_MEMORY_BYTES)
-                .build(),
+            limits: GuestLimits {
+                limits: wasmtime::StoreLimitsBuilder::new()
+                    .memory_size(MAX_GUEST_MEMORY_BYTES)
+                    .build(),
+                peak_memory_bytes: 0,
+            },
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);

@@ -123,6 +123,63 @@ fn run_scenario(scenario: &Scenario, clients: usize) -> Figures {
     }
 }
 
+/// A 12-megapixel photo as a phone takes it: 4000 x 3000, JPEG quality 90, gradients with
+/// grain, a few megabytes.
+fn bench_photo() -> Vec<u8> {
+    let (width, height) = (4000u16, 3000u16);
+    let mut seed: u32 = 7;
+    let mut pixels = Vec::with_capacity(usize::from(width) * usize::from(height) * 3);
+    for y in 0..usize::from(height) {
+        for x in 0..usize::from(width) {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let grain = (seed >> 28) as usize;
+            pixels.push(((x / 16 + grain) % 256) as u8);
+            pixels.push(((y / 12 + grain) % 256) as u8);
+            pixels.push((((x + y) / 28 + grain) % 256) as u8);
+        }
+    }
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 90)
+        .encode(&pixels, width, height, jpeg_encoder::ColorType::Rgb)
+        .expect("encodable pixels");
+    out
+}
+
+/// One whole upload to the media library (start, every part, complete): the status of the
+/// completion.
+fn upload_photo(c: &Client, base: &str, admin_token: &str, photo: &[u8]) -> reqwest::Result<u16> {
+    let started: Value = c
+        .post(format!("{base}/api/media/uploads"))
+        .bearer_auth(admin_token)
+        .json(&json!({"filename": "bench.jpg", "size": photo.len()}))
+        .send()?
+        .json()?;
+    let (Some(id), Some(part_size)) = (
+        started["upload"]["id"].as_str(),
+        started["upload"]["part_size"].as_u64(),
+    ) else {
+        return Ok(0);
+    };
+    for (n, part) in photo.chunks(part_size as usize).enumerate() {
+        let status = status_of(
+            c.put(format!("{base}/api/media/uploads/{id}/parts/{n}"))
+                .bearer_auth(admin_token)
+                .header("content-type", "application/octet-stream")
+                .body(part.to_vec())
+                .send()?,
+        )?;
+        if status != 204 {
+            return Ok(status);
+        }
+    }
+    status_of(
+        c.post(format!("{base}/api/media/uploads/{id}/complete"))
+            .bearer_auth(admin_token)
+            .json(&json!({"alt": "Banc d'essai"}))
+            .send()?,
+    )
+}
+
 /// Peak and current resident memory of this process (host included), KiB.
 fn memory_kib() -> (u64, u64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -300,7 +357,7 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
             let base = format!("http://{}", host.addr);
             app_host = Some(host);
             println!(
-                "\nDev host start-up (compile or load 6 components, link, open store): {:.0} ms",
+                "\nDev host start-up (compile or load the components, link, open store): {:.0} ms",
                 startup.as_secs_f64() * 1000.0
             );
             println!(
@@ -396,6 +453,12 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
         .find(|pair| pair.contains("kiosque_session="))
         .context("a session cookie")?
         .to_string();
+
+    let photo = bench_photo();
+    println!(
+        "Media upload scenario: a {:.1} MB, 4000 x 3000 JPEG, sent in 512 KiB parts",
+        photo.len() as f64 / 1e6
+    );
 
     let votes = 2000;
     let mut floors: Vec<Scenario> = Vec::new();
@@ -508,6 +571,13 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
                 )
             }),
             expected_status: 200,
+            floor: None,
+        },
+        Scenario {
+            name: "media upload, 12 MP JPEG (parts + complete)",
+            requests: 32,
+            send: Box::new(|c, _| upload_photo(c, base, admin_token, &photo)),
+            expected_status: 201,
             floor: None,
         },
         Scenario {
@@ -625,6 +695,13 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
         "\nVote tally after {expected_total} concurrent votes: {total} (exact: {})",
         total == expected_total
     );
+    if let Some(host) = &app_host {
+        println!(
+            "Largest linear memory one guest asked for in this run: {:.1} MiB (the media \
+             uploads decode whole photos; every other request stays near its initial size)",
+            host.timings().peak_memory_bytes as f64 / (1024.0 * 1024.0)
+        );
+    }
     let (peak, current) = memory_kib();
     println!(
         "Memory of the bench process (host, clients, {clients} threads): peak RSS {:.1} MiB, now {:.1} MiB",

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 use tests::TestApp;
 use tests::browser::Browser;
-use tests::fakes::FakeMastodon;
+use tests::fakes::{FakeBluesky, FakeMastodon};
 
 const PASSWORD: &str = "une longue phrase de passe";
 const MASTODON_TOKEN: &str = "mastodon-secret-access-token-42";
@@ -461,8 +461,8 @@ fn a_moderator_approves_an_answer_and_an_entry_and_an_editor_reorders_a_showcase
 }
 
 #[test]
-fn an_editor_uploads_a_photo_from_the_media_screen_and_describes_it() {
-    let app = TestApp::spawn();
+fn an_editor_uploads_a_photo_describes_it_and_posts_it_to_mastodon_and_bluesky() {
+    let app = TestApp::spawn_with_fakes(&[]);
     account(&app, "anne@bib.example", "Anne", "editor");
     let folder = tempfile::tempdir().unwrap();
     // Over one part (512 KiB), sideways with its EXIF orientation, GPS and description.
@@ -515,4 +515,82 @@ fn an_editor_uploads_a_photo_from_the_media_screen_and_describes_it() {
     assert_eq!(medium["medium"]["created_by"], "Anne");
     assert_eq!(medium["medium"]["width"], 900, "upright: {medium}");
     browser.screenshot("media-described");
+
+    // The editor puts it in a post for Mastodon and Bluesky, picked from the library.
+    let mastodon = FakeMastodon::start(MASTODON_TOKEN, 500);
+    let bluesky = FakeBluesky::start("bib.bsky.social", "abcd-efgh-ijkl-mnop");
+    let mut channels = Vec::new();
+    for body in [
+        json!({"kind": "mastodon", "name": "Mastodon", "url": mastodon.url(),
+               "access_token": MASTODON_TOKEN}),
+        json!({"kind": "bluesky", "name": "Bluesky", "url": bluesky.url(),
+               "handle": "bib.bsky.social", "app_password": "abcd-efgh-ijkl-mnop"}),
+    ] {
+        let channel = app.post_json_as_admin_ok("/api/channels", &body);
+        channels.push(channel["channel"]["id"].as_str().unwrap().to_owned());
+    }
+    browser.goto(&app.url("/admin/#/compose"));
+    browser.find("[data-testid=compose-form]");
+    for channel in &channels {
+        let channel_box = format!("[data-testid=compose-channel][data-channel-id='{channel}']");
+        browser.find(&channel_box);
+        browser.script(
+            "const box = document.querySelector(arguments[0]); if (!box.checked) box.click();",
+            json!([channel_box]),
+        );
+    }
+    browser.type_into(
+        "[data-testid=compose-text]",
+        "L'atelier dessin du mercredi, en images",
+    );
+    browser.click("[data-testid=compose-image-pick-0]");
+    browser.find("[data-testid=media-picker]");
+    browser.screenshot("media-picker");
+    browser.click(&format!(
+        "[data-testid=media-picker-item][data-media-id='{id}']"
+    ));
+    browser.find(&format!(
+        "[data-testid=compose-image-medium-0][data-media-id='{id}']"
+    ));
+    let alt = browser.script(
+        "return document.querySelector('[data-testid=compose-image-alt-0]').value;",
+        json!([]),
+    );
+    assert_eq!(alt, json!("Des enfants dessinent à l'atelier du mercredi"));
+    browser.click("[data-testid=compose-when-draft]");
+    browser.click("[data-testid=compose-submit]");
+    browser.wait_for("the post page", "location.hash.startsWith('#/posts/')");
+    let post_id = browser
+        .script("return location.hash.slice('#/posts/'.length);", json!([]))
+        .as_str()
+        .unwrap()
+        .to_owned();
+    browser.find(&format!(
+        "[data-testid=post-image-medium][data-media-id='{id}']"
+    ));
+    let published = app.post_json_as_admin_ok(&format!("/api/posts/{post_id}/publish"), &json!({}));
+    assert_eq!(published["state"], "published", "{published}");
+    let uploads = |requests: Vec<tests::fakes::FakeRequest>, path: &str| -> Vec<Vec<u8>> {
+        requests
+            .into_iter()
+            .filter(|r| r.path() == path)
+            .map(|r| r.body)
+            .collect()
+    };
+    let secret = tests::images::PHOTO_SECRET;
+    for (network, bodies) in [
+        ("mastodon", uploads(mastodon.requests(), "/api/v2/media")),
+        (
+            "bluesky",
+            uploads(bluesky.requests(), "/xrpc/com.atproto.repo.uploadBlob"),
+        ),
+    ] {
+        assert_eq!(bodies.len(), 1, "{network} receives the image once");
+        assert!(
+            !bodies[0].windows(secret.len()).any(|w| w == secret),
+            "{network}: no metadata"
+        );
+    }
+    assert_eq!(mastodon.problems(), Vec::<String>::new());
+    assert_eq!(bluesky.problems(), Vec::<String>::new());
 }

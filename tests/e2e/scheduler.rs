@@ -668,3 +668,78 @@ fn an_editors_post_waits_for_an_administrators_approval() {
     );
     assert_eq!(toggled.status(), 403);
 }
+
+/// A photo of the media library goes to Mastodon and Bluesky from the store: no outside
+/// download (`image_host` is not set), each network receives it once, as the `social`
+/// rendition, without the phone's metadata and under Bluesky's 1,000,000 bytes.
+#[test]
+fn a_library_photo_is_published_to_both_networks_without_its_metadata() {
+    use tests::images::{PHOTO_SECRET, phone_photo, upload};
+    let s = setup(&[]);
+    // A large phone photo: the original (several MB) would be over Bluesky's limit.
+    let photo = phone_photo(2400, 1800);
+    assert!(photo.len() > 1_000_000, "{} bytes", photo.len());
+    let (status, uploaded) = upload(&s.app, "vernissage.jpg", &photo, json!({}));
+    assert_eq!(status, 201, "{uploaded}");
+    let medium = uploaded["medium"]["id"].as_str().unwrap().to_owned();
+
+    let post = s.app.post_json_as_admin(
+        "/api/posts",
+        &json!({"text": "Vernissage ce soir à la médiathèque", "language": "fr",
+                "channels": [s.masto_id, s.bsky_id],
+                "images": [{"medium": medium, "alt": "Le public devant les gravures"}]}),
+    );
+    assert_eq!(post.status(), 201);
+    let id = post.json::<Value>().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let published = s
+        .app
+        .post_json_as_admin_ok(&format!("/api/posts/{id}/publish"), &json!({}));
+    assert_eq!(published["state"], "published", "{published}");
+    assert_eq!(published["content"]["images"][0]["medium"], json!(medium));
+
+    let sent = |requests: Vec<tests::fakes::FakeRequest>, path: &str| -> Vec<Vec<u8>> {
+        requests
+            .into_iter()
+            .filter(|r| r.path() == path)
+            .map(|r| r.body)
+            .collect()
+    };
+    let contains = |body: &[u8], needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+    let to_mastodon = sent(s.mastodon.requests(), "/api/v2/media");
+    assert_eq!(to_mastodon.len(), 1, "once");
+    assert!(contains(&to_mastodon[0], b"\xFF\xD8\xFF"), "a JPEG");
+    assert!(!contains(&to_mastodon[0], PHOTO_SECRET), "no metadata");
+    assert!(!contains(&to_mastodon[0], b"Exif"), "no EXIF");
+    assert!(contains(
+        &to_mastodon[0],
+        "Le public devant les gravures".as_bytes()
+    ));
+    let to_bluesky = sent(s.bluesky.requests(), "/xrpc/com.atproto.repo.uploadBlob");
+    assert_eq!(to_bluesky.len(), 1, "once");
+    let blob = &to_bluesky[0];
+    assert!(
+        blob.starts_with(b"\xFF\xD8\xFF") && blob.len() < 1_000_000,
+        "{}",
+        blob.len()
+    );
+    assert!(!contains(blob, PHOTO_SECRET) && !contains(blob, b"Exif"));
+    let record = &s.bluesky.records()[0].1;
+    assert_eq!(
+        record["embed"]["images"][0]["alt"],
+        "Le public devant les gravures"
+    );
+    no_problems(&s);
+
+    // A post naming a medium that is not an id is refused with its field.
+    let bad = s.app.post_json_as_admin(
+        "/api/posts",
+        &json!({"text": "x", "channels": [s.masto_id],
+                "images": [{"medium": "../etc", "alt": "x"}]}),
+    );
+    assert_eq!(bad.status(), 422);
+    let bad: Value = bad.json().unwrap();
+    assert_eq!(bad["fields"][0]["field"], "images[0].medium", "{bad}");
+}

@@ -56,12 +56,52 @@ impl Visibility {
     }
 }
 
-/// An image published with a post, fetched from `url` at publish time. `alt` is required:
-/// channel validation refuses an empty one.
+/// An image published with a post: an outside image fetched from `url` at publish time, or a
+/// medium of the media library, whose `social` rendition (metadata-free, under 1,000,000
+/// bytes) is read from the store. Exactly one of the two ([`PostImage::source`]). `alt` is
+/// required: channel validation refuses an empty one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostImage {
-    pub url: HttpsUrl,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<HttpsUrl>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medium: Option<crate::ids::MediumId>,
     pub alt: String,
+}
+
+/// Where a post's image comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageSource<'a> {
+    Url(&'a HttpsUrl),
+    Medium(&'a crate::ids::MediumId),
+}
+
+impl PostImage {
+    pub fn from_url(url: HttpsUrl, alt: impl Into<String>) -> Self {
+        PostImage {
+            url: Some(url),
+            medium: None,
+            alt: alt.into(),
+        }
+    }
+
+    pub fn from_medium(medium: crate::ids::MediumId, alt: impl Into<String>) -> Self {
+        PostImage {
+            url: None,
+            medium: Some(medium),
+            alt: alt.into(),
+        }
+    }
+
+    /// The medium when there is one (parsing never makes both), else the URL; `None` for a
+    /// stored image with neither, which publishing refuses.
+    pub fn source(&self) -> Option<ImageSource<'_>> {
+        match (&self.medium, &self.url) {
+            (Some(medium), _) => Some(ImageSource::Medium(medium)),
+            (None, Some(url)) => Some(ImageSource::Url(url)),
+            (None, None) => None,
+        }
+    }
 }
 
 /// A poll attached to a post (Mastodon only; never together with images).

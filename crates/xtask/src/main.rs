@@ -267,11 +267,13 @@ fn bench_optimised(extra: &[String]) -> Result<()> {
 /// meets so far. Lower a budget when a component shrinks.
 const WASM_BUDGETS_KIB: &[(&str, u64)] = &[
     ("polls", 1840),
-    ("scheduler", 1816),
+    // +32 KiB: publishing reads images of the media library (its documents and chunks).
+    ("scheduler", 1848),
     ("showcases", 1432),
     ("tutorials", 1224),
     ("staff", 612),
     ("static_files", 400),
+    // The image codecs (about 410 KB, `kiosque-imaging`) live here only.
     ("media", 900),
 ];
 

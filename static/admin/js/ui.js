@@ -252,20 +252,27 @@ export function announce(text) {
  * `onSubmit(form, formData)` (async) the dialog stays open until it succeeds, resolves with its
  * result, and shows a thrown API error inside the dialog (showErrors).
  * Focus goes to the first field (or the first button) and back to the opener afterwards.
+ *
+ * `content` may also be a function `(close) => nodes`: `close(value)` ends the dialog with that
+ * value (a picker's choice). `submitLabel: false` leaves the submit button out (the cancel
+ * button, then best labelled "Fermer", closes). `className` adds classes to the <dialog>;
+ * `describedBy` is the id of an element inside `content` that describes it (aria-describedby).
  */
 export function openDialog({ title, content, submitLabel, cancelLabel, form: isForm = false,
-  danger = false, validate = null, onSubmit = null, testid = null }) {
+  danger = false, validate = null, onSubmit = null, testid = null, className = null, describedBy = null }) {
   const opener = document.activeElement;
   const titleId = uid('dialog-title');
   return new Promise((resolve) => {
     const cancel = h('button', { type: 'button', class: 'secondary', 'data-testid': testid ? `${testid}-cancel` : 'dialog-cancel' },
       cancelLabel || t('Annuler', 'Cancel'));
-    const submit = h('button', { type: isForm ? 'submit' : 'button', class: danger ? 'danger' : 'primary',
+    const submit = submitLabel === false ? null : h('button', { type: isForm ? 'submit' : 'button', class: danger ? 'danger' : 'primary',
       'data-testid': testid ? `${testid}-submit` : 'dialog-confirm' }, submitLabel || t('Confirmer', 'Confirm'));
     const body = h(isForm ? 'form' : 'div', { class: 'dialog-body', novalidate: isForm || null },
-      content, h('div', { class: 'actions' }, submit, cancel));
-    const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': titleId, 'data-testid': testid },
-      h('h2', { id: titleId }, title), body);
+      typeof content === 'function' ? content((value) => finish(value)) : content,
+      h('div', { class: 'actions' }, submit, cancel));
+    const dialog = h('dialog', { class: ['dialog', className], 'aria-labelledby': titleId,
+      'aria-describedby': describedBy, 'data-testid': testid },
+    h('h2', { id: titleId }, title), body);
 
     let done = false;
     const finish = (value) => {
@@ -306,7 +313,7 @@ export function openDialog({ title, content, submitLabel, cancelLabel, form: isF
           submit.disabled = false;
         }
       });
-    } else {
+    } else if (submit) {
       submit.addEventListener('click', () => finish(true));
     }
 
@@ -318,7 +325,7 @@ export function openDialog({ title, content, submitLabel, cancelLabel, form: isF
       dialog.setAttribute('open', '');
     }
     const firstField = body.querySelector('input, select, textarea');
-    (firstField || submit).focus();
+    (firstField || submit || cancel).focus();
   });
 }
 

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use super::text::{self, SpanKind, graphemes};
 use super::{
-    Channel, ChannelStatus, CheckResult, CredentialKey, classify_failure, download_image,
+    Channel, ChannelStatus, CheckResult, CredentialKey, classify_failure, fetch_image,
     platform_message,
 };
 use crate::clock::{Clock, Timestamp};
@@ -463,7 +463,7 @@ async fn publish_with<H: HttpClient>(
 
     let mut images = Vec::new();
     for (i, image) in content.images.iter().enumerate() {
-        let (bytes, media_type) = download_image(client.http, i, image.url.as_str(), now).await?;
+        let (bytes, media_type) = fetch_image(sessions.store, client.http, i, image, now).await?;
         if bytes.len() > MAX_IMAGE_BYTES {
             return Err(PublishOutcome::Refused {
                 message: format!(

@@ -5,9 +5,10 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::text::{self, graphemes};
-use super::{Channel, ChannelStatus, CheckResult, Limits, classify_failure, download_image};
+use super::{Channel, ChannelStatus, CheckResult, Limits, classify_failure, fetch_image};
 use crate::clock::Timestamp;
 use crate::social::{FieldError, HttpClient, HttpRequest, PostContent, PublishOutcome};
+use crate::store::KvStore;
 
 /// Adds to `errors` what `content` breaks on a Mastodon server with `limits`.
 pub fn validate(limits: &Limits, content: &PostContent, errors: &mut Vec<FieldError>) {
@@ -94,6 +95,7 @@ struct Status {
 /// `description`), then `POST /api/v1/statuses` with `Idempotency-Key`, which the server
 /// remembers for an hour, so a retry after a lost answer does not post twice.
 pub async fn publish(
+    store: &dyn KvStore,
     http: &impl HttpClient,
     now: Timestamp,
     channel: &Channel,
@@ -104,7 +106,7 @@ pub async fn publish(
     let mut media_ids = Vec::new();
     let mut pending = Vec::new();
     for (i, image) in content.images.iter().enumerate() {
-        let (bytes, media_type) = match download_image(http, i, image.url.as_str(), now).await {
+        let (bytes, media_type) = match fetch_image(store, http, i, image, now).await {
             Ok(image) => image,
             Err(outcome) => return outcome,
         };

@@ -716,7 +716,16 @@ pub async fn publish(
     };
     let outcome = match (&credentials, channel.kind) {
         (Credentials::AccessToken(token), ChannelKind::Mastodon) => {
-            mastodon::publish(http, clock.now(), channel, token, content, idempotency_key).await
+            mastodon::publish(
+                store,
+                http,
+                clock.now(),
+                channel,
+                token,
+                content,
+                idempotency_key,
+            )
+            .await
         }
         (Credentials::AppPassword(password), ChannelKind::Bluesky) => {
             let session = bluesky::SessionStore { store, key, id };
@@ -972,8 +981,57 @@ pub fn classify_failure(
     }
 }
 
+/// The bytes and media type of image `index` of a post, or how publishing ends: a medium of
+/// the library is read from the store (its `social` rendition: re-encoded without metadata,
+/// under Bluesky's 1,000,000 bytes), an outside image downloaded from its URL.
+pub async fn fetch_image(
+    store: &dyn KvStore,
+    http: &impl HttpClient,
+    index: usize,
+    image: &crate::social::PostImage,
+    now: Timestamp,
+) -> Result<(Vec<u8>, String), PublishOutcome> {
+    match image.source() {
+        Some(crate::social::ImageSource::Url(url)) => {
+            download_image(http, index, url.as_str(), now).await
+        }
+        Some(crate::social::ImageSource::Medium(id)) => library_image(store, index, id),
+        None => Err(PublishOutcome::Refused {
+            message: format!("image {}: neither an address nor a medium", index + 1),
+        }),
+    }
+}
+
+/// A medium's `social` rendition. A deleted medium is refused for good (staff must choose
+/// another image); a store failure is retried.
+fn library_image(
+    store: &dyn KvStore,
+    index: usize,
+    id: &crate::ids::MediumId,
+) -> Result<(Vec<u8>, String), PublishOutcome> {
+    use crate::media::{self, MediaError, Rendition, RenditionKind};
+    let read = media::get(store, id)
+        .and_then(|medium| media::read_rendition(store, &medium, RenditionKind::Social));
+    match read {
+        Ok(bytes) => Ok((bytes, Rendition::CONTENT_TYPE.to_owned())),
+        Err(MediaError::NotFound) => Err(PublishOutcome::Refused {
+            message: format!(
+                "image {}: the medium {id} was deleted from the media library",
+                index + 1
+            ),
+        }),
+        Err(e) => {
+            eprintln!("image {} (medium {id}): {e}", index + 1);
+            Err(PublishOutcome::RetryLater {
+                reason: "storage error".into(),
+                retry_after_secs: None,
+            })
+        }
+    }
+}
+
 /// What an image download gave: the bytes and their media type, or how publishing ends.
-pub async fn download_image(
+async fn download_image(
     http: &impl HttpClient,
     index: usize,
     url: &str,

@@ -47,10 +47,10 @@ fn text(text: &str) -> PostContent {
 }
 
 fn image(alt: &str) -> PostImage {
-    PostImage {
-        url: HttpsUrl::parse("url", "https://img.example/a.png", 200).unwrap(),
-        alt: alt.into(),
-    }
+    PostImage::from_url(
+        HttpsUrl::parse("url", "https://img.example/a.png", 200).unwrap(),
+        alt,
+    )
 }
 
 fn fields(errors: &[FieldError]) -> Vec<&str> {
@@ -959,4 +959,89 @@ fn a_first_webhook_endpoint_that_fails_at_any_write_never_blocks_creation() {
             );
         },
     );
+}
+
+/// A medium of the media library with a `social` rendition of `bytes`.
+fn library_medium(store: &MemoryStore, bytes: &[u8]) -> crate::ids::MediumId {
+    use crate::media::{self, Description, FileName, NewMedium, NewRendition, RenditionKind};
+    let id = crate::ids::MediumId::generate([9; 10]);
+    let rendition = |kind| NewRendition {
+        kind,
+        width: 10,
+        height: 10,
+        bytes: bytes.to_vec(),
+    };
+    media::create(
+        store,
+        &FixedClock(now()),
+        id.clone(),
+        NewMedium {
+            filename: FileName::parse("expo.jpg").unwrap(),
+            format: "jpeg".into(),
+            width: 10,
+            height: 10,
+            size: 100,
+            description: Description::default(),
+            renditions: RenditionKind::ALL.map(rendition).to_vec(),
+            created_by: "Anne".into(),
+        },
+    )
+    .unwrap();
+    id
+}
+
+#[test]
+fn a_library_image_is_read_from_the_store_not_downloaded() {
+    let store = MemoryStore::new();
+    let channel = new_channel(&store, "mastodon", 1);
+    const RENDITION: &[u8] = b"\xFF\xD8social rendition";
+    let medium = library_medium(&store, RENDITION);
+    let http = ScriptedHttp::new();
+    http.on(
+        "POST",
+        "/api/v2/media",
+        json(200, serde_json::json!({"id": "m1"})),
+    );
+    mastodon_ok(&http);
+    let mut post = text("Vernissage");
+    post.images = vec![PostImage::from_medium(medium.clone(), "Le vernissage")];
+    let publish_now = |post: &PostContent| {
+        block_on(publish(
+            &store,
+            &FixedClock(now()),
+            &key(),
+            &http,
+            &channel.id,
+            post,
+            "k",
+        ))
+    };
+    assert!(matches!(
+        publish_now(&post),
+        PublishOutcome::Published { .. }
+    ));
+    let upload = &http.requests_to("/api/v2/media")[0];
+    let body = &upload.body;
+    assert!(
+        body.windows(RENDITION.len()).any(|w| w == RENDITION),
+        "the rendition's bytes were sent"
+    );
+    assert!(body.windows(10).any(|w| w == b"image/jpeg"), "as a JPEG");
+    assert_eq!(
+        http.requests().iter().filter(|r| r.method == "GET").count(),
+        0,
+        "nothing downloaded"
+    );
+
+    // Deleted from the library: refused for good, with the reason.
+    crate::media::delete(&store, &medium).unwrap();
+    match publish_now(&post) {
+        PublishOutcome::Refused { message } => {
+            assert!(
+                message.contains("deleted from the media library"),
+                "{message}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Platform, Post, PostError};
+use crate::ids::MediumId;
 use crate::moderation;
 use crate::social::{ChannelId, FieldError, PostContent, PostImage, PostPoll, Visibility};
 use crate::web::HttpsUrl;
@@ -36,7 +37,12 @@ pub use crate::hashtag::Hashtag;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImageRequest {
-    pub url: String,
+    /// An outside image (https), fetched at publish time.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Or a medium of the media library.
+    #[serde(default)]
+    pub medium: Option<String>,
     #[serde(default)]
     pub alt: Option<String>,
 }
@@ -208,11 +214,31 @@ fn images(errors: &mut Errors, prefix: &str, raw: &[ImageRequest]) -> Vec<PostIm
     let mut images = Vec::new();
     for (i, image) in raw.iter().enumerate() {
         let url_field = format!("{prefix}[{i}].url");
+        let medium_field = format!("{prefix}[{i}].medium");
         let alt_field = format!("{prefix}[{i}].alt");
-        let url = errors.take(
-            &url_field,
-            HttpsUrl::parse(&url_field, &image.url, MAX_URL_CHARS),
-        );
+        let source = match (image.url.as_deref(), image.medium.as_deref()) {
+            (Some(url), None) => errors
+                .take(&url_field, HttpsUrl::parse(&url_field, url, MAX_URL_CHARS))
+                .map(|url| PostImage::from_url(url, "")),
+            (None, Some(medium)) => errors
+                .take(
+                    &medium_field,
+                    MediumId::parse(medium.trim())
+                        .map_err(|_| format!("{medium_field}: not a medium of the library")),
+                )
+                .map(|medium| PostImage::from_medium(medium, "")),
+            (Some(_), Some(_)) => {
+                errors.push(&medium_field, "give either url or medium, not both");
+                None
+            }
+            (None, None) => {
+                errors.push(
+                    &url_field,
+                    "an https address, or a medium of the library (medium)",
+                );
+                None
+            }
+        };
         let alt = match image.alt.as_deref().map(str::trim) {
             None | Some("") => {
                 errors.push(
@@ -226,8 +252,8 @@ fn images(errors: &mut Errors, prefix: &str, raw: &[ImageRequest]) -> Vec<PostIm
                 moderation::text(&alt_field, alt, MAX_ALT_CHARS, true),
             ),
         };
-        if let (Some(url), Some(alt)) = (url, alt) {
-            images.push(PostImage { url, alt });
+        if let (Some(image), Some(alt)) = (source, alt) {
+            images.push(PostImage { alt, ..image });
         }
     }
     images

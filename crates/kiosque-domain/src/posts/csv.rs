@@ -319,7 +319,8 @@ fn import_row(
     let images = match (cell("image_url"), cell("image_alt")) {
         (None, None) => Vec::new(),
         (url, alt) => vec![content::ImageRequest {
-            url: url.unwrap_or_default(),
+            url: Some(url.unwrap_or_default()),
+            medium: None,
             alt,
         }],
     };

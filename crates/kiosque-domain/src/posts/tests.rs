@@ -201,11 +201,23 @@ fn every_problem_of_a_post_is_reported_with_its_field_path() {
     let mut bad = request("  ", &["masto", "masto", "Bad Id"]);
     bad.images = vec![
         content::ImageRequest {
-            url: "https://img.example/a.jpg".to_owned(),
+            url: Some("https://img.example/a.jpg".to_owned()),
+            medium: None,
             alt: None,
         },
         content::ImageRequest {
-            url: "http://img.example/b.jpg".to_owned(),
+            url: Some("http://img.example/b.jpg".to_owned()),
+            medium: None,
+            alt: Some("ok".to_owned()),
+        },
+        content::ImageRequest {
+            url: Some("https://img.example/c.jpg".to_owned()),
+            medium: Some("abc".to_owned()),
+            alt: Some("ok".to_owned()),
+        },
+        content::ImageRequest {
+            url: None,
+            medium: Some("Not An Id".to_owned()),
             alt: Some("ok".to_owned()),
         },
     ];
@@ -229,6 +241,8 @@ fn every_problem_of_a_post_is_reported_with_its_field_path() {
             "language",
             "images[0].alt",
             "images[1].url",
+            "images[2].medium",
+            "images[3].medium",
             "hashtags[1]",
             "channels[1]",
             "channels[2]",
@@ -237,7 +251,7 @@ fn every_problem_of_a_post_is_reported_with_its_field_path() {
     );
     let error = PostError::Invalid(errors);
     assert_eq!(error.kind(), ErrorKind::Unprocessable);
-    assert_eq!(error.field_errors().len(), 8);
+    assert_eq!(error.field_errors().len(), 10);
 }
 
 #[test]

@@ -6,16 +6,22 @@
 // version read), then POST /api/posts/:id/schedule {"at","zone"} | {"next_free_slot": true}
 // or POST /api/posts/:id/unschedule; live checks with POST /api/channels/:id/validate.
 //
+// Images: each row holds either an outside image ({"url": "https://…", "alt"}) or an image of
+// the Médiathèque picked in a dialog (media-picker.js), sent as {"medium": id, "alt"}; the
+// scheduler sends that medium's `social` rendition to the networks. GET /api/media/:id gives a
+// loaded post's media their names and thumbnails.
+//
 // A post is created before it is scheduled: when scheduling fails (a channel's rule, a date
 // in the past), the form switches to editing that post so a second try does not duplicate it.
 
 import { api, ApiError } from '../api.js';
 import { t, parisToday, TIME_ZONE, timeZoneLabel } from '../i18n.js';
 import {
-  h, clear, field, pageHeader, announce, showErrors, clearErrors, setFieldError, busy, uid, append
+  h, clear, field, pageHeader, announce, showErrors, clearErrors, setFieldError, clearFieldError, busy, uid, append
 } from '../ui.js';
 import { loadChannels, kindName, stateBadge, localWhen, reviewNotice } from '../posts.js';
 import { measure } from '../text-count.js';
+import { pickMedium, fetchMedium, isUsable, thumbnailOf } from '../media-picker.js';
 
 const MAX_IMAGES = 4;
 
@@ -34,6 +40,35 @@ function uniqueTags(tags) {
   });
 }
 
+/**
+ * What a row shows of a library image: {id, filename, alt (the library's), usable, thumb,
+ * missing (deleted from the library), unknown (its details could not be read)}.
+ */
+function mediumRecord(medium, id) {
+  if (!medium) {
+    return { id, filename: null, alt: '', usable: false, thumb: thumbnailOf({ id }), missing: false, unknown: true };
+  }
+  return { id: medium.id || id, filename: medium.filename || null, alt: medium.alt || '', usable: isUsable(medium),
+    thumb: thumbnailOf(medium), missing: false, unknown: false };
+}
+
+/** The library images of a loaded post, by id: their names and thumbnails (GET /api/media/:id). */
+async function loadPostMedia(post) {
+  const ids = [...new Set(((post && post.content && post.content.images) || [])
+    .map((img) => img && img.medium).filter(Boolean))];
+  const records = new Map();
+  await Promise.all(ids.map(async (id) => {
+    try {
+      const medium = await fetchMedium(id);
+      records.set(id, medium ? mediumRecord(medium, id) : { ...mediumRecord(null, id), thumb: null, missing: true, unknown: false });
+    } catch (error) {
+      if (error && error.status === 401) throw error;
+      records.set(id, mediumRecord(null, id)); // shown all the same, by its usual thumbnail address
+    }
+  }));
+  return records;
+}
+
 export async function render(main, params, ctx) {
   const [channels, campaignList, loaded] = await Promise.all([
     loadChannels(),
@@ -43,6 +78,7 @@ export async function render(main, params, ctx) {
     }),
     params.id ? api('GET', `/api/posts/${encodeURIComponent(params.id)}`) : Promise.resolve(null),
   ]);
+  const loadedMedia = await loadPostMedia(loaded);
 
   // The post being edited (after a failed schedule too): its id and version.
   let post = loaded;
@@ -91,21 +127,160 @@ export async function render(main, params, ctx) {
     h('option', { value: 'private' }, t('Abonné·es seulement', 'Followers only')),
     h('option', { value: 'direct' }, t('Mentionné·es seulement', 'Mentioned only')));
 
-  // Images: up to four, each with its required text alternative.
+  // Images: up to four, each with its required text alternative. A row is in "url" mode (an
+  // https address typed in) or in "library" mode (row.medium set: an image of the Médiathèque).
   const imageRows = [];
   const imagesFieldset = h('fieldset', { 'data-field': 'images', tabindex: '-1' },
     h('legend', null, t('Images (4 au plus)', 'Images (up to 4)')),
-    h('p', { class: 'hint' }, t('Adresse https de chaque image et sa description pour les personnes qui ne la voient pas.',
-      'Each image’s https address and its description for people who cannot see it.')));
-  for (let i = 0; i < MAX_IMAGES; i += 1) {
+    h('p', { class: 'hint' }, t('Pour chaque image : choisissez-la dans la médiathèque ou indiquez son adresse https, puis décrivez-la pour les personnes qui ne la voient pas.',
+      'For each image: choose it from the media library or give its https address, then describe it for people who cannot see it.')));
+  for (let i = 0; i < MAX_IMAGES; i += 1) imagesFieldset.append(imageRow(i));
+
+  /** Row i: address or library image on one side, the alt text on the other. */
+  function imageRow(i) {
     const url = h('input', { type: 'url', name: `images[${i}].url`, inputmode: 'url', placeholder: 'https://',
       'data-field': `images[${i}].url`, 'data-testid': `compose-image-url-${i}` });
     const alt = h('textarea', { name: `images[${i}].alt`, rows: 2, maxlength: 1500,
       'data-field': `images[${i}].alt`, 'data-testid': `compose-image-alt-${i}` });
-    imageRows.push({ url, alt });
-    imagesFieldset.append(h('div', { class: 'image-row' },
-      field(t(`Image ${i + 1} : adresse`, `Image ${i + 1}: address`), url),
-      field(t(`Image ${i + 1} : texte alternatif`, `Image ${i + 1}: alt text`), alt)));
+    const urlField = field(t(`Image ${i + 1} : adresse`, `Image ${i + 1}: address`), url);
+    const altField = field(t(`Image ${i + 1} : texte alternatif`, `Image ${i + 1}: alt text`), alt);
+    // Under the alt text in library mode: where it comes from, or that it must be written.
+    const altNote = h('p', { class: 'hint', id: `${alt.id}-note`, hidden: true, 'data-testid': `compose-image-alt-note-${i}` });
+    altField.insertBefore(altNote, altField.querySelector('.field-error'));
+
+    // Library mode: the thumbnail (decorative: the file name and the alt text say what it
+    // is), the file name, "Retirer". The box is where errors on images[i].medium land.
+    const labelId = uid('compose-image-medium-label');
+    const thumb = h('img', { class: 'image-medium-thumb', alt: '', hidden: true, decoding: 'async' });
+    const noThumb = h('span', { class: 'image-medium-thumb image-medium-thumb-none', hidden: true },
+      t('Aperçu indisponible', 'No preview'));
+    // A thumbnail that does not load (deleted meanwhile, offline) gives way to words.
+    thumb.addEventListener('error', () => {
+      if (!thumb.getAttribute('src')) return;
+      thumb.hidden = true;
+      noThumb.hidden = false;
+    });
+    const name = h('p', { class: 'image-medium-name' });
+    const gone = h('p', { class: 'image-medium-gone', hidden: true });
+    const remove = h('button', { type: 'button', class: 'secondary small', 'data-testid': `compose-image-remove-${i}` },
+      t('Retirer', 'Remove'), h('span', { class: 'visually-hidden' }, t(` l’image ${i + 1}`, ` image ${i + 1}`)));
+    const box = h('div', { class: 'image-medium', id: uid('compose-image-medium'), role: 'group', 'aria-labelledby': labelId,
+      tabindex: '-1', hidden: true, 'data-field': `images[${i}].medium`, 'data-testid': `compose-image-medium-${i}` },
+    h('p', { class: 'image-medium-label', id: labelId }, t(`Image ${i + 1} : de la médiathèque`, `Image ${i + 1}: from the media library`)),
+    h('div', { class: 'image-medium-body' }, thumb, noThumb,
+      h('div', { class: 'image-medium-text' }, name, gone, h('div', { class: 'actions' }, remove))));
+    const boxError = h('p', { class: 'field-error', id: `${box.id}-error`, hidden: true });
+
+    const pick = h('button', { type: 'button', class: 'secondary small', 'aria-haspopup': 'dialog',
+      'data-testid': `compose-image-pick-${i}` },
+    t('Choisir dans la médiathèque', 'Choose from the media library'),
+    h('span', { class: 'visually-hidden' }, t(` (image ${i + 1})`, ` (image ${i + 1})`)));
+
+    const row = { index: i, url, alt, urlField, altNote, box, thumb, noThumb, name, gone, pick, remove, medium: null };
+    imageRows.push(row);
+
+    pick.addEventListener('click', async () => {
+      const medium = await pickMedium({
+        title: t(`Image ${i + 1} : choisir dans la médiathèque`, `Image ${i + 1}: choose from the media library`),
+      });
+      if (!medium || !form.isConnected) return;
+      const hadImage = Boolean(row.medium || url.value.trim());
+      const same = Boolean(row.medium && row.medium.id === medium.id);
+      const record = mediumRecord(medium, medium.id);
+      showMedium(row, record);
+      // The library's description, to adapt if this post needs another one. Without one,
+      // nothing to pre-fill: what staff typed stays, unless it described the image replaced.
+      // The same image picked again keeps the description written for this post.
+      if (!(same && alt.value.trim())) {
+        if (record.usable && record.alt) alt.value = record.alt;
+        else if (hadImage) alt.value = '';
+      }
+      clearFieldError(alt);
+      update();
+      if (record.usable) {
+        announce(t(`Image ${i + 1} : « ${record.filename || record.id} » choisie, texte alternatif repris de la médiathèque.`,
+          `Image ${i + 1}: “${record.filename || record.id}” chosen, alt text taken from the media library.`));
+      } else {
+        // The description must be written: go there (focus came back to "Choisir…").
+        alt.focus();
+        announce(t(`Image ${i + 1} : « ${record.filename || record.id} » choisie. Elle n’a pas de texte alternatif : écrivez-le.`,
+          `Image ${i + 1}: “${record.filename || record.id}” chosen. It has no alt text: write it.`));
+      }
+    });
+
+    remove.addEventListener('click', () => {
+      showUrl(row);
+      url.value = '';
+      alt.value = '';
+      clearFieldError(alt);
+      update();
+      url.focus();
+      announce(t(`Image ${i + 1} retirée.`, `Image ${i + 1} removed.`));
+    });
+
+    return h('div', { class: 'image-row', 'data-testid': `compose-image-row-${i}` },
+      h('div', { class: 'image-source' }, urlField, box, boxError, h('div', { class: 'image-pick' }, pick)),
+      altField);
+  }
+
+  /** Puts a row in library mode, showing `record` (see mediumRecord). */
+  function showMedium(row, record) {
+    row.medium = record;
+    row.url.value = '';
+    clearFieldError(row.url);
+    clearFieldError(row.box);
+    row.urlField.hidden = true;
+    row.box.hidden = false;
+    row.box.dataset.mediaId = record.id;
+    row.box.dataset.usable = String(record.usable);
+    if (record.thumb) {
+      row.thumb.src = record.thumb.url;
+      if (record.thumb.width) row.thumb.width = record.thumb.width;
+      else row.thumb.removeAttribute('width');
+      if (record.thumb.height) row.thumb.height = record.thumb.height;
+      else row.thumb.removeAttribute('height');
+    } else {
+      row.thumb.removeAttribute('src');
+    }
+    row.thumb.hidden = !record.thumb;
+    row.noThumb.hidden = Boolean(record.thumb);
+    row.name.textContent = record.filename
+      || (record.missing ? t('Image supprimée de la médiathèque', 'Image deleted from the media library')
+        : t('Image de la médiathèque', 'Media library image'));
+    row.gone.textContent = record.missing
+      ? t('Cette image n’est plus dans la médiathèque : retirez-la ou choisissez-en une autre.',
+        'This image is no longer in the media library: remove it or choose another one.')
+      : '';
+    row.gone.hidden = !record.missing;
+    row.altNote.textContent = record.missing || record.unknown ? ''
+      : record.usable
+        ? t('Vous pouvez adapter ce texte à cette publication : la description de l’image dans la médiathèque ne change pas.',
+          'You can adapt this text to this post: the image’s description in the media library does not change.')
+        : t('Cette image n’a pas de texte alternatif dans la médiathèque : écrivez-le ici, il est obligatoire.',
+          'This image has no alt text in the media library: write it here, it is required.');
+    setNote(row);
+  }
+
+  /** Puts a row back in url mode (its values are left to the caller). */
+  function showUrl(row) {
+    row.medium = null;
+    clearFieldError(row.box);
+    row.box.hidden = true;
+    delete row.box.dataset.mediaId;
+    delete row.box.dataset.usable;
+    row.thumb.removeAttribute('src');
+    row.urlField.hidden = false;
+    row.altNote.textContent = '';
+    setNote(row);
+  }
+
+  /** The alt text's note is part of its description only while it says something. */
+  function setNote(row) {
+    const ids = (row.alt.getAttribute('aria-describedby') || '').split(/\s+/).filter((id) => id && id !== row.altNote.id);
+    row.altNote.hidden = !row.altNote.textContent;
+    if (!row.altNote.hidden) ids.unshift(row.altNote.id);
+    if (ids.length) row.alt.setAttribute('aria-describedby', ids.join(' '));
+    else row.alt.removeAttribute('aria-describedby');
   }
 
   // Campaign and hashtags.
@@ -170,8 +345,10 @@ export async function render(main, params, ctx) {
       language.value = c.language || '';
       visibility.value = c.visibility || 'public';
       (c.images || []).slice(0, MAX_IMAGES).forEach((img, i) => {
-        imageRows[i].url.value = img.url || '';
-        imageRows[i].alt.value = img.alt || '';
+        const row = imageRows[i];
+        if (img.medium) showMedium(row, loadedMedia.get(img.medium) || mediumRecord(null, img.medium));
+        else row.url.value = img.url || '';
+        row.alt.value = img.alt || '';
       });
       const targets = new Set((source.targets || []).map((target) => target.channel));
       for (const box of channelBoxes) box.checked = targets.has(box.value);
@@ -224,10 +401,22 @@ export async function render(main, params, ctx) {
     return uniqueTags([...ownHashtags(), ...((c && c.hashtags) || [])]);
   }
 
+  /**
+   * The rows that hold an image (or half of one), in the order sent: {row (its index in the
+   * form), image (as sent: {medium, alt} or {url, alt}), thumb (library images)}. Empty rows
+   * send nothing, so images[n] in the API's answers is the n-th entry, not row n.
+   */
+  function imageEntries() {
+    return imageRows.map((row) => {
+      const alt = row.alt.value.trim();
+      if (row.medium) return { row: row.index, image: { medium: row.medium.id, alt }, thumb: row.medium.thumb };
+      const url = row.url.value.trim();
+      return url || alt ? { row: row.index, image: { url, alt }, thumb: null } : null;
+    }).filter(Boolean);
+  }
+
   function images() {
-    return imageRows
-      .map(({ url, alt }) => ({ url: url.value.trim(), alt: alt.value.trim() }))
-      .filter((img) => img.url || img.alt);
+    return imageEntries().map((entry) => entry.image);
   }
 
   /** The content one channel receives (its version's text replacing the post's). */
@@ -263,6 +452,7 @@ export async function render(main, params, ctx) {
     clear(previewCards);
     const chosen = selectedChannels();
     const summary = [];
+    const entries = imageEntries();
     if (!chosen.length) {
       previewCards.append(h('p', { class: 'empty' }, t('Choisissez au moins un canal.', 'Choose at least one channel.')));
     }
@@ -279,8 +469,12 @@ export async function render(main, params, ctx) {
       h('h3', null, `${kindName(channel.kind)} — ${channel.name}`),
       m.warning && channel.kind === 'mastodon' ? h('p', { class: 'notice' }, `CW : ${m.warning}`) : null,
       h('p', { class: 'preview-text' }, m.text || t('(texte vide)', '(empty text)')),
-      images().length ? h('ul', { class: 'muted' }, images().map((img) => h('li', null,
-        t(`Image : ${img.alt || '(sans texte alternatif)'}`, `Image: ${img.alt || '(no alt text)'}`)))) : null,
+      entries.length ? h('ul', { class: 'muted preview-image-list', 'data-testid': 'preview-images' }, entries.map(({ image, thumb }) => h('li', null,
+        // The text beside it says what the image is: the thumbnail itself is decorative.
+        thumb ? h('img', { class: 'preview-thumb', src: thumb.url, alt: '', width: thumb.width, height: thumb.height,
+          'data-testid': 'preview-image-thumb', 'data-media-id': image.medium, decoding: 'async',
+          onerror: (event) => { event.target.hidden = true; } }) : null,
+        h('span', null, t(`Image : ${image.alt || '(sans texte alternatif)'}`, `Image: ${image.alt || '(no alt text)'}`))))) : null,
       h('p', { class: ['counter', over && 'over'], 'data-testid': 'preview-counter', 'data-count': m.count,
         'data-max': m.max === null ? null : m.max }, counterText,
       m.maxBytes && m.bytes > m.maxBytes ? t(` — ${m.bytes} octets sur ${m.maxBytes}`, ` — ${m.bytes} of ${m.maxBytes} bytes`) : ''),
@@ -314,7 +508,7 @@ export async function render(main, params, ctx) {
         language: language.value || null,
         visibility: visibility.value,
         link: /^https:\/\/\S+$/.test(c.link) ? c.link : null,
-        images: images().filter((img) => /^https:\/\/\S+$/.test(img.url) && img.alt),
+        images: images().filter((img) => (img.medium || /^https:\/\/\S+$/.test(img.url)) && img.alt),
         hashtags: c.hashtags,
       };
       try {
@@ -360,10 +554,21 @@ export async function render(main, params, ctx) {
     };
     if (!selectedChannels().length) flag(channelFieldset, t('Choisissez au moins un canal.', 'Choose at least one channel.'));
     if (!text.value.trim()) flag(text, t('Le texte est obligatoire.', 'The text is required.'));
-    imageRows.forEach(({ url, alt }) => {
+    imageRows.forEach((row) => {
+      const { url, alt } = row;
+      if (row.medium) {
+        if (row.medium.missing) {
+          flag(row.box, t('Cette image n’est plus dans la médiathèque : retirez-la ou choisissez-en une autre.',
+            'This image is no longer in the media library: remove it or choose another one.'));
+        }
+        if (!alt.value.trim()) flag(alt, t('Décrivez l’image : le texte alternatif est obligatoire.', 'Describe the image: the alt text is required.'));
+        return;
+      }
       if (url.value.trim() && !/^https:\/\//.test(url.value.trim())) flag(url, t('Une adresse https:// est attendue.', 'An https:// address is expected.'));
       if (url.value.trim() && !alt.value.trim()) flag(alt, t('Décrivez l’image : le texte alternatif est obligatoire.', 'Describe the image: the alt text is required.'));
-      if (!url.value.trim() && alt.value.trim()) flag(url, t('Indiquez l’adresse de l’image.', 'Give the image’s address.'));
+      if (!url.value.trim() && alt.value.trim()) {
+        flag(url, t('Indiquez l’adresse de l’image, ou choisissez-la dans la médiathèque.', 'Give the image’s address, or choose it from the media library.'));
+      }
     });
     if (link.value.trim() && !/^https:\/\//.test(link.value.trim())) flag(link, t('Une adresse https:// est attendue.', 'An https:// address is expected.'));
     if (whenAt.checked) {
@@ -407,11 +612,25 @@ export async function render(main, params, ctx) {
   }
 
   /**
+   * "images[n]…" of the payload → the same path on the form's row that sent it (empty rows
+   * are not sent); a bare "images[n]" goes to the row's address, or its library image.
+   */
+  function remapImagePath(path, imageRowIndexes) {
+    const m = /^images\[(\d+)\](.*)$/.exec(path);
+    if (!m || !imageRowIndexes) return path;
+    const index = imageRowIndexes[Number(m[1])];
+    if (index === undefined) return path;
+    if (m[2]) return `images[${index}]${m[2]}`;
+    return imageRows[index].medium ? `images[${index}].medium` : `images[${index}].url`;
+  }
+
+  /**
    * Rewrites the API's error paths onto the composer's inputs: a channel's own rule
    * ("channels[1].text") goes to that channel's version when it has one, else to the common
-   * field; "hashtags[2]" to the hashtags input; "poll…" stays in the summary.
+   * field; "hashtags[2]" to the hashtags input; "images[n]…" to the row that sent image n;
+   * "poll…" stays in the summary.
    */
-  function mapErrors(error, chosenIds) {
+  function mapErrors(error, chosenIds, imageRowIndexes) {
     if (!(error instanceof ApiError)) return error;
     const remap = (path) => {
       if (!path) return path;
@@ -422,7 +641,7 @@ export async function render(main, params, ctx) {
         const version = versionInputs.get(id);
         if (rest === 'text' && version && version.value.trim()) return `versions.${id}.text`;
         if (rest.startsWith('hashtags')) return 'hashtags';
-        return rest;
+        return remapImagePath(rest, imageRowIndexes);
       }
       m = /^channels\[(\d+)\]$/.exec(path);
       if (m) return 'channels';
@@ -430,17 +649,22 @@ export async function render(main, params, ctx) {
       m = /^versions\.([^.]+)\.text$/.exec(path);
       if (m && versionInputs.has(m[1])) versionInputs.get(m[1]).closest('details').open = true;
       if (path === 'zone') return 'at';
-      return path;
+      return remapImagePath(path, imageRowIndexes);
     };
-    const copy = new ApiError(error.status, error.code, error.message, remap(error.field),
+    // A single problem may come as "images[1].medium: …" in the message alone (showErrors
+    // reads the path from it): that path is remapped too.
+    let message = error.message;
+    const inMessage = !error.field && !error.fields.length ? /^(images\[\d+\][\w.]*): (.+)$/s.exec(message || '') : null;
+    if (inMessage) message = `${remapImagePath(inMessage[1], imageRowIndexes)}: ${inMessage[2]}`;
+    const copy = new ApiError(error.status, error.code, message, remap(error.field),
       error.fields.map((f) => ({ field: remap(f.field), message: f.message })));
     return copy;
   }
 
-  function showApiErrors(error, chosenIds) {
+  function showApiErrors(error, chosenIds, imageRowIndexes) {
     // The channels fieldset carries data-field="channels" and its error paragraph has the
     // id showErrors looks for, so channel problems land beside the checkboxes too.
-    showErrors(form, mapErrors(error, chosenIds));
+    showErrors(form, mapErrors(error, chosenIds, imageRowIndexes));
   }
 
   form.addEventListener('submit', async (event) => {
@@ -448,6 +672,8 @@ export async function render(main, params, ctx) {
     if (!check()) return;
     const payload = body();
     const chosenIds = payload.channels;
+    // Which form row sent each payload image, for the errors' paths (read with the payload).
+    const imageRowIndexes = imageEntries().map((entry) => entry.row);
     await busy(submit, async () => {
       // 1. Save the content.
       try {
@@ -455,7 +681,7 @@ export async function render(main, params, ctx) {
           ? await api('PUT', `/api/posts/${encodeURIComponent(post.id)}`, payload)
           : await api('POST', '/api/posts', payload);
       } catch (error) {
-        showApiErrors(error, chosenIds);
+        showApiErrors(error, chosenIds, imageRowIndexes);
         announce(t('La publication n’a pas été enregistrée.', 'The post was not saved.'));
         return;
       }
@@ -474,7 +700,7 @@ export async function render(main, params, ctx) {
           post = await api('POST', `/api/posts/${encodeURIComponent(post.id)}/unschedule`);
         }
       } catch (error) {
-        showApiErrors(error, chosenIds);
+        showApiErrors(error, chosenIds, imageRowIndexes);
         announce(t('Publication enregistrée comme brouillon, mais pas programmée.', 'Post saved as a draft, but not scheduled.'));
         return;
       }

@@ -132,7 +132,13 @@ export async function render(main, params, ctx) {
       h('p', { class: 'preview-text', 'data-testid': 'post-text' }, c.text || ''),
       c.link ? h('p', null, h('a', { href: c.link, rel: 'noopener noreferrer', target: '_blank' }, c.link)) : null,
       (c.images || []).length ? h('ul', null, c.images.map((img) => h('li', null,
-        h('a', { href: img.url, rel: 'noopener noreferrer', target: '_blank' }, img.alt || img.url)))) : null,
+        // A library image shows its thumbnail (the alt text follows as text, so the picture
+        // itself is decorative); an outside one links to its address.
+        img.medium
+          ? [h('img', { src: `/media/${encodeURIComponent(img.medium)}/thumb.jpg`, alt: '', width: 80,
+            class: 'post-image-thumb', 'data-testid': 'post-image-medium', 'data-media-id': img.medium }),
+          ' ', img.alt, ' ', h('span', { class: 'muted' }, t('(médiathèque)', '(media library)'))]
+          : h('a', { href: img.url, rel: 'noopener noreferrer', target: '_blank' }, img.alt || img.url)))) : null,
       h('div', { class: 'table-scroll' }, targets),
     );
     // After an action the button that had focus is gone: put focus back at the top (the

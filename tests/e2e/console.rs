@@ -29,6 +29,16 @@ fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
     browser.find("[data-testid=whoami]");
 }
 
+/// Ticks a channel in the composer (once it is drawn), leaving it ticked if it was.
+fn tick_channel(browser: &Browser, channel_id: &str) {
+    let channel_box = format!("[data-testid=compose-channel][data-channel-id='{channel_id}']");
+    browser.find(&channel_box);
+    browser.script(
+        "const box = document.querySelector(arguments[0]); if (!box.checked) box.click();",
+        json!([channel_box]),
+    );
+}
+
 fn sign_out(browser: &Browser) {
     browser.click("[data-testid=sign-out]");
     browser.wait_for("signed out", "location.pathname.endsWith('/sign-in.html')");
@@ -196,12 +206,7 @@ fn a_post_composed_from_the_calendar_is_approved_by_another_user_and_moved() {
         "the composer starts on the chosen day"
     );
     // The library's only channel comes ticked; tick it if not.
-    let channel_box = format!("[data-testid=compose-channel][data-channel-id='{channel_id}']");
-    browser.find(&channel_box);
-    browser.script(
-        "const box = document.querySelector(arguments[0]); if (!box.checked) box.click();",
-        json!([channel_box]),
-    );
+    tick_channel(&browser, &channel_id);
     browser.type_into(
         "[data-testid=compose-text]",
         "Rencontre avec Annie Ernaux à la médiathèque : entrée libre !",
@@ -532,12 +537,7 @@ fn an_editor_uploads_a_photo_describes_it_and_posts_it_to_mastodon_and_bluesky()
     browser.goto(&app.url("/admin/#/compose"));
     browser.find("[data-testid=compose-form]");
     for channel in &channels {
-        let channel_box = format!("[data-testid=compose-channel][data-channel-id='{channel}']");
-        browser.find(&channel_box);
-        browser.script(
-            "const box = document.querySelector(arguments[0]); if (!box.checked) box.click();",
-            json!([channel_box]),
-        );
+        tick_channel(&browser, channel);
     }
     browser.type_into(
         "[data-testid=compose-text]",

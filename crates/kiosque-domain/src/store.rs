@@ -135,6 +135,69 @@ pub fn to_json<T: Serialize>(key: &str, value: &T) -> Result<Vec<u8>, StoreError
     })
 }
 
+/// Decodes the JSON value read under `key` (a batch read's values, a compare-and-swap's
+/// current bytes); what does not decode is a corrupt store, named by its key.
+pub fn from_json<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        key: key.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// One page of a list kept in numbered write-once slots, newest first: the counter
+/// `seq_key` hands out slot numbers, slot `n` (`slot_key(n)`) holds `{"id": ...}` naming a
+/// document (`doc_key(id)`). Reads `page_slots` slots below `before` (or from the counter's
+/// value): 1 counter read (without `before`) + 1 batch read (slots) + 1 batch read
+/// (documents), whatever the length of the list. A slot or a document that is gone is
+/// skipped. Answers the `before` of the next page.
+pub fn numbered_page<Id: DeserializeOwned, Doc: DeserializeOwned>(
+    store: &dyn KvStore,
+    seq_key: &str,
+    slot_key: impl Fn(u64) -> String,
+    doc_key: impl Fn(&Id) -> String,
+    before: Option<u64>,
+    page_slots: u64,
+) -> Result<(Vec<Doc>, Option<u64>), StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Slot<Id> {
+        id: Id,
+    }
+    let top = match before {
+        Some(before) => before,
+        None => {
+            let seq = read_counters(store, &[seq_key.to_owned()])?;
+            u64::try_from(seq.first().copied().unwrap_or(0)).unwrap_or(0)
+        }
+    };
+    if top == 0 {
+        return Ok((Vec::new(), None));
+    }
+    let bottom = top.saturating_sub(page_slots.saturating_sub(1)).max(1);
+    let slot_keys: Vec<String> = (bottom..=top).rev().map(slot_key).collect();
+    let mut ids = std::collections::HashMap::new();
+    for (key, value) in store.get_many(&slot_keys)? {
+        if let Some(bytes) = value {
+            let slot: Slot<Id> = from_json(&key, &bytes)?;
+            ids.insert(key, slot.id);
+        }
+    }
+    let doc_keys: Vec<String> = slot_keys
+        .iter()
+        .filter_map(|k| ids.remove(k))
+        .map(|id| doc_key(&id))
+        .collect();
+    let mut docs = std::collections::HashMap::new();
+    if !doc_keys.is_empty() {
+        for (key, value) in store.get_many(&doc_keys)? {
+            if let Some(bytes) = value {
+                docs.insert(key.clone(), from_json::<Doc>(&key, &bytes)?);
+            }
+        }
+    }
+    let page = doc_keys.iter().filter_map(|k| docs.remove(k)).collect();
+    Ok((page, (bottom > 1).then_some(bottom - 1)))
+}
+
 /// Reads the counters under `keys` and returns their values in the order of `keys`, with
 /// one [`KvStore::get_many`] call. Absent counters are 0.
 ///

@@ -26,7 +26,7 @@ use crate::hashtag::Hashtag;
 use crate::keys;
 use crate::moderation::{self, Status};
 use crate::retention;
-use crate::store::{KvStore, StoreError};
+use crate::store::{self, KvStore, StoreError};
 
 /// Mentions kept 13 months after they are received: a campaign is a season or a yearly event,
 /// and 13 months lets staff compare it with the previous edition, the span the CNIL accepts
@@ -151,9 +151,9 @@ pub fn remove_post(
             .and_then(|(_, v)| v.clone())
     };
     let (seen, location) = if let Some(bytes) = value(&at) {
-        (seen, decode::<Location>(&at, &bytes)?)
+        (seen, store::from_json::<Location>(&at, &bytes)?)
     } else if let Some(bytes) = value(&alias) {
-        let target: String = decode(&alias, &bytes)?;
+        let target: String = store::from_json(&alias, &bytes)?;
         match store.get_json::<Location>(&keys::mention_at(&target))? {
             Some(location) => (target, location),
             None => {
@@ -165,13 +165,6 @@ pub fn remove_post(
         return Ok(0);
     };
     forget(store, &seen, &location)
-}
-
-fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
-        key: key.to_owned(),
-        message: e.to_string(),
-    })
 }
 
 /// Deletes every item of a location, then the location and its references.

@@ -403,7 +403,7 @@ fn write_month(
     for _ in 0..CAS_ATTEMPTS {
         let current = store.get(&key)?;
         let mut doc: Month = match &current {
-            Some(bytes) => decode(&key, bytes)?,
+            Some(bytes) => store::from_json(&key, bytes)?,
             None => Month::default(),
         };
         let before = doc.clone();
@@ -546,7 +546,7 @@ fn update(
     let key = keys::event(id);
     for _ in 0..CAS_ATTEMPTS {
         let current = store.get(&key)?.ok_or(EventError::NotFound)?;
-        let old: Event = decode(&key, &current)?;
+        let old: Event = store::from_json(&key, &current)?;
         let old_month = month_of(old.starts_at);
         let version = old.version;
         let mut updated = change(old)?;
@@ -638,7 +638,7 @@ pub fn calendar(store: &dyn KvStore, now: Timestamp) -> Result<Vec<Entry>, Event
     let mut found: HashMap<String, Month> = HashMap::new();
     for (key, value) in store.get_many(&month_keys)? {
         if let Some(bytes) = value {
-            let doc: Month = decode(&key, &bytes)?;
+            let doc: Month = store::from_json(&key, &bytes)?;
             found.insert(key, doc);
         }
     }
@@ -690,48 +690,14 @@ pub fn list_all(
     store: &dyn KvStore,
     page: Option<u64>,
 ) -> Result<(Vec<Event>, Option<u64>), EventError> {
-    let top = match page {
-        Some(page) => page,
-        None => {
-            let seq = store::read_counters(store, &[keys::event_seq()])?;
-            u64::try_from(seq.first().copied().unwrap_or(0)).unwrap_or(0)
-        }
-    };
-    if top == 0 {
-        return Ok((Vec::new(), None));
-    }
-    let bottom = top.saturating_sub(STAFF_PAGE_SLOTS - 1).max(1);
-    let slot_keys: Vec<String> = (bottom..=top).rev().map(keys::event_slot).collect();
-    let mut slots = HashMap::new();
-    for (key, value) in store.get_many(&slot_keys)? {
-        if let Some(bytes) = value {
-            let slot: Slot = decode(&key, &bytes)?;
-            slots.insert(key, slot.id);
-        }
-    }
-    let event_keys: Vec<String> = slot_keys
-        .iter()
-        .filter_map(|k| slots.remove(k))
-        .map(|id| keys::event(&id))
-        .collect();
-    let mut docs = HashMap::new();
-    if !event_keys.is_empty() {
-        for (key, value) in store.get_many(&event_keys)? {
-            if let Some(bytes) = value {
-                let event: Event = decode(&key, &bytes)?;
-                docs.insert(key, event);
-            }
-        }
-    }
-    let events = event_keys.iter().filter_map(|k| docs.remove(k)).collect();
-    Ok((events, (bottom > 1).then_some(bottom - 1)))
-}
-
-fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
-        key: key.to_owned(),
-        message: e.to_string(),
-    })
+    Ok(store::numbered_page(
+        store,
+        &keys::event_seq(),
+        keys::event_slot,
+        keys::event,
+        page,
+        STAFF_PAGE_SLOTS,
+    )?)
 }
 
 #[cfg(test)]

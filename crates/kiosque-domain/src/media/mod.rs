@@ -17,8 +17,6 @@
 //! A crash between the writes of a creation leaves chunks no medium names: invisible, never
 //! served; a deletion removes the medium first, so its addresses answer 404 at once.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::clock::{Clock, Timestamp};
@@ -468,7 +466,7 @@ pub fn describe(
         let Some(current_bytes) = store.get(&key)? else {
             return Err(MediaError::NotFound);
         };
-        let mut medium: Medium = decode(&key, &current_bytes)?;
+        let mut medium: Medium = store::from_json(&key, &current_bytes)?;
         // Absent members keep what is there now, so each attempt applies the request anew.
         let current = Description {
             alt: medium.alt.clone(),
@@ -517,19 +515,20 @@ pub fn read_rendition(
     let chunk_keys: Vec<String> = (0..rendition.chunks)
         .map(|n| keys::medium_chunk(&medium.id, kind.name(), n))
         .collect();
-    let mut found: HashMap<String, Vec<u8>> = if let [only] = chunk_keys.as_slice() {
-        store
-            .get(only)?
-            .map(|bytes| (only.clone(), bytes))
-            .into_iter()
-            .collect()
-    } else {
-        store
-            .get_many(&chunk_keys)?
-            .into_iter()
-            .filter_map(|(key, value)| value.map(|v| (key, v)))
-            .collect()
-    };
+    let mut found: std::collections::HashMap<String, Vec<u8>> =
+        if let [only] = chunk_keys.as_slice() {
+            store
+                .get(only)?
+                .map(|bytes| (only.clone(), bytes))
+                .into_iter()
+                .collect()
+        } else {
+            store
+                .get_many(&chunk_keys)?
+                .into_iter()
+                .filter_map(|(key, value)| value.map(|v| (key, v)))
+                .collect()
+        };
     let mut bytes = Vec::with_capacity(usize::try_from(rendition.bytes).unwrap_or(0));
     for key in &chunk_keys {
         let chunk = found.remove(key).ok_or_else(|| StoreError::Corrupt {
@@ -554,48 +553,14 @@ pub fn list(
     store: &dyn KvStore,
     before: Option<u64>,
 ) -> Result<(Vec<Medium>, Option<u64>), MediaError> {
-    let top = match before {
-        Some(before) => before,
-        None => {
-            let seq = store::read_counters(store, &[keys::media_seq()])?;
-            u64::try_from(seq.first().copied().unwrap_or(0)).unwrap_or(0)
-        }
-    };
-    if top == 0 {
-        return Ok((Vec::new(), None));
-    }
-    let bottom = top.saturating_sub(PAGE_SLOTS - 1).max(1);
-    let slot_keys: Vec<String> = (bottom..=top).rev().map(keys::media_slot).collect();
-    let mut slots = HashMap::new();
-    for (key, value) in store.get_many(&slot_keys)? {
-        if let Some(bytes) = value {
-            let slot: Slot = decode(&key, &bytes)?;
-            slots.insert(key, slot.id);
-        }
-    }
-    let medium_keys: Vec<String> = slot_keys
-        .iter()
-        .filter_map(|k| slots.remove(k))
-        .map(|id| keys::medium(&id))
-        .collect();
-    let mut docs = HashMap::new();
-    if !medium_keys.is_empty() {
-        for (key, value) in store.get_many(&medium_keys)? {
-            if let Some(bytes) = value {
-                let medium: Medium = decode(&key, &bytes)?;
-                docs.insert(key, medium);
-            }
-        }
-    }
-    let media = medium_keys.iter().filter_map(|k| docs.remove(k)).collect();
-    Ok((media, (bottom > 1).then_some(bottom - 1)))
-}
-
-fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
-        key: key.to_owned(),
-        message: e.to_string(),
-    })
+    Ok(store::numbered_page(
+        store,
+        &keys::media_seq(),
+        keys::media_slot,
+        keys::medium,
+        before,
+        PAGE_SLOTS,
+    )?)
 }
 
 #[cfg(test)]

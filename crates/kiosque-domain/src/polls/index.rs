@@ -98,7 +98,7 @@ pub fn list(
     let mut slots = std::collections::HashMap::new();
     for (key, value) in store.get_many(&slot_keys)? {
         if let Some(bytes) = value {
-            let slot: Slot = decode(&key, &bytes)?;
+            let slot: Slot = store::from_json(&key, &bytes)?;
             slots.insert(key, slot.id);
         }
     }
@@ -109,7 +109,7 @@ pub fn list(
     if !poll_keys.is_empty() {
         for (key, value) in store.get_many(&poll_keys)? {
             if let Some(bytes) = value {
-                let poll: Poll = decode(&key, &bytes)?;
+                let poll: Poll = store::from_json(&key, &bytes)?;
                 docs.insert(key, poll);
             }
         }
@@ -126,12 +126,5 @@ pub fn list(
     Ok(Page {
         polls,
         next_page: (bottom > 1).then_some(bottom - 1),
-    })
-}
-
-fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
-        key: key.to_owned(),
-        message: e.to_string(),
     })
 }

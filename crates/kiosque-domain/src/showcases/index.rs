@@ -113,7 +113,7 @@ pub fn set_featured(store: &dyn KvStore, slot: u64, featured: bool) -> Result<()
     for _ in 0..CAS_ATTEMPTS {
         let current = store.get(&key)?;
         let mut list: Featured = match &current {
-            Some(bytes) => decode(&key, bytes)?,
+            Some(bytes) => store::from_json(&key, bytes)?,
             None => Featured::default(),
         };
         let before = list.clone();
@@ -206,16 +206,9 @@ fn read_cards(store: &dyn KvStore, slots: &[u64]) -> Result<Vec<Card>, ShowcaseE
     let mut found: HashMap<String, Card> = HashMap::new();
     for (key, value) in store.get_many(&slot_keys)? {
         if let Some(bytes) = value {
-            let card: Card = decode(&key, &bytes)?;
+            let card: Card = store::from_json(&key, &bytes)?;
             found.insert(key, card);
         }
     }
     Ok(slot_keys.iter().filter_map(|k| found.remove(k)).collect())
-}
-
-fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
-        key: key.to_owned(),
-        message: e.to_string(),
-    })
 }

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::model::{Block, BlockId, BlockRequest, TutorialContent};
-use super::{TutorialError, decode, invalid, update_shared};
+use super::{TutorialError, invalid, update_shared};
 use crate::clock::Timestamp;
 use crate::keys;
 use crate::store::KvStore;
@@ -70,7 +70,7 @@ pub fn put(
 pub fn list(store: &dyn KvStore) -> Result<Vec<BlockSummary>, TutorialError> {
     let key = keys::tutorial_block_list();
     let mut blocks = match store.get(&key)? {
-        Some(bytes) => decode::<BlockList>(&key, &bytes)?.blocks,
+        Some(bytes) => crate::store::from_json::<BlockList>(&key, &bytes)?.blocks,
         None => Vec::new(),
     };
     blocks.sort_by(|a, b| a.id.cmp(&b.id));
@@ -106,5 +106,5 @@ pub fn check_exist(store: &dyn KvStore, content: &TutorialContent) -> Result<(),
 pub fn get(store: &dyn KvStore, id: &BlockId) -> Result<Block, TutorialError> {
     let key = keys::tutorial_block(id);
     let bytes = store.get(&key)?.ok_or(TutorialError::BlockNotFound)?;
-    Ok(decode(&key, &bytes)?)
+    Ok(crate::store::from_json(&key, &bytes)?)
 }

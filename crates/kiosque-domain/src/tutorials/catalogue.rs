@@ -75,7 +75,7 @@ pub struct Catalogue {
 pub fn all(store: &dyn KvStore) -> Result<Vec<Entry>, TutorialError> {
     let key = keys::tutorial_catalogue();
     let mut entries = match store.get(&key)? {
-        Some(bytes) => super::decode::<Catalogue>(&key, &bytes)?.entries,
+        Some(bytes) => crate::store::from_json::<Catalogue>(&key, &bytes)?.entries,
         None => Vec::new(),
     };
     // Folded, so "Écran" sorts with the E's rather than after "Z".

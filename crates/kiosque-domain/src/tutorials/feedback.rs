@@ -19,8 +19,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::TutorialError;
 use super::model::{Slug, Tutorial};
-use super::{TutorialError, decode};
 use crate::clock::Timestamp;
 use crate::keys;
 use crate::moderation::optional_text;
@@ -80,7 +80,7 @@ pub fn step_opened(
             store.set_json(&keys::tutorial_reader_entry(slug, n), &entry)?;
         }
         Some(bytes) => {
-            let previous: Reader = decode(&key, &bytes)?;
+            let previous: Reader = crate::store::from_json(&key, &bytes)?;
             if previous.step == step {
                 return Ok(());
             }
@@ -178,7 +178,7 @@ pub fn summary(store: &dyn KvStore, tutorial: &Tutorial) -> Result<FeedbackSumma
             .collect();
         for (key, value) in store.get_many(&wanted)? {
             if let Some(bytes) = value {
-                comments.push(decode::<Comment>(&key, &bytes)?);
+                comments.push(crate::store::from_json::<Comment>(&key, &bytes)?);
             }
         }
         comments.sort_by_key(|c| std::cmp::Reverse(c.seq));

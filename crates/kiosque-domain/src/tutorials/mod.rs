@@ -107,13 +107,6 @@ fn invalid(message: impl Into<String>) -> TutorialError {
     TutorialError::Invalid(message.into())
 }
 
-fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
-        key: key.to_owned(),
-        message: e.to_string(),
-    })
-}
-
 /// Read-modify-write of a staff-written shared document (the catalogue, a search shard) with
 /// compare-and-swap, retried when another write got there first.
 ///
@@ -136,7 +129,7 @@ where
     for _ in 0..MAX_CAS_ATTEMPTS {
         let current = store.get(key)?;
         let mut doc: T = match &current {
-            Some(bytes) => decode(key, bytes)?,
+            Some(bytes) => store::from_json(key, bytes)?,
             None => T::default(),
         };
         change(&mut doc)?;

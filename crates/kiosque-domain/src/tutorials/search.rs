@@ -217,7 +217,7 @@ pub fn search(store: &dyn KvStore, now: Timestamp, query: &str) -> Result<Vec<Hi
     let mut docs: BTreeMap<Slug, SearchDoc> = BTreeMap::new();
     for (key, value) in store.get_many(&shard_keys)? {
         if let Some(bytes) = value {
-            let shard: Shard = super::decode(&key, &bytes)?;
+            let shard: Shard = crate::store::from_json(&key, &bytes)?;
             docs.extend(shard.docs);
         }
     }

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use super::catalogue::{self, Entry};
 use super::model::{Block, BlockId, Slug, Tutorial, TutorialContent};
-use super::{MAX_VERSIONS, TutorialError, VersionSummary, decode, search};
+use super::{MAX_VERSIONS, TutorialError, VersionSummary, search};
 use crate::claims::{self, Claim};
 use crate::clock::Timestamp;
 use crate::keys;
@@ -33,7 +33,7 @@ pub fn get(store: &dyn KvStore, slug: &Slug) -> Result<Tutorial, TutorialError> 
 fn read(store: &dyn KvStore, slug: &Slug) -> Result<(Tutorial, Vec<u8>), TutorialError> {
     let key = keys::tutorial(slug);
     let bytes = store.get(&key)?.ok_or(TutorialError::NotFound)?;
-    Ok((decode(&key, &bytes)?, bytes))
+    Ok((crate::store::from_json(&key, &bytes)?, bytes))
 }
 
 /// Creates tutorial `slug` as a draft, version 1. 409 `tutorial_exists` when the slug was
@@ -165,7 +165,7 @@ pub fn history(store: &dyn KvStore, slug: &Slug) -> Result<Vec<VersionSummary>, 
     let mut versions = Vec::new();
     for (key, value) in store.get_many(&wanted)? {
         if let Some(bytes) = value {
-            let t: Tutorial = decode(&key, &bytes)?;
+            let t: Tutorial = crate::store::from_json(&key, &bytes)?;
             versions.push(VersionSummary {
                 version: t.version,
                 title: t.content.title,
@@ -181,7 +181,7 @@ pub fn history(store: &dyn KvStore, slug: &Slug) -> Result<Vec<VersionSummary>, 
 pub fn version(store: &dyn KvStore, slug: &Slug, n: u64) -> Result<Tutorial, TutorialError> {
     let key = keys::tutorial_version(slug, n);
     let bytes = store.get(&key)?.ok_or(TutorialError::VersionNotFound)?;
-    Ok(decode(&key, &bytes)?)
+    Ok(crate::store::from_json(&key, &bytes)?)
 }
 
 /// Saves version `n`'s content as a new version (the current one is kept in the history).
@@ -274,12 +274,12 @@ pub fn view(
         for (key, value) in store.get_many(&wanted)? {
             let Some(bytes) = value else { continue };
             if Some(&key) == translation_key.as_ref() {
-                let other: Tutorial = decode(&key, &bytes)?;
+                let other: Tutorial = crate::store::from_json(&key, &bytes)?;
                 if other.is_visible(now) && other.content.lang != tutorial.content.lang {
                     translation = Some(Entry::of(&other));
                 }
             } else {
-                let block: Block = decode(&key, &bytes)?;
+                let block: Block = crate::store::from_json(&key, &bytes)?;
                 blocks.insert(block.id.clone(), block);
             }
         }

@@ -39,6 +39,17 @@ fn tick_channel(browser: &Browser, channel_id: &str) {
     );
 }
 
+/// Submits the composer and waits for the post's page: the new post's id.
+fn submit_composer(browser: &Browser) -> String {
+    browser.click("[data-testid=compose-submit]");
+    browser.wait_for("the post page", "location.hash.startsWith('#/posts/')");
+    browser
+        .script("return location.hash.slice('#/posts/'.length);", json!([]))
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 fn sign_out(browser: &Browser) {
     browser.click("[data-testid=sign-out]");
     browser.wait_for("signed out", "location.pathname.endsWith('/sign-in.html')");
@@ -213,13 +224,7 @@ fn a_post_composed_from_the_calendar_is_approved_by_another_user_and_moved() {
     );
     browser.find("[data-testid=preview-card]");
     browser.screenshot("composer");
-    browser.click("[data-testid=compose-submit]");
-    browser.wait_for("the post page", "location.hash.startsWith('#/posts/')");
-    let post_id = browser
-        .script("return location.hash.slice('#/posts/'.length);", json!([]))
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let post_id = submit_composer(&browser);
     let state = browser.find("[data-testid=post-state]");
     assert_eq!(
         browser.attribute(&state, "data-state").as_deref(),
@@ -558,13 +563,7 @@ fn an_editor_uploads_a_photo_describes_it_and_posts_it_to_mastodon_and_bluesky()
     );
     assert_eq!(alt, json!("Des enfants dessinent à l'atelier du mercredi"));
     browser.click("[data-testid=compose-when-draft]");
-    browser.click("[data-testid=compose-submit]");
-    browser.wait_for("the post page", "location.hash.startsWith('#/posts/')");
-    let post_id = browser
-        .script("return location.hash.slice('#/posts/'.length);", json!([]))
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let post_id = submit_composer(&browser);
     browser.find(&format!(
         "[data-testid=post-image-medium][data-media-id='{id}']"
     ));

@@ -37,9 +37,9 @@ fn upload_id(params: &Params) -> Result<UploadId, ApiError> {
         .ok_or_else(|| MediaError::UploadNotFound.into())
 }
 
-/// A medium as the API shows it: its renditions by name, with their addresses.
-fn medium_json(req: &Request, medium: &Medium) -> Value {
-    let base = base_url(req);
+/// A medium as the API shows it: its renditions by name, with their addresses on `base` (the
+/// public origin, read once per request: it may be a Spin variable).
+fn medium_json(base: &str, medium: &Medium) -> Value {
     let renditions: serde_json::Map<String, Value> = medium
         .renditions
         .iter()
@@ -96,11 +96,7 @@ pub fn put_part(req: Request, params: Params) -> Result<Response, ApiError> {
         .get("n")
         .and_then(|n| n.parse::<u32>().ok())
         .ok_or_else(|| ApiError::new(404, "part_not_found", "parts are numbered from 0"))?;
-    let content_type = req.header("content-type").and_then(|v| v.as_str());
-    let is_octets = content_type
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/octet-stream"));
-    if !is_octets {
+    if !kiosque_spin::json::has_media_type(&req, "application/octet-stream") {
         return Err(ApiError::new(
             415,
             "unsupported_media_type",
@@ -160,11 +156,9 @@ pub fn complete_upload(req: Request, params: Params) -> Result<Response, ApiErro
         new,
     )?;
     upload::discard(&store, &upload);
-    let mut response = json(201, &json!({"medium": medium_json(&req, &medium)}));
-    response.set_header(
-        "location",
-        format!("{}/api/media/{}", base_url(&req), medium.id),
-    );
+    let base = base_url(&req);
+    let mut response = json(201, &json!({"medium": medium_json(&base, &medium)}));
+    response.set_header("location", format!("{base}/api/media/{}", medium.id));
     Ok(response)
 }
 
@@ -216,7 +210,8 @@ pub fn list_media(req: Request, _params: Params) -> Result<Response, ApiError> {
         .transpose()?;
     let store = SpinStore::open_default().map_err(MediaError::from)?;
     let (page, next) = media::list(&store, before)?;
-    let items: Vec<Value> = page.iter().map(|m| medium_json(&req, m)).collect();
+    let base = base_url(&req);
+    let items: Vec<Value> = page.iter().map(|m| medium_json(&base, m)).collect();
     Ok(json(
         200,
         &json!({"media": items, "next": next.map(|n| n.to_string())}),
@@ -229,7 +224,10 @@ pub fn show_medium(req: Request, params: Params) -> Result<Response, ApiError> {
     let id = medium_id(&params)?;
     let store = SpinStore::open_default().map_err(MediaError::from)?;
     let medium = media::get(&store, &id)?;
-    Ok(json(200, &json!({"medium": medium_json(&req, &medium)})))
+    Ok(json(
+        200,
+        &json!({"medium": medium_json(&base_url(&req), &medium)}),
+    ))
 }
 
 /// `PUT /api/media/:id` `{alt?, credit?, licence?}`.
@@ -238,7 +236,10 @@ pub fn describe_medium(req: Request, params: Params) -> Result<Response, ApiErro
     let id = medium_id(&params)?;
     let request: DescriptionRequest = parse_body(&req)?;
     let medium = media::describe(&store, &SystemClock, &id, request)?;
-    Ok(json(200, &json!({"medium": medium_json(&req, &medium)})))
+    Ok(json(
+        200,
+        &json!({"medium": medium_json(&base_url(&req), &medium)}),
+    ))
 }
 
 /// `DELETE /api/media/:id`: 204; its addresses answer 404 from now on.

@@ -21,8 +21,8 @@ pub fn rendition(req: Request, params: Params) -> Result<Response, PageError> {
     let (Some(id), Some(kind)) = (id, kind) else {
         return Err(not_found());
     };
-    let store = SpinStore::open_default().map_err(|e| page_error(MediaError::from(e)))?;
-    let medium = media::get(&store, &id).map_err(page_error)?;
+    let store = SpinStore::open_default().map_err(|e| PageError::from(MediaError::from(e)))?;
+    let medium = media::get(&store, &id).map_err(PageError::from)?;
     let rendition = medium.rendition(kind).ok_or_else(not_found)?;
     let etag = format!("\"{}\"", rendition.sha256);
     let fresh = req
@@ -34,7 +34,7 @@ pub fn rendition(req: Request, params: Params) -> Result<Response, PageError> {
         not_modified.status(304);
         return Ok(with_headers(&mut not_modified, &id, rendition, &etag).build());
     }
-    let bytes = media::read_rendition(&store, &medium, kind).map_err(page_error)?;
+    let bytes = media::read_rendition(&store, &medium, kind).map_err(PageError::from)?;
     let mut builder = Response::builder();
     builder
         .status(200)
@@ -65,8 +65,4 @@ fn with_headers<'a>(
 
 fn not_found() -> PageError {
     PageError::from(MediaError::NotFound)
-}
-
-fn page_error(error: MediaError) -> PageError {
-    PageError::from(error)
 }

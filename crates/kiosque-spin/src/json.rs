@@ -17,18 +17,25 @@ pub const MAX_JSON_BYTES: usize = 64 * 1024;
 /// form cannot send it, and a script on another site cannot send it without a CORS preflight,
 /// which we never grant.
 pub fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
-    let content_type = req.header("content-type").and_then(|v| v.as_str());
-    if !is_json(content_type) {
+    if !has_media_type(req, "application/json") {
         return Err(RequestError::UnsupportedMediaType.into());
     }
     parse_bytes(req.body())
 }
 
-/// Whether a `content-type` says `application/json`, with any parameters (`; charset=utf-8`).
-fn is_json(content_type: Option<&str>) -> bool {
+/// Whether the request's `content-type` is `media_type`, with any parameters
+/// (`; charset=utf-8`), in any case.
+pub fn has_media_type(req: &Request, media_type: &str) -> bool {
+    is_media_type(
+        req.header("content-type").and_then(|v| v.as_str()),
+        media_type,
+    )
+}
+
+fn is_media_type(content_type: Option<&str>, wanted: &str) -> bool {
     content_type
         .and_then(|value| value.split(';').next())
-        .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case("application/json"))
+        .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case(wanted))
 }
 
 fn parse_bytes<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
@@ -56,7 +63,7 @@ mod tests {
             "Application/JSON;charset=UTF-8",
             " application/json ",
         ] {
-            assert!(is_json(Some(ok)), "{ok}");
+            assert!(is_media_type(Some(ok), "application/json"), "{ok}");
         }
         for bad in [
             None,
@@ -67,7 +74,7 @@ mod tests {
             Some("application/jsonp"),
             Some("text/plain; application/json"),
         ] {
-            assert!(!is_json(bad), "{bad:?}");
+            assert!(!is_media_type(bad, "application/json"), "{bad:?}");
         }
     }
 

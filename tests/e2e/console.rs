@@ -1,17 +1,21 @@
 //! The staff console in a real browser: headless Chromium (Debian's, installed by
 //! `scripts/install-browser.sh`) driven over WebDriver against the dev host. Staff sign in,
 //! compose and schedule a post from the calendar, approve it as another user, move it,
-//! moderate an answer, reorder a showcase and upload a photo to the media library; the
-//! security cases are checked from the page
-//! itself. Screenshots of the main screens land in `target/browser-screenshots/`.
+//! moderate an answer, reorder a showcase, upload a photo to the media library and schedule
+//! it to Mastodon, Bluesky, a Facebook Page and Instagram (connected from the Channels screen);
+//! the security cases are checked from the page itself. Screenshots of the main screens land in `target/browser-screenshots/`.
 
 use serde_json::{Value, json};
 use tests::TestApp;
 use tests::browser::Browser;
-use tests::fakes::{FakeBluesky, FakeMastodon};
+use tests::fakes::{FakeBluesky, FakeMastodon, FakeMeta, PublicOrigin};
 
 const PASSWORD: &str = "une longue phrase de passe";
 const MASTODON_TOKEN: &str = "mastodon-secret-access-token-42";
+const PAGE_TOKEN: &str = "EAAGpageAccessTokenForTheConsole42";
+const PAGE_ID: &str = "104857600777";
+const IG_USER_ID: &str = "17841400000000777";
+const TICK_TOKEN: &str = "tick-token-for-the-console-0123456789";
 
 fn account(app: &TestApp, email: &str, name: &str, role: &str) {
     app.post_json_as_admin_ok(
@@ -471,9 +475,20 @@ fn a_moderator_approves_an_answer_and_an_entry_and_an_editor_reorders_a_showcase
 }
 
 #[test]
-fn an_editor_uploads_a_photo_describes_it_and_posts_it_to_mastodon_and_bluesky() {
-    let app = TestApp::spawn_with_fakes(&[]);
+fn an_editor_uploads_a_photo_describes_it_and_schedules_it_to_four_networks() {
+    // Instagram downloads the image from the library's public address: a forwarder started
+    // before the app stands for it (as a CDN in front of the app would).
+    let meta = FakeMeta::start(PAGE_TOKEN, PAGE_ID, IG_USER_ID);
+    let origin = PublicOrigin::start();
+    let public = origin.url();
+    let app = TestApp::spawn_with_fakes(&[
+        ("scheduler_tick_token", TICK_TOKEN),
+        ("meta_host", "http://127.0.0.1:*"),
+        ("public_base_url", &public),
+    ]);
+    origin.forward_to(&app.base_url);
     account(&app, "anne@bib.example", "Anne", "editor");
+    account(&app, "marc@bib.example", "Marc", "administrator");
     let folder = tempfile::tempdir().unwrap();
     // Over one part (512 KiB), sideways with its EXIF orientation, GPS and description.
     let photo = tests::images::phone_photo(1200, 900);
@@ -526,10 +541,75 @@ fn an_editor_uploads_a_photo_describes_it_and_posts_it_to_mastodon_and_bluesky()
     assert_eq!(medium["medium"]["width"], 900, "upright: {medium}");
     browser.screenshot("media-described");
 
-    // The editor puts it in a post for Mastodon and Bluesky, picked from the library.
+    // An administrator connects the library's Facebook Page and Instagram account on the
+    // Channels screen (Mastodon and Bluesky through the API).
+    sign_out(&browser);
+    sign_in(&browser, &app, "marc@bib.example");
+    let mut channels = Vec::new();
+    for (kind, name, account_id) in [
+        ("facebook", "Page de la médiathèque", PAGE_ID),
+        ("instagram", "Instagram de la médiathèque", IG_USER_ID),
+    ] {
+        browser.goto(&app.url("/admin/#/channels"));
+        browser.click(&format!("[data-testid=connect-kind-{kind}]"));
+        browser.wait_for(
+            "the Meta fields shown",
+            "!document.querySelector('[data-testid=connect-account-id]').closest('.field').hidden",
+        );
+        let url = browser.script(
+            "return document.querySelector('[data-testid=connect-url]').value;",
+            json!([]),
+        );
+        assert_eq!(
+            url,
+            json!("https://graph.facebook.com/v21.0"),
+            "the usual address"
+        );
+        browser.script(
+            "document.querySelector('[data-testid=connect-url]').value = '';",
+            json!([]),
+        );
+        browser.type_into("[data-testid=connect-name]", name);
+        browser.type_into("[data-testid=connect-url]", &meta.url());
+        browser.type_into("[data-testid=connect-account-id]", account_id);
+        browser.type_into("[data-testid=connect-access-token]", PAGE_TOKEN);
+        browser.click("[data-testid=connect-submit]");
+        browser.wait_for(
+            "the channel listed",
+            &format!(
+                "[...document.querySelectorAll('[data-testid=channel-row] th')].some((th) => th.textContent === {})",
+                json!(name)
+            ),
+        );
+        let listed = app.get_json_as_admin("/api/channels");
+        let channel = listed["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {listed}"))
+            .clone();
+        assert_eq!(channel["kind"], kind);
+        assert_eq!(channel["account_id"], account_id);
+        let id = channel["id"].as_str().unwrap().to_owned();
+        browser.click(&format!(
+            "[data-testid=channel-check][data-channel-id='{id}']"
+        ));
+        browser.wait_for(
+            "connected",
+            &format!(
+                "document.querySelector(\"[data-testid=channel-row][data-channel-id='{id}'] [data-testid=channel-status]\")?.dataset.status === 'connected'"
+            ),
+        );
+        channels.push(id);
+    }
+    browser.screenshot("channels-meta");
+    sign_out(&browser);
+    sign_in(&browser, &app, "anne@bib.example");
+
+    // The editor puts it in a post for the four networks, picked from the library.
     let mastodon = FakeMastodon::start(MASTODON_TOKEN, 500);
     let bluesky = FakeBluesky::start("bib.bsky.social", "abcd-efgh-ijkl-mnop");
-    let mut channels = Vec::new();
     for body in [
         json!({"kind": "mastodon", "name": "Mastodon", "url": mastodon.url(),
                "access_token": MASTODON_TOKEN}),
@@ -562,12 +642,31 @@ fn an_editor_uploads_a_photo_describes_it_and_posts_it_to_mastodon_and_bluesky()
         json!([]),
     );
     assert_eq!(alt, json!("Des enfants dessinent à l'atelier du mercredi"));
+    // Instagram's preview: the image is there, the hashtags counted.
+    browser.wait_for(
+        "the Instagram preview",
+        "(() => { const card = document.querySelector('[data-testid=preview-card][data-kind=instagram]');
+           return card && !card.querySelector('[data-testid=preview-instagram-needs-image]')
+             && card.querySelector('[data-testid=preview-hashtag-count]')?.dataset.count === '0'; })()",
+    );
+    browser.find("[data-testid=preview-card][data-kind=facebook]");
+    browser.screenshot("compose-four-networks");
     browser.click("[data-testid=compose-when-draft]");
     let post_id = submit_composer(&browser);
     browser.find(&format!(
         "[data-testid=post-image-medium][data-media-id='{id}']"
     ));
-    let published = app.post_json_as_admin_ok(&format!("/api/posts/{post_id}/publish"), &json!({}));
+    // An administrator schedules it for the next minute; the cron's tick publishes it.
+    let due = app.next_minute();
+    let scheduled = app.post_json_as_admin_ok(
+        &format!("/api/posts/{post_id}/schedule"),
+        &json!({"at": tests::time::utc_minute(due), "zone": "UTC"}),
+    );
+    assert_eq!(scheduled["state"], "scheduled", "{scheduled}");
+    app.advance_clock_to(due);
+    let report = app.tick(TICK_TOKEN);
+    assert_eq!(report["posts"]["published"], 1, "{report}");
+    let published = app.get_json_as_admin(&format!("/api/posts/{post_id}"));
     assert_eq!(published["state"], "published", "{published}");
     let uploads = |requests: Vec<tests::fakes::FakeRequest>, path: &str| -> Vec<Vec<u8>> {
         requests
@@ -590,6 +689,132 @@ fn an_editor_uploads_a_photo_describes_it_and_posts_it_to_mastodon_and_bluesky()
             "{network}: no metadata"
         );
     }
+    // Facebook receives the bytes once; Instagram downloads the framed rendition once.
+    let photos = meta.page_photos();
+    assert_eq!(photos.len(), 1, "facebook receives the image once");
+    let fetched = meta.fetched_images();
+    assert_eq!(fetched.len(), 1, "instagram downloads the image once");
+    assert!(fetched[0].url.ends_with(&format!("/media/{id}/framed.jpg")));
+    for (network, bytes) in [
+        ("facebook", &photos[0].bytes),
+        ("instagram", &fetched[0].bytes),
+    ] {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret),
+            "{network}: no metadata"
+        );
+        assert!(
+            !tests::fakes::meta::jpeg_markers(bytes)
+                .unwrap()
+                .contains(&0xE1),
+            "{network}: no APP1 segment"
+        );
+    }
+    assert_eq!(meta.page_posts().len(), 1);
+    assert_eq!(meta.instagram_media().len(), 1);
     assert_eq!(mastodon.problems(), Vec::<String>::new());
     assert_eq!(bluesky.problems(), Vec::<String>::new());
+    assert_eq!(meta.problems(), Vec::<String>::new());
+}
+
+/// A photo uploaded on the Médiathèque screen becomes a book cover: the showcase item form's
+/// "Choisir dans la médiathèque" opens the picker, the alt text comes from the library and
+/// stays editable, and the public page shows the medium's `page` rendition.
+#[test]
+fn an_editor_picks_a_library_photo_as_a_book_cover() {
+    let app = TestApp::spawn_with_fakes(&[]);
+    account(&app, "anne@bib.example", "Anne", "editor");
+    let showcase = app.post_json_as_admin_ok(
+        "/api/showcases",
+        &json!({"kind": "book_extracts", "title": "Zola en couvertures",
+                "items": [{"type": "book", "title": "Nana", "authors": ["Émile Zola"],
+                           "extract": "À neuf heures, la salle était encore vide."}]}),
+    );
+    let showcase_id = showcase["id"].as_str().unwrap().to_owned();
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("Nana.jpg");
+    std::fs::write(&path, tests::images::phone_photo(800, 600)).unwrap();
+
+    let browser = Browser::start();
+    sign_in(&browser, &app, "anne@bib.example");
+    browser.goto(&app.url("/admin/#/media"));
+    browser.find("[data-testid=media-drop-zone]");
+    browser.press("[data-testid=media-file-input]", &path.to_string_lossy());
+    let card = browser.find("[data-testid=media-card]");
+    let id = browser
+        .attribute(&card, "data-media-id")
+        .expect("the card names its medium");
+    let in_card = |what: &str| format!("[data-testid=media-card][data-media-id='{id}'] {what}");
+    browser.type_into(&in_card("[data-testid=media-alt]"), "Une affiche rouge");
+    browser.click(&in_card("[data-testid=media-save]"));
+    browser.wait_for(
+        "the missing-alt badge gone",
+        &format!(
+            "document.querySelector(\"{}\") === null",
+            in_card("[data-testid=media-missing-alt]")
+        ),
+    );
+
+    browser.goto(&app.url(&format!("/admin/#/showcases/{showcase_id}")));
+    browser.click("[data-testid=showcase-item-edit-0]");
+    let in_form = |what: &str| format!("[data-testid=showcase-item-form] [data-testid={what}]");
+    browser.click(&in_form("image-cover-pick"));
+    browser.find("[data-testid=media-picker]");
+    browser.click(&format!(
+        "[data-testid=media-picker-item][data-media-id='{id}']"
+    ));
+    browser.wait_for(
+        "the thumbnail in place of the address",
+        &format!(
+            "(() => {{ const box = document.querySelector(\"{}\");
+                       return box && !box.hidden && box.querySelector('img')?.getAttribute('src') === '/media/{id}/thumb.jpg'; }})()",
+            in_form("image-cover-medium")
+        ),
+    );
+    browser.script(
+        &format!(
+            "document.querySelector(\"{}\").scrollIntoView({{block: 'center'}});",
+            in_form("image-cover-medium")
+        ),
+        json!([]),
+    );
+    browser.screenshot("showcase-cover-from-library");
+    // The library's description, adapted to this place.
+    let alt_input = "[data-testid=showcase-item-form] input[data-rel='cover.alt']";
+    let alt = browser.script(
+        &format!("return document.querySelector(\"{alt_input}\").value;"),
+        json!([]),
+    );
+    assert_eq!(alt, json!("Une affiche rouge"));
+    browser.type_into(alt_input, "Une affiche rouge : la couverture de Nana");
+    browser.click("[data-testid=showcase-item-save]");
+
+    let mut saved = Value::Null;
+    for _ in 0..100 {
+        saved = app.get_json_as_admin(&format!("/api/showcases/{showcase_id}"));
+        if saved["items"][0]["cover"].is_object() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let cover = &saved["items"][0]["cover"];
+    assert_eq!(cover["image"]["medium"], json!(id), "{saved}");
+    assert_eq!(cover["alt"], "Une affiche rouge : la couverture de Nana");
+    let medium = app.get_json_as_admin(&format!("/api/media/{id}"));
+    assert_eq!(
+        cover["image"]["width"],
+        medium["medium"]["renditions"]["page"]["width"]
+    );
+
+    app.post_json_as_admin_ok(&format!("/api/showcases/{showcase_id}/publish"), &json!({}));
+    let page = app
+        .get(&format!("/showcases/{showcase_id}"))
+        .text()
+        .unwrap();
+    assert!(
+        page.contains(&format!(
+            "<img src=\"/media/{id}/page.jpg\" alt=\"Une affiche rouge : la couverture de Nana\""
+        )),
+        "{page}"
+    );
 }

@@ -45,7 +45,13 @@ fn a_phone_photo_uploaded_in_parts_is_served_upright_resized_and_without_metadat
     assert_eq!(medium["licence"], "cc_by");
     let id = medium["id"].as_str().unwrap().to_owned();
 
-    for (name, fits) in [("thumb", 400), ("page", 1600), ("social", 2048)] {
+    let sizes = [
+        ("thumb", 400),
+        ("page", 1600),
+        ("social", 2048),
+        ("framed", 1440),
+    ];
+    for (name, fits) in sizes {
         let rendition = &medium["renditions"][name];
         let url = rendition["url"].as_str().unwrap().to_owned();
         assert_eq!(url, format!("/media/{id}/{name}.jpg"));
@@ -96,6 +102,10 @@ fn a_phone_photo_uploaded_in_parts_is_served_upright_resized_and_without_metadat
             "{name} carries no metadata"
         );
         assert!(!contains(&bytes, b"Exif"), "{name} carries no EXIF");
+        if name == "framed" {
+            // A 3:4 portrait is taller than Instagram's 4:5: a white frame widens it.
+            assert_eq!((w, h), (1152, 1440), "framed to 4:5");
+        }
         if name == "social" {
             assert!(
                 bytes.len() < 1_000_000,

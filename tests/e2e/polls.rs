@@ -1324,3 +1324,84 @@ fn unicode_and_html_in_poll_text_are_kept_and_escaped() {
     let read: Value = app.get(&format!("/api/polls/{id}")).json().unwrap();
     assert_eq!(read["options"][0]["text"], "Émile Zola 🎭");
 }
+
+/// A poll illustrated with a medium of the library: the page and the widget show its `page`
+/// rendition with its size and the poll's alt text, shared links its absolute `social`
+/// rendition; editing keeps it; an unknown medium is refused by its field.
+#[test]
+fn a_poll_illustrated_from_the_media_library() {
+    use tests::images::{phone_photo, upload};
+    let app = TestApp::spawn();
+    let (status, uploaded) = upload(
+        &app,
+        "jardin.jpg",
+        &phone_photo(800, 600),
+        json!({"alt": "Un jardin"}),
+    );
+    assert_eq!(status, 201, "{uploaded}");
+    let medium = uploaded["medium"]["id"].as_str().unwrap().to_owned();
+    let page = &uploaded["medium"]["renditions"]["page"];
+    let (width, height) = (
+        page["width"].as_u64().unwrap(),
+        page["height"].as_u64().unwrap(),
+    );
+
+    let body = json!({"question": "Quel livre lire au jardin ?", "options": ["Colette", "Giono"],
+                      "image": {"medium": medium, "alt": "Le jardin de lecture, <en été>",
+                                "credit": "Photo : la médiathèque"}});
+    let response = app.post_json_as_admin("/api/polls", &body);
+    assert_eq!(response.status(), 201);
+    let poll: Value = response.json().unwrap();
+    assert_eq!(
+        poll["image"]["image"],
+        json!({"medium": medium, "width": width, "height": height}),
+        "{poll}"
+    );
+    let id = poll["id"].as_str().unwrap().to_owned();
+
+    let html = app.get(&format!("/polls/{id}")).text().unwrap();
+    let img = format!(
+        "<img src=\"/media/{medium}/page.jpg\" alt=\"Le jardin de lecture, &lt;en été&gt;\" width=\"{width}\" height=\"{height}\""
+    );
+    assert!(html.contains(&img), "{html}");
+    assert!(html.contains("Photo : la médiathèque"));
+    let og_start = html
+        .find("<meta property=\"og:image\" content=\"")
+        .expect("og:image");
+    let og = html[og_start..].split_once('>').unwrap().0;
+    assert!(
+        og.contains("content=\"http") && og.ends_with(&format!("/media/{medium}/social.jpg\"")),
+        "an absolute og:image: {og}"
+    );
+    assert!(html.contains(
+        "<meta property=\"og:image:alt\" content=\"Le jardin de lecture, &lt;en été&gt;\">"
+    ));
+    let widget = app.get(&format!("/polls/{id}/embed")).text().unwrap();
+    assert!(widget.contains(&img), "{widget}");
+
+    // Editing an unvoted poll keeps or replaces it; an unknown medium is refused.
+    let response = app.admin(
+        reqwest::Method::PUT,
+        &format!("/api/polls/{id}"),
+        Some(
+            &json!({"question": "Quel livre lire au jardin ?", "options": ["Colette", "Giono"],
+                     "image": {"medium": "abcdefghijklmnop", "alt": "a"}}),
+        ),
+    );
+    let (status, code) = error_code(response);
+    assert_eq!((status, code.as_str()), (400, "invalid_poll"));
+    let response = app.admin(
+        reqwest::Method::PUT,
+        &format!("/api/polls/{id}"),
+        Some(
+            &json!({"question": "Quel livre lire au jardin ?", "options": ["Colette", "Giono"],
+                     "image": {"url": "https://img.example/jardin.jpg", "width": 640, "height": 480,
+                               "alt": "Un autre jardin"}}),
+        ),
+    );
+    assert_eq!(response.status(), 200);
+    let html = app.get(&format!("/polls/{id}")).text().unwrap();
+    assert!(html.contains(
+        "<img src=\"https://img.example/jardin.jpg\" alt=\"Un autre jardin\" width=\"640\" height=\"480\""
+    ));
+}

@@ -686,3 +686,117 @@ fn books_link_to_the_catalogue_through_the_template() {
         "{html}"
     );
 }
+
+/// A book cover from the media library: the API checks the medium and stores its size, the
+/// page shows its `page` rendition with width, height and the placement's alt text, the list
+/// its thumbnail, and shared links its absolute `social` rendition.
+#[test]
+fn a_book_cover_from_the_media_library() {
+    use tests::images::{phone_photo, upload};
+    let app = TestApp::spawn();
+    let (status, uploaded) = upload(
+        &app,
+        "Couverture Nana.jpg",
+        &phone_photo(800, 600),
+        json!({"alt": "Une affiche rouge"}),
+    );
+    assert_eq!(status, 201, "{uploaded}");
+    let medium = uploaded["medium"]["id"].as_str().unwrap().to_owned();
+    let page = &uploaded["medium"]["renditions"]["page"];
+    let (width, height) = (
+        page["width"].as_u64().unwrap(),
+        page["height"].as_u64().unwrap(),
+    );
+
+    let alt = "Couverture de Nana : une femme en robe rouge";
+    let showcase = created(app.post_json_as_admin(
+        "/api/showcases",
+        &json!({"kind": "book_extracts", "title": "Zola en couvertures",
+                "items": [{"type": "book", "title": "Nana", "authors": ["Émile Zola"],
+                           "extract": "À neuf heures, la salle du théâtre des Variétés était encore vide.",
+                           "cover": {"medium": medium, "alt": alt}}]}),
+    ));
+    let cover = &showcase["items"][0]["cover"];
+    assert_eq!(
+        cover["image"],
+        json!({"medium": medium, "width": width, "height": height}),
+        "{cover}"
+    );
+    assert_eq!(cover["alt"], alt);
+    let id = showcase["id"].as_str().unwrap().to_owned();
+    publish(&app, &format!("/api/showcases/{id}"));
+
+    let html = html_of(&app, &format!("/showcases/{id}"));
+    assert!(
+        html.contains(&format!(
+            "<img src=\"/media/{medium}/page.jpg\" alt=\"{}\" width=\"{width}\" height=\"{height}\" loading=\"lazy\"",
+            alt.replace('\'', "&#39;")
+        )),
+        "{html}"
+    );
+    let og_start = html
+        .find("<meta property=\"og:image\" content=\"")
+        .expect("og:image");
+    let og = html[og_start..].split_once('>').unwrap().0;
+    assert!(
+        og.contains("content=\"http") && og.ends_with(&format!("/media/{medium}/social.jpg\"")),
+        "an absolute og:image: {og}"
+    );
+    let ld = json_ld(&html);
+    let ld_image = ld["mainEntity"]["itemListElement"][0]["item"]["image"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        ld_image.starts_with("http") && ld_image.ends_with(&format!("/media/{medium}/page.jpg")),
+        "{ld_image}"
+    );
+    // The address the page shows serves the picture.
+    let served = app.get(&format!("/media/{medium}/page.jpg"));
+    assert_eq!(served.status(), 200);
+    // The list shows the card's thumbnail.
+    let list = html_of(&app, "/showcases");
+    assert!(
+        list.contains(&format!("src=\"/media/{medium}/thumb.jpg\"")),
+        "{list}"
+    );
+
+    // A medium the library does not hold is refused by its field; so is a missing alt.
+    let (status, code, message) = error(app.post_json_as_admin(
+        "/api/showcases",
+        &json!({"kind": "book_extracts", "title": "x",
+                "items": [{"type": "book", "title": "Nana", "extract": "e",
+                           "cover": {"medium": "abcdefghijklmnop", "alt": "a"}}]}),
+    ));
+    assert_eq!(
+        (status, code.as_str()),
+        (400, "invalid_showcase"),
+        "{message}"
+    );
+    assert!(
+        message
+            .starts_with("items[0].cover.medium: the media library has no medium abcdefghijklmnop"),
+        "{message}"
+    );
+    let (status, _, message) = error(app.post_json_as_admin(
+        "/api/showcases",
+        &json!({"kind": "exhibition", "title": "x", "cover": {"medium": medium}}),
+    ));
+    assert_eq!(status, 400);
+    assert!(message.starts_with("cover.alt: "), "{message}");
+
+    // An event takes a library image the same way.
+    let event = created(app.post_json_as_admin(
+        "/api/events",
+        &json!({"title": "Lecture de Nana", "starts_at": in_hours(72), "ends_at": in_hours(74),
+                "online": true, "image": {"medium": medium, "alt": "L'affiche de la lecture"}}),
+    ));
+    assert_eq!(event["image"]["image"]["width"], width, "{event}");
+    let event_id = event["id"].as_str().unwrap().to_owned();
+    publish(&app, &format!("/api/events/{event_id}"));
+    let html = html_of(&app, &format!("/events/{event_id}"));
+    assert!(
+        html.contains(&format!("src=\"/media/{medium}/page.jpg\"")),
+        "{html}"
+    );
+}

@@ -304,3 +304,77 @@ fn french_and_english_versions_link_to_each_other() {
     let fr_page = app.get("/tutorials/emprunter").text().unwrap();
     assert!(fr_page.contains("hreflang=\"en\" lang=\"en\">Read this tutorial in English</a>"));
 }
+
+/// A step illustrated with a medium of the library: saved with the size of its `page`
+/// rendition, shown with width and height, shared as its absolute `social` rendition; a
+/// medium the library does not hold is refused by its field.
+#[test]
+fn a_step_shows_an_image_from_the_media_library() {
+    use tests::images::{phone_photo, upload};
+    let app = TestApp::spawn();
+    let (status, uploaded) = upload(
+        &app,
+        "catalogue.jpg",
+        &phone_photo(800, 600),
+        json!({"alt": "Le catalogue"}),
+    );
+    assert_eq!(status, 201, "{uploaded}");
+    let medium = uploaded["medium"]["id"].as_str().unwrap().to_owned();
+    let page = &uploaded["medium"]["renditions"]["page"];
+    let (width, height) = (
+        page["width"].as_u64().unwrap(),
+        page["height"].as_u64().unwrap(),
+    );
+    let block = admin_put(
+        &app,
+        "/api/tutorials/blocks/connexion-carte",
+        &json!({"title": "Se connecter", "text": "Saisissez le numéro de votre carte."}),
+    );
+    assert_eq!(block.status(), 200);
+
+    let mut gone = tutorial("catalogue-absent", "Absent");
+    gone["steps"][1]["image"] = json!({"medium": "abcdefghijklmnop", "alt": "a"});
+    let refused = app.post_json_as_admin("/api/tutorials", &gone);
+    assert_eq!(refused.status(), 400);
+    let message = refused.json::<Value>().unwrap()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.starts_with("steps[2].image.medium: the media library has no medium"),
+        "{message}"
+    );
+
+    let slug = "chercher-au-catalogue";
+    let mut body = tutorial(slug, "Chercher au catalogue");
+    body["steps"][1]["image"] =
+        json!({"medium": medium, "alt": "L’écran du catalogue, la recherche"});
+    let saved = app.post_json_as_admin("/api/tutorials", &body);
+    assert_eq!(saved.status(), 201);
+    let saved: Value = saved.json().unwrap();
+    let image = &saved["steps"][1]["image"];
+    assert_eq!(image["medium"], json!(medium), "{saved}");
+    assert_eq!(image["width"], width);
+    assert_eq!(image["height"], height);
+    let published = app.post_json_as_admin(&format!("/api/tutorials/{slug}/publish"), &json!({}));
+    assert_eq!(published.status(), 200);
+
+    let step = app
+        .get(&format!("/tutorials/{slug}/steps/2"))
+        .text()
+        .unwrap();
+    assert!(
+        step.contains(&format!(
+            "<img src=\"/media/{medium}/page.jpg\" alt=\"L’écran du catalogue, la recherche\" width=\"{width}\" height=\"{height}\""
+        )),
+        "{step}"
+    );
+    let og_start = step
+        .find("<meta property=\"og:image\" content=\"")
+        .expect("og:image");
+    let og = step[og_start..].split_once('>').unwrap().0;
+    assert!(
+        og.contains("content=\"http") && og.ends_with(&format!("/media/{medium}/social.jpg\"")),
+        "an absolute og:image: {og}"
+    );
+}

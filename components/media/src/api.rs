@@ -130,8 +130,30 @@ pub fn complete_upload(req: Request, params: Params) -> Result<Response, ApiErro
     };
     let size = file.len() as u64;
     drop(file);
-    let new = NewMedium {
-        filename: upload.filename.clone(),
+    let new = new_medium(processed, upload.filename.clone(), size, description, who);
+    let medium = media::create(
+        &store,
+        &SystemClock,
+        MediumId::generate(ids::random_bytes()?),
+        new,
+    )?;
+    upload::discard(&store, &upload);
+    let base = base_url(&req);
+    let mut response = json(201, &json!({"medium": medium_json(&base, &medium)}));
+    response.set_header("location", format!("{base}/api/media/{}", medium.id));
+    Ok(response)
+}
+
+/// What `kiosque-imaging` made of a file, ready to store.
+pub(crate) fn new_medium(
+    processed: kiosque_imaging::Processed,
+    filename: FileName,
+    size: u64,
+    description: media::Description,
+    created_by: String,
+) -> NewMedium {
+    NewMedium {
+        filename,
         format: processed.format.name().to_owned(),
         width: processed.width,
         height: processed.height,
@@ -147,19 +169,8 @@ pub fn complete_upload(req: Request, params: Params) -> Result<Response, ApiErro
                 bytes: r.bytes,
             })
             .collect(),
-        created_by: who,
-    };
-    let medium = media::create(
-        &store,
-        &SystemClock,
-        MediumId::generate(ids::random_bytes()?),
-        new,
-    )?;
-    upload::discard(&store, &upload);
-    let base = base_url(&req);
-    let mut response = json(201, &json!({"medium": medium_json(&base, &medium)}));
-    response.set_header("location", format!("{base}/api/media/{}", medium.id));
-    Ok(response)
+        created_by,
+    }
 }
 
 fn rendition_kind(kind: kiosque_imaging::RenditionKind) -> RenditionKind {
@@ -167,11 +178,12 @@ fn rendition_kind(kind: kiosque_imaging::RenditionKind) -> RenditionKind {
         kiosque_imaging::RenditionKind::Thumbnail => RenditionKind::Thumb,
         kiosque_imaging::RenditionKind::Page => RenditionKind::Page,
         kiosque_imaging::RenditionKind::Social => RenditionKind::Social,
+        kiosque_imaging::RenditionKind::Framed => RenditionKind::Framed,
     }
 }
 
 /// The imaging crate's refusal, with its stable code and message.
-fn image_error(error: ImageError) -> MediaError {
+pub(crate) fn image_error(error: ImageError) -> MediaError {
     if let ImageError::Corrupt { detail } = &error {
         // The decoder's own words help nobody but the logs.
         eprintln!("media: corrupt image: {detail}");

@@ -2,15 +2,18 @@
 //! (`/api/media/uploads/...`), which is decoded, turned upright and re-encoded into
 //! renditions without metadata on completion (`kiosque-imaging`); they then describe it (alt
 //! text, credit, licence). Everybody reads the renditions at stable addresses
-//! (`/media/{id}/{thumb,page,social}.jpg`), cached for ever since they never change. The
+//! (`/media/{id}/{thumb,page,social,framed}.jpg`), cached for ever since they never change. The
 //! rules and the storage live in `kiosque_domain::media`. The image codecs live only here, so
-//! the other components do not carry them.
+//! the other components do not carry them. For the same reason a patron's photo or drawing
+//! entry to a contest is posted here (`/media/contest-entries/:id`): its image becomes a
+//! patron medium, served once the entry is approved.
 
 use kiosque_spin::Routes;
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 
 mod api;
+mod contest_entries;
 mod files;
 
 fn routes() -> Routes {
@@ -23,7 +26,8 @@ fn routes() -> Routes {
     router.get("/api/media/:id", api::show_medium); // view
     router.put("/api/media/:id", api::describe_medium); // edit
     router.delete("/api/media/:id", api::delete_medium); // edit
-    router.get("/media/:id/:file", files::rendition); // public
+    router.get("/media/:id/:file", files::rendition); // public (a patron's once approved)
+    router.post("/media/contest-entries/:id", contest_entries::submit); // public, multipart
     router
 }
 

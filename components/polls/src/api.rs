@@ -12,6 +12,7 @@ use kiosque_domain::polls::{
     NewPoll, Poll, PollError, PollId, PollKind, PollOption, PollStatus, ResultsVisibility,
     VoterMethod, index,
 };
+use kiosque_domain::showcases::model::Placement;
 use kiosque_spin::auth::Permission;
 use kiosque_spin::html::html;
 use kiosque_spin::html::layout::base_url;
@@ -42,6 +43,9 @@ pub struct PollResponse<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     card_format: Option<CardFormat>,
     allow_vote_change: bool,
+    /// The illustration, as stored (`url` or `medium`, with the size and alt text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a Placement>,
     created_at: Timestamp,
     url: String,
     results_url: String,
@@ -78,6 +82,7 @@ impl<'a> PollResponse<'a> {
                 _ => None,
             },
             allow_vote_change: poll.allow_vote_change,
+            image: poll.image.as_ref(),
             created_at: poll.created_at,
             url: format!("{base_url}/polls/{}", poll.id),
             results_url: format!("{base_url}/polls/{}/results", poll.id),

@@ -3,12 +3,13 @@
 
 use kiosque_domain::Clock;
 use kiosque_domain::contests::{
-    self, CategorySlug, ContestError, ContestId, CreateContestRequest, Email, EntrySubmission,
-    Licence, NewContest, NewEntry, SubmitEntryRequest, WinnersRequest,
+    self, CategorySlug, ContestError, ContestId, CreateContestRequest, Email, EntryImagePolicy,
+    EntrySubmission, Licence, NewContest, NewEntry, SubmitEntryRequest, WinnersRequest,
 };
+use kiosque_domain::media::RenditionKind;
 use kiosque_domain::moderation::{Decision, ModerationRequest};
 use kiosque_spin::auth::Permission;
-use kiosque_spin::html::layout::{self, PageContext, PageMeta, base_url};
+use kiosque_spin::html::layout::{self, PageContext, PageMeta, ShareImage, base_url};
 use kiosque_spin::html::{Markup, PreEscaped, html};
 use kiosque_spin::json::parse_body;
 use kiosque_spin::response::{html, json, see_other};
@@ -148,7 +149,15 @@ fn public_entry(e: &contests::Entry) -> serde_json::Value {
     json_value!({
         "seq": e.seq, "category": e.category, "title": e.title, "text": e.text, "link": e.link,
         "display_name": e.display_name, "licence": e.licence, "licence_url": e.licence.url(),
-        "created_at": e.created_at,
+        "created_at": e.created_at, "image": e.image.as_ref().map(image_json),
+    })
+}
+
+/// An entry's image: its renditions' addresses, the page rendition's size, the alt text.
+fn image_json(image: &contests::EntryImage) -> serde_json::Value {
+    json_value!({
+        "medium": image.medium, "alt": image.alt, "width": image.width, "height": image.height,
+        "url": image.path(RenditionKind::Page), "thumb_url": image.path(RenditionKind::Thumb),
     })
 }
 
@@ -178,6 +187,8 @@ pub fn queue(req: Request, params: Params) -> Result<Response, ApiError> {
         for entry in entries {
             if let Some(fields) = entry.as_object_mut() {
                 fields.remove("email");
+                // A child's parent's name is contact data too.
+                fields.remove("parental_consent");
             }
         }
     }
@@ -195,6 +206,26 @@ pub fn moderate(req: Request, params: Params) -> Result<Response, ApiError> {
     Ok(json(
         200,
         &contests::moderate(&store, &SystemClock, &id, seq, decision)?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AltRequest {
+    alt: String,
+}
+
+/// `PUT /api/contests/:id/entries/:seq/alt` `{"alt"}` (moderators): corrects the alt text of
+/// an entry's image (the gallery's and the medium's); audited like every staff change.
+pub fn correct_alt(req: Request, params: Params) -> Result<Response, ApiError> {
+    auth::require(&req, Permission::Moderate)?;
+    let id = api_id(&params)?;
+    let seq = seq(&params).ok_or(ContestError::EntryNotFound)?;
+    let body: AltRequest = parse_body(&req)?;
+    let store = SpinStore::open_default()?;
+    Ok(json(
+        200,
+        &contests::correct_alt(&store, &SystemClock, &id, seq, &body.alt)?,
     ))
 }
 
@@ -416,8 +447,20 @@ fn render(
     let items: Vec<_> = g.entries.iter().map(|e| json_value!({
         "@type": "CreativeWork", "name": e.title, "author": {"@type": "Person", "name": e.display_name},
         "license": e.licence.url(), "url": e.link.as_ref().map(|l| l.as_str()),
+        "image": e.image.as_ref().map(|i| ctx.absolute(&i.path(RenditionKind::Page))),
     })).collect();
+    // The first approved image of the gallery shown, for links shared on the networks.
+    let og_image = g
+        .entries
+        .iter()
+        .find_map(|e| e.image.as_ref())
+        .map(|image| ShareImage {
+            url: ctx.absolute(&image.path(RenditionKind::Page)),
+            alt: image.alt.clone(),
+            size: Some((image.width, image.height)),
+        });
     let meta = PageMeta {
+        og_image,
         title: contest.title.clone(),
         description: ctx
             .t(
@@ -463,6 +506,10 @@ fn gallery_entry(ctx: &PageContext, id: &ContestId, e: &contests::Entry, voting:
         li id=(format!("e{}", e.seq)) {
             article {
                 h3 dir="auto" { (e.title) }
+                @if let Some(image) = &e.image {
+                    img src=(image.path(RenditionKind::Page)) alt=(image.alt) width=(image.width)
+                        height=(image.height) loading="lazy" decoding="async" dir="auto";
+                }
                 p {
                     (ctx.t("par", "by")) " " (patron_name(&e.display_name)) " · "
                     @match e.licence.url() {
@@ -511,6 +558,20 @@ fn label(ctx: &PageContext, field: &str) -> &'static str {
             "Courriel (visible par l’équipe seulement, effacé après le concours)",
             "Email (seen by staff only, erased after the contest)",
         ),
+        "image" => ctx.t(
+            "Image (JPEG, PNG, WebP ou GIF, 10 Mo au plus)",
+            "Image (JPEG, PNG, WebP or GIF, 10 MB at most)",
+        ),
+        "alt" => ctx.t("Description de l’image", "Image description"),
+        "under_15" => ctx.t("J’ai moins de 15 ans", "I am under 15"),
+        "parent_name" => ctx.t(
+            "Nom de votre parent ou tuteur",
+            "Name of your parent or guardian",
+        ),
+        "parent_consent" => ctx.t(
+            "Mon parent ou tuteur nommé ci-dessus accepte ma participation et sa publication.",
+            "My parent or guardian named above agrees to my entry and its publication.",
+        ),
         _ => ctx.t(
             "J’accepte que ma participation soit publiée sous le nom affiché.",
             "I agree that my entry is published under the display name.",
@@ -550,6 +611,22 @@ fn entry_message(ctx: &PageContext, field: &str, domain_message: &str) -> String
         "email" => ctx.t(
             "Donnez une adresse électronique valide, comme nom@exemple.fr.",
             "Give a valid email address, like name@example.org.",
+        ),
+        "image" => ctx.t(
+            "Ce concours demande une image : choisissez un fichier JPEG, PNG, WebP ou GIF.",
+            "This contest needs an image: choose a JPEG, PNG, WebP or GIF file.",
+        ),
+        "alt" => ctx.t(
+            "Décrivez l’image pour les personnes qui ne la voient pas (1 500 caractères au plus).",
+            "Describe the image for people who cannot see it (at most 1,500 characters).",
+        ),
+        "parent_name" => ctx.t(
+            "Vous avez moins de 15 ans : donnez le nom de votre parent ou tuteur.",
+            "You are under 15: give the name of your parent or guardian.",
+        ),
+        "parent_consent" => ctx.t(
+            "Vous avez moins de 15 ans : votre parent ou tuteur doit donner son accord (cochez la case).",
+            "You are under 15: your parent or guardian must agree (tick the box).",
         ),
         _ => ctx.t(
             "Cochez la case pour accepter la publication.",
@@ -612,10 +689,34 @@ fn entry_form(ctx: &PageContext, contest: &contests::Contest, form: &EntryForm) 
             }
         }
     };
-    let rule = ctx.t(
-        "Donnez un texte, un lien vers votre création (image, vidéo, son), ou les deux.",
-        "Give a text, a link to your creation (picture, video, sound), or both.",
-    );
+    let policy = contest.entry_image;
+    let rule = match policy {
+        EntryImagePolicy::None => ctx.t(
+            "Donnez un texte, un lien vers votre création (image, vidéo, son), ou les deux.",
+            "Give a text, a link to your creation (picture, video, sound), or both.",
+        ),
+        EntryImagePolicy::Optional => ctx.t(
+            "Envoyez une image, un texte ou un lien vers votre création (ou plusieurs).",
+            "Send an image, a text or a link to your creation (or several).",
+        ),
+        EntryImagePolicy::Required => ctx.t(
+            "L’image est demandée ; un texte et un lien sont facultatifs.",
+            "The image is required; a text and a link are optional.",
+        ),
+    };
+    // The image goes to the media component, the only one that decodes images.
+    let (action, enctype) = if policy.takes_images() {
+        (
+            format!("/media/contest-entries/{}", contest.id),
+            Some("multipart/form-data"),
+        )
+    } else {
+        (format!("/contests/{}/enter", contest.id), None)
+    };
+    let image = tie("image", Some("image-hint"));
+    let alt = tie("alt", Some("alt-hint"));
+    let parent_name = tie("parent_name", Some("under-15-hint"));
+    let parent_consent = tie("parent_consent", None);
     let title = tie("title", None);
     let text = tie("text", Some("text-or-link"));
     // Tied to the same rule as the text (the hint above it).
@@ -626,7 +727,7 @@ fn entry_form(ctx: &PageContext, contest: &contests::Contest, form: &EntryForm) 
     let email = tie("email", None);
     let consent = tie("consent", None);
     html! {
-        form method="post" action=(ctx.link(&format!("/contests/{}/enter", contest.id)))
+        form #participer method="post" action=(ctx.link(&action)) enctype=[enctype]
             class="entry-form" novalidate {
             h2 { (ctx.t("Participer", "Take part")) }
             @if let Some((field, _)) = &form.error {
@@ -651,6 +752,27 @@ fn entry_form(ctx: &PageContext, contest: &contests::Contest, form: &EntryForm) 
                     maxlength=(contests::MAX_URL_CHARS) value=(v.link.as_deref().unwrap_or(""))
                     aria-describedby=[link.described.as_deref()] aria-invalid=[link.invalid];
             }))
+            @if policy.takes_images() {
+                (field("image", Some(("image-hint", ctx.t(
+                    "Les informations cachées dans le fichier (lieu de prise de vue, appareil) sont retirées avant publication.",
+                    "Information hidden in the file (where it was taken, the device) is removed before publication.",
+                ))), &image, html! {
+                    input id="image" name="image" type="file"
+                        accept="image/jpeg,image/png,image/webp,image/gif"
+                        required[policy == EntryImagePolicy::Required]
+                        aria-describedby=[image.described.as_deref()] aria-invalid=[image.invalid];
+                }))
+                (field("alt", Some(("alt-hint", ctx.t(
+                    "Décrivez l’image pour les personnes qui ne la voient pas : ce qu’elle montre, en une ou deux phrases.",
+                    "Describe the image for people who cannot see it: what it shows, in a sentence or two.",
+                ))), &alt, html! {
+                    textarea id="alt" name="alt" rows="3" maxlength=(kiosque_domain::media::MAX_ALT_CHARS)
+                        required[policy == EntryImagePolicy::Required] dir="auto"
+                        aria-describedby=[alt.described.as_deref()] aria-invalid=[alt.invalid] {
+                        (v.alt.as_deref().unwrap_or(""))
+                    }
+                }))
+            }
             (field("display_name", None, &display_name, html! {
                 input id="display_name" name="display_name" required
                     maxlength=(contests::MAX_DISPLAY_NAME_CHARS) dir="auto" value=(v.display_name)
@@ -685,6 +807,36 @@ fn entry_form(ctx: &PageContext, contest: &contests::Contest, form: &EntryForm) 
                     maxlength="254" value=(v.email) aria-describedby=[email.described.as_deref()]
                     aria-invalid=[email.invalid];
             }))
+            // Under 15 in France, a parent's or guardian's consent (loi Informatique et
+            // Libertés, art. 45): declared here, kept with the contact data.
+            fieldset.under-15 {
+                legend { (ctx.t("Moins de 15 ans ?", "Under 15?")) }
+                p.hint id="under-15-hint" {
+                    (ctx.t(
+                        "Avant 15 ans, il faut l’accord d’un parent ou tuteur : cochez la première case, donnez son nom et faites-lui cocher la dernière.",
+                        "Under 15, a parent or guardian must agree: tick the first box, give their name and have them tick the last one.",
+                    ))
+                }
+                div.field {
+                    input type="checkbox" id="under_15" name="under_15" value="yes"
+                        checked[v.under_15] aria-describedby="under-15-hint";
+                    label for="under_15" { (label(ctx, "under_15")) }
+                }
+                (field("parent_name", None, &parent_name, html! {
+                    input id="parent_name" name="parent_name" maxlength=(contests::MAX_PARENT_NAME_CHARS)
+                        dir="auto" autocomplete="off" value=(v.parent_name.as_deref().unwrap_or(""))
+                        aria-describedby=[parent_name.described.as_deref()]
+                        aria-invalid=[parent_name.invalid];
+                }))
+                div.field {
+                    input type="checkbox" id="parent_consent" name="parent_consent" value="yes"
+                        checked[v.parent_consent]
+                        aria-describedby=[parent_consent.described.as_deref()]
+                        aria-invalid=[parent_consent.invalid];
+                    label for="parent_consent" { (label(ctx, "parent_consent")) }
+                    (parent_consent.error())
+                }
+            }
             // The honeypot: hidden from people and assistive technologies, skipped by the
             // keyboard.
             div.hp aria-hidden="true" {
@@ -731,6 +883,10 @@ pub fn enter_form(req: Request, params: Params) -> Result<Response, PageError> {
         licence: field("licence").unwrap_or_default(),
         email: field("email").unwrap_or_default(),
         website: field("website"),
+        alt: None,
+        under_15: field("under_15").is_some(),
+        parent_name: field("parent_name"),
+        parent_consent: field("parent_consent").is_some(),
     };
     let store = SpinStore::open_default()?;
     if let Err(limited) = engage::rate_limit(&store, &req, "entry", true) {

@@ -73,6 +73,7 @@ fn contest_routes(router: &mut Routes) {
         "/api/contests/:id/entries/:seq/moderation",
         contests::moderate,
     ); // admin
+    router.put("/api/contests/:id/entries/:seq/alt", contests::correct_alt); // moderators
     router.post("/api/contests/:id/votes", contests::vote);
     router.post("/api/contests/:id/winners", contests::winners); // admin
     router.post("/api/contests/:id/close", contests::close); // admin

@@ -165,6 +165,13 @@ pub fn validate(req: Request, params: Params) -> Result<Response, ApiError> {
     let request: ValidateRequest = parse_body(&req)?;
     let store = SpinStore::open_default()?;
     let channel = channels::get(&store, &id)?;
-    let errors = channels::validate(&channel, &request.content);
+    let public_base_url = crate::platform::public_base_url();
+    let errors = channels::validate_stored(
+        &store,
+        &channel,
+        &request.content,
+        public_base_url.as_deref(),
+    )
+    .map_err(ChannelError::from)?;
     Ok(json(200, &serde_json::json!({ "errors": errors })))
 }

@@ -18,7 +18,10 @@
 //! Which hosts answer at all is decided by `allowed_outbound_hosts` (see `spin.toml`); a
 //! refused host fails with `HttpRequestDenied`, reported as a network failure.
 
-use kiosque_domain::social::{HttpClient, HttpFailure, HttpRequest, HttpResponse};
+use kiosque_domain::channels::link_card;
+use kiosque_domain::social::{
+    HttpClient, HttpFailure, HttpRequest, HttpResponse, LinkPreviewOrigins,
+};
 use kiosque_domain::web::Url;
 use kiosque_spin::config;
 use spin_sdk::http::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
@@ -59,7 +62,28 @@ impl SpinHttp {
 impl HttpClient for SpinHttp {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpFailure> {
         let deadline = monotonic_clock::now().saturating_add(self.total_ns);
-        send_blocking(&request, self.timeout_ns, deadline)
+        send_blocking(&request, self.timeout_ns, deadline, None)
+    }
+
+    /// Stops reading after `cap + 1` bytes: a link card reads the head of a page, whatever
+    /// its length, with the same timeouts.
+    async fn send_capped(
+        &self,
+        request: HttpRequest,
+        cap: usize,
+    ) -> Result<HttpResponse, HttpFailure> {
+        let deadline = monotonic_clock::now().saturating_add(self.total_ns);
+        send_blocking(&request, self.timeout_ns, deadline, Some(cap))
+    }
+
+    /// The app's own pages (`public_base_url`, read by Spin self requests, which the manifest
+    /// allows with `http://self` and `https://self`) and the outside origin of
+    /// `link_preview_host`, which `allowed_outbound_hosts` lists too.
+    fn link_preview_origins(&self) -> LinkPreviewOrigins {
+        link_card::origins(
+            config::public_base_url().as_deref(),
+            config::variable("link_preview_host").as_deref(),
+        )
     }
 }
 
@@ -158,10 +182,13 @@ fn split_url(url: &str) -> Result<(Scheme, String, String), HttpFailure> {
     Ok((scheme, authority, path_and_query))
 }
 
+/// Sends `request`; with `cap`, reads at most `cap + 1` bytes of the answer and drops the
+/// rest unread (the stream is closed with the response).
 fn send_blocking(
     request: &HttpRequest,
     timeout_ns: u64,
     deadline: Instant,
+    cap: Option<usize>,
 ) -> Result<HttpResponse, HttpFailure> {
     let (scheme, authority, path) = split_url(&request.url)?;
     let headers = Fields::new();
@@ -228,9 +255,11 @@ fn send_blocking(
         .stream()
         .map_err(|()| network("response body stream"))?;
     let mut body = Vec::new();
-    loop {
+    let wanted = cap.map_or(usize::MAX, |cap| cap.saturating_add(1));
+    while body.len() < wanted {
         wait(&stream.subscribe(), deadline)?;
-        match stream.read(64 * 1024) {
+        let room = u64::try_from((wanted - body.len()).min(64 * 1024)).unwrap_or(64 * 1024);
+        match stream.read(room) {
             Ok(chunk) => {
                 if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
                     return Err(network("the answer is too large"));

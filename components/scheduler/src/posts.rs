@@ -98,9 +98,8 @@ pub fn edit(req: Request, params: Params) -> Result<Response, ApiError> {
     let request: PostRequest = parse_body(&req)?;
     let new = NewPost::parse(&request)?;
     let store = SpinStore::open_default()?;
-    let http = platform::http();
-    let key = platform::credential_key();
-    let live = platform::live(&store, &SystemClock, key.as_ref(), &http);
+    let deployment = platform::Deployment::read();
+    let live = deployment.live(&store);
     let editor = approval_submitter(&staff);
     let post = posts::edit(
         &store,
@@ -122,9 +121,8 @@ pub fn schedule(req: Request, params: Params) -> Result<Response, ApiError> {
     let request: ScheduleRequest = parse_body(&req)?;
     let when = When::parse(&request, library_zone())?;
     let store = SpinStore::open_default()?;
-    let http = platform::http();
-    let key = platform::credential_key();
-    let live = platform::live(&store, &SystemClock, key.as_ref(), &http);
+    let deployment = platform::Deployment::read();
+    let live = deployment.live(&store);
     let now = SystemClock.now();
     let post = match approval_submitter(&staff) {
         Some(editor) => {
@@ -154,9 +152,8 @@ pub fn approve(req: Request, params: Params) -> Result<Response, ApiError> {
         parse_body(&req)?
     };
     let store = SpinStore::open_default()?;
-    let http = platform::http();
-    let key = platform::credential_key();
-    let live = platform::live(&store, &SystemClock, key.as_ref(), &http);
+    let deployment = platform::Deployment::read();
+    let live = deployment.live(&store);
     let post = approval::approve(
         &store,
         &live,
@@ -206,9 +203,8 @@ pub async fn publish_now(req: Request, params: Params) -> Result<Response, ApiEr
     auth::require(&req, Permission::Publish)?;
     let id = post_id(&params)?;
     let store = SpinStore::open_default()?;
-    let http = platform::http();
-    let key = platform::credential_key();
-    let live = platform::live(&store, &SystemClock, key.as_ref(), &http);
+    let deployment = platform::Deployment::read();
+    let live = deployment.live(&store);
     let post = tick::publish_now(&store, &live, &SystemClock, &id, library_zone()).await?;
     Ok(post_json(200, &req, &post))
 }
@@ -366,9 +362,8 @@ pub fn import_csv(req: Request, _params: Params) -> Result<Response, ApiError> {
     let editor = approval_submitter(&staff);
     let request: ImportRequest = parse_body(&req)?;
     let store = SpinStore::open_default()?;
-    let http = platform::http();
-    let key = platform::credential_key();
-    let live = platform::live(&store, &SystemClock, key.as_ref(), &http);
+    let deployment = platform::Deployment::read();
+    let live = deployment.live(&store);
     let report = posts_csv::import(
         &store,
         &live,

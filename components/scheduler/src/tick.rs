@@ -35,16 +35,16 @@ struct Report {
 pub async fn tick(req: Request, _params: Params) -> Result<Response, ApiError> {
     auth::require_bearer_or_query(&req, "scheduler_tick_token")?;
     let store = SpinStore::open_default()?;
-    let http = platform::http();
-    let key = platform::credential_key();
-    let live = platform::live(&store, &SystemClock, key.as_ref(), &http);
+    let deployment = platform::Deployment::read();
+    let live = deployment.live(&store);
     let posts = tick::tick(&store, &live, &SystemClock, Budget::default()).await;
     if let Err(e) = &posts {
         eprintln!("tick: publishing posts failed: {e}");
     }
-    let webhooks = match &key {
+    let webhooks = match deployment.key() {
         Some(key) => {
-            webhooks_out::deliver_due(&store, &SystemClock, key, &http, WEBHOOK_BUDGET).await
+            webhooks_out::deliver_due(&store, &SystemClock, key, deployment.http(), WEBHOOK_BUDGET)
+                .await
         }
         None => Ok(DeliveryReport::default()),
     };
@@ -53,13 +53,19 @@ pub async fn tick(req: Request, _params: Params) -> Result<Response, ApiError> {
     }
     // Following comes last: publishing on time matters more. Its failure is logged and
     // leaves the posts' report intact.
-    let following = match &key {
-        Some(key) => follow::follow(&store, &SystemClock, key, &http, FollowBudget::default())
-            .await
-            .unwrap_or_else(|e| {
-                eprintln!("tick: following hashtags failed: {e}");
-                FollowReport::default()
-            }),
+    let following = match deployment.key() {
+        Some(key) => follow::follow(
+            &store,
+            &SystemClock,
+            key,
+            deployment.http(),
+            FollowBudget::default(),
+        )
+        .await
+        .unwrap_or_else(|e| {
+            eprintln!("tick: following hashtags failed: {e}");
+            FollowReport::default()
+        }),
         None => FollowReport::default(),
     };
     let posts = posts?;

@@ -258,7 +258,7 @@ pub fn show(req: Request, params: Params) -> Result<Response, PageError> {
             "eventAttendanceMode": format!("https://schema.org/{mode}"),
             "location": location,
             "audience": e.audience.as_ref().map(|a| json!({"@type": "Audience", "audienceType": a})),
-            "image": e.image.as_ref().map(|p| p.image.url.as_str()),
+            "image": e.image.as_ref().map(|p| render::absolute_src(&ctx, &p.image)),
             "organizer": {"@type": "Library", "name": ctx.library_name, "url": ctx.absolute("/")},
         })),
         ..PageMeta::default()

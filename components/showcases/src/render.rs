@@ -2,8 +2,10 @@
 
 use kiosque_domain::Timestamp;
 use kiosque_domain::events::Entry;
+use kiosque_domain::media::RenditionKind;
 use kiosque_domain::showcases::index::Card;
 use kiosque_domain::showcases::isbn::{self, Isbn13};
+use kiosque_domain::showcases::model::Image;
 use kiosque_domain::showcases::{Placement, ShowcaseKind};
 use kiosque_domain::web::HttpsUrl;
 use kiosque_domain::zone::Zone;
@@ -23,11 +25,33 @@ pub fn cached(req: &Request, response: Response) -> Response {
 }
 
 /// An `<img>` that does not shift the layout while it loads (width and height) and loads
-/// only when scrolled to.
+/// only when scrolled to. A medium of the library shows its `page` rendition; one deleted
+/// since answers 404 and the browser shows the alt text in the same box.
 pub fn img(p: &Placement) -> Markup {
+    sized_img(p, RenditionKind::Page)
+}
+
+/// The `<img>` of a card: a medium's `thumb` rendition (400 px fits a card's column, and the
+/// stored size keeps the ratio: the CSS scales the box to the column).
+pub fn card_img(p: &Placement) -> Markup {
+    sized_img(p, RenditionKind::Thumb)
+}
+
+fn sized_img(p: &Placement, size: RenditionKind) -> Markup {
     html! {
-        img src=(p.image.url.as_str()) alt=(p.alt) width=(p.image.width) height=(p.image.height)
+        img src=(p.image.address(size)) alt=(p.alt) width=(p.image.width) height=(p.image.height)
             loading="lazy" decoding="async";
+    }
+}
+
+/// An image's address for JSON-LD and feeds, which need absolute URLs: a medium's site path
+/// made absolute with the public base URL; an outside address as it is.
+pub fn absolute_src(ctx: &PageContext, image: &Image) -> String {
+    let src = image.src();
+    if image.medium.is_some() {
+        ctx.absolute(&src)
+    } else {
+        src
     }
 }
 
@@ -102,7 +126,7 @@ pub fn showcase_card(ctx: &PageContext, card: &Card) -> Markup {
     html! {
         li.card {
             @if let Some(image) = &card.image {
-                (img(image))
+                (card_img(image))
             }
             h3 { a href=(ctx.link(&format!("/showcases/{}", card.id))) { (card.title) } }
             p.kind { (kind_label(ctx, card.kind)) }

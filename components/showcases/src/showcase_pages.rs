@@ -358,7 +358,7 @@ pub fn room(req: Request, params: Params) -> Result<Response, PageError> {
             "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode",
             "location": {"@type": "VirtualLocation", "url": ctx.absolute(&base)},
             "superEvent": {"@id": ctx.absolute(&base)},
-            "image": room.images.iter().map(|p| p.image.url.as_str()).collect::<Vec<_>>(),
+            "image": room.images.iter().map(|p| render::absolute_src(&ctx, &p.image)).collect::<Vec<_>>(),
         })),
         ..PageMeta::default()
     };
@@ -399,7 +399,7 @@ pub fn embed(req: Request, params: Params) -> Result<Response, PageError> {
 /// schema.org for a showcase: the type that says what it is.
 fn json_ld(ctx: &PageContext, s: &Showcase) -> Value {
     let url = ctx.absolute(&format!("/showcases/{}", s.id));
-    let image: Option<&str> = s.card_image().map(|p| p.image.url.as_str());
+    let image: Option<String> = s.card_image().map(|p| render::absolute_src(ctx, &p.image));
     let publisher = json!({"@type": "Library", "name": ctx.library_name, "url": ctx.absolute("/")});
     match s.kind {
         ShowcaseKind::Playlist => {
@@ -447,7 +447,7 @@ fn json_ld(ctx: &PageContext, s: &Showcase) -> Value {
                             "isbn": b.isbn.as_ref().map(|i| i.as_str()),
                             "publisher": b.publisher,
                             "datePublished": b.year.map(|y| y.to_string()),
-                            "image": b.cover.as_ref().map(|p| p.image.url.as_str()),
+                            "image": b.cover.as_ref().map(|p| render::absolute_src(ctx, &p.image)),
                         }),
                         Item::Film(f) => json!({
                             "@type": "Movie",
@@ -456,7 +456,7 @@ fn json_ld(ctx: &PageContext, s: &Showcase) -> Value {
                             "dateCreated": f.year.map(|y| y.to_string()),
                             "duration": f.duration_minutes.map(|m| render::iso_duration(m * 60)),
                             "contentRating": f.audience,
-                            "image": f.poster.as_ref().map(|p| p.image.url.as_str()),
+                            "image": f.poster.as_ref().map(|p| render::absolute_src(ctx, &p.image)),
                         }),
                         _ => json!({}),
                     };

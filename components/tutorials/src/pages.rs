@@ -268,7 +268,7 @@ fn tutorial_meta(ctx: &PageContext, view: &TutorialView, suffix: &str) -> PageMe
         title: c.title.clone(),
         description: c.summary.clone(),
         og_type: "article",
-        og_image: image.map(|i| ShareImage::new(i.url.as_str(), &i.alt)),
+        og_image: image.map(|i| ShareImage::new(i.share_src(), &i.alt)),
         json_ld: Some(without_nulls(json!({
             "@context": "https://schema.org",
             "@type": "Article",
@@ -280,7 +280,10 @@ fn tutorial_meta(ctx: &PageContext, view: &TutorialView, suffix: &str) -> PageMe
             "dateModified": t.updated_at.to_string(),
             "keywords": c.tags.join(", "),
             "about": {"@type": "WebApplication", "name": c.service.name, "url": c.service.url.as_str()},
-            "image": image.map(|i| i.url.as_str()),
+            "image": image.map(|i| match &i.medium {
+                Some(_) => ctx.absolute(&i.src()),
+                None => i.src(),
+            }),
             "timeRequired": c.estimated_minutes.map(|m| format!("PT{m}M")),
             "author": {"@type": "Organization", "name": ctx.library_name},
             "publisher": {"@type": "Organization", "name": ctx.library_name},
@@ -415,7 +418,8 @@ fn step_content(
         }
         @if let Some(image) = &step.image {
             figure.step-image {
-                img src=(image.url.as_str()) alt=(image.alt) loading="lazy" decoding="async";
+                img src=(image.src()) alt=(image.alt) width=[image.width] height=[image.height]
+                    loading="lazy" decoding="async";
             }
         }
         @if let Some((video, embed)) = &video {
@@ -756,20 +760,7 @@ pub fn rate_form(req: Request, params: Params) -> Result<Response, PageError> {
         visitor::identify(&req).map_err(|_| PageError::internal("no visitor token"))?;
     let store = SpinStore::open_default()?;
     if let Some(secs) = visitor::limited(&store, &req) {
-        let mut error = PageError::new(
-            429,
-            "rate_limited",
-            [
-                "Trop d’envois",
-                "Trop d’envois depuis votre connexion : réessayez dans quelques minutes.",
-            ],
-            [
-                "Too many submissions",
-                "Too many submissions from your connection: try again in a few minutes.",
-            ],
-        );
-        error.retry_after_secs = Some(secs);
-        return Err(error);
+        return Err(PageError::too_many_submissions(secs));
     }
     let now: Timestamp = SystemClock.now();
     let tutorial = versions::get(&store, &slug)?;

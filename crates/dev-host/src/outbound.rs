@@ -1,6 +1,7 @@
 //! `allowed_outbound_hosts`: which URLs a component may call, checked on
 //! every outgoing request as Spin does (a request elsewhere fails with
-//! `HttpRequestDenied` in the guest).
+//! `HttpRequestDenied` in the guest). `http://self` and `https://self` allow
+//! requests to the application itself (see `outbound_hooks`).
 
 use std::net::IpAddr;
 
@@ -34,6 +35,8 @@ enum HostPattern {
     SubdomainOf(String),
     /// An IP network: `10.0.0.0/8`, `::1/128`.
     Network(IpAddr, u8),
+    /// `self` (or `self.alt`): requests to the application itself.
+    ToSelf,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,10 +64,19 @@ impl AllowedHost {
             ),
         };
         let bare_host = rest.split([':', '/']).next().unwrap_or_default();
-        if bare_host == "self" || bare_host == "self.alt" || bare_host.ends_with(".spin.internal") {
+        if bare_host.ends_with(".spin.internal") {
             bail!(
-                "allowed outbound host `{text}`: calls to the application itself (service chaining) are not supported by the dev host"
+                "allowed outbound host `{text}`: local service chaining is not supported by the dev host (self requests are: `http://self`)"
             );
+        }
+        // As Spin's `HostConfig::ToSelf`: only relative (self) requests match it, whatever
+        // its port.
+        if bare_host == "self" || bare_host == "self.alt" {
+            return Ok(Self {
+                scheme,
+                host: HostPattern::ToSelf,
+                port: PortPattern::Any,
+            });
         }
         // Spin splits at the last `:`; what follows is the port (and at most a
         // trailing `/`), what precedes the host (which may be a CIDR network).
@@ -146,6 +158,8 @@ impl AllowedHost {
                 .trim_end_matches(']')
                 .parse::<IpAddr>()
                 .is_ok_and(|ip| in_network(ip, *network, *prefix)),
+            // Checked apart, by `allows_self`, as Spin does.
+            HostPattern::ToSelf => false,
         };
         let actual_port = port.unwrap_or_else(|| default_port(scheme));
         let port_ok = match &self.port {
@@ -154,6 +168,17 @@ impl AllowedHost {
             PortPattern::Range(start, end) => (*start..*end).contains(&actual_port),
         };
         scheme_ok && host_ok && port_ok
+    }
+
+    /// Whether this pattern allows requests to the application itself: Spin's
+    /// `allows_relative(["http", "https"])`, true for `http://self`, `https://self` and
+    /// any-host patterns.
+    pub fn allows_self(&self) -> bool {
+        let scheme_ok = match &self.scheme {
+            Pattern::Any => true,
+            Pattern::Exactly(s) => s == "http" || s == "https",
+        };
+        scheme_ok && matches!(self.host, HostPattern::Any | HostPattern::ToSelf)
     }
 }
 
@@ -201,6 +226,11 @@ impl OutboundPolicy {
 
     pub fn allows(&self, scheme: &str, host: &str, port: Option<u16>) -> bool {
         self.allowed.iter().any(|a| a.allows(scheme, host, port))
+    }
+
+    /// Whether the component may call the application itself.
+    pub fn allows_self(&self) -> bool {
+        self.allowed.iter().any(AllowedHost::allows_self)
     }
 }
 
@@ -261,6 +291,21 @@ mod tests {
         assert!(!p.allows("https", "10.example", None));
         assert!(p.allows("http", "[::1]", Some(3000)));
         assert!(policy(&["https://example.org/"]).allows("https", "example.org", None));
+    }
+
+    #[test]
+    fn self_requests_need_self() {
+        let p = policy(&["http://self", "https://mastodon.social"]);
+        assert!(p.allows_self());
+        assert!(
+            !p.allows("http", "self", None) && !p.allows("http", "self.alt", None),
+            "`self` matches no absolute URL"
+        );
+        assert!(policy(&["https://self.alt"]).allows_self());
+        assert!(policy(&["*://*:*"]).allows_self());
+        assert!(!policy(&["https://mastodon.social", "redis://self"]).allows_self());
+        assert!(!OutboundPolicy::default().allows_self());
+        assert!(AllowedHost::parse("http://x.spin.internal").is_err());
     }
 
     #[test]

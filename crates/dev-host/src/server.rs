@@ -47,8 +47,12 @@ const MEMORIES_PER_COMPONENT: u32 = 2;
 /// (`--max-instance-memory`); the largest need is the media component decoding a 20 MB
 /// upload (`kiosque-imaging` keeps it under 200 MiB), which must work here as on Spin.
 const MAX_GUEST_MEMORY_BYTES: usize = 256 * 1024 * 1024;
-/// Request bodies over this answer 413 before the guest runs.
-pub const MAX_REQUEST_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// Request bodies over this answer 413 before the guest runs. Spin sets no limit; this one
+/// only keeps a runaway client from filling the host's memory, so it sits above the largest
+/// body a component reads (`kiosque_spin::serve::body_limit`: a patron's contest entry, an
+/// image of up to 10 MB in a `multipart/form-data` form, about 10.5 MiB), which then gets
+/// the component's own friendly 413.
+pub const MAX_REQUEST_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// A request whose guest runs longer than this is stopped (500), unless
 /// the configuration says otherwise.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -171,6 +175,9 @@ pub struct App {
     log_requests: bool,
     request_timeout: Duration,
     test_clock_file: Option<PathBuf>,
+    /// Where Spin-style self requests (`http://self.alt/...`) go: the address this host
+    /// listens on, set once it is bound (Spin takes its own listener's address too).
+    self_origin: Option<SocketAddr>,
 }
 
 /// A running host. `stop` ends it; dropping it also stops accepting
@@ -422,6 +429,7 @@ impl App {
             log_requests: config.log_requests,
             request_timeout: config.request_timeout,
             test_clock_file: config.test_clock_file.clone(),
+            self_origin: None,
         })
     }
 
@@ -605,6 +613,7 @@ impl App {
             hooks: OutboundHooks {
                 component: component.config.id.clone(),
                 policy: component.policy.clone(),
+                self_origin: self.self_origin,
             },
             component: component.config.clone(),
             kv: self.kv.clone(),
@@ -728,11 +737,12 @@ fn add_spin_headers(
 
 /// Loads the application and serves it until `stop`.
 pub async fn start(config: DevHostConfig) -> Result<RunningHost> {
-    let app = tokio::task::block_in_place(|| App::load(&config))?;
+    let mut app = tokio::task::block_in_place(|| App::load(&config))?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
+    app.self_origin = Some(addr);
     let routes = app.route_table();
     let store = app.store_summary();
     let store_operations = app.store_operations.clone();

@@ -290,6 +290,7 @@ pub fn slot_taken(channel: &ChannelId, minute: i64) -> String {
 // | `channel/{cid}`                         | JSON `StoredChannel`: the channel and its credentials sealed with `credentials_key` (CAS) |
 // | `channel/{cid}/session`                 | sealed JSON: the cached Bluesky session (access and refresh JWTs) |
 // | `channel/{cid}/record/{64 hex}`         | JSON `{rkey}`: the Bluesky record key fixed for one idempotency key (SHA-256) |
+// | `channel/{cid}/graph/{64 hex}`          | JSON `GraphProgress`: a Facebook/Instagram publication under way for one idempotency key (SHA-256): photo or container ids, the "publishing" marker, the post id (`channels::meta`) |
 // | `webhook-endpoints`                     | JSON: the lifecycle webhook endpoints (at most 20), secrets sealed (CAS) |
 // | `webhook-endpoints/created`             | counter used as a claim: who writes the first, empty, endpoints document |
 // | `webhook-deliveries/seq`                | counter: the last delivery number handed out    |
@@ -317,6 +318,11 @@ pub fn channel_session(id: &ChannelId) -> String {
 /// `key_hash`: the SHA-256 of an idempotency key, in hex.
 pub fn channel_record(id: &ChannelId, key_hash: &str) -> String {
     format!("channel/{id}/record/{key_hash}")
+}
+
+/// `key_hash`: the SHA-256 of an idempotency key, in hex (`channels::meta`).
+pub fn channel_graph_progress(id: &ChannelId, key_hash: &str) -> String {
+    format!("channel/{id}/graph/{key_hash}")
 }
 
 pub fn webhook_endpoints() -> String {
@@ -651,7 +657,7 @@ pub fn event_month(month: &str) -> String {
 // | `media-upload/{uid}`                    | JSON `media::upload::Upload`: file name, size, number of parts, who, when |
 // | `media-upload/{uid}/part/{n}`           | bytes: part `n` of the file (`media::upload::PART_BYTES`, the last shorter), deleted when the upload completes or is abandoned |
 // | `medium/{mid}`                          | JSON `media::Medium` (alt text, credit, licence, renditions with their digests), CAS on edit; written last on creation: the proof the medium exists |
-// | `medium/{mid}/{thumb,page,social}/{n}`  | bytes: chunk `n` of a rendition (`media::CHUNK_BYTES`), written once, before the medium |
+// | `medium/{mid}/{thumb,page,social,framed}/{n}`  | bytes: chunk `n` of a rendition (`media::CHUNK_BYTES`), written once, before the medium |
 // | `media/seq`, `media/{n}`                | counter; JSON `{id}` of the medium created with slot `n` (the library's list, newest first) |
 //
 // Longest: `media-upload/` + 40 + `/part/` + 2 = 61 bytes.
@@ -668,7 +674,7 @@ pub fn medium(id: &MediumId) -> String {
     format!("medium/{id}")
 }
 
-/// `rendition` is a rendition's name (`thumb`, `page`, `social`).
+/// `rendition` is a rendition's name (`thumb`, `page`, `social`, `framed`).
 pub fn medium_chunk(id: &MediumId, rendition: &str, n: u32) -> String {
     format!("medium/{id}/{rendition}/{n}")
 }

@@ -22,6 +22,10 @@ pub enum ChannelKind {
     Mastodon,
     Bluesky,
     Webhook,
+    /// A Facebook Page, through Meta's Graph API.
+    Facebook,
+    /// An Instagram professional account linked to a Facebook Page, through the Graph API.
+    Instagram,
 }
 
 impl ChannelKind {
@@ -30,6 +34,8 @@ impl ChannelKind {
             ChannelKind::Mastodon => "mastodon",
             ChannelKind::Bluesky => "bluesky",
             ChannelKind::Webhook => "webhook",
+            ChannelKind::Facebook => "facebook",
+            ChannelKind::Instagram => "instagram",
         }
     }
 }
@@ -242,7 +248,7 @@ impl fmt::Display for HttpFailure {
             HttpFailure::Timeout => f.write_str("timed out"),
             HttpFailure::Denied(host) => write!(
                 f,
-                "{host} is not in allowed_outbound_hosts (see the mastodon_host, bluesky_host, \
+                "{host} is not in allowed_outbound_hosts (see the mastodon_host, bluesky_host, meta_host, \
                  webhook_host and image_host variables)"
             ),
         }
@@ -275,6 +281,38 @@ impl Quarantined {
 pub trait HttpClient {
     fn send(&self, request: HttpRequest)
     -> impl Future<Output = Result<HttpResponse, HttpFailure>>;
+
+    /// Sends `request` and reads at most `cap + 1` bytes of the answer, so the caller can
+    /// tell an answer longer than `cap` (`body.len() > cap`) without reading all of it: link
+    /// cards read the head of a page and refuse an oversized image. The default cuts a body
+    /// read whole (test doubles); the component's client stops reading.
+    fn send_capped(
+        &self,
+        request: HttpRequest,
+        cap: usize,
+    ) -> impl Future<Output = Result<HttpResponse, HttpFailure>> {
+        async move {
+            let mut response = self.send(request).await?;
+            response.body.truncate(cap.saturating_add(1));
+            Ok(response)
+        }
+    }
+
+    /// Where link cards may read pages from (`channels::link_card`). None by default.
+    fn link_preview_origins(&self) -> LinkPreviewOrigins {
+        LinkPreviewOrigins::default()
+    }
+}
+
+/// Where the deployment lets link cards read pages and images from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkPreviewOrigins {
+    /// `public_base_url`: links under it are the app's own pages, read through the
+    /// runtime's request to the app itself (Spin's `self` requests), never over the public
+    /// address.
+    pub own: Option<crate::web::Url>,
+    /// `link_preview_host`: the one outside origin whose pages may be read, when set.
+    pub outside: Option<crate::web::Url>,
 }
 
 /// What happened to a post or a channel, sent to staff's webhook endpoints.

@@ -5,7 +5,7 @@
 //! structure: it sniffs the format from magic bytes (never from a name or a declared type),
 //! reads the dimensions, and refuses empty, oversized, unknown, too-many-pixel and polyglot
 //! files before anything is decoded. [`process`] then decodes the pixels, honours the EXIF
-//! orientation and writes three baseline JPEG renditions ([`RenditionKind`]): an encoder that
+//! orientation and writes four baseline JPEG renditions ([`RenditionKind`]): an encoder that
 //! is handed pixels only cannot copy EXIF, GPS, XMP, ICC or comments into its output.
 //!
 //! It runs inside a Spin component (wasm32-wasip2, one thread, one request), so memory is
@@ -171,7 +171,7 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<Inspection, ImageError> 
     })
 }
 
-/// One of the three renditions made of every upload.
+/// One of the four renditions made of every upload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RenditionKind {
     /// Fits in 400×400: lists and grids.
@@ -181,22 +181,29 @@ pub enum RenditionKind {
     /// Fits in 2048×2048 and is under 1,000,000 bytes: posted to Bluesky (whose blob limit
     /// that is) and Mastodon (16 MB, 8.3 MP).
     Social,
+    /// Fits in 1440×1440, on a white frame when needed so that its proportions are between
+    /// 4:5 (portrait) and 1.91:1 (landscape): Instagram refuses a picture outside that range,
+    /// and a phone's 3:4 portrait is outside it. The frame keeps the whole picture (a child's
+    /// drawing, a poster) where Instagram's own app would crop it.
+    Framed,
 }
 
 impl RenditionKind {
     /// All kinds, in the order of [`Processed::renditions`].
-    pub const ALL: [RenditionKind; 3] = [
+    pub const ALL: [RenditionKind; 4] = [
         RenditionKind::Thumbnail,
         RenditionKind::Page,
         RenditionKind::Social,
+        RenditionKind::Framed,
     ];
 
-    /// A short name for keys and file names: `thumb`, `page` or `social`.
+    /// A short name for keys and file names: `thumb`, `page`, `social` or `framed`.
     pub fn name(&self) -> &'static str {
         match self {
             RenditionKind::Thumbnail => "thumb",
             RenditionKind::Page => "page",
             RenditionKind::Social => "social",
+            RenditionKind::Framed => "framed",
         }
     }
 
@@ -206,6 +213,7 @@ impl RenditionKind {
             RenditionKind::Thumbnail => 400,
             RenditionKind::Page => 1600,
             RenditionKind::Social => 2048,
+            RenditionKind::Framed => 1440,
         }
     }
 }
@@ -239,21 +247,22 @@ pub struct Processed {
     pub width: u32,
     /// The source's height in pixels, after the EXIF orientation is applied.
     pub height: u32,
-    /// Thumbnail, page and social renditions, in that order ([`RenditionKind::ALL`]).
+    /// Thumbnail, page, social and framed renditions, in that order ([`RenditionKind::ALL`]).
     pub renditions: Vec<Rendition>,
 }
 
 impl Processed {
     /// The rendition of a kind.
     pub fn rendition(&self, kind: RenditionKind) -> &Rendition {
-        // `process` always makes all three, in the enum's order.
+        // `process` always makes all four, in the enum's order.
         &self.renditions[kind as usize]
     }
 }
 
 /// Checks the file with [`inspect`], decodes it (the first frame of an animation), applies the
-/// EXIF orientation, flattens transparency on white and encodes the three renditions. Never
-/// upscales: an image smaller than a rendition's box keeps its size.
+/// EXIF orientation, flattens transparency on white and encodes the four renditions. Never
+/// upscales: an image smaller than a rendition's box keeps its size (the framed one may gain
+/// its white frame).
 pub fn process(bytes: &[u8], limits: &Limits) -> Result<Processed, ImageError> {
     let analysis = formats::analyse(bytes, limits)?;
     let (width, height) = analysis.oriented_size();
@@ -265,6 +274,11 @@ pub fn process(bytes: &[u8], limits: &Limits) -> Result<Processed, ImageError> {
         renditions,
     })
 }
+
+/// The narrowest proportions of the framed rendition, width over height: Instagram's 4:5.
+pub const FRAMED_MIN_RATIO: (u32, u32) = (4, 5);
+/// The widest: Instagram's 1.91:1.
+pub const FRAMED_MAX_RATIO: (u32, u32) = (191, 100);
 
 fn make_renditions(
     bytes: &[u8],
@@ -284,12 +298,19 @@ fn make_renditions(
     let page = social.resized(w, h);
     let (w, h) = target(RenditionKind::Thumbnail);
     let thumb = page.resized(w, h);
-    // Oriented last, on the small images; each pixel buffer is dropped once encoded.
+    let (w, h) = target(RenditionKind::Framed);
+    let framed = page.resized(w, h);
+    // Oriented last, on the small images; each pixel buffer is dropped once encoded. The
+    // frame goes on after the orientation: it is the displayed proportions that count.
     let orientation = analysis.orientation;
     let thumb = encode::rendition(RenditionKind::Thumbnail, &thumb.oriented(orientation))?;
     let page = encode::rendition(RenditionKind::Page, &page.oriented(orientation))?;
+    let framed = framed
+        .oriented(orientation)
+        .framed(FRAMED_MIN_RATIO, FRAMED_MAX_RATIO);
+    let framed = encode::rendition(RenditionKind::Framed, &framed)?;
     let social = encode::social(&social.oriented(orientation))?;
-    Ok(vec![thumb, page, social])
+    Ok(vec![thumb, page, social, framed])
 }
 
 /// Why an upload was refused.

@@ -45,6 +45,36 @@ impl Rgb {
             .expect("every row of an in-memory image was pushed")
     }
 
+    /// The image centred on a white frame just large enough for its proportions (width over
+    /// height) to be between `min` and `max`, each a ratio `(w, h)`; the image itself when
+    /// they already are. The frame adds at most one side's worth of pixels per row.
+    pub(crate) fn framed(self, min: (u32, u32), max: (u32, u32)) -> Rgb {
+        let (w, h) = (u64::from(self.width), u64::from(self.height));
+        let (min_w, min_h) = (u64::from(min.0), u64::from(min.1));
+        let (max_w, max_h) = (u64::from(max.0), u64::from(max.1));
+        // Rounded up, so the framed proportions are never outside the range by a pixel.
+        let (width, height) = if w * min_h < h * min_w {
+            ((h * min_w).div_ceil(min_h), h)
+        } else if w * max_h > h * max_w {
+            (w, (w * max_h).div_ceil(max_w))
+        } else {
+            return self;
+        };
+        let (width, height) = (width as usize, height as usize);
+        let (left, top) = ((width - w as usize) / 2, (height - h as usize) / 2);
+        let mut data = vec![255; width * height * 3];
+        let row_bytes = w as usize * 3;
+        for (y, row) in self.data.chunks_exact(row_bytes).enumerate() {
+            let start = ((top + y) * width + left) * 3;
+            data[start..start + row_bytes].copy_from_slice(row);
+        }
+        Rgb {
+            width: width as u32,
+            height: height as u32,
+            data,
+        }
+    }
+
     /// The image as it should be displayed, given its EXIF orientation.
     pub(crate) fn oriented(self, orientation: Orientation) -> Rgb {
         let o = orientation.value();
@@ -452,6 +482,41 @@ mod tests {
             height,
             data,
         }
+    }
+
+    #[test]
+    fn framing_widens_a_tall_picture_to_four_by_five_and_keeps_every_pixel() {
+        // A phone's 3:4 portrait, 300×400: 4:5 needs 320 wide, 10 white columns each side.
+        let red = image(300, 400, |_, _| [200, 0, 0]);
+        let framed = red.clone().framed((4, 5), (191, 100));
+        assert_eq!((framed.width, framed.height), (320, 400));
+        assert_eq!(pixel(&framed, 0, 0), [255, 255, 255]);
+        assert_eq!(pixel(&framed, 9, 200), [255, 255, 255]);
+        assert_eq!(pixel(&framed, 10, 0), [200, 0, 0]);
+        assert_eq!(pixel(&framed, 309, 399), [200, 0, 0]);
+        assert_eq!(pixel(&framed, 310, 399), [255, 255, 255]);
+        let inside = (0..framed.height)
+            .flat_map(|y| (0..framed.width).map(move |x| (x, y)))
+            .filter(|&(x, y)| pixel(&framed, x, y) == [200, 0, 0])
+            .count();
+        assert_eq!(inside, 300 * 400);
+    }
+
+    #[test]
+    fn framing_heightens_a_panorama_and_leaves_proportions_in_range_alone() {
+        let wide = image(400, 100, |_, _| [0, 0, 200]).framed((4, 5), (191, 100));
+        // 400 / 1.91 = 209.4…, rounded up so the result is not wider than 1.91:1.
+        assert_eq!((wide.width, wide.height), (400, 210));
+        assert!(u64::from(wide.width) * 100 <= u64::from(wide.height) * 191);
+        assert_eq!(pixel(&wide, 0, 0), [255, 255, 255]);
+        assert_eq!(pixel(&wide, 0, 55), [0, 0, 200]);
+        for (w, h) in [(400, 500), (500, 400), (191, 100), (1, 1)] {
+            let same = image(w, h, |x, y| [x as u8, y as u8, 7]);
+            assert_eq!(same.clone().framed((4, 5), (191, 100)), same, "{w}x{h}");
+        }
+        // A one-pixel-wide strip still gets a valid frame.
+        let strip = image(1, 1000, |_, _| [0, 0, 0]).framed((4, 5), (191, 100));
+        assert_eq!((strip.width, strip.height), (800, 1000));
     }
 
     fn pixel(img: &Rgb, x: u32, y: u32) -> [u8; 3] {

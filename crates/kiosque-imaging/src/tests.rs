@@ -314,8 +314,18 @@ fn markers(jpeg: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The sizes of the thumbnail, page and social renditions (the framed one is checked apart).
 fn sizes(p: &Processed) -> Vec<(u32, u32)> {
-    p.renditions.iter().map(|r| (r.width, r.height)).collect()
+    p.renditions
+        .iter()
+        .filter(|r| r.kind != RenditionKind::Framed)
+        .map(|r| (r.width, r.height))
+        .collect()
+}
+
+fn framed_size(p: &Processed) -> (u32, u32) {
+    let framed = p.rendition(RenditionKind::Framed);
+    (framed.width, framed.height)
 }
 
 /// `process` with the default limits, and a check of what every result must satisfy.
@@ -330,7 +340,17 @@ fn check(bytes: &[u8]) -> Result<Processed, ImageError> {
             assert_eq!(kinds, RenditionKind::ALL);
             for r in &p.renditions {
                 assert!(r.width <= r.kind.max_side() && r.height <= r.kind.max_side());
-                assert!(r.width <= p.width && r.height <= p.height, "never upscaled");
+                if r.kind == RenditionKind::Framed {
+                    // The white frame may add to one side; the proportions are Instagram's.
+                    let (w, h) = (u64::from(r.width), u64::from(r.height));
+                    assert!(
+                        w * 5 >= h * 4 && w * 100 <= h * 191,
+                        "{w}x{h} in 4:5..1.91:1"
+                    );
+                    assert!(r.width <= p.width || r.height <= p.height, "never upscaled");
+                } else {
+                    assert!(r.width <= p.width && r.height <= p.height, "never upscaled");
+                }
                 let decoded = decode_rendition(&r.bytes);
                 assert_eq!((decoded.0, decoded.1), (r.width, r.height));
                 // JFIF APP0, then only tables, a baseline frame header and the scan.
@@ -430,11 +450,18 @@ fn large_images_get_three_sizes() {
     }))
     .unwrap();
     assert_eq!(sizes(&p), [(400, 133), (1600, 533), (2048, 683)]);
+    // 3:1 is wider than Instagram's 1.91:1: 1440 x 480 on a frame 1440 x 754.
+    assert_eq!(framed_size(&p), (1440, 754));
     let p = check(&png_rgb(900, 1800, |x, _| [(x % 256) as u8, 0, 0])).unwrap();
     assert_eq!(sizes(&p), [(200, 400), (800, 1600), (900, 1800)]);
+    // 1:2 is taller than 4:5: 720 x 1440 on a frame 1152 x 1440, white at the sides.
+    assert_eq!(framed_size(&p), (1152, 1440));
+    let framed = decode_rendition(&p.rendition(RenditionKind::Framed).bytes);
+    assert!(near(pixel_at(&framed, 5, 720), [255, 255, 255]));
     // A one-pixel strip, decoded at 1/4 scale in the IDCT: still wide enough for social.
     let p = check(&jpeg(8200, 1, |x, _| [(x % 256) as u8, 0, 0])).unwrap();
     assert_eq!(sizes(&p), [(400, 1), (1600, 1), (2048, 1)]);
+    assert_eq!(framed_size(&p), (1440, 754));
 }
 
 #[test]

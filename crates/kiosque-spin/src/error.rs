@@ -306,6 +306,25 @@ impl PageError {
     }
 
     /// Points the page's link somewhere more useful than the home page.
+    /// The page for a patron's form refused by a submission rate limit (429, `Retry-After`):
+    /// the same words wherever patrons write (answers, entries, photos, feedback).
+    pub fn too_many_submissions(retry_after_secs: u32) -> Self {
+        let mut page = PageError::new(
+            429,
+            "rate_limited",
+            [
+                "Trop d’envois",
+                "Trop d’envois depuis votre connexion : réessayez dans quelques minutes.",
+            ],
+            [
+                "Too many submissions",
+                "Too many submissions from your connection: try again in a few minutes.",
+            ],
+        );
+        page.retry_after_secs = Some(retry_after_secs);
+        page
+    }
+
     pub fn with_link(mut self, href: impl Into<String>, fr_label: &str, en_label: &str) -> Self {
         self.content.link = href.into();
         self.content.fr.link_label = fr_label.to_owned();

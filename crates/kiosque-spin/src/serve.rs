@@ -22,9 +22,15 @@ pub const WEBHOOK_MAX_BODY_BYTES: usize = kiosque_domain::inbound::MAX_BODY_BYTE
 /// files of up to 20 MB come in parts of this size (`kiosque_domain::media::upload`).
 pub const UPLOAD_PART_MAX_BODY_BYTES: usize = kiosque_domain::media::upload::PART_BYTES as usize;
 
+/// The largest body of a patron's contest entry with its image
+/// (`/media/contest-entries/{contest}`, a `multipart/form-data` form): an image of up to
+/// 10,000,000 bytes and the form's text fields. About 10.5 MiB.
+pub const CONTEST_ENTRY_MAX_BODY_BYTES: usize = 11_000_000;
+
 /// The body cap of a request to `path`: [`WEBHOOK_MAX_BODY_BYTES`] under `/webhooks/`,
-/// [`UPLOAD_PART_MAX_BODY_BYTES`] for a part of a media upload, [`MAX_BODY_BYTES`]
-/// everywhere else. Decided here, before the body is read, so every component applies the
+/// [`UPLOAD_PART_MAX_BODY_BYTES`] for a part of a media upload,
+/// [`CONTEST_ENTRY_MAX_BODY_BYTES`] for a contest entry's form with its image,
+/// [`MAX_BODY_BYTES`] everywhere else. Decided here, before the body is read, so every component applies the
 /// same caps.
 pub fn body_limit(path: &str) -> usize {
     let is_webhook = path
@@ -34,9 +40,17 @@ pub fn body_limit(path: &str) -> usize {
         WEBHOOK_MAX_BODY_BYTES
     } else if is_upload_part(path) {
         UPLOAD_PART_MAX_BODY_BYTES
+    } else if is_contest_entry(path) {
+        CONTEST_ENTRY_MAX_BODY_BYTES
     } else {
         MAX_BODY_BYTES
     }
+}
+
+/// `/media/contest-entries/{contest}`, exactly.
+fn is_contest_entry(path: &str) -> bool {
+    path.strip_prefix("/media/contest-entries/")
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
 }
 
 /// `/api/media/uploads/{id}/parts/{n}`, exactly.
@@ -346,6 +360,19 @@ mod tests {
             "/api/media/uploads//parts/1",
             "/api/media/uploads/abc/parts/1/x",
             "/api/media/abc",
+        ] {
+            assert_eq!(body_limit(path), MAX_BODY_BYTES, "{path}");
+        }
+    }
+
+    #[test]
+    fn only_contest_entries_get_the_image_form_cap() {
+        assert_eq!(body_limit("/media/contest-entries/c1"), 11_000_000);
+        for path in [
+            "/media/contest-entries/",
+            "/media/contest-entries/c1/x",
+            "/media/c1/page.jpg",
+            "/contests/c1/enter",
         ] {
             assert_eq!(body_limit(path), MAX_BODY_BYTES, "{path}");
         }

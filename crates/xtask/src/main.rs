@@ -266,15 +266,23 @@ fn bench_optimised(extra: &[String]) -> Result<()> {
 /// performance notes in ARCHITECTURE.md); the goal is 400 KiB each, which only static-files
 /// meets so far. Lower a budget when a component shrinks.
 const WASM_BUDGETS_KIB: &[(&str, u64)] = &[
-    ("polls", 1840),
-    // +32 KiB: publishing reads images of the media library (its documents and chunks).
-    ("scheduler", 1848),
-    ("showcases", 1432),
-    ("tutorials", 1224),
+    // +112 KiB (issue 16): photo contests (the image policy, the multipart entry form, the
+    // gallery's images, parental consent) and polls illustrated from the media library.
+    ("polls", 1952),
+    // +32 KiB: publishing reads images of the media library (its documents and chunks);
+    // +72 KiB (issue 16): Facebook Pages and Instagram (Graph API, the progress record that
+    // keeps a retry from posting twice) and Bluesky link cards (the bounded meta-tag reader).
+    ("scheduler", 1920),
+    // +20 KiB: showcases and events place media of the library (checked and sized on save).
+    ("showcases", 1452),
+    // +16 KiB: tutorial steps take media of the library.
+    ("tutorials", 1240),
     ("staff", 612),
     ("static_files", 400),
-    // The image codecs (about 410 KB, `kiosque-imaging`) live here only.
-    ("media", 900),
+    // The image codecs (about 410 KB, `kiosque-imaging`) live here only; +180 KiB (issue 16):
+    // patrons' contest photos are received here (the multipart reader, the contests rules,
+    // the rate limit, an HTML error page), so that polls carries no codec.
+    ("media", 1080),
 ];
 
 /// Fails when a component's release `.wasm` is over its budget in [`WASM_BUDGETS_KIB`].

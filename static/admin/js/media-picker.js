@@ -185,3 +185,128 @@ export function pickMedium(options = {}) {
     },
   });
 }
+
+/**
+ * An image field's library side, for the forms other than the composer (showcases and their
+ * items, events, polls, tutorial steps): a "Choisir dans la médiathèque" button; once a medium
+ * is picked, its thumbnail (decorative: the file name says what it is) and name take the place
+ * of the address fields, its alt text is copied into the form's alt input (editable: the alt
+ * text belongs to the place the image is shown), and "Utiliser une adresse" or "Retirer" go
+ * back to an outside address. Focus returns to the button that opened the picker (openDialog),
+ * or goes to the alt input when the medium has no description to copy.
+ *
+ * options.label: what the image is ("Couverture", "Image 2"), in the buttons' accessible names;
+ * options.alt: the alt text input; options.urlParts: the address mode's elements (their
+ * fields), hidden while a medium is chosen; options.urlInput: focused by "Utiliser une adresse";
+ * options.medium: the stored medium id, or null; options.testid: a prefix for data-testid;
+ * options.onChange: called after every change.
+ * Returns {element, box, mediumId(), clear()}: `box` is where errors on `….medium` land (give
+ * it the data-field or data-rel of that path).
+ */
+export function libraryImage(options) {
+  const { label, alt, urlParts = [], urlInput = null, testid = 'library-image', onChange = () => {} } = options;
+  let mediumId = null;
+  let copiedAlt = null; // the alt text copied from the library, so "Retirer" can take it back
+  const labelId = uid('library-image-label');
+  const thumb = h('img', { class: 'image-medium-thumb', alt: '', hidden: true, decoding: 'async' });
+  const noThumb = h('span', { class: 'image-medium-thumb image-medium-thumb-none', hidden: true },
+    t('Aperçu indisponible', 'No preview'));
+  thumb.addEventListener('error', () => {
+    if (!thumb.getAttribute('src')) return;
+    thumb.hidden = true;
+    noThumb.hidden = false;
+  });
+  const name = h('p', { class: 'image-medium-name', 'data-testid': `${testid}-name` });
+  const gone = h('p', { class: 'image-medium-gone', hidden: true, 'data-testid': `${testid}-gone` },
+    t('Cette image n’est plus dans la médiathèque : choisissez-en une autre ou retirez-la.',
+      'This image is no longer in the media library: choose another one or remove it.'));
+  const useAddress = h('button', { type: 'button', class: 'secondary small', 'data-testid': `${testid}-use-url` },
+    t('Utiliser une adresse', 'Use an address'), h('span', { class: 'visually-hidden' }, ` (${label})`));
+  const remove = h('button', { type: 'button', class: 'secondary small', 'data-testid': `${testid}-remove` },
+    t('Retirer', 'Remove'), h('span', { class: 'visually-hidden' }, ` (${label})`));
+  const box = h('div', { class: 'image-medium', id: uid('library-image-medium'), role: 'group', 'aria-labelledby': labelId,
+    tabindex: '-1', hidden: true, 'data-testid': `${testid}-medium` },
+  h('p', { class: 'image-medium-label', id: labelId }, t(`${label} : de la médiathèque`, `${label}: from the media library`)),
+  h('div', { class: 'image-medium-body' }, thumb, noThumb,
+    h('div', { class: 'image-medium-text' }, name, gone, h('div', { class: 'actions' }, useAddress, remove))));
+  const pick = h('button', { type: 'button', class: 'secondary small image-pick', 'aria-haspopup': 'dialog',
+    'data-testid': `${testid}-pick` },
+  t('Choisir dans la médiathèque', 'Choose from the media library'),
+  h('span', { class: 'visually-hidden' }, ` (${label})`));
+
+  const show = (record) => {
+    mediumId = record.id;
+    box.hidden = false;
+    for (const part of urlParts) part.hidden = true;
+    name.textContent = record.filename || record.id;
+    gone.hidden = !record.missing;
+    const small = record.thumb;
+    thumb.hidden = !small || record.missing;
+    noThumb.hidden = !thumb.hidden;
+    if (small && !record.missing) {
+      thumb.src = small.url;
+      if (small.width) thumb.width = small.width; else thumb.removeAttribute('width');
+      if (small.height) thumb.height = small.height; else thumb.removeAttribute('height');
+    }
+  };
+  const toAddress = () => {
+    mediumId = null;
+    box.hidden = true;
+    for (const part of urlParts) part.hidden = false;
+    thumb.removeAttribute('src');
+  };
+
+  pick.addEventListener('click', async () => {
+    const medium = await pickMedium({
+      title: t(`${label} : choisir dans la médiathèque`, `${label}: choose from the media library`),
+    });
+    if (!medium || !pick.isConnected) return;
+    const same = mediumId === medium.id;
+    show({ id: medium.id, filename: medium.filename, thumb: thumbnailOf(medium), missing: false });
+    // The library's description, to adapt to this place; the same image picked again keeps
+    // what was written for it here.
+    const usable = isUsable(medium) && medium.alt;
+    if (!(same && alt.value.trim())) {
+      alt.value = usable ? medium.alt : '';
+      copiedAlt = usable ? medium.alt : null;
+    }
+    onChange();
+    if (usable) {
+      announce(t(`${label} : « ${medium.filename || medium.id} » choisie, texte alternatif repris de la médiathèque.`,
+        `${label}: “${medium.filename || medium.id}” chosen, alt text taken from the media library.`));
+    } else {
+      alt.focus();
+      announce(t(`${label} : « ${medium.filename || medium.id} » choisie. Elle n’a pas de texte alternatif : écrivez-le.`,
+        `${label}: “${medium.filename || medium.id}” chosen. It has no alt text: write it.`));
+    }
+  });
+  useAddress.addEventListener('click', () => {
+    toAddress();
+    onChange();
+    (urlInput || pick).focus();
+    announce(t(`${label} : adresse d’une image extérieure.`, `${label}: address of an outside image.`));
+  });
+  remove.addEventListener('click', () => {
+    toAddress();
+    if (copiedAlt !== null && alt.value === copiedAlt) alt.value = '';
+    copiedAlt = null;
+    onChange();
+    pick.focus();
+    announce(t(`${label} : image retirée.`, `${label}: image removed.`));
+  });
+
+  // A stored medium: its name and thumbnail from the library, or that it was deleted.
+  if (options.medium) {
+    const id = options.medium;
+    show({ id, filename: null, thumb: thumbnailOf({ id }), missing: false });
+    fetchMedium(id).then((medium) => {
+      if (mediumId !== id) return;
+      show(medium
+        ? { id, filename: medium.filename, thumb: thumbnailOf(medium), missing: false }
+        : { id, filename: null, thumb: null, missing: true });
+    }).catch(() => { /* the name stays the id: the form still works */ });
+  }
+
+  const element = h('div', { class: 'image-source' }, h('p', { class: 'image-pick' }, pick), box);
+  return { element, box, mediumId: () => mediumId, clear: () => { toAddress(); onChange(); } };
+}

@@ -33,7 +33,7 @@ export function isMovable(post) {
   return ['draft', 'scheduled', 'failed', 'awaiting_approval'].includes(post.state);
 }
 
-const KINDS = { mastodon: 'Mastodon', bluesky: 'Bluesky', webhook: 'Webhook' };
+const KINDS = { mastodon: 'Mastodon', bluesky: 'Bluesky', facebook: 'Facebook', instagram: 'Instagram', webhook: 'Webhook' };
 export function kindName(kind) {
   return KINDS[kind] || kind;
 }

@@ -112,7 +112,8 @@ export function mastodonLength(text, urlChars = 23) {
 
 /**
  * What a channel would receive and how it measures it:
- * {text, count, max, bytes?, maxBytes?, unit} — max null when the channel sets no limit.
+ * {text, count, max, bytes?, maxBytes?, hashtags?, maxHashtags?} — max null when the channel
+ * sets no limit; hashtags for Instagram, which caps them.
  */
 export function measure(channel, content) {
   const composed = composeText(content);
@@ -130,5 +131,27 @@ export function measure(channel, content) {
     const post = warning ? `CW: ${warning}\n\n${composed}` : composed;
     return { text: post, warning: '', count: graphemes(post), max: 300, bytes: utf8Bytes(post), maxBytes: 3000 };
   }
+  if (channel.kind === 'facebook') {
+    // A Page post has no content warning: it is written before the text, as on Bluesky.
+    const post = warning ? `CW: ${warning}\n\n${composed}` : composed;
+    return { text: post, warning: '', count: graphemes(post), max: FACEBOOK_MAX_CHARACTERS };
+  }
+  if (channel.kind === 'instagram') {
+    const caption = warning ? `CW: ${warning}\n\n${composed}` : composed;
+    return {
+      text: caption, warning: '', count: graphemes(caption), max: INSTAGRAM_MAX_CAPTION,
+      hashtags: hashtagCount(caption), maxHashtags: INSTAGRAM_MAX_HASHTAGS,
+    };
+  }
   return { text: composed, warning, count: graphemes(composed), max: null };
+}
+
+/** Meta's limits, as the server checks them (channels/meta.rs). */
+export const FACEBOOK_MAX_CHARACTERS = 63206;
+export const INSTAGRAM_MAX_CAPTION = 2200;
+export const INSTAGRAM_MAX_HASHTAGS = 30;
+
+/** How many hashtags a text holds (Instagram counts each one, repeated or not). */
+export function hashtagCount(text) {
+  return spans(text).filter((s) => s.kind === 'hashtag').length;
 }

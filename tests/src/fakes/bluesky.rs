@@ -1,7 +1,10 @@
 //! A fake Bluesky PDS: sessions (`createSession`, `refreshSession`, `getSession`),
 //! `resolveHandle`, `uploadBlob` and `createRecord`/`getRecord` for `app.bsky.feed.post`,
 //! checking the post rules (300 graphemes, 3000 bytes, langs <= 3, tags <= 8) and every facet
-//! (byte offsets on character boundaries, covering exactly the `#tag`, link or `@mention`).
+//! (byte offsets on character boundaries, covering exactly the `#tag`, link or `@mention`),
+//! and embeds: up to 4 images with alt text, or a link card (`app.bsky.embed.external`: an
+//! absolute `uri`, `title` and `description` strings, and a `thumb` that must be a blob this
+//! PDS returned from an earlier `uploadBlob`, with its `mimeType` and `size`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,6 +22,8 @@ struct State {
     refresh_sessions: usize,
     records: Vec<(String, serde_json::Value)>,
     blobs: usize,
+    /// The blob references `uploadBlob` returned, for checking what records embed.
+    uploaded: Vec<serde_json::Value>,
     requests: Vec<FakeRequest>,
     handles: HashMap<String, String>,
 }
@@ -90,6 +95,11 @@ impl FakeBluesky {
     /// `(rkey, record)` of the posts created, each once whatever the retries.
     pub fn records(&self) -> Vec<(String, serde_json::Value)> {
         self.inner.state.lock().unwrap().records.clone()
+    }
+
+    /// The blob references `uploadBlob` returned, in order.
+    pub fn uploaded_blobs(&self) -> Vec<serde_json::Value> {
+        self.inner.state.lock().unwrap().uploaded.clone()
     }
 
     pub fn create_sessions(&self) -> usize {
@@ -221,12 +231,11 @@ impl Inner {
                 }
                 let mut state = self.state.lock().unwrap();
                 state.blobs += 1;
-                FakeResponse::json(
-                    200,
-                    serde_json::json!({"blob": {"$type": "blob",
-                        "ref": {"$link": format!("bafkreifake{}", state.blobs)},
-                        "mimeType": mime, "size": req.body.len()}}),
-                )
+                let blob = serde_json::json!({"$type": "blob",
+                    "ref": {"$link": format!("bafkreifake{}", state.blobs)},
+                    "mimeType": mime, "size": req.body.len()});
+                state.uploaded.push(blob.clone());
+                FakeResponse::json(200, serde_json::json!({"blob": blob}))
             }
             ("GET", "com.atproto.repo.getRecord") => {
                 if req.query("repo").as_deref() != Some(self.did.as_str()) {
@@ -282,6 +291,13 @@ impl Inner {
         for problem in check_post(record) {
             self.problems
                 .add(format!("bluesky createRecord: {problem}"));
+        }
+        if record["embed"]["$type"] == "app.bsky.embed.external" {
+            let uploaded = self.state.lock().unwrap().uploaded.clone();
+            for problem in check_external(&record["embed"], &uploaded) {
+                self.problems
+                    .add(format!("bluesky createRecord: {problem}"));
+            }
         }
         let text = record["text"].as_str().unwrap_or("");
         if graphemes(text) > 300 || text.len() > 3000 {
@@ -373,6 +389,10 @@ pub fn check_post(record: &serde_json::Value) -> Vec<String> {
         }
     }
     if let Some(embed) = record.get("embed") {
+        let kind = embed["$type"].as_str().unwrap_or("");
+        if !matches!(kind, "app.bsky.embed.images" | "app.bsky.embed.external") {
+            problems.push(format!("unknown embed $type {kind:?}"));
+        }
         for image in embed["images"].as_array().into_iter().flatten() {
             if image["alt"].as_str().is_none_or(|a| a.trim().is_empty()) {
                 problems.push("image without alt text".to_owned());
@@ -380,6 +400,46 @@ pub fn check_post(record: &serde_json::Value) -> Vec<String> {
         }
         if embed["images"].as_array().is_some_and(|i| i.len() > 4) {
             problems.push("more than 4 images".to_owned());
+        }
+    }
+    problems
+}
+
+/// What a link card embed breaks of `app.bsky.embed.external`: `external` with an absolute
+/// `uri`, `title` and `description` strings, and a `thumb`, when there is one, that is one of
+/// the `uploaded` blob references (its `ref`, `mimeType` and `size` unchanged), an image of at
+/// most 1,000,000 bytes.
+pub fn check_external(embed: &serde_json::Value, uploaded: &[serde_json::Value]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let external = &embed["external"];
+    if !external.is_object() {
+        return vec!["external embed without `external`".to_owned()];
+    }
+    let uri = external["uri"].as_str().unwrap_or("");
+    if !(uri.starts_with("https://") || uri.starts_with("http://"))
+        || uri.contains(char::is_whitespace)
+    {
+        problems.push(format!("external uri {uri:?} is not an absolute URL"));
+    }
+    for field in ["title", "description"] {
+        if !external[field].is_string() {
+            problems.push(format!("external {field} is not a string"));
+        }
+    }
+    if let Some(thumb) = external.get("thumb") {
+        if !uploaded.contains(thumb) {
+            problems.push(format!(
+                "external thumb {thumb} is not a blob uploaded before"
+            ));
+        }
+        if !thumb["mimeType"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("image/"))
+        {
+            problems.push("external thumb is not an image".to_owned());
+        }
+        if thumb["size"].as_u64().is_none_or(|size| size > 1_000_000) {
+            problems.push("external thumb over 1,000,000 bytes".to_owned());
         }
     }
     problems

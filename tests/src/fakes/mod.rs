@@ -15,6 +15,7 @@
 
 pub mod bluesky;
 pub mod mastodon;
+pub mod meta;
 pub mod receiver;
 pub mod server;
 pub mod tags;
@@ -24,6 +25,7 @@ use std::sync::Mutex;
 
 pub use bluesky::FakeBluesky;
 pub use mastodon::FakeMastodon;
+pub use meta::{FakeMeta, GraphFailure, PublicOrigin};
 pub use receiver::FakeReceiver;
 pub use server::{Failure, FakeRequest, FakeResponse, FakeServer};
 

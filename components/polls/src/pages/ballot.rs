@@ -31,6 +31,7 @@ pub fn poll(req: Request, params: Params) -> Result<Response, PageError> {
     let id = poll_id(&params)?;
     let (store, poll) = load(&id)?;
     let body = poll_body(&ctx, &store, &req, &poll, Frame::Page, None)?;
+    let body = html! { (illustration(&ctx, &poll)) (body) };
     Ok(html(200, full_page(&ctx, &poll, body)))
 }
 
@@ -52,6 +53,7 @@ pub fn embed(req: Request, params: Params) -> Result<Response, PageError> {
         None
     };
     let body = html! {
+        (illustration(&ctx, &poll))
         (form)
         @if let Some(results) = &results {
             (results_body(&ctx, &poll, results, 2))
@@ -73,13 +75,20 @@ fn full_page(ctx: &PageContext, poll: &Poll, body: Markup) -> String {
         title: poll.question.clone(),
         description: describe(ctx, poll),
         json_ld: Some(json_ld(ctx, poll)),
-        og_image: poll.options.iter().find_map(|o| {
-            let url = o.image_url.as_ref()?;
-            Some(kiosque_spin::ShareImage::new(
-                url,
-                o.image_alt.clone().unwrap_or_default(),
-            ))
-        }),
+        // The poll's own illustration first, else the first answer's picture.
+        og_image: poll
+            .image
+            .as_ref()
+            .map(kiosque_spin::ShareImage::placed)
+            .or_else(|| {
+                poll.options.iter().find_map(|o| {
+                    let url = o.image_url.as_ref()?;
+                    Some(kiosque_spin::ShareImage::new(
+                        url,
+                        o.image_alt.clone().unwrap_or_default(),
+                    ))
+                })
+            }),
         ..PageMeta::default()
     };
     layout::page(ctx, &meta, body)

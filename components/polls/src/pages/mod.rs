@@ -31,6 +31,30 @@ mod results_page;
 pub use ballot::{embed, poll, vote};
 pub use results_page::results;
 
+/// The poll's illustration above the question, with its size so the form does not jump while
+/// it loads. A medium of the library shows its `page` rendition; one deleted since answers
+/// 404 and the browser shows the alt text in its box.
+fn illustration(ctx: &PageContext, poll: &Poll) -> Markup {
+    let Some(p) = &poll.image else {
+        return html! {};
+    };
+    html! {
+        figure.poll-illustration {
+            img src=(p.image.src()) alt=(p.alt) width=(p.image.width) height=(p.image.height)
+                loading="lazy" decoding="async" referrerpolicy="no-referrer" lang=[poll_lang(ctx)];
+            @if p.caption.is_some() || p.credit.is_some() {
+                figcaption lang=[poll_lang(ctx)] {
+                    @if let Some(caption) = &p.caption { (caption) }
+                    @if let Some(credit) = &p.credit {
+                        @if p.caption.is_some() { " · " }
+                        small.credit { (ctx.t("Crédit :", "Credit:")) " " (credit) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The language staff write polls in (see the module documentation).
 const POLL_LANG: Lang = Lang::Fr;
 

@@ -422,6 +422,7 @@ mod tests {
             results_visibility: Default::default(),
             voter_method: VoterMethod::Cookie,
             allow_vote_change: false,
+            image: None,
             created_at: Timestamp::from_unix_seconds(1_700_000_000).unwrap(),
             index_slot: None,
         }

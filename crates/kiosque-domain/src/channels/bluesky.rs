@@ -12,6 +12,9 @@
 //! it; a retry finds that key and asks `getRecord` first, so a post created by an attempt whose
 //! answer was lost is reported as published instead of being posted again.
 //!
+//! A post with a link and no image embeds the link's card (`app.bsky.embed.external`, see
+//! [`link_card`]); Bluesky takes one embed per post, so images win over the card.
+//!
 //! Mentions (`@handle.example`) become mention facets when `resolveHandle` finds their DID at
 //! publish time; otherwise they stay plain text (the post still goes out).
 
@@ -20,7 +23,7 @@ use sha2::{Digest, Sha256};
 
 use super::text::{self, SpanKind, graphemes};
 use super::{
-    Channel, ChannelStatus, CheckResult, CredentialKey, classify_failure, fetch_image,
+    Channel, ChannelStatus, CheckResult, CredentialKey, classify_failure, fetch_image, link_card,
     platform_message,
 };
 use crate::clock::{Clock, Timestamp};
@@ -473,25 +476,35 @@ async fn publish_with<H: HttpClient>(
                 ),
             });
         }
-        let url = xrpc(channel, "com.atproto.repo.uploadBlob");
-        let response = client
-            .send(|_| {
-                HttpRequest::post(url.clone(), bytes.clone()).header("content-type", &*media_type)
-            })
-            .await?;
-        if response.status != 200 {
-            return Err(classify_failure("Bluesky", Ok(&response), now));
-        }
-        let blob = serde_json::from_slice::<serde_json::Value>(&response.body)
-            .ok()
-            .map(|v| v["blob"].clone())
-            .filter(|b| b.is_object())
-            .ok_or_else(|| PublishOutcome::RetryLater {
-                reason: "Bluesky: unreadable uploadBlob answer".into(),
-                retry_after_secs: None,
-            })?;
+        let blob = upload_blob(client, bytes, &media_type).await?;
         images.push(serde_json::json!({"alt": image.alt.trim(), "image": blob}));
     }
+    // Bluesky takes one embed: images, else the card of the post's link (built here, before
+    // the record; a retry that finds the record created returned above, so it reads no page
+    // and uploads no thumbnail again). A card never stops the post.
+    let card = if images.is_empty() {
+        link_card::build(sessions.store, client.http, content, now).await
+    } else {
+        None
+    };
+    let card_embed = match card {
+        Some(card) => {
+            let thumb = match &card.thumb {
+                Some(thumb) => {
+                    match upload_blob(client, thumb.bytes.clone(), &thumb.media_type).await {
+                        Ok(blob) => Some(blob),
+                        Err(outcome) => {
+                            eprintln!("link card: thumbnail not uploaded: {outcome:?}");
+                            None
+                        }
+                    }
+                }
+                None => None,
+            };
+            Some(card.embed(thumb))
+        }
+        None => None,
+    };
 
     let text = post_text(content);
     let mut dids = Vec::new();
@@ -541,6 +554,8 @@ async fn publish_with<H: HttpClient>(
             "$type": "app.bsky.embed.images",
             "images": images,
         });
+    } else if let Some(embed) = card_embed {
+        record["embed"] = embed;
     }
     let url = xrpc(channel, "com.atproto.repo.createRecord");
     let response = client
@@ -566,6 +581,30 @@ async fn publish_with<H: HttpClient>(
         platform_id: uri,
         url: post_url(&rkey),
     })
+}
+
+/// Uploads an image with `uploadBlob` and returns the blob reference its answer holds
+/// (`{$type: "blob", ref: {$link}, mimeType, size}`), which the record embeds.
+async fn upload_blob<H: HttpClient>(
+    client: &mut Authed<'_, H>,
+    bytes: Vec<u8>,
+    media_type: &str,
+) -> Result<serde_json::Value, PublishOutcome> {
+    let url = xrpc(client.channel, "com.atproto.repo.uploadBlob");
+    let response = client
+        .send(|_| HttpRequest::post(url.clone(), bytes.clone()).header("content-type", media_type))
+        .await?;
+    if response.status != 200 {
+        return Err(classify_failure("Bluesky", Ok(&response), client.now));
+    }
+    serde_json::from_slice::<serde_json::Value>(&response.body)
+        .ok()
+        .map(|v| v["blob"].clone())
+        .filter(|b| b.is_object())
+        .ok_or_else(|| PublishOutcome::RetryLater {
+            reason: "Bluesky: unreadable uploadBlob answer".into(),
+            retry_after_secs: None,
+        })
 }
 
 /// Percent-encodes a query value (DIDs carry `:`).
@@ -724,6 +763,174 @@ mod tests {
                 &[1; 32]
             )
         );
+    }
+
+    /// A scripted double in a deployment whose `public_base_url` is `https://bib.example`.
+    struct Deployed<'a>(&'a crate::social::testing::ScriptedHttp);
+
+    impl HttpClient for Deployed<'_> {
+        async fn send(
+            &self,
+            request: HttpRequest,
+        ) -> Result<HttpResponse, crate::social::HttpFailure> {
+            self.0.send(request).await
+        }
+
+        fn link_preview_origins(&self) -> crate::social::LinkPreviewOrigins {
+            link_card::origins(Some("https://bib.example"), None)
+        }
+    }
+
+    #[test]
+    fn a_link_gets_a_card_and_images_win_over_it() {
+        use crate::clock::FixedClock;
+        use crate::social::testing::{ScriptedHttp, json, raw};
+        use crate::social::{PostImage, block_on};
+        use crate::store::MemoryStore;
+
+        let store = MemoryStore::new();
+        let key = CredentialKey::from_bytes([7; 32]);
+        let id = ChannelId::parse("bsky1").unwrap();
+        let sessions = SessionStore {
+            store: &store,
+            key: &key,
+            id: &id,
+        };
+        let channel: Channel = serde_json::from_value(serde_json::json!({
+            "id": "bsky1", "kind": "bluesky", "name": "Bib", "url": "https://pds.example",
+            "handle": "bib.bsky.social", "status": "connected",
+            "created_at": "2026-12-01T10:00:00Z",
+        }))
+        .unwrap();
+        let http = ScriptedHttp::new();
+        http.on(
+            "POST",
+            "createSession",
+            json(
+                200,
+                serde_json::json!({"did": "did:plc:bib", "handle": "bib.bsky.social",
+                    "accessJwt": "a", "refreshJwt": "r"}),
+            ),
+        );
+        http.on(
+            "GET",
+            "http://self.alt/showcases/expo",
+            raw(
+                200,
+                &[("content-type", "text/html")],
+                b"<head><meta property=og:title content=\"Expo\">\
+                  <meta property=og:description content=\"Jules Verne\">\
+                  <meta property=og:image content=\"/static/img/share-card.png\">",
+            ),
+        );
+        http.on(
+            "GET",
+            "http://self.alt/static/img/share-card.png",
+            raw(200, &[("content-type", "image/png")], b"\x89PNG"),
+        );
+        let blob = serde_json::json!({"$type": "blob", "ref": {"$link": "bafkthumb"},
+            "mimeType": "image/png", "size": 4});
+        http.on(
+            "POST",
+            "uploadBlob",
+            json(200, serde_json::json!({"blob": blob})),
+        );
+        http.on(
+            "POST",
+            "createRecord",
+            json(
+                200,
+                serde_json::json!({"uri": "at://did:plc:bib/app.bsky.feed.post/x"}),
+            ),
+        );
+        let clock = FixedClock(Timestamp::from_unix_seconds(1_795_000_000).unwrap());
+        let mut content = PostContent {
+            text: "L'expo : https://bib.example/showcases/expo".into(),
+            ..PostContent::default()
+        };
+        let publish_now = |content: &PostContent, idempotency_key: &str| {
+            block_on(publish(
+                &Deployed(&http),
+                &clock,
+                &sessions,
+                &channel,
+                "pw",
+                content,
+                idempotency_key,
+            ))
+        };
+        assert!(matches!(
+            publish_now(&content, "k1"),
+            PublishOutcome::Published { .. }
+        ));
+        let created = http.requests_to("createRecord");
+        let body: serde_json::Value = serde_json::from_slice(&created[0].body).unwrap();
+        let embed = &body["record"]["embed"];
+        assert_eq!(embed["$type"], "app.bsky.embed.external");
+        assert_eq!(
+            embed["external"]["uri"],
+            "https://bib.example/showcases/expo"
+        );
+        assert_eq!(embed["external"]["title"], "Expo");
+        assert_eq!(embed["external"]["description"], "Jules Verne");
+        assert_eq!(embed["external"]["thumb"], blob);
+        let thumb_upload = &http.requests_to("uploadBlob")[0];
+        assert_eq!(thumb_upload.body, b"\x89PNG");
+
+        // A retry of the same post (its answer lost) finds the record: no page read, no
+        // thumbnail uploaded again.
+        http.on(
+            "GET",
+            "getRecord",
+            json(
+                200,
+                serde_json::json!({"uri": "at://did:plc:bib/app.bsky.feed.post/x"}),
+            ),
+        );
+        let (pages, uploads) = (
+            http.requests_to("self.alt").len(),
+            http.requests_to("uploadBlob").len(),
+        );
+        assert!(matches!(
+            publish_now(&content, "k1"),
+            PublishOutcome::Published { .. }
+        ));
+        assert_eq!(http.requests_to("self.alt").len(), pages);
+        assert_eq!(http.requests_to("uploadBlob").len(), uploads);
+        assert_eq!(http.requests_to("createRecord").len(), 1);
+        http.clear("GET", "getRecord");
+
+        // With an image, the post embeds the image and reads no page.
+        content.images = vec![PostImage::from_url(
+            crate::web::HttpsUrl::parse("url", "https://img.example/a.jpg", 500).unwrap(),
+            "Une affiche",
+        )];
+        http.on(
+            "GET",
+            "https://img.example/a.jpg",
+            raw(200, &[("content-type", "image/jpeg")], b"\xFF\xD8"),
+        );
+        let pages_before = http.requests_to("self.alt").len();
+        assert!(matches!(
+            publish_now(&content, "k2"),
+            PublishOutcome::Published { .. }
+        ));
+        assert_eq!(http.requests_to("self.alt").len(), pages_before);
+        let created = http.requests_to("createRecord");
+        let body: serde_json::Value = serde_json::from_slice(&created[1].body).unwrap();
+        assert_eq!(body["record"]["embed"]["$type"], "app.bsky.embed.images");
+
+        // A page that fails: the post goes without a card.
+        http.clear("GET", "http://self.alt/showcases/expo");
+        http.on("GET", "http://self.alt/showcases/expo", raw(500, &[], b""));
+        content.images.clear();
+        assert!(matches!(
+            publish_now(&content, "k3"),
+            PublishOutcome::Published { .. }
+        ));
+        let created = http.requests_to("createRecord");
+        let body: serde_json::Value = serde_json::from_slice(&created[2].body).unwrap();
+        assert!(body["record"].get("embed").is_none(), "{body}");
     }
 
     #[test]

@@ -6,18 +6,23 @@
 //!   variable; they go in through the staff API and never come out (no getter returns them,
 //!   [`Channel`] has no field for them);
 //! - [`text`]: the composed text, links/mentions/hashtags with UTF-8 byte offsets, counts;
-//! - [`mastodon`], [`bluesky`], [`webhook`]: each platform's client over the
+//! - [`mastodon`], [`bluesky`], [`webhook`], [`meta`] (Facebook Pages and Instagram through
+//!   the Graph API): each platform's client over the
 //!   [`HttpClient`](crate::social::HttpClient) seam, so tests run natively against doubles;
 //! - [`webhooks_out`]: the lifecycle webhooks staff subscribe to (Standard Webhooks).
 //!
 //! Store operations, whatever the number of channels or posts: `get` 1 read; `list` 1 counter
 //! read and 2 batch reads; `create` 1 increment and 2 writes; `publish` 1 read, plus for
 //! Bluesky 1 session read, 1 record-key read and write, and a session write only when it was
-//! renewed.
+//! renewed; for Facebook and Instagram 1 progress read and a write per step (one per image,
+//! the marker, the post id: at most 14), and for Instagram 1 read per library image
+//! (validation).
 
 pub mod bluesky;
 pub mod crypto;
+pub mod link_card;
 pub mod mastodon;
+pub mod meta;
 pub mod text;
 pub mod webhook;
 pub mod webhooks_out;
@@ -40,8 +45,18 @@ pub use crypto::{CredentialKey, Sealed};
 
 /// The most channels a library registers; the staff list reads them all at once.
 pub const MAX_CHANNELS: u64 = 100;
-/// Images per post, on every platform we support.
+/// Images per post on Mastodon, Bluesky and webhook channels.
 pub const MAX_IMAGES: usize = 4;
+
+/// The most images a post may carry on a channel of `kind`: 4 on Mastodon and Bluesky (and
+/// webhook channels, whose receivers were promised no more), 10 on a Facebook Page and in an
+/// Instagram carousel.
+pub fn max_images(kind: ChannelKind) -> usize {
+    match kind {
+        ChannelKind::Facebook | ChannelKind::Instagram => meta::MAX_IMAGES,
+        ChannelKind::Mastodon | ChannelKind::Bluesky | ChannelKind::Webhook => MAX_IMAGES,
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChannelError {
@@ -206,6 +221,28 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// What a new channel of `kind` allows until "check connection" reads better: Mastodon's
+    /// defaults, and Facebook's and Instagram's fixed limits (text or caption characters,
+    /// 10 images), so the console counts against the right figures.
+    pub fn for_kind(kind: ChannelKind) -> Self {
+        let default = Limits::default();
+        match kind {
+            ChannelKind::Facebook => Limits {
+                max_characters: meta::FACEBOOK_MAX_CHARACTERS as u32,
+                max_media: meta::MAX_IMAGES as u32,
+                ..default
+            },
+            ChannelKind::Instagram => Limits {
+                max_characters: meta::INSTAGRAM_MAX_CAPTION as u32,
+                max_media: meta::MAX_IMAGES as u32,
+                ..default
+            },
+            ChannelKind::Mastodon | ChannelKind::Bluesky | ChannelKind::Webhook => default,
+        }
+    }
+}
+
 /// A channel as staff see it. It holds no secret, so it can be serialised into any answer;
 /// the credentials live beside it, sealed, in [`StoredChannel`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,6 +256,10 @@ pub struct Channel {
     /// Bluesky: the account's handle (`bib.bsky.social`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handle: Option<String>,
+    /// Facebook: the Page id; Instagram: the professional account's id (the "IG user id").
+    /// Digits only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
     pub status: ChannelStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
@@ -251,7 +292,8 @@ pub struct StoredChannel {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Credentials {
-    /// A Mastodon access token with the `write:statuses write:media read:accounts` scopes.
+    /// A Mastodon access token with the `write:statuses write:media read:accounts` scopes, or
+    /// a Facebook Page access token (Facebook and Instagram channels).
     AccessToken(String),
     /// A Bluesky app password (Settings > App passwords), never the account password.
     AppPassword(String),
@@ -268,6 +310,9 @@ pub struct NewChannelRequest {
     pub url: String,
     #[serde(default)]
     pub handle: Option<String>,
+    /// Facebook: the Page id; Instagram: the IG user id. Refused for other kinds.
+    #[serde(default)]
+    pub account_id: Option<String>,
     #[serde(default)]
     pub access_token: Option<String>,
     #[serde(default)]
@@ -293,6 +338,7 @@ pub struct NewChannel {
     pub name: String,
     pub url: ServiceUrl,
     pub handle: Option<String>,
+    pub account_id: Option<String>,
     /// `None` for a webhook channel: its secret is generated.
     pub credentials: Option<Credentials>,
     pub approval_required: bool,
@@ -313,6 +359,30 @@ impl NewChannel {
             }
             (_, None) => None,
         };
+        let account_id = match (request.kind, request.account_id.as_deref().map(str::trim)) {
+            (ChannelKind::Facebook | ChannelKind::Instagram, Some(id)) => {
+                Some(parse_account_id(request.kind, id)?)
+            }
+            (ChannelKind::Facebook, None) => {
+                return Err(invalid(
+                    "account_id: required for a Facebook channel: the Page id".into(),
+                ));
+            }
+            (ChannelKind::Instagram, None) => {
+                return Err(invalid(
+                    "account_id: required for an Instagram channel: the Instagram professional \
+                     account id (IG user id)"
+                        .into(),
+                ));
+            }
+            (kind, Some(_)) => {
+                return Err(invalid(format!(
+                    "account_id: not used by a {} channel",
+                    kind.as_str()
+                )));
+            }
+            (_, None) => None,
+        };
         let credentials = parse_credentials(
             request.kind,
             CredentialsRequest {
@@ -325,10 +395,25 @@ impl NewChannel {
             name,
             url,
             handle,
+            account_id,
             credentials,
             approval_required: request.approval_required.unwrap_or(true),
         })
     }
+}
+
+/// A Graph API node id: digits only (what Meta shows as a Page id or an IG user id).
+fn parse_account_id(kind: ChannelKind, id: &str) -> Result<String, ChannelError> {
+    if id.is_empty() || id.len() > 30 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        let what = match kind {
+            ChannelKind::Instagram => "the Instagram professional account id (IG user id)",
+            _ => "the Page id",
+        };
+        return Err(ChannelError::Invalid(format!(
+            "account_id: must be {what}, digits only"
+        )));
+    }
+    Ok(id.to_owned())
 }
 
 fn parse_handle(handle: &str) -> Result<String, ChannelError> {
@@ -374,7 +459,7 @@ pub fn parse_credentials(
         )))
     };
     match kind {
-        ChannelKind::Mastodon => {
+        ChannelKind::Mastodon | ChannelKind::Facebook | ChannelKind::Instagram => {
             if request.app_password.is_some() {
                 return extra("app_password");
             }
@@ -441,10 +526,11 @@ pub fn create(
         name: new.name,
         url: new.url,
         handle: new.handle,
+        account_id: new.account_id,
         status: ChannelStatus::Unchecked,
         status_reason: None,
         account: None,
-        limits: Limits::default(),
+        limits: Limits::for_kind(new.kind),
         created_at: now,
         checked_at: None,
         approval_required: new.approval_required,
@@ -616,10 +702,11 @@ pub fn validate(channel: &Channel, content: &PostContent) -> Vec<FieldError> {
     if content.text.trim().is_empty() && content.images.is_empty() {
         errors.push(FieldError::new("text", "must not be empty"));
     }
-    if content.images.len() > MAX_IMAGES {
+    let max = max_images(channel.kind);
+    if content.images.len() > max {
         errors.push(FieldError::new(
             "images",
-            format!("at most {MAX_IMAGES} images, got {}", content.images.len()),
+            format!("at most {max} images, got {}", content.images.len()),
         ));
     }
     for (i, image) in content.images.iter().enumerate() {
@@ -650,9 +737,29 @@ pub fn validate(channel: &Channel, content: &PostContent) -> Vec<FieldError> {
     match channel.kind {
         ChannelKind::Mastodon => mastodon::validate(&channel.limits, content, &mut errors),
         ChannelKind::Bluesky => bluesky::validate(content, &mut errors),
+        ChannelKind::Facebook => meta::validate_facebook(content, &mut errors),
+        ChannelKind::Instagram => meta::validate_instagram(content, &mut errors),
         ChannelKind::Webhook => {}
     }
     errors
+}
+
+/// [`validate`], and what only the store and the deployment can tell: Instagram takes images
+/// of the media library only, whose `social` rendition's aspect ratio must lie between 4:5 and
+/// 1.91:1, and fetches them from the library's public address, so `public_base_url` must be
+/// set. Checked when a post is scheduled (`posts::live`) and again before publishing. Store
+/// calls: 1 read per library image for an Instagram channel (at most 10), none otherwise.
+pub fn validate_stored(
+    store: &dyn KvStore,
+    channel: &Channel,
+    content: &PostContent,
+    public_base_url: Option<&str>,
+) -> Result<Vec<FieldError>, StoreError> {
+    let mut errors = validate(channel, content);
+    if channel.kind == ChannelKind::Instagram {
+        meta::validate_instagram_media(store, content, public_base_url, &mut errors)?;
+    }
+    Ok(errors)
 }
 
 /// Publishes `content` to a channel, exactly once per `idempotency_key` (the same key on every
@@ -660,8 +767,13 @@ pub fn validate(channel: &Channel, content: &PostContent) -> Vec<FieldError> {
 /// key is fixed at the first attempt and looked up before any retry; a webhook channel sends
 /// the key as `webhook-id`, which receivers deduplicate on.
 ///
+/// Facebook and Instagram have no idempotency key: [`meta`] records each step under the key
+/// and reads back what a lost answer did. `public_base_url` is the library's public origin,
+/// from which Instagram fetches the library's images.
+///
 /// A 401/403 marks the channel "needs reconnect" (and queues `channel.needs_reconnect`);
 /// while it is marked, nothing is sent.
+#[allow(clippy::too_many_arguments)]
 pub async fn publish(
     store: &dyn KvStore,
     clock: &dyn Clock,
@@ -670,6 +782,7 @@ pub async fn publish(
     id: &ChannelId,
     content: &PostContent,
     idempotency_key: &str,
+    public_base_url: Option<&str>,
 ) -> PublishOutcome {
     let stored = match get_stored(store, id) {
         Ok(stored) => stored,
@@ -689,7 +802,10 @@ pub async fn publish(
                 .unwrap_or_else(|| "the channel needs new credentials".into()),
         };
     }
-    let errors = validate(channel, content);
+    let errors = match validate_stored(store, channel, content, public_base_url) {
+        Ok(errors) => errors,
+        Err(e) => return retry_on_storage(e.into()),
+    };
     if !errors.is_empty() {
         let message = errors
             .iter()
@@ -742,6 +858,16 @@ pub async fn publish(
         }
         (Credentials::WebhookSecret(secret), ChannelKind::Webhook) => {
             webhook::publish(http, clock.now(), channel, secret, content, idempotency_key).await
+        }
+        (Credentials::AccessToken(token), ChannelKind::Facebook | ChannelKind::Instagram) => {
+            let graph = meta::Graph {
+                store,
+                http,
+                now: clock.now(),
+                channel,
+                token,
+            };
+            meta::publish(&graph, content, idempotency_key, public_base_url).await
         }
         _ => PublishOutcome::Refused {
             message: "the channel's credentials do not match its kind".into(),
@@ -842,6 +968,9 @@ pub async fn check_connection(
         (Credentials::WebhookSecret(secret), ChannelKind::Webhook) => {
             webhook::check(http, clock.now(), channel, secret).await
         }
+        (Credentials::AccessToken(token), ChannelKind::Facebook | ChannelKind::Instagram) => {
+            meta::check(http, clock.now(), channel, token).await
+        }
         _ => CheckResult::failed(ChannelStatus::NeedsReconnect, "credentials do not match"),
     };
     record_status(store, clock.now(), id, check.status, check.reason, |c| {
@@ -903,12 +1032,16 @@ impl CheckResult {
 const MAX_PLATFORM_MESSAGE_CHARS: usize = 300;
 
 /// The human message of a platform's error answer: Mastodon's `{"error": "..."}`, AT
-/// Protocol's `{"error": "...", "message": "..."}`, or the start of the body.
+/// Protocol's `{"error": "...", "message": "..."}`, the Graph API's
+/// `{"error": {"message": "...", "code": 190}}`, or the start of the body.
 pub fn platform_message(response: &HttpResponse) -> String {
     let parsed: Option<serde_json::Value> = serde_json::from_slice(&response.body).ok();
     let text = parsed
         .as_ref()
         .and_then(|v| {
+            if let Some(message) = v["error"]["message"].as_str() {
+                return Some(message.to_owned());
+            }
             let message = v.get("message").and_then(|m| m.as_str());
             let error = v.get("error").and_then(|m| m.as_str());
             match (error, message) {

@@ -224,6 +224,7 @@ fn mastodon_publishing_sends_the_idempotency_key_and_the_alt_text() {
         &channel.id,
         &post,
         "post-1/c1/1",
+        None,
     ));
     assert_eq!(
         outcome,
@@ -316,6 +317,7 @@ fn platform_errors_are_classified() {
             &channel.id,
             &text("Bonjour"),
             "k",
+            None,
         ));
         assert_eq!(outcome, expected);
         assert_eq!(
@@ -356,6 +358,7 @@ fn a_refused_token_marks_the_channel_and_stops_publishing() {
             &channel.id,
             &text("Bonjour"),
             "k",
+            None,
         ))
     };
     let outcome = publish_once();
@@ -429,6 +432,7 @@ fn bluesky_publish(
         id,
         post,
         key_,
+        None,
     ))
 }
 
@@ -853,6 +857,7 @@ fn publishing_costs_the_same_whatever_the_number_of_channels() {
                 id,
                 &text("Bonjour"),
                 key_,
+                None,
             ));
             assert!(
                 matches!(outcome, PublishOutcome::Published { .. }),
@@ -915,6 +920,7 @@ fn mastodon_media_still_processing_is_retried_later() {
             &channel.id,
             &post,
             "k",
+            None,
         ))
     };
     assert_eq!(
@@ -1014,6 +1020,7 @@ fn a_library_image_is_read_from_the_store_not_downloaded() {
             &channel.id,
             post,
             "k",
+            None,
         ))
     };
     assert!(matches!(

@@ -1,8 +1,19 @@
-//! Entries: what a patron submits (text, a link, a licence and their consent), the staff
-//! moderation queue, and the public gallery of approved entries per category.
+//! Entries: what a patron submits (text, a link, an image with its alt text, a licence,
+//! their consent and, under 15, their parent's), the staff moderation queue, and the public
+//! gallery of approved entries per category.
+//!
+//! An entry's image is a patron medium (`media::create_patron`) that knows its entry, so the
+//! media component serves it once the entry is approved, and only then (1 read of the entry,
+//! [`entry_image_public`]). Rejecting the entry or erasing its participant deletes the medium.
 
 use super::privacy::{purge_contest, purge_state};
 use super::*;
+use crate::media::{self, EntryRef, Medium, MediumId, NewMedium, RenditionKind};
+
+/// In France a child under 15 needs a parent's or guardian's consent to the processing of
+/// their data (loi Informatique et Libertés, art. 45): the form asks for it below this age.
+pub const DIGITAL_CONSENT_AGE: u32 = 15;
+pub const MAX_PARENT_NAME_CHARS: usize = 100;
 
 /// The licence a patron grants on their entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,12 +74,54 @@ pub struct SubmitEntryRequest {
     /// The honeypot (see `questions::SubmitAnswerRequest::website`).
     #[serde(default)]
     pub website: Option<String>,
+    /// The image's text alternative, written by the patron: required with an image.
+    #[serde(default)]
+    pub alt: Option<String>,
+    /// The patron declares being under [`DIGITAL_CONSENT_AGE`].
+    #[serde(default)]
+    pub under_15: bool,
+    /// The parent or guardian who consents, for a patron under 15.
+    #[serde(default)]
+    pub parent_name: Option<String>,
+    /// The box "my parent or guardian named above agrees", for a patron under 15.
+    #[serde(default)]
+    pub parent_consent: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEntry {
     entry: Entry,
     email: Email,
+    /// The image's alt text, when the entry comes with an image.
+    image_alt: Option<String>,
+    /// The consenting parent's name, for a patron under 15.
+    parent_name: Option<String>,
+}
+
+/// A parent's or guardian's consent, declared in the form by a patron under 15; kept with
+/// the contact, so the retention purge and erasure remove it with the email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParentalConsent {
+    pub parent_name: String,
+    pub declared_at: Timestamp,
+}
+
+/// An approved entry's image: the patron medium, the patron's alt text (staff may correct
+/// it), and the page rendition's size, so the gallery sets `width` and `height` without
+/// reading the medium.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryImage {
+    pub medium: MediumId,
+    pub alt: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl EntryImage {
+    /// The public address of a rendition (`page`, `thumb`).
+    pub fn path(&self, kind: RenditionKind) -> String {
+        format!("/media/{}/{}", self.medium, kind.file_name())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,9 +141,27 @@ fn entry_field<T>(
 }
 
 impl NewEntry {
+    /// An entry without an image (refused where the contest requires one).
     pub fn parse(
         contest: &Contest,
         request: SubmitEntryRequest,
+    ) -> Result<EntrySubmission, ContestError> {
+        NewEntry::parse_entry(contest, request, false)
+    }
+
+    /// An entry that comes with an image (checked before the image is decoded): the contest
+    /// must take images, and the alt text is required; a text and a link become optional.
+    pub fn parse_with_image(
+        contest: &Contest,
+        request: SubmitEntryRequest,
+    ) -> Result<EntrySubmission, ContestError> {
+        NewEntry::parse_entry(contest, request, true)
+    }
+
+    fn parse_entry(
+        contest: &Contest,
+        request: SubmitEntryRequest,
+        with_image: bool,
     ) -> Result<EntrySubmission, ContestError> {
         if moderation::honeypot_filled(request.website.as_deref()) {
             return Ok(EntrySubmission::Spam);
@@ -110,7 +181,31 @@ impl NewEntry {
                 HttpsUrl::parse("link", raw, MAX_URL_CHARS),
             )?),
         };
-        if text.is_none() && link.is_none() {
+        let image_alt = match (with_image, contest.entry_image) {
+            (true, EntryImagePolicy::None) => {
+                return Err(ContestError::InvalidEntry {
+                    field: "image",
+                    message: "image: this contest takes no images".to_owned(),
+                });
+            }
+            (true, _) => Some(entry_field(
+                "alt",
+                moderation::text(
+                    "alt",
+                    request.alt.as_deref().unwrap_or_default(),
+                    media::MAX_ALT_CHARS,
+                    true,
+                ),
+            )?),
+            (false, EntryImagePolicy::Required) => {
+                return Err(ContestError::InvalidEntry {
+                    field: "image",
+                    message: "image: this contest needs an image".to_owned(),
+                });
+            }
+            (false, _) => None,
+        };
+        if image_alt.is_none() && text.is_none() && link.is_none() {
             return Err(ContestError::InvalidEntry {
                 field: "text",
                 message: "text, link: give a text or a link to your creation".to_owned(),
@@ -140,6 +235,26 @@ impl NewEntry {
                 message: "consent: publication needs your consent".to_owned(),
             });
         }
+        let parent_name = if request.under_15 {
+            let name = entry_field(
+                "parent_name",
+                moderation::text(
+                    "parent_name",
+                    request.parent_name.as_deref().unwrap_or_default(),
+                    MAX_PARENT_NAME_CHARS,
+                    false,
+                ),
+            )?;
+            if !request.parent_consent {
+                return Err(ContestError::InvalidEntry {
+                    field: "parent_consent",
+                    message: "parent_consent: under 15, a parent or guardian must agree".to_owned(),
+                });
+            }
+            Some(name)
+        } else {
+            None
+        };
         Ok(EntrySubmission::Entry(Box::new(NewEntry {
             entry: Entry {
                 seq: 0,
@@ -153,8 +268,11 @@ impl NewEntry {
                 rejection_reason: None,
                 created_at: Timestamp::UNIX_EPOCH,
                 moderated_at: None,
+                image: None,
             },
             email,
+            image_alt,
+            parent_name,
         })))
     }
 }
@@ -175,6 +293,8 @@ pub struct Entry {
     pub created_at: Timestamp,
     #[serde(default)]
     pub moderated_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<EntryImage>,
 }
 
 /// The contact of one entry, under `keys::contest_contact`; `slot` is its reference's number
@@ -185,6 +305,8 @@ pub struct Contact {
     pub email: Email,
     pub slot: u64,
     pub hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parental_consent: Option<ParentalConsent>,
 }
 
 /// Where one entry of an email is, under `keys::contact_ref`.
@@ -211,11 +333,91 @@ pub fn submit_entry(
     if !contest.accepts_entries(now) {
         return Err(ContestError::SubmissionsClosed);
     }
+    if new.image_alt.is_some() {
+        return Err(ContestError::InvalidEntry {
+            field: "image",
+            message: "image: the image is missing".to_owned(),
+        });
+    }
+    let seq = next_seq(store.increment(&keys::contest_entry_seq(&contest.id), 1)?)?;
+    store_entry(store, now, contest, new, key, seq, None)?;
+    Ok(seq)
+}
+
+/// Stores an entry with its image: the entry's number first, then the patron medium that
+/// knows it (not listed in the staff library), then the entry and its contact as
+/// [`submit_entry`] does. The image was decoded by the caller (`NewMedium`); its description
+/// becomes the patron's alt text, name and licence. Costs [`submit_entry`]'s 5 store calls +
+/// 1 write per chunk + 1 compare-and-swap. A failure after the medium is stored deletes it.
+pub fn submit_entry_with_image(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    contest: &Contest,
+    new: NewEntry,
+    key: &ContactKey,
+    medium_id: MediumId,
+    mut image: NewMedium,
+) -> Result<(u64, Medium), ContestError> {
+    let now = clock.now();
+    if !contest.accepts_entries(now) {
+        return Err(ContestError::SubmissionsClosed);
+    }
+    let Some(alt) = new.image_alt.clone() else {
+        return Err(ContestError::InvalidEntry {
+            field: "alt",
+            message: "alt: describe the image".to_owned(),
+        });
+    };
+    image.description = media::Description {
+        alt: alt.clone(),
+        credit: new.entry.display_name.clone(),
+        licence: match new.entry.licence {
+            Licence::CcBy => media::Licence::CcBy,
+            Licence::CcBySa => media::Licence::CcBySa,
+            Licence::AllRightsReserved => media::Licence::AllRightsReserved,
+        },
+    };
     let id = &contest.id;
     let seq = next_seq(store.increment(&keys::contest_entry_seq(id), 1)?)?;
+    let entry = EntryRef {
+        contest: id.clone(),
+        seq,
+    };
+    let medium = media::create_patron(store, clock, medium_id, image, entry)?;
+    let (width, height) = medium
+        .rendition(RenditionKind::Page)
+        .map_or((medium.width, medium.height), |r| (r.width, r.height));
+    let image = EntryImage {
+        medium: medium.id.clone(),
+        alt,
+        width,
+        height,
+    };
+    if let Err(e) = store_entry(store, now, contest, new, key, seq, Some(image)) {
+        if let Err(cleanup) = media::delete(store, &medium.id) {
+            eprintln!("failed to delete the image of a failed entry: {cleanup}");
+        }
+        return Err(e);
+    }
+    Ok((seq, medium))
+}
+
+/// The writes of a submission once its number is taken: the entry, the reference under the
+/// email's keyed hash, the contact.
+fn store_entry(
+    store: &dyn KvStore,
+    now: Timestamp,
+    contest: &Contest,
+    new: NewEntry,
+    key: &ContactKey,
+    seq: u64,
+    image: Option<EntryImage>,
+) -> Result<(), ContestError> {
+    let id = &contest.id;
     let mut entry = new.entry;
     entry.seq = seq;
     entry.created_at = now;
+    entry.image = image;
     store.set_json(&keys::contest_entry(id, seq), &entry)?;
     // The reference before the contact: a stored email is always findable by export/erasure.
     let hash = new.email.key_hash(key);
@@ -233,9 +435,87 @@ pub fn submit_entry(
             email: new.email,
             slot,
             hash,
+            parental_consent: new.parent_name.map(|parent_name| ParentalConsent {
+                parent_name,
+                declared_at: now,
+            }),
         },
     )?;
-    Ok(seq)
+    Ok(())
+}
+
+/// Whether the patron medium `medium` of `entry` may be served to anyone: its entry exists,
+/// is approved, and names this medium. Costs 1 read.
+pub fn entry_image_public(
+    store: &dyn KvStore,
+    entry: &EntryRef,
+    medium: &MediumId,
+) -> Result<bool, ContestError> {
+    let found: Option<Entry> = store.get_json(&keys::contest_entry(&entry.contest, entry.seq))?;
+    Ok(found.is_some_and(|e| {
+        e.status == Status::Approved && e.image.is_some_and(|i| &i.medium == medium)
+    }))
+}
+
+/// Staff correct the alt text of an entry's image: the entry (what the gallery shows) by
+/// compare-and-swap, then the medium's description. Costs 2 reads + 2 compare-and-swaps.
+pub fn correct_alt(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    id: &ContestId,
+    seq: u64,
+    alt: &str,
+) -> Result<Entry, ContestError> {
+    let alt = entry_field(
+        "alt",
+        moderation::text("alt", alt, media::MAX_ALT_CHARS, true),
+    )?;
+    let key = keys::contest_entry(id, seq);
+    let updated = moderation::update_doc(store, &key, |entry: &mut Entry| {
+        let Some(image) = entry.image.as_mut() else {
+            return Err(ContestError::InvalidEntry {
+                field: "alt",
+                message: "alt: this entry has no image".to_owned(),
+            });
+        };
+        let changed = image.alt != alt;
+        image.alt = alt.clone();
+        Ok(changed)
+    })?;
+    let entry = match updated {
+        Some(entry) => entry,
+        None => {
+            let entry: Entry = store.get_json(&key)?.ok_or(ContestError::EntryNotFound)?;
+            // Unchanged (the same text again) or busy: the text stored says which.
+            if entry.image.as_ref().is_some_and(|i| i.alt == alt) {
+                entry
+            } else {
+                return Err(ContestError::Busy);
+            }
+        }
+    };
+    if let Some(image) = &entry.image {
+        let request = media::DescriptionRequest {
+            alt: Some(alt),
+            ..Default::default()
+        };
+        match media::describe(store, clock, &image.medium, request) {
+            Ok(_) | Err(MediaError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(entry)
+}
+
+/// Deletes the patron medium of an entry, if any (already gone is fine).
+pub(super) fn delete_entry_image(
+    store: &dyn KvStore,
+    image: &EntryImage,
+) -> Result<(), ContestError> {
+    match media::delete(store, &image.medium) {
+        Ok(()) | Err(MediaError::NotFound) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// An entry with its contact, for staff.
@@ -245,6 +525,9 @@ pub struct StaffEntry {
     pub entry: Entry,
     /// `None` once erased.
     pub email: Option<Email>,
+    /// A patron under 15's declaration of their parent's consent; erased with the email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parental_consent: Option<ParentalConsent>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -284,6 +567,7 @@ pub fn queue(
         .map(|(seq, entry)| StaffEntry {
             entry,
             email: contacts.get(&seq).map(|c| c.email.clone()),
+            parental_consent: contacts.get(&seq).and_then(|c| c.parental_consent.clone()),
         })
         .collect();
     Ok(Queue {
@@ -293,7 +577,9 @@ pub fn queue(
     })
 }
 
-/// Approves or rejects one entry (staff). Costs 5 store calls, 2 more per retry.
+/// Approves or rejects one entry (staff). Costs 5 store calls, 2 more per retry; a rejected
+/// entry's image is deleted (its medium and renditions: + 1 read and 1 delete per chunk + 1),
+/// and the entry forgets it.
 ///
 /// Two documents change, with no transaction: the entry's status, which is the truth (votes
 /// and the gallery read it), and the category's approved list, which only says where to look.
@@ -345,6 +631,9 @@ pub fn moderate(
             entry.status = status;
             entry.rejection_reason = reason.clone();
             entry.moderated_at = Some(now);
+            if status == Status::Rejected {
+                entry.image = None;
+            }
             Ok::<_, ContestError>(true)
         })?;
         updated.ok_or(ContestError::Busy)
@@ -355,6 +644,10 @@ pub fn moderate(
     } else {
         let updated = update_status()?;
         update_list()?;
+        // After the status: the image is no longer named by the entry, so never served.
+        if let Some(image) = &entry.image {
+            delete_entry_image(store, image)?;
+        }
         Ok(updated)
     }
 }

@@ -29,6 +29,7 @@ use crate::error::{DomainError, ErrorKind};
 use crate::hashing::hmac_sha256;
 use crate::keys;
 use crate::markdown;
+use crate::media::MediaError;
 use crate::moderation::{self, Decision, Status};
 use crate::polls::VoterId;
 use crate::questions::next_seq;
@@ -101,6 +102,9 @@ pub enum ContestError {
         "contests need the card_hash_key secret (it keys the hashes that find a participant's entries); set it first"
     )]
     ContactKeyMissing,
+    /// An entry's image could not be stored or found (the media library's error).
+    #[error(transparent)]
+    Media(#[from] MediaError),
     #[error(transparent)]
     Storage(#[from] StoreError),
 }
@@ -109,6 +113,7 @@ impl DomainError for ContestError {
     fn kind(&self) -> ErrorKind {
         use ContestError::*;
         match self {
+            Media(e) => e.kind(),
             NotFound | EntryNotFound => ErrorKind::NotFound,
             SubmissionsClosed | VotingClosed | AlreadyVoted | Full | Busy | Exists => {
                 ErrorKind::Conflict
@@ -130,6 +135,9 @@ impl DomainError for ContestError {
             AlreadyVoted => "already_voted",
             InvalidContest(_) => "invalid_contest",
             InvalidEntry { field, .. } if *field == "consent" => "consent_required",
+            InvalidEntry { field, .. } if *field == "parent_consent" => "parental_consent_required",
+            InvalidEntry { field, .. } if *field == "image" => "invalid_entry_image",
+            Media(e) => e.code(),
             InvalidEntry { .. } => "invalid_entry",
             Invalid(_) => "invalid_request",
             Full => "approved_list_full",
@@ -169,6 +177,25 @@ pub struct CreateContestRequest {
     pub jury: bool,
     #[serde(default)]
     pub prize: Option<String>,
+    #[serde(default)]
+    pub entry_image: EntryImagePolicy,
+}
+
+/// Whether a contest's entries carry an image (a photo or drawing contest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryImagePolicy {
+    /// Text and link entries only: contests created before images behave so.
+    #[default]
+    None,
+    Optional,
+    Required,
+}
+
+impl EntryImagePolicy {
+    pub fn takes_images(self) -> bool {
+        self != EntryImagePolicy::None
+    }
 }
 
 /// A contest as stored under `keys::contest`.
@@ -187,6 +214,8 @@ pub struct Contest {
     pub jury: bool,
     pub prize: Option<String>,
     pub created_at: Timestamp,
+    #[serde(default)]
+    pub entry_image: EntryImagePolicy,
 }
 
 /// A validated contest, waiting for an id and a date.
@@ -274,6 +303,7 @@ impl NewContest {
             jury: request.jury,
             prize,
             created_at: Timestamp::UNIX_EPOCH,
+            entry_image: request.entry_image,
         }))
     }
 }

@@ -398,7 +398,8 @@ pub struct EraseReport {
 /// themselves; the last page (`next_from: None`) also deletes the email's reference counter,
 /// so no key is left under its hash. Call again with `next_from` until it is `None`, starting
 /// from 1. Idempotent. A staff index changed concurrently too often is `Busy` (retry).
-/// Costs 3 batch reads, 4 calls per contest touched and 3 deletes per entry.
+/// Costs 3 batch reads, 4 calls per contest touched and 3 deletes per entry, + for an entry
+/// with an image 1 read and 1 delete per chunk + 1 (its medium and renditions).
 pub fn erase_participant(
     store: &dyn KvStore,
     key: &ContactKey,
@@ -436,6 +437,10 @@ pub fn erase_participant(
     for item in &found.items {
         let id = &item.export.contest_id;
         store.delete(&keys::contest_entry(id, item.seq))?;
+        // The entry first: its image is no longer public, then it is gone.
+        if let Some(image) = item.export.entry.as_ref().and_then(|e| e.image.as_ref()) {
+            super::entries::delete_entry_image(store, image)?;
+        }
         store.delete(&keys::contest_contact(id, item.seq))?;
         store.delete(&keys::contact_ref(&hash, item.slot))?;
     }

@@ -64,6 +64,7 @@ fn setup(store: &MemoryStore) -> Contest {
         public_vote: true,
         jury: true,
         prize: Some("Un livre".into()),
+        entry_image: EntryImagePolicy::None,
     };
     create_contest(
         store,
@@ -85,6 +86,7 @@ fn entry(contest: &Contest, email: &str, category: &str) -> NewEntry {
         licence: "cc-by-sa".into(),
         email: email.into(),
         website: None,
+        ..Default::default()
     };
     match NewEntry::parse(contest, request).unwrap() {
         EntrySubmission::Entry(e) => *e,
@@ -415,6 +417,7 @@ fn contest_ending(store: &MemoryStore, id: &str, end_day: i64) -> Contest {
         public_vote: false,
         jury: true,
         prize: None,
+        entry_image: EntryImagePolicy::None,
     };
     create_contest(
         store,
@@ -665,4 +668,333 @@ fn results_list_the_most_voted_only_and_staff_lists_page() {
     assert_eq!(second.contests.len(), 2);
     assert_eq!(second.contests[1].id, c.id);
     assert_eq!(second.next_page, None);
+}
+
+// --- photo and drawing entries ------------------------------------------------------------
+
+fn photo_contest(store: &MemoryStore, id: &str, policy: EntryImagePolicy) -> Contest {
+    let ts = |d: i64| Timestamp::from_unix_seconds(T0 + d * DAY).unwrap();
+    let request = CreateContestRequest {
+        title: "Concours photo".into(),
+        rules: String::new(),
+        categories: vec![Category {
+            slug: CategorySlug::parse("tous").unwrap(),
+            name: "Tous".into(),
+        }],
+        submissions_open: ts(0),
+        submissions_close: ts(10),
+        voting_open: None,
+        voting_close: None,
+        public_vote: false,
+        jury: true,
+        prize: None,
+        entry_image: policy,
+    };
+    create_contest(
+        store,
+        &at(0),
+        ContestId::parse(id).unwrap(),
+        NewContest::parse(request).unwrap(),
+    )
+    .unwrap()
+}
+
+fn photo_request(email: &str) -> SubmitEntryRequest {
+    SubmitEntryRequest {
+        title: "Le chat du voisin".into(),
+        display_name: "Zoé".into(),
+        category: "tous".into(),
+        consent: true,
+        licence: "cc-by".into(),
+        email: email.into(),
+        alt: Some("Un chat roux endormi sur un muret de pierre".into()),
+        ..Default::default()
+    }
+}
+
+fn parsed(result: Result<EntrySubmission, ContestError>) -> Result<NewEntry, ContestError> {
+    result.map(|s| match s {
+        EntrySubmission::Entry(e) => *e,
+        EntrySubmission::Spam => panic!("not spam"),
+    })
+}
+
+fn field_of(error: ContestError) -> (&'static str, &'static str) {
+    let code = crate::error::DomainError::code(&error);
+    match error {
+        ContestError::InvalidEntry { field, .. } => (field, code),
+        other => panic!("not an entry error: {other}"),
+    }
+}
+
+fn decoded_image() -> crate::media::NewMedium {
+    use crate::media::{Description, FileName, NewMedium, NewRendition, RenditionKind};
+    let bytes = |n: usize| (0..n).map(|i| (i % 251) as u8).collect::<Vec<u8>>();
+    NewMedium {
+        filename: FileName::parse("entry.jpeg").unwrap(),
+        format: "jpeg".into(),
+        width: 4000,
+        height: 3000,
+        size: 3_000_000,
+        description: Description::default(),
+        renditions: vec![
+            NewRendition {
+                kind: RenditionKind::Thumb,
+                width: 400,
+                height: 300,
+                bytes: bytes(10_000),
+            },
+            NewRendition {
+                kind: RenditionKind::Page,
+                width: 1600,
+                height: 1200,
+                bytes: bytes(200_000),
+            },
+            NewRendition {
+                kind: RenditionKind::Social,
+                width: 2048,
+                height: 1536,
+                // Two chunks.
+                bytes: bytes(950_000),
+            },
+        ],
+        created_by: "patron".into(),
+    }
+}
+
+fn mid(n: u8) -> crate::media::MediumId {
+    crate::media::MediumId::generate([n; 10])
+}
+
+#[test]
+fn photo_entries_need_alt_text_the_right_contest_and_a_parent_under_15() {
+    let store = MemoryStore::new();
+    let required = photo_contest(&store, "photos", EntryImagePolicy::Required);
+    let optional = photo_contest(&store, "mixte", EntryImagePolicy::Optional);
+    let text_only = photo_contest(&store, "textes", EntryImagePolicy::None);
+    // A contest that requires an image refuses an entry without one.
+    let mut no_image = photo_request("a@x.fr");
+    no_image.text = Some("Un texte".into());
+    assert_eq!(
+        field_of(parsed(NewEntry::parse(&required, no_image.clone())).unwrap_err()),
+        ("image", "invalid_entry_image")
+    );
+    // Optional: a text entry still works; a text-only contest refuses images.
+    assert!(parsed(NewEntry::parse(&optional, no_image)).is_ok());
+    assert_eq!(
+        field_of(
+            parsed(NewEntry::parse_with_image(
+                &text_only,
+                photo_request("a@x.fr")
+            ))
+            .unwrap_err()
+        ),
+        ("image", "invalid_entry_image")
+    );
+    // The alt text is required with an image, and is enough without text or link.
+    for alt in [None, Some(""), Some("   ")] {
+        let mut r = photo_request("a@x.fr");
+        r.alt = alt.map(str::to_owned);
+        assert_eq!(
+            field_of(parsed(NewEntry::parse_with_image(&required, r)).unwrap_err()).0,
+            "alt"
+        );
+    }
+    let mut too_long = photo_request("a@x.fr");
+    too_long.alt = Some("a".repeat(crate::media::MAX_ALT_CHARS + 1));
+    assert_eq!(
+        field_of(parsed(NewEntry::parse_with_image(&required, too_long)).unwrap_err()).0,
+        "alt"
+    );
+    assert!(
+        parsed(NewEntry::parse_with_image(
+            &required,
+            photo_request("a@x.fr")
+        ))
+        .is_ok()
+    );
+    // Under 15: the parent's name, then their consent.
+    let mut child = photo_request("a@x.fr");
+    child.under_15 = true;
+    assert_eq!(
+        field_of(parsed(NewEntry::parse_with_image(&required, child.clone())).unwrap_err()).0,
+        "parent_name"
+    );
+    child.parent_name = Some("Marie Dupont".into());
+    assert_eq!(
+        field_of(parsed(NewEntry::parse_with_image(&required, child.clone())).unwrap_err()),
+        ("parent_consent", "parental_consent_required")
+    );
+    child.parent_consent = true;
+    let entry = parsed(NewEntry::parse_with_image(&required, child)).unwrap();
+    // Submitted without its image, an image entry is refused.
+    assert_eq!(
+        field_of(submit_entry(&store, &at(1), &required, entry.clone(), &key()).unwrap_err()).0,
+        "image"
+    );
+    let (seq, _) = submit_entry_with_image(
+        &store,
+        &at(1),
+        &required,
+        entry,
+        &key(),
+        mid(1),
+        decoded_image(),
+    )
+    .unwrap();
+    // The declaration is kept with the contact (staff see it), dated.
+    let queue = queue(&store, &at(2), &required.id, 90, 1, 10, false).unwrap();
+    let consent = queue.entries[0].parental_consent.clone().unwrap();
+    assert_eq!(consent.parent_name, "Marie Dupont");
+    assert_eq!(consent.declared_at, at(1).0);
+    assert_eq!(queue.entries[0].entry.seq, seq);
+    // The retention purge erases it with the email.
+    purge_due(&store, &at(10 + 91), 90).unwrap();
+    let queue = super::queue(&store, &at(102), &required.id, 90, 1, 10, false).unwrap();
+    assert!(queue.entries[0].email.is_none());
+    assert!(queue.entries[0].parental_consent.is_none());
+}
+
+#[test]
+fn an_entry_image_is_public_once_approved_and_deleted_on_rejection() {
+    use crate::media;
+    let store = MemoryStore::new();
+    let c = photo_contest(&store, "photos", EntryImagePolicy::Required);
+    let submit = |email: &str, n: u8| {
+        let entry = parsed(NewEntry::parse_with_image(&c, photo_request(email))).unwrap();
+        submit_entry_with_image(&store, &at(1), &c, entry, &key(), mid(n), decoded_image()).unwrap()
+    };
+    let (seq, medium) = submit("a@x.fr", 1);
+    // A patron medium: described by the patron, knows its entry, not in the staff library.
+    assert_eq!(medium.slot, 0);
+    assert_eq!(
+        medium.entry,
+        Some(media::EntryRef {
+            contest: c.id.clone(),
+            seq
+        })
+    );
+    assert_eq!(medium.alt, "Un chat roux endormi sur un muret de pierre");
+    assert_eq!(medium.credit, "Zoé");
+    assert_eq!(medium.licence, media::Licence::CcBy);
+    assert!(media::list(&store, None).unwrap().0.is_empty());
+    let entry_ref = medium.entry.clone().unwrap();
+    // Pending: not public.
+    assert!(!entry_image_public(&store, &entry_ref, &medium.id).unwrap());
+    store.reset_ops();
+    moderate(&store, &at(2), &c.id, seq, Decision::Approve).unwrap();
+    store.reset_ops();
+    assert!(entry_image_public(&store, &entry_ref, &medium.id).unwrap());
+    assert_eq!(store.ops().total(), 1, "one read decides");
+    // Another medium never passes for this entry's.
+    assert!(!entry_image_public(&store, &entry_ref, &mid(9)).unwrap());
+    let tous = CategorySlug::parse("tous").unwrap();
+    let g = gallery(&store, &c.id, &tous, 1).unwrap();
+    let image = g.entries[0].image.clone().unwrap();
+    assert_eq!((image.width, image.height), (1600, 1200));
+    assert_eq!(
+        image.path(media::RenditionKind::Page),
+        format!("/media/{}/page.jpg", medium.id)
+    );
+    // Staff correct the alt text: the entry and the medium both change.
+    let corrected = correct_alt(&store, &at(3), &c.id, seq, "Un chat roux sur un mur").unwrap();
+    assert_eq!(corrected.image.unwrap().alt, "Un chat roux sur un mur");
+    assert_eq!(
+        media::get(&store, &medium.id).unwrap().alt,
+        "Un chat roux sur un mur"
+    );
+    assert_eq!(
+        field_of(correct_alt(&store, &at(3), &c.id, seq, " ").unwrap_err()).0,
+        "alt"
+    );
+    // A rejected entry's image is deleted, renditions included, and the entry forgets it.
+    let keys_before = store.len();
+    let (other, other_medium) = submit("b@x.fr", 2);
+    moderate(&store, &at(2), &c.id, other, Decision::Approve).unwrap();
+    let rejected = moderate(
+        &store,
+        &at(3),
+        &c.id,
+        other,
+        Decision::Reject { reason: None },
+    )
+    .unwrap();
+    assert!(rejected.image.is_none());
+    assert!(matches!(
+        media::get(&store, &other_medium.id),
+        Err(media::MediaError::NotFound)
+    ));
+    // What is left of the second entry: its entry, contact and reference (+ 1 counter of
+    // the email's references); no chunk.
+    assert_eq!(store.len(), keys_before + 4);
+    assert!(
+        !entry_image_public(
+            &store,
+            other_medium.entry.as_ref().unwrap(),
+            &other_medium.id
+        )
+        .unwrap()
+    );
+}
+
+#[test]
+fn erasing_a_participant_deletes_their_images() {
+    use crate::media;
+    let store = MemoryStore::new();
+    let c = photo_contest(&store, "photos", EntryImagePolicy::Optional);
+    let entry = parsed(NewEntry::parse_with_image(&c, photo_request("zoe@x.fr"))).unwrap();
+    let (seq, medium) =
+        submit_entry_with_image(&store, &at(1), &c, entry, &key(), mid(3), decoded_image())
+            .unwrap();
+    moderate(&store, &at(2), &c.id, seq, Decision::Approve).unwrap();
+    let email = Email::parse("zoe@x.fr").unwrap();
+    let report = erase_participant(&store, &key(), &email, 1).unwrap();
+    assert_eq!(report.erased_entries, 1);
+    assert!(matches!(
+        media::get(&store, &medium.id),
+        Err(media::MediaError::NotFound)
+    ));
+    assert!(!entry_image_public(&store, medium.entry.as_ref().unwrap(), &medium.id).unwrap());
+    // Nothing of the entry or its image is left: only the contest's own keys.
+    let fresh = MemoryStore::new();
+    photo_contest(&fresh, "photos", EntryImagePolicy::Optional);
+    // The entry sequence counter stays (numbers are never reused).
+    assert_eq!(store.len(), fresh.len() + 1);
+}
+
+#[test]
+fn a_photo_entry_costs_the_same_whatever_the_number_of_entries() {
+    let measure = |prior: u8| {
+        let store = MemoryStore::new();
+        let c = photo_contest(&store, "photos", EntryImagePolicy::Optional);
+        for n in 0..prior {
+            let entry = parsed(NewEntry::parse_with_image(&c, photo_request("a@x.fr"))).unwrap();
+            let (seq, _) =
+                submit_entry_with_image(&store, &at(1), &c, entry, &key(), mid(n), decoded_image())
+                    .unwrap();
+            moderate(&store, &at(2), &c.id, seq, Decision::Approve).unwrap();
+        }
+        let entry = parsed(NewEntry::parse_with_image(&c, photo_request("b@x.fr"))).unwrap();
+        store.reset_ops();
+        let (seq, _) =
+            submit_entry_with_image(&store, &at(1), &c, entry, &key(), mid(255), decoded_image())
+                .unwrap();
+        let submit = store.ops();
+        store.reset_ops();
+        moderate(
+            &store,
+            &at(2),
+            &c.id,
+            seq,
+            Decision::Reject { reason: None },
+        )
+        .unwrap();
+        let reject = store.ops();
+        assert_eq!(submit.get_keys + reject.get_keys, 0);
+        (submit.total(), reject.total())
+    };
+    let small = measure(3);
+    // 5 of a text entry + 4 chunks (the social rendition takes 2) + 1 compare-and-swap.
+    assert_eq!(small.0, 10);
+    assert_eq!(measure(200), small);
 }

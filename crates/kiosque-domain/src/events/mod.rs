@@ -224,6 +224,17 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
+    /// Checks and measures its image when it is a medium of the library (1 batch read then,
+    /// else no store call). Saving does it.
+    pub fn measure(&mut self, store: &dyn KvStore) -> Result<(), EventError> {
+        let images = self
+            .image
+            .iter_mut()
+            .map(|p| ("image".to_owned(), &mut p.image))
+            .collect();
+        crate::showcases::library::measure(store, images)?.map_err(invalid)
+    }
+
     /// `library_zone`: the zone of an event whose request names none (`library_time_zone`).
     pub fn parse(req: EventRequest, library_zone: Zone) -> Result<Self, EventError> {
         let title = text::line("title", &req.title, MAX_TITLE_CHARS).map_err(invalid)?;
@@ -445,8 +456,9 @@ pub fn create(
     store: &dyn KvStore,
     clock: &dyn Clock,
     id: EventId,
-    new: NewEvent,
+    mut new: NewEvent,
 ) -> Result<Event, EventError> {
+    new.measure(store)?;
     let now = clock.now();
     let n = store.increment(&keys::event_seq(), 1)?;
     let slot = u64::try_from(n).map_err(|_| StoreError::Corrupt {
@@ -591,8 +603,9 @@ pub fn edit(
     store: &dyn KvStore,
     clock: &dyn Clock,
     id: &EventId,
-    new: NewEvent,
+    mut new: NewEvent,
 ) -> Result<Event, EventError> {
+    new.measure(store)?;
     update(store, clock, id, &|e| Ok(with_content(e, &new)))
 }
 

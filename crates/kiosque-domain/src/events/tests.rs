@@ -319,3 +319,54 @@ fn extreme_years_are_field_errors_not_panics() {
         assert!(error.starts_with(&format!("{field}: ")), "{raw}: {error}");
     }
 }
+
+#[test]
+fn an_event_image_from_the_library_is_saved_with_its_page_size() {
+    use crate::media::MediumId;
+    let store = MemoryStore::new();
+    let clock = FixedClock(now());
+    let medium = MediumId::generate([5; 10]);
+    crate::showcases::library::put_medium(&store, &medium, (1600, 900));
+    let with_image = |image: serde_json::Value| {
+        parse(
+            json!({"title": "Lecture", "starts_at": "2026-12-12T14:00:00+01:00",
+                     "ends_at": "2026-12-12T16:00:00+01:00", "online": true, "image": image}),
+        )
+        .unwrap()
+    };
+    let e = create(
+        &store,
+        &clock,
+        eid(1),
+        with_image(json!({"medium": medium, "alt": "La salle de lecture"})),
+    )
+    .unwrap();
+    let image = e.image.as_ref().unwrap();
+    assert_eq!((image.image.width, image.image.height), (1600, 900));
+    assert_eq!(image.image.src(), format!("/media/{medium}/page.jpg"));
+    assert_eq!(get(&store, &e.id).unwrap().image, e.image);
+
+    let gone = MediumId::generate([6; 10]);
+    let refused = edit(
+        &store,
+        &clock,
+        &e.id,
+        with_image(json!({"medium": gone, "alt": "a"})),
+    )
+    .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        format!(
+            "image.medium: the media library has no medium {gone} (deleted, or never uploaded)"
+        )
+    );
+    assert_eq!(
+        parse(
+            json!({"title": "Lecture", "starts_at": "2026-12-12T14:00:00+01:00",
+                     "ends_at": "2026-12-12T16:00:00+01:00", "online": true,
+                     "image": {"medium": medium}})
+        )
+        .unwrap_err(),
+        "image.alt: every image needs alternative text describing it for patrons who cannot see it"
+    );
+}

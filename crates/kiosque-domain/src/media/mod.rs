@@ -16,18 +16,25 @@
 //!
 //! A crash between the writes of a creation leaves chunks no medium names: invisible, never
 //! served; a deletion removes the medium first, so its addresses answer 404 at once.
+//!
+//! Patron media (a contest entry's image, [`create_patron`]) are stored the same way but take
+//! no slot: the staff list never shows them. Each knows its entry ([`Medium::entry`]), so
+//! whether it may be served is one more read, the entry's status (only an approved entry's
+//! image is public; `contests` deletes the medium when the entry is rejected or erased).
 
 use serde::{Deserialize, Serialize};
 
 use crate::clock::{Clock, Timestamp};
 use crate::error::{DomainError, ErrorKind};
 use crate::hashing::sha256_hex;
+use crate::ids::ContestId;
 use crate::keys;
 use crate::showcases::text;
 use crate::store::{self, KvStore, StoreError};
 
 pub use crate::ids::{MediumId, UploadId};
 
+pub mod multipart;
 pub mod upload;
 
 /// The largest chunk of a stored rendition: under Spin's 1,000,000-byte guarantee per value,
@@ -232,13 +239,17 @@ pub enum RenditionKind {
     Page,
     /// What the networks receive: fits 2048 px and under 1,000,000 bytes (Bluesky's limit).
     Social,
+    /// Fits 1440 px, on a white frame that brings its proportions between 4:5 and 1.91:1,
+    /// the range Instagram accepts. Media uploaded before it existed have none.
+    Framed,
 }
 
 impl RenditionKind {
-    pub const ALL: [RenditionKind; 3] = [
+    pub const ALL: [RenditionKind; 4] = [
         RenditionKind::Thumb,
         RenditionKind::Page,
         RenditionKind::Social,
+        RenditionKind::Framed,
     ];
 
     pub fn name(self) -> &'static str {
@@ -246,6 +257,7 @@ impl RenditionKind {
             RenditionKind::Thumb => "thumb",
             RenditionKind::Page => "page",
             RenditionKind::Social => "social",
+            RenditionKind::Framed => "framed",
         }
     }
 
@@ -302,7 +314,18 @@ pub struct Medium {
     pub created_by: String,
     pub updated_at: Timestamp,
     pub version: u64,
+    /// The slot in the staff list; 0 for a patron medium, which has none.
     pub slot: u64,
+    /// The contest entry a patron medium belongs to; `None` for the library's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<EntryRef>,
+}
+
+/// Which contest entry a patron medium illustrates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryRef {
+    pub contest: ContestId,
+    pub seq: u64,
 }
 
 impl Medium {
@@ -395,6 +418,28 @@ pub fn create(
     id: MediumId,
     new: NewMedium,
 ) -> Result<Medium, MediaError> {
+    store_medium(store, clock, id, new, None)
+}
+
+/// Stores a patron's image for the contest entry `entry`: its chunks, then the medium, with
+/// no slot in the staff list. Costs 1 write per chunk + 1 compare-and-swap.
+pub fn create_patron(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    id: MediumId,
+    new: NewMedium,
+    entry: EntryRef,
+) -> Result<Medium, MediaError> {
+    store_medium(store, clock, id, new, Some(entry))
+}
+
+fn store_medium(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    id: MediumId,
+    new: NewMedium,
+    entry: Option<EntryRef>,
+) -> Result<Medium, MediaError> {
     let mut renditions = Vec::with_capacity(new.renditions.len());
     for rendition in &new.renditions {
         let mut chunks = 0u32;
@@ -415,12 +460,17 @@ pub fn create(
             chunks,
         });
     }
-    let n = store.increment(&keys::media_seq(), 1)?;
-    let slot = u64::try_from(n).map_err(|_| StoreError::Corrupt {
-        key: keys::media_seq(),
-        message: format!("negative media sequence {n}"),
-    })?;
-    store.set_json(&keys::media_slot(slot), &Slot { id: id.clone() })?;
+    let slot = if entry.is_some() {
+        0
+    } else {
+        let n = store.increment(&keys::media_seq(), 1)?;
+        let slot = u64::try_from(n).map_err(|_| StoreError::Corrupt {
+            key: keys::media_seq(),
+            message: format!("negative media sequence {n}"),
+        })?;
+        store.set_json(&keys::media_slot(slot), &Slot { id: id.clone() })?;
+        slot
+    };
     let now = clock.now();
     let medium = Medium {
         id,
@@ -438,6 +488,7 @@ pub fn create(
         updated_at: now,
         version: 1,
         slot,
+        entry,
     };
     let key = keys::medium(&medium.id);
     if !store.compare_and_swap(&key, None, &store::to_json(&key, &medium)?)? {
@@ -498,7 +549,9 @@ pub fn delete(store: &dyn KvStore, id: &MediumId) -> Result<(), MediaError> {
             }
         }
     }
-    if let Err(e) = store.delete(&keys::media_slot(medium.slot)) {
+    if medium.slot != 0
+        && let Err(e) = store.delete(&keys::media_slot(medium.slot))
+    {
         eprintln!("failed to free media slot {}: {e}", medium.slot);
     }
     Ok(())

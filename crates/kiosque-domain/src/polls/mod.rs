@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::{Clock, Timestamp};
 use crate::error::{DomainError, ErrorKind};
 use crate::keys;
+use crate::showcases::model::{ImageRequest, Placement, parse_placement};
 use crate::store::{self, KvStore, StoreError};
 
 pub mod identity;
@@ -271,6 +272,10 @@ pub struct CreatePollRequest {
     pub card_format: Option<CardFormat>,
     #[serde(default)]
     pub allow_vote_change: bool,
+    /// An illustration shown with the question and on shared links: an outside image
+    /// `{url, width, height, alt}` or a medium of the library `{medium, alt}`.
+    #[serde(default)]
+    pub image: Option<ImageRequest>,
 }
 
 impl CreatePollRequest {
@@ -292,6 +297,7 @@ impl CreatePollRequest {
             voter_method: MethodName::Cookie,
             card_format: None,
             allow_vote_change: false,
+            image: None,
         }
     }
 }
@@ -340,6 +346,7 @@ pub struct NewPoll {
     results_visibility: ResultsVisibility,
     voter_method: VoterMethod,
     allow_vote_change: bool,
+    image: Option<Placement>,
 }
 
 impl NewPoll {
@@ -420,6 +427,11 @@ impl NewPoll {
                 }
             }
         };
+        let image = request
+            .image
+            .as_ref()
+            .map(|i| parse_placement("image", i).map_err(|e| invalid(e.to_string())))
+            .transpose()?;
         Ok(NewPoll {
             question,
             options,
@@ -430,7 +442,23 @@ impl NewPoll {
             results_visibility: request.results_visibility,
             voter_method,
             allow_vote_change: request.allow_vote_change,
+            image,
         })
+    }
+
+    /// Checks and measures its illustration when it is a medium of the library (1 batch read
+    /// then, else no store call). Saving does it.
+    fn measure(&mut self, store: &dyn KvStore) -> Result<(), PollError> {
+        let images = self
+            .image
+            .iter_mut()
+            .map(|p| ("image".to_owned(), &mut p.image))
+            .collect();
+        crate::showcases::library::measure(store, images)?.map_err(invalid)
+    }
+
+    pub fn image(&self) -> Option<&Placement> {
+        self.image.as_ref()
     }
 
     pub fn question(&self) -> &str {
@@ -454,6 +482,7 @@ impl NewPoll {
             results_visibility: self.results_visibility,
             voter_method: self.voter_method,
             allow_vote_change: self.allow_vote_change,
+            image: self.image,
             created_at,
             index_slot: None,
         }
@@ -598,6 +627,10 @@ pub struct Poll {
     pub voter_method: VoterMethod,
     #[serde(default)]
     pub allow_vote_change: bool,
+    /// The illustration (see [`CreatePollRequest::image`]); a medium's `page` size is copied
+    /// in when saved, so the poll page never reads the medium.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Placement>,
     pub created_at: Timestamp,
     /// Its slot in the staff list (see [`index`]); `None` for polls stored before slots.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -632,8 +665,9 @@ pub fn create_poll(
     store: &dyn KvStore,
     clock: &dyn Clock,
     id: PollId,
-    new: NewPoll,
+    mut new: NewPoll,
 ) -> Result<Poll, PollError> {
+    new.measure(store)?;
     let mut poll = new.into_poll(id, clock.now());
     poll.index_slot = Some(index::reserve(store, &poll.id)?);
     let key = keys::poll(&poll.id);
@@ -695,7 +729,8 @@ fn update_poll(
 /// Known limit: a vote that read the old poll just before the edit and counts just after it
 /// is counted against the new answers. Staff edit drafts and upcoming polls in practice;
 /// closing that window would cost every vote one more read.
-pub fn edit_poll(store: &dyn KvStore, id: &PollId, new: NewPoll) -> Result<Poll, PollError> {
+pub fn edit_poll(store: &dyn KvStore, id: &PollId, mut new: NewPoll) -> Result<Poll, PollError> {
+    new.measure(store)?;
     update_poll(store, id, &|store, old| {
         if results::has_votes(store, &old)? {
             return Err(PollError::HasVotes);

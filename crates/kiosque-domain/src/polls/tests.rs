@@ -993,3 +993,71 @@ fn extreme_poll_dates_are_refused_by_the_request() {
         }
     }
 }
+
+#[test]
+fn a_poll_takes_an_illustration_from_the_library_or_an_address() {
+    use crate::media::MediumId;
+    let store = MemoryStore::new();
+    let medium = MediumId::generate([9; 10]);
+    crate::showcases::library::put_medium(&store, &medium, (1200, 800));
+    let illustrated = |image: serde_json::Value| CreatePollRequest {
+        image: Some(serde_json::from_value(image).unwrap()),
+        ..request(&["Oui", "Non"])
+    };
+    let poll = create(
+        &store,
+        "illustrated",
+        illustrated(serde_json::json!({"medium": medium, "alt": "Le jardin de la médiathèque"})),
+    );
+    let image = poll.image.as_ref().unwrap();
+    assert_eq!((image.image.width, image.image.height), (1200, 800));
+    assert_eq!(image.alt, "Le jardin de la médiathèque");
+    assert_eq!(get_poll(&store, &poll.id).unwrap(), poll);
+    // The poll page reads the poll alone, as before.
+    store.reset_ops();
+    get_poll(&store, &poll.id).unwrap();
+    assert_eq!(store.ops().total(), 1);
+
+    let outside = create(
+        &store,
+        "outside",
+        illustrated(
+            serde_json::json!({"url": "https://img.example/j.jpg", "width": 640,
+                                       "height": 480, "alt": "Un jardin"}),
+        ),
+    );
+    assert_eq!(
+        outside.image.as_ref().unwrap().image.src(),
+        "https://img.example/j.jpg"
+    );
+
+    let gone = MediumId::generate([10; 10]);
+    let new = NewPoll::parse(
+        illustrated(serde_json::json!({"medium": gone, "alt": "a"})),
+        at(NOW),
+        true,
+    )
+    .unwrap();
+    let refused = create_poll(&store, &clock(), id("gone"), new).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        format!(
+            "image.medium: the media library has no medium {gone} (deleted, or never uploaded)"
+        )
+    );
+    let no_alt = NewPoll::parse(
+        illustrated(serde_json::json!({"medium": medium})),
+        at(NOW),
+        true,
+    )
+    .unwrap_err();
+    assert_eq!(
+        no_alt.to_string(),
+        "image.alt: every image needs alternative text describing it for patrons who cannot see it"
+    );
+    // Polls stored before illustrations read as before, without one.
+    let mut old = serde_json::to_value(&poll).unwrap();
+    old.as_object_mut().unwrap().remove("image");
+    let old: Poll = serde_json::from_value(old).unwrap();
+    assert_eq!(old.image, None);
+}

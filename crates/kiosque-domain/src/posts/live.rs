@@ -15,6 +15,9 @@ pub struct LivePlatform<'a, H> {
     /// `None` when the `credentials_key` variable is not set: nothing can be published then.
     pub key: Option<&'a CredentialKey>,
     pub http: &'a H,
+    /// The library's public origin (`public_base_url`), from which Instagram downloads the
+    /// library's images; `None` when unset.
+    pub public_base_url: Option<&'a str>,
 }
 
 impl<H: HttpClient> Platform for LivePlatform<'_, H> {
@@ -24,7 +27,12 @@ impl<H: HttpClient> Platform for LivePlatform<'_, H> {
         content: &PostContent,
     ) -> Result<Option<Vec<FieldError>>, PostError> {
         match channels::get(self.store, channel) {
-            Ok(found) => Ok(Some(channels::validate(&found, content))),
+            Ok(found) => Ok(Some(channels::validate_stored(
+                self.store,
+                &found,
+                content,
+                self.public_base_url,
+            )?)),
             Err(ChannelError::NotFound) => Ok(None),
             Err(ChannelError::Storage(e)) => Err(PostError::Storage(e)),
             Err(other) => Err(PostError::Storage(crate::store::StoreError::Backend(
@@ -65,6 +73,7 @@ impl<H: HttpClient> Platform for LivePlatform<'_, H> {
             channel,
             content,
             idempotency_key,
+            self.public_base_url,
         )
         .await
     }

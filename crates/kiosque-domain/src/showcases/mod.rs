@@ -28,6 +28,7 @@ use crate::store::{self, KvStore, StoreError};
 
 pub mod index;
 pub mod isbn;
+pub mod library;
 pub mod model;
 pub mod text;
 
@@ -106,8 +107,9 @@ pub fn create(
     store: &dyn KvStore,
     clock: &dyn Clock,
     id: ShowcaseId,
-    new: NewShowcase,
+    mut new: NewShowcase,
 ) -> Result<Showcase, ShowcaseError> {
+    new.measure(store)?;
     let now = clock.now();
     let mut showcase = Showcase {
         id,
@@ -192,8 +194,9 @@ pub fn edit(
     store: &dyn KvStore,
     clock: &dyn Clock,
     id: &ShowcaseId,
-    new: NewShowcase,
+    mut new: NewShowcase,
 ) -> Result<Showcase, ShowcaseError> {
+    new.measure(store)?;
     update(store, clock, id, &|mut s| {
         s.kind = new.kind;
         s.title = new.title.clone();
@@ -258,7 +261,9 @@ pub fn add_item(
             )));
         }
         let path = format!("items[{}]", s.items.len());
-        s.items.push(model::parse_item(s.kind, &path, item)?);
+        let mut item = model::parse_item(s.kind, &path, item)?;
+        model::measure_item(store, &path, &mut item)?;
+        s.items.push(item);
         Ok(s)
     })
 }
@@ -286,7 +291,10 @@ pub fn replace_item(
 ) -> Result<Showcase, ShowcaseError> {
     update(store, clock, id, &|mut s| {
         let i = item_index(&s, index)?;
-        s.items[i] = model::parse_item(s.kind, &format!("items[{i}]"), item)?;
+        let path = format!("items[{i}]");
+        let mut item = model::parse_item(s.kind, &path, item)?;
+        model::measure_item(store, &path, &mut item)?;
+        s.items[i] = item;
         Ok(s)
     })
 }

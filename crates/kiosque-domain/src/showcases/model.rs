@@ -7,6 +7,9 @@ use super::isbn::Isbn13;
 use super::text;
 use super::{ShowcaseError, ShowcaseId};
 use crate::clock::Timestamp;
+use crate::ids::MediumId;
+use crate::media::RenditionKind;
+use crate::store::KvStore;
 use crate::web::HttpsUrl;
 
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -62,12 +65,53 @@ impl ShowcaseKind {
 }
 
 /// An image file with its intrinsic size (pages give `width` and `height` so the layout does
-/// not shift while it loads).
+/// not shift while it loads): an outside address, or a medium of the media library, whose
+/// `page` rendition's size is copied here when the placement is saved, so a page view never
+/// reads the medium. Exactly one of `url` and `medium` (parsing never makes both); documents
+/// stored before the library have `url` only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Image {
-    pub url: HttpsUrl,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<HttpsUrl>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medium: Option<MediumId>,
     pub width: u32,
     pub height: u32,
+}
+
+impl Image {
+    pub fn from_url(url: HttpsUrl, width: u32, height: u32) -> Self {
+        Image {
+            url: Some(url),
+            medium: None,
+            width,
+            height,
+        }
+    }
+
+    /// The address of one size: a medium's rendition (`/media/{id}/page.jpg`, a site path
+    /// that callers make absolute where they need to), or the outside address whatever the
+    /// size. A medium deleted since keeps its address, which then answers 404: the page
+    /// shows its alt text in its place.
+    pub fn address(&self, size: RenditionKind) -> String {
+        match (&self.medium, &self.url) {
+            (Some(id), _) => format!("/media/{id}/{}", size.file_name()),
+            (None, Some(url)) => url.as_str().to_owned(),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// The address pages show (the `page` rendition of a medium).
+    pub fn src(&self) -> String {
+        self.address(RenditionKind::Page)
+    }
+
+    /// The picture for social cards (`og:image`: a medium's `social` rendition) and its size
+    /// when known: a medium's social rendition has its own size, not stored here.
+    pub fn share(&self) -> (String, Option<(u32, u32)>) {
+        let size = self.medium.is_none().then_some((self.width, self.height));
+        (self.address(RenditionKind::Social), size)
+    }
 }
 
 /// An image placed somewhere, with what it means *there*: the same photograph may need a
@@ -254,9 +298,12 @@ impl Showcase {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImageRequest {
-    pub url: String,
-    pub width: i64,
-    pub height: i64,
+    /// An outside image, with its `width` and `height`...
+    pub url: Option<String>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    /// ...or a medium of the media library (its size is read from the library).
+    pub medium: Option<String>,
     /// Required: pages never show an image without alternative text.
     pub alt: Option<String>,
     pub title: Option<String>,
@@ -340,7 +387,49 @@ fn invalid(message: String) -> ShowcaseError {
     ShowcaseError::Invalid(message)
 }
 
+/// The images of an item with the field path of each (`{path}.cover`, `{path}.images[2]`).
+pub fn item_images_mut<'a>(path: &str, item: &'a mut Item) -> Vec<(String, &'a mut Image)> {
+    match item {
+        Item::Track(_) => Vec::new(),
+        Item::Book(b) => b
+            .cover
+            .iter_mut()
+            .map(|p| (format!("{path}.cover"), &mut p.image))
+            .collect(),
+        Item::Film(f) => f
+            .poster
+            .iter_mut()
+            .map(|p| (format!("{path}.poster"), &mut p.image))
+            .collect(),
+        Item::Room(r) => r
+            .images
+            .iter_mut()
+            .enumerate()
+            .map(|(i, p)| (format!("{path}.images[{i}]"), &mut p.image))
+            .collect(),
+    }
+}
+
+/// Checks and measures the media an item places (1 batch read when it names any, else 0).
+pub fn measure_item(store: &dyn KvStore, path: &str, item: &mut Item) -> Result<(), ShowcaseError> {
+    super::library::measure(store, item_images_mut(path, item))?.map_err(invalid)
+}
+
 impl NewShowcase {
+    /// Checks and measures the media of the library it places (see [`super::library`]): 1
+    /// batch read when it names any, else no store call. Saving does it.
+    pub fn measure(&mut self, store: &dyn KvStore) -> Result<(), ShowcaseError> {
+        let mut images: Vec<(String, &mut Image)> = self
+            .cover
+            .iter_mut()
+            .map(|p| ("cover".to_owned(), &mut p.image))
+            .collect();
+        for (i, item) in self.items.iter_mut().enumerate() {
+            images.extend(item_images_mut(&format!("items[{i}]"), item));
+        }
+        super::library::measure(store, images)?.map_err(invalid)
+    }
+
     pub fn parse(req: ShowcaseRequest) -> Result<Self, ShowcaseError> {
         let title = text::line("title", &req.title, MAX_TITLE_CHARS).map_err(invalid)?;
         let summary =
@@ -532,17 +621,54 @@ pub fn parse_item(
     Ok(item)
 }
 
+/// Parses a placement without the store: a medium's size is left at 0 until
+/// [`super::library::measure`] reads it, which every save does before storing.
 pub fn parse_placement(path: &str, req: &ImageRequest) -> Result<Placement, ShowcaseError> {
     let f = |name: &str| format!("{path}.{name}");
-    let url = text::url(&f("url"), &req.url).map_err(invalid)?;
-    let dimension = |name: &str, value: i64| {
-        if (1..=MAX_IMAGE_PIXELS).contains(&value) {
-            Ok(value as u32)
-        } else {
-            Err(invalid(format!(
-                "{}: must be from 1 to {MAX_IMAGE_PIXELS} pixels, got {value}",
-                f(name)
-            )))
+    let dimension = |name: &str, value: Option<i64>| match value {
+        Some(value) if (1..=MAX_IMAGE_PIXELS).contains(&value) => Ok(value as u32),
+        Some(value) => Err(invalid(format!(
+            "{}: must be from 1 to {MAX_IMAGE_PIXELS} pixels, got {value}",
+            f(name)
+        ))),
+        None => Err(invalid(format!(
+            "{}: required for an outside image (url), from 1 to {MAX_IMAGE_PIXELS} pixels",
+            f(name)
+        ))),
+    };
+    let image = match (req.url.as_deref(), req.medium.as_deref()) {
+        (Some(url), None) => Image::from_url(
+            text::url(&f("url"), url).map_err(invalid)?,
+            dimension("width", req.width)?,
+            dimension("height", req.height)?,
+        ),
+        (None, Some(medium)) => {
+            if req.width.is_some() || req.height.is_some() {
+                return Err(invalid(format!(
+                    "{}: a medium of the library has its own size; give width and height with url only",
+                    f("width")
+                )));
+            }
+            Image {
+                url: None,
+                medium: Some(MediumId::parse(medium.trim()).map_err(|_| {
+                    invalid(format!("{}: not a medium of the library", f("medium")))
+                })?),
+                width: 0,
+                height: 0,
+            }
+        }
+        (Some(_), Some(_)) => {
+            return Err(invalid(format!(
+                "{}: give either url or medium, not both",
+                f("medium")
+            )));
+        }
+        (None, None) => {
+            return Err(invalid(format!(
+                "{}: an https address, or a medium of the library (medium)",
+                f("url")
+            )));
         }
     };
     let alt = match req.alt.as_deref().map(str::trim) {
@@ -558,11 +684,7 @@ pub fn parse_placement(path: &str, req: &ImageRequest) -> Result<Placement, Show
         text::optional_line(&f(name), raw.as_deref(), max).map_err(invalid)
     };
     Ok(Placement {
-        image: Image {
-            url,
-            width: dimension("width", req.width)?,
-            height: dimension("height", req.height)?,
-        },
+        image,
         alt,
         title: opt("title", &req.title, MAX_TITLE_CHARS)?,
         caption: opt("caption", &req.caption, MAX_CAPTION_CHARS)?,

@@ -479,3 +479,161 @@ fn concurrent_staff_changes_are_all_kept() {
         assert_eq!(doc.version, 4);
     }
 }
+
+/// A book cover from the media library: saved with its `page` size, shown at the medium's
+/// address, and a page view still costs its one read.
+#[test]
+fn a_medium_of_the_library_is_placed_with_its_page_size() {
+    use crate::media::{MediumId, RenditionKind};
+    let store = MemoryStore::new();
+    let c = clock();
+    let medium = MediumId::generate([7; 10]);
+    super::library::put_medium(&store, &medium, (1067, 1600));
+    let new = parse(json!({
+        "kind": "book_extracts", "title": "Couvertures",
+        "items": [{"type": "book", "title": "Nana", "extract": "Le rideau se leva.",
+                   "cover": {"medium": medium, "alt": "La couverture de Nana, une affiche rouge"}}]
+    }))
+    .unwrap();
+    let s = create(&store, &c, id(1), new).unwrap();
+    let Item::Book(book) = &s.items[0] else {
+        panic!("a book")
+    };
+    let cover = book.cover.as_ref().unwrap();
+    assert_eq!(cover.image.medium.as_ref(), Some(&medium));
+    assert_eq!(cover.image.url, None);
+    assert_eq!((cover.image.width, cover.image.height), (1067, 1600));
+    assert_eq!(cover.alt, "La couverture de Nana, une affiche rouge");
+    assert_eq!(cover.image.src(), format!("/media/{medium}/page.jpg"));
+    assert_eq!(
+        cover.image.address(RenditionKind::Thumb),
+        format!("/media/{medium}/thumb.jpg")
+    );
+    assert_eq!(
+        cover.image.share(),
+        (format!("/media/{medium}/social.jpg"), None)
+    );
+    // Stored as it was saved: the size is in the document, the page reads nothing else.
+    publish(&store, &c, &s.id, None).unwrap();
+    store.reset_ops();
+    let public = get_public(&store, &s.id, c.0).unwrap();
+    assert_eq!(store.ops().total(), 1);
+    assert_eq!(public.card_image(), Some(cover));
+
+    // Adding a room image from the library to an exhibition reads the medium once too.
+    let ex = create(
+        &store,
+        &c,
+        id(2),
+        parse(json!({"kind": "exhibition", "title": "Affiches"})).unwrap(),
+    )
+    .unwrap();
+    let room: ItemRequest = serde_json::from_value(json!({
+        "type": "room", "title": "Salle 1",
+        "images": [{"medium": medium, "alt": "Une affiche"},
+                   {"url": "https://img.example/2.jpg", "width": 800, "height": 600, "alt": "Une autre"}]
+    }))
+    .unwrap();
+    let ex = add_item(&store, &c, &ex.id, &room).unwrap();
+    let Item::Room(room) = &ex.items[0] else {
+        panic!("a room")
+    };
+    assert_eq!(
+        (room.images[0].image.width, room.images[0].image.height),
+        (1067, 1600)
+    );
+    assert_eq!(room.images[1].image.src(), "https://img.example/2.jpg");
+}
+
+#[test]
+fn a_medium_the_library_does_not_hold_is_refused_by_its_field() {
+    use crate::media::MediumId;
+    let store = MemoryStore::new();
+    let c = clock();
+    let known = MediumId::generate([7; 10]);
+    let gone = MediumId::generate([8; 10]);
+    super::library::put_medium(&store, &known, (800, 600));
+    let new = parse(json!({
+        "kind": "book_extracts", "title": "Couvertures", "cover": {"medium": known, "alt": "a"},
+        "items": [{"type": "book", "title": "Nana", "extract": "e",
+                   "cover": {"medium": gone, "alt": "La couverture"}}]
+    }))
+    .unwrap();
+    let refused = create(&store, &c, id(1), new).unwrap_err().to_string();
+    assert_eq!(
+        refused,
+        format!(
+            "items[0].cover.medium: the media library has no medium {gone} (deleted, or never uploaded)"
+        )
+    );
+    assert!(matches!(get(&store, &id(1)), Err(ShowcaseError::NotFound)));
+
+    // Editing is checked the same way.
+    let s = create(&store, &c, id(2), playlist("x")).unwrap();
+    let new =
+        parse(json!({"kind": "exhibition", "title": "x", "cover": {"medium": gone, "alt": "a"}}))
+            .unwrap();
+    assert!(
+        edit(&store, &c, &s.id, new)
+            .unwrap_err()
+            .to_string()
+            .starts_with("cover.medium: the media library has no medium")
+    );
+}
+
+#[test]
+fn library_image_requests_get_precise_errors() {
+    let check = |value: serde_json::Value, expected: &str| {
+        assert_eq!(parse(value).unwrap_err(), expected);
+    };
+    check(
+        json!({"kind": "exhibition", "title": "x", "cover": {"medium": "abcdefghijklmnop"}}),
+        "cover.alt: every image needs alternative text describing it for patrons who cannot see it",
+    );
+    check(
+        json!({"kind": "exhibition", "title": "x", "cover": {"medium": "Not An Id", "alt": "a"}}),
+        "cover.medium: not a medium of the library",
+    );
+    check(
+        json!({"kind": "exhibition", "title": "x", "cover":
+            {"medium": "abcdefghijklmnop", "url": "https://img.example/1.jpg", "alt": "a"}}),
+        "cover.medium: give either url or medium, not both",
+    );
+    check(
+        json!({"kind": "exhibition", "title": "x", "cover": {"alt": "a"}}),
+        "cover.url: an https address, or a medium of the library (medium)",
+    );
+    check(
+        json!({"kind": "exhibition", "title": "x", "cover": {"url": "https://img.example/1.jpg", "alt": "a"}}),
+        "cover.width: required for an outside image (url), from 1 to 20000 pixels",
+    );
+    check(
+        json!({"kind": "exhibition", "title": "x", "cover":
+            {"medium": "abcdefghijklmnop", "width": 10, "height": 10, "alt": "a"}}),
+        "cover.width: a medium of the library has its own size; give width and height with url only",
+    );
+}
+
+/// Outside images keep their stored form and their JSON: `url`, `width`, `height`, no
+/// `medium`; documents stored before the library read as they were.
+#[test]
+fn outside_images_are_stored_and_answered_as_before() {
+    let new = parse(json!({"kind": "exhibition", "title": "x", "cover":
+        {"url": "https://img.example/1.jpg", "width": 800, "height": 600, "alt": "a"}}))
+    .unwrap();
+    let cover = new.cover.unwrap();
+    assert_eq!(
+        serde_json::to_value(&cover).unwrap(),
+        json!({"image": {"url": "https://img.example/1.jpg", "width": 800, "height": 600}, "alt": "a"})
+    );
+    let old: Placement = serde_json::from_value(
+        json!({"image": {"url": "https://img.example/1.jpg", "width": 800, "height": 600}, "alt": "a"}),
+    )
+    .unwrap();
+    assert_eq!(old, cover);
+    assert_eq!(old.image.src(), "https://img.example/1.jpg");
+    assert_eq!(
+        old.image.share(),
+        ("https://img.example/1.jpg".to_owned(), Some((800, 600)))
+    );
+}

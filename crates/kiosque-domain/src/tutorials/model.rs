@@ -5,7 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{TutorialError, invalid};
 use crate::clock::Timestamp;
+use crate::ids::MediumId;
+use crate::media::RenditionKind;
 use crate::moderation::{optional_text, text};
+use crate::store::KvStore;
 use crate::web::HttpsUrl;
 
 pub use crate::ids::MAX_SLUG_CHARS;
@@ -89,11 +92,41 @@ pub struct Service {
     pub url: HttpsUrl,
 }
 
+/// A step's picture: an outside address, or a medium of the media library (exactly one;
+/// steps saved before the library have `url` only). A medium's `page` size is copied here
+/// when the tutorial is saved, so the step page gives `width`/`height` without reading it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Image {
-    pub url: HttpsUrl,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<HttpsUrl>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medium: Option<MediumId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
     /// Required: an image without alt text is refused.
     pub alt: String,
+}
+
+impl Image {
+    /// The address pages show: a medium's `page` rendition (a site path; one deleted since
+    /// answers 404 and the browser shows the alt text), else the outside address.
+    pub fn src(&self) -> String {
+        match (&self.medium, &self.url) {
+            (Some(id), _) => format!("/media/{id}/{}", RenditionKind::Page.file_name()),
+            (None, Some(url)) => url.as_str().to_owned(),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// The picture for social cards: a medium's `social` rendition.
+    pub fn share_src(&self) -> String {
+        match &self.medium {
+            Some(id) => format!("/media/{id}/{}", RenditionKind::Social.file_name()),
+            None => self.src(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,6 +173,33 @@ pub struct TutorialContent {
 }
 
 impl TutorialContent {
+    /// Checks that the media of the library its steps show exist and copies their `page`
+    /// size into the steps: 1 batch read when any step names one, else no store call.
+    pub fn measure_media(&mut self, store: &dyn KvStore) -> Result<(), TutorialError> {
+        let ids: Vec<&MediumId> = self
+            .steps
+            .iter()
+            .filter_map(|s| s.image.as_ref()?.medium.as_ref())
+            .collect();
+        let sizes = crate::showcases::library::page_sizes(store, &ids)?;
+        for (n, step) in self.steps.iter_mut().enumerate() {
+            let Some(image) = &mut step.image else {
+                continue;
+            };
+            let Some(id) = &image.medium else { continue };
+            let &(width, height) = sizes.get(id).ok_or_else(|| {
+                // Steps are numbered from 1 in messages, as parsing numbers them.
+                invalid(crate::showcases::library::unknown_medium(
+                    &format!("steps[{}].image", n + 1),
+                    id,
+                ))
+            })?;
+            image.width = Some(width);
+            image.height = Some(height);
+        }
+        Ok(())
+    }
+
     /// The blocks the steps include, each once.
     pub fn block_ids(&self) -> Vec<BlockId> {
         let mut ids: Vec<BlockId> = self.steps.iter().filter_map(|s| s.block.clone()).collect();
@@ -183,7 +243,12 @@ pub struct ServiceRequest {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImageRequest {
-    pub url: String,
+    /// An outside image...
+    #[serde(default)]
+    pub url: Option<String>,
+    /// ...or a medium of the media library.
+    #[serde(default)]
+    pub medium: Option<String>,
     #[serde(default)]
     pub alt: Option<String>,
 }
@@ -367,8 +432,35 @@ fn parse_step(n: usize, step: StepRequest) -> Result<Step, TutorialError> {
                     name("image.alt")
                 ))
             })?;
+            let (url, medium) = match (image.url.as_deref(), image.medium.as_deref()) {
+                (Some(raw), None) => (Some(url(&name("image.url"), raw)?), None),
+                (None, Some(raw)) => (
+                    None,
+                    Some(MediumId::parse(raw.trim()).map_err(|_| {
+                        invalid(format!(
+                            "{}: not a medium of the library",
+                            name("image.medium")
+                        ))
+                    })?),
+                ),
+                (Some(_), Some(_)) => {
+                    return Err(invalid(format!(
+                        "{}: give either url or medium, not both",
+                        name("image.medium")
+                    )));
+                }
+                (None, None) => {
+                    return Err(invalid(format!(
+                        "{}: an https address, or a medium of the library (medium)",
+                        name("image.url")
+                    )));
+                }
+            };
             Some(Image {
-                url: url(&name("image.url"), &image.url)?,
+                url,
+                medium,
+                width: None,
+                height: None,
                 alt,
             })
         }

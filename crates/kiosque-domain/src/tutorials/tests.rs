@@ -710,3 +710,61 @@ fn a_tutorial_creation_that_fails_at_any_write_never_blocks_its_slug() {
         },
     );
 }
+
+#[test]
+fn a_step_image_from_the_library_is_saved_with_its_page_size() {
+    use crate::media::MediumId;
+    let store = store_with_block();
+    let medium = MediumId::generate([4; 10]);
+    crate::showcases::library::put_medium(&store, &medium, (1600, 1000));
+    let with_image = |image: Value| {
+        let mut value = body("Emprunter un livre numérique");
+        value["steps"][2]["image"] = image;
+        value
+    };
+    let t = create(
+        &store,
+        "emprunter-livre-numerique",
+        with_image(json!({"medium": medium, "alt": "L’écran de téléchargement"})),
+    );
+    let image = t.content.steps[2].image.as_ref().unwrap();
+    assert_eq!((image.width, image.height), (Some(1600), Some(1000)));
+    assert_eq!(image.src(), format!("/media/{medium}/page.jpg"));
+    assert_eq!(image.share_src(), format!("/media/{medium}/social.jpg"));
+
+    // An outside image keeps its stored form: url and alt, nothing else.
+    let outside = parse("autre", body("Autre")).unwrap();
+    assert_eq!(
+        serde_json::to_value(outside.steps[2].image.as_ref().unwrap()).unwrap(),
+        json!({"url": "https://bib.example/ecran.png", "alt": "L’écran de téléchargement"})
+    );
+
+    let gone = MediumId::generate([5; 10]);
+    let refused = versions::update(
+        &store,
+        at(10),
+        &slug("emprunter-livre-numerique"),
+        parse(
+            "emprunter-livre-numerique",
+            with_image(json!({"medium": gone, "alt": "a"})),
+        )
+        .unwrap(),
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        format!(
+            "steps[3].image.medium: the media library has no medium {gone} (deleted, or never uploaded)"
+        )
+    );
+    assert_eq!(
+        parse(
+            "emprunter-livre-numerique",
+            with_image(json!({"medium": medium}))
+        )
+        .unwrap_err()
+        .to_string(),
+        "steps[3].image.alt: required, describe the image for patrons who cannot see it"
+    );
+}

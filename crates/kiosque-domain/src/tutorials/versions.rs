@@ -46,12 +46,13 @@ pub fn create(
     store: &dyn KvStore,
     now: Timestamp,
     slug: Slug,
-    content: TutorialContent,
+    mut content: TutorialContent,
 ) -> Result<Tutorial, TutorialError> {
     if !catalogue::has_room(store)? {
         return Err(TutorialError::Full);
     }
     super::blocks::check_exist(store, &content)?;
+    content.measure_media(store)?;
     let claim = keys::tutorial_claim(&slug);
     match claims::claim_once(store, now, &claim, &keys::tutorial(&slug))? {
         Claim::Won => {}
@@ -82,10 +83,11 @@ pub fn update(
     store: &dyn KvStore,
     now: Timestamp,
     slug: &Slug,
-    content: TutorialContent,
+    mut content: TutorialContent,
     if_version: Option<u64>,
 ) -> Result<Tutorial, TutorialError> {
     super::blocks::check_exist(store, &content)?;
+    content.measure_media(store)?;
     let (current, bytes) = read(store, slug)?;
     if let Some(expected) = if_version
         && expected != current.version

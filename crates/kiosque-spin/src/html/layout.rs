@@ -191,11 +191,13 @@ impl ShareImage {
     }
 
     /// An image placed on a page with its own alt text (showcases, events, the home page).
+    /// A medium of the library gives its `social` rendition (a site path), without a size.
     pub fn placed(placement: &kiosque_domain::showcases::model::Placement) -> Self {
+        let (url, size) = placement.image.share();
         ShareImage {
-            url: placement.image.url.as_str().to_owned(),
+            url,
             alt: placement.alt.clone(),
-            size: Some((placement.image.width, placement.image.height)),
+            size,
         }
     }
 

@@ -1,8 +1,9 @@
-// Channels (administrators): the library's accounts on Mastodon, Bluesky and webhooks.
-// Credentials are write-only: the API never returns them, the forms never show them again.
+// Channels (administrators): the library's accounts on Mastodon, Bluesky, Facebook (a Page),
+// Instagram (a professional account linked to a Page) and webhooks. Credentials are
+// write-only: the API never returns them, the forms never show them again.
 //
-// Endpoints: GET /api/channels; POST /api/channels {kind,name,url,handle?,access_token?,
-// app_password?} → {channel, secret?}; POST /api/channels/:id/check; PUT
+// Endpoints: GET /api/channels; POST /api/channels {kind,name,url,handle?,account_id?,
+// access_token?,app_password?} → {channel, secret?}; POST /api/channels/:id/check; PUT
 // /api/channels/:id/credentials {access_token|app_password}; DELETE /api/channels/:id;
 // GET/PUT /api/posts/slots/:id {"slots":[{"day","time"}]}; and for the approval toggle
 // PUT /api/channels/:id {"approval_required": bool} (see the report: not in the contract).
@@ -20,6 +21,43 @@ const STATUS = {
   connected: () => t('Connecté', 'Connected'),
   needs_reconnect: () => t('À reconnecter', 'Needs reconnecting'),
   unreachable: () => t('Injoignable', 'Unreachable'),
+};
+
+/** Meta's Graph API, the address Facebook and Instagram channels use unless told otherwise. */
+const GRAPH_API = 'https://graph.facebook.com/v21.0';
+
+/** What each network's credential is called, its field and where staff find it. */
+const SECRETS = {
+  mastodon: {
+    name: 'access_token',
+    label: () => t('Jeton d’accès Mastodon', 'Mastodon access token'),
+    hint: () => t('Préférences › Développement › Nouvelle application, portées write:statuses write:media read:accounts.',
+      'Preferences › Development › New application, scopes write:statuses write:media read:accounts.'),
+  },
+  bluesky: {
+    name: 'app_password',
+    label: () => t('Mot de passe d’application Bluesky', 'Bluesky app password'),
+    hint: () => t('Réglages › Mots de passe d’application ; jamais le mot de passe du compte.', 'Settings › App passwords; never the account password.'),
+  },
+  facebook: {
+    name: 'access_token',
+    label: () => t('Jeton d’accès de la Page', 'Page access token'),
+    hint: () => t('Un jeton de Page longue durée (autorisations pages_manage_posts, pages_read_engagement), obtenu dans l’explorateur de l’API Graph ou l’outil de l’application Meta.',
+      'A long-lived Page token (pages_manage_posts, pages_read_engagement permissions), from the Graph API Explorer or the Meta app’s tools.'),
+  },
+  instagram: {
+    name: 'access_token',
+    label: () => t('Jeton d’accès de la Page liée', 'Access token of the linked Page'),
+    hint: () => t('Le jeton de la Page Facebook liée au compte Instagram (autorisations instagram_basic, instagram_content_publish).',
+      'The token of the Facebook Page linked to the Instagram account (instagram_basic, instagram_content_publish permissions).'),
+  },
+};
+
+const ACCOUNT_ID_HINT = {
+  facebook: () => t('Des chiffres : Page › À propos › Transparence de la Page, ou l’explorateur de l’API Graph (me/accounts).',
+    'Digits: Page › About › Page transparency, or the Graph API Explorer (me/accounts).'),
+  instagram: () => t('Des chiffres : l’explorateur de l’API Graph, {page-id}?fields=instagram_business_account. Le compte doit être professionnel et lié à la Page.',
+    'Digits: the Graph API Explorer, {page-id}?fields=instagram_business_account. The account must be professional and linked to the Page.'),
 };
 
 const DAYS = [
@@ -143,17 +181,11 @@ export async function render(main, params, ctx) {
 
   /** Replaces a channel's credentials; resolves true when done. */
   function reconnect(channel) {
-    const mastodon = channel.kind === 'mastodon';
-    const name = mastodon ? 'access_token' : 'app_password';
-    const input = h('input', { type: 'password', name, autocomplete: 'off', required: true, 'data-testid': 'reconnect-secret' });
+    const secret = SECRETS[channel.kind] || SECRETS.mastodon;
+    const input = h('input', { type: 'password', name: secret.name, autocomplete: 'off', required: true, 'data-testid': 'reconnect-secret' });
     return openDialog({
       title: t(`Reconnecter ${channel.name}`, `Reconnect ${channel.name}`),
-      content: [
-        field(mastodon ? t('Jeton d’accès Mastodon', 'Mastodon access token') : t('Mot de passe d’application Bluesky', 'Bluesky app password'),
-          input, null, { hint: mastodon
-            ? t('Portées : write:statuses write:media read:accounts.', 'Scopes: write:statuses write:media read:accounts.')
-            : t('Réglages › Mots de passe d’application ; jamais le mot de passe du compte.', 'Settings › App passwords; never the account password.') }),
-      ],
+      content: [field(secret.label(), input, null, { hint: secret.hint() })],
       submitLabel: t('Enregistrer', 'Save'),
       form: true,
       testid: 'reconnect-dialog',
@@ -163,7 +195,7 @@ export async function render(main, params, ctx) {
         return false;
       },
       onSubmit: async () => {
-        await api('PUT', `/api/channels/${encodeURIComponent(channel.id)}/credentials`, { [name]: input.value.trim() });
+        await api('PUT', `/api/channels/${encodeURIComponent(channel.id)}/credentials`, { [secret.name]: input.value.trim() });
         return true;
       },
     });
@@ -214,19 +246,25 @@ export async function render(main, params, ctx) {
 
   function connectForm() {
     const kindName_ = 'kind';
-    const kinds = ['mastodon', 'bluesky', 'webhook'].map((kind, i) => h('input', {
+    const kinds = ['mastodon', 'bluesky', 'facebook', 'instagram', 'webhook'].map((kind, i) => h('input', {
       type: 'radio', name: kindName_, value: kind, checked: i === 0, 'data-testid': `connect-kind-${kind}`,
     }));
     const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100, 'data-testid': 'connect-name' });
     const url = h('input', { type: 'url', name: 'url', required: true, inputmode: 'url', placeholder: 'https://', 'data-testid': 'connect-url' });
     const handle = h('input', { type: 'text', name: 'handle', autocomplete: 'off', placeholder: 'bib.bsky.social', 'data-testid': 'connect-handle' });
     const token = h('input', { type: 'password', name: 'access_token', autocomplete: 'off', 'data-testid': 'connect-access-token' });
+    const accountId = h('input', { type: 'text', name: 'account_id', autocomplete: 'off', inputmode: 'numeric', pattern: '[0-9]+',
+      'data-testid': 'connect-account-id' });
     const appPassword = h('input', { type: 'password', name: 'app_password', autocomplete: 'off', 'data-testid': 'connect-app-password' });
     const urlHint = h('p', { class: 'hint', id: 'connect-url-hint' });
     const handleField = field(t('Identifiant Bluesky', 'Bluesky handle'), handle);
-    const tokenField = field(t('Jeton d’accès Mastodon', 'Mastodon access token'), token, null,
-      { hint: t('Préférences › Développement › Nouvelle application, portées write:statuses write:media read:accounts.',
-        'Preferences › Development › New application, scopes write:statuses write:media read:accounts.') });
+    const tokenField = field(SECRETS.mastodon.label(), token, null, { hint: SECRETS.mastodon.hint() });
+    const tokenLabel = tokenField.querySelector('label');
+    const tokenHint = tokenField.querySelector('.hint');
+    const accountIdField = field(t('Identifiant de la Page Facebook', 'Facebook Page id'), accountId, null,
+      { hint: ACCOUNT_ID_HINT.facebook() });
+    const accountIdLabel = accountIdField.querySelector('label');
+    const accountIdHint = accountIdField.querySelector('.hint');
     const appPasswordField = field(t('Mot de passe d’application Bluesky', 'Bluesky app password'), appPassword, null,
       { hint: t('Réglages › Mots de passe d’application ; jamais le mot de passe du compte.', 'Settings › App passwords; never the account password.') });
     const urlField = field(t('Adresse', 'Address'), url);
@@ -237,19 +275,35 @@ export async function render(main, params, ctx) {
       h('fieldset', null, h('legend', null, t('Réseau', 'Network')),
         kinds.map((k) => field(kindName(k.value), k))),
       field(t('Nom (pour l’équipe)', 'Name (for staff)'), name),
-      urlField, handleField, tokenField, appPasswordField,
+      urlField, handleField, accountIdField, tokenField, appPasswordField,
       h('div', { class: 'actions' }, submit));
 
     const kind = () => kinds.find((k) => k.checked).value;
     const sync = () => {
       const k = kind();
+      const meta = k === 'facebook' || k === 'instagram';
       handleField.hidden = k !== 'bluesky';
-      tokenField.hidden = k !== 'mastodon';
+      tokenField.hidden = !(k === 'mastodon' || meta);
       appPasswordField.hidden = k !== 'bluesky';
+      accountIdField.hidden = !meta;
+      if (SECRETS[k] && SECRETS[k].name === 'access_token') {
+        if (tokenLabel) tokenLabel.textContent = SECRETS[k].label();
+        if (tokenHint) tokenHint.textContent = SECRETS[k].hint();
+      }
+      if (meta) {
+        if (accountIdLabel) accountIdLabel.textContent = k === 'facebook'
+          ? t('Identifiant de la Page Facebook', 'Facebook Page id')
+          : t('Identifiant du compte Instagram professionnel', 'Instagram professional account id');
+        if (accountIdHint) accountIdHint.textContent = ACCOUNT_ID_HINT[k]();
+      }
       urlHint.textContent = k === 'mastodon' ? t('Le serveur, par ex. https://mastodon.social', 'The server, e.g. https://mastodon.social')
         : k === 'bluesky' ? t('Le serveur (PDS), en général https://bsky.social', 'The server (PDS), usually https://bsky.social')
-          : t('L’adresse https qui recevra les publications.', 'The https address that will receive the posts.');
-      if (k === 'bluesky' && !url.value) url.value = 'https://bsky.social';
+          : meta ? t(`L’API Graph de Meta, en général ${GRAPH_API}`, `Meta’s Graph API, usually ${GRAPH_API}`)
+            : t('L’adresse https qui recevra les publications.', 'The https address that will receive the posts.');
+      // The usual address, when the field is empty or still holds another network's default.
+      if (!url.value || url.value === 'https://bsky.social' || url.value === GRAPH_API) {
+        url.value = k === 'bluesky' ? 'https://bsky.social' : meta ? GRAPH_API : '';
+      }
     };
     kinds.forEach((k) => k.addEventListener('change', sync));
     sync();
@@ -270,7 +324,14 @@ export async function render(main, params, ctx) {
         need(handle, t('L’identifiant est obligatoire.', 'The handle is required.'));
         need(appPassword, t('Le mot de passe d’application est obligatoire.', 'The app password is required.'));
       }
-      if (k === 'mastodon') need(token, t('Le jeton est obligatoire.', 'The token is required.'));
+      if (k === 'mastodon' || k === 'facebook' || k === 'instagram') need(token, t('Le jeton est obligatoire.', 'The token is required.'));
+      if (k === 'facebook' || k === 'instagram') {
+        need(accountId, t('L’identifiant est obligatoire.', 'The id is required.'));
+        if (accountId.value.trim() && !/^[0-9]+$/.test(accountId.value.trim())) {
+          setFieldError(accountId, t('L’identifiant ne contient que des chiffres.', 'The id is digits only.'));
+          first = first || accountId;
+        }
+      }
       if (first) {
         first.focus();
         return;
@@ -279,6 +340,7 @@ export async function render(main, params, ctx) {
       const body = { kind: k, name: v.name.trim(), url: v.url.trim() };
       if (k === 'bluesky') Object.assign(body, { handle: v.handle.trim(), app_password: v.app_password.trim() });
       if (k === 'mastodon') body.access_token = v.access_token.trim();
+      if (k === 'facebook' || k === 'instagram') Object.assign(body, { account_id: v.account_id.trim(), access_token: v.access_token.trim() });
       await busy(submit, async () => {
         try {
           const created = await api('POST', '/api/channels', body);

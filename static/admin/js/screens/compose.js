@@ -23,7 +23,10 @@ import { loadChannels, kindName, stateBadge, localWhen, reviewNotice } from '../
 import { measure } from '../text-count.js';
 import { pickMedium, fetchMedium, isUsable, thumbnailOf } from '../media-picker.js';
 
-const MAX_IMAGES = 4;
+// Facebook Pages and Instagram carousels take 10 images, Mastodon and Bluesky 4 (the server's
+// check per channel says so beside the preview). Four rows show; "Ajouter une image" the rest.
+const MAX_IMAGES = 10;
+const ROWS_SHOWN = 4;
 
 /** "Lecture, #Nuit de" → ["Lecture", "Nuit"]: tags split on commas and spaces, '#' dropped. */
 function parseTags(text) {
@@ -127,14 +130,29 @@ export async function render(main, params, ctx) {
     h('option', { value: 'private' }, t('Abonné·es seulement', 'Followers only')),
     h('option', { value: 'direct' }, t('Mentionné·es seulement', 'Mentioned only')));
 
-  // Images: up to four, each with its required text alternative. A row is in "url" mode (an
+  // Images: up to ten, each with its required text alternative. A row is in "url" mode (an
   // https address typed in) or in "library" mode (row.medium set: an image of the Médiathèque).
   const imageRows = [];
   const imagesFieldset = h('fieldset', { 'data-field': 'images', tabindex: '-1' },
-    h('legend', null, t('Images (4 au plus)', 'Images (up to 4)')),
+    h('legend', null, t('Images (10 au plus ; 4 pour Mastodon et Bluesky)', 'Images (up to 10; 4 for Mastodon and Bluesky)')),
     h('p', { class: 'hint' }, t('Pour chaque image : choisissez-la dans la médiathèque ou indiquez son adresse https, puis décrivez-la pour les personnes qui ne la voient pas.',
       'For each image: choose it from the media library or give its https address, then describe it for people who cannot see it.')));
   for (let i = 0; i < MAX_IMAGES; i += 1) imagesFieldset.append(imageRow(i));
+  const addImage = h('button', { type: 'button', class: 'secondary small', 'data-testid': 'compose-image-add' },
+    t('Ajouter une image', 'Add an image'));
+  imagesFieldset.append(h('div', { class: 'actions' }, addImage));
+  imageRows.forEach((row) => { row.element.hidden = row.index >= ROWS_SHOWN; });
+  addImage.addEventListener('click', () => {
+    const next = imageRows.find((row) => row.element.hidden);
+    if (next) revealRow(next).pick.focus();
+  });
+
+  /** Shows a row kept hidden until needed; the button goes when every row is shown. */
+  function revealRow(row) {
+    row.element.hidden = false;
+    addImage.hidden = !imageRows.some((r) => r.element.hidden);
+    return row;
+  }
 
   /** Row i: address or library image on one side, the alt text on the other. */
   function imageRow(i) {
@@ -218,9 +236,10 @@ export async function render(main, params, ctx) {
       announce(t(`Image ${i + 1} retirée.`, `Image ${i + 1} removed.`));
     });
 
-    return h('div', { class: 'image-row', 'data-testid': `compose-image-row-${i}` },
+    row.element = h('div', { class: 'image-row', 'data-testid': `compose-image-row-${i}` },
       h('div', { class: 'image-source' }, urlField, box, boxError, h('div', { class: 'image-pick' }, pick)),
       altField);
+    return row.element;
   }
 
   /** Puts a row in library mode, showing `record` (see mediumRecord). */
@@ -345,7 +364,7 @@ export async function render(main, params, ctx) {
       language.value = c.language || '';
       visibility.value = c.visibility || 'public';
       (c.images || []).slice(0, MAX_IMAGES).forEach((img, i) => {
-        const row = imageRows[i];
+        const row = revealRow(imageRows[i]);
         if (img.medium) showMedium(row, loadedMedia.get(img.medium) || mediumRecord(null, img.medium));
         else row.url.value = img.url || '';
         row.alt.value = img.alt || '';
@@ -468,6 +487,7 @@ export async function render(main, params, ctx) {
         'data-kind': channel.kind },
       h('h3', null, `${kindName(channel.kind)} — ${channel.name}`),
       m.warning && channel.kind === 'mastodon' ? h('p', { class: 'notice' }, `CW : ${m.warning}`) : null,
+      networkNotes(channel, m, entries),
       h('p', { class: 'preview-text' }, m.text || t('(texte vide)', '(empty text)')),
       entries.length ? h('ul', { class: 'muted preview-image-list', 'data-testid': 'preview-images' }, entries.map(({ image, thumb }) => h('li', null,
         // The text beside it says what the image is: the thumbnail itself is decorative.
@@ -482,6 +502,46 @@ export async function render(main, params, ctx) {
         `${p.field} : ${p.message}`))) : null));
     }
     counts.textContent = summary.join(' · ');
+  }
+
+  /** The first link of the post: its link field, else the first address in its text. */
+  function firstLink() {
+    const own = link.value.trim();
+    if (own) return own;
+    const found = /https:\/\/\S+/.exec(text.value);
+    return found ? found[0] : '';
+  }
+
+  /**
+   * What a network makes of the post, before the server's own check: Instagram needs an image
+   * (several make a carousel) and counts hashtags; Bluesky and a Facebook Page show the link's
+   * card only without images.
+   */
+  function networkNotes(channel, m, entries) {
+    if (channel.kind === 'bluesky' && firstLink()) {
+      return h('ul', { class: 'preview-notes', 'data-testid': 'preview-link-card-note' },
+        h('li', null, entries.length
+          ? t('Avec des images, Bluesky n’affiche pas la carte du lien.', 'With images, Bluesky shows no card for the link.')
+          : t('Bluesky montrera la carte du lien (titre, description, image de la page) pour une page de ce site ou du site que l’administrateur a autorisé.',
+            'Bluesky will show the link’s card (the page’s title, description and image) for a page of this site or of the site the administrator allowed.')));
+    }
+    if (channel.kind === 'instagram') {
+      const tooManyTags = m.hashtags > m.maxHashtags;
+      return h('ul', { class: 'preview-notes', 'data-testid': 'preview-meta-notes' },
+        !entries.length ? h('li', { class: 'field-error', 'data-testid': 'preview-instagram-needs-image' },
+          t('Instagram exige au moins une image.', 'Instagram requires at least one image.')) : null,
+        entries.length > 1 ? h('li', null, t(`Carrousel de ${entries.length} images.`, `Carousel of ${entries.length} images.`)) : null,
+        h('li', { class: tooManyTags ? 'field-error' : null, 'data-testid': 'preview-hashtag-count', 'data-count': m.hashtags },
+          t(`${m.hashtags} hashtags sur ${m.maxHashtags} au plus`, `${m.hashtags} of at most ${m.maxHashtags} hashtags`)),
+        h('li', null, t('Les liens ne sont pas cliquables dans une légende Instagram.', 'Links are not clickable in an Instagram caption.')));
+    }
+    if (channel.kind === 'facebook') {
+      return h('ul', { class: 'preview-notes', 'data-testid': 'preview-meta-notes' },
+        entries.length ? h('li', null, t(`Publication avec ${entries.length} image${entries.length > 1 ? 's' : ''}.`,
+          `Post with ${entries.length} image${entries.length > 1 ? 's' : ''}.`))
+          : firstLink() ? h('li', null, t('Facebook affiche la carte du lien.', 'Facebook shows the link’s card.')) : null);
+    }
+    return null;
   }
 
   // Asks the server what each channel would refuse, a moment after typing stops.

@@ -9,7 +9,7 @@
 import { api } from '../api.js';
 import { t, formatDateTime, formatNumber, toParisParts, fromParisParts, timeZoneLabel } from '../i18n.js';
 import {
-  h, field, showErrors, announce, confirmDialog, clearErrors, setFieldError, clear, pageHeader, loading, errorBox, errorMessage, empty, badge, busy, append
+  h, field, showErrors, announce, confirmDialog, clearErrors, setFieldError, clear, pageHeader, loading, errorBox, errorMessage, empty, badge, busy, append, openDialog
 } from '../ui.js';
 import { drawModerationQueue, statusBadge } from '../moderation-queue.js';
 
@@ -252,6 +252,10 @@ function renderCreate(main, ctx) {
   const voteOpen = h('input', { type: 'datetime-local', name: 'voting_open', 'data-field': 'voting_open' });
   const voteClose = h('input', { type: 'datetime-local', name: 'voting_close', 'data-field': 'voting_close' });
   const jury = h('input', { type: 'checkbox', name: 'jury', 'data-field': 'jury', checked: true });
+  const entryImage = h('select', { name: 'entry_image', 'data-field': 'entry_image', 'data-testid': 'contest-entry-image' },
+    h('option', { value: 'none', selected: true }, t('Pas d’image (texte ou lien)', 'No image (text or link)')),
+    h('option', { value: 'optional' }, t('Image facultative', 'Image optional')),
+    h('option', { value: 'required' }, t('Image obligatoire (concours photo ou dessin)', 'Image required (photo or drawing contest)')));
   const voteDates = h('div', null,
     field(t('Début du vote', 'Voting opens'), voteOpen, null, { hint: t('Après la fin des participations.', 'After entries close.') }),
     field(t('Fin du vote', 'Voting closes'), voteClose));
@@ -265,6 +269,9 @@ function renderCreate(main, ctx) {
     field(t('Règlement (Markdown)', 'Rules (Markdown)'), rules, null,
       { hint: t('Titres avec #, listes avec -, liens [texte](https://…).', 'Headings with #, lists with -, links [text](https://…).') }),
     field(t('Prix (facultatif)', 'Prize (optional)'), prize),
+    field(t('Image des participations', 'Entries’ image'), entryImage, null,
+      { hint: t('Les participants envoient une photo ou un dessin (10 Mo au plus) avec sa description ; les métadonnées sont retirées, l’image n’est publique qu’une fois la participation approuvée.',
+        'Patrons send a photo or drawing (10 MB at most) with its description; metadata is removed, and the image is public only once the entry is approved.') }),
     h('fieldset', null, h('legend', null, t('Catégories', 'Categories')), categoryList, addCategory),
     h('fieldset', null, h('legend', null, t(`Participations (${timeZoneLabel()})`, `Entries (${timeZoneLabel()})`)),
       field(t('Ouverture', 'Open'), subOpen), field(t('Clôture', 'Close'), subClose)),
@@ -305,6 +312,7 @@ function renderCreate(main, ctx) {
       ...dates,
       public_vote: publicVote.checked,
       jury: jury.checked,
+      entry_image: entryImage.value,
     };
     if (prize.value.trim()) body.prize = prize.value;
     await busy(submit, async () => {
@@ -344,6 +352,7 @@ async function renderDetail(main, id, ctx) {
       [t('Participations', 'Entries'), `${formatDateTime(contest.submissions_open)} → ${formatDateTime(contest.submissions_close)}`],
       contest.public_vote ? [t('Vote du public', 'Public vote'), `${formatDateTime(contest.voting_open)} → ${formatDateTime(contest.voting_close)}`] : null,
       [t('Jury', 'Jury'), contest.jury ? t('oui', 'yes') : t('non', 'no')],
+      [t('Image des participations', 'Entries’ image'), IMAGE_POLICY[contest.entry_image || 'none']()],
       [t('Catégories', 'Categories'), contest.categories.map((c) => `${c.name} (${c.slug})`).join(', ')],
       contest.prize ? [t('Prix', 'Prize'), h('span', { class: 'pre-wrap' }, contest.prize)] : null,
       [t('Créé le', 'Created on'), formatDateTime(contest.created_at)],
@@ -379,11 +388,58 @@ async function renderDetail(main, id, ctx) {
   const drawResults = () => renderResults(resultsArea, path, contest, categoryName, ctx);
   drawHeader();
   // Approved entries feed the winners' choice and the results.
-  await Promise.all([drawModerationQueue(queueArea, path, ctx, entriesQueue(categoryName), drawResults), drawResults()]);
+  await Promise.all([drawModerationQueue(queueArea, path, ctx, entriesQueue(categoryName, path, ctx), drawResults), drawResults()]);
+}
+
+const IMAGE_POLICY = {
+  none: () => t('aucune', 'none'),
+  optional: () => t('facultative', 'optional'),
+  required: () => t('obligatoire', 'required'),
+};
+
+/**
+ * An entry's image for moderators: the thumbnail (staff see it before approval), the
+ * patron's alt text, and a dialog to correct it (`PUT …/entries/:seq/alt`, audited).
+ */
+function entryImage(entry, path, ctx) {
+  const image = entry.image;
+  const altText = h('span', { dir: 'auto', 'data-testid': `entry-alt-${entry.seq}` }, image.alt);
+  const figure = h('figure', { class: 'entry-image' },
+    h('img', { src: image.thumb_url || `/media/${image.medium}/thumb.jpg`, alt: image.alt, loading: 'lazy',
+      width: '200' }),
+    h('figcaption', null, h('strong', null, t('Description (texte alternatif) : ', 'Description (alt text): ')), altText));
+  if (!ctx.can('moderate')) return figure;
+  const alert = h('p', { class: 'error-box', role: 'alert', hidden: true });
+  const edit = h('button', { type: 'button', class: 'secondary small', 'data-testid': `entry-alt-edit-${entry.seq}` },
+    t('Corriger la description', 'Correct the description'));
+  edit.addEventListener('click', async () => {
+    const input = h('textarea', { name: 'alt', rows: '4', maxlength: '1500', required: true, dir: 'auto' });
+    input.value = image.alt;
+    const data = await openDialog({
+      title: t(`Description de l’image n° ${entry.seq}`, `Description of image #${entry.seq}`),
+      content: field(t('Texte alternatif', 'Alt text'), input, null,
+        { hint: t('Ce que montre l’image, pour les personnes qui ne la voient pas.', 'What the image shows, for people who cannot see it.') }),
+      submitLabel: t('Enregistrer', 'Save'),
+      form: true,
+      testid: 'alt-dialog',
+    });
+    if (!data) return;
+    alert.hidden = true;
+    await busy(edit, async () => {
+      const updated = await api('PUT', `${path}/entries/${entry.seq}/alt`, { alt: String(data.get('alt') || '') });
+      image.alt = updated.image ? updated.image.alt : image.alt;
+      altText.textContent = image.alt;
+      figure.querySelector('img').alt = image.alt;
+      edit.focus();
+    }, { success: t('Description corrigée', 'Description corrected'),
+      onError: (error) => { alert.textContent = errorMessage(error); alert.hidden = false; } });
+  });
+  figure.append(edit, alert);
+  return figure;
 }
 
 /** The entries' moderation queue (`moderation-queue.js`), entries shown with their contact. */
-function entriesQueue(categoryName) {
+function entriesQueue(categoryName, path, ctx) {
   return {
     itemsKey: 'entries',
     segment: 'entries',
@@ -405,16 +461,21 @@ function entriesQueue(categoryName) {
         h('p', { class: 'muted' }, t(`Catégorie : ${categoryName(entry.category)}`, `Category: ${categoryName(entry.category)}`),
           ' · ', h('span', { dir: 'auto' }, entry.display_name), ' · ', licenceName(entry.licence),
           ' · ', formatDateTime(entry.created_at)),
+        entry.image ? entryImage(entry, path, ctx) : null,
         entry.text ? h('p', { class: 'moderation-text', dir: 'auto' }, entry.text) : null,
         // The link is shown as text with a plain link beside it: staff check where it goes before following it.
         entry.link ? h('p', null, t('Lien : ', 'Link: '), h('a', { href: entry.link, rel: 'noopener noreferrer nofollow', target: '_blank' },
           entry.link, h('span', { class: 'visually-hidden' }, t(' (nouvel onglet)', ' (new tab)')))) : null,
         // Contact emails reach administrators only: a moderator's queue has no `email` field.
         'email' in entry ? h('p', { class: 'muted' }, t('Contact : ', 'Contact: '), entry.email || t('effacé', 'erased')) : null,
+        // A patron under 15: their parent's consent, declared in the form (administrators only, like the email).
+        entry.parental_consent ? h('p', { class: 'muted' }, t('Moins de 15 ans, accord déclaré de : ', 'Under 15, consent declared by: '),
+          h('span', { dir: 'auto' }, entry.parental_consent.parent_name), ' · ', formatDateTime(entry.parental_consent.declared_at)) : null,
       ],
     }),
     // The moderation answer is the entry without its contact: keep the one already shown.
-    keep: (updated, entry) => ('email' in entry ? { ...updated, email: entry.email } : updated),
+    keep: (updated, entry) => ('email' in entry
+      ? { ...updated, email: entry.email, parental_consent: entry.parental_consent } : updated),
   };
 }
 

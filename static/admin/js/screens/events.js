@@ -14,6 +14,7 @@ import {
   h, field, showErrors, announce, confirmDialog, clearErrors, setFieldError, clear, pageHeader,
   loading, errorMessage, empty, badge, busy, uid, append
 } from '../ui.js';
+import { libraryImage } from '../media-picker.js';
 
 // The zones the API knows (ZONES in crates/kiosque-domain/src/zone.rs; it has no endpoint
 // listing them). Mainland France first, then overseas France, then the neighbours.
@@ -152,15 +153,30 @@ function eventForm(event, save, submitLabel) {
   const registrationUrl = input('registration_url', { type: 'url', value: e.registration_url || '' });
   const img = e.image || {};
   const image = {
-    url: input('image_url', { type: 'url', 'data-field': 'image.url', value: img.image ? img.image.url : '' }),
+    url: input('image_url', { type: 'url', 'data-field': 'image.url', value: img.image && img.image.url ? img.image.url : '' }),
     width: input('image_width', { type: 'number', 'data-field': 'image.width', min: '1', max: '20000',
-      value: img.image ? String(img.image.width) : '' }),
+      value: img.image && img.image.url ? String(img.image.width) : '' }),
     height: input('image_height', { type: 'number', 'data-field': 'image.height', min: '1', max: '20000',
-      value: img.image ? String(img.image.height) : '' }),
+      value: img.image && img.image.url ? String(img.image.height) : '' }),
     alt: input('image_alt', { 'data-field': 'image.alt', maxlength: '500', value: img.alt || '' }),
     credit: input('image_credit', { 'data-field': 'image.credit', maxlength: '200', value: img.credit || '' }),
     licence: input('image_licence', { 'data-field': 'image.licence', maxlength: '200', value: img.licence || '' }),
   };
+  // The address and size of an outside image, or a medium of the library in their place.
+  const imageUrlParts = [
+    field(t('Adresse de l’image (https)', 'Image address (https)'), image.url),
+    field(t('Largeur (pixels)', 'Width (pixels)'), image.width),
+    field(t('Hauteur (pixels)', 'Height (pixels)'), image.height),
+  ];
+  const library = libraryImage({
+    label: t('Image de l’événement', 'Event image'),
+    alt: image.alt,
+    urlParts: imageUrlParts,
+    urlInput: image.url,
+    medium: img.image && img.image.medium ? img.image.medium : null,
+    testid: 'event-image',
+  });
+  library.box.dataset.field = 'image.medium';
   const zoneHint = h('p', { class: 'hint', id: uid('zone-hint') });
   const syncZoneHint = () => {
     zoneHint.textContent = t(`Heures locales du lieu de l’événement (${zone.value}).`, `Local times where the event happens (${zone.value}).`);
@@ -191,9 +207,8 @@ function eventForm(event, save, submitLabel) {
     field(t('Public', 'Audience'), audience, null, { hint: t('Par exemple « Adultes » ou « Dès 8 ans ».', 'E.g. “Adults” or “From 8”.') }),
     field(t('Inscription (https)', 'Registration (https)'), registrationUrl),
     h('fieldset', null, h('legend', null, t('Image (facultative)', 'Image (optional)')),
-      field(t('Adresse de l’image (https)', 'Image address (https)'), image.url),
-      field(t('Largeur (pixels)', 'Width (pixels)'), image.width),
-      field(t('Hauteur (pixels)', 'Height (pixels)'), image.height),
+      library.element,
+      imageUrlParts,
       field(t('Texte alternatif', 'Text alternative'), image.alt, null,
         { hint: t('Obligatoire avec une image : ce qu’elle montre.', 'Required with an image: what it shows.') }),
       field(t('Crédit', 'Credit'), image.credit),
@@ -230,7 +245,14 @@ function eventForm(event, save, submitLabel) {
     if (placeName.value.trim() || placeAddress.value.trim()) {
       body.place = { name: placeName.value, address: opt(placeAddress) };
     }
-    if (Object.values(image).some((el) => el.value.trim())) {
+    if (library.mediumId()) {
+      body.image = {
+        medium: library.mediumId(),
+        alt: opt(image.alt),
+        credit: opt(image.credit),
+        licence: opt(image.licence),
+      };
+    } else if (Object.values(image).some((el) => el.value.trim())) {
       body.image = {
         url: image.url.value.trim(),
         // 0 when blank or unreadable: the API then says which dimension is wrong.

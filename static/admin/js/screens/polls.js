@@ -12,6 +12,7 @@ import {
   h, field, showErrors, announce, confirmDialog, clearErrors, setFieldError, clear, pageHeader,
   loading, errorBox, errorMessage, empty, badge, busy, append
 } from '../ui.js';
+import { libraryImage } from '../media-picker.js';
 
 const KINDS = {
   single: () => t('Choix unique', 'Single choice'),
@@ -290,6 +291,37 @@ function pollForm(poll, save) {
   const allowChange = h('input', { type: 'checkbox', name: 'allow_vote_change', 'data-field': 'allow_vote_change',
     checked: Boolean(poll && poll.allow_vote_change) });
 
+  // The illustration (optional): a medium of the library, or an outside image with its size.
+  const illustration = poll && poll.image ? poll.image : null;
+  const outside = illustration && illustration.image && illustration.image.url ? illustration.image : null;
+  const imageUrl = h('input', { type: 'url', name: 'image_url', 'data-field': 'image.url', value: outside ? outside.url : '' });
+  const imageWidth = h('input', { type: 'number', name: 'image_width', 'data-field': 'image.width', min: '1', max: '20000',
+    value: outside ? String(outside.width) : '' });
+  const imageHeight = h('input', { type: 'number', name: 'image_height', 'data-field': 'image.height', min: '1', max: '20000',
+    value: outside ? String(outside.height) : '' });
+  const imageAlt = h('input', { type: 'text', name: 'image_alt', 'data-field': 'image.alt', maxlength: '500',
+    'data-testid': 'poll-image-alt', value: illustration ? illustration.alt : '' });
+  const imageUrlParts = [
+    field(t('Adresse de l’image (https)', 'Image address (https)'), imageUrl),
+    field(t('Largeur (pixels)', 'Width (pixels)'), imageWidth),
+    field(t('Hauteur (pixels)', 'Height (pixels)'), imageHeight),
+  ];
+  const library = libraryImage({
+    label: t('Illustration du sondage', 'Poll illustration'),
+    alt: imageAlt,
+    urlParts: imageUrlParts,
+    urlInput: imageUrl,
+    medium: illustration && illustration.image && illustration.image.medium ? illustration.image.medium : null,
+    testid: 'poll-image',
+  });
+  library.box.dataset.field = 'image.medium';
+  const imageFieldset = h('fieldset', null, h('legend', null, t('Illustration (facultative)', 'Illustration (optional)')),
+    h('p', { class: 'hint' }, t('Montrée au-dessus de la question et sur les liens partagés.',
+      'Shown above the question and on shared links.')),
+    library.element, imageUrlParts,
+    field(t('Texte alternatif', 'Text alternative'), imageAlt, null,
+      { hint: t('Obligatoire avec une image : ce qu’elle montre.', 'Required with an image: what it shows.') }));
+
   const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'poll-save' },
     poll ? t('Enregistrer les modifications', 'Save changes') : t('Créer le sondage', 'Create the poll'));
 
@@ -299,6 +331,7 @@ function pollForm(poll, save) {
     h('fieldset', null, h('legend', null, t('Réponses proposées', 'Answers')),
       h('p', { class: 'hint' }, t(`De ${MIN_OPTIONS} à ${MAX_OPTIONS} réponses.`, `${MIN_OPTIONS} to ${MAX_OPTIONS} answers.`)),
       optionList, addOption),
+    imageFieldset,
     h('fieldset', null, h('legend', null, t(`Calendrier (${timeZoneLabel()})`, `Schedule (${timeZoneLabel()})`)),
       field(t('Ouverture', 'Opens at'), opensAt, null, { hint: t('Vide : dès sa publication.', 'Empty: as soon as it is published.') }),
       field(t('Clôture', 'Closes at'), closesAt, null, { hint: t('Vide : jusqu’à sa clôture manuelle.', 'Empty: until closed by hand.') }),
@@ -331,6 +364,13 @@ function pollForm(poll, save) {
       voter_method: method.value,
       allow_vote_change: allowChange.checked,
     };
+    if (library.mediumId()) {
+      body.image = { medium: library.mediumId(), alt: imageAlt.value.trim() || null };
+    } else if ([imageUrl, imageWidth, imageHeight, imageAlt].some((input) => input.value.trim())) {
+      // 0 when blank or unreadable: the API then says which dimension is wrong.
+      body.image = { url: imageUrl.value.trim(), width: Number.parseInt(imageWidth.value, 10) || 0,
+        height: Number.parseInt(imageHeight.value, 10) || 0, alt: imageAlt.value.trim() || null };
+    }
     if (kind === 'multiple') {
       if (minChoices.value) body.min_choices = Number(minChoices.value);
       if (maxChoices.value) body.max_choices = Number(maxChoices.value);

@@ -17,6 +17,7 @@ import {
   h, field, showErrors, announce, confirmDialog, clearErrors, setFieldError, clear, pageHeader,
   loading, errorMessage, empty, badge, busy, uid, append
 } from '../ui.js';
+import { libraryImage } from '../media-picker.js';
 
 const KINDS = {
   playlist: { type: 'track', name: () => t('Playlist', 'Playlist'), add: () => t('Ajouter un morceau', 'Add a track'), one: () => t('morceau', 'track') },
@@ -190,31 +191,55 @@ function imageFields(rel, placement, { legend, extended = false, optional = true
       'The original file’s size: the page keeps room for it while it loads.'),
     alt: t('Obligatoire : ce que montre l’image, pour qui ne la voit pas.', 'Required: what the image shows, for people who cannot see it.'),
   };
-  const element = h('fieldset', { class: 'image-fields' }, h('legend', null, legend),
+  const wrappers = Object.fromEntries(Object.entries(inputs).map(([key, input]) =>
+    [key, field(labels[key], input, null, hints[key] ? { hint: hints[key] } : {})]));
+  // Or a medium of the library: it replaces the address and size, which the server reads
+  // from the library; the alt text and the rest stay this placement's.
+  const library = libraryImage({
+    label: legend || t('Image', 'Image'),
+    alt: inputs.alt,
+    urlParts: [wrappers.url, wrappers.width, wrappers.height],
+    urlInput: inputs.url,
+    medium: img.medium || null,
+    testid: `image-${rel.replace(/[^\w]+/g, '-')}`,
+  });
+  const setAllRels = (base) => {
+    setRel(base);
+    library.box.dataset.rel = `${base}.medium`;
+  };
+  setAllRels(rel);
+  const legendEl = h('legend', null, legend);
+  const element = h('fieldset', { class: 'image-fields' }, legendEl,
     optional ? h('p', { class: 'hint' }, t('Facultative : laissez l’adresse vide pour ne pas en mettre.', 'Optional: leave the address empty for none.')) : null,
-    Object.entries(inputs).map(([key, input]) => field(labels[key], input, null, hints[key] ? { hint: hints[key] } : {})));
+    library.element,
+    Object.values(wrappers));
   const read = () => {
-    const blank = Object.values(inputs).every((input) => !input.value.trim());
+    const medium = library.mediumId();
+    const blank = !medium && Object.values(inputs).every((input) => !input.value.trim());
     if (blank && optional) return undefined;
-    const out = {
-      url: inputs.url.value.trim(),
-      width: whole(inputs.width) ?? 0,
-      height: whole(inputs.height) ?? 0,
-      alt: opt(inputs.alt.value),
-    };
+    const out = medium
+      ? { medium, alt: opt(inputs.alt.value) }
+      : {
+        url: inputs.url.value.trim(),
+        width: whole(inputs.width) ?? 0,
+        height: whole(inputs.height) ?? 0,
+        alt: opt(inputs.alt.value),
+      };
     for (const key of ['title', 'caption', 'credit', 'licence']) {
       if (inputs[key]) out[key] = opt(inputs[key].value);
     }
     return out;
   };
-  return { element, read, setRel };
+  return { element, read, setRel: setAllRels };
 }
 
 /** The request shape (ImageRequest) of a stored placement, for a PUT that resends it. */
 function placementRequest(p) {
   if (!p) return undefined;
-  return { url: p.image.url, width: p.image.width, height: p.image.height, alt: p.alt,
-    title: p.title, caption: p.caption, credit: p.credit, licence: p.licence };
+  const source = p.image.medium
+    ? { medium: p.image.medium }
+    : { url: p.image.url, width: p.image.width, height: p.image.height };
+  return { ...source, alt: p.alt, title: p.title, caption: p.caption, credit: p.credit, licence: p.licence };
 }
 
 /** The request shape (ItemRequest) of a stored item: the same keys, images flattened. */

@@ -18,6 +18,7 @@ import {
   h, field, showErrors, announce, confirmDialog, openDialog, clearErrors, setFieldError, clear,
   pageHeader, loading, errorBox, errorMessage, empty, badge, busy, uid, append
 } from '../ui.js';
+import { libraryImage } from '../media-picker.js';
 
 const LEVELS = {
   beginner: () => t('Débutant', 'Beginner'),
@@ -184,10 +185,21 @@ function tutorialForm(tutorial, { create, blocks }) {
     const text = rel('text', h('textarea', { rows: '10', maxlength: '6000', class: 'markdown' }));
     text.value = st.text || '';
     const block = rel('block', h('input', { type: 'text', list: blockList, value: st.block || '' }));
-    const imageUrl = rel('image.url', h('input', { type: 'url', value: st.image ? st.image.url : '' }));
+    const imageUrl = rel('image.url', h('input', { type: 'url', value: st.image && st.image.url ? st.image.url : '' }));
     const imageAlt = rel('image.alt', h('input', { type: 'text', maxlength: '250', value: st.image ? st.image.alt : '' }));
     const videoUrl = rel('video.url', h('input', { type: 'url', value: st.video ? st.video.url : '' }));
     const transcript = rel('video.transcript', h('textarea', { rows: '4', maxlength: '6000' }));
+    // An outside address, or a medium of the library in its place.
+    const imageUrlField = field(t('Adresse de l’image (https)', 'Image address (https)'), imageUrl);
+    const library = libraryImage({
+      label: t('Image de l’étape', 'Step image'),
+      alt: imageAlt,
+      urlParts: [imageUrlField],
+      urlInput: imageUrl,
+      medium: st.image && st.image.medium ? st.image.medium : null,
+      testid: 'step-image',
+    });
+    rel('image.medium', library.box);
     transcript.value = st.video && st.video.transcript ? st.video.transcript : '';
     const preview = h('div', { class: 'md-preview', role: 'region' });
     const previewNote = h('p', { class: 'hint' });
@@ -205,7 +217,8 @@ function tutorialForm(tutorial, { create, blocks }) {
       field(t('Bloc réutilisable inclus (facultatif)', 'Reusable block included (optional)'), block, null,
         { hint: t('Son identifiant ; il s’affiche après le texte.', 'Its identifier; it shows after the text.') }),
       h('details', { open: Boolean(st.image) || null }, h('summary', null, t('Image (facultative)', 'Image (optional)')),
-        field(t('Adresse de l’image (https)', 'Image address (https)'), imageUrl),
+        library.element,
+        imageUrlField,
         field(t('Texte alternatif', 'Text alternative'), imageAlt, null,
           { hint: t('Obligatoire avec une image : ce qu’elle montre.', 'Required with an image: what it shows.') })),
       h('details', { open: Boolean(st.video) || null }, h('summary', null, t('Vidéo (facultative)', 'Video (optional)')),
@@ -215,7 +228,7 @@ function tutorialForm(tutorial, { create, blocks }) {
           { hint: t('Ce que dit et montre la vidéo, pour qui ne peut ni la voir ni l’entendre.', 'What the video says and shows, for people who cannot see or hear it.') })),
       h('div', { class: 'actions' }, up, down, remove));
     const li = h('li', null, box);
-    const s = { li, box, legend, text, stepTitle, block, imageUrl, imageAlt, videoUrl, transcript, preview, up, down, remove };
+    const s = { li, box, legend, text, stepTitle, block, imageUrl, imageAlt, library, videoUrl, transcript, preview, up, down, remove };
 
     // The preview: one request per typing pause; a late answer to an older text is ignored.
     let timer = null;
@@ -322,7 +335,8 @@ function tutorialForm(tutorial, { create, blocks }) {
       translation: opt(translation),
       steps: steps.map((s) => {
         const step = { title: opt(s.stepTitle), text: s.text.value.trim() ? s.text.value : undefined, block: opt(s.block) };
-        if (s.imageUrl.value.trim() || s.imageAlt.value.trim()) step.image = { url: s.imageUrl.value.trim(), alt: opt(s.imageAlt) };
+        if (s.library.mediumId()) step.image = { medium: s.library.mediumId(), alt: opt(s.imageAlt) };
+        else if (s.imageUrl.value.trim() || s.imageAlt.value.trim()) step.image = { url: s.imageUrl.value.trim(), alt: opt(s.imageAlt) };
         if (s.videoUrl.value.trim() || s.transcript.value.trim()) step.video = { url: s.videoUrl.value.trim(), transcript: opt(s.transcript) };
         return step;
       }),

@@ -72,9 +72,26 @@ fn app() -> TestApp {
 
 fn seed(app: &TestApp) -> Seeded {
     let id = |value: &Value| value["id"].as_str().expect("an id").to_owned();
+    // The media library: one described photo and one still without alt text (its badge).
+    let mut media = Vec::new();
+    for (name, alt) in [
+        ("vitrine.jpg", "La vitrine des nouveautés"),
+        ("atelier.jpg", ""),
+    ] {
+        let (status, body) = tests::images::upload(
+            app,
+            name,
+            &tests::images::phone_photo(480, 360),
+            json!({"alt": alt, "credit": "Médiathèque"}),
+        );
+        assert_eq!(status, 201, "{body}");
+        media.push(body["medium"]["id"].as_str().expect("an id").to_owned());
+    }
+    // A poll illustrated from the library.
     let poll = id(&app.post_json_as_admin_ok(
         "/api/polls",
-        &json!({"question": "Votre rendez-vous préféré ?", "options": ["Contes", "Concerts"]}),
+        &json!({"question": "Votre rendez-vous préféré ?", "options": ["Contes", "Concerts"],
+                "image": {"medium": media[0], "alt": "La vitrine des nouveautés"}}),
     ));
     let question = id(&app.post_json_as_admin_ok(
         "/api/questions",
@@ -84,6 +101,7 @@ fn seed(app: &TestApp) -> Seeded {
         "/api/contests",
         &json!({"title": "Concours de nouvelles", "rules": "Une nouvelle de deux pages.",
                 "categories": [{"slug": "adultes", "name": "Adultes"}],
+                "entry_image": "optional",
                 "submissions_open": "2020-01-01T00:00:00Z",
                 "submissions_close": "2099-01-01T00:00:00Z", "jury": true, "public_vote": true,
                 "voting_open": "2099-01-02T00:00:00Z", "voting_close": "2099-02-01T00:00:00Z"}),
@@ -133,19 +151,6 @@ fn seed(app: &TestApp) -> Seeded {
                 "ends_on": utc_day(30),
                 "hashtags": ["PartirEnLivre"]}),
     );
-    // The media library: one described photo and one still without alt text (its badge).
-    for (name, alt) in [
-        ("vitrine.jpg", "La vitrine des nouveautés"),
-        ("atelier.jpg", ""),
-    ] {
-        let (status, body) = tests::images::upload(
-            app,
-            name,
-            &tests::images::phone_photo(480, 360),
-            json!({"alt": alt, "credit": "Médiathèque"}),
-        );
-        assert_eq!(status, 201, "{body}");
-    }
     Seeded {
         poll,
         question,
@@ -226,6 +231,14 @@ fn every_console_screen_meets_wcag_2_1_aa() {
         "/api/staff/accounts",
         &json!({"email": "claire@bib.example", "name": "Claire", "role": "administrator",
                 "password": PASSWORD}),
+    );
+    // One channel, Instagram: the channels table lists it and the composer ticks it, so its
+    // preview (caption count, hashtags, "an image is required") is checked too.
+    app.post_json_as_admin_ok(
+        "/api/channels",
+        &json!({"kind": "instagram", "name": "Instagram de la médiathèque",
+                "url": "https://graph.facebook.com/v21.0", "account_id": "17841400000000001",
+                "access_token": "EAAGaccessibilityToken"}),
     );
     let axe = axe_source();
     let browser = Browser::start();

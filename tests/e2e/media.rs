@@ -1,13 +1,13 @@
 //! The media library over HTTP: a phone photo uploaded in parts comes back upright, resized
 //! and without its metadata at cached-for-ever addresses; hostile files are refused with
-//! clear errors; only staff upload.
+//! clear errors; only staff upload; completing an upload twice at once makes one medium.
 
 use reqwest::Method;
 use serde_json::{Value, json};
 use tests::TestApp;
 use tests::images::{
     PHOTO_SECRET, jpeg_html_polyglot, jpeg_segments, jpeg_size, phone_photo, png_declaring,
-    put_part, upload,
+    put_part, send_parts, upload,
 };
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -258,4 +258,41 @@ fn uploading_is_for_staff_and_parts_are_checked() {
     assert_eq!(app.get("/media/nothing/page.jpg").status(), 404);
     assert_eq!(app.get("/media/UPPER/page.jpg").status(), 404);
     assert_eq!(app.get("/media/abc/original.png").status(), 404);
+}
+
+#[test]
+fn completing_one_upload_twice_at_once_makes_one_medium() {
+    let app = TestApp::spawn_with_fakes(&[]);
+    let id = send_parts(&app, "double clic.jpg", &phone_photo(1200, 900));
+    let complete = || {
+        let answer =
+            app.post_json_as_admin(&format!("/api/media/uploads/{id}/complete"), &json!({}));
+        let status = answer.status().as_u16();
+        (status, answer.json::<Value>().expect("a JSON answer"))
+    };
+    // A double click: both requests at once. One makes the medium (201); the other is told
+    // the upload is being completed (409) or, if it came after, answers the same medium.
+    let (first, second) = std::thread::scope(|scope| {
+        let first = scope.spawn(complete);
+        let second = scope.spawn(complete);
+        (first.join().unwrap(), second.join().unwrap())
+    });
+    let mut answers = [first, second];
+    answers.sort_by_key(|(status, _)| *status);
+    let medium = answers
+        .iter()
+        .find(|(status, _)| *status == 201)
+        .map(|(_, body)| body["medium"]["id"].clone())
+        .unwrap_or_else(|| panic!("one completion makes the medium: {answers:?}"));
+    match &answers {
+        [(200, same), (201, _)] => assert_eq!(same["medium"]["id"], medium, "{answers:?}"),
+        [(201, _), (409, busy)] => assert_eq!(busy["error"]["code"], "upload_completing"),
+        other => panic!("one 201 and a 200 or a 409: {other:?}"),
+    }
+    // Asked again later (a retry after a lost answer), the upload answers its medium.
+    let (status, again) = complete();
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["medium"]["id"], medium);
+    let list = app.get_json_as_admin("/api/media");
+    assert_eq!(list["media"].as_array().unwrap().len(), 1, "{list}");
 }

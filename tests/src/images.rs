@@ -140,6 +140,15 @@ pub fn jpeg_size(bytes: &[u8]) -> (u16, u16) {
 /// Sends `file` as `filename` through the parts protocol, parts in reverse order (the
 /// server must not care); the answer of the completion.
 pub fn upload(app: &TestApp, filename: &str, file: &[u8], description: Value) -> (u16, Value) {
+    let id = send_parts(app, filename, file);
+    let done = app.post_json_as_admin(&format!("/api/media/uploads/{id}/complete"), &description);
+    let status = done.status().as_u16();
+    (status, done.json().expect("a JSON answer"))
+}
+
+/// Starts an upload of `file` and sends all its parts (last first): the upload's id, ready
+/// to complete.
+pub fn send_parts(app: &TestApp, filename: &str, file: &[u8]) -> String {
     let started = app.post_json_as_admin_ok(
         "/api/media/uploads",
         &json!({"filename": filename, "size": file.len()}),
@@ -153,9 +162,7 @@ pub fn upload(app: &TestApp, filename: &str, file: &[u8], description: Value) ->
         let sent = put_part(app, &id, n, part.to_vec());
         assert_eq!(sent.status(), 204, "part {n}");
     }
-    let done = app.post_json_as_admin(&format!("/api/media/uploads/{id}/complete"), &description);
-    let status = done.status().as_u16();
-    (status, done.json().expect("a JSON answer"))
+    id
 }
 
 pub fn put_part(

@@ -1,5 +1,6 @@
 //! The staff API of the media library.
 
+use kiosque_domain::Clock;
 use kiosque_domain::media::upload::{self, Upload};
 use kiosque_domain::media::{
     self, DescriptionRequest, FileName, MediaError, Medium, MediumId, NewMedium, NewRendition,
@@ -120,11 +121,38 @@ pub fn complete_upload(req: Request, params: Params) -> Result<Response, ApiErro
         parse_body(&req)?
     };
     let description = media::Description::parse(&media::Description::default(), request)?;
-    let (upload, file) = upload::assemble(&store, &SystemClock, &id)?;
+    let base = base_url(&req);
+    // One request completes an upload; another one at the same time is told to ask again,
+    // and one after it gets the medium the upload became.
+    match upload::claim_completion(&store, SystemClock.now(), &id)? {
+        upload::Completion::Done(medium) => {
+            let medium = media::get(&store, &medium)?;
+            return Ok(json(200, &json!({"medium": medium_json(&base, &medium)})));
+        }
+        upload::Completion::Mine => {}
+    }
+    let created = complete_claimed(&store, &id, description, who);
+    if created.is_err() {
+        upload::release_completion(&store, &id);
+    }
+    let medium = created?;
+    let mut response = json(201, &json!({"medium": medium_json(&base, &medium)}));
+    response.set_header("location", format!("{base}/api/media/{}", medium.id));
+    Ok(response)
+}
+
+/// Assembles, processes and stores a claimed upload: the medium it became.
+fn complete_claimed(
+    store: &SpinStore,
+    id: &UploadId,
+    description: media::Description,
+    who: String,
+) -> Result<Medium, ApiError> {
+    let (upload, file) = upload::assemble(store, &SystemClock, id)?;
     let processed = match kiosque_imaging::process(&file, &Limits::default()) {
         Ok(processed) => processed,
         Err(error) => {
-            upload::discard(&store, &upload);
+            upload::discard(store, &upload);
             return Err(image_error(error).into());
         }
     };
@@ -132,16 +160,14 @@ pub fn complete_upload(req: Request, params: Params) -> Result<Response, ApiErro
     drop(file);
     let new = new_medium(processed, upload.filename.clone(), size, description, who);
     let medium = media::create(
-        &store,
+        store,
         &SystemClock,
         MediumId::generate(ids::random_bytes()?),
         new,
     )?;
-    upload::discard(&store, &upload);
-    let base = base_url(&req);
-    let mut response = json(201, &json!({"medium": medium_json(&base, &medium)}));
-    response.set_header("location", format!("{base}/api/media/{}", medium.id));
-    Ok(response)
+    upload::finish_completion(store, id, &medium.id)?;
+    upload::discard(store, &upload);
+    Ok(medium)
 }
 
 /// What `kiosque-imaging` made of a file, ready to store.

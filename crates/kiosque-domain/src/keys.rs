@@ -659,8 +659,10 @@ pub fn event_month(month: &str) -> String {
 // | `medium/{mid}`                          | JSON `media::Medium` (alt text, credit, licence, renditions with their digests), CAS on edit; written last on creation: the proof the medium exists |
 // | `medium/{mid}/{thumb,page,social,framed}/{n}`  | bytes: chunk `n` of a rendition (`media::CHUNK_BYTES`), written once, before the medium |
 // | `media/seq`, `media/{n}`                | counter; JSON `{id}` of the medium created with slot `n` (the library's list, newest first) |
+// | `media-upload/{uid}/completion` (+ `/at`) | `claims` counter and stamp: the one request that completes the upload |
+// | `media-upload/{uid}/medium`             | JSON `{id}`: the medium the upload became (the claim's document; a second completion answers it) |
 //
-// Longest: `media-upload/` + 40 + `/part/` + 2 = 61 bytes.
+// Longest: `media-upload/` + 40 + `/completion/at` = 67 bytes.
 
 pub fn media_upload(id: &UploadId) -> String {
     format!("media-upload/{id}")
@@ -668,6 +670,14 @@ pub fn media_upload(id: &UploadId) -> String {
 
 pub fn media_upload_part(id: &UploadId, n: u32) -> String {
     format!("media-upload/{id}/part/{n}")
+}
+
+pub fn media_upload_completion(id: &UploadId) -> String {
+    format!("media-upload/{id}/completion")
+}
+
+pub fn media_upload_medium(id: &UploadId) -> String {
+    format!("media-upload/{id}/medium")
 }
 
 pub fn medium(id: &MediumId) -> String {

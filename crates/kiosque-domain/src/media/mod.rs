@@ -76,6 +76,10 @@ pub enum MediaError {
     Image { code: &'static str, message: String },
     #[error("too many simultaneous changes: try again")]
     Busy,
+    /// Another request is completing this upload (a double click, a retry before the first
+    /// answer): asking again in a moment answers the medium it became.
+    #[error("this upload is being completed by another request: ask again in a moment")]
+    UploadCompleting,
     #[error(transparent)]
     Storage(#[from] StoreError),
 }
@@ -91,7 +95,9 @@ impl DomainError for MediaError {
             | MediaError::PartOutOfRange { .. }
             | MediaError::WrongPartSize { .. }
             | MediaError::Image { .. } => ErrorKind::Unprocessable,
-            MediaError::MissingParts { .. } | MediaError::Busy => ErrorKind::Conflict,
+            MediaError::MissingParts { .. } | MediaError::Busy | MediaError::UploadCompleting => {
+                ErrorKind::Conflict
+            }
             MediaError::Storage(_) => ErrorKind::Storage,
         }
     }
@@ -109,6 +115,7 @@ impl DomainError for MediaError {
             MediaError::MissingParts { .. } => "missing_parts",
             MediaError::Image { code, .. } => code,
             MediaError::Busy => "busy",
+            MediaError::UploadCompleting => "upload_completing",
             MediaError::Storage(_) => "storage_error",
         }
     }

@@ -328,3 +328,39 @@ fn rendition_addresses_name_only_known_sizes() {
         assert_eq!(RenditionKind::from_file_name(file), None, "{file}");
     }
 }
+
+#[test]
+fn one_request_completes_an_upload_and_later_ones_get_its_medium() {
+    use upload::Completion;
+    let store = MemoryStore::new();
+    let id = uid(40);
+    let now = at(0).0;
+    assert_eq!(
+        upload::claim_completion(&store, now, &id).unwrap(),
+        Completion::Mine
+    );
+    // A second request while the first works: told to ask again.
+    assert!(matches!(
+        upload::claim_completion(&store, now, &id),
+        Err(MediaError::UploadCompleting)
+    ));
+    // The first fails (a part missing, a store error): the claim is given back at once.
+    upload::release_completion(&store, &id);
+    assert_eq!(
+        upload::claim_completion(&store, now, &id).unwrap(),
+        Completion::Mine
+    );
+    upload::finish_completion(&store, &id, &mid(7)).unwrap();
+    assert_eq!(
+        upload::claim_completion(&store, now, &id).unwrap(),
+        Completion::Done(mid(7))
+    );
+    // A claimant that died without finishing is taken over after the claims' grace.
+    let other = uid(41);
+    upload::claim_completion(&store, now, &other).unwrap();
+    let later = at(crate::claims::GRACE_SECONDS).0;
+    assert_eq!(
+        upload::claim_completion(&store, later, &other).unwrap(),
+        Completion::Mine
+    );
+}

@@ -4,14 +4,20 @@
 //! upload is then completed in one request that reads the parts back ([`assemble`]), and
 //! forgotten ([`discard`]).
 //!
-//! Costs: start 1 compare-and-swap; a part 1 read + 1 write; assemble 1 read + 1 batch read
-//! (at most 40 parts); discard 1 delete per part + 1.
+//! Completing is claimed ([`claim_completion`], `claims`): two requests completing one
+//! upload at once (a double click, a retry after a lost answer) make one medium, and the
+//! later one answers it.
+//!
+//! Costs: start 1 compare-and-swap; a part 1 read + 1 write; claiming the completion 1 batch
+//! read + 1 write + 1 increment; assemble 1 read + 1 batch read (at most 40 parts);
+//! finishing 1 write; discard 1 delete per part + 1.
 
 use serde::{Deserialize, Serialize};
 
 use super::{FileName, MediaError};
+use crate::claims::{self, Claim};
 use crate::clock::{Clock, Timestamp};
-use crate::ids::UploadId;
+use crate::ids::{MediumId, UploadId};
 use crate::keys;
 use crate::store::{self, KvStore};
 
@@ -159,6 +165,49 @@ pub fn assemble(
         return Err(MediaError::MissingParts { missing });
     }
     Ok((upload, file))
+}
+
+/// Who completes an upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Completion {
+    /// This request: it assembles and processes the file, then calls [`finish_completion`]
+    /// (or [`release_completion`] if it fails before the medium exists).
+    Mine,
+    /// Done already: the medium the upload became.
+    Done(MediumId),
+}
+
+/// Claims the completion of upload `id`; [`MediaError::UploadCompleting`] while another
+/// request holds a fresh claim (a claimant that died is taken over after
+/// [`claims::GRACE_SECONDS`]).
+pub fn claim_completion(
+    store: &dyn KvStore,
+    now: Timestamp,
+    id: &UploadId,
+) -> Result<Completion, MediaError> {
+    let claim_key = keys::media_upload_completion(id);
+    let doc = keys::media_upload_medium(id);
+    match claims::claim(store, now, &claim_key, &doc)? {
+        Claim::Won => Ok(Completion::Mine),
+        Claim::Exists(bytes) => Ok(Completion::Done(store::from_json(&doc, &bytes)?)),
+        Claim::Pending => Err(MediaError::UploadCompleting),
+    }
+}
+
+/// Records the medium a claimed completion made: later completions of the upload answer it.
+pub fn finish_completion(
+    store: &dyn KvStore,
+    id: &UploadId,
+    medium: &MediumId,
+) -> Result<(), MediaError> {
+    store.set_json(&keys::media_upload_medium(id), medium)?;
+    Ok(())
+}
+
+/// Gives a claimed completion back after a failure (best effort), so the next try may
+/// complete the upload at once.
+pub fn release_completion(store: &dyn KvStore, id: &UploadId) {
+    claims::release(store, &keys::media_upload_completion(id));
 }
 
 /// Forgets an upload and its parts (best effort: a part left behind by a failed delete is

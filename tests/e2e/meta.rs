@@ -296,6 +296,7 @@ fn instagram_rules_are_checked_when_scheduling_with_their_fields() {
             )
         })
         .collect();
+    assert!(!fields.is_empty(), "{body}");
     assert!(
         fields.iter().all(|(f, _)| f.starts_with("channels[1].")),
         "Facebook takes both: {fields:?}"

@@ -131,40 +131,42 @@ pub fn complete_upload(req: Request, params: Params) -> Result<Response, ApiErro
         }
         upload::Completion::Mine => {}
     }
-    let created = complete_claimed(&store, &id, description, who);
-    if created.is_err() {
-        upload::release_completion(&store, &id);
-    }
-    let medium = created?;
+    let medium = complete_claimed(&store, &id, description, who)?;
     let mut response = json(201, &json!({"medium": medium_json(&base, &medium)}));
     response.set_header("location", format!("{base}/api/media/{}", medium.id));
     Ok(response)
 }
 
-/// Assembles, processes and stores a claimed upload: the medium it became.
+/// Assembles, processes and stores a claimed upload: the medium it became. A failure before
+/// the medium exists gives the claim back (the next try completes at once); after, it keeps
+/// it, so a retry cannot make a second medium (the claim is taken over after its grace).
 fn complete_claimed(
     store: &SpinStore,
     id: &UploadId,
     description: media::Description,
     who: String,
 ) -> Result<Medium, ApiError> {
-    let (upload, file) = upload::assemble(store, &SystemClock, id)?;
-    let processed = match kiosque_imaging::process(&file, &Limits::default()) {
-        Ok(processed) => processed,
-        Err(error) => {
-            upload::discard(store, &upload);
-            return Err(image_error(error).into());
-        }
-    };
-    let size = file.len() as u64;
-    drop(file);
-    let new = new_medium(processed, upload.filename.clone(), size, description, who);
-    let medium = media::create(
-        store,
-        &SystemClock,
-        MediumId::generate(ids::random_bytes()?),
-        new,
-    )?;
+    let created = (|| -> Result<(Upload, Medium), ApiError> {
+        let (upload, file) = upload::assemble(store, &SystemClock, id)?;
+        let processed = match kiosque_imaging::process(&file, &Limits::default()) {
+            Ok(processed) => processed,
+            Err(error) => {
+                upload::discard(store, &upload);
+                return Err(image_error(error).into());
+            }
+        };
+        let size = file.len() as u64;
+        drop(file);
+        let new = new_medium(processed, upload.filename.clone(), size, description, who);
+        let medium = media::create(
+            store,
+            &SystemClock,
+            MediumId::generate(ids::random_bytes()?),
+            new,
+        )?;
+        Ok((upload, medium))
+    })();
+    let (upload, medium) = created.inspect_err(|_| upload::release_completion(store, id))?;
     upload::finish_completion(store, id, &medium.id)?;
     upload::discard(store, &upload);
     Ok(medium)

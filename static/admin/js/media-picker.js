@@ -206,7 +206,6 @@ export function pickMedium(options = {}) {
 export function libraryImage(options) {
   const { label, alt, urlParts = [], urlInput = null, testid = 'library-image', onChange = () => {} } = options;
   let mediumId = null;
-  let copiedAlt = null; // the alt text copied from the library, so "Retirer" can take it back
   const labelId = uid('library-image-label');
   const thumb = h('img', { class: 'image-medium-thumb', alt: '', hidden: true, decoding: 'async' });
   const noThumb = h('span', { class: 'image-medium-thumb image-medium-thumb-none', hidden: true },
@@ -268,7 +267,6 @@ export function libraryImage(options) {
     const usable = isUsable(medium) && medium.alt;
     if (!(same && alt.value.trim())) {
       alt.value = usable ? medium.alt : '';
-      copiedAlt = usable ? medium.alt : null;
     }
     onChange();
     if (usable) {
@@ -288,8 +286,8 @@ export function libraryImage(options) {
   });
   remove.addEventListener('click', () => {
     toAddress();
-    if (copiedAlt !== null && alt.value === copiedAlt) alt.value = '';
-    copiedAlt = null;
+    // The image is gone, so is what described it here (as the composer's "Retirer" does).
+    alt.value = '';
     onChange();
     pick.focus();
     announce(t(`${label} : image retirée.`, `${label}: image removed.`));

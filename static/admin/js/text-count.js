@@ -134,16 +134,21 @@ export function measure(channel, content) {
   if (channel.kind === 'facebook') {
     // A Page post has no content warning: it is written before the text, as on Bluesky.
     const post = warning ? `CW: ${warning}\n\n${composed}` : composed;
-    return { text: post, warning: '', count: graphemes(post), max: FACEBOOK_MAX_CHARACTERS };
+    return { text: post, warning: '', count: codePoints(post), max: FACEBOOK_MAX_CHARACTERS };
   }
   if (channel.kind === 'instagram') {
     const caption = warning ? `CW: ${warning}\n\n${composed}` : composed;
     return {
-      text: caption, warning: '', count: graphemes(caption), max: INSTAGRAM_MAX_CAPTION,
+      text: caption, warning: '', count: codePoints(caption), max: INSTAGRAM_MAX_CAPTION,
       hashtags: hashtagCount(caption), maxHashtags: INSTAGRAM_MAX_HASHTAGS,
     };
   }
   return { text: composed, warning, count: graphemes(composed), max: null };
+}
+
+/** Characters as Meta's limits count them, and the server with them: code points. */
+function codePoints(text) {
+  return [...text].length;
 }
 
 /** Meta's limits, as the server checks them (channels/meta.rs). */

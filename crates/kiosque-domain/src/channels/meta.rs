@@ -189,7 +189,7 @@ pub fn validate_instagram_media(
         let Some(ImageSource::Medium(id)) = image.source() else {
             continue;
         };
-        let medium = match media::get(store, id) {
+        let medium = match media::get_library(store, id) {
             Ok(medium) => medium,
             Err(MediaError::NotFound) => {
                 errors.push(FieldError::new(
@@ -647,7 +647,7 @@ async fn publish_instagram<H: HttpClient>(
             });
         };
         // 1 read: which rendition Meta is sent to (validation has checked it exists).
-        let rendition = match media::get(graph.store, id) {
+        let rendition = match media::get_library(graph.store, id) {
             Ok(medium) => instagram_rendition(&medium).0,
             Err(MediaError::NotFound) => {
                 return Err(PublishOutcome::Refused {

@@ -1143,7 +1143,7 @@ fn library_image(
     id: &crate::ids::MediumId,
 ) -> Result<(Vec<u8>, String), PublishOutcome> {
     use crate::media::{self, MediaError, Rendition, RenditionKind};
-    let read = media::get(store, id)
+    let read = media::get_library(store, id)
         .and_then(|medium| media::read_rendition(store, &medium, RenditionKind::Social));
     match read {
         Ok(bytes) => Ok((bytes, Rendition::CONTENT_TYPE.to_owned())),

@@ -642,12 +642,13 @@ pub fn moderate(
         update_list()?;
         update_status()
     } else {
-        let updated = update_status()?;
-        update_list()?;
-        // After the status: the image is no longer named by the entry, so never served.
+        // The image first: it 404s at once, and a rejection that fails after this still
+        // names it, so trying again deletes what is left (a deleted medium is no error).
         if let Some(image) = &entry.image {
             delete_entry_image(store, image)?;
         }
+        let updated = update_status()?;
+        update_list()?;
         Ok(updated)
     }
 }

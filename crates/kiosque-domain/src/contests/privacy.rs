@@ -436,11 +436,12 @@ pub fn erase_participant(
     }
     for item in &found.items {
         let id = &item.export.contest_id;
-        store.delete(&keys::contest_entry(id, item.seq))?;
-        // The entry first: its image is no longer public, then it is gone.
+        // The image before the entry that names it: an erasure that fails in between is
+        // retried with the image still named, never left without a way to it.
         if let Some(image) = item.export.entry.as_ref().and_then(|e| e.image.as_ref()) {
             super::entries::delete_entry_image(store, image)?;
         }
+        store.delete(&keys::contest_entry(id, item.seq))?;
         store.delete(&keys::contest_contact(id, item.seq))?;
         store.delete(&keys::contact_ref(&hash, item.slot))?;
     }

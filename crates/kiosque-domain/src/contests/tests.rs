@@ -888,6 +888,26 @@ fn an_entry_image_is_public_once_approved_and_deleted_on_rejection() {
     assert_eq!(store.ops().total(), 1, "one read decides");
     // Another medium never passes for this entry's.
     assert!(!entry_image_public(&store, &entry_ref, &mid(9)).unwrap());
+    // Approved or not, a patron's image is not the library's: staff cannot publish it to a
+    // network, nor use it as a link card's thumbnail.
+    assert!(matches!(
+        media::get_library(&store, &medium.id),
+        Err(media::MediaError::NotFound)
+    ));
+    let in_a_post = crate::social::PostImage::from_medium(medium.id.clone(), "Un chat");
+    let http = crate::social::testing::ScriptedHttp::new();
+    let fetched = crate::social::block_on(crate::channels::fetch_image(
+        &store,
+        &http,
+        0,
+        &in_a_post,
+        at(2).0,
+    ));
+    assert!(
+        matches!(fetched, Err(crate::social::PublishOutcome::Refused { .. })),
+        "{fetched:?}"
+    );
+    assert!(http.requests().is_empty());
     let tous = CategorySlug::parse("tous").unwrap();
     let g = gallery(&store, &c.id, &tous, 1).unwrap();
     let image = g.entries[0].image.clone().unwrap();

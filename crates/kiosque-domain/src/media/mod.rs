@@ -511,6 +511,17 @@ pub fn get(store: &dyn KvStore, id: &MediumId) -> Result<Medium, MediaError> {
         .ok_or(MediaError::NotFound)
 }
 
+/// A medium of the library that staff may publish: a patron's contest image is not one
+/// (whether or not its entry is approved, it is the patron's, shown in the gallery only), so it
+/// answers [`MediaError::NotFound`] here. 1 read.
+pub fn get_library(store: &dyn KvStore, id: &MediumId) -> Result<Medium, MediaError> {
+    let medium = get(store, id)?;
+    if medium.entry.is_some() {
+        return Err(MediaError::NotFound);
+    }
+    Ok(medium)
+}
+
 /// Rewrites a medium's description: 1 read + 1 compare-and-swap (again when someone else
 /// changed it meanwhile).
 pub fn describe(

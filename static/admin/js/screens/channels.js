@@ -265,8 +265,7 @@ export async function render(main, params, ctx) {
       { hint: ACCOUNT_ID_HINT.facebook() });
     const accountIdLabel = accountIdField.querySelector('label');
     const accountIdHint = accountIdField.querySelector('.hint');
-    const appPasswordField = field(t('Mot de passe d’application Bluesky', 'Bluesky app password'), appPassword, null,
-      { hint: t('Réglages › Mots de passe d’application ; jamais le mot de passe du compte.', 'Settings › App passwords; never the account password.') });
+    const appPasswordField = field(SECRETS.bluesky.label(), appPassword, null, { hint: SECRETS.bluesky.hint() });
     const urlField = field(t('Adresse', 'Address'), url);
     url.setAttribute('aria-describedby', urlHint.id);
     urlField.insertBefore(urlHint, urlField.querySelector('.field-error'));

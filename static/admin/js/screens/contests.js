@@ -352,7 +352,7 @@ async function renderDetail(main, id, ctx) {
       [t('Participations', 'Entries'), `${formatDateTime(contest.submissions_open)} → ${formatDateTime(contest.submissions_close)}`],
       contest.public_vote ? [t('Vote du public', 'Public vote'), `${formatDateTime(contest.voting_open)} → ${formatDateTime(contest.voting_close)}`] : null,
       [t('Jury', 'Jury'), contest.jury ? t('oui', 'yes') : t('non', 'no')],
-      [t('Image des participations', 'Entries’ image'), IMAGE_POLICY[contest.entry_image || 'none']()],
+      [t('Image des participations', 'Entries’ image'), (IMAGE_POLICY[contest.entry_image] || IMAGE_POLICY.none)()],
       [t('Catégories', 'Categories'), contest.categories.map((c) => `${c.name} (${c.slug})`).join(', ')],
       contest.prize ? [t('Prix', 'Prize'), h('span', { class: 'pre-wrap' }, contest.prize)] : null,
       [t('Créé le', 'Created on'), formatDateTime(contest.created_at)],
@@ -405,7 +405,8 @@ function entryImage(entry, path, ctx) {
   const image = entry.image;
   const altText = h('span', { dir: 'auto', 'data-testid': `entry-alt-${entry.seq}` }, image.alt);
   const figure = h('figure', { class: 'entry-image' },
-    h('img', { src: image.thumb_url || `/media/${image.medium}/thumb.jpg`, alt: image.alt, loading: 'lazy',
+    // Decorative: the caption beside it gives the description.
+    h('img', { src: image.thumb_url || `/media/${encodeURIComponent(image.medium)}/thumb.jpg`, alt: '', loading: 'lazy',
       width: '200' }),
     h('figcaption', null, h('strong', null, t('Description (texte alternatif) : ', 'Description (alt text): ')), altText));
   if (!ctx.can('moderate')) return figure;
@@ -429,10 +430,10 @@ function entryImage(entry, path, ctx) {
       const updated = await api('PUT', `${path}/entries/${entry.seq}/alt`, { alt: String(data.get('alt') || '') });
       image.alt = updated.image ? updated.image.alt : image.alt;
       altText.textContent = image.alt;
-      figure.querySelector('img').alt = image.alt;
-      edit.focus();
     }, { success: t('Description corrigée', 'Description corrected'),
       onError: (error) => { alert.textContent = errorMessage(error); alert.hidden = false; } });
+    // Once the button is enabled again (busy disables it): focus stays where it was.
+    edit.focus();
   });
   figure.append(edit, alert);
   return figure;

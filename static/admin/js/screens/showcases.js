@@ -162,8 +162,9 @@ function imageFields(rel, placement, { legend, extended = false, optional = true
   const img = p.image || {};
   const inputs = {
     url: h('input', { type: 'url', value: img.url || '' }),
-    width: h('input', { type: 'number', min: '1', max: '20000', value: img.width ? String(img.width) : '' }),
-    height: h('input', { type: 'number', min: '1', max: '20000', value: img.height ? String(img.height) : '' }),
+    // A library image's size is the library's (answered with it), not an address's to edit.
+    width: h('input', { type: 'number', min: '1', max: '20000', value: img.url && img.width ? String(img.width) : '' }),
+    height: h('input', { type: 'number', min: '1', max: '20000', value: img.url && img.height ? String(img.height) : '' }),
     alt: h('input', { type: 'text', maxlength: '500', value: p.alt || '' }),
     ...(extended ? {
       title: h('input', { type: 'text', maxlength: '200', value: p.title || '' }),

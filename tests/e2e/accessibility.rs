@@ -240,6 +240,26 @@ fn every_console_screen_meets_wcag_2_1_aa() {
                 "url": "https://graph.facebook.com/v21.0", "account_id": "17841400000000001",
                 "access_token": "EAAGaccessibilityToken"}),
     );
+    // Figures for the reports and the dashboard's last 30 days: page views from a browser
+    // (the test's own headless browser is left out as a robot) and a vote.
+    let month = utc_day(0)[..7].to_owned();
+    for referer in ["", "https://mastodon.social/@bib/113"] {
+        let mut request = app.request(reqwest::Method::GET, &format!("/polls/{}", seeded.poll));
+        request = request.header(
+            "user-agent",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+        );
+        if !referer.is_empty() {
+            request = request.header("referer", referer);
+        }
+        assert_eq!(app.send(request).status(), 200);
+    }
+    let vote = app.post_json_with_cookie(
+        &format!("/api/polls/{}/votes", seeded.poll),
+        &json!({"option": 0}),
+        "kiosque_voter=e2e-voter-accessibility-0001",
+    );
+    assert!(vote.status().is_success(), "{}", vote.status());
     let axe = axe_source();
     let browser = Browser::start();
     browser.goto(&app.url("/admin/sign-in.html"));
@@ -283,6 +303,9 @@ fn every_console_screen_meets_wcag_2_1_aa() {
         "/site-pages".to_owned(),
         "/account".to_owned(),
         "/media".to_owned(),
+        "/reports".to_owned(),
+        format!("/reports/{month}"),
+        format!("/reports/campaigns/{campaign_id}"),
     ];
     let mut found = Vec::new();
     for lang in ["fr", "en"] {
@@ -319,6 +342,18 @@ fn every_console_screen_meets_wcag_2_1_aa() {
                 &axe,
                 &format!("console ({lang}) #{screen}"),
             ));
+        }
+    }
+    // The printable reports, which only staff see (the browser is signed in).
+    for page in [
+        format!("/reports/monthly/{month}"),
+        format!("/reports/campaigns/{campaign_id}"),
+    ] {
+        for lang in ["fr", "en"] {
+            let url = format!("{page}?lang={lang}");
+            browser.goto(&app.url(&url));
+            browser.wait_for(&url, "document.readyState === 'complete'");
+            found.extend(violations(&browser, &axe, &url));
         }
     }
     assert!(

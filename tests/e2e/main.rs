@@ -5,6 +5,7 @@
 //! `spin up`); the dev host's own tests always run in-process.
 
 mod accessibility;
+mod audience;
 mod campaigns;
 mod channels;
 mod cluster;
@@ -19,8 +20,10 @@ mod media;
 mod meta;
 mod openapi;
 mod polls;
+mod post_metrics;
 mod privacy;
 mod questions;
+mod reports;
 mod scheduler;
 mod showcases;
 mod site;

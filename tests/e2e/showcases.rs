@@ -178,6 +178,19 @@ fn staff_build_each_kind_and_patrons_see_only_published_pages() {
         app.get(&format!("/showcases/{expo_id}/rooms/0")).status(),
         404
     );
+    // One address per room: other spellings of its number are no page (and no page view).
+    for variant in ["01", "+1", "0001", "1.0", "%31"] {
+        let response = app.get(&format!("/showcases/{expo_id}/rooms/{variant}"));
+        assert_eq!(response.status(), 404, "{variant}");
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            content_type.starts_with("text/html"),
+            "{variant}: {content_type}"
+        );
+    }
     let english = html_of(&app, &format!("/showcases/{expo_id}/rooms/2?lang=en"));
     assert!(english.contains("Room 2 / 2") && english.contains("rel=\"prev\""));
 

@@ -203,6 +203,11 @@ fn staff_write_version_schedule_and_patrons_follow_print_and_rate() {
         "the last step asks for feedback"
     );
     assert_eq!(app.get(&format!("/tutorials/{slug}/steps/4")).status(), 404);
+    // One address per step: `01`, `+1`... are no step.
+    for variant in ["01", "+1", "002"] {
+        let response = app.get(&format!("/tutorials/{slug}/steps/{variant}"));
+        assert_eq!(response.status(), 404, "{variant}");
+    }
     // Another patron stops at step 1; the first one went back to step 2. Clients that keep
     // no cookie (crawlers, link previews) are not patrons: they count nowhere.
     app.get_with_cookie(

@@ -32,11 +32,9 @@ fn api_id(params: &Params) -> Result<ContestId, ApiError> {
     contest_id(params).ok_or_else(|| ContestError::NotFound.into())
 }
 
+/// Strictly (`01` or `+1` is no entry): one address per entry.
 fn seq(params: &Params) -> Option<u64> {
-    params
-        .get("seq")
-        .and_then(|s| s.parse().ok())
-        .filter(|&n| n >= 1)
+    kiosque_spin::routes::number_param(params, "seq").filter(|&n| n >= 1)
 }
 
 fn contest_json(contest: &contests::Contest, base: &str) -> serde_json::Value {

@@ -29,11 +29,9 @@ fn api_id(params: &Params) -> Result<QuestionId, ApiError> {
     question_id(params).ok_or_else(|| QuestionError::NotFound.into())
 }
 
+/// Strictly (`01` or `+1` is no entry): one address per entry.
 fn seq(params: &Params) -> Option<u64> {
-    params
-        .get("seq")
-        .and_then(|s| s.parse().ok())
-        .filter(|&n| n >= 1)
+    kiosque_spin::routes::number_param(params, "seq").filter(|&n| n >= 1)
 }
 
 #[derive(Serialize)]

@@ -574,16 +574,8 @@ fn json_ld(ctx: &PageContext, campaign: &Campaign, wall: &wall::WallPage) -> ser
 mod chart {
     use kiosque_domain::campaigns::engagement::{DayCounts, Engagement};
     use kiosque_spin::Lang;
+    use kiosque_spin::html::chart::{BarChart, Category};
     use kiosque_spin::html::{Markup, html};
-
-    const HEIGHT: u32 = 120;
-    const BAR: u32 = 6;
-    const GAP: u32 = 4;
-    const TOP: u32 = 24;
-    /// Dark blue and dark orange: each above 3:1 against white (WCAG 1.4.11), and told apart
-    /// by the legend's words, not by colour only.
-    const MENTIONS_COLOUR: &str = "#1d4ed8";
-    const POSTS_COLOUR: &str = "#9a3412";
 
     fn summary(stats: &Engagement, lang: Lang) -> (String, String) {
         let title = lang
@@ -625,62 +617,36 @@ mod chart {
         (title, desc)
     }
 
-    /// The chart as an `<svg>` element, for a page or a standalone document. Empty elements
-    /// are written `<rect …></rect>`: well-formed XML as well as HTML.
+    /// The chart as an `<svg>` element, for a page or a standalone document: the shared bar
+    /// chart of the reports (`kiosque_spin::html::chart`), two bars a day.
     fn image(stats: &Engagement, lang: Lang) -> Markup {
-        let (title, desc) = summary(stats, lang);
-        let days = stats.days.len() as u32;
-        let width = (days * (2 * BAR + GAP)).max(200) + 8;
-        let height = TOP + HEIGHT + 4;
-        let base = TOP + HEIGHT;
-        let max = stats
-            .days
-            .iter()
-            .map(|d| d.mentions.max(d.posts))
-            .max()
-            .unwrap_or(0)
-            .max(1);
-        let scale = |v: u64| (v * u64::from(HEIGHT) / max) as u32;
-        // A day's two bars: offset, value, colour and the unit of its tooltip.
-        let bars = |day: &DayCounts| {
-            [
-                (
-                    0,
-                    day.mentions,
-                    MENTIONS_COLOUR,
-                    lang.t("mentions", "mentions"),
-                ),
-                (
-                    BAR,
-                    day.posts,
-                    POSTS_COLOUR,
-                    lang.t("publications", "posts"),
-                ),
-            ]
-        };
-        html! {
-            svg xmlns="http://www.w3.org/2000/svg" role="img"
-                aria-labelledby="chart-title chart-desc"
-                viewBox={ "0 0 " (width) " " (height) } width=(width) height=(height)
-                font-family="sans-serif" font-size="11" {
-                title id="chart-title" { (title) }
-                desc id="chart-desc" { (desc) }
-                rect x="4" y="4" width="10" height="10" fill=(MENTIONS_COLOUR) {}
-                text x="18" y="13" fill="#111" { (lang.t("Mentions reçues", "Mentions received")) }
-                rect x="110" y="4" width="10" height="10" fill=(POSTS_COLOUR) {}
-                text x="124" y="13" fill="#111" { (lang.t("Publications", "Posts published")) }
-                @for (i, day) in stats.days.iter().enumerate() {
-                    @let x = 4 + i as u32 * (2 * BAR + GAP);
-                    @for (offset, value, colour, label) in bars(day) {
-                        @let h = scale(value);
-                        rect x=(x + offset) y=(base - h) width=(BAR) height=(h) fill=(colour) {
-                            title { (day.day.format("%Y-%m-%d")) " : " (value) " " (label) }
-                        }
+        let (title, description) = summary(stats, lang);
+        BarChart {
+            id: "chart".to_owned(),
+            title,
+            description,
+            caption: lang
+                .t("Les chiffres du graphique", "The chart's figures")
+                .to_owned(),
+            category_header: lang.t("Jour", "Day").to_owned(),
+            series: vec![
+                lang.t("Mentions reçues", "Mentions received").to_owned(),
+                lang.t("Publications", "Posts published").to_owned(),
+            ],
+            categories: stats
+                .days
+                .iter()
+                .map(|d: &DayCounts| {
+                    let day = d.day.format("%Y-%m-%d").to_string();
+                    Category {
+                        label: day.clone(),
+                        datetime: Some(day),
+                        values: vec![d.mentions, d.posts],
                     }
-                }
-                line x1="0" y1=(base) x2=(width) y2=(base) stroke="#111" {}
-            }
+                })
+                .collect(),
         }
+        .svg()
     }
 
     /// A standalone SVG document.
@@ -754,8 +720,10 @@ mod chart {
             );
             assert!(svg.contains("7 mentions reçues et 1 publications"));
             assert!(svg.contains("Jour le plus actif : 2026-11-02 (5 mentions)"));
-            // The busiest day's mention bar is full height.
-            assert!(svg.contains(&format!("height=\"{HEIGHT}\" fill=\"{MENTIONS_COLOUR}\"")));
+            // The busiest day's mention bar is full height, in the first series' colour.
+            let full = kiosque_spin::html::chart::PLOT_HEIGHT;
+            let colour = kiosque_spin::html::chart::COLOURS[0];
+            assert!(svg.contains(&format!("height=\"{full}\" fill=\"{colour}\"")));
             let figure = figure(&stats, Lang::En).into_string();
             assert!(figure.contains("<th scope=\"row\"><time datetime=\"2026-11-02\">2026-11-02</time></th><td>5</td><td>1</td>"));
             assert!(figure.contains("Campaign engagement per day"));

@@ -32,6 +32,7 @@ fn post_routes(router: &mut Routes) {
     router.get("/api/posts/slots/:channel", posts::get_slots);
     router.put("/api/posts/slots/:channel", posts::set_slots);
     router.get("/api/posts/:id", posts::show);
+    router.get("/api/posts/:id/metrics", posts::metrics); // figures from the platforms
     router.put("/api/posts/:id", posts::edit);
     router.post("/api/posts/:id/schedule", posts::schedule); // {"at", "zone"?} or {"next_free_slot": true}
     router.post("/api/posts/:id/approve", posts::approve); // administrator

@@ -86,6 +86,20 @@ pub fn show(req: Request, params: Params) -> Result<Response, ApiError> {
     Ok(post_json(200, &req, &posts::get(&store, &id)?))
 }
 
+/// `GET /api/posts/:id/metrics`: the post's figures on each channel it was published to
+/// (`analytics::metrics::for_post`): 1 read (the post) + 1 batch read (its records).
+pub fn metrics(req: Request, params: Params) -> Result<Response, ApiError> {
+    auth::require(&req, Permission::View)?;
+    let id = post_id(&params)?;
+    let store = SpinStore::open_default()?;
+    let post = posts::get(&store, &id)?;
+    let channels = kiosque_domain::analytics::metrics::for_post(&store, &post)?;
+    Ok(json(
+        200,
+        &serde_json::json!({"post": post.id, "channels": channels}),
+    ))
+}
+
 /// The name under which an editor's changes wait for approval; `None` for staff who may
 /// publish (administrators, their tokens).
 fn approval_submitter(staff: &Staff) -> Option<String> {

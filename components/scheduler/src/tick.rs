@@ -4,12 +4,14 @@
 //! cannot set headers, the `token` query parameter; compared in constant time.
 //! One call publishes the posts that are due (bounded, see `posts::tick`), then sends the
 //! lifecycle webhooks that are due (bounded too), then follows the active campaigns'
-//! hashtags on the channels' platforms (bounded too), and answers a JSON report; `more: true`
+//! hashtags on the channels' platforms (bounded too), then fetches the published posts'
+//! figures that are due (`analytics::metrics`, bounded too), and answers a JSON report; `more: true`
 //! means work was left for the next call. Records that cannot be read are set aside and
 //! listed under `quarantined` in the parts' reports (and logged), so they stop nothing; a
 //! store failure in one part does not keep the parts after it from running (the call then
 //! answers that failure, once every part had its turn).
 
+use kiosque_domain::analytics::metrics::{self, FetchBudget, MetricsReport};
 use kiosque_domain::channels::webhooks_out::{self, DeliveryReport};
 use kiosque_domain::inbound::follow::{self, FollowBudget, FollowReport};
 use kiosque_domain::posts::tick::{self, Budget, TickReport};
@@ -29,6 +31,8 @@ struct Report {
     webhooks: DeliveryReport,
     /// Campaign hashtags followed on the channels' platforms (`inbound::follow`).
     following: FollowReport,
+    /// Published posts' figures fetched from the platforms (`analytics::metrics`).
+    metrics: MetricsReport,
     more: bool,
 }
 
@@ -68,16 +72,34 @@ pub async fn tick(req: Request, _params: Params) -> Result<Response, ApiError> {
         }),
         None => FollowReport::default(),
     };
+    // Figures come after everything else: they can wait an hour, publishing cannot. Their
+    // failure is logged and leaves the other parts' reports intact.
+    let metrics = match deployment.key() {
+        Some(key) => metrics::fetch_due(
+            &store,
+            &SystemClock,
+            key,
+            deployment.http(),
+            FetchBudget::default(),
+        )
+        .await
+        .unwrap_or_else(|e| {
+            eprintln!("tick: fetching post metrics failed: {e}");
+            MetricsReport::default()
+        }),
+        None => MetricsReport::default(),
+    };
     let posts = posts?;
     let webhooks = webhooks?;
     // Following never ends (platforms keep posting): its own `more` stays in its report.
-    let more = posts.more || webhooks.more;
+    let more = posts.more || webhooks.more || metrics.more;
     Ok(json(
         200,
         &Report {
             posts,
             webhooks,
             following,
+            metrics,
             more,
         },
     ))

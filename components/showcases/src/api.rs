@@ -172,7 +172,8 @@ pub fn add_item(req: Request, params: Params) -> Result<Response, ApiError> {
 
 fn item_index(params: &Params) -> Result<usize, ApiError> {
     let raw = params.get("index").unwrap_or("");
-    raw.parse::<usize>().map_err(|_| {
+    let strict = kiosque_spin::routes::strict_number(raw).and_then(|n| usize::try_from(n).ok());
+    strict.ok_or_else(|| {
         ApiError::from(ShowcaseError::Invalid(format!(
             "item index: must be a whole number from 0, got {raw:?}"
         )))

@@ -13,6 +13,7 @@ use kiosque_spin::Routes;
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 
+mod analytics;
 mod api;
 mod event_pages;
 mod feeds;
@@ -43,6 +44,7 @@ fn routes() -> Routes {
     router.get("/mentions-legales", site_pages::legal);
     router.get("/api/site-pages/:name", site_pages::get); // staff
     router.put("/api/site-pages/:name", site_pages::put); // admin
+    router.get("/api/analytics/views", analytics::views); // staff, ?from=&to=
 
     router.post("/api/showcases", api::create_showcase); // admin
     router.get("/api/showcases", api::list_showcases); // admin, drafts too, ?page=

@@ -306,9 +306,9 @@ pub fn room(req: Request, params: Params) -> Result<Response, PageError> {
             _ => None,
         })
         .collect();
-    let n = params
-        .get("room")
-        .and_then(|n| n.parse::<usize>().ok())
+    // Strictly (`01` or `+1` is no room): one address per room.
+    let n = kiosque_spin::routes::number_param(&params, "room")
+        .and_then(|n| usize::try_from(n).ok())
         .filter(|n| (1..=rooms.len()).contains(n))
         .ok_or_else(PageError::not_found)?;
     let room = rooms[n - 1];

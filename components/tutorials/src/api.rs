@@ -146,10 +146,7 @@ pub fn history(req: Request, params: Params) -> Result<Response, ApiError> {
 }
 
 fn version_param(params: &Params) -> Result<u64, TutorialError> {
-    params
-        .get("n")
-        .and_then(|n| n.parse().ok())
-        .ok_or(TutorialError::VersionNotFound)
+    kiosque_spin::routes::number_param(params, "n").ok_or(TutorialError::VersionNotFound)
 }
 
 /// `GET /api/tutorials/:slug/versions/:n` (admin): one previous version in full.

@@ -633,9 +633,9 @@ pub fn step(req: Request, params: Params) -> Result<Response, PageError> {
     let t = &view.tutorial;
     let c = &t.content;
     let total = c.steps.len();
-    let n: usize = params
-        .get("n")
-        .and_then(|n| n.parse().ok())
+    // Strictly (`01` or `+1` is no step): one address per step.
+    let n: usize = kiosque_spin::routes::number_param(&params, "n")
+        .and_then(|n| usize::try_from(n).ok())
         .filter(|n| (1..=total).contains(n))
         .ok_or_else(|| PageError::from(TutorialError::StepNotFound))?;
     let step = &c.steps[n - 1];

@@ -752,6 +752,94 @@ pub fn audit_entry(n: u64) -> String {
     format!("audit/{n}")
 }
 
+// --- post metrics from the platforms (analytics/metrics) ----------------------------------
+//
+// | key                                     | value                                           |
+// |-----------------------------------------|-------------------------------------------------|
+// | `post-metrics/{pid}/{cid}`              | JSON `analytics::metrics::PostMetrics`: a published post's figures on one channel, its history and fetch state (CAS) |
+// | `metrics-day/{YYYY-MM-DD}/seq`, `.../{n}` | counter; JSON `{post, channel}`: publications tracked on that UTC day |
+// | `metrics-campaign/{cid}/seq`, `.../{n}` | counter; JSON `{post, channel}`: the campaign's tracked publications |
+// | `metrics-due/{unix hour}/seq`, `.../{n}` | counter; JSON `{post, channel, after_hours, attempt}`: a fetch due in that UTC hour (a hint: the record decides) |
+// | `metrics/cursor`                        | JSON `{hour, slot}`: the tick has fetched up to slot `slot` of hour bucket `hour` (CAS, forward only) |
+//
+// Longest: `post-metrics/` + 40 + `/` + 40 = 94 bytes.
+
+pub fn post_metrics(post: &PostId, channel: &ChannelId) -> String {
+    format!("post-metrics/{post}/{channel}")
+}
+
+/// `day` is a UTC date `YYYY-MM-DD`.
+pub fn metrics_day_seq(day: &str) -> String {
+    format!("metrics-day/{day}/seq")
+}
+
+pub fn metrics_day_entry(day: &str, n: u64) -> String {
+    format!("metrics-day/{day}/{n}")
+}
+
+pub fn metrics_campaign_seq(campaign: &CampaignId) -> String {
+    format!("metrics-campaign/{campaign}/seq")
+}
+
+pub fn metrics_campaign_entry(campaign: &CampaignId, n: u64) -> String {
+    format!("metrics-campaign/{campaign}/{n}")
+}
+
+pub fn metrics_due_seq(hour: i64) -> String {
+    format!("metrics-due/{hour}/seq")
+}
+
+pub fn metrics_due_entry(hour: i64, n: u64) -> String {
+    format!("metrics-due/{hour}/{n}")
+}
+
+pub fn metrics_cursor() -> String {
+    "metrics/cursor".to_owned()
+}
+
+// --- page views and participation (analytics/audience, analytics/participation) ---------
+//
+// | key                                     | value                                           |
+// |-----------------------------------------|-------------------------------------------------|
+// | `views/{YYYY-MM-DD}/page/{16 hex}/{source}` | counter: views of one public page (16 hex of the SHA-256 of its path) from one source on that UTC day |
+// | `views/{YYYY-MM-DD}/list/seq`, `.../list/{n}` | counter; JSON `{path, source}`: the (page, source) pairs viewed that day, appended when their counter first reaches 1 (2,500 at most) |
+// | `views/{YYYY-MM-DD}/server/{16 hex}`    | counter: views from one Mastodon server (16 hex of the SHA-256 of its host) that day |
+// | `views/{YYYY-MM-DD}/servers/seq`, `.../servers/{n}` | counter; JSON `{host}`: the Mastodon servers seen that day (200 at most) |
+// | `activity/{YYYY-MM-DD}/{vote,answer,entry,feedback}` | counter: patrons' successful actions of that kind that UTC day |
+//
+// Longest: `views/` + 10 + `/page/` + 16 + `/` + 9 (`instagram`) = 48 bytes.
+
+/// `day` is a UTC date `YYYY-MM-DD`; `page` 16 hex digits; `source` an `audience::Source`.
+pub fn views_page(day: &str, page: &str, source: &str) -> String {
+    format!("views/{day}/page/{page}/{source}")
+}
+
+pub fn views_list_seq(day: &str) -> String {
+    format!("views/{day}/list/seq")
+}
+
+pub fn views_list_entry(day: &str, n: u64) -> String {
+    format!("views/{day}/list/{n}")
+}
+
+/// `server` is 16 hex digits of the SHA-256 of the server's host.
+pub fn views_server(day: &str, server: &str) -> String {
+    format!("views/{day}/server/{server}")
+}
+
+pub fn views_servers_seq(day: &str) -> String {
+    format!("views/{day}/servers/seq")
+}
+
+pub fn views_servers_entry(day: &str, n: u64) -> String {
+    format!("views/{day}/servers/{n}")
+}
+
+/// `kind` is `vote`, `answer`, `entry` or `feedback`.
+pub fn activity(day: &str, kind: &str) -> String {
+    format!("activity/{day}/{kind}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@
 //! - values that come from outside are parsed once into types (`PollId`, `NewPoll`, ...), so the
 //!   functions below never re-validate.
 
+pub mod analytics;
 pub mod campaigns;
 pub mod channels;
 pub mod claims;

@@ -387,6 +387,8 @@ pub fn submit_answer(
         moderated_at: None,
     };
     store.set_json(&keys::question_answer(&question.id, seq), &answer)?;
+    use crate::analytics::participation;
+    participation::record(store, answer.created_at, participation::Activity::Answer);
     Ok(seq)
 }
 
@@ -972,8 +974,9 @@ mod tests {
             costs.iter().map(|c| c.total()).collect::<Vec<_>>()
         };
         let small = measure(10);
-        // Submitting: 1 increment + 1 write (the adapter read the question: 3 in all).
-        assert_eq!(small, vec![2, 3, 4, 4, 3]);
+        // Submitting: 1 increment + 1 write + 1 increment of the day's participation counter
+        // (the adapter read the question: 4 in all).
+        assert_eq!(small, vec![3, 3, 4, 4, 3]);
         assert_eq!(measure(10_000), small);
     }
 

@@ -4,6 +4,7 @@
 //! `html!` expands to `::maud` paths, so a component that writes templates also lists `maud`
 //! among its dependencies.
 
+pub mod chart;
 pub mod layout;
 pub mod patron;
 

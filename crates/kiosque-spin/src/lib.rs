@@ -10,12 +10,16 @@
 //! - [`same_site`]: refusing state-changing requests sent from other sites;
 //! - [`serve`]: the entry point every component calls, which reads the body with a size cap,
 //!   routes, and turns the router's bare 404/405 into friendly answers;
+//! - `audience` (feature `page-views`): the page view `serve` counts after a public page is
+//!   answered;
 //! - [`routes::Routes`]: a component's route table, which knows the methods of each path
 //!   (the `Allow` header of a 405).
 //!
 //! Handlers return `Result<Response, ApiError>` (or `PageError`), never `anyhow::Error`, whose
 //! spin-sdk conversion would send internal error text to the client.
 
+#[cfg(feature = "page-views")]
+pub mod audience;
 pub mod auth;
 pub mod client;
 pub mod clock;

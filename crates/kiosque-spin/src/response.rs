@@ -138,7 +138,16 @@ pub fn conditional(req: &Request, mut response: Response, cache_control: &str) -
         response.set_header("cache-control", cache_control);
         return response;
     }
-    // 304 keeps the headers a cache needs (validators, policies, Vary), not the content ones.
+    // 304 keeps the headers a cache needs (validators, policies, Vary), not the content ones;
+    // page views count it by what it stands for (see `audience`).
+    #[cfg(feature = "page-views")]
+    if response
+        .header("content-type")
+        .and_then(|value| value.as_str())
+        .is_some_and(|value| value.starts_with("text/html"))
+    {
+        crate::audience::note_not_modified_html();
+    }
     let mut not_modified = Response::builder();
     not_modified.status(304);
     for (name, value) in response.headers() {

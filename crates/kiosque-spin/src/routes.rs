@@ -120,9 +120,57 @@ fn pattern_matches(pattern: &str, path: &str) -> bool {
     }
 }
 
+/// A whole number in a path segment (`/rooms/:room`, `/steps/:n`, `/answers/:seq`), read
+/// strictly: ASCII digits only, no sign, no leading zero (`0` alone is fine), at most 19
+/// digits. `str::parse` also takes `01`, `+1` or `0001`: one page would then answer 200 under
+/// any number of addresses, each counted as a page of its own (`audience`) and cached apart.
+/// `None` for anything else, which handlers answer as not found.
+pub fn strict_number(text: &str) -> Option<u64> {
+    let digits = text.as_bytes();
+    let valid = (1..=19).contains(&digits.len())
+        && digits.iter().all(u8::is_ascii_digit)
+        && (digits[0] != b'0' || digits.len() == 1);
+    valid.then(|| text.parse().ok()).flatten()
+}
+
+/// The path parameter `name` as a [`strict_number`].
+pub fn number_param(params: &Params, name: &str) -> Option<u64> {
+    params.get(name).and_then(strict_number)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_numbers_are_read_strictly() {
+        assert_eq!(strict_number("1"), Some(1));
+        assert_eq!(strict_number("0"), Some(0));
+        assert_eq!(strict_number("42"), Some(42));
+        assert_eq!(
+            strict_number("9223372036854775807"),
+            Some(9_223_372_036_854_775_807)
+        );
+        for variant in [
+            "01",
+            "001",
+            "00",
+            "+1",
+            "-1",
+            " 1",
+            "1 ",
+            "1.0",
+            "1e3",
+            "",
+            "١",
+            "%31",
+            "0x1",
+            "1_000",
+            "12345678901234567890",
+        ] {
+            assert_eq!(strict_number(variant), None, "{variant:?}");
+        }
+    }
 
     fn routes() -> Routes {
         let mut routes = Routes::new();

@@ -81,8 +81,8 @@ pub async fn serve_fn(
     send(answer(incoming, handler).await, out);
 }
 
-/// The answer to `incoming`. The body of a `HEAD` answer is dropped here, and a staff change
-/// written to the audit log, once for all handlers.
+/// The answer to `incoming`. The body of a `HEAD` answer is dropped here, a staff change
+/// written to the audit log and a page view counted, once for all handlers.
 async fn answer(incoming: IncomingRequest, handler: impl FnOnce(Request) -> Response) -> Response {
     let request = match read_request(incoming).await {
         Ok(request) => request,
@@ -95,9 +95,14 @@ async fn answer(incoming: IncomingRequest, handler: impl FnOnce(Request) -> Resp
     let method = request.method().clone();
     let path = request.path().to_owned();
     crate::auth::forget_actor();
+    #[cfg(feature = "page-views")]
+    let seen = crate::audience::Seen::of(&request);
     let mut response = handler(request);
     // Once, here, for every handler: the audit entry of a staff change (see `auth`).
     crate::auth::audit_request(&method, &path, *response.status());
+    // And the page view, when it is one (see `audience`): the answer is left as it is.
+    #[cfg(feature = "page-views")]
+    crate::audience::count(&seen, &response);
     if is_head {
         response.body_mut().clear();
     }

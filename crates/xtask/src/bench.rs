@@ -507,6 +507,25 @@ pub fn run(manifest: &Path, args: &[String]) -> Result<()> {
             expected_status: 200,
             floor: Some(Floor::NoOp),
         },
+        // The same page from a browser: a counted page view (`kiosque_spin::audience`), one
+        // increment more than the scenario above, whose client sends no `User-Agent` (not a
+        // view). Compared with the increment floor.
+        Scenario {
+            name: "GET /polls/:id (poll page, a counted view)",
+            requests: 3000,
+            send: Box::new(|c, _| {
+                status_of(
+                    c.get(format!("{base}/polls/{poll_id}"))
+                        .header(
+                            "user-agent",
+                            "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+                        )
+                        .send()?,
+                )
+            }),
+            expected_status: 200,
+            floor: Some(Floor::Increment),
+        },
         Scenario {
             name: "GET /polls/:id/results (results page)",
             requests: 3000,

@@ -26,6 +26,12 @@ struct State {
     uploaded: Vec<serde_json::Value>,
     requests: Vec<FakeRequest>,
     handles: HashMap<String, String>,
+    /// Figures a test set per record key (`likeCount`, ...), shown by `getPosts`.
+    figures: HashMap<String, serde_json::Value>,
+    /// Record keys of posts deleted by a test: `getPosts` leaves them out.
+    deleted: std::collections::HashSet<String>,
+    /// The app password was revoked: no session is given any more.
+    revoked: bool,
 }
 
 struct Inner {
@@ -117,6 +123,36 @@ impl FakeBluesky {
     pub fn problems(&self) -> Vec<String> {
         self.inner.problems.list()
     }
+
+    /// Sets the figures `getPosts` shows for the post with record key `rkey`, e.g.
+    /// `{"likeCount": 3, "repostCount": 1, "replyCount": 0, "quoteCount": 0}`.
+    pub fn set_figures(&self, rkey: &str, figures: serde_json::Value) {
+        let mut state = self.inner.state.lock().unwrap();
+        state.figures.insert(rkey.to_owned(), figures);
+    }
+
+    /// Deletes the post with record key `rkey`: `getPosts` leaves it out from then on.
+    pub fn delete_post(&self, rkey: &str) {
+        let mut state = self.inner.state.lock().unwrap();
+        state.deleted.insert(rkey.to_owned());
+    }
+
+    /// Revokes the app password: the sessions issued stop working, none is given any more.
+    pub fn revoke_app_password(&self) {
+        let mut state = self.inner.state.lock().unwrap();
+        state.revoked = true;
+        let access = std::mem::take(&mut state.access);
+        state.expired.extend(access);
+        state.refresh.clear();
+    }
+
+    /// The `getPosts` requests received.
+    pub fn get_posts_reads(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.path() == "/xrpc/app.bsky.feed.getPosts")
+            .count()
+    }
 }
 
 fn xrpc_error(status: u16, error: &str, message: &str) -> FakeResponse {
@@ -179,7 +215,8 @@ impl Inner {
                 let body = req.json().unwrap_or_default();
                 let mut state = self.state.lock().unwrap();
                 state.create_sessions += 1;
-                if body["identifier"] != self.handle.as_str()
+                if state.revoked
+                    || body["identifier"] != self.handle.as_str()
                     || body["password"] != self.password.as_str()
                 {
                     return xrpc_error(
@@ -252,6 +289,10 @@ impl Inner {
                     None => xrpc_error(400, "RecordNotFound", "Could not locate record"),
                 }
             }
+            ("GET", "app.bsky.feed.getPosts") => match self.access(req) {
+                Ok(()) => self.get_posts(req),
+                Err(response) => response,
+            },
             // The PDS forwards app.bsky.* to the AppView for a signed-in account.
             ("GET", "app.bsky.feed.searchPosts") => match self.access(req) {
                 Ok(()) => tags::bluesky_search(&self.search_posts, req, &self.problems),
@@ -269,6 +310,52 @@ impl Inner {
                 xrpc_error(404, "MethodNotImplemented", "not implemented by the fake")
             }
         }
+    }
+
+    /// `getPosts?uris=...` (up to 25): the post views of the URIs it finds, with their
+    /// counts; deleted or unknown ones are left out, as the AppView does.
+    fn get_posts(&self, req: &FakeRequest) -> FakeResponse {
+        let query = req.target.split_once('?').map_or("", |(_, q)| q);
+        let uris: Vec<String> = query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .filter(|(name, _)| *name == "uris" || *name == "uris[]")
+            .map(|(_, value)| {
+                FakeRequest {
+                    method: String::new(),
+                    target: format!("/?u={value}"),
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                }
+                .query("u")
+                .unwrap_or_default()
+            })
+            .collect();
+        if uris.is_empty() || uris.len() > 25 {
+            self.problems
+                .add(format!("bluesky getPosts: {} uris", uris.len()));
+            return xrpc_error(400, "InvalidRequest", "uris: 1 to 25 AT URIs");
+        }
+        let state = self.state.lock().unwrap();
+        let posts: Vec<serde_json::Value> = uris
+            .iter()
+            .filter_map(|uri| {
+                let rkey = uri.strip_prefix(&format!("at://{}/{POST}/", self.did))?;
+                if state.deleted.contains(rkey) || !state.records.iter().any(|(k, _)| k == rkey) {
+                    return None;
+                }
+                let mut view = serde_json::json!({"uri": uri, "cid": "bafyfake",
+                    "author": {"did": self.did, "handle": self.handle},
+                    "likeCount": 0, "repostCount": 0, "replyCount": 0, "quoteCount": 0});
+                if let Some(figures) = state.figures.get(rkey).and_then(|f| f.as_object()) {
+                    for (name, value) in figures {
+                        view[name.as_str()] = value.clone();
+                    }
+                }
+                Some(view)
+            })
+            .collect();
+        FakeResponse::json(200, serde_json::json!({"posts": posts}))
     }
 
     fn uri(&self, rkey: &str) -> String {

@@ -21,10 +21,27 @@ struct State {
     statuses: Vec<FakeStatus>,
     media: Vec<(String, String)>,
     requests: Vec<FakeRequest>,
+    /// Figures a test set per status id (`favourites_count`, ...), shown by
+    /// `GET /api/v1/statuses/:id`.
+    figures: std::collections::HashMap<String, serde_json::Value>,
+    /// Statuses deleted by a test: 404 from then on.
+    deleted: std::collections::HashSet<String>,
+    /// The token was revoked by a test: every authenticated call answers 401.
+    revoked: bool,
 }
+
+/// The scopes a token made as the README says has.
+pub const DOCUMENTED_SCOPES: [&str; 4] = [
+    "write:statuses",
+    "write:media",
+    "read:accounts",
+    "read:statuses",
+];
 
 struct Inner {
     token: String,
+    /// The token's scopes: an endpoint needing another answers 403, as Mastodon does.
+    scopes: Vec<String>,
     max_characters: usize,
     state: Mutex<State>,
     problems: Problems,
@@ -38,10 +55,17 @@ pub struct FakeMastodon {
 }
 
 impl FakeMastodon {
-    /// A server that accepts `token` and allows `max_characters` per status.
+    /// A server that accepts `token`, with the scopes the README asks for
+    /// ([`DOCUMENTED_SCOPES`]), and allows `max_characters` per status.
     pub fn start(token: &str, max_characters: usize) -> Self {
+        Self::start_with_scopes(token, &DOCUMENTED_SCOPES, max_characters)
+    }
+
+    /// A server whose `token` has only `scopes` (e.g. a token made for publishing alone).
+    pub fn start_with_scopes(token: &str, scopes: &[&str], max_characters: usize) -> Self {
         let inner = Arc::new(Inner {
             token: token.to_owned(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
             max_characters,
             state: Mutex::default(),
             problems: Problems::default(),
@@ -85,6 +109,36 @@ impl FakeMastodon {
     pub fn problems(&self) -> Vec<String> {
         self.inner.problems.list()
     }
+
+    /// Sets the figures `GET /api/v1/statuses/:id` shows for status `id`, e.g.
+    /// `{"favourites_count": 3, "reblogs_count": 1, "replies_count": 0, "quotes_count": 0}`.
+    pub fn set_figures(&self, id: &str, figures: serde_json::Value) {
+        let mut state = self.inner.state.lock().unwrap();
+        state.figures.insert(id.to_owned(), figures);
+    }
+
+    /// Deletes status `id`, as its author would: 404 from then on.
+    pub fn delete_status(&self, id: &str) {
+        self.inner
+            .state
+            .lock()
+            .unwrap()
+            .deleted
+            .insert(id.to_owned());
+    }
+
+    /// Revokes the access token: every authenticated call answers 401 from then on.
+    pub fn revoke_token(&self) {
+        self.inner.state.lock().unwrap().revoked = true;
+    }
+
+    /// The `GET /api/v1/statuses/:id` requests received.
+    pub fn status_reads(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path().starts_with("/api/v1/statuses/"))
+            .count()
+    }
 }
 
 impl Inner {
@@ -103,7 +157,20 @@ impl Inner {
     }
 
     fn authorised(&self, req: &FakeRequest) -> bool {
-        req.bearer() == Some(self.token.as_str())
+        req.bearer() == Some(self.token.as_str()) && !self.state.lock().unwrap().revoked
+    }
+
+    /// The 403 Mastodon answers a valid token lacking `scope` (its Doorkeeper check), or
+    /// `None` when the token has it (or a broader `read` / `write`).
+    fn missing_scope(&self, scope: &str) -> Option<FakeResponse> {
+        let broad = scope.split(':').next().unwrap_or(scope);
+        let granted = self.scopes.iter().any(|s| s == scope || s == broad);
+        (!granted).then(|| {
+            FakeResponse::json(
+                403,
+                serde_json::json!({"error": "This action is outside the authorized scopes"}),
+            )
+        })
     }
 
     fn route(&self, req: &FakeRequest) -> FakeResponse {
@@ -113,6 +180,21 @@ impl Inner {
                 serde_json::json!({"error": "The access token is invalid"}),
             )
         };
+        // Only an accepted token reaches the scope check, as on Mastodon (401 comes first).
+        let scope = match (req.method.as_str(), req.path()) {
+            ("GET", "/api/v1/accounts/verify_credentials") => Some("read:accounts"),
+            ("POST", "/api/v2/media") => Some("write:media"),
+            ("GET", p) if p.starts_with("/api/v1/media/") => Some("write:media"),
+            ("POST", "/api/v1/statuses") => Some("write:statuses"),
+            ("GET", p) if p.starts_with("/api/v1/statuses/") => Some("read:statuses"),
+            _ => None,
+        };
+        if let Some(scope) = scope
+            && self.authorised(req)
+            && let Some(refused) = self.missing_scope(scope)
+        {
+            return refused;
+        }
         match (req.method.as_str(), req.path()) {
             ("GET", "/api/v1/accounts/verify_credentials") => {
                 if !self.authorised(req) {
@@ -179,6 +261,12 @@ impl Inner {
                 }
                 self.post_status(req)
             }
+            ("GET", path) if path.starts_with("/api/v1/statuses/") => {
+                if !self.authorised(req) {
+                    return unauthorised();
+                }
+                self.status(&path["/api/v1/statuses/".len()..])
+            }
             _ => {
                 self.problems.add(format!(
                     "mastodon: unexpected {} {}",
@@ -229,6 +317,29 @@ impl Inner {
             200,
             serde_json::json!({"id": id, "type": "image", "description": description}),
         )
+    }
+
+    /// A status with its counts, as `GET /api/v1/statuses/:id` shows it: the figures a test
+    /// set, zeros otherwise; 404 for an unknown or deleted status.
+    fn status(&self, id: &str) -> FakeResponse {
+        let state = self.state.lock().unwrap();
+        if state.deleted.contains(id) || !state.statuses.iter().any(|s| s.id == id) {
+            return FakeResponse::json(404, serde_json::json!({"error": "Record not found"}));
+        }
+        let mut status = status_json(id);
+        for (name, value) in [
+            ("favourites_count", 0),
+            ("reblogs_count", 0),
+            ("replies_count", 0),
+        ] {
+            status[name] = value.into();
+        }
+        if let Some(figures) = state.figures.get(id).and_then(|f| f.as_object()) {
+            for (name, value) in figures {
+                status[name.as_str()] = value.clone();
+            }
+        }
+        FakeResponse::json(200, status)
     }
 
     fn post_status(&self, req: &FakeRequest) -> FakeResponse {

@@ -101,6 +101,12 @@ struct State {
     fetched: Vec<FetchedImage>,
     requests: Vec<FakeRequest>,
     failures: VecDeque<(String, GraphFailure)>,
+    /// Figures a test set per Page post or Instagram media id (see [`FakeMeta::set_figures`]).
+    figures: std::collections::HashMap<String, serde_json::Value>,
+    /// Posts and media deleted by a test: Graph's code 100, subcode 33 from then on.
+    deleted: std::collections::HashSet<String>,
+    /// The Page access token was revoked: every call answers code 190.
+    revoked: bool,
 }
 
 struct Inner {
@@ -187,6 +193,43 @@ impl FakeMeta {
     pub fn problems(&self) -> Vec<String> {
         self.inner.problems.list()
     }
+
+    /// Sets the figures of a Page post or an Instagram media, flat: for a Page post
+    /// `reactions`, `comments`, `shares` (fields) and `post_total_media_view_unique`
+    /// (insights); for a media `like_count`, `comments_count` (fields) and `reach`, `views`,
+    /// `shares`, `saved` (insights). Unset ones are 0.
+    pub fn set_figures(&self, id: &str, figures: serde_json::Value) {
+        let mut state = self.inner.state.lock().unwrap();
+        state.figures.insert(id.to_owned(), figures);
+    }
+
+    /// Deletes a Page post or an Instagram media.
+    pub fn delete_object(&self, id: &str) {
+        self.inner
+            .state
+            .lock()
+            .unwrap()
+            .deleted
+            .insert(id.to_owned());
+    }
+
+    /// Revokes the Page access token: code 190 from then on.
+    pub fn revoke_token(&self) {
+        self.inner.state.lock().unwrap().revoked = true;
+    }
+
+    /// The figure reads (fields and insights) of the post or media `id`.
+    pub fn figure_reads(&self, id: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| {
+                r.method == "GET"
+                    && (r.path().ends_with(&format!("/{id}"))
+                        || r.path().ends_with(&format!("/{id}/insights")))
+                    && !r.target.contains("status_code")
+            })
+            .count()
+    }
 }
 
 /// Graph's error body.
@@ -196,6 +239,29 @@ fn graph_error(status: u16, code: u32, kind: &str, message: &str) -> FakeRespons
         serde_json::json!({"error": {"message": message, "type": kind, "code": code,
             "fbtrace_id": "Fake"}}),
     )
+}
+
+/// Graph's `fields`, split at top-level commas (a field's own `.summary(a,b)` stays whole).
+fn split_fields(fields: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut current = String::new();
+    for c in fields.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
 }
 
 fn invalid(message: &str) -> FakeResponse {
@@ -373,7 +439,9 @@ impl Inner {
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v.clone())
         };
-        if param("access_token").as_deref() != Some(self.token.as_str()) {
+        if param("access_token").as_deref() != Some(self.token.as_str())
+            || self.state.lock().unwrap().revoked
+        {
             return graph_error(
                 400,
                 190,
@@ -381,7 +449,29 @@ impl Inner {
                 "Invalid OAuth access token - Cannot parse access token",
             );
         }
+        if let [node, ..] = segments.as_slice()
+            && self.state.lock().unwrap().deleted.contains(*node)
+        {
+            return FakeResponse::json(
+                400,
+                serde_json::json!({"error": {"message": format!(
+                    "Unsupported get request. Object with ID '{node}' does not exist, cannot be \
+                     loaded due to missing permissions, or does not support this operation."),
+                    "type": "GraphMethodException", "code": 100, "error_subcode": 33,
+                    "fbtrace_id": "Fake"}}),
+            );
+        }
         match (req.method.as_str(), segments.as_slice()) {
+            ("GET", [node])
+                if self.is_published(node)
+                    && param("fields")
+                        .is_some_and(|f| f.contains("like_count") || f.contains("reactions")) =>
+            {
+                self.figures(node, &param("fields").unwrap_or_default())
+            }
+            ("GET", [node, "insights"]) if self.is_published(node) => {
+                self.insights(node, &param("metric").unwrap_or_default())
+            }
             ("GET", [node]) => self.read_node(node, param("fields").unwrap_or_default()),
             ("POST", [page, "photos"]) if *page == self.page_id => self.upload_photo(&parts),
             ("POST", [page, "feed"]) if *page == self.page_id => self.page_post(&params),
@@ -433,6 +523,97 @@ impl Inner {
             }
         }
         Ok((params, parts))
+    }
+
+    /// Whether `id` is a Page post or an Instagram media.
+    fn is_published(&self, id: &str) -> bool {
+        let state = self.state.lock().unwrap();
+        state.posts.iter().any(|p| p.id == id) || state.media.iter().any(|m| m.id == id)
+    }
+
+    fn figure(&self, id: &str, name: &str) -> u64 {
+        let state = self.state.lock().unwrap();
+        state
+            .figures
+            .get(id)
+            .and_then(|f| f[name].as_u64())
+            .unwrap_or(0)
+    }
+
+    /// A post's or media's fields: Facebook's `reactions.summary(total_count).limit(0)`,
+    /// `comments.summary(total_count).limit(0)` and `shares` (absent when none, as Graph
+    /// does); Instagram's `like_count` and `comments_count`.
+    fn figures(&self, id: &str, fields: &str) -> FakeResponse {
+        let instagram = self.state.lock().unwrap().media.iter().any(|m| m.id == id);
+        let mut answer = serde_json::json!({"id": id});
+        for field in split_fields(fields) {
+            match (instagram, field.as_str()) {
+                (true, "like_count" | "comments_count") => {
+                    answer[field.as_str()] = self.figure(id, &field).into();
+                }
+                (false, "reactions.summary(total_count).limit(0)")
+                | (false, "comments.summary(total_count).limit(0)") => {
+                    let name = field.split('.').next().unwrap_or_default();
+                    answer[name] = serde_json::json!({"data": [],
+                        "summary": {"total_count": self.figure(id, name)}});
+                }
+                (false, "shares") => {
+                    let shares = self.figure(id, "shares");
+                    if shares > 0 {
+                        answer["shares"] = serde_json::json!({"count": shares});
+                    }
+                }
+                _ => {
+                    self.problems
+                        .add(format!("graph: figures of {id}: unknown field {field:?}"));
+                    return invalid(&format!(
+                        "(#100) Tried accessing nonexisting field ({field})"
+                    ));
+                }
+            }
+        }
+        FakeResponse::json(200, answer)
+    }
+
+    /// Insights of a post or media, refusing the metrics Meta retired in 2025
+    /// (`post_impressions*`, Instagram's `impressions`).
+    fn insights(&self, id: &str, metrics: &str) -> FakeResponse {
+        let instagram = self.state.lock().unwrap().media.iter().any(|m| m.id == id);
+        let known: &[&str] = if instagram {
+            &[
+                "reach",
+                "views",
+                "shares",
+                "saved",
+                "likes",
+                "comments",
+                "total_interactions",
+            ]
+        } else {
+            &[
+                "post_total_media_view_unique",
+                "post_media_view",
+                "post_clicks",
+            ]
+        };
+        let mut data = Vec::new();
+        for metric in metrics.split(',').filter(|m| !m.is_empty()) {
+            if !known.contains(&metric) {
+                self.problems
+                    .add(format!("graph: insights of {id}: metric {metric:?}"));
+                return invalid(&format!(
+                    "(#100) metric[0] must be one of the following values: {}",
+                    known.join(", ")
+                ));
+            }
+            data.push(serde_json::json!({"name": metric, "period": "lifetime",
+                "values": [{"value": self.figure(id, metric)}],
+                "id": format!("{id}/insights/{metric}/lifetime")}));
+        }
+        if data.is_empty() {
+            return graph_error(400, 3001, "OAuthException", "No metric was specified");
+        }
+        FakeResponse::json(200, serde_json::json!({"data": data}))
     }
 
     fn next_id(&self, state: &mut State) -> String {

@@ -644,6 +644,63 @@ pub async fn get(
     client.send(|_| HttpRequest::get(url.clone())).await
 }
 
+/// A post's figures (`app.bsky.feed.getPosts?uris=...` through the PDS, with the cached
+/// session, renewed as publishing renews it): `likeCount`, `repostCount`, `replyCount`,
+/// `quoteCount`. A URI missing from `posts` is a deleted post (getPosts leaves out what it
+/// cannot find rather than failing).
+pub async fn post_counts(
+    http: &impl HttpClient,
+    clock: &dyn Clock,
+    sessions: &SessionStore<'_>,
+    channel: &Channel,
+    password: &str,
+    uri: &str,
+) -> crate::analytics::metrics::fetch::Fetched {
+    use crate::analytics::metrics::Counts;
+    use crate::analytics::metrics::fetch::{Fetched, count, failed_answer};
+    if !uri.starts_with("at://") {
+        return Fetched::Gone;
+    }
+    let method = format!("app.bsky.feed.getPosts?uris={}", query_escape(uri));
+    let answer = get(http, clock, sessions, channel, password, &method).await;
+    let response = match answer {
+        Ok(response) => response,
+        Err(PublishOutcome::NeedsReconnect { reason }) => return Fetched::Revoked(reason),
+        Err(PublishOutcome::RetryLater { reason, .. }) => return Fetched::Transient(reason),
+        Err(PublishOutcome::Refused { message }) => return Fetched::Transient(message),
+        Err(PublishOutcome::Published { .. }) => {
+            return Fetched::Transient("Bluesky: unexpected answer".into());
+        }
+    };
+    if response.status != 200 {
+        // An expired session was renewed once already: a 400 or 401 left is a refusal.
+        if token_expired(&response) {
+            return Fetched::Revoked(format!(
+                "Bluesky refused the session: {}",
+                platform_message(&response)
+            ));
+        }
+        return failed_answer("Bluesky", Ok(&response));
+    }
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(&response.body) else {
+        return Fetched::Transient("Bluesky: unreadable getPosts answer".into());
+    };
+    let Some(posts) = body["posts"].as_array() else {
+        return Fetched::Transient("Bluesky: getPosts answered no posts list".into());
+    };
+    match posts.iter().find(|p| p["uri"].as_str() == Some(uri)) {
+        Some(post) => Fetched::Counts(Counts {
+            likes: count(&post["likeCount"]),
+            reposts: count(&post["repostCount"]),
+            replies: count(&post["replyCount"]),
+            quotes: count(&post["quoteCount"]),
+            reach: None,
+            impressions: None,
+        }),
+        None => Fetched::Gone,
+    }
+}
+
 /// "Check connection": a working session (the cached one, refreshed, or a new login).
 pub async fn check(
     http: &impl HttpClient,

@@ -161,6 +161,11 @@ fn library_medium(url: &Url, origins: &LinkPreviewOrigins) -> Option<MediumId> {
     MediumId::parse(id).ok()
 }
 
+/// How the link-card fetcher names itself: a robot, so the pages it reads (the app's own
+/// included) do not count it as a visitor (`analytics::audience::is_robot`), and a site's
+/// operator sees who asked.
+pub const USER_AGENT: &str = "Kiosque-LinkCard/1.0 (link preview bot)";
+
 /// The card of `content`'s link, or `None` (logged) when it has none: no link, a link the
 /// deployment does not let us read, a page that fails or has no title.
 pub async fn build(
@@ -175,7 +180,9 @@ pub async fn build(
         eprintln!("link card: {link} is not under public_base_url or link_preview_host: no card");
         return None;
     };
-    let request = HttpRequest::get(address).header("accept", "text/html");
+    let request = HttpRequest::get(address)
+        .header("accept", "text/html")
+        .header("user-agent", USER_AGENT);
     let response = match http.send_capped(request, MAX_PAGE_BYTES).await {
         Ok(response) => response,
         Err(failure) => {
@@ -266,7 +273,9 @@ async fn thumb(
             eprintln!("link card: image {image} is not readable here: no thumbnail");
             return None;
         };
-        let request = HttpRequest::get(address).header("accept", THUMB_TYPES.join(", "));
+        let request = HttpRequest::get(address)
+            .header("accept", THUMB_TYPES.join(", "))
+            .header("user-agent", USER_AGENT);
         match http.send_capped(request, MAX_THUMB_BYTES).await {
             Ok(response) if response.status == 200 => {
                 let media_type = media_type(response.header("content-type"));

@@ -197,6 +197,49 @@ pub async fn publish(
     }
 }
 
+/// A status's figures (`GET /api/v1/statuses/:id`, Bearer): `favourites_count`,
+/// `reblogs_count`, `replies_count`, and `quotes_count` where the server has quotes (Mastodon
+/// 4.5; absent elsewhere, counted 0). 404/410: the status was deleted; 401: the token is
+/// refused; 403: the token lacks `read:statuses`.
+pub async fn status_counts(
+    http: &impl HttpClient,
+    channel: &Channel,
+    token: &str,
+    status_id: &str,
+) -> crate::analytics::metrics::fetch::Fetched {
+    use crate::analytics::metrics::Counts;
+    use crate::analytics::metrics::fetch::{Fetched, count, failed_answer};
+    // Status ids are digits (snowflakes); anything else never reaches the URL.
+    if status_id.is_empty() || !status_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Fetched::Gone;
+    }
+    let request = HttpRequest::get(channel.url.join(&format!("/api/v1/statuses/{status_id}")))
+        .header("authorization", format!("Bearer {token}"));
+    match http.send(request).await {
+        Ok(response) if response.status == 200 => {
+            match serde_json::from_slice::<serde_json::Value>(&response.body) {
+                Ok(status) => Fetched::Counts(Counts {
+                    likes: count(&status["favourites_count"]),
+                    reposts: count(&status["reblogs_count"]),
+                    replies: count(&status["replies_count"]),
+                    quotes: count(&status["quotes_count"]),
+                    reach: None,
+                    impressions: None,
+                }),
+                Err(_) => Fetched::Transient("Mastodon: unreadable status answer".into()),
+            }
+        }
+        // Mastodon answers 403 to a working token without the `read:statuses` scope (tokens
+        // made for publishing alone): the record stops, the channel keeps publishing.
+        Ok(response) if response.status == 403 => Fetched::NotPermitted(format!(
+            "le jeton n'a pas la portée read:statuses / the token lacks the read:statuses \
+             scope (403: {}): create a token with it to get figures",
+            super::platform_message(&response)
+        )),
+        answer => failed_answer("Mastodon", answer.as_ref()),
+    }
+}
+
 /// A `multipart/form-data` body with the image as `file` and its alt text as `description`.
 fn multipart_media(bytes: &[u8], media_type: &str, description: &str) -> (String, Vec<u8>) {
     let digest = Sha256::digest(bytes);

@@ -755,6 +755,167 @@ async fn find_published_media<H: HttpClient>(
     ))
 }
 
+/// Whether a Graph answer says the object is gone: HTTP 404, or error code 100 with subcode 33
+/// ("Object with ID ... does not exist, cannot be loaded due to missing permissions, or does
+/// not support this operation"), which the Graph API answers for a deleted post or media.
+fn graph_gone(response: &HttpResponse) -> bool {
+    if response.status == 404 {
+        return true;
+    }
+    let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or_default();
+    let error = &body["error"];
+    error["code"].as_i64() == Some(100)
+        && (error["error_subcode"].as_i64() == Some(33)
+            || error["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("does not exist")))
+}
+
+/// The Graph error code of an answer refusing a permission the token lacks (10, 200-299),
+/// as opposed to a refused token (190, 102).
+fn graph_missing_permission(response: &HttpResponse) -> Option<i64> {
+    let body: serde_json::Value = serde_json::from_slice(&response.body).ok()?;
+    body["error"]["code"]
+        .as_i64()
+        .filter(|code| matches!(code, 10 | 200..=299))
+}
+
+/// The value of one metric in a Graph insights answer: `{"data": [{"name", "values":
+/// [{"value"}]}]}`, or the newer `total_value: {"value"}` shape.
+fn insight(body: &serde_json::Value, name: &str) -> Option<u64> {
+    let metric = body["data"]
+        .as_array()?
+        .iter()
+        .find(|m| m["name"].as_str() == Some(name))?;
+    metric["values"][0]["value"]
+        .as_u64()
+        .or_else(|| metric["total_value"]["value"].as_u64())
+}
+
+/// A Facebook Page post's or an Instagram media's figures, in two Graph reads with the Page
+/// access token:
+/// - Facebook: `GET /{post-id}?fields=reactions.summary(total_count).limit(0),
+///   comments.summary(total_count).limit(0),shares` (reactions as likes, comments as replies,
+///   `shares.count` as reposts, absent when none), then `GET /{post-id}/insights?metric=
+///   post_total_media_view_unique` for the reach: Meta retired `post_impressions_unique` on
+///   June 15, 2025 and names `post_total_media_view_unique` its replacement;
+/// - Instagram: `GET /{media-id}?fields=like_count,comments_count`, then `GET /{media-id}/
+///   insights?metric=reach,views,shares`: `impressions` is gone for media since April 21, 2025
+///   (v22.0), replaced by `views`, which we keep as impressions; `shares` as reposts.
+///
+/// Quotes do not exist there (0). The post gone (404, code 100 subcode 33) is `Gone`; a refused
+/// token (190, 102) `Revoked`; a missing permission (10, 200-299) `NotPermitted`, which leaves
+/// the channel connected. Insights are optional:
+/// Meta refuses them for posts with too few viewers (code 10) or delays them up to 48 hours,
+/// so their failure leaves reach and impressions unknown (`None`) rather than failing the
+/// fetch.
+pub async fn post_counts(
+    http: &impl HttpClient,
+    now: Timestamp,
+    channel: &Channel,
+    token: &str,
+    graph_id: &str,
+) -> crate::analytics::metrics::fetch::Fetched {
+    use crate::analytics::metrics::Counts;
+    use crate::analytics::metrics::fetch::{Fetched, count};
+    // Graph ids are digits, a Page post's `{page}_{post}`: nothing else reaches the URL.
+    if graph_id.is_empty() || !graph_id.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
+        return Fetched::Gone;
+    }
+    let platform = platform_name(channel.kind);
+    let instagram = channel.kind == ChannelKind::Instagram;
+    let (fields, metrics) = if instagram {
+        ("like_count,comments_count", "reach,views,shares")
+    } else {
+        (
+            "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares",
+            "post_total_media_view_unique",
+        )
+    };
+    let read = |path: String, params: &[(&str, &str)]| {
+        let mut params = params.to_vec();
+        params.push(("access_token", token));
+        HttpRequest::get(channel.url.join(&format!("{path}?{}", form(&params))))
+    };
+    let answer = http
+        .send(read(format!("/{graph_id}"), &[("fields", fields)]))
+        .await;
+    let object: serde_json::Value = match &answer {
+        Ok(response) if response.status == 200 => match serde_json::from_slice(&response.body) {
+            Ok(object) => object,
+            Err(_) => return Fetched::Transient(format!("{platform}: unreadable answer")),
+        },
+        Ok(response) if graph_gone(response) => return Fetched::Gone,
+        // A token that works but may not read the post: this record stops, the channel keeps
+        // publishing (publishing itself treats these codes as needing a new token).
+        Ok(response) if graph_missing_permission(response).is_some() => {
+            let permissions = if instagram {
+                "instagram_basic, instagram_manage_insights"
+            } else {
+                "pages_read_engagement, read_insights"
+            };
+            return Fetched::NotPermitted(format!(
+                "le jeton n'a pas les autorisations de lecture / the token lacks read permissions \
+                 ({platform} code {}: {}): give the channel a token with {permissions}",
+                graph_missing_permission(response).unwrap_or_default(),
+                super::platform_message(response)
+            ));
+        }
+        answer => {
+            return match graph_failure(platform, answer.as_ref(), now) {
+                PublishOutcome::NeedsReconnect { reason } => Fetched::Revoked(reason),
+                PublishOutcome::RetryLater { reason, .. } => Fetched::Transient(reason),
+                PublishOutcome::Refused { message } => Fetched::Transient(message),
+                PublishOutcome::Published { .. } => {
+                    Fetched::Transient(format!("{platform}: unexpected answer"))
+                }
+            };
+        }
+    };
+    let insights = match http
+        .send(read(
+            format!("/{graph_id}/insights"),
+            &[("metric", metrics)],
+        ))
+        .await
+    {
+        Ok(response) if response.status == 200 => {
+            serde_json::from_slice::<serde_json::Value>(&response.body).unwrap_or_default()
+        }
+        Ok(response) => {
+            eprintln!(
+                "{platform} insights of {graph_id}: {}",
+                super::platform_message(&response)
+            );
+            serde_json::Value::Null
+        }
+        Err(failure) => {
+            eprintln!("{platform} insights of {graph_id}: {failure}");
+            serde_json::Value::Null
+        }
+    };
+    let counts = if instagram {
+        Counts {
+            likes: count(&object["like_count"]),
+            replies: count(&object["comments_count"]),
+            reposts: insight(&insights, "shares").unwrap_or(0),
+            quotes: 0,
+            reach: insight(&insights, "reach"),
+            impressions: insight(&insights, "views"),
+        }
+    } else {
+        Counts {
+            likes: count(&object["reactions"]["summary"]["total_count"]),
+            replies: count(&object["comments"]["summary"]["total_count"]),
+            reposts: count(&object["shares"]["count"]),
+            quotes: 0,
+            reach: insight(&insights, "post_total_media_view_unique"),
+            impressions: None,
+        }
+    };
+    Fetched::Counts(counts)
+}
+
 /// "Check connection": `GET /{page-id}?fields=id,name` (Facebook) or
 /// `GET /{ig-user-id}?fields=id,username` (Instagram) with the token; the account's name is
 /// recorded.

@@ -292,8 +292,10 @@ pub struct StoredChannel {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Credentials {
-    /// A Mastodon access token with the `write:statuses write:media read:accounts` scopes, or
-    /// a Facebook Page access token (Facebook and Instagram channels).
+    /// A Mastodon access token with the `write:statuses write:media read:accounts
+    /// read:statuses` scopes (`read:statuses` for the posts' figures), or a Facebook Page
+    /// access token (Facebook and Instagram channels; `read_insights` and
+    /// `instagram_manage_insights` for the figures).
     AccessToken(String),
     /// A Bluesky app password (Settings > App passwords), never the account password.
     AppPassword(String),
@@ -941,6 +943,44 @@ pub async fn read(
         _ => Err(PublishOutcome::Refused {
             message: "this channel cannot be read".into(),
         }),
+    }
+}
+
+/// A published post's figures on its network, for `analytics::metrics`: Mastodon's status,
+/// Bluesky's `getPosts` (with the cached session), Facebook's and Instagram's Graph fields and
+/// insights, each read by the channel's module. The credentials are opened as
+/// [`publish`] opens them; unreadable ones, or a webhook channel, count as revoked access.
+/// Store calls: the Bluesky session read (and its write when renewed).
+pub async fn fetch_counts(
+    store: &dyn KvStore,
+    clock: &dyn Clock,
+    key: &CredentialKey,
+    http: &impl HttpClient,
+    stored: &StoredChannel,
+    platform_id: &str,
+) -> crate::analytics::metrics::fetch::Fetched {
+    use crate::analytics::metrics::fetch::Fetched;
+    let channel = &stored.channel;
+    let credentials = match open_credentials(key, stored) {
+        Ok(credentials) => credentials,
+        Err(e) => {
+            eprintln!("metrics of channel {}: {e}", channel.id);
+            return Fetched::Revoked("stored credentials are unreadable: enter them again".into());
+        }
+    };
+    match (&credentials, channel.kind) {
+        (Credentials::AccessToken(token), ChannelKind::Mastodon) => {
+            mastodon::status_counts(http, channel, token, platform_id).await
+        }
+        (Credentials::AppPassword(password), ChannelKind::Bluesky) => {
+            let id = &channel.id;
+            let sessions = bluesky::SessionStore { store, key, id };
+            bluesky::post_counts(http, clock, &sessions, channel, password, platform_id).await
+        }
+        (Credentials::AccessToken(token), ChannelKind::Facebook | ChannelKind::Instagram) => {
+            meta::post_counts(http, clock.now(), channel, token, platform_id).await
+        }
+        _ => Fetched::Revoked("this channel has no figures to fetch".into()),
     }
 }
 

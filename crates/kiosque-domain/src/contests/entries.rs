@@ -441,6 +441,9 @@ fn store_entry(
             }),
         },
     )?;
+    // Both kinds of entry (text, image) end here, once stored.
+    use crate::analytics::participation;
+    participation::record(store, now, participation::Activity::Entry);
     Ok(())
 }
 

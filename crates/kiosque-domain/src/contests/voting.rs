@@ -25,7 +25,11 @@ pub fn vote(
         &keys::contest_voter(id, &entry.category, voter),
         &keys::contest_entry_votes(id, seq),
     )? {
-        Some(_) => Ok(entry.category),
+        Some(_) => {
+            use crate::analytics::participation;
+            participation::record(store, clock.now(), participation::Activity::Vote);
+            Ok(entry.category)
+        }
         None => Err(ContestError::AlreadyVoted),
     }
 }

@@ -273,6 +273,9 @@ pub fn vote(
             );
         }
     }
+    // A first ballot only: a changed one is not a new vote (see `change`).
+    use crate::analytics::participation;
+    participation::record(store, now, participation::Activity::Vote);
     Ok(VoteOutcome::Counted)
 }
 

@@ -78,6 +78,17 @@ impl<H: HttpClient> Platform for LivePlatform<'_, H> {
         .await
     }
 
+    /// 1 read of the channel (after publishing, which read it too but keeps no copy).
+    fn channel_kind(&self, channel: &ChannelId) -> Option<crate::social::ChannelKind> {
+        match channels::get(self.store, channel) {
+            Ok(found) => Some(found.kind),
+            Err(e) => {
+                eprintln!("metrics: cannot read channel {channel}: {e}");
+                None
+            }
+        }
+    }
+
     fn notify(&self, event: LifecycleEvent) -> Result<(), PostError> {
         webhooks_out::enqueue(self.store, self.clock.now(), &event)?;
         Ok(())

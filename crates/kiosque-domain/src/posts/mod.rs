@@ -78,6 +78,13 @@ pub trait Platform {
     /// Whether an editor's post to `channel` waits for an administrator's approval
     /// (`channels::Channel::approval_required`); an unknown channel asks for it.
     fn approval_required(&self, channel: &ChannelId) -> Result<bool, PostError>;
+    /// The kind of `channel`, so the tick can start following a publication's figures
+    /// (`analytics::metrics::track`); `None` (the default, and an unknown channel) tracks
+    /// nothing.
+    fn channel_kind(&self, channel: &ChannelId) -> Option<crate::social::ChannelKind> {
+        let _ = channel;
+        None
+    }
 }
 
 /// Sends a lifecycle event once the change it reports is stored. A failure to queue it is

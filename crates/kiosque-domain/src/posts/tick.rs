@@ -357,6 +357,7 @@ fn record(
                 super::notify_logged(platform, event);
             }
             count_published_in_campaign(store, &post, &updated, now);
+            track_published(store, platform, &post, &updated, now);
             return Ok(updated);
         }
         let Some(current) = store.get(&key)? else {
@@ -544,6 +545,49 @@ pub(crate) fn reset_failed(post: &mut Post) {
             }
         }
         post.attempts = 0;
+    }
+}
+
+/// Starts following the figures of each target this attempt published
+/// (`analytics::metrics::track`; webhook channels are not tracked). A failure is logged, never
+/// returned: the publication is done and must not be retried for its statistics.
+fn track_published(
+    store: &dyn KvStore,
+    platform: &impl Platform,
+    before: &Post,
+    after: &Post,
+    now: Timestamp,
+) {
+    for target in &after.targets {
+        let TargetStatus::Published {
+            platform_id, url, ..
+        } = &target.status
+        else {
+            continue;
+        };
+        let was_published = before.targets.iter().any(|t| {
+            t.channel == target.channel && matches!(t.status, TargetStatus::Published { .. })
+        });
+        if was_published {
+            continue;
+        }
+        let Some(kind) = platform.channel_kind(&target.channel) else {
+            continue;
+        };
+        if let Err(e) = crate::analytics::metrics::track(
+            store,
+            now,
+            after,
+            &target.channel,
+            kind,
+            platform_id,
+            url,
+        ) {
+            eprintln!(
+                "failed to track the figures of post {} on channel {}: {e}",
+                after.id, target.channel
+            );
+        }
     }
 }
 

@@ -142,6 +142,9 @@ pub fn rate(
         };
         store.set_json(&keys::tutorial_comment(slug, seq), &comment)?;
     }
+    // One feedback per visitor (the claim above), with or without a comment.
+    use crate::analytics::participation;
+    participation::record(store, now, participation::Activity::Feedback);
     Ok(())
 }
 

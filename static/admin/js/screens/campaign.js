@@ -185,7 +185,8 @@ export async function render(main, params, ctx) {
     h('p', null, `${formatDate(noon(campaign.starts_on))} – ${formatDate(noon(campaign.ends_on))} · `,
       (campaign.hashtags || []).map((tag) => `#${tag}`).join(' ')),
     campaign.description ? h('p', null, campaign.description) : null,
-    h('p', null, h('a', { href: campaign.url, target: '_blank', rel: 'noopener' }, t('Mur public', 'Public wall')),
+    h('p', null, h('a', { href: `#/reports/campaigns/${id}`, 'data-testid': 'campaign-report-link' }, t('Rapport de la campagne', 'Campaign report')), ' · ',
+      h('a', { href: campaign.url, target: '_blank', rel: 'noopener' }, t('Mur public', 'Public wall')),
       ' · ', t('Intégration : ', 'Embed: '), h('code', null, campaign.embed_url || '')),
     (campaign.warnings || []).length ? h('div', { class: 'notice' }, h('ul', null, campaign.warnings.map((w) => h('li', null, w)))) : null,
 

@@ -31,8 +31,8 @@ const SECRETS = {
   mastodon: {
     name: 'access_token',
     label: () => t('Jeton d’accès Mastodon', 'Mastodon access token'),
-    hint: () => t('Préférences › Développement › Nouvelle application, portées write:statuses write:media read:accounts.',
-      'Preferences › Development › New application, scopes write:statuses write:media read:accounts.'),
+    hint: () => t('Préférences › Développement › Nouvelle application, portées write:statuses write:media read:accounts read:statuses (read:statuses pour les statistiques des publications).',
+      'Preferences › Development › New application, scopes write:statuses write:media read:accounts read:statuses (read:statuses for the posts’ figures).'),
   },
   bluesky: {
     name: 'app_password',
@@ -42,14 +42,14 @@ const SECRETS = {
   facebook: {
     name: 'access_token',
     label: () => t('Jeton d’accès de la Page', 'Page access token'),
-    hint: () => t('Un jeton de Page longue durée (autorisations pages_manage_posts, pages_read_engagement), obtenu dans l’explorateur de l’API Graph ou l’outil de l’application Meta.',
-      'A long-lived Page token (pages_manage_posts, pages_read_engagement permissions), from the Graph API Explorer or the Meta app’s tools.'),
+    hint: () => t('Un jeton de Page longue durée (autorisations pages_manage_posts, pages_read_engagement, read_insights), obtenu dans l’explorateur de l’API Graph ou l’outil de l’application Meta.',
+      'A long-lived Page token (pages_manage_posts, pages_read_engagement, read_insights permissions), from the Graph API Explorer or the Meta app’s tools.'),
   },
   instagram: {
     name: 'access_token',
     label: () => t('Jeton d’accès de la Page liée', 'Access token of the linked Page'),
-    hint: () => t('Le jeton de la Page Facebook liée au compte Instagram (autorisations instagram_basic, instagram_content_publish).',
-      'The token of the Facebook Page linked to the Instagram account (instagram_basic, instagram_content_publish permissions).'),
+    hint: () => t('Le jeton de la Page Facebook liée au compte Instagram (autorisations instagram_basic, instagram_content_publish, instagram_manage_insights).',
+      'The token of the Facebook Page linked to the Instagram account (instagram_basic, instagram_content_publish, instagram_manage_insights permissions).'),
   },
 };
 

@@ -8,7 +8,7 @@
 // /api/campaigns/:id/queue?status=pending&per_page=1, /api/questions,
 // /api/questions/:id/queue?status=pending&limit=100, /api/contests,
 // /api/contests/:id/queue?status=pending&limit=100, /api/polls?status=open,
-// /api/polls/:id/results, /api/events.
+// /api/polls/:id/results, /api/events, /api/reports/recent.
 
 import { api, qs } from '../api.js';
 import { t, formatDate, formatDateTime, formatTime, formatNumber, parisToday } from '../i18n.js';
@@ -61,6 +61,7 @@ export async function render(main, params, ctx) {
   const polls = card(t('Sondages ouverts', 'Open polls'), 'dash-polls');
   const contests = card(t('Concours en cours', 'Running contests'), 'dash-contests');
   const events = card(t('Événements en cours et à venir', 'Live and upcoming events'), 'dash-events');
+  const recent = card(t('Les 30 derniers jours', 'The last 30 days'), 'dash-recent', true);
 
   clear(main);
   append(main, 
@@ -71,6 +72,7 @@ export async function render(main, params, ctx) {
     ...(ctx.warnings || []).map(configWarning),
     week.el,
     h('div', { class: 'cards' }, problems.el, waiting.el, polls.el, contests.el, events.el),
+    ctx.can('view') ? recent.el : null,
   );
 
   const postLine = (post) => {
@@ -199,6 +201,36 @@ export async function render(main, params, ctx) {
           queues[i] ? t(` : ${formatNumber(queues[i].submitted)} participation(s)`, `: ${formatNumber(queues[i].submitted)} entries`) : '');
       }));
     }),
+
+    // The last 30 days at a glance: views, engagement per network, participation, best posts.
+    ctx.can('view') ? fill(recent, async () => {
+      const r = await api('GET', '/api/reports/recent');
+      const networks = (r.networks || []).filter((n) => n.posts > 0);
+      const names = { mastodon: 'Mastodon', bluesky: 'Bluesky', facebook: 'Facebook', instagram: 'Instagram' };
+      return [
+        h('ul', { class: 'figures', 'data-testid': 'dash-recent-figures' },
+          h('li', null, h('span', { class: 'figure-value' }, formatNumber(r.views)), h('span', { class: 'figure-label' }, t('vues des pages', 'page views'))),
+          h('li', null, h('span', { class: 'figure-value' }, formatNumber(r.posts)), h('span', { class: 'figure-label' }, t('publications', 'posts'))),
+          h('li', null, h('span', { class: 'figure-value' }, formatNumber(r.engagement)), h('span', { class: 'figure-label' }, t('interactions', 'engagement'))),
+          h('li', null, h('span', { class: 'figure-value' }, formatNumber(r.votes)), h('span', { class: 'figure-label' }, t('votes', 'votes'))),
+          h('li', null, h('span', { class: 'figure-value' }, formatNumber(r.answers)), h('span', { class: 'figure-label' }, t('réponses', 'answers'))),
+          h('li', null, h('span', { class: 'figure-value' }, formatNumber(r.entries)), h('span', { class: 'figure-label' }, t('participations', 'entries'))),
+          h('li', null, h('span', { class: 'figure-value' }, formatNumber(r.feedback)), h('span', { class: 'figure-label' }, t('avis', 'feedback')))),
+        networks.length
+          ? [h('h3', null, t('Interactions par réseau', 'Engagement per network')),
+            h('ul', null, networks.map((n) => h('li', { 'data-testid': 'dash-recent-network', 'data-network': n.network },
+              `${names[n.network] || n.network} : `, t(`${formatNumber(n.engagement)} interactions, ${formatNumber(n.posts)} publication(s)`,
+                `${formatNumber(n.engagement)} interactions, ${formatNumber(n.posts)} post(s)`))))]
+          : null,
+        (r.top_posts || []).length
+          ? [h('h3', null, t('Meilleures publications', 'Best posts')),
+            h('ol', null, r.top_posts.map((p) => h('li', { 'data-testid': 'dash-recent-post' },
+              h('a', { href: `#/reports/posts/${encodeURIComponent(p.post)}` }, p.excerpt || p.post),
+              h('span', { class: 'muted' }, ` — ${names[p.network] || p.network}, ${formatNumber(p.engagement)} interactions`))))]
+          : empty(t('Aucune publication ces 30 derniers jours.', 'No post in the last 30 days.')),
+        h('p', null, h('a', { href: '#/reports', 'data-testid': 'dash-reports-link' }, t('Voir les rapports', 'See the reports'))),
+      ].flat();
+    }) : null,
 
     // Events happening now, then the next ones.
     fill(events, async () => {

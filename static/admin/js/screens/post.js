@@ -122,7 +122,10 @@ export async function render(main, params, ctx) {
 
     clear(main);
     append(main, 
-      pageHeader(t('Publication', 'Post'), h('a', { href: '#/calendar' }, t('Calendrier', 'Calendar'))),
+      pageHeader(t('Publication', 'Post'),
+        p.state === 'published' ? h('a', { href: `#/reports/posts/${encodeURIComponent(p.id)}`, 'data-testid': 'post-report-link' },
+          t('Statistiques', 'Statistics')) : null,
+        h('a', { href: '#/calendar' }, t('Calendrier', 'Calendar'))),
       h('p', { class: 'visually-hidden', 'data-testid': 'post-id' }, p.id),
       reviewNotice(p),
       facts,

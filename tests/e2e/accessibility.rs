@@ -262,11 +262,7 @@ fn every_console_screen_meets_wcag_2_1_aa() {
     assert!(vote.status().is_success(), "{}", vote.status());
     let axe = axe_source();
     let browser = Browser::start();
-    browser.goto(&app.url("/admin/sign-in.html"));
-    browser.type_into("[data-testid=sign-in-email]", "claire@bib.example");
-    browser.type_into("[data-testid=sign-in-password]", PASSWORD);
-    browser.click("[data-testid=sign-in-submit]");
-    browser.find("[data-testid=whoami]");
+    browser.sign_in(&app, "claire@bib.example", PASSWORD);
 
     let Seeded {
         poll,

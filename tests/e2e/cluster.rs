@@ -263,12 +263,7 @@ fn a_webhook_delivered_to_both_instances_at_once_is_filed_once() {
 fn publishing_from_both_instances_sends_each_post_once() {
     let app = cluster(&[("scheduler_tick_token", TICK_TOKEN)]);
     let mastodon = FakeMastodon::start(MASTODON_TOKEN, 500);
-    let channel = app.post_json_as_admin_ok(
-        "/api/channels",
-        &json!({"kind": "mastodon", "name": "Mastodon", "url": mastodon.url(),
-                "access_token": MASTODON_TOKEN}),
-    );
-    let channel_id = channel["channel"]["id"].as_str().unwrap().to_owned();
+    let channel_id = tests::channels::mastodon(&app, &mastodon, MASTODON_TOKEN);
     let create = |text: &str| {
         let post = app.post_json_as_admin_ok(
             "/api/posts",

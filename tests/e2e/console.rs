@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 use tests::TestApp;
 use tests::browser::Browser;
-use tests::fakes::{FakeBluesky, FakeMastodon, FakeMeta, PublicOrigin};
+use tests::fakes::{FakeBluesky, FakeMastodon, FakeMeta};
 
 const PASSWORD: &str = "une longue phrase de passe";
 const MASTODON_TOKEN: &str = "mastodon-secret-access-token-42";
@@ -26,11 +26,7 @@ fn account(app: &TestApp, email: &str, name: &str, role: &str) {
 
 /// Signs in through the sign-in page as a person would, and waits for the console.
 fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
-    browser.goto(&app.url("/admin/sign-in.html"));
-    browser.type_into("[data-testid=sign-in-email]", email);
-    browser.type_into("[data-testid=sign-in-password]", PASSWORD);
-    browser.click("[data-testid=sign-in-submit]");
-    browser.find("[data-testid=whoami]");
+    browser.sign_in(app, email, PASSWORD);
 }
 
 /// Ticks a channel in the composer (once it is drawn), leaving it ticked if it was.
@@ -138,16 +134,10 @@ fn the_console_refuses_what_it_must_in_a_real_browser() {
 
     // Sign-in throttling shows its message on the page.
     for _ in 0..5 {
-        browser.goto(&app.url("/admin/sign-in.html"));
-        browser.type_into("[data-testid=sign-in-email]", "bruno@bib.example");
-        browser.type_into("[data-testid=sign-in-password]", "pas le bon mot de passe");
-        browser.click("[data-testid=sign-in-submit]");
+        browser.submit_sign_in(&app, "bruno@bib.example", "pas le bon mot de passe");
         browser.find("[data-testid=sign-in-error-invalid]");
     }
-    browser.goto(&app.url("/admin/sign-in.html"));
-    browser.type_into("[data-testid=sign-in-email]", "bruno@bib.example");
-    browser.type_into("[data-testid=sign-in-password]", PASSWORD);
-    browser.click("[data-testid=sign-in-submit]");
+    browser.submit_sign_in(&app, "bruno@bib.example", PASSWORD);
     browser.find("[data-testid=sign-in-error-throttled]");
     browser.screenshot("sign-in-throttled");
 }
@@ -479,14 +469,7 @@ fn an_editor_uploads_a_photo_describes_it_and_schedules_it_to_four_networks() {
     // Instagram downloads the image from the library's public address: a forwarder started
     // before the app stands for it (as a CDN in front of the app would).
     let meta = FakeMeta::start(PAGE_TOKEN, PAGE_ID, IG_USER_ID);
-    let origin = PublicOrigin::start();
-    let public = origin.url();
-    let app = TestApp::spawn_with_fakes(&[
-        ("scheduler_tick_token", TICK_TOKEN),
-        ("meta_host", "http://127.0.0.1:*"),
-        ("public_base_url", &public),
-    ]);
-    origin.forward_to(&app.base_url);
+    let (app, _origin) = TestApp::spawn_with_public_origin(&[("scheduler_tick_token", TICK_TOKEN)]);
     account(&app, "anne@bib.example", "Anne", "editor");
     account(&app, "marc@bib.example", "Marc", "administrator");
     let folder = tempfile::tempdir().unwrap();
@@ -610,15 +593,13 @@ fn an_editor_uploads_a_photo_describes_it_and_schedules_it_to_four_networks() {
     // The editor puts it in a post for the four networks, picked from the library.
     let mastodon = FakeMastodon::start(MASTODON_TOKEN, 500);
     let bluesky = FakeBluesky::start("bib.bsky.social", "abcd-efgh-ijkl-mnop");
-    for body in [
-        json!({"kind": "mastodon", "name": "Mastodon", "url": mastodon.url(),
-               "access_token": MASTODON_TOKEN}),
-        json!({"kind": "bluesky", "name": "Bluesky", "url": bluesky.url(),
-               "handle": "bib.bsky.social", "app_password": "abcd-efgh-ijkl-mnop"}),
-    ] {
-        let channel = app.post_json_as_admin_ok("/api/channels", &body);
-        channels.push(channel["channel"]["id"].as_str().unwrap().to_owned());
-    }
+    channels.push(tests::channels::mastodon(&app, &mastodon, MASTODON_TOKEN));
+    channels.push(tests::channels::bluesky(
+        &app,
+        &bluesky,
+        "bib.bsky.social",
+        "abcd-efgh-ijkl-mnop",
+    ));
     browser.goto(&app.url("/admin/#/compose"));
     browser.find("[data-testid=compose-form]");
     for channel in &channels {

@@ -429,11 +429,7 @@ fn a_moderator_sees_the_pending_image_and_corrects_its_alt_text_in_the_console()
     );
     assert_eq!(response.status(), 303);
     let browser = tests::browser::Browser::start();
-    browser.goto(&app.url("/admin/sign-in.html"));
-    browser.type_into("[data-testid=sign-in-email]", "bruno@bib.example");
-    browser.type_into("[data-testid=sign-in-password]", PASSWORD);
-    browser.click("[data-testid=sign-in-submit]");
-    browser.find("[data-testid=whoami]");
+    browser.sign_in(&app, "bruno@bib.example", PASSWORD);
     browser.goto(&app.url(&format!("/admin/#/contests/{id}")));
     browser.find("[data-testid=entry-alt-edit-1]");
     // The pending thumbnail loads with the moderator's session (the public gets 404).

@@ -10,9 +10,10 @@
 
 use serde_json::{Value, json};
 use tests::TestApp;
+use tests::channels;
 use tests::fakes::meta::jpeg_markers;
 use tests::fakes::{FakeMeta, GraphFailure, PublicOrigin};
-use tests::images::{PHOTO_SECRET, phone_photo, upload};
+use tests::images::{PHOTO_SECRET, library_photo};
 use tests::time;
 
 const TICK_TOKEN: &str = "tick-token-for-the-cron-0123456789";
@@ -30,40 +31,18 @@ struct Setup {
 
 fn setup() -> Setup {
     let meta = FakeMeta::start(PAGE_TOKEN, PAGE_ID, IG_USER_ID);
-    let origin = PublicOrigin::start();
-    let public = origin.url();
-    let app = TestApp::spawn_with_fakes(&[
-        ("scheduler_tick_token", TICK_TOKEN),
-        ("meta_host", "http://127.0.0.1:*"),
-        ("public_base_url", &public),
-    ]);
-    origin.forward_to(&app.base_url);
-    let facebook = app.post_json_as_admin_ok(
-        "/api/channels",
-        &json!({"kind": "facebook", "name": "Page Facebook", "url": meta.url(),
-                "account_id": PAGE_ID, "access_token": PAGE_TOKEN}),
-    );
-    let instagram = app.post_json_as_admin_ok(
-        "/api/channels",
-        &json!({"kind": "instagram", "name": "Instagram", "url": meta.url(),
-                "account_id": IG_USER_ID, "access_token": PAGE_TOKEN}),
-    );
-    assert_eq!(facebook["channel"]["account_id"], PAGE_ID, "{facebook}");
+    let (app, origin) = TestApp::spawn_with_public_origin(&[("scheduler_tick_token", TICK_TOKEN)]);
+    let facebook = channels::facebook(&app, &meta, PAGE_ID, PAGE_TOKEN);
+    let instagram = channels::instagram(&app, &meta, IG_USER_ID, PAGE_TOKEN);
+    let shown = channel(&app, &facebook);
+    assert_eq!(shown["account_id"], PAGE_ID, "{shown}");
     Setup {
-        facebook: facebook["channel"]["id"].as_str().unwrap().to_owned(),
-        instagram: instagram["channel"]["id"].as_str().unwrap().to_owned(),
+        facebook,
+        instagram,
         app,
         meta,
         _origin: origin,
     }
-}
-
-/// A medium of the library: a phone photo (EXIF, GPS) stored sideways, upright
-/// `height` x `width` once uploaded.
-fn library_photo(app: &TestApp, name: &str, width: u16, height: u16) -> String {
-    let (status, uploaded) = upload(app, name, &phone_photo(width, height), json!({}));
-    assert_eq!(status, 201, "{uploaded}");
-    uploaded["medium"]["id"].as_str().unwrap().to_owned()
 }
 
 fn create_post(s: &Setup, channels: &[&str], media: &[&str]) -> String {

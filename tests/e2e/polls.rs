@@ -1330,17 +1330,11 @@ fn unicode_and_html_in_poll_text_are_kept_and_escaped() {
 /// rendition; editing keeps it; an unknown medium is refused by its field.
 #[test]
 fn a_poll_illustrated_from_the_media_library() {
-    use tests::images::{phone_photo, upload};
     let app = TestApp::spawn();
-    let (status, uploaded) = upload(
-        &app,
-        "jardin.jpg",
-        &phone_photo(800, 600),
-        json!({"alt": "Un jardin"}),
-    );
-    assert_eq!(status, 201, "{uploaded}");
-    let medium = uploaded["medium"]["id"].as_str().unwrap().to_owned();
-    let page = &uploaded["medium"]["renditions"]["page"];
+    let uploaded =
+        tests::images::library_medium(&app, "jardin.jpg", 800, 600, json!({"alt": "Un jardin"}));
+    let medium = uploaded["id"].as_str().unwrap().to_owned();
+    let page = &uploaded["renditions"]["page"];
     let (width, height) = (
         page["width"].as_u64().unwrap(),
         page["height"].as_u64().unwrap(),

@@ -8,9 +8,9 @@
 
 use serde_json::{Value, json};
 use tests::TestApp;
+use tests::channels;
 use tests::fakes::{FakeBluesky, FakeMastodon, FakeMeta, PublicOrigin};
-use tests::images::{phone_photo, upload};
-use tests::time;
+use tests::images::library_photo;
 
 const TICK_TOKEN: &str = "tick-token-for-the-cron-0123456789";
 const MASTODON_TOKEN: &str = "mastodon-token-for-metrics-0123";
@@ -32,31 +32,13 @@ fn setup() -> Setup {
     let mastodon = FakeMastodon::start(MASTODON_TOKEN, 500);
     let bluesky = FakeBluesky::start("bib.bsky.social", BLUESKY_PASSWORD);
     let meta = FakeMeta::start(PAGE_TOKEN, PAGE_ID, IG_USER_ID);
-    let origin = PublicOrigin::start();
-    let public = origin.url();
-    let app = TestApp::spawn_with_fakes(&[
-        ("scheduler_tick_token", TICK_TOKEN),
-        ("meta_host", "http://127.0.0.1:*"),
-        ("public_base_url", &public),
-    ]);
-    origin.forward_to(&app.base_url);
-    let requests = [
-        json!({"kind": "mastodon", "name": "Mastodon", "url": mastodon.url(),
-               "access_token": MASTODON_TOKEN}),
-        json!({"kind": "bluesky", "name": "Bluesky", "url": bluesky.url(),
-               "handle": "bib.bsky.social", "app_password": BLUESKY_PASSWORD}),
-        json!({"kind": "facebook", "name": "Page Facebook", "url": meta.url(),
-               "account_id": PAGE_ID, "access_token": PAGE_TOKEN}),
-        json!({"kind": "instagram", "name": "Instagram", "url": meta.url(),
-               "account_id": IG_USER_ID, "access_token": PAGE_TOKEN}),
+    let (app, origin) = TestApp::spawn_with_public_origin(&[("scheduler_tick_token", TICK_TOKEN)]);
+    let channels = vec![
+        channels::mastodon(&app, &mastodon, MASTODON_TOKEN),
+        channels::bluesky(&app, &bluesky, "bib.bsky.social", BLUESKY_PASSWORD),
+        channels::facebook(&app, &meta, PAGE_ID, PAGE_TOKEN),
+        channels::instagram(&app, &meta, IG_USER_ID, PAGE_TOKEN),
     ];
-    let channels = requests
-        .iter()
-        .map(|request| {
-            let created = app.post_json_as_admin_ok("/api/channels", request);
-            created["channel"]["id"].as_str().unwrap().to_owned()
-        })
-        .collect();
     Setup {
         app,
         mastodon,
@@ -82,20 +64,12 @@ fn counts(record: &Value, snapshot: usize) -> Value {
     record["history"][snapshot]["counts"].clone()
 }
 
-/// Moves the app's clock to `at` and ticks until nothing is left (the posts' due index
-/// catches up 4 hours per call after such a jump).
+/// The metrics part of each tick's report (`TestApp::tick_at`).
 fn tick_at(app: &TestApp, at: i64) -> Vec<Value> {
-    app.advance_clock_to(at);
-    let mut reports = Vec::new();
-    for _ in 0..12 {
-        let report = app.tick(TICK_TOKEN);
-        let more = report["more"] == true;
-        reports.push(report["metrics"].clone());
-        if !more {
-            break;
-        }
-    }
-    reports
+    app.tick_at(TICK_TOKEN, at)
+        .into_iter()
+        .map(|report| report["metrics"].clone())
+        .collect()
 }
 
 fn total(reports: &[Value], field: &str) -> u64 {
@@ -105,9 +79,7 @@ fn total(reports: &[Value], field: &str) -> u64 {
 #[test]
 fn figures_are_fetched_on_schedule_and_deleted_or_revoked_posts_stop() {
     let s = setup();
-    let (status, uploaded) = upload(&s.app, "affiche.jpg", &phone_photo(1200, 1000), json!({}));
-    assert_eq!(status, 201, "{uploaded}");
-    let medium = uploaded["medium"]["id"].as_str().unwrap();
+    let medium = library_photo(&s.app, "affiche.jpg", 1200, 1000);
     let post = s.app.post_json_as_admin_ok(
         "/api/posts",
         &json!({"text": "Nuit de la lecture samedi à la médiathèque : lectures, jeux et contes",
@@ -117,14 +89,7 @@ fn figures_are_fetched_on_schedule_and_deleted_or_revoked_posts_stop() {
     let id = post["id"].as_str().unwrap().to_owned();
     // Nothing published yet: no figures.
     assert_eq!(metrics(&s.app, &id), json!({}));
-    let due = s.app.next_minute();
-    s.app.post_json_as_admin_ok(
-        &format!("/api/posts/{id}/schedule"),
-        &json!({"at": time::utc_minute(due), "zone": "UTC"}),
-    );
-    s.app.advance_clock_to(due);
-    let report = s.app.tick(TICK_TOKEN);
-    assert_eq!(report["posts"]["published"], 1, "{report}");
+    let report = s.app.publish_by_tick(TICK_TOKEN, &id);
     assert_eq!(report["metrics"]["fetched"], 0, "{report}");
     let published = s.app.now();
 
@@ -301,26 +266,14 @@ fn a_token_without_read_statuses_stops_figures_but_not_publishing() {
         500,
     );
     let app = TestApp::spawn_with_fakes(&[("scheduler_tick_token", TICK_TOKEN)]);
-    let created = app.post_json_as_admin_ok(
-        "/api/channels",
-        &json!({"kind": "mastodon", "name": "Mastodon", "url": mastodon.url(),
-               "access_token": MASTODON_TOKEN}),
-    );
-    let channel = created["channel"]["id"].as_str().unwrap().to_owned();
+    let channel = channels::mastodon(&app, &mastodon, MASTODON_TOKEN);
     let publish = |text: &str| {
         let post = app.post_json_as_admin_ok(
             "/api/posts",
             &json!({"text": text, "language": "fr", "channels": [channel]}),
         );
         let id = post["id"].as_str().unwrap().to_owned();
-        let due = app.next_minute();
-        app.post_json_as_admin_ok(
-            &format!("/api/posts/{id}/schedule"),
-            &json!({"at": time::utc_minute(due), "zone": "UTC"}),
-        );
-        app.advance_clock_to(due);
-        let report = app.tick(TICK_TOKEN);
-        assert_eq!(report["posts"]["published"], 1, "{report}");
+        app.publish_by_tick(TICK_TOKEN, &id);
         id
     };
     let first = publish("Heure du conte mercredi à 16 h");

@@ -705,17 +705,16 @@ fn books_link_to_the_catalogue_through_the_template() {
 /// its thumbnail, and shared links its absolute `social` rendition.
 #[test]
 fn a_book_cover_from_the_media_library() {
-    use tests::images::{phone_photo, upload};
     let app = TestApp::spawn();
-    let (status, uploaded) = upload(
+    let uploaded = tests::images::library_medium(
         &app,
         "Couverture Nana.jpg",
-        &phone_photo(800, 600),
+        800,
+        600,
         json!({"alt": "Une affiche rouge"}),
     );
-    assert_eq!(status, 201, "{uploaded}");
-    let medium = uploaded["medium"]["id"].as_str().unwrap().to_owned();
-    let page = &uploaded["medium"]["renditions"]["page"];
+    let medium = uploaded["id"].as_str().unwrap().to_owned();
+    let page = &uploaded["renditions"]["page"];
     let (width, height) = (
         page["width"].as_u64().unwrap(),
         page["height"].as_u64().unwrap(),

@@ -315,17 +315,16 @@ fn french_and_english_versions_link_to_each_other() {
 /// medium the library does not hold is refused by its field.
 #[test]
 fn a_step_shows_an_image_from_the_media_library() {
-    use tests::images::{phone_photo, upload};
     let app = TestApp::spawn();
-    let (status, uploaded) = upload(
+    let uploaded = tests::images::library_medium(
         &app,
         "catalogue.jpg",
-        &phone_photo(800, 600),
+        800,
+        600,
         json!({"alt": "Le catalogue"}),
     );
-    assert_eq!(status, 201, "{uploaded}");
-    let medium = uploaded["medium"]["id"].as_str().unwrap().to_owned();
-    let page = &uploaded["medium"]["renditions"]["page"];
+    let medium = uploaded["id"].as_str().unwrap().to_owned();
+    let page = &uploaded["renditions"]["page"];
     let (width, height) = (
         page["width"].as_u64().unwrap(),
         page["height"].as_u64().unwrap(),

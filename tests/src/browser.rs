@@ -131,6 +131,22 @@ impl Browser {
         self.post("/url", json!({ "url": url }));
     }
 
+    /// Fills and submits the console's sign-in form of `app` as `email` with `password`; the
+    /// caller waits for what should follow (an error, or the console with
+    /// [`Browser::sign_in`]).
+    pub fn submit_sign_in(&self, app: &crate::TestApp, email: &str, password: &str) {
+        self.goto(&app.url("/admin/sign-in.html"));
+        self.type_into("[data-testid=sign-in-email]", email);
+        self.type_into("[data-testid=sign-in-password]", password);
+        self.click("[data-testid=sign-in-submit]");
+    }
+
+    /// Signs in to `app`'s console as `email` and waits until it names who is signed in.
+    pub fn sign_in(&self, app: &crate::TestApp, email: &str, password: &str) {
+        self.submit_sign_in(app, email, password);
+        self.find("[data-testid=whoami]");
+    }
+
     pub fn current_url(&self) -> String {
         self.get("/url").as_str().unwrap_or_default().to_owned()
     }

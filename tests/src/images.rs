@@ -146,6 +146,27 @@ pub fn upload(app: &TestApp, filename: &str, file: &[u8], description: Value) ->
     (status, done.json().expect("a JSON answer"))
 }
 
+/// A medium of the library: a phone photo (EXIF, GPS) `width` x `height` stored sideways
+/// ([`phone_photo`]), uploaded with `description` (`{"alt": ...}` or `{}`): the medium as
+/// the completion answers it.
+pub fn library_medium(
+    app: &TestApp,
+    name: &str,
+    width: u16,
+    height: u16,
+    description: Value,
+) -> Value {
+    let (status, uploaded) = upload(app, name, &phone_photo(width, height), description);
+    assert_eq!(status, 201, "{uploaded}");
+    uploaded["medium"].clone()
+}
+
+/// [`library_medium`] without a description: its id.
+pub fn library_photo(app: &TestApp, name: &str, width: u16, height: u16) -> String {
+    let medium = library_medium(app, name, width, height, json!({}));
+    medium["id"].as_str().expect("a medium id").to_owned()
+}
+
 /// Starts an upload of `file` and sends all its parts (last first): the upload's id, ready
 /// to complete.
 pub fn send_parts(app: &TestApp, filename: &str, file: &[u8]) -> String {

@@ -11,6 +11,7 @@
 //! instance (`cluster`).
 
 pub mod browser;
+pub mod channels;
 pub mod cluster;
 pub mod fakes;
 pub mod images;
@@ -143,6 +144,23 @@ impl TestApp {
     /// adds or overrides variables.
     pub fn spawn_with_fakes(extra: &[(&str, &str)]) -> Self {
         Self::spawn_with_variables(fakes_variables(extra))
+    }
+
+    /// [`TestApp::spawn_with_fakes`] for Meta (`meta_host` on loopback) with a
+    /// [`fakes::PublicOrigin`] started first as its `public_base_url`: Instagram downloads a
+    /// post's image from the library's public address, which the origin forwards to the app
+    /// (as a CDN in front of it would). Keep the origin as long as the app.
+    pub fn spawn_with_public_origin(extra: &[(&str, &str)]) -> (Self, fakes::PublicOrigin) {
+        let origin = fakes::PublicOrigin::start();
+        let public = origin.url();
+        let mut variables = vec![
+            ("meta_host", "http://127.0.0.1:*"),
+            ("public_base_url", public.as_str()),
+        ];
+        variables.extend_from_slice(extra);
+        let app = Self::spawn_with_fakes(&variables);
+        origin.forward_to(&app.base_url);
+        (app, origin)
     }
 
     /// Any manifest, always in-process, on the dev host's SQLite store.
@@ -324,6 +342,38 @@ impl TestApp {
         );
         assert_eq!(response.status(), 200, "the tick succeeds");
         response.json().expect("a JSON report")
+    }
+
+    /// Moves the app's clock to `at`, then ticks with `token` until the tick says nothing is
+    /// left (`more` false; at most 12 ticks: the posts' due index catches up 4 hours per
+    /// call after such a jump): the ticks' reports, in order.
+    pub fn tick_at(&self, token: &str, at: i64) -> Vec<serde_json::Value> {
+        self.advance_clock_to(at);
+        let mut reports = Vec::new();
+        for _ in 0..12 {
+            let report = self.tick(token);
+            let more = report["more"] == true;
+            reports.push(report);
+            if !more {
+                break;
+            }
+        }
+        reports
+    }
+
+    /// Publishes post `id` through the scheduler: scheduled for the next minute (zone `UTC`),
+    /// the clock moved there, one tick with `token` that publishes it. Answers the tick's
+    /// report.
+    pub fn publish_by_tick(&self, token: &str, id: &str) -> serde_json::Value {
+        let due = self.next_minute();
+        self.post_json_as_admin_ok(
+            &format!("/api/posts/{id}/schedule"),
+            &serde_json::json!({"at": time::utc_minute(due), "zone": "UTC"}),
+        );
+        self.advance_clock_to(due);
+        let report = self.tick(token);
+        assert_eq!(report["posts"]["published"], 1, "{report}");
+        report
     }
 
     /// The file the app's guests read their clock offset from (`dev_host::clock`); `None`

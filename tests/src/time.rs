@@ -3,7 +3,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 pub fn unix_now() -> i64 {
     SystemTime::now()
@@ -29,6 +29,39 @@ pub fn utc_day(days: i64) -> String {
     utc(unix_now() + days * 86_400)
         .format("%Y-%m-%d")
         .to_string()
+}
+
+/// `YYYY-MM-DD` in UTC of the instant `secs`: a day on the app's clock when `secs` comes
+/// from `TestApp::now`.
+pub fn utc_day_of(secs: i64) -> String {
+    utc(secs).format("%Y-%m-%d").to_string()
+}
+
+/// `YYYY-MM` in UTC of the instant `secs`.
+pub fn utc_month_of(secs: i64) -> String {
+    utc(secs).format("%Y-%m").to_string()
+}
+
+/// The first 15th of a month at 12:00 UTC at or after `secs`: where a test moves the app's
+/// clock (`TestApp::advance_clock_to`) so that what it does in the next days falls in one
+/// month, whatever the day it runs.
+pub fn mid_month_from(secs: i64) -> i64 {
+    let now = utc(secs);
+    let mid = |year: i32, month: u32| {
+        NaiveDate::from_ymd_opt(year, month, 15)
+            .and_then(|day| day.and_hms_opt(12, 0, 0))
+            .expect("a real day")
+            .and_utc()
+            .timestamp()
+    };
+    let this = mid(now.year(), now.month());
+    if this >= secs {
+        this
+    } else if now.month() == 12 {
+        mid(now.year() + 1, 1)
+    } else {
+        mid(now.year(), now.month() + 1)
+    }
 }
 
 /// `YYYY-MM-DDTHH:MM` in UTC: a wall-clock time in the `UTC` zone, as schedules take it.
@@ -57,5 +90,16 @@ mod tests {
         assert_eq!(rfc3339(1_796_000_000), "2026-11-30T00:53:20Z");
         assert_eq!(utc_minute(1_796_000_000), "2026-11-30T00:53");
         assert_eq!(parse_rfc3339("2026-11-30T00:53:20Z"), 1_796_000_000);
+        assert_eq!(utc_day_of(1_796_000_000), "2026-11-30");
+        assert_eq!(utc_month_of(1_796_000_000), "2026-11");
+    }
+
+    #[test]
+    fn mid_month_is_the_next_15th_at_noon() {
+        let at = |text: &str| rfc3339(mid_month_from(parse_rfc3339(text)));
+        assert_eq!(at("2026-11-30T23:59:59Z"), "2026-12-15T12:00:00Z");
+        assert_eq!(at("2026-12-20T00:00:00Z"), "2027-01-15T12:00:00Z");
+        assert_eq!(at("2026-11-01T00:00:00Z"), "2026-11-15T12:00:00Z");
+        assert_eq!(at("2026-11-15T12:00:00Z"), "2026-11-15T12:00:00Z");
     }
 }

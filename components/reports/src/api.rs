@@ -1,7 +1,7 @@
 //! The reports as JSON for the console, and their CSV.
 
 use kiosque_domain::analytics::reports::{self, csv};
-use kiosque_domain::analytics::{AnalyticsError, Month, metrics, participation};
+use kiosque_domain::analytics::{AnalyticsError, Month, audience, metrics, participation};
 use kiosque_domain::campaigns::{self, CampaignId};
 use kiosque_domain::posts::PostId;
 use kiosque_spin::auth::{self, Permission};
@@ -22,6 +22,13 @@ pub fn campaign_id(params: &Params) -> Result<CampaignId, AnalyticsError> {
 
 fn staff(req: &Request) -> Result<(), ApiError> {
     auth::require(req, Permission::View).map(drop)
+}
+
+/// What every monthly handler starts with: staff only, the month, the store.
+fn staff_month(req: &Request, params: &Params) -> Result<(Month, SpinStore), ApiError> {
+    staff(req)?;
+    let month = month(params)?;
+    Ok((month, SpinStore::open_default()?))
 }
 
 /// A CSV download: named, never cached (staff figures), never sniffed as something else.
@@ -47,34 +54,24 @@ fn no_store(mut response: Response) -> Response {
 
 /// `GET /api/reports/monthly/:month`: the month's report with the month before's totals.
 pub fn monthly(req: Request, params: Params) -> Result<Response, ApiError> {
-    staff(&req)?;
-    let month = month(&params)?;
-    let store = SpinStore::open_default()?;
+    let (month, store) = staff_month(&req, &params)?;
     Ok(no_store(json(200, &reports::monthly(&store, month)?)))
 }
 
 /// `GET /api/reports/monthly/:month/posts.csv`: one row per post and channel.
 pub fn monthly_posts_csv(req: Request, params: Params) -> Result<Response, ApiError> {
-    staff(&req)?;
-    let month = month(&params)?;
-    let store = SpinStore::open_default()?;
-    let records = metrics::published_between(&store, month.first_day(), month.last_day())?;
+    let (month, store) = staff_month(&req, &params)?;
+    let read = metrics::published_between(&store, month.first_day(), month.last_day())?;
     Ok(csv_download(
         &format!("posts-{month}.csv"),
-        csv::posts(&records),
+        csv::posts(&read.records),
     ))
 }
 
 /// `GET /api/reports/monthly/:month/pages.csv`: every page viewed, by source.
 pub fn monthly_pages_csv(req: Request, params: Params) -> Result<Response, ApiError> {
-    staff(&req)?;
-    let month = month(&params)?;
-    let store = SpinStore::open_default()?;
-    let views = kiosque_domain::analytics::audience::views_between(
-        &store,
-        month.first_day(),
-        month.last_day(),
-    )?;
+    let (month, store) = staff_month(&req, &params)?;
+    let views = audience::views_between(&store, month.first_day(), month.last_day())?;
     Ok(csv_download(
         &format!("pages-{month}.csv"),
         csv::pages(&views),
@@ -83,11 +80,9 @@ pub fn monthly_pages_csv(req: Request, params: Params) -> Result<Response, ApiEr
 
 /// `GET /api/reports/monthly/:month/days.csv`: each day's views and participation.
 pub fn monthly_days_csv(req: Request, params: Params) -> Result<Response, ApiError> {
-    staff(&req)?;
-    let month = month(&params)?;
-    let store = SpinStore::open_default()?;
+    let (month, store) = staff_month(&req, &params)?;
     let (from, to) = (month.first_day(), month.last_day());
-    let views = kiosque_domain::analytics::audience::views_between(&store, from, to)?;
+    let views = audience::views_between(&store, from, to)?;
     let days = participation::between(&store, from, to)?;
     Ok(csv_download(
         &format!("days-{month}.csv"),
@@ -109,10 +104,10 @@ pub fn campaign_posts_csv(req: Request, params: Params) -> Result<Response, ApiE
     staff(&req)?;
     let id = campaign_id(&params)?;
     let store = SpinStore::open_default()?;
-    let (campaign, records) = reports::campaign_data(&store, &id)?;
+    let (campaign, read) = reports::campaign_data(&store, &id)?;
     Ok(csv_download(
         &format!("campaign-{}-posts.csv", campaign.slug),
-        csv::posts(&records),
+        csv::posts(&read.records),
     ))
 }
 

@@ -7,14 +7,16 @@
 //! Staff only: without a session the page sends the visitor to the console's sign-in, which
 //! comes back to the console's Reports screen, as the console's own page does.
 
-use kiosque_domain::analytics::Month;
 use kiosque_domain::analytics::audience::Source;
 use kiosque_domain::analytics::metrics::Counts;
 use kiosque_domain::analytics::reports::{
-    self, CampaignReport, MonthlyReport, NetworkFigures, PostFigures, Totals,
+    self, Audience, CampaignReport, MonthlyReport, NetworkFigures, Participation, PostFigures,
+    Totals,
 };
+use kiosque_domain::analytics::{Day, Month};
 use kiosque_domain::campaigns;
 use kiosque_domain::social::ChannelKind;
+use kiosque_domain::zone;
 use kiosque_spin::auth::{self, Permission};
 use kiosque_spin::html::chart::{BarChart, Category};
 use kiosque_spin::html::layout::{self, PageContext, PageMeta};
@@ -56,52 +58,32 @@ fn respond(ctx: &PageContext, title: String, description: String, body: Markup) 
     response
 }
 
-const MONTHS_FR: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 fn month_name(lang: Lang, month: Month) -> String {
     use chrono::Datelike;
     let first = month.first_day();
-    let index = first.month0() as usize;
     match lang {
-        Lang::Fr => format!("{} {}", MONTHS_FR[index], first.year()),
-        Lang::En => format!("{} {}", MONTHS_EN[index], first.year()),
+        Lang::Fr => format!("{} {}", zone::month_name_fr(first.month()), first.year()),
+        Lang::En => format!("{} {}", zone::month_name_en(first.month()), first.year()),
     }
 }
 
 fn day_name(lang: Lang, day: chrono::NaiveDate) -> String {
     use chrono::Datelike;
-    let index = day.month0() as usize;
+    let month = day.month();
     match lang {
-        Lang::Fr if day.day() == 1 => format!("1er {} {}", MONTHS_FR[index], day.year()),
-        Lang::Fr => format!("{} {} {}", day.day(), MONTHS_FR[index], day.year()),
-        Lang::En => format!("{} {}, {}", MONTHS_EN[index], day.day(), day.year()),
+        Lang::Fr if day.day() == 1 => format!("1er {} {}", zone::month_name_fr(month), day.year()),
+        Lang::Fr => format!(
+            "{} {} {}",
+            day.day(),
+            zone::month_name_fr(month),
+            day.year()
+        ),
+        Lang::En => format!(
+            "{} {}, {}",
+            zone::month_name_en(month),
+            day.day(),
+            day.year()
+        ),
     }
 }
 
@@ -161,60 +143,52 @@ fn source_name(lang: Lang, source: Source) -> &'static str {
     }
 }
 
+/// One of the figures a month's totals hold (`None`: not provided).
+type TotalsFigure = fn(&Totals) -> Option<u64>;
+
 /// The key figures and the month before's, with the change.
 fn key_figures(ctx: &PageContext, report: &MonthlyReport, month: Month) -> Markup {
     let lang = ctx.lang;
-    let rows: [(&str, Option<u64>, Option<u64>); 8] = {
-        let (now, before): (&Totals, &Totals) = (&report.totals, &report.previous);
-        [
-            (
-                ctx.t("Publications sur les réseaux", "Posts on the networks"),
-                Some(now.posts),
-                Some(before.posts),
+    // Each row reads its figure from the month's totals and from the month before's.
+    let rows: [(&str, TotalsFigure); 8] = [
+        (
+            ctx.t("Publications sur les réseaux", "Posts on the networks"),
+            |t| Some(t.posts),
+        ),
+        (
+            ctx.t(
+                "Interactions (j’aime, partages, réponses, citations)",
+                "Engagement (likes, reposts, replies, quotes)",
             ),
-            (
-                ctx.t(
-                    "Interactions (j’aime, partages, réponses, citations)",
-                    "Engagement (likes, reposts, replies, quotes)",
-                ),
-                Some(now.engagement),
-                Some(before.engagement),
+            |t| Some(t.engagement),
+        ),
+        (
+            ctx.t(
+                "Portée (Facebook et Instagram)",
+                "Reach (Facebook and Instagram)",
             ),
-            (
-                ctx.t(
-                    "Portée (Facebook et Instagram)",
-                    "Reach (Facebook and Instagram)",
-                ),
-                now.reach,
-                before.reach,
-            ),
-            (
-                ctx.t("Vues des pages publiques", "Public page views"),
-                Some(now.views),
-                Some(before.views),
-            ),
-            (
-                ctx.t("Votes (sondages et concours)", "Votes (polls and contests)"),
-                Some(now.votes),
-                Some(before.votes),
-            ),
-            (
-                ctx.t("Réponses aux questions", "Answers to questions"),
-                Some(now.answers),
-                Some(before.answers),
-            ),
-            (
-                ctx.t("Participations aux concours", "Contest entries"),
-                Some(now.entries),
-                Some(before.entries),
-            ),
-            (
-                ctx.t("Avis sur les tutoriels", "Tutorial feedback"),
-                Some(now.feedback),
-                Some(before.feedback),
-            ),
-        ]
-    };
+            |t| t.reach,
+        ),
+        (
+            ctx.t("Vues des pages publiques", "Public page views"),
+            |t| Some(t.views),
+        ),
+        (
+            ctx.t("Votes (sondages et concours)", "Votes (polls and contests)"),
+            |t| Some(t.votes),
+        ),
+        (
+            ctx.t("Réponses aux questions", "Answers to questions"),
+            |t| Some(t.answers),
+        ),
+        (
+            ctx.t("Participations aux concours", "Contest entries"),
+            |t| Some(t.entries),
+        ),
+        (ctx.t("Avis sur les tutoriels", "Tutorial feedback"), |t| {
+            Some(t.feedback)
+        }),
+    ];
     let this = month_name(lang, month);
     let previous = month_name(lang, month.previous());
     html! {
@@ -234,7 +208,8 @@ fn key_figures(ctx: &PageContext, report: &MonthlyReport, month: Month) -> Marku
                     }
                 }
                 tbody {
-                    @for (label, now, before) in rows {
+                    @for (label, figure) in rows {
+                        @let (now, before) = (figure(&report.totals), figure(&report.previous));
                         tr {
                             th scope="row" { (label) }
                             td { (optional(lang, now)) }
@@ -318,6 +293,12 @@ fn posts_sections(ctx: &PageContext, figures: &PostFigures, top_caption: &str) -
             h2 #reseaux-titre { (ctx.t("Réseaux sociaux", "Social networks")) }
             @if figures.posts == 0 {
                 p { (ctx.t("Aucune publication sur cette période.", "No post in this period.")) }
+            }
+            @if figures.truncated {
+                p.note {
+                    (ctx.t("Chiffres incomplets : cette période compte plus de publications que ce qu’un rapport lit en une fois, certaines publications manquent.",
+                           "Incomplete figures: this period has more posts than a report reads at once, some posts are missing."))
+                }
             }
             (chart.figure())
             table {
@@ -414,9 +395,8 @@ fn count_cells(lang: Lang, counts: &Counts) -> Markup {
     }
 }
 
-fn participation_chart(ctx: &PageContext, report: &MonthlyReport) -> BarChart {
+fn participation_chart(ctx: &PageContext, from: Day, to: Day, p: &Participation) -> BarChart {
     let lang = ctx.lang;
-    let p = &report.participation;
     BarChart {
         id: "participation".to_owned(),
         title: ctx
@@ -425,11 +405,11 @@ fn participation_chart(ctx: &PageContext, report: &MonthlyReport) -> BarChart {
         description: match lang {
             Lang::Fr => format!(
                 "Du {} au {} : {} votes, {} réponses, {} participations aux concours, {} avis sur les tutoriels.",
-                report.from, report.to, p.votes, p.answers, p.entries, p.feedback
+                from, to, p.votes, p.answers, p.entries, p.feedback
             ),
             Lang::En => format!(
                 "From {} to {}: {} votes, {} answers, {} contest entries, {} tutorial feedback.",
-                report.from, report.to, p.votes, p.answers, p.entries, p.feedback
+                from, to, p.votes, p.answers, p.entries, p.feedback
             ),
         },
         caption: ctx
@@ -448,14 +428,7 @@ fn participation_chart(ctx: &PageContext, report: &MonthlyReport) -> BarChart {
         categories: p
             .days
             .iter()
-            .map(|d| {
-                let day = d.day.format("%Y-%m-%d").to_string();
-                Category {
-                    label: day.clone(),
-                    datetime: Some(day),
-                    values: vec![d.votes, d.answers, d.entries, d.feedback],
-                }
-            })
+            .map(|d| Category::day(d.day, vec![d.votes, d.answers, d.entries, d.feedback]))
             .collect(),
     }
 }
@@ -463,7 +436,7 @@ fn participation_chart(ctx: &PageContext, report: &MonthlyReport) -> BarChart {
 fn participation_section(ctx: &PageContext, report: &MonthlyReport) -> Markup {
     let lang = ctx.lang;
     let p = &report.participation;
-    let chart = participation_chart(ctx, report);
+    let chart = participation_chart(ctx, report.from, report.to, p);
     html! {
         section.report-section #participation aria-labelledby="participation-titre" {
             h2 #participation-titre { (ctx.t("Participation du public", "Public participation")) }
@@ -479,9 +452,8 @@ fn participation_section(ctx: &PageContext, report: &MonthlyReport) -> Markup {
 }
 
 /// Views per day, and per source.
-fn audience_charts(ctx: &PageContext, report: &MonthlyReport) -> (BarChart, BarChart) {
+fn audience_charts(ctx: &PageContext, from: Day, to: Day, a: &Audience) -> (BarChart, BarChart) {
     let lang = ctx.lang;
-    let a = &report.audience;
     let busiest = a
         .days
         .iter()
@@ -495,8 +467,8 @@ fn audience_charts(ctx: &PageContext, report: &MonthlyReport) -> (BarChart, BarC
         description: match lang {
             Lang::Fr => format!(
                 "Du {} au {} : {} vues.{}",
-                report.from,
-                report.to,
+                from,
+                to,
                 number(lang, a.views),
                 busiest
                     .map(|d| format!(" Jour le plus fréquenté : {} ({} vues).", d.day, d.views))
@@ -504,8 +476,8 @@ fn audience_charts(ctx: &PageContext, report: &MonthlyReport) -> (BarChart, BarC
             ),
             Lang::En => format!(
                 "From {} to {}: {} views.{}",
-                report.from,
-                report.to,
+                from,
+                to,
                 number(lang, a.views),
                 busiest
                     .map(|d| format!(" Busiest day: {} ({} views).", d.day, d.views))
@@ -523,14 +495,7 @@ fn audience_charts(ctx: &PageContext, report: &MonthlyReport) -> (BarChart, BarC
         categories: a
             .days
             .iter()
-            .map(|d| {
-                let day = d.day.format("%Y-%m-%d").to_string();
-                Category {
-                    label: day.clone(),
-                    datetime: Some(day),
-                    values: vec![d.views],
-                }
-            })
+            .map(|d| Category::day(d.day, vec![d.views]))
             .collect(),
     };
     let sources: Vec<String> = a
@@ -568,7 +533,7 @@ fn audience_charts(ctx: &PageContext, report: &MonthlyReport) -> (BarChart, BarC
 fn audience_section(ctx: &PageContext, report: &MonthlyReport) -> Markup {
     let lang = ctx.lang;
     let a = &report.audience;
-    let (per_day, per_source) = audience_charts(ctx, report);
+    let (per_day, per_source) = audience_charts(ctx, report.from, report.to, a);
     html! {
         section.report-section #frequentation aria-labelledby="frequentation-titre" {
             h2 #frequentation-titre { (ctx.t("Fréquentation des pages", "Page views")) }
@@ -764,13 +729,20 @@ pub fn monthly_chart(req: Request, params: Params) -> Result<Response, PageError
         return Err(PageError::not_found());
     }
     let store = SpinStore::open_default().map_err(PageError::internal)?;
-    let report = reports::monthly(&store, month)?;
     let ctx = PageContext::from_request(&req);
+    // Each image reads only what it draws: the console shows four of them at once.
+    let (from, to) = (month.first_day(), month.last_day());
     let chart = match name {
-        "engagement.svg" => engagement_chart(&ctx, "interactions", &report.posts.networks),
-        "participation.svg" => participation_chart(&ctx, &report),
-        "views.svg" => audience_charts(&ctx, &report).0,
-        _ => audience_charts(&ctx, &report).1,
+        "engagement.svg" => {
+            let posts = reports::month_posts(&store, month)?;
+            engagement_chart(&ctx, "interactions", &posts.networks)
+        }
+        "participation.svg" => {
+            let participation = reports::month_participation(&store, month)?;
+            participation_chart(&ctx, from, to, &participation)
+        }
+        "views.svg" => audience_charts(&ctx, from, to, &reports::month_audience(&store, month)?).0,
+        _ => audience_charts(&ctx, from, to, &reports::month_audience(&store, month)?).1,
     };
     Ok(Response::builder()
         .status(200)

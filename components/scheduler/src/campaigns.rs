@@ -636,14 +636,7 @@ mod chart {
             categories: stats
                 .days
                 .iter()
-                .map(|d: &DayCounts| {
-                    let day = d.day.format("%Y-%m-%d").to_string();
-                    Category {
-                        label: day.clone(),
-                        datetime: Some(day),
-                        values: vec![d.mentions, d.posts],
-                    }
-                })
+                .map(|d: &DayCounts| Category::day(d.day, vec![d.mentions, d.posts]))
                 .collect(),
         }
         .svg()

@@ -144,6 +144,72 @@ pub fn from_json<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, Stor
     })
 }
 
+/// A tick's cursor over a due index (`posts::due`, `analytics::metrics::schedule`): a
+/// position stored under one key that only ever moves forward, whatever ticks overlap.
+pub mod cursor {
+    use serde::Serialize;
+    use serde::de::DeserializeOwned;
+
+    use super::{KvStore, StoreError, from_json, to_json};
+
+    /// Compare-and-swap attempts of [`advance`] before it leaves the move to the tick that
+    /// keeps winning (it moves the cursor past this position anyway).
+    const ATTEMPTS: usize = 8;
+
+    /// Writes `start` under `key` unless a position is there: 1 read, and 1 swap the first
+    /// time ever. From "absent" the swap is an upsert on Spin's SQLite store, so two first
+    /// writers may both write: each writes a position no later than its own entry's, which
+    /// is all that matters.
+    pub fn ensure<T: Serialize>(
+        store: &dyn KvStore,
+        key: &str,
+        start: &T,
+    ) -> Result<(), StoreError> {
+        if store.get(key)?.is_none() {
+            store.compare_and_swap(key, None, &to_json(key, start)?)?;
+        }
+        Ok(())
+    }
+
+    /// The position and its stored bytes (for [`advance`]): 1 read. `None` before
+    /// [`ensure`] ever ran.
+    pub fn read<T: DeserializeOwned>(
+        store: &dyn KvStore,
+        key: &str,
+    ) -> Result<Option<(T, Vec<u8>)>, StoreError> {
+        let Some(bytes) = store.get(key)? else {
+            return Ok(None);
+        };
+        Ok(Some((from_json(key, &bytes)?, bytes)))
+    }
+
+    /// Moves the position to `to`, never back: a compare-and-swap over the bytes `read`,
+    /// and on a concurrent change (an overlapping tick) a re-read, keeping the further
+    /// position. No write when the stored position is already at or past `to`.
+    pub fn advance<T: Serialize + DeserializeOwned + PartialOrd>(
+        store: &dyn KvStore,
+        key: &str,
+        mut read: Option<Vec<u8>>,
+        to: &T,
+    ) -> Result<(), StoreError> {
+        let bytes = to_json(key, to)?;
+        for _ in 0..ATTEMPTS {
+            if let Some(current) = &read {
+                let stored: T = from_json(key, current)?;
+                if stored >= *to {
+                    return Ok(());
+                }
+            }
+            if store.compare_and_swap(key, read.as_deref(), &bytes)? {
+                return Ok(());
+            }
+            read = store.get(key)?;
+        }
+        // Another tick keeps moving it: it gets past us anyway.
+        Ok(())
+    }
+}
+
 /// One page of a list kept in numbered write-once slots, newest first: the counter
 /// `seq_key` hands out slot numbers, slot `n` (`slot_key(n)`) holds `{"id": ...}` naming a
 /// document (`doc_key(id)`). Reads `page_slots` slots below `before` (or from the counter's

@@ -357,11 +357,27 @@ const MONTHS: [&str; 12] = [
     "December",
 ];
 
+/// The name of month `month` (1 to 12) in French, lower case as French writes it; empty
+/// outside 1..=12.
+pub fn month_name_fr(month: u32) -> &'static str {
+    MOIS.get((month as usize).wrapping_sub(1))
+        .copied()
+        .unwrap_or("")
+}
+
+/// The name of month `month` (1 to 12) in English; empty outside 1..=12.
+pub fn month_name_en(month: u32) -> &'static str {
+    MONTHS
+        .get((month as usize).wrapping_sub(1))
+        .copied()
+        .unwrap_or("")
+}
+
 impl ZonedTime {
     /// `1er décembre 2026 à 14 h 05` (French typography).
     pub fn format_fr(&self) -> String {
         let l = self.local;
-        let month = MOIS.get(l.month() as usize - 1).copied().unwrap_or("");
+        let month = month_name_fr(l.month());
         let day = if l.day() == 1 {
             "1er".to_owned()
         } else {
@@ -378,7 +394,7 @@ impl ZonedTime {
     /// `1 December 2026 at 14:05`.
     pub fn format_en(&self) -> String {
         let l = self.local;
-        let month = MONTHS.get(l.month() as usize - 1).copied().unwrap_or("");
+        let month = month_name_en(l.month());
         format!(
             "{} {month} {} at {:02}:{:02}",
             l.day(),

@@ -26,10 +26,9 @@ struct State {
     uploaded: Vec<serde_json::Value>,
     requests: Vec<FakeRequest>,
     handles: HashMap<String, String>,
-    /// Figures a test set per record key (`likeCount`, ...), shown by `getPosts`.
-    figures: HashMap<String, serde_json::Value>,
-    /// Record keys of posts deleted by a test: `getPosts` leaves them out.
-    deleted: std::collections::HashSet<String>,
+    /// Figures a test set per record key (`likeCount`, ...), shown by `getPosts`; posts
+    /// deleted by a test: `getPosts` leaves them out.
+    figures: super::PostFigures,
     /// The app password was revoked: no session is given any more.
     revoked: bool,
 }
@@ -127,14 +126,12 @@ impl FakeBluesky {
     /// Sets the figures `getPosts` shows for the post with record key `rkey`, e.g.
     /// `{"likeCount": 3, "repostCount": 1, "replyCount": 0, "quoteCount": 0}`.
     pub fn set_figures(&self, rkey: &str, figures: serde_json::Value) {
-        let mut state = self.inner.state.lock().unwrap();
-        state.figures.insert(rkey.to_owned(), figures);
+        self.inner.state.lock().unwrap().figures.set(rkey, figures);
     }
 
     /// Deletes the post with record key `rkey`: `getPosts` leaves it out from then on.
     pub fn delete_post(&self, rkey: &str) {
-        let mut state = self.inner.state.lock().unwrap();
-        state.deleted.insert(rkey.to_owned());
+        self.inner.state.lock().unwrap().figures.delete(rkey);
     }
 
     /// Revokes the app password: the sessions issued stop working, none is given any more.
@@ -341,17 +338,13 @@ impl Inner {
             .iter()
             .filter_map(|uri| {
                 let rkey = uri.strip_prefix(&format!("at://{}/{POST}/", self.did))?;
-                if state.deleted.contains(rkey) || !state.records.iter().any(|(k, _)| k == rkey) {
+                if state.figures.is_deleted(rkey) || !state.records.iter().any(|(k, _)| k == rkey) {
                     return None;
                 }
                 let mut view = serde_json::json!({"uri": uri, "cid": "bafyfake",
                     "author": {"did": self.did, "handle": self.handle},
                     "likeCount": 0, "repostCount": 0, "replyCount": 0, "quoteCount": 0});
-                if let Some(figures) = state.figures.get(rkey).and_then(|f| f.as_object()) {
-                    for (name, value) in figures {
-                        view[name.as_str()] = value.clone();
-                    }
-                }
+                state.figures.write_over(rkey, &mut view);
                 Some(view)
             })
             .collect();

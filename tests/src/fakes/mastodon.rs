@@ -22,10 +22,8 @@ struct State {
     media: Vec<(String, String)>,
     requests: Vec<FakeRequest>,
     /// Figures a test set per status id (`favourites_count`, ...), shown by
-    /// `GET /api/v1/statuses/:id`.
-    figures: std::collections::HashMap<String, serde_json::Value>,
-    /// Statuses deleted by a test: 404 from then on.
-    deleted: std::collections::HashSet<String>,
+    /// `GET /api/v1/statuses/:id`; statuses deleted by a test: 404 from then on.
+    figures: super::PostFigures,
     /// The token was revoked by a test: every authenticated call answers 401.
     revoked: bool,
 }
@@ -113,18 +111,12 @@ impl FakeMastodon {
     /// Sets the figures `GET /api/v1/statuses/:id` shows for status `id`, e.g.
     /// `{"favourites_count": 3, "reblogs_count": 1, "replies_count": 0, "quotes_count": 0}`.
     pub fn set_figures(&self, id: &str, figures: serde_json::Value) {
-        let mut state = self.inner.state.lock().unwrap();
-        state.figures.insert(id.to_owned(), figures);
+        self.inner.state.lock().unwrap().figures.set(id, figures);
     }
 
     /// Deletes status `id`, as its author would: 404 from then on.
     pub fn delete_status(&self, id: &str) {
-        self.inner
-            .state
-            .lock()
-            .unwrap()
-            .deleted
-            .insert(id.to_owned());
+        self.inner.state.lock().unwrap().figures.delete(id);
     }
 
     /// Revokes the access token: every authenticated call answers 401 from then on.
@@ -323,7 +315,7 @@ impl Inner {
     /// set, zeros otherwise; 404 for an unknown or deleted status.
     fn status(&self, id: &str) -> FakeResponse {
         let state = self.state.lock().unwrap();
-        if state.deleted.contains(id) || !state.statuses.iter().any(|s| s.id == id) {
+        if state.figures.is_deleted(id) || !state.statuses.iter().any(|s| s.id == id) {
             return FakeResponse::json(404, serde_json::json!({"error": "Record not found"}));
         }
         let mut status = status_json(id);
@@ -334,11 +326,7 @@ impl Inner {
         ] {
             status[name] = value.into();
         }
-        if let Some(figures) = state.figures.get(id).and_then(|f| f.as_object()) {
-            for (name, value) in figures {
-                status[name.as_str()] = value.clone();
-            }
-        }
+        state.figures.write_over(id, &mut status);
         FakeResponse::json(200, status)
     }
 

@@ -101,10 +101,9 @@ struct State {
     fetched: Vec<FetchedImage>,
     requests: Vec<FakeRequest>,
     failures: VecDeque<(String, GraphFailure)>,
-    /// Figures a test set per Page post or Instagram media id (see [`FakeMeta::set_figures`]).
-    figures: std::collections::HashMap<String, serde_json::Value>,
-    /// Posts and media deleted by a test: Graph's code 100, subcode 33 from then on.
-    deleted: std::collections::HashSet<String>,
+    /// Figures a test set per Page post or Instagram media id (see [`FakeMeta::set_figures`]);
+    /// posts and media deleted by a test: Graph's code 100, subcode 33 from then on.
+    figures: super::PostFigures,
     /// The Page access token was revoked: every call answers code 190.
     revoked: bool,
 }
@@ -199,18 +198,12 @@ impl FakeMeta {
     /// (insights); for a media `like_count`, `comments_count` (fields) and `reach`, `views`,
     /// `shares`, `saved` (insights). Unset ones are 0.
     pub fn set_figures(&self, id: &str, figures: serde_json::Value) {
-        let mut state = self.inner.state.lock().unwrap();
-        state.figures.insert(id.to_owned(), figures);
+        self.inner.state.lock().unwrap().figures.set(id, figures);
     }
 
     /// Deletes a Page post or an Instagram media.
     pub fn delete_object(&self, id: &str) {
-        self.inner
-            .state
-            .lock()
-            .unwrap()
-            .deleted
-            .insert(id.to_owned());
+        self.inner.state.lock().unwrap().figures.delete(id);
     }
 
     /// Revokes the Page access token: code 190 from then on.
@@ -450,7 +443,7 @@ impl Inner {
             );
         }
         if let [node, ..] = segments.as_slice()
-            && self.state.lock().unwrap().deleted.contains(*node)
+            && self.state.lock().unwrap().figures.is_deleted(node)
         {
             return FakeResponse::json(
                 400,
@@ -532,12 +525,7 @@ impl Inner {
     }
 
     fn figure(&self, id: &str, name: &str) -> u64 {
-        let state = self.state.lock().unwrap();
-        state
-            .figures
-            .get(id)
-            .and_then(|f| f[name].as_u64())
-            .unwrap_or(0)
+        self.state.lock().unwrap().figures.figure(id, name)
     }
 
     /// A post's or media's fields: Facebook's `reactions.summary(total_count).limit(0)`,

@@ -20,7 +20,7 @@ pub mod receiver;
 pub mod server;
 pub mod tags;
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 
 pub use bluesky::FakeBluesky;
@@ -28,6 +28,48 @@ pub use mastodon::FakeMastodon;
 pub use meta::{FakeMeta, GraphFailure, PublicOrigin};
 pub use receiver::FakeReceiver;
 pub use server::{Failure, FakeRequest, FakeResponse, FakeServer};
+
+/// The figures a test set per published post (Mastodon status id, Bluesky record key, Graph
+/// id) and the posts it deleted: what the fakes of Mastodon, Bluesky and Meta show when the
+/// tick asks for a post's figures, kept in each fake's state.
+#[derive(Default)]
+pub struct PostFigures {
+    figures: HashMap<String, serde_json::Value>,
+    deleted: HashSet<String>,
+}
+
+impl PostFigures {
+    /// Sets the figures of post `id`, flat (`{"favourites_count": 3, ...}`), replacing any.
+    pub fn set(&mut self, id: &str, figures: serde_json::Value) {
+        self.figures.insert(id.to_owned(), figures);
+    }
+
+    /// Deletes post `id`, as its author would.
+    pub fn delete(&mut self, id: &str) {
+        self.deleted.insert(id.to_owned());
+    }
+
+    pub fn is_deleted(&self, id: &str) -> bool {
+        self.deleted.contains(id)
+    }
+
+    /// Figure `name` of post `id`; 0 when unset.
+    pub fn figure(&self, id: &str, name: &str) -> u64 {
+        self.figures
+            .get(id)
+            .and_then(|f| f[name].as_u64())
+            .unwrap_or(0)
+    }
+
+    /// Writes the figures set for post `id` over `answer`'s fields of the same names.
+    pub fn write_over(&self, id: &str, answer: &mut serde_json::Value) {
+        if let Some(figures) = self.figures.get(id).and_then(|f| f.as_object()) {
+            for (name, value) in figures {
+                answer[name.as_str()] = value.clone();
+            }
+        }
+    }
+}
 
 /// What requests broke: a list of sentences, empty when every request was right.
 #[derive(Default)]

@@ -543,7 +543,6 @@ pub fn clean(raw: &str, max_chars: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::FixedClock;
     use crate::social::testing::{ScriptedHttp, raw};
     use crate::social::{HttpFailure, HttpResponse, block_on};
     use crate::store::MemoryStore;
@@ -786,40 +785,11 @@ mod tests {
         assert_eq!(card_link(&post("Pas de lien")), None);
     }
 
-    /// A medium with a `social` rendition of `bytes`.
-    fn library_medium(store: &MemoryStore, bytes: &[u8]) -> MediumId {
-        use crate::media::{self, Description, FileName, NewMedium, NewRendition};
-        let id = MediumId::generate([9; 10]);
-        let rendition = |kind| NewRendition {
-            kind,
-            width: 10,
-            height: 10,
-            bytes: bytes.to_vec(),
-        };
-        media::create(
-            store,
-            &FixedClock(now()),
-            id.clone(),
-            NewMedium {
-                filename: FileName::parse("expo.jpg").unwrap(),
-                format: "jpeg".into(),
-                width: 10,
-                height: 10,
-                size: 100,
-                description: Description::default(),
-                renditions: RenditionKind::ALL.map(rendition).to_vec(),
-                created_by: "Anne".into(),
-            },
-        )
-        .unwrap();
-        id
-    }
-
     #[test]
     fn an_own_page_is_read_from_the_app_and_its_medium_from_the_store() {
         let store = MemoryStore::new();
-        const SOCIAL: &[u8] = b"\xFF\xD8social rendition";
-        let medium = library_medium(&store, SOCIAL);
+        let social = crate::media::testing::jpeg(RenditionKind::Social);
+        let medium = crate::media::testing::medium(&store, &MediumId::generate([9; 10]), 10, 10);
         let page = PAGE.replace("abcdefghij234567abcd", medium.as_str());
         let http = ScriptedHttp::new();
         http.on("GET", "http://self.alt/showcases/expo", html(200, &page));
@@ -838,7 +808,7 @@ mod tests {
         let thumb = card.thumb.as_ref().unwrap();
         assert_eq!(
             (thumb.bytes.as_slice(), thumb.media_type.as_str()),
-            (SOCIAL, "image/jpeg")
+            (social.as_slice(), "image/jpeg")
         );
         let requests = http.requests();
         assert_eq!(

@@ -967,41 +967,13 @@ fn a_first_webhook_endpoint_that_fails_at_any_write_never_blocks_creation() {
     );
 }
 
-/// A medium of the media library with a `social` rendition of `bytes`.
-fn library_medium(store: &MemoryStore, bytes: &[u8]) -> crate::ids::MediumId {
-    use crate::media::{self, Description, FileName, NewMedium, NewRendition, RenditionKind};
-    let id = crate::ids::MediumId::generate([9; 10]);
-    let rendition = |kind| NewRendition {
-        kind,
-        width: 10,
-        height: 10,
-        bytes: bytes.to_vec(),
-    };
-    media::create(
-        store,
-        &FixedClock(now()),
-        id.clone(),
-        NewMedium {
-            filename: FileName::parse("expo.jpg").unwrap(),
-            format: "jpeg".into(),
-            width: 10,
-            height: 10,
-            size: 100,
-            description: Description::default(),
-            renditions: RenditionKind::ALL.map(rendition).to_vec(),
-            created_by: "Anne".into(),
-        },
-    )
-    .unwrap();
-    id
-}
-
 #[test]
 fn a_library_image_is_read_from_the_store_not_downloaded() {
     let store = MemoryStore::new();
     let channel = new_channel(&store, "mastodon", 1);
-    const RENDITION: &[u8] = b"\xFF\xD8social rendition";
-    let medium = library_medium(&store, RENDITION);
+    let rendition = crate::media::testing::jpeg(crate::media::RenditionKind::Social);
+    let medium =
+        crate::media::testing::medium(&store, &crate::ids::MediumId::generate([9; 10]), 10, 10);
     let http = ScriptedHttp::new();
     http.on(
         "POST",
@@ -1030,7 +1002,7 @@ fn a_library_image_is_read_from_the_store_not_downloaded() {
     let upload = &http.requests_to("/api/v2/media")[0];
     let body = &upload.body;
     assert!(
-        body.windows(RENDITION.len()).any(|w| w == RENDITION),
+        body.windows(rendition.len()).any(|w| w == rendition),
         "the rendition's bytes were sent"
     );
     assert!(body.windows(10).any(|w| w == b"image/jpeg"), "as a JPEG");

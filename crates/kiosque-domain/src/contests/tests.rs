@@ -728,39 +728,16 @@ fn field_of(error: ContestError) -> (&'static str, &'static str) {
     }
 }
 
+/// A 4000 x 3000 photo as a patron sends it, its social rendition over two chunks.
 fn decoded_image() -> crate::media::NewMedium {
-    use crate::media::{Description, FileName, NewMedium, NewRendition, RenditionKind};
-    let bytes = |n: usize| (0..n).map(|i| (i % 251) as u8).collect::<Vec<u8>>();
-    NewMedium {
-        filename: FileName::parse("entry.jpeg").unwrap(),
-        format: "jpeg".into(),
-        width: 4000,
-        height: 3000,
-        size: 3_000_000,
-        description: Description::default(),
-        renditions: vec![
-            NewRendition {
-                kind: RenditionKind::Thumb,
-                width: 400,
-                height: 300,
-                bytes: bytes(10_000),
-            },
-            NewRendition {
-                kind: RenditionKind::Page,
-                width: 1600,
-                height: 1200,
-                bytes: bytes(200_000),
-            },
-            NewRendition {
-                kind: RenditionKind::Social,
-                width: 2048,
-                height: 1536,
-                // Two chunks.
-                bytes: bytes(950_000),
-            },
-        ],
-        created_by: "patron".into(),
-    }
+    use crate::media::{FileName, RenditionKind, testing};
+    let mut new = testing::new_medium(4000, 3000);
+    new.filename = FileName::parse("entry.jpeg").unwrap();
+    new.size = 3_000_000;
+    new.created_by = "patron".into();
+    testing::rendition(&mut new, RenditionKind::Social).bytes =
+        (0..950_000).map(|i| (i % 251) as u8).collect();
+    new
 }
 
 fn mid(n: u8) -> crate::media::MediumId {

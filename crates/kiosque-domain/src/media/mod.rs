@@ -636,3 +636,73 @@ pub fn list(
 
 #[cfg(test)]
 mod tests;
+
+/// A medium written straight into the store, for the unit tests of the modules that read one
+/// (channels, link cards, contests) and of this one.
+#[cfg(test)]
+pub mod testing {
+    use super::*;
+    use crate::clock::FixedClock;
+
+    /// The bytes of rendition `kind` of a [`new_medium`]: a JPEG's first marker, no image,
+    /// then the kind's name, so that a test sees which rendition was read.
+    pub fn jpeg(kind: RenditionKind) -> Vec<u8> {
+        let mut bytes = b"\xFF\xD8\xFF\xDB".to_vec();
+        bytes.extend_from_slice(format!("{kind:?} rendition").as_bytes());
+        bytes
+    }
+
+    /// `width` x `height` scaled to fit `longest` px, never up, as the decoder does.
+    fn fit(width: u32, height: u32, longest: u32) -> (u32, u32) {
+        let long = width.max(height);
+        if long <= longest {
+            return (width, height);
+        }
+        let scale = |side: u32| (u64::from(side) * u64::from(longest) / u64::from(long)) as u32;
+        (scale(width), scale(height))
+    }
+
+    /// What a `width` x `height` JPEG decodes to: its thumb, page and social renditions
+    /// (fitting 400, 1600 and 2048 px), each of [`jpeg`]; no framed one, as a medium uploaded
+    /// before it existed.
+    pub fn new_medium(width: u32, height: u32) -> NewMedium {
+        let rendition = |kind, longest| {
+            let (width, height) = fit(width, height, longest);
+            NewRendition {
+                kind,
+                width,
+                height,
+                bytes: jpeg(kind),
+            }
+        };
+        NewMedium {
+            filename: FileName::parse("photo.jpg").unwrap(),
+            format: "jpeg".into(),
+            width,
+            height,
+            size: 1000,
+            description: Description::default(),
+            renditions: vec![
+                rendition(RenditionKind::Thumb, 400),
+                rendition(RenditionKind::Page, 1600),
+                rendition(RenditionKind::Social, 2048),
+            ],
+            created_by: "Anne".into(),
+        }
+    }
+
+    /// The rendition `kind` of `new`, to change its bytes or size.
+    pub fn rendition(new: &mut NewMedium, kind: RenditionKind) -> &mut NewRendition {
+        new.renditions
+            .iter_mut()
+            .find(|r| r.kind == kind)
+            .expect("a rendition of that kind")
+    }
+
+    /// Stores [`new_medium`]`(width, height)` in the library as medium `id`.
+    pub fn medium(store: &dyn KvStore, id: &MediumId, width: u32, height: u32) -> MediumId {
+        let clock = FixedClock(Timestamp::from_unix_seconds(1_780_000_000).unwrap());
+        create(store, &clock, id.clone(), new_medium(width, height)).unwrap();
+        id.clone()
+    }
+}

@@ -28,36 +28,20 @@ fn file_of(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 7 % 251) as u8).collect()
 }
 
+/// A 4000 x 3000 photo's renditions, each of other bytes (`social_len` of them for the
+/// social one).
 fn new_medium(social_len: usize) -> NewMedium {
-    NewMedium {
-        filename: name("expo.jpg"),
-        format: "jpeg".to_owned(),
-        width: 4000,
-        height: 3000,
-        size: 5_000_000,
-        description: Description::default(),
-        renditions: vec![
-            NewRendition {
-                kind: RenditionKind::Thumb,
-                width: 400,
-                height: 300,
-                bytes: file_of(20_000),
-            },
-            NewRendition {
-                kind: RenditionKind::Page,
-                width: 1600,
-                height: 1200,
-                bytes: file_of(300_000),
-            },
-            NewRendition {
-                kind: RenditionKind::Social,
-                width: 2048,
-                height: 1536,
-                bytes: file_of(social_len),
-            },
-        ],
-        created_by: "Anne".to_owned(),
+    let mut new = testing::new_medium(4000, 3000);
+    new.filename = name("expo.jpg");
+    new.size = 5_000_000;
+    for (kind, len) in [
+        (RenditionKind::Thumb, 20_000),
+        (RenditionKind::Page, 300_000),
+        (RenditionKind::Social, social_len),
+    ] {
+        testing::rendition(&mut new, kind).bytes = file_of(len);
     }
+    new
 }
 
 #[test]

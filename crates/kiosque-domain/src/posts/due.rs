@@ -117,51 +117,34 @@ pub(crate) fn slot_number(n: i64, key: &str) -> Result<u64, StoreError> {
 /// after a post already due: 1 read, and 1 swap the first time ever. A post scheduled at `now`
 /// is due after `now`'s minute, and the cursor starts at `now`'s minute, so it is found.
 pub fn ensure_cursor(store: &dyn KvStore, now: Timestamp) -> Result<(), PostError> {
-    let key = keys::scheduler_cursor();
-    if store.get(&key)?.is_none() {
-        let cursor = Cursor {
-            bucket: minute_of(now),
-            slot: 0,
-        };
-        // From "absent" this is an upsert on Spin: two first schedulers may both write, each
-        // a minute no later than its own post's, which is all that matters.
-        store.compare_and_swap(&key, None, &store::to_json(&key, &cursor)?)?;
-    }
-    Ok(())
+    let start = Cursor {
+        bucket: minute_of(now),
+        slot: 0,
+    };
+    Ok(store::cursor::ensure(
+        store,
+        &keys::scheduler_cursor(),
+        &start,
+    )?)
 }
 
 /// The cursor and its stored bytes: 1 read. `None` before anything was ever scheduled.
 pub fn read_cursor(store: &dyn KvStore) -> Result<Option<(Cursor, Vec<u8>)>, PostError> {
-    let key = keys::scheduler_cursor();
-    let Some(bytes) = store.get(&key)? else {
-        return Ok(None);
-    };
-    Ok(Some((super::decode(&key, &bytes)?, bytes)))
+    Ok(store::cursor::read(store, &keys::scheduler_cursor())?)
 }
 
-/// Moves the cursor forward to `to`, never back: a compare-and-swap over the bytes read, and
-/// on a concurrent change (an overlapping tick) a re-read, keeping the further position.
+/// Moves the cursor forward to `to`, never back ([`store::cursor::advance`]).
 pub fn advance_cursor(
     store: &dyn KvStore,
-    mut read: Option<Vec<u8>>,
+    read: Option<Vec<u8>>,
     to: Cursor,
 ) -> Result<(), PostError> {
-    let key = keys::scheduler_cursor();
-    let bytes = store::to_json(&key, &to)?;
-    for _ in 0..super::CAS_ATTEMPTS {
-        if let Some(current) = &read {
-            let stored: Cursor = super::decode(&key, current)?;
-            if stored >= to {
-                return Ok(());
-            }
-        }
-        if store.compare_and_swap(&key, read.as_deref(), &bytes)? {
-            return Ok(());
-        }
-        read = store.get(&key)?;
-    }
-    // Another tick keeps moving it: it will get past us anyway.
-    Ok(())
+    Ok(store::cursor::advance(
+        store,
+        &keys::scheduler_cursor(),
+        read,
+        &to,
+    )?)
 }
 
 /// A position in the index and the entry found there.

@@ -30,6 +30,19 @@ pub struct Category {
     pub values: Vec<u64>,
 }
 
+impl Category {
+    /// A day (its `Display` is `YYYY-MM-DD`, as a `NaiveDate`'s): the label and the table's
+    /// `<time datetime>` both.
+    pub fn day(day: impl std::fmt::Display, values: Vec<u64>) -> Category {
+        let day = day.to_string();
+        Category {
+            label: day.clone(),
+            datetime: Some(day),
+            values,
+        }
+    }
+}
+
 /// A bar chart: categories along the axis, one bar per series in each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BarChart {

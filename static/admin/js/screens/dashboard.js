@@ -216,6 +216,17 @@ export async function render(main, params, ctx) {
           h('li', null, h('span', { class: 'figure-value' }, formatNumber(r.answers)), h('span', { class: 'figure-label' }, t('réponses', 'answers'))),
           h('li', null, h('span', { class: 'figure-value' }, formatNumber(r.entries)), h('span', { class: 'figure-label' }, t('participations', 'entries'))),
           h('li', null, h('span', { class: 'figure-value' }, formatNumber(r.feedback)), h('span', { class: 'figure-label' }, t('avis', 'feedback')))),
+        // A report reads a bounded number of posts and pages: past that, it says it is partial.
+        r.posts_truncated
+          ? h('p', { class: 'notice', 'data-testid': 'dash-recent-posts-incomplete' },
+            t('Chiffres incomplets : ces 30 jours comptent plus de publications que ce qu’un rapport lit en une fois, certaines publications manquent.',
+              'Incomplete figures: these 30 days have more posts than a report reads at once, some posts are missing.'))
+          : null,
+        r.views_truncated
+          ? h('p', { class: 'notice', 'data-testid': 'dash-recent-views-incomplete' },
+            t('Chiffres incomplets : ces 30 jours ont compté plus de pages distinctes que ce qu’un rapport lit en une fois, les vues de certaines pages manquent.',
+              'Incomplete figures: these 30 days counted more distinct pages than a report reads at once, the views of some pages are missing.'))
+          : null,
         networks.length
           ? [h('h3', null, t('Interactions par réseau', 'Engagement per network')),
             h('ul', null, networks.map((n) => h('li', { 'data-testid': 'dash-recent-network', 'data-network': n.network },

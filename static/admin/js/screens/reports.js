@@ -79,11 +79,22 @@ function chart(src, alt, tableNode) {
     tableNode);
 }
 
+/** The note saying a report read only part of its data (more than a report reads at once). */
+function incomplete(fr, en, testid) {
+  return h('p', { class: 'notice', 'data-testid': testid }, t(fr, en));
+}
+
+const POSTS_INCOMPLETE = ['Chiffres incomplets : cette période compte plus de publications que ce qu’un rapport lit en une fois, certaines publications manquent.',
+  'Incomplete figures: this period has more posts than a report reads at once, some posts are missing.'];
+const VIEWS_INCOMPLETE = ['Chiffres incomplets : cette période a compté plus de pages distinctes que ce qu’un rapport lit en une fois, les vues de certaines pages manquent.',
+  'Incomplete figures: this period counted more distinct pages than a report reads at once, the views of some pages are missing.'];
+
 /** The per-network table and the best posts (month and campaign reports). */
 function postSections(figures, prefix) {
   const networks = figures.networks || [];
   const top = figures.top_posts || [];
   return [
+    figures.truncated ? incomplete(...POSTS_INCOMPLETE, `${prefix}-posts-incomplete`) : null,
     table(t('Réseaux sociaux : publications, interactions et portée', 'Social networks: posts, engagement and reach'),
       [t('Réseau', 'Network'), t('Publications', 'Posts'), t('J’aime', 'Likes'), t('Partages', 'Reposts'),
         t('Réponses', 'Replies'), t('Citations', 'Quotes'), t('Interactions', 'Engagement'), t('Portée', 'Reach')],
@@ -181,6 +192,7 @@ async function renderMonth(main, month) {
 
     h('section', { 'aria-labelledby': 'report-views-title' },
       h('h2', { id: 'report-views-title' }, t('Fréquentation des pages', 'Page views')),
+      views.truncated ? incomplete(...VIEWS_INCOMPLETE, 'report-views-incomplete') : null,
       chart(svg('views'),
         t(`Graphique : ${views.views} vues des pages publiques dans le mois, par jour ; détail dans le tableau qui suit.`,
           `Chart: ${views.views} public page views in the month, per day; figures in the table below.`),

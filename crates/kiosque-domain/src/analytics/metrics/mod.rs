@@ -284,6 +284,15 @@ pub fn for_post(store: &dyn KvStore, post: &Post) -> Result<Vec<PostMetrics>, An
     read_records(store, &keys_of)
 }
 
+/// What a range or campaign reader gives: the records it read, and whether the index named
+/// more than [`MAX_RECORDS`] (then some are left out, and a report must say its figures are
+/// incomplete, as [`super::audience::Views::truncated`] does for pages).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PostRecords {
+    pub records: Vec<PostMetrics>,
+    pub truncated: bool,
+}
+
 /// The figures of every post published from `from` to `to` (UTC days, both included): 3 batch
 /// reads (the days' counters, their entries, the records), at most [`MAX_RANGE_DAYS`] days
 /// (longer is [`AnalyticsError::Invalid`]) and [`MAX_RECORDS`] records, oldest first.
@@ -291,7 +300,7 @@ pub fn published_between(
     store: &dyn KvStore,
     from: Day,
     to: Day,
-) -> Result<Vec<PostMetrics>, AnalyticsError> {
+) -> Result<PostRecords, AnalyticsError> {
     if to < from {
         return Err(AnalyticsError::Invalid(format!(
             "range: {to} is before {from}"
@@ -309,15 +318,20 @@ pub fn published_between(
     let seq_keys: Vec<String> = days.iter().map(|d| keys::metrics_day_seq(d)).collect();
     let counts = store::read_counters(store, &seq_keys)?;
     let mut slots = Vec::new();
+    let mut truncated = false;
     'days: for (day, count) in days.iter().zip(counts) {
         for n in 1..=u64::try_from(count).unwrap_or(0) {
             if slots.len() == MAX_RECORDS {
+                truncated = true;
                 break 'days;
             }
             slots.push(keys::metrics_day_entry(day, n));
         }
     }
-    records_of_slots(store, &slots)
+    Ok(PostRecords {
+        records: records_of_slots(store, &slots)?,
+        truncated,
+    })
 }
 
 /// The figures of every post of `campaign`, in order of publication: 3 batch reads (the
@@ -325,7 +339,7 @@ pub fn published_between(
 pub fn for_campaign(
     store: &dyn KvStore,
     campaign: &CampaignId,
-) -> Result<Vec<PostMetrics>, AnalyticsError> {
+) -> Result<PostRecords, AnalyticsError> {
     let seq_key = keys::metrics_campaign_seq(campaign);
     let count = store::read_counters(store, std::slice::from_ref(&seq_key))?
         .first()
@@ -334,7 +348,10 @@ pub fn for_campaign(
     let slots: Vec<String> = (first..=count)
         .map(|n| keys::metrics_campaign_entry(campaign, n))
         .collect();
-    records_of_slots(store, &slots)
+    Ok(PostRecords {
+        records: records_of_slots(store, &slots)?,
+        truncated: first > 1,
+    })
 }
 
 /// The records named by index slots, in slot order, each publication once: 2 batch reads.
@@ -343,14 +360,7 @@ fn records_of_slots(
     store: &dyn KvStore,
     slots: &[String],
 ) -> Result<Vec<PostMetrics>, AnalyticsError> {
-    if slots.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut found: HashMap<String, Vec<u8>> = store
-        .get_many(slots)?
-        .into_iter()
-        .filter_map(|(k, v)| Some((k, v?)))
-        .collect();
+    let mut found = found_values(store, slots)?;
     let mut seen = HashSet::new();
     let mut record_keys = Vec::new();
     for slot in slots {
@@ -374,14 +384,7 @@ fn read_records(
     store: &dyn KvStore,
     record_keys: &[String],
 ) -> Result<Vec<PostMetrics>, AnalyticsError> {
-    if record_keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut found: HashMap<String, Vec<u8>> = store
-        .get_many(record_keys)?
-        .into_iter()
-        .filter_map(|(k, v)| Some((k, v?)))
-        .collect();
+    let mut found = found_values(store, record_keys)?;
     let mut records = Vec::new();
     for key in record_keys {
         if let Some(bytes) = found.remove(key) {
@@ -392,4 +395,19 @@ fn read_records(
         }
     }
     Ok(records)
+}
+
+/// The values of `keys` that exist, by key: 1 batch read, none for no keys.
+fn found_values(
+    store: &dyn KvStore,
+    keys: &[String],
+) -> Result<HashMap<String, Vec<u8>>, StoreError> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(store
+        .get_many(keys)?
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect())
 }

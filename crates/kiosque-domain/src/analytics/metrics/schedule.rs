@@ -31,9 +31,6 @@ pub const MIN_LEAD_SECS: i64 = 3600;
 /// longer downtime, each tick catches up a week.
 pub const MAX_BUCKETS_PER_TICK: i64 = 168;
 
-/// Compare-and-swap attempts on the cursor before leaving it to the other tick.
-const CAS_ATTEMPTS: usize = 8;
-
 /// The unix hour of an instant.
 pub fn hour_of(t: Timestamp) -> i64 {
     t.unix_seconds().div_euclid(3600)
@@ -124,50 +121,35 @@ pub fn add(
 /// first writers both write an hour no later than their own entries', which is all that
 /// matters).
 pub fn ensure_cursor(store: &dyn KvStore, now: Timestamp) -> Result<(), AnalyticsError> {
-    let key = keys::metrics_cursor();
-    if store.get(&key)?.is_none() {
-        let cursor = Cursor {
-            hour: hour_of(now),
-            slot: 0,
-        };
-        store.compare_and_swap(&key, None, &store::to_json(&key, &cursor)?)?;
-    }
-    Ok(())
+    let start = Cursor {
+        hour: hour_of(now),
+        slot: 0,
+    };
+    Ok(store::cursor::ensure(
+        store,
+        &keys::metrics_cursor(),
+        &start,
+    )?)
 }
 
 /// The cursor and its stored bytes: 1 read. `None` before anything was ever tracked.
 pub fn read_cursor(store: &dyn KvStore) -> Result<Option<(Cursor, Vec<u8>)>, AnalyticsError> {
-    let key = keys::metrics_cursor();
-    let Some(bytes) = store.get(&key)? else {
-        return Ok(None);
-    };
-    Ok(Some((store::from_json(&key, &bytes)?, bytes)))
+    Ok(store::cursor::read(store, &keys::metrics_cursor())?)
 }
 
-/// Moves the cursor forward to `to`, never back: a compare-and-swap over the bytes read, and
-/// on a concurrent change (an overlapping tick) a re-read, keeping the further position. No
-/// call at all when the cursor is already there.
+/// Moves the cursor forward to `to`, never back ([`store::cursor::advance`]); no call at all
+/// when the cursor is already there.
 pub fn advance_cursor(
     store: &dyn KvStore,
-    mut read: Option<Vec<u8>>,
+    read: Option<Vec<u8>>,
     to: Cursor,
 ) -> Result<(), AnalyticsError> {
-    let key = keys::metrics_cursor();
-    let bytes = store::to_json(&key, &to)?;
-    for _ in 0..CAS_ATTEMPTS {
-        if let Some(current) = &read {
-            let stored: Cursor = store::from_json(&key, current)?;
-            if stored >= to {
-                return Ok(());
-            }
-        }
-        if store.compare_and_swap(&key, read.as_deref(), &bytes)? {
-            return Ok(());
-        }
-        read = store.get(&key)?;
-    }
-    // Another tick keeps moving it: it gets past us anyway.
-    Ok(())
+    Ok(store::cursor::advance(
+        store,
+        &keys::metrics_cursor(),
+        read,
+        &to,
+    )?)
 }
 
 /// A slot of the index and what was found there.

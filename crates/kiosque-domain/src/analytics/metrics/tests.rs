@@ -94,6 +94,67 @@ fn record(store: &MemoryStore, post: &Post, channel: &ChannelId) -> PostMetrics 
         .unwrap()
 }
 
+/// Follows `post` on `channel` from T0, as the posts tick does once it is published there
+/// (`platform_id`: the post's id on the network).
+fn follow(
+    store: &MemoryStore,
+    post: &Post,
+    channel: &ChannelId,
+    kind: ChannelKind,
+    platform_id: &str,
+) {
+    let url = format!("https://social.example/{platform_id}");
+    track(store, t0(), post, channel, kind, platform_id, &url).unwrap();
+}
+
+/// A post published at T0 on a Mastodon channel and followed (status `111`), and the fake
+/// network the tests script.
+struct OnePost {
+    store: MemoryStore,
+    mastodon: ChannelId,
+    post: Post,
+    http: ScriptedHttp,
+}
+
+fn mastodon_post() -> OnePost {
+    let store = MemoryStore::new();
+    let mastodon = channel(&store, "mastodon", 1);
+    let post = post(1, &[&mastodon], None);
+    follow(&store, &post, &mastodon, ChannelKind::Mastodon, "111");
+    OnePost {
+        store,
+        mastodon,
+        post,
+        http: ScriptedHttp::new(),
+    }
+}
+
+/// A post published at T0 on a Facebook Page (Graph id `1234_987`) and an Instagram account
+/// (media `555`), followed on both, and the fake Graph API the tests script.
+struct MetaPost {
+    store: MemoryStore,
+    facebook: ChannelId,
+    instagram: ChannelId,
+    post: Post,
+    http: ScriptedHttp,
+}
+
+fn meta_post() -> MetaPost {
+    let store = MemoryStore::new();
+    let facebook = channel(&store, "facebook", 3);
+    let instagram = channel(&store, "instagram", 4);
+    let post = post(1, &[&facebook, &instagram], None);
+    follow(&store, &post, &facebook, ChannelKind::Facebook, "1234_987");
+    follow(&store, &post, &instagram, ChannelKind::Instagram, "555");
+    MetaPost {
+        store,
+        facebook,
+        instagram,
+        post,
+        http: ScriptedHttp::new(),
+    }
+}
+
 fn tick_at(store: &MemoryStore, http: &ScriptedHttp, now: Timestamp) -> MetricsReport {
     tick_with(store, http, now, FetchBudget::default())
 }
@@ -197,22 +258,60 @@ fn tracking_writes_the_record_its_indexes_and_the_first_fetch() {
 
     assert_eq!(for_post(&store, &post).unwrap(), vec![found.clone()]);
     let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 19).unwrap();
+    let all = |records: Vec<PostMetrics>| PostRecords {
+        records,
+        truncated: false,
+    };
     assert_eq!(
         published_between(&store, day, day).unwrap(),
-        vec![found.clone()]
+        all(vec![found.clone()])
     );
     let next_day = day.succ_opt().unwrap();
-    assert!(
-        published_between(&store, next_day, next_day)
-            .unwrap()
-            .is_empty()
+    assert_eq!(
+        published_between(&store, next_day, next_day).unwrap(),
+        all(Vec::new())
     );
     let campaign = CampaignId::parse("camp1").unwrap();
-    assert_eq!(for_campaign(&store, &campaign).unwrap(), vec![found]);
-    assert!(
-        for_campaign(&store, &CampaignId::parse("other").unwrap())
-            .unwrap()
-            .is_empty()
+    assert_eq!(for_campaign(&store, &campaign).unwrap(), all(vec![found]));
+    assert_eq!(
+        for_campaign(&store, &CampaignId::parse("other").unwrap()).unwrap(),
+        all(Vec::new())
+    );
+}
+
+#[test]
+fn readers_say_when_more_than_max_records_are_left_out() {
+    let store = MemoryStore::new();
+    let mastodon = ChannelId::parse("masto").unwrap();
+    let track_post = |n: usize| {
+        let post = post(n, &[&mastodon], Some("camp1"));
+        follow(&store, &post, &mastodon, ChannelKind::Mastodon, "1");
+    };
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 19).unwrap();
+    let campaign = CampaignId::parse("camp1").unwrap();
+    for n in 0..MAX_RECORDS {
+        track_post(n);
+    }
+    let read = published_between(&store, day, day).unwrap();
+    assert_eq!((read.records.len(), read.truncated), (MAX_RECORDS, false));
+    let read = for_campaign(&store, &campaign).unwrap();
+    assert_eq!((read.records.len(), read.truncated), (MAX_RECORDS, false));
+
+    // The 2,001st: the readers still read 2,000, and say some are missing.
+    track_post(MAX_RECORDS);
+    let read = published_between(&store, day, day).unwrap();
+    assert_eq!((read.records.len(), read.truncated), (MAX_RECORDS, true));
+    assert_eq!(
+        read.records[0].post.to_string(),
+        "p0",
+        "the first ones of the range"
+    );
+    let read = for_campaign(&store, &campaign).unwrap();
+    assert_eq!((read.records.len(), read.truncated), (MAX_RECORDS, true));
+    assert_eq!(
+        read.records[MAX_RECORDS - 1].post.to_string(),
+        format!("p{MAX_RECORDS}"),
+        "the latest ones of the campaign"
     );
 }
 
@@ -221,7 +320,12 @@ fn ranges_longer_than_92_days_or_backwards_are_refused() {
     let store = MemoryStore::new();
     let from = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
     let ok = from + chrono::Days::new(91);
-    assert!(published_between(&store, from, ok).unwrap().is_empty());
+    assert!(
+        published_between(&store, from, ok)
+            .unwrap()
+            .records
+            .is_empty()
+    );
     let too_long = from + chrono::Days::new(92);
     assert!(matches!(
         published_between(&store, from, too_long),
@@ -235,20 +339,12 @@ fn ranges_longer_than_92_days_or_backwards_are_refused() {
 
 #[test]
 fn a_mastodon_post_is_fetched_at_each_step_then_finished() {
-    let store = MemoryStore::new();
-    let mastodon = channel(&store, "mastodon", 1);
-    let post = post(1, &[&mastodon], None);
-    track(
-        &store,
-        t0(),
-        &post,
-        &mastodon,
-        ChannelKind::Mastodon,
-        "111",
-        "https://m/1",
-    )
-    .unwrap();
-    let http = ScriptedHttp::new();
+    let OnePost {
+        store,
+        mastodon,
+        post,
+        http,
+    } = mastodon_post();
     http.on("GET", "/api/v1/statuses/111", json(200, status(3, 1)));
 
     // Nothing before the hour.
@@ -318,26 +414,8 @@ fn a_deleted_post_is_recorded_and_never_fetched_again() {
     let bluesky = channel(&store, "bluesky", 2);
     let post = post(1, &[&mastodon, &bluesky], None);
     let uri = "at://did:plc:abc/app.bsky.feed.post/3kabc";
-    track(
-        &store,
-        t0(),
-        &post,
-        &mastodon,
-        ChannelKind::Mastodon,
-        "111",
-        "https://m/1",
-    )
-    .unwrap();
-    track(
-        &store,
-        t0(),
-        &post,
-        &bluesky,
-        ChannelKind::Bluesky,
-        uri,
-        "https://b/1",
-    )
-    .unwrap();
+    follow(&store, &post, &mastodon, ChannelKind::Mastodon, "111");
+    follow(&store, &post, &bluesky, ChannelKind::Bluesky, uri);
     let http = ScriptedHttp::new();
     http.on(
         "GET",
@@ -388,16 +466,7 @@ fn bluesky_figures_come_from_get_posts() {
     let bluesky = channel(&store, "bluesky", 2);
     let post = post(1, &[&bluesky], None);
     let uri = "at://did:plc:abc/app.bsky.feed.post/3kabc";
-    track(
-        &store,
-        t0(),
-        &post,
-        &bluesky,
-        ChannelKind::Bluesky,
-        uri,
-        "https://b/1",
-    )
-    .unwrap();
+    follow(&store, &post, &bluesky, ChannelKind::Bluesky, uri);
     let http = ScriptedHttp::new();
     http.on(
         "POST",
@@ -432,31 +501,13 @@ fn bluesky_figures_come_from_get_posts() {
 
 #[test]
 fn facebook_and_instagram_figures_and_insights() {
-    let store = MemoryStore::new();
-    let facebook = channel(&store, "facebook", 3);
-    let instagram = channel(&store, "instagram", 4);
-    let post = post(1, &[&facebook, &instagram], None);
-    track(
-        &store,
-        t0(),
-        &post,
-        &facebook,
-        ChannelKind::Facebook,
-        "1234_987",
-        "https://f/1",
-    )
-    .unwrap();
-    track(
-        &store,
-        t0(),
-        &post,
-        &instagram,
-        ChannelKind::Instagram,
-        "555",
-        "https://i/1",
-    )
-    .unwrap();
-    let http = ScriptedHttp::new();
+    let MetaPost {
+        store,
+        facebook,
+        instagram,
+        post,
+        http,
+    } = meta_post();
     http.on(
         "GET",
         "/1234_987/insights",
@@ -577,26 +628,8 @@ fn a_revoked_mastodon_token_stops_fetching_and_other_posts_of_the_channel_too() 
     let mastodon = channel(&store, "mastodon", 1);
     let first = post(1, &[&mastodon], None);
     let second = post(2, &[&mastodon], None);
-    track(
-        &store,
-        t0(),
-        &first,
-        &mastodon,
-        ChannelKind::Mastodon,
-        "111",
-        "u",
-    )
-    .unwrap();
-    track(
-        &store,
-        t0(),
-        &second,
-        &mastodon,
-        ChannelKind::Mastodon,
-        "222",
-        "u",
-    )
-    .unwrap();
+    follow(&store, &first, &mastodon, ChannelKind::Mastodon, "111");
+    follow(&store, &second, &mastodon, ChannelKind::Mastodon, "222");
     let http = ScriptedHttp::new();
     http.on(
         "GET",
@@ -622,21 +655,13 @@ fn a_revoked_mastodon_token_stops_fetching_and_other_posts_of_the_channel_too() 
 
 #[test]
 fn a_deleted_channel_counts_as_revoked_access() {
-    let store = MemoryStore::new();
-    let mastodon = channel(&store, "mastodon", 1);
-    let post = post(1, &[&mastodon], None);
-    track(
-        &store,
-        t0(),
-        &post,
-        &mastodon,
-        ChannelKind::Mastodon,
-        "111",
-        "u",
-    )
-    .unwrap();
+    let OnePost {
+        store,
+        mastodon,
+        post,
+        http,
+    } = mastodon_post();
     channels::delete(&store, &mastodon).unwrap();
-    let http = ScriptedHttp::new();
     let report = tick_at(&store, &http, hours(1));
     assert_eq!(report.revoked, 1);
     let FetchState::AccessRevoked { reason, .. } = record(&store, &post, &mastodon).state else {
@@ -648,20 +673,12 @@ fn a_deleted_channel_counts_as_revoked_access() {
 
 #[test]
 fn transient_failures_retry_the_step_three_times_then_skip_it() {
-    let store = MemoryStore::new();
-    let mastodon = channel(&store, "mastodon", 1);
-    let post = post(1, &[&mastodon], None);
-    track(
-        &store,
-        t0(),
-        &post,
-        &mastodon,
-        ChannelKind::Mastodon,
-        "111",
-        "u",
-    )
-    .unwrap();
-    let http = ScriptedHttp::new();
+    let OnePost {
+        store,
+        mastodon,
+        post,
+        http,
+    } = mastodon_post();
     http.on(
         "GET",
         "/api/v1/statuses/111",
@@ -701,20 +718,12 @@ fn transient_failures_retry_the_step_three_times_then_skip_it() {
 
 #[test]
 fn overlapping_ticks_never_add_a_snapshot_twice() {
-    let store = MemoryStore::new();
-    let mastodon = channel(&store, "mastodon", 1);
-    let post = post(1, &[&mastodon], None);
-    track(
-        &store,
-        t0(),
-        &post,
-        &mastodon,
-        ChannelKind::Mastodon,
-        "111",
-        "u",
-    )
-    .unwrap();
-    let http = ScriptedHttp::new();
+    let OnePost {
+        store,
+        mastodon,
+        post,
+        http,
+    } = mastodon_post();
     http.on("GET", "/api/v1/statuses/111", json(200, status(3, 1)));
     let cursor_key = keys::metrics_cursor();
     let cursor_before = store.get(&cursor_key).unwrap().unwrap();
@@ -766,16 +775,7 @@ fn the_budget_bounds_fetches_and_the_rest_waits() {
     http.on("GET", "/api/v1/statuses/", json(200, status(1, 1)));
     let posts: Vec<Post> = (0..30).map(|n| post(n, &[&mastodon], None)).collect();
     for p in &posts {
-        track(
-            &store,
-            t0(),
-            p,
-            &mastodon,
-            ChannelKind::Mastodon,
-            "111",
-            "u",
-        )
-        .unwrap();
+        follow(&store, p, &mastodon, ChannelKind::Mastodon, "111");
     }
     let report = tick_at(&store, &http, hours(1));
     assert_eq!((report.fetched, report.snapshots), (20, 20));
@@ -962,7 +962,7 @@ fn the_posts_tick_tracks_what_it_publishes_except_webhooks() {
     assert_eq!(found[0].excerpt, "Heure du conte mercredi");
     assert_eq!(found[0].next.unwrap().due_at, hours(2));
     let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 19).unwrap();
-    assert_eq!(published_between(&store, day, day).unwrap(), found);
+    assert_eq!(published_between(&store, day, day).unwrap().records, found);
 }
 
 /// Mastodon's answer to a token without the scope an endpoint needs.
@@ -980,16 +980,7 @@ fn a_mastodon_token_without_read_statuses_stops_the_records_but_not_the_channel(
     let first = post(1, &[&mastodon], None);
     let second = post(2, &[&mastodon], None);
     for (post, id) in [(&first, "111"), (&second, "222")] {
-        track(
-            &store,
-            t0(),
-            post,
-            &mastodon,
-            ChannelKind::Mastodon,
-            id,
-            "u",
-        )
-        .unwrap();
+        follow(&store, post, &mastodon, ChannelKind::Mastodon, id);
     }
     let http = ScriptedHttp::new();
     http.on("GET", "/api/v1/statuses/", outside_scopes());
@@ -1016,31 +1007,13 @@ fn a_mastodon_token_without_read_statuses_stops_the_records_but_not_the_channel(
 
 #[test]
 fn graph_missing_permissions_stop_the_record_but_not_the_channel() {
-    let store = MemoryStore::new();
-    let facebook = channel(&store, "facebook", 1);
-    let instagram = channel(&store, "instagram", 2);
-    let post = post(1, &[&facebook, &instagram], None);
-    track(
-        &store,
-        t0(),
-        &post,
-        &facebook,
-        ChannelKind::Facebook,
-        "1234_987",
-        "u",
-    )
-    .unwrap();
-    track(
-        &store,
-        t0(),
-        &post,
-        &instagram,
-        ChannelKind::Instagram,
-        "555",
-        "u",
-    )
-    .unwrap();
-    let http = ScriptedHttp::new();
+    let MetaPost {
+        store,
+        facebook,
+        instagram,
+        post,
+        http,
+    } = meta_post();
     http.on(
         "GET",
         "/1234_987?",
@@ -1079,26 +1052,8 @@ fn an_unreadable_channel_is_transient_and_the_other_entries_go_on() {
     let broken = channel(&store, "mastodon", 1);
     let fine = channel(&store, "mastodon", 2);
     let post = post(1, &[&broken, &fine], None);
-    track(
-        &store,
-        t0(),
-        &post,
-        &broken,
-        ChannelKind::Mastodon,
-        "111",
-        "u",
-    )
-    .unwrap();
-    track(
-        &store,
-        t0(),
-        &post,
-        &fine,
-        ChannelKind::Mastodon,
-        "222",
-        "u",
-    )
-    .unwrap();
+    follow(&store, &post, &broken, ChannelKind::Mastodon, "111");
+    follow(&store, &post, &fine, ChannelKind::Mastodon, "222");
     store.set(&keys::channel(&broken), b"{not json").unwrap();
     let http = ScriptedHttp::new();
     http.on("GET", "/api/v1/statuses/222", json(200, status(4, 1)));
@@ -1139,20 +1094,12 @@ fn huge_figures_saturate_instead_of_overflowing() {
     assert_eq!(total.engagement(), u64::MAX);
 
     // The same through a fetch: a server answering the largest figures JSON carries.
-    let store = MemoryStore::new();
-    let mastodon = channel(&store, "mastodon", 1);
-    let post = post(1, &[&mastodon], None);
-    track(
-        &store,
-        t0(),
-        &post,
-        &mastodon,
-        ChannelKind::Mastodon,
-        "111",
-        "u",
-    )
-    .unwrap();
-    let http = ScriptedHttp::new();
+    let OnePost {
+        store,
+        mastodon,
+        post,
+        http,
+    } = mastodon_post();
     http.on(
         "GET",
         "/api/v1/statuses/111",

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::audience::{self, DayViews, PageViews, Source, Views};
-use super::metrics::{self, Counts, PostMetrics};
+use super::metrics::{self, Counts, PostMetrics, PostRecords};
 use super::participation::{self, DayParticipation};
 use super::{AnalyticsError, Day, Month};
 use crate::campaigns::{self, Campaign, CampaignError, CampaignId};
@@ -84,6 +84,9 @@ pub struct PostFigures {
     pub engagement: u64,
     /// Most engagement first (ties: the newest first).
     pub top_posts: Vec<TopPost>,
+    /// More posts than a reader reads at once ([`metrics::MAX_RECORDS`]): some are left out
+    /// of these figures, and the report says so.
+    pub truncated: bool,
 }
 
 /// Participation over a range: its totals and each day.
@@ -93,18 +96,8 @@ pub struct Participation {
     pub answers: u64,
     pub entries: u64,
     pub feedback: u64,
-    pub days: Vec<ParticipationDay>,
-}
-
-/// One day's participation (the reader's [`DayParticipation`] with its date as `YYYY-MM-DD`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ParticipationDay {
-    #[serde(with = "crate::campaigns::date_format")]
-    pub day: Day,
-    pub votes: u64,
-    pub answers: u64,
-    pub entries: u64,
-    pub feedback: u64,
+    /// Each day as the reader gives it (its date as `YYYY-MM-DD`).
+    pub days: Vec<DayParticipation>,
 }
 
 /// One day's views, by source.
@@ -221,10 +214,16 @@ pub struct RecentReport {
     pub entries: u64,
     pub feedback: u64,
     pub top_posts: Vec<TopPost>,
+    /// Some posts are left out of `posts`, `engagement`, `networks` and `top_posts` (see
+    /// [`PostFigures::truncated`]).
+    pub posts_truncated: bool,
+    /// Some views are left out of `views` (see [`Audience::truncated`]).
+    pub views_truncated: bool,
 }
 
-/// Sums the latest figures of `records` per network and ranks the `top` best posts.
-pub fn post_figures(records: &[PostMetrics], top: usize) -> PostFigures {
+/// Sums the latest figures of what a reader read per network and ranks the `top` best posts.
+pub fn post_figures(read: &PostRecords, top: usize) -> PostFigures {
+    let records = &read.records;
     let mut networks: Vec<NetworkFigures> = NETWORKS
         .iter()
         .map(|&network| NetworkFigures {
@@ -271,6 +270,7 @@ pub fn post_figures(records: &[PostMetrics], top: usize) -> PostFigures {
         engagement: total.engagement(),
         counts: total,
         top_posts: ranked,
+        truncated: read.truncated,
     }
 }
 
@@ -281,20 +281,13 @@ pub fn participation_of(days: &[DayParticipation]) -> Participation {
         answers: 0,
         entries: 0,
         feedback: 0,
-        days: Vec::with_capacity(days.len()),
+        days: days.to_vec(),
     };
     for day in days {
         sum.votes += day.votes;
         sum.answers += day.answers;
         sum.entries += day.entries;
         sum.feedback += day.feedback;
-        sum.days.push(ParticipationDay {
-            day: day.day,
-            votes: day.votes,
-            answers: day.answers,
-            entries: day.entries,
-            feedback: day.feedback,
-        });
     }
     sum
 }
@@ -362,7 +355,7 @@ fn totals(posts: &PostFigures, participation: &Participation, views: u64) -> Tot
 
 /// What the readers give for one month: the post records, participation and views.
 pub struct MonthData {
-    pub records: Vec<PostMetrics>,
+    pub records: PostRecords,
     pub participation: Vec<DayParticipation>,
     pub views: Views,
 }
@@ -375,6 +368,27 @@ pub fn month_data(store: &dyn KvStore, month: Month) -> Result<MonthData, Analyt
         participation: participation::between(store, from, to)?,
         views: audience::views_between(store, from, to)?,
     })
+}
+
+/// The post figures of `month` alone (1 reader: what its engagement chart draws).
+pub fn month_posts(store: &dyn KvStore, month: Month) -> Result<PostFigures, AnalyticsError> {
+    let read = metrics::published_between(store, month.first_day(), month.last_day())?;
+    Ok(post_figures(&read, TOP_POSTS))
+}
+
+/// The participation of `month` alone (1 reader: what its participation chart draws).
+pub fn month_participation(
+    store: &dyn KvStore,
+    month: Month,
+) -> Result<Participation, AnalyticsError> {
+    let days = participation::between(store, month.first_day(), month.last_day())?;
+    Ok(participation_of(&days))
+}
+
+/// The page views of `month` alone (1 reader: what its views and sources charts draw).
+pub fn month_audience(store: &dyn KvStore, month: Month) -> Result<Audience, AnalyticsError> {
+    let views = audience::views_between(store, month.first_day(), month.last_day())?;
+    Ok(audience_of(&views))
 }
 
 /// The report of `month`, with the month before's totals for comparison.
@@ -420,7 +434,7 @@ fn campaign_error(error: CampaignError) -> AnalyticsError {
 pub fn campaign_data(
     store: &dyn KvStore,
     id: &CampaignId,
-) -> Result<(Campaign, Vec<PostMetrics>), AnalyticsError> {
+) -> Result<(Campaign, PostRecords), AnalyticsError> {
     let campaign = campaigns::get(store, id).map_err(campaign_error)?;
     let records = metrics::for_campaign(store, id)?;
     Ok((campaign, records))
@@ -481,6 +495,7 @@ pub fn recent(store: &dyn KvStore, today: Day) -> Result<RecentReport, Analytics
     let participation = participation_of(&participation::between(store, from, today)?);
     let views = audience_of(&audience::views_between(store, from, today)?);
     let posts = post_figures(&records, RECENT_TOP_POSTS);
+    let posts_truncated = posts.truncated;
     Ok(RecentReport {
         from,
         to: today,
@@ -494,5 +509,7 @@ pub fn recent(store: &dyn KvStore, today: Day) -> Result<RecentReport, Analytics
         entries: participation.entries,
         feedback: participation.feedback,
         top_posts: posts.top_posts,
+        posts_truncated,
+        views_truncated: views.truncated,
     })
 }

@@ -135,7 +135,23 @@ fn post_figures_sum_the_latest_figures_per_network_and_rank_the_posts() {
             "Bluesky",
         ),
     ];
-    let figures = post_figures(&records, 3);
+    let figures = post_figures(
+        &PostRecords {
+            records: records.clone(),
+            truncated: false,
+        },
+        3,
+    );
+    assert!(!figures.truncated);
+    let cut = post_figures(
+        &PostRecords {
+            records,
+            truncated: true,
+        },
+        3,
+    );
+    assert!(cut.truncated, "a reader's truncation reaches the report");
+    assert_eq!(cut.engagement, figures.engagement);
     assert_eq!(figures.posts, 3, "post 1 on two networks counts once");
     let network = |kind| {
         figures
@@ -178,42 +194,31 @@ fn a_month_sums_what_the_writers_stored_and_compares_with_the_month_before() {
     let first = new_post(&store, 1, "Nuit de la lecture : venez nombreux !", None);
     let second = new_post(&store, 2, "=HYPERLINK(\"http://evil\")", None);
     let october = new_post(&store, 3, "Octobre", None);
-    track(
-        &store,
-        "2026-11-03T09:00:00Z",
-        &first,
-        "masto",
-        ChannelKind::Mastodon,
-    );
-    track(
-        &store,
-        "2026-11-03T09:00:00Z",
-        &first,
-        "bsky",
-        ChannelKind::Bluesky,
-    );
-    track(
-        &store,
-        "2026-11-20T09:00:00Z",
-        &second,
-        "masto",
-        ChannelKind::Mastodon,
-    );
-    track(
-        &store,
-        "2026-10-31T23:59:00Z",
-        &october,
-        "masto",
-        ChannelKind::Mastodon,
-    );
-    // A webhook channel has no audience: not tracked, not reported.
-    track(
-        &store,
-        "2026-11-03T09:00:00Z",
-        &first,
-        "hook",
-        ChannelKind::Webhook,
-    );
+    for (now, post, name, kind) in [
+        (
+            "2026-11-03T09:00:00Z",
+            &first,
+            "masto",
+            ChannelKind::Mastodon,
+        ),
+        ("2026-11-03T09:00:00Z", &first, "bsky", ChannelKind::Bluesky),
+        (
+            "2026-11-20T09:00:00Z",
+            &second,
+            "masto",
+            ChannelKind::Mastodon,
+        ),
+        (
+            "2026-10-31T23:59:00Z",
+            &october,
+            "masto",
+            ChannelKind::Mastodon,
+        ),
+        // A webhook channel has no audience: not tracked, not reported.
+        ("2026-11-03T09:00:00Z", &first, "hook", ChannelKind::Webhook),
+    ] {
+        track(&store, now, post, name, kind);
+    }
 
     for (now, activity) in [
         ("2026-11-03T10:00:00Z", Activity::Vote),
@@ -312,9 +317,29 @@ fn a_month_sums_what_the_writers_stored_and_compares_with_the_month_before() {
         "no reach: absent, not 0"
     );
 
+    // Each of the console's chart images reads only what it draws (one reader for the month,
+    // not the six of the report), and draws the report's figures.
+    let reads = |figures_equal: bool| {
+        assert!(figures_equal);
+        let ops = store.ops();
+        store.reset_ops();
+        ops.get_many
+    };
+    store.reset_ops();
+    assert_eq!(
+        reads(month_posts(&store, month).unwrap() == report.posts),
+        3
+    );
+    assert_eq!(
+        reads(month_participation(&store, month).unwrap() == report.participation),
+        1
+    );
+    assert!(reads(month_audience(&store, month).unwrap() == report.audience) <= 3);
+    assert!(!report.posts.truncated && !report.audience.truncated);
+
     // CSV: one row per post and channel, formulas defused.
     let data = month_data(&store, month).unwrap();
-    let posts_csv = csv::posts(&data.records);
+    let posts_csv = csv::posts(&data.records.records);
     let lines: Vec<&str> = posts_csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 4, "{posts_csv}");
     assert!(lines[0].starts_with("post,channel,network,published_at,url,excerpt,state,likes"));
@@ -390,33 +415,20 @@ fn campaign_and_post_reports_read_their_own_records() {
     .unwrap();
     let inside = new_post(&store, 1, "Dans la campagne", Some(&campaign.id));
     let outside = new_post(&store, 2, "Hors campagne", None);
-    track(
-        &store,
-        "2026-11-03T09:00:00Z",
-        &inside,
-        "masto",
-        ChannelKind::Mastodon,
-    );
-    track(
-        &store,
-        "2026-11-03T09:00:00Z",
-        &inside,
-        "bsky",
-        ChannelKind::Bluesky,
-    );
-    track(
-        &store,
-        "2026-11-03T09:00:00Z",
-        &outside,
-        "masto",
-        ChannelKind::Mastodon,
-    );
+    for (post, name, kind) in [
+        (&inside, "masto", ChannelKind::Mastodon),
+        (&inside, "bsky", ChannelKind::Bluesky),
+        (&outside, "masto", ChannelKind::Mastodon),
+    ] {
+        track(&store, "2026-11-03T09:00:00Z", post, name, kind);
+    }
 
     let report = super::campaign(&store, &campaign.id, day("2026-11-10")).unwrap();
     assert_eq!(report.campaign.name, "Nuit de la lecture");
     assert_eq!(report.posts.posts, 1);
     assert_eq!(report.posts.networks[0].posts, 1);
     assert_eq!(report.posts.networks[1].posts, 1);
+    assert!(!report.posts.truncated);
     assert!(matches!(
         super::campaign(&store, &CampaignId::generate([8; 10]), day("2026-11-10")),
         Err(AnalyticsError::NotFound("campaign"))
@@ -469,4 +481,5 @@ fn the_last_30_days_end_today() {
     assert_eq!(report.top_posts.len(), RECENT_TOP_POSTS);
     assert_eq!((report.answers, report.views), (1, 1));
     assert_eq!(report.views_by_source[&Source::Search], 1);
+    assert!(!report.posts_truncated && !report.views_truncated);
 }

@@ -8,7 +8,7 @@ use super::super::{
 use super::*;
 use crate::clock::FixedClock;
 use crate::ids::MediumId;
-use crate::media::{Description, FileName, NewMedium, NewRendition};
+use crate::media::NewRendition;
 use crate::social::testing::{ScriptedHttp, json, raw};
 use crate::social::{ChannelId, PostImage, block_on};
 use crate::store::MemoryStore;
@@ -43,47 +43,24 @@ fn new_channel(store: &MemoryStore, kind: &str) -> Channel {
 /// A medium whose social rendition is `width` x `height`, uploaded before the `framed`
 /// rendition existed.
 fn medium(store: &MemoryStore, n: u8, width: u32, height: u32) -> MediumId {
-    medium_with(store, n, width, height, None)
+    media::testing::medium(store, &MediumId::generate([n; 10]), width, height)
 }
 
-/// A medium with its renditions `width` x `height`, and a `framed` one of that size if any.
-fn medium_with(
+/// A medium `width` x `height` with a `framed` rendition `framed_width` x `framed_height`.
+fn framed_medium(
     store: &MemoryStore,
     n: u8,
-    width: u32,
-    height: u32,
-    framed: Option<(u32, u32)>,
+    (width, height): (u32, u32),
+    (framed_width, framed_height): (u32, u32),
 ) -> MediumId {
     let id = MediumId::generate([n; 10]);
-    let rendition = |kind| NewRendition {
-        kind,
-        width,
-        height,
-        bytes: b"\xFF\xD8\xFF\xDBnot really a jpeg".to_vec(),
-    };
-    let mut renditions = vec![
-        rendition(RenditionKind::Thumb),
-        rendition(RenditionKind::Page),
-        rendition(RenditionKind::Social),
-    ];
-    if let Some((width, height)) = framed {
-        renditions.push(NewRendition {
-            kind: RenditionKind::Framed,
-            width,
-            height,
-            bytes: b"\xFF\xD8\xFF\xDBframed".to_vec(),
-        });
-    }
-    let new = NewMedium {
-        filename: FileName::parse("photo.jpg").unwrap(),
-        format: "jpeg".into(),
-        width,
-        height,
-        size: 1000,
-        description: Description::default(),
-        renditions,
-        created_by: "Anne".into(),
-    };
+    let mut new = media::testing::new_medium(width, height);
+    new.renditions.push(NewRendition {
+        kind: RenditionKind::Framed,
+        width: framed_width,
+        height: framed_height,
+        bytes: b"\xFF\xD8\xFF\xDBframed".to_vec(),
+    });
     media::create(store, &FixedClock(now()), id.clone(), new).unwrap();
     id
 }
@@ -217,7 +194,7 @@ fn instagram_needs_library_images_in_its_aspect_ratios_a_short_caption_and_few_h
     assert!(errors[0].message.contains("799 x 1000"), "{errors:?}");
 
     // A phone's 3:4 portrait uploaded now: its framed rendition (4:5) is what Meta gets.
-    let phone = medium_with(&store, 6, 1536, 2048, Some((1152, 1440)));
+    let phone = framed_medium(&store, 6, (1536, 2048), (1152, 1440));
     assert_eq!(
         check(&with_media("ok", std::slice::from_ref(&phone)), Some(BASE)),
         vec![]
